@@ -1,0 +1,6 @@
+// Public surface of the domain-free kernel. model/ and everything else import from here.
+export * from './time.ts';
+export * from './rng.ts';
+export * from './queue.ts';
+export * from './trace.ts';
+export * from './sim.ts';

@@ -1,0 +1,416 @@
+// The simulation: actors, the one relay every message goes through, the run loop,
+// checks and fault plumbing. Domain-free: it imports nothing from model/.
+//
+// An actor gets a context (now, send, startTimer, cancelTimer, trace, its RNG stream)
+// and the ids of other actors, never another actor object (GUIDE §2). A handler runs to
+// completion; there is no async anywhere. An actor can be stopped (crashed) and
+// restarted: messages that reach a stopped actor are traced as dropped, and timers it
+// set in an earlier incarnation never fire into a later one.
+import { EventQueue, PRIO_NORMAL, PRIO_URGENT, type EventId } from './queue.ts';
+import { Rng, RngStreams } from './rng.ts';
+import { Trace, type Fields, type TraceRecord } from './trace.ts';
+
+export interface Message {
+  readonly type: string;
+}
+
+export type ActorId = number;
+export type TimerId = EventId;
+
+export interface Actor<M extends Message = Message> {
+  /** Handles one message or timer; runs to completion. */
+  receive(msg: M, ctx: ActorContext): void;
+  /** Called once when the run starts (or at registration, if later) and after every restart. */
+  start?(ctx: ActorContext): void;
+  /** Called when the actor is stopped (crashed): it must forget its volatile state. */
+  stop?(): void;
+}
+
+export interface Violation {
+  readonly check: string;
+  readonly recordId: number;
+  readonly timeNs: number;
+  readonly message: string;
+  readonly evidence?: Fields;
+}
+
+export type Report = (v: Omit<Violation, 'check'>) => void;
+
+/** Sees every trace record as it is produced (GUIDE §6: checks live outside the model). */
+export interface SafetyCheck {
+  readonly id: string;
+  onRecord(rec: TraceRecord, report: Report): void;
+}
+
+/** Evaluated once, at the end of the run. */
+export interface LivenessCheck {
+  readonly id: string;
+  atEnd(end: RunResult, report: Report): void;
+}
+
+export type StopReason = 'idle' | 'time' | 'predicate' | 'maxEvents';
+
+export interface RunOptions {
+  /** Stop before handling any event due at or after this instant (now becomes untilNs). */
+  untilNs?: number;
+  /** Stop as soon as this returns true (checked after every event). */
+  until?: () => boolean;
+  /** Bound on events handled in this call; hitting it is reported, never a hang. */
+  maxEvents?: number;
+}
+
+export interface RunResult {
+  readonly reason: StopReason;
+  /** True when the run ended on maxEvents rather than by design. */
+  readonly boundHit: boolean;
+  readonly events: number;
+  readonly simulatedNs: number;
+  readonly wallMs: number;
+}
+
+export type FaultWhen = { atNs: number } | { betweenNs: readonly [number, number] };
+
+export interface SimOptions {
+  seed: number | string;
+  /** Hash every record (determinism checks, replay). Default true. */
+  hash?: boolean;
+  /** Reads the wall clock for statistics only; the simulation itself never does. */
+  wallClock?: () => number;
+  /** Default bound for run() when the caller gives none. */
+  maxEvents?: number;
+  /**
+   * Fuzzing tie-breaks: when several events are due at the same (time, priority), the
+   * next choice picks which runs first (index modulo group size). Empty means FIFO.
+   */
+  tieBreaks?: readonly number[];
+}
+
+export const DEFAULT_MAX_EVENTS = 50_000_000;
+
+const STOP_TARGET = -1;
+const ANY_INCARNATION = -1;
+
+interface ActorSlot {
+  readonly name: string;
+  readonly actor: Actor;
+  readonly ctx: ActorContext;
+  running: boolean;
+  started: boolean;
+  incarnation: number;
+}
+
+export class ActorContext {
+  readonly rng: Rng;
+  constructor(
+    private readonly sim: Simulation,
+    readonly id: ActorId,
+    readonly name: string,
+  ) {
+    this.rng = sim.rng(`actor/${name}`);
+  }
+  get now(): number {
+    return this.sim.now;
+  }
+  /** Sends `msg` to `target`, delivered after `delayNs` (traced by the relay). */
+  send(target: ActorId, msg: Message, delayNs = 0): void {
+    this.sim.relay(this.id, target, msg, delayNs);
+  }
+  /** A message to self after `delayNs`; bound to this incarnation of the actor. */
+  startTimer(delayNs: number, msg: Message): TimerId {
+    return this.sim.timer(this.id, delayNs, msg);
+  }
+  cancelTimer(id: TimerId): boolean {
+    return this.sim.cancel(id);
+  }
+  /** Emits a domain trace record caused by the event being handled. */
+  trace(kind: string, fields: Fields = {}): number {
+    return this.sim.traceFrom(this.name, kind, fields);
+  }
+  /** True while this actor is running (not crashed). */
+  get running(): boolean {
+    return this.sim.isRunning(this.id);
+  }
+  actorId(name: string): ActorId {
+    return this.sim.actorId(name);
+  }
+}
+
+export class Simulation {
+  readonly trace: Trace;
+  readonly streams: RngStreams;
+  readonly seed: number | string;
+  private readonly queue = new EventQueue(1024);
+  private readonly actors: ActorSlot[] = [];
+  private readonly byName = new Map<string, ActorId>();
+  private readonly safety: SafetyCheck[] = [];
+  private readonly liveness: LivenessCheck[] = [];
+  private readonly violationList: Violation[] = [];
+  private readonly wallClock: () => number;
+  private readonly defaultMaxEvents: number;
+  private readonly tieBreaks: readonly number[];
+  private tieBreakNext = 0;
+  private nowNs = 0;
+  private currentCause = -1;
+  private eventsTotal = 0;
+  private started = false;
+  private readonly faultRng: Rng;
+
+  constructor(opts: SimOptions) {
+    this.seed = opts.seed;
+    this.streams = new RngStreams(opts.seed);
+    this.trace = new Trace({ hash: opts.hash ?? true });
+    this.wallClock = opts.wallClock ?? (() => 0);
+    this.defaultMaxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.tieBreaks = opts.tieBreaks ?? [];
+    this.faultRng = this.streams.stream('sim/faults');
+  }
+
+  get now(): number {
+    return this.nowNs;
+  }
+
+  /** Total events handled over all run() calls. */
+  get events(): number {
+    return this.eventsTotal;
+  }
+
+  /** Live events waiting in the queue. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  get violations(): readonly Violation[] {
+    return this.violationList;
+  }
+
+  /** The named RNG stream (see RngStreams). */
+  rng(name: string): Rng {
+    return this.streams.stream(name);
+  }
+
+  addActor(name: string, actor: Actor): ActorId {
+    if (this.byName.has(name)) throw new Error(`sim: duplicate actor name "${name}"`);
+    const id = this.actors.length;
+    const slot: ActorSlot = { name, actor, ctx: undefined as unknown as ActorContext, running: true, started: false, incarnation: 0 };
+    this.actors.push(slot);
+    this.byName.set(name, id);
+    (slot as { ctx: ActorContext }).ctx = new ActorContext(this, id, name);
+    if (this.started) this.startActor(slot);
+    return id;
+  }
+
+  actorId(name: string): ActorId {
+    const id = this.byName.get(name);
+    if (id === undefined) throw new Error(`sim: no actor named "${name}"`);
+    return id;
+  }
+
+  actorName(id: ActorId): string {
+    return this.slot(id).name;
+  }
+
+  isRunning(id: ActorId): boolean {
+    return this.slot(id).running;
+  }
+
+  /** Crashes an actor: it handles nothing until restarted; its timers die with it. */
+  stopActor(id: ActorId, reason = 'crash'): void {
+    const s = this.slot(id);
+    if (!s.running) return;
+    s.running = false;
+    s.incarnation++;
+    this.traceFrom(s.name, 'actor.stop', { reason });
+    s.actor.stop?.();
+  }
+
+  /** Restarts a stopped actor as a new incarnation (its start() rebuilds its state). */
+  restartActor(id: ActorId): void {
+    const s = this.slot(id);
+    if (s.running) return;
+    s.running = true;
+    this.traceFrom(s.name, 'actor.restart', { incarnation: s.incarnation });
+    s.actor.start?.(s.ctx);
+  }
+
+  addSafetyCheck(check: SafetyCheck): void {
+    // Checks must see records even when no sink or hash asked for them.
+    if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
+    this.safety.push(check);
+  }
+
+  addLivenessCheck(check: LivenessCheck): void {
+    this.liveness.push(check);
+  }
+
+  /** The one relay (GUIDE §2): traces the message and enqueues it. */
+  relay(from: ActorId, to: ActorId, msg: Message, delayNs: number, prio = PRIO_NORMAL): void {
+    if (!Number.isSafeInteger(delayNs) || delayNs < 0) {
+      throw new RangeError(`sim: bad delay ${delayNs} for ${msg.type} from ${this.actorName(from)}`);
+    }
+    const target = this.slot(to);
+    const rec = this.trace.active
+      ? this.trace.emit(this.nowNs, this.currentCause, this.actors[from]?.name ?? '-', 'send', sendFields(target.name, msg, delayNs))
+      : this.trace.skip();
+    this.queue.push(this.nowNs + delayNs, prio, to, ANY_INCARNATION, rec, msg);
+  }
+
+  /** Schedules a message from outside the actor system (scenario set-up), traced. */
+  inject(to: ActorId, msg: Message, atNs: number, prio = PRIO_NORMAL): void {
+    if (!Number.isSafeInteger(atNs) || atNs < this.nowNs) throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
+    const target = this.slot(to);
+    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'inject', { to: target.name, type: msg.type, at: atNs });
+    this.queue.push(atNs, prio, to, ANY_INCARNATION, rec, msg);
+  }
+
+  timer(self: ActorId, delayNs: number, msg: Message): TimerId {
+    if (!Number.isSafeInteger(delayNs) || delayNs < 0) {
+      throw new RangeError(`sim: bad timer delay ${delayNs} for ${msg.type}`);
+    }
+    const s = this.slot(self);
+    return this.queue.push(this.nowNs + delayNs, PRIO_NORMAL, self, s.incarnation, this.currentCause, msg);
+  }
+
+  cancel(id: TimerId): boolean {
+    return this.queue.cancel(id);
+  }
+
+  /**
+   * Schedules a fault: delivered to `target` at urgent priority, so it runs before any
+   * normal event due at the same instant. A window draws its instant from the
+   * dedicated "sim/faults" stream, in the order faults are scheduled.
+   */
+  scheduleFault(when: FaultWhen, target: ActorId, msg: Message): number {
+    let at: number;
+    if ('atNs' in when) {
+      at = when.atNs;
+    } else {
+      const [lo, hi] = when.betweenNs;
+      at = this.faultRng.between(lo, hi);
+    }
+    if (!Number.isSafeInteger(at) || at < this.nowNs) throw new RangeError(`sim: fault time ${at} is in the past or not an integer`);
+    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'fault.scheduled', { to: this.slot(target).name, type: msg.type, at });
+    this.queue.push(at, PRIO_URGENT, target, ANY_INCARNATION, rec, msg);
+    return at;
+  }
+
+  /** Emits a record caused by the event being handled (or a root record outside). */
+  traceFrom(actor: string, kind: string, fields: Fields): number {
+    return this.trace.emit(this.nowNs, this.currentCause, actor, kind, fields);
+  }
+
+  run(opts: RunOptions = {}): RunResult {
+    this.ensureStarted();
+    const wall0 = this.wallClock();
+    const maxEvents = opts.maxEvents ?? this.defaultMaxEvents;
+    const until = opts.until;
+    let stopId = -1;
+    if (opts.untilNs !== undefined) {
+      if (!Number.isSafeInteger(opts.untilNs) || opts.untilNs < this.nowNs) {
+        throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
+      }
+      stopId = this.queue.push(opts.untilNs, PRIO_URGENT, STOP_TARGET, ANY_INCARNATION, -1, undefined);
+    }
+    let handled = 0;
+    let reason: StopReason = 'idle';
+    const useTieBreaks = this.tieBreaks.length > 0;
+    for (;;) {
+      if (handled >= maxEvents) {
+        reason = 'maxEvents';
+        break;
+      }
+      const slot = useTieBreaks && this.tieBreakNext < this.tieBreaks.length ? this.popWithTieBreak() : this.queue.pop();
+      if (slot < 0) break;
+      const target = this.queue.target(slot);
+      this.nowNs = this.queue.lastTime;
+      if (target === STOP_TARGET) {
+        this.queue.release(slot);
+        stopId = -1;
+        reason = 'time';
+        break;
+      }
+      const inc = this.queue.inc(slot);
+      const cause = this.queue.cause(slot);
+      const msg = this.queue.message(slot) as Message;
+      this.queue.release(slot);
+      this.deliver(target, inc, cause, msg);
+      handled++;
+      if (until !== undefined && until()) {
+        reason = 'predicate';
+        break;
+      }
+    }
+    if (stopId >= 0) this.queue.cancel(stopId);
+    this.eventsTotal += handled;
+    this.currentCause = -1;
+    return {
+      reason,
+      boundHit: reason === 'maxEvents',
+      events: handled,
+      simulatedNs: this.nowNs,
+      wallMs: this.wallClock() - wall0,
+    };
+  }
+
+  /** Runs the liveness checks against a finished run and returns all violations. */
+  finish(result: RunResult): readonly Violation[] {
+    for (const c of this.liveness) {
+      c.atEnd(result, (v) => this.violationList.push({ check: c.id, ...v }));
+    }
+    this.trace.close();
+    return this.violationList;
+  }
+
+  private deliver(target: number, inc: number, cause: number, msg: Message): void {
+    const s = this.actors[target] as ActorSlot;
+    this.currentCause = cause;
+    if (!s.running) {
+      this.trace.emit(this.nowNs, cause, s.name, 'drop', { type: msg.type, reason: 'stopped' });
+      return;
+    }
+    if (inc !== ANY_INCARNATION && inc !== s.incarnation) return; // a timer of a dead incarnation
+    s.actor.receive(msg, s.ctx);
+  }
+
+  private popWithTieBreak(): number {
+    const prio = this.queue.peekTime() === Infinity ? PRIO_NORMAL : this.queue.peekPrio();
+    const group = this.queue.popSameInstant();
+    if (group.length <= 1) return group[0] ?? -1;
+    const choice = (this.tieBreaks[this.tieBreakNext++] ?? 0) % group.length;
+    const chosen = group[choice] as number;
+    const t = this.queue.lastTime;
+    for (const slot of group) {
+      if (slot === chosen) continue;
+      this.queue.restore(slot, t, prio);
+    }
+    this.queue.lastTime = t;
+    return chosen;
+  }
+
+  private ensureStarted(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const s of this.actors) this.startActor(s);
+  }
+
+  private startActor(s: ActorSlot): void {
+    if (s.started) return;
+    s.started = true;
+    s.actor.start?.(s.ctx);
+  }
+
+  private runSafetyChecks(rec: TraceRecord): void {
+    for (const c of this.safety) {
+      c.onRecord(rec, (v) => this.violationList.push({ check: c.id, ...v }));
+    }
+  }
+
+  private slot(id: ActorId): ActorSlot {
+    const s = this.actors[id];
+    if (s === undefined) throw new Error(`sim: no actor with id ${id}`);
+    return s;
+  }
+}
+
+function sendFields(to: string, msg: Message, delayNs: number): Fields {
+  return delayNs === 0 ? { to, type: msg.type } : { to, type: msg.type, delayNs };
+}
