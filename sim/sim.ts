@@ -112,11 +112,11 @@ export class ActorContext {
     return this.sim.now;
   }
   /** Sends `msg` to `target`, delivered after `delayNs` (traced by the relay). */
-  send(target: ActorId, msg: Message, delayNs = 0): void {
+  send<T extends Message>(target: ActorId, msg: T, delayNs = 0): void {
     this.sim.relay(this.id, target, msg, delayNs);
   }
   /** A message to self after `delayNs`; bound to this incarnation of the actor. */
-  startTimer(delayNs: number, msg: Message): TimerId {
+  startTimer<T extends Message>(delayNs: number, msg: T): TimerId {
     return this.sim.timer(this.id, delayNs, msg);
   }
   cancelTimer(id: TimerId): boolean {
@@ -255,7 +255,7 @@ export class Simulation {
   }
 
   /** Schedules a message from outside the actor system (scenario set-up), traced. */
-  inject(to: ActorId, msg: Message, atNs: number, prio = PRIO_NORMAL): void {
+  inject<T extends Message>(to: ActorId, msg: T, atNs: number, prio = PRIO_NORMAL): void {
     if (!Number.isSafeInteger(atNs) || atNs < this.nowNs) throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
     const target = this.slot(to);
     const rec = this.trace.emit(this.nowNs, -1, 'sim', 'inject', { to: target.name, type: msg.type, at: atNs });
@@ -279,7 +279,7 @@ export class Simulation {
    * normal event due at the same instant. A window draws its instant from the
    * dedicated "sim/faults" stream, in the order faults are scheduled.
    */
-  scheduleFault(when: FaultWhen, target: ActorId, msg: Message): number {
+  scheduleFault<T extends Message>(when: FaultWhen, target: ActorId, msg: T): number {
     let at: number;
     if ('atNs' in when) {
       at = when.atNs;

@@ -1,0 +1,188 @@
+// One end of one application session: a TCP connection driven by the verifiable
+// stream application (stream.ts). Hosted by the external peer and by each RE; the
+// host gives it a clock, timers and a trace (AppHost), never the simulator itself.
+import type { Rng } from '../../sim/index.ts';
+import type { TcpConnection } from '../tcp/tcp.ts';
+import {
+  EAGER_READ,
+  RecordSource,
+  StreamVerifier,
+  StreamWriter,
+  nextGapNs,
+  type ReadSpec,
+  type TrafficSpec,
+} from './stream.ts';
+
+export type AppTimerTag = 'write' | 'read' | 'stall-end';
+
+export interface AppHost {
+  now(): number;
+  startAppTimer(session: StreamSession, tag: AppTimerTag, delayNs: number): number;
+  cancelAppTimer(handle: number): void;
+  trace(kind: string, fields: Record<string, unknown>): void;
+}
+
+export interface SessionConfig {
+  /** Stable id of the session, e.g. "pa/0"; names the two record streams. */
+  id: string;
+  /** Which end this is. */
+  side: 'peer' | 'router';
+  /** What this end writes. */
+  send: TrafficSpec;
+  /** What the other end writes (sizes are needed to verify). */
+  expect: TrafficSpec;
+  read: ReadSpec;
+}
+
+export interface SessionStats {
+  bytesWritten: number;
+  recordsWritten: number;
+  bytesRead: number;
+  recordsVerified: number;
+  verifyErrors: number;
+  lastReadNs: number;
+  lastWriteNs: number;
+  closed: string | undefined;
+}
+
+/** Key of the record stream written by `side` in session `id`. */
+export function streamKey(id: string, writer: 'peer' | 'router'): string {
+  return `${id}/${writer}`;
+}
+
+export class StreamSession {
+  readonly writer: StreamWriter;
+  readonly verifier: StreamVerifier;
+  conn: TcpConnection | undefined;
+  private writeTimer = -1;
+  private readTimer = -1;
+  private stalledUntilNs = 0;
+  private stallTimer = -1;
+  lastReadNs = 0;
+  lastWriteNs = 0;
+  closed: string | undefined;
+
+  constructor(
+    readonly cfg: SessionConfig,
+    private readonly host: AppHost,
+    private readonly rng: Rng,
+  ) {
+    const other = cfg.side === 'peer' ? 'router' : 'peer';
+    this.writer = new StreamWriter(new RecordSource(streamKey(cfg.id, cfg.side), cfg.send.sizeMin, cfg.send.sizeMax));
+    this.verifier = new StreamVerifier(new RecordSource(streamKey(cfg.id, other), cfg.expect.sizeMin, cfg.expect.sizeMax));
+  }
+
+  /** Binds an established connection and starts writing and reading. */
+  attach(conn: TcpConnection): void {
+    this.conn = conn;
+    conn.onReadable = () => this.onReadable();
+    conn.onWritable = () => this.pump();
+    conn.onClosed = (reason) => this.onClosed(reason);
+    this.host.trace('app.attach', { session: this.cfg.id, side: this.cfg.side });
+    this.scheduleWrite();
+    this.pump();
+    if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
+  }
+
+  /** Stops all timers (host crash or session end). */
+  detach(): void {
+    for (const t of [this.writeTimer, this.readTimer, this.stallTimer]) if (t >= 0) this.host.cancelAppTimer(t);
+    this.writeTimer = this.readTimer = this.stallTimer = -1;
+    this.conn = undefined;
+  }
+
+  onTimer(tag: AppTimerTag): void {
+    switch (tag) {
+      case 'write':
+        this.writeTimer = -1;
+        if (this.writer.backlog === 0) this.writer.produce();
+        this.pump();
+        this.scheduleWrite();
+        return;
+      case 'read':
+        this.readTimer = -1;
+        this.readSome();
+        this.scheduleRead();
+        return;
+      case 'stall-end':
+        this.stallTimer = -1;
+        this.host.trace('app.stall-end', { session: this.cfg.id, side: this.cfg.side });
+        this.onReadable();
+        return;
+      default: {
+        const never: never = tag;
+        throw new Error(`session: unknown timer ${String(never)}`);
+      }
+    }
+  }
+
+  /** Stops reading for `durationNs` (the app-stall fault). */
+  stall(durationNs: number): void {
+    this.stalledUntilNs = Math.max(this.stalledUntilNs, this.host.now() + durationNs);
+    if (this.stallTimer >= 0) this.host.cancelAppTimer(this.stallTimer);
+    this.stallTimer = this.host.startAppTimer(this, 'stall-end', this.stalledUntilNs - this.host.now());
+    this.host.trace('app.stall', { session: this.cfg.id, side: this.cfg.side, durationNs });
+  }
+
+  stats(): SessionStats {
+    return {
+      bytesWritten: this.writer.offset,
+      recordsWritten: this.writer.records,
+      bytesRead: this.verifier.bytes,
+      recordsVerified: this.verifier.records,
+      verifyErrors: this.verifier.errors.length,
+      lastReadNs: this.lastReadNs,
+      lastWriteNs: this.lastWriteNs,
+      closed: this.closed,
+    };
+  }
+
+  private scheduleWrite(): void {
+    if (this.cfg.send.ratePerSec <= 0 || this.conn === undefined || this.writeTimer >= 0) return;
+    this.writeTimer = this.host.startAppTimer(this, 'write', nextGapNs(this.rng, this.cfg.send.ratePerSec));
+  }
+
+  private scheduleRead(): void {
+    if (this.conn === undefined || this.readTimer >= 0) return;
+    this.readTimer = this.host.startAppTimer(this, 'read', this.cfg.read.intervalNs);
+  }
+
+  /** Hands the writer's backlog to the socket as far as so_snd has room. */
+  private pump(): void {
+    const conn = this.conn;
+    if (conn === undefined) return;
+    if (this.writer.backlog > 0) {
+      const n = this.writer.flush((b) => conn.write(b));
+      if (n > 0) this.lastWriteNs = this.host.now();
+    }
+  }
+
+  private onReadable(): void {
+    if (this.cfg.read.chunkBytes === 0) this.readSome();
+  }
+
+  private readSome(): void {
+    const conn = this.conn;
+    if (conn === undefined || this.host.now() < this.stalledUntilNs) return;
+    const max = this.cfg.read.chunkBytes === 0 ? Number.MAX_SAFE_INTEGER : this.cfg.read.chunkBytes;
+    const data = conn.read(max);
+    if (data.length === 0) return;
+    this.lastReadNs = this.host.now();
+    this.consume(data);
+  }
+
+  /** Verifies received bytes and reports each defect with its byte offset. */
+  consume(data: Uint8Array): void {
+    for (const e of this.verifier.push(data)) {
+      this.host.trace('app.verify-error', { session: this.cfg.id, side: this.cfg.side, ...e });
+    }
+  }
+
+  private onClosed(reason: string): void {
+    this.closed = reason;
+    this.host.trace('app.closed', { session: this.cfg.id, side: this.cfg.side, reason });
+    this.detach();
+  }
+}
+
+export { EAGER_READ };

@@ -1,0 +1,175 @@
+// The chassis: chassisd's mastership logic plus the fault injector. It is the only
+// actor that holds the Simulation itself, because crashing and restarting an RE is
+// something done *to* an actor (the kernel's stop/restart), not a message it handles.
+//
+// Mastership (GRES, SPEC F-3): when the master crashes, the backup's chassis daemon
+// notices after `masterDetectNs`, takes mastership and tells the PFE, which switches in
+// `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2).
+import type { Actor, ActorContext, ActorId, Message, Simulation } from '../sim/index.ts';
+import type { FaultAction, FaultTarget, RouterConfig } from './config.ts';
+import type { LinkControl, LinkParams } from './link.ts';
+import type { PfeControl } from './pfe.ts';
+import type { ReMessage } from './re.ts';
+
+export interface FaultMsg extends Message {
+  readonly type: 'fault';
+  readonly action: FaultAction;
+}
+
+interface Takeover extends Message {
+  readonly type: 'chassis.takeover';
+  readonly from: number;
+}
+
+interface WireRestore extends Message {
+  readonly type: 'chassis.wire-restore';
+  readonly links: readonly ActorId[];
+  readonly params: Partial<LinkParams>;
+}
+
+export type ChassisMessage = FaultMsg | Takeover | WireRestore;
+
+export interface ChassisWiring {
+  sim: Simulation;
+  reIds: readonly [ActorId, ActorId];
+  pfeId: ActorId;
+  /** Wire link actor per peer name, and that link's configured parameters. */
+  wire: ReadonlyMap<string, { linkId: ActorId; params: Partial<LinkParams> }>;
+  peerIds: ReadonlyMap<string, ActorId>;
+}
+
+export class Chassis implements Actor<ChassisMessage> {
+  master = 0;
+  private ctx!: ActorContext;
+
+  constructor(
+    private readonly w: ChassisWiring,
+    private readonly router: RouterConfig,
+  ) {}
+
+  start(ctx: ActorContext): void {
+    this.ctx = ctx;
+  }
+
+  receive(msg: ChassisMessage, ctx: ActorContext): void {
+    switch (msg.type) {
+      case 'fault':
+        ctx.trace('fault', { ...msg.action });
+        this.fault(msg.action);
+        return;
+      case 'chassis.takeover':
+        this.takeover(msg.from);
+        return;
+      case 'chassis.wire-restore':
+        for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params });
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`chassis: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  private resolve(t: FaultTarget): number {
+    switch (t) {
+      case 'master':
+        return this.master;
+      case 'backup':
+        return 1 - this.master;
+      case 're0':
+        return 0;
+      case 're1':
+        return 1;
+      default: {
+        const never: never = t;
+        throw new Error(`chassis: bad target ${String(never)}`);
+      }
+    }
+  }
+
+  private fault(a: FaultAction): void {
+    switch (a.kind) {
+      case 're-crash':
+        this.crash(this.resolve(a.target));
+        return;
+      case 're-restart':
+        this.w.sim.restartActor(this.w.reIds[this.resolve(a.target) as 0 | 1]);
+        return;
+      case 'switchover':
+        this.switchover();
+        return;
+      case 'app-stall':
+        this.appStall(a.side, a.peer, a.durationNs);
+        return;
+      case 'wire-loss':
+        this.wireFault(a.peer, { loss: a.loss }, a.durationNs, (p) => ({ loss: p.loss ?? 0 }));
+        return;
+      case 'wire-partition':
+        this.wireFault(a.peer, { up: false }, a.durationNs, () => ({ up: true }));
+        return;
+      case 'wire-reorder':
+        this.wireFault(a.peer, { reorder: a.reorder }, a.durationNs, (p) => ({ reorder: p.reorder ?? 0 }));
+        return;
+      case 'pfe-switch-delay':
+        this.ctx.send(this.w.pfeId, { type: 'pfe.set-switch', switchNs: a.switchNs } satisfies PfeControl);
+        return;
+      default: {
+        const never: never = a;
+        throw new Error(`chassis: unknown fault ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private crash(re: number): void {
+    const id = this.w.reIds[re as 0 | 1];
+    if (!this.w.sim.isRunning(id)) return;
+    this.w.sim.stopActor(id, 'crash');
+    if (re === this.master) {
+      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.takeover', from: re } satisfies Takeover);
+    }
+  }
+
+  private takeover(from: number): void {
+    const to = 1 - from;
+    if (this.master !== from || !this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
+      this.ctx.trace('chassis.no-takeover', { from, to });
+      return;
+    }
+    this.setMaster(to);
+  }
+
+  private switchover(): void {
+    const to = 1 - this.master;
+    if (!this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
+      this.ctx.trace('chassis.switchover-refused', { reason: 'backup-down' });
+      return;
+    }
+    this.ctx.send(this.w.reIds[this.master as 0 | 1], { type: 're.role', role: 'backup' } satisfies ReMessage);
+    this.setMaster(to);
+  }
+
+  private setMaster(to: number): void {
+    this.master = to;
+    this.ctx.trace('chassis.master', { master: to });
+    this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
+    this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master' } satisfies ReMessage);
+  }
+
+  private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number): void {
+    const targets = side === 'router' ? [this.w.reIds[this.master as 0 | 1]] : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
+    for (const t of targets) this.ctx.send(t, { type: 'app.stall', durationNs });
+  }
+
+  private wireFault(peer: string | undefined, set: Partial<LinkParams>, durationNs: number, restore: (p: Partial<LinkParams>) => Partial<LinkParams>): void {
+    const links = [...this.w.wire].filter(([n]) => peer === undefined || n === peer).map(([, l]) => l);
+    // Each link goes back to its own configured baseline when the fault ends.
+    for (const l of links) {
+      this.linkCtl(l.linkId, { type: 'link.set', params: set });
+      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [l.linkId], params: restore(l.params) } satisfies WireRestore);
+    }
+  }
+
+  private linkCtl(linkId: ActorId, msg: LinkControl): void {
+    this.ctx.send(linkId, msg);
+  }
+}

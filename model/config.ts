@@ -1,0 +1,77 @@
+// The model's own configuration: what a scenario file becomes after parsing and
+// validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
+import type { ReadSpec, TrafficSpec } from './app/stream.ts';
+import type { LinkParams } from './link.ts';
+import type { TcpOptionsConfig } from './tcp/tcp.ts';
+
+export interface PeerConfig {
+  name: string;
+  link: Partial<LinkParams>;
+  sessions: number;
+  /** Who opens each session: the peer (router listens on `routerPort`) or the router. */
+  initiator: 'peer' | 'router';
+  toRouter: TrafficSpec;
+  fromRouter: TrafficSpec;
+  /** How the peer's application reads. */
+  peerRead: ReadSpec;
+  /** How the router's application reads. */
+  routerRead: ReadSpec;
+}
+
+export type FaultTarget = 'master' | 'backup' | 're0' | 're1';
+
+/** A fault as the model executes it (scenarios/ resolves names and windows). */
+export type FaultAction =
+  | { kind: 're-crash'; target: FaultTarget }
+  | { kind: 're-restart'; target: FaultTarget }
+  | { kind: 'switchover' }
+  | { kind: 'app-stall'; side: 'peer' | 'router'; peer: string | undefined; durationNs: number }
+  | { kind: 'wire-loss'; peer: string | undefined; loss: number; durationNs: number }
+  | { kind: 'wire-partition'; peer: string | undefined; durationNs: number }
+  | { kind: 'wire-reorder'; peer: string | undefined; reorder: number; durationNs: number }
+  | { kind: 'pfe-switch-delay'; switchNs: number };
+
+export interface FaultConfig {
+  when: { atNs: number } | { betweenNs: [number, number] };
+  action: FaultAction;
+}
+
+export interface RouterConfig {
+  nsr: boolean;
+  /** GRES switch time of the PFE (SPEC F-3). */
+  pfeSwitchNs: number;
+  /** Time for the backup's chassis daemon to notice the master is gone. */
+  masterDetectNs: number;
+  interRe: Partial<LinkParams>;
+  /** The PFE↔RE internal links. */
+  reLink: Partial<LinkParams>;
+  socketBufferBytes: number;
+  tcp: Partial<TcpOptionsConfig>;
+}
+
+export interface WorldConfig {
+  name: string;
+  seed: number;
+  durationNs: number;
+  router: RouterConfig;
+  peers: PeerConfig[];
+  faults: FaultConfig[];
+  /** Bound on events for the whole run. */
+  maxEvents: number;
+  /** Application hold timer (BGP 90 s): a session silent this long is a failure (G-9). */
+  holdTimeNs: number;
+}
+
+export const ROUTER_PORT = 179;
+/** Sessions use fixed client ports so each end can name its session from the 4-tuple. */
+export const SESSION_PORT_BASE = 20000;
+
+export const DEFAULT_ROUTER: RouterConfig = {
+  nsr: false,
+  pfeSwitchNs: 50_000_000,
+  masterDetectNs: 100_000_000,
+  interRe: { latencyNs: 50_000, bandwidthBps: 1_000_000_000 },
+  reLink: { latencyNs: 20_000, bandwidthBps: 1_000_000_000 },
+  socketBufferBytes: 65536,
+  tcp: {},
+};

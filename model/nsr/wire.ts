@@ -1,0 +1,364 @@
+// NSR message formats on the KKCM channels (SPEC M-5, K-11), serialized to real bytes
+// and parsed on the other RE.
+//
+// Common IPC header, 64 bits, network byte order (the design's "type, subtype, length"):
+//   u8 type | u8 version | u16 subtype | u32 length (whole message, header included)
+// The design gives the header no version field; we carve one byte out of the type
+// (the design's types fit in 8 bits) so that fixed-struct messages can carry one, as
+// SPEC G-5/K-11 require. Every message then has a u32 replication handle.
+//   PRL replicate: handle, u32 sequence, u32 primary rcv space, u32 iif, packet bytes
+//   PRL/PSRM ack:  handle, [u32 sequence for PRL], u32 rcv buffer space, u8 reason, 24 bits pad
+// Encoding is a design option (K-11): fixed IPC structs with a version (default) or TLV
+// on the transport (the IPC struct is converted at the KKCM boundary: each field a
+// u16 tag, u16 length, value). Version skew: a fixed-struct receiver rejects a version
+// it does not speak; a TLV receiver skips tags it does not know.
+//
+// Parsing never throws: every malformed input is a ParseError the caller turns into a
+// NACK or an IO_ERR cleanup (SPEC K-5).
+
+export const IPC_HEADER_BYTES = 8;
+/** Bound on one NSR message (a replicated packet plus headers fits easily). */
+export const IPC_MESSAGE_MAX = 256 * 1024;
+
+/** jsr_ipc message types = the KKCM client that owns them (seed 002 §7.1). */
+export const IPC_TYPE = { iha: 1, sdrl: 2, psrm: 3, prl: 4 } as const;
+export type IpcClient = keyof typeof IPC_TYPE;
+
+export const ACK_REASON = { ok: 0, bufferFull: 1, invalidHandle: 2, notReplicating: 3, failed: 4 } as const;
+export type AckReason = keyof typeof ACK_REASON;
+
+export type NsrMessage =
+  // PRL (receive side; seed 001 §7.1)
+  | { t: 'prl.replicate'; handle: number; seq: number; primarySpace: number; iif: number; packet: Uint8Array }
+  | { t: 'prl.ack'; handle: number; seq: number; space: number; reason: AckReason }
+  // PSRM (seed 000 §7.1)
+  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields }
+  | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
+  | { t: 'psrm.window'; handle: number; space: number }
+  // SDRL (send side; S-1, S-2)
+  | { t: 'sdrl.data'; handle: number; offset: number; snd_nxt: number; snd_up: number; urgent: boolean; data: Uint8Array }
+  | { t: 'sdrl.ack'; handle: number; offset: number; reason: AckReason }
+  // IHA (I-1 … I-6)
+  | { t: 'iha.mirror'; handle: number; laddr: number; lport: number; faddr: number; fport: number; rtbl: number; session: string }
+  | { t: 'iha.ready'; handle: number; secondary: number; reason: AckReason }
+  | { t: 'iha.start'; handle: number; secondary: number }
+  | { t: 'iha.error'; handle: number; reason: AckReason }
+  | { t: 'iha.failover'; handle: number };
+
+export type NsrMessageType = NsrMessage['t'];
+
+/** The initial PSRM replicate field list (SPEC M-1, seed 000 §7.1), all u32. */
+export const PSRM_INIT_FIELDS = [
+  'iss',
+  'irs',
+  'md5_key',
+  'rtbl_iif',
+  'record_iif',
+  't_maxopd',
+  't_maxsend',
+  't_mssoffer',
+  't_maxseg',
+  'snd_scale',
+  'rcv_scale',
+  'request_r_scale',
+  'requested_s_scale',
+  'cc_send',
+  'cc_recv',
+] as const;
+export type PsrmInitFields = Record<(typeof PSRM_INIT_FIELDS)[number], number>;
+
+const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
+  'prl.replicate': ['prl', 1],
+  'prl.ack': ['prl', 2],
+  'psrm.replicate': ['psrm', 1],
+  'psrm.ack': ['psrm', 2],
+  'psrm.window': ['psrm', 3],
+  'sdrl.data': ['sdrl', 1],
+  'sdrl.ack': ['sdrl', 2],
+  'iha.mirror': ['iha', 1],
+  'iha.ready': ['iha', 2],
+  'iha.start': ['iha', 3],
+  'iha.error': ['iha', 4],
+  'iha.failover': ['iha', 5],
+};
+const BY_CODE = new Map<number, NsrMessageType>(Object.entries(SUBTYPE).map(([t, [c, s]]) => [IPC_TYPE[c] * 256 + s, t as NsrMessageType]));
+
+export function clientOf(t: NsrMessageType): IpcClient {
+  return SUBTYPE[t][0];
+}
+
+export type Encoding = 'ipc' | 'tlv';
+
+export interface ParseOk {
+  ok: true;
+  msg: NsrMessage;
+  version: number;
+}
+export interface ParseError {
+  ok: false;
+  error: string;
+  /** The handle, when the header got that far (for a NACK invalid/failed). */
+  handle?: number;
+  type?: NsrMessageType;
+}
+export type ParseResult = ParseOk | ParseError;
+
+// ---- field layout -----------------------------------------------------------------
+// Each message body is a list of fields; the same list drives IPC and TLV encodings.
+type FieldKind = 'u8' | 'u32' | 'bytes' | 'str' | 'bool' | 'pad24';
+interface FieldDef {
+  name: string;
+  kind: FieldKind;
+  tag: number;
+  /** First protocol version that carries the field. */
+  since: number;
+}
+
+const F = (name: string, kind: FieldKind, tag: number, since = 1): FieldDef => ({ name, kind, tag, since });
+const ACK_TAIL = [F('space', 'u32', 10), F('reason', 'u8', 11), F('pad', 'pad24', 12)];
+
+/** Version 2 adds a field to prl.replicate (a receive timestamp), used to show skew. */
+export const NSR_VERSION_MAX = 2;
+
+const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
+  'prl.replicate': [F('handle', 'u32', 1), F('seq', 'u32', 2), F('primarySpace', 'u32', 3), F('iif', 'u32', 4), F('rxStamp', 'u32', 6, 2), F('packet', 'bytes', 5)],
+  'prl.ack': [F('handle', 'u32', 1), F('seq', 'u32', 2), ...ACK_TAIL],
+  'psrm.replicate': [F('handle', 'u32', 1), ...PSRM_INIT_FIELDS.map((n, i) => F(n, 'u32', 20 + i))],
+  'psrm.ack': [F('handle', 'u32', 1), ...ACK_TAIL],
+  'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10)],
+  'sdrl.data': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('snd_nxt', 'u32', 3), F('snd_up', 'u32', 4), F('urgent', 'bool', 5), F('data', 'bytes', 6)],
+  'sdrl.ack': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
+  'iha.mirror': [F('handle', 'u32', 1), F('laddr', 'u32', 2), F('lport', 'u32', 3), F('faddr', 'u32', 4), F('fport', 'u32', 5), F('rtbl', 'u32', 6), F('session', 'str', 7)],
+  'iha.ready': [F('handle', 'u32', 1), F('secondary', 'u32', 2), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
+  'iha.start': [F('handle', 'u32', 1), F('secondary', 'u32', 2)],
+  'iha.error': [F('handle', 'u32', 1), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
+  'iha.failover': [F('handle', 'u32', 1)],
+};
+
+const REASON_BY_CODE = new Map<number, AckReason>(Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]));
+
+function flatten(msg: NsrMessage): Record<string, unknown> {
+  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields };
+  const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
+  return rest;
+}
+
+function fieldValue(flat: Record<string, unknown>, f: FieldDef): unknown {
+  if (f.name === 'reason') return ACK_REASON[flat.reason as AckReason];
+  if (f.name === 'rxStamp') return (flat.rxStamp as number | undefined) ?? 0;
+  return flat[f.name];
+}
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder('utf-8', { fatal: true });
+
+function fieldBytes(kind: FieldKind, v: unknown): number {
+  switch (kind) {
+    case 'u8':
+    case 'bool':
+      return 1;
+    case 'u32':
+      return 4;
+    case 'pad24':
+      return 3;
+    case 'bytes':
+      return 4 + (v as Uint8Array).length;
+    case 'str':
+      return 2 + utf8.encode(v as string).length;
+    default: {
+      const never: never = kind;
+      throw new Error(`wire: bad field kind ${String(never)}`);
+    }
+  }
+}
+
+// ---- encode -------------------------------------------------------------------------
+
+/** Serializes a message for the transport in the given encoding and version. */
+export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: number): Uint8Array {
+  const [client, subtype] = SUBTYPE[msg.t];
+  const flat = flatten(msg);
+  const fields = LAYOUT[msg.t].filter((f) => f.since <= version);
+  const values = fields.map((f) => fieldValue(flat, f));
+  let body = 0;
+  fields.forEach((f, i) => {
+    body += fieldBytes(f.kind, values[i]) + (encoding === 'tlv' ? 4 : 0);
+  });
+  const out = new Uint8Array(IPC_HEADER_BYTES + body);
+  const dv = new DataView(out.buffer);
+  dv.setUint8(0, IPC_TYPE[client]);
+  dv.setUint8(1, encoding === 'tlv' ? version | 0x80 : version);
+  dv.setUint16(2, subtype);
+  dv.setUint32(4, out.length);
+  let at = IPC_HEADER_BYTES;
+  fields.forEach((f, i) => {
+    const v = values[i];
+    const n = fieldBytes(f.kind, v);
+    if (encoding === 'tlv') {
+      dv.setUint16(at, f.tag);
+      dv.setUint16(at + 2, n);
+      at += 4;
+    }
+    writeField(out, dv, at, f.kind, v);
+    at += n;
+  });
+  return out;
+}
+
+function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, v: unknown): void {
+  switch (kind) {
+    case 'u8':
+      dv.setUint8(at, v as number);
+      return;
+    case 'bool':
+      dv.setUint8(at, v === true ? 1 : 0);
+      return;
+    case 'u32':
+      dv.setUint32(at, (v as number) >>> 0);
+      return;
+    case 'pad24':
+      return;
+    case 'bytes':
+      dv.setUint32(at, (v as Uint8Array).length);
+      out.set(v as Uint8Array, at + 4);
+      return;
+    case 'str': {
+      const b = utf8.encode(v as string);
+      dv.setUint16(at, b.length);
+      out.set(b, at + 2);
+      return;
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`wire: bad field kind ${String(never)}`);
+    }
+  }
+}
+
+// ---- decode -------------------------------------------------------------------------
+
+/** Reads the header of a buffered stream: the total length, or an error (framing). */
+export function peekLength(buf: Uint8Array, at: number): { ok: true; length: number } | { ok: false; error: string } {
+  const dv = new DataView(buf.buffer, buf.byteOffset + at);
+  const type = dv.getUint8(0);
+  const subtype = dv.getUint16(2);
+  const length = dv.getUint32(4);
+  if (!BY_CODE.has(type * 256 + subtype)) return { ok: false, error: `unknown message type ${type}/${subtype}` };
+  if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX) return { ok: false, error: `bad message length ${length}` };
+  return { ok: true, length };
+}
+
+/**
+ * Parses one whole message. `versions` are the versions this RE speaks in fixed-struct
+ * encoding; TLV messages are accepted whatever their version.
+ */
+export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResult {
+  if (bytes.length < IPC_HEADER_BYTES + 4) return { ok: false, error: `message of ${bytes.length} bytes is shorter than header and handle` };
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = BY_CODE.get(dv.getUint8(0) * 256 + dv.getUint16(2));
+  const verByte = dv.getUint8(1);
+  const tlv = (verByte & 0x80) !== 0;
+  const version = verByte & 0x7f;
+  const length = dv.getUint32(4);
+  const handle = tlv ? undefined : dv.getUint32(IPC_HEADER_BYTES);
+  if (type === undefined) return { ok: false, error: `unknown message type ${dv.getUint8(0)}/${dv.getUint16(2)}` };
+  const base: ParseError = { ok: false, error: '', type, ...(handle === undefined ? {} : { handle }) };
+  if (length !== bytes.length) return { ...base, error: `header length ${length} but ${bytes.length} bytes` };
+  if (version < 1) return { ...base, error: `bad version ${version}` };
+  if (!tlv && version > maxVersion) return { ...base, error: `version ${version} not spoken here (max ${maxVersion})` };
+  const flat = tlv ? readTlv(bytes, dv, type) : readIpc(bytes, dv, type, version);
+  if (typeof flat === 'string') return { ...base, error: flat };
+  return build(type, flat, version, base);
+}
+
+function readIpc(bytes: Uint8Array, dv: DataView, type: NsrMessageType, version: number): Record<string, unknown> | string {
+  const out: Record<string, unknown> = {};
+  let at = IPC_HEADER_BYTES;
+  for (const f of LAYOUT[type]) {
+    if (f.since > version) continue;
+    const r = readField(bytes, dv, at, f.kind, bytes.length - at);
+    if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
+    out[f.name] = r.value;
+    at += r.size;
+  }
+  if (at !== bytes.length) return `${type}: ${bytes.length - at} trailing bytes`;
+  return out;
+}
+
+function readTlv(bytes: Uint8Array, dv: DataView, type: NsrMessageType): Record<string, unknown> | string {
+  const byTag = new Map(LAYOUT[type].map((f) => [f.tag, f]));
+  const out: Record<string, unknown> = {};
+  let at = IPC_HEADER_BYTES;
+  while (at < bytes.length) {
+    if (bytes.length - at < 4) return `${type}: truncated TLV header`;
+    const tag = dv.getUint16(at);
+    const len = dv.getUint16(at + 2);
+    at += 4;
+    if (len > bytes.length - at) return `${type}: TLV ${tag} length ${len} runs past the message`;
+    const f = byTag.get(tag);
+    if (f !== undefined) {
+      const r = readField(bytes, dv, at, f.kind, len);
+      if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
+      if (r.size !== len) return `${type} field ${f.name}: TLV length ${len}, field needs ${r.size}`;
+      out[f.name] = r.value;
+    }
+    at += len; // unknown tags are skipped: that is what TLV buys (K-11)
+  }
+  return out;
+}
+
+function readField(bytes: Uint8Array, dv: DataView, at: number, kind: FieldKind, room: number): { value: unknown; size: number } | string {
+  const need = kind === 'u32' || kind === 'bytes' ? 4 : kind === 'pad24' ? 3 : kind === 'str' ? 2 : 1;
+  if (room < need) return 'truncated';
+  switch (kind) {
+    case 'u8':
+      return { value: dv.getUint8(at), size: 1 };
+    case 'bool': {
+      const b = dv.getUint8(at);
+      return b > 1 ? `bad boolean ${b}` : { value: b === 1, size: 1 };
+    }
+    case 'u32':
+      return { value: dv.getUint32(at), size: 4 };
+    case 'pad24':
+      return { value: 0, size: 3 };
+    case 'bytes': {
+      const n = dv.getUint32(at);
+      if (n > room - 4) return `byte string of ${n} runs past the message`;
+      return { value: bytes.slice(at + 4, at + 4 + n), size: 4 + n };
+    }
+    case 'str': {
+      const n = dv.getUint16(at);
+      if (n > room - 2) return `string of ${n} runs past the message`;
+      try {
+        return { value: utf8d.decode(bytes.subarray(at + 2, at + 2 + n)), size: 2 + n };
+      } catch {
+        return 'string is not UTF-8';
+      }
+    }
+    default: {
+      const never: never = kind;
+      return `bad field kind ${String(never)}`;
+    }
+  }
+}
+
+function build(type: NsrMessageType, flat: Record<string, unknown>, version: number, base: ParseError): ParseResult {
+  for (const f of LAYOUT[type]) {
+    if (f.kind === 'pad24' || f.since > 1) continue;
+    if (!(f.name in flat)) return { ...base, error: `${type}: missing field ${f.name}` };
+  }
+  if ('reason' in flat) {
+    const r = REASON_BY_CODE.get(flat.reason as number);
+    if (r === undefined) return { ...base, error: `${type}: unknown reason code ${String(flat.reason)}` };
+    flat.reason = r;
+  }
+  delete flat.pad;
+  const handle = flat.handle as number;
+  if (type === 'psrm.replicate') {
+    const fields = {} as PsrmInitFields;
+    for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
+    return { ok: true, version, msg: { t: type, handle, fields } };
+  }
+  delete flat.rxStamp;
+  return { ok: true, version, msg: { t: type, ...flat } as NsrMessage };
+}

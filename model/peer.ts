@@ -1,0 +1,73 @@
+// The external peer: a router with its own TCP stack and the stream application,
+// reached over one wire link to our router's PFE. It opens sessions to the router's
+// address (or answers the router's) and judges, through its verifier and its TCP, whether
+// a failover on our side was visible (SPEC G-9).
+import type { Message } from '../sim/index.ts';
+import { StreamSession } from './app/session.ts';
+import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from './config.ts';
+import { NetHost, type Interface } from './host.ts';
+import type { Ipv4 } from './segment.ts';
+import type { TcpConnection, TcpOptionsConfig } from './tcp/tcp.ts';
+
+export interface AppStall extends Message {
+  readonly type: 'app.stall';
+  readonly durationNs: number;
+}
+
+export class Peer extends NetHost<AppStall> {
+  sessions: StreamSession[] = [];
+
+  constructor(
+    readonly cfg: PeerConfig,
+    readonly addr: Ipv4,
+    private readonly routerAddr: Ipv4,
+    iface: Interface,
+    tcp: Partial<TcpOptionsConfig>,
+  ) {
+    super(cfg.name, [iface], tcp);
+  }
+
+  protected boot(): void {
+    this.sessions = [];
+    for (let i = 0; i < this.cfg.sessions; i++) {
+      this.sessions.push(
+        new StreamSession(
+          { id: `${this.cfg.name}/${i}`, side: 'peer', send: this.cfg.toRouter, expect: this.cfg.fromRouter, read: this.cfg.peerRead },
+          this,
+          this.ctx.rng,
+        ),
+      );
+    }
+    const stack = this.stack(this.addr);
+    if (this.cfg.initiator === 'peer') {
+      this.sessions.forEach((s, i) => {
+        const conn = stack.connect(SESSION_PORT_BASE + i, this.routerAddr, ROUTER_PORT);
+        conn.onEstablished = () => s.attach(conn);
+      });
+    } else {
+      stack.listen(ROUTER_PORT, (conn) => this.accepted(conn));
+    }
+  }
+
+  private accepted(conn: TcpConnection): void {
+    const s = this.sessions[conn.fport - SESSION_PORT_BASE];
+    if (s === undefined || conn.faddr !== this.routerAddr) {
+      conn.abort();
+      return;
+    }
+    if (conn.t_state === 'ESTABLISHED') s.attach(conn);
+    else conn.onEstablished = () => s.attach(conn);
+  }
+
+  protected handle(msg: AppStall): void {
+    switch (msg.type) {
+      case 'app.stall':
+        for (const s of this.sessions) s.stall(msg.durationNs);
+        return;
+      default: {
+        const never: never = msg.type;
+        throw new Error(`peer: unknown message ${String(never)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// The packet forwarding engine (PFE): the router's data plane as the REs see it.
+// Host-bound packets from the wire go to the current master RE over that RE's internal
+// link; packets from the REs reach the wire only if they come from the master (a
+// backup's transmissions are suppressed and counted). A mastership change (GRES, SPEC
+// F-3) takes `switchNs`; during the switch no RE's packets reach the wire and
+// host-bound packets are dropped, as the PFE has no master to give them to.
+//
+// Simplified: one routing table entry per peer address; no forwarding of transit
+// traffic; the switch is a single interval, not the PFE's per-interface reprogramming.
+import type { Actor, ActorContext, ActorId, Message } from '../sim/index.ts';
+import type { LinkTx, PacketIn, Side } from './link.ts';
+import { ipv4ToString, type Ipv4 } from './segment.ts';
+
+export type PfeControl =
+  | {
+      readonly type: 'pfe.mastership';
+      /** The RE index (0 or 1) that becomes master, or -1 for none. */
+      readonly master: number;
+    }
+  | { readonly type: 'pfe.set-switch'; readonly switchNs: number };
+
+interface SwitchDone extends Message {
+  readonly type: 'pfe.switch-done';
+  readonly master: number;
+  readonly epoch: number;
+}
+
+export interface PfePort {
+  linkId: ActorId;
+  linkName: string;
+  /** The PFE's side of the link. */
+  side: Side;
+}
+
+export interface PfeCounters {
+  toHost: number;
+  toWire: number;
+  suppressed: number;
+  droppedNoMaster: number;
+  droppedNoRoute: number;
+}
+
+export class Pfe implements Actor<PacketIn | PfeControl | SwitchDone> {
+  master: number;
+  switching = false;
+  private epoch = 0;
+  readonly counters: PfeCounters = { toHost: 0, toWire: 0, suppressed: 0, droppedNoMaster: 0, droppedNoRoute: 0 };
+  private readonly reByLink = new Map<string, number>();
+  private readonly wireByLink = new Set<string>();
+
+  constructor(
+    private readonly routerAddr: Ipv4,
+    private readonly rePorts: readonly [PfePort, PfePort],
+    private readonly wire: ReadonlyMap<Ipv4, PfePort>,
+    private switchNs: number,
+    initialMaster: number,
+  ) {
+    this.master = initialMaster;
+    rePorts.forEach((p, i) => this.reByLink.set(p.linkName, i));
+    for (const p of wire.values()) this.wireByLink.add(p.linkName);
+  }
+
+  receive(msg: PacketIn | PfeControl | SwitchDone, ctx: ActorContext): void {
+    switch (msg.type) {
+      case 'pkt':
+        this.forward(msg, ctx);
+        return;
+      case 'pfe.mastership':
+        this.startSwitch(msg.master, ctx);
+        return;
+      case 'pfe.set-switch':
+        this.switchNs = msg.switchNs;
+        ctx.trace('pfe.set-switch', { switchNs: msg.switchNs });
+        return;
+      case 'pfe.switch-done':
+        if (msg.epoch !== this.epoch) return; // superseded by a later switch
+        this.switching = false;
+        this.master = msg.master;
+        ctx.trace('pfe.master', { master: msg.master });
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`pfe: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  private startSwitch(master: number, ctx: ActorContext): void {
+    this.epoch++;
+    ctx.trace('pfe.switch', { from: this.master, to: master, switchNs: this.switchNs });
+    if (this.switchNs === 0) {
+      this.master = master;
+      this.switching = false;
+      ctx.trace('pfe.master', { master });
+      return;
+    }
+    this.switching = true;
+    this.master = -1;
+    ctx.startTimer(this.switchNs, { type: 'pfe.switch-done', master, epoch: this.epoch } satisfies SwitchDone);
+  }
+
+  private forward(msg: PacketIn, ctx: ActorContext): void {
+    const re = this.reByLink.get(msg.link);
+    if (re !== undefined) {
+      this.fromRe(re, msg, ctx);
+      return;
+    }
+    if (!this.wireByLink.has(msg.link)) throw new Error(`pfe: packet from unknown link ${msg.link}`);
+    if (msg.seg.dst !== this.routerAddr) {
+      this.counters.droppedNoRoute++;
+      ctx.trace('pfe.drop', { reason: 'not-host-bound', dst: ipv4ToString(msg.seg.dst) });
+      return;
+    }
+    const port = this.master >= 0 ? this.rePorts[this.master as 0 | 1] : undefined;
+    if (port === undefined || this.switching) {
+      this.counters.droppedNoMaster++;
+      ctx.trace('pfe.drop', { reason: this.switching ? 'switching' : 'no-master', seq: msg.seg.seq });
+      return;
+    }
+    this.counters.toHost++;
+    ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
+  }
+
+  private fromRe(re: number, msg: PacketIn, ctx: ActorContext): void {
+    if (re !== this.master || this.switching) {
+      this.counters.suppressed++;
+      ctx.trace('pfe.suppress', { re, master: this.master, seq: msg.seg.seq, len: msg.seg.payload.length });
+      return;
+    }
+    const port = this.wire.get(msg.seg.dst);
+    if (port === undefined) {
+      this.counters.droppedNoRoute++;
+      ctx.trace('pfe.drop', { reason: 'no-route', dst: ipv4ToString(msg.seg.dst) });
+      return;
+    }
+    this.counters.toWire++;
+    ctx.trace('pfe.tx', { re, dst: ipv4ToString(msg.seg.dst), sport: msg.seg.sport, dport: msg.seg.dport, seq: msg.seg.seq, ack: msg.seg.ack, flags: msg.seg.flags, len: msg.seg.payload.length });
+    ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
+  }
+}
