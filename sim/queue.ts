@@ -35,8 +35,8 @@ export class EventQueue {
   private sTarget: Int32Array;
   private sInc: Int32Array;
   private sCause: Float64Array;
+  /** seq of the event in the slot, or -1 once it was popped or cancelled. */
   private sSeq: Float64Array;
-  private sLive: Uint8Array;
   private sMsg: unknown[];
   private free: Int32Array;
   private freeTop = 0;
@@ -53,7 +53,6 @@ export class EventQueue {
     this.sInc = new Int32Array(n);
     this.sCause = new Float64Array(n);
     this.sSeq = new Float64Array(n);
-    this.sLive = new Uint8Array(n);
     this.sMsg = new Array<unknown>(n).fill(undefined);
     this.free = new Int32Array(n);
   }
@@ -80,7 +79,6 @@ export class EventQueue {
     this.sInc[slot] = inc;
     this.sCause[slot] = cause;
     this.sSeq[slot] = seq;
-    this.sLive[slot] = 1;
     this.sMsg[slot] = msg;
     this.liveCount++;
     this.heapPush(timeNs, prio * SEQ_SPAN + seq, slot);
@@ -91,8 +89,8 @@ export class EventQueue {
   cancel(id: EventId): boolean {
     const slot = id % SLOT_CAP;
     const seq = (id - slot) / SLOT_CAP;
-    if (slot >= this.slotsUsed || this.sLive[slot] !== 1 || this.sSeq[slot] !== seq) return false;
-    this.sLive[slot] = 0;
+    if (slot >= this.slotsUsed || this.sSeq[slot] !== seq) return false;
+    this.sSeq[slot] = -1;
     this.sMsg[slot] = undefined;
     this.liveCount--;
     return true;
@@ -111,68 +109,80 @@ export class EventQueue {
   }
 
   /**
-   * Removes the earliest live event and returns its slot (read it with the accessors,
-   * then call release(slot)), or -1 when the queue is empty.
+   * Removes the earliest live event and makes it current: its fields are then in
+   * lastTime, lastTarget, lastInc, lastCause, lastSeq and lastMessage. Its slot is free
+   * again at once. Returns false when the queue is empty.
    */
-  pop(): number {
+  take(): boolean {
     this.dropDeadTop();
-    if (this.hSize === 0) return -1;
+    if (this.hSize === 0) return false;
     const slot = this.hSlot[0] as number;
     this.lastTime = this.hTime[0] as number;
     this.heapRemoveTop();
-    this.liveCount--;
-    this.sLive[slot] = 2; // popped, not yet released: no longer cancellable
-    return slot;
+    this.current(slot);
+    return true;
   }
 
-  /** Time of the event last returned by pop(). */
+  /** Fields of the event last taken. */
   lastTime = 0;
+  lastTarget = 0;
+  lastInc = 0;
+  lastCause = 0;
+  lastSeq = 0;
+  lastMessage: unknown = undefined;
 
-  target(slot: number): number {
-    return this.sTarget[slot] as number;
-  }
-  inc(slot: number): number {
-    return this.sInc[slot] as number;
-  }
-  cause(slot: number): number {
-    return this.sCause[slot] as number;
-  }
-  seq(slot: number): number {
-    return this.sSeq[slot] as number;
-  }
-  message(slot: number): unknown {
-    return this.sMsg[slot];
-  }
-
-  /** Returns a popped slot to the free list. */
-  release(slot: number): void {
-    this.sLive[slot] = 0;
-    this.sMsg[slot] = undefined;
+  private current(slot: number): void {
+    this.lastTarget = this.sTarget[slot] as number;
+    this.lastInc = this.sInc[slot] as number;
+    this.lastCause = this.sCause[slot] as number;
+    this.lastSeq = this.sSeq[slot] as number;
+    this.lastMessage = this.sMsg[slot];
+    // The stale message reference is overwritten when the slot is reused.
+    this.sSeq[slot] = -1;
+    this.liveCount--;
     this.free[this.freeTop++] = slot;
   }
 
   /**
-   * Pops every live event due at exactly the earliest (time, priority) and returns
-   * their slots in FIFO order. Used only to apply fuzzing tie-break choices.
+   * Number of live events due at exactly the earliest (time, priority): the size of
+   * the group a fuzzing tie-break chooses from. Pops and restores, so use it only then.
    */
-  popSameInstant(): number[] {
+  sameInstantCount(): number {
     const t = this.peekTime();
-    if (t === Infinity) return [];
+    if (t === Infinity) return 0;
     const prio = this.peekPrio();
-    const slots: number[] = [];
-    while (this.peekTime() === t && this.peekPrio() === prio) slots.push(this.pop());
-    return slots;
+    const slots: Array<[number, number]> = [];
+    while (this.peekTime() === t && this.peekPrio() === prio) {
+      const slot = this.hSlot[0] as number;
+      slots.push([slot, this.hOrd[0] as number]);
+      this.heapRemoveTop();
+    }
+    for (const [slot, ord] of slots) this.heapPush(t, ord, slot);
+    return slots.length;
   }
 
-  /** Puts back a slot taken by popSameInstant() with its original key. */
-  restore(slot: number, timeNs: number, prio: number): void {
-    this.liveCount++;
-    this.sLive[slot] = 1;
-    this.heapPush(timeNs, prio * SEQ_SPAN + (this.sSeq[slot] as number), slot);
+  /**
+   * Takes the k-th (0-based, FIFO order) of the live events due at the earliest
+   * (time, priority), leaving the others in place; used to apply tie-break choices.
+   */
+  takeNthSameInstant(k: number): boolean {
+    const t = this.peekTime();
+    if (t === Infinity) return false;
+    const prio = this.peekPrio();
+    const group: Array<[number, number]> = [];
+    while (this.peekTime() === t && this.peekPrio() === prio) {
+      group.push([this.hSlot[0] as number, this.hOrd[0] as number]);
+      this.heapRemoveTop();
+    }
+    const chosen = group[Math.max(0, Math.min(Math.trunc(k), group.length - 1))] as [number, number];
+    for (const g of group) if (g !== chosen) this.heapPush(t, g[1], g[0]);
+    this.lastTime = t;
+    this.current(chosen[0]);
+    return true;
   }
 
   private dropDeadTop(): void {
-    while (this.hSize > 0 && this.sLive[this.hSlot[0] as number] !== 1) {
+    while (this.hSize > 0 && (this.sSeq[this.hSlot[0] as number] as number) < 0) {
       const slot = this.hSlot[0] as number;
       this.heapRemoveTop();
       this.free[this.freeTop++] = slot;
@@ -192,7 +202,6 @@ export class EventQueue {
     this.sInc = grow(this.sInc, new Int32Array(n));
     this.sCause = grow(this.sCause, new Float64Array(n));
     this.sSeq = grow(this.sSeq, new Float64Array(n));
-    this.sLive = grow(this.sLive, new Uint8Array(n));
     this.free = grow(this.free, new Int32Array(n));
     for (let i = this.sMsg.length; i < n; i++) this.sMsg.push(undefined);
   }
@@ -259,7 +268,7 @@ export class EventQueue {
   }
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+function grow<T extends Float64Array | Int32Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

@@ -17,7 +17,8 @@ export class Rng {
 
   constructor(rootSeed: number | string, name: string) {
     this.name = name;
-    this.seed = `nsrsim/${String(rootSeed)}/${name}`;
+    // JSON keeps (seed, name) pairs apart: ("1/a", "b") and (1, "a/b") differ.
+    this.seed = `nsrsim:${JSON.stringify([rootSeed, name])}`;
     this.prng = seedrandom.alea(this.seed) as unknown as Prng;
   }
 

@@ -87,7 +87,6 @@ export interface SimOptions {
 
 export const DEFAULT_MAX_EVENTS = 50_000_000;
 
-const STOP_TARGET = -1;
 const ANY_INCARNATION = -1;
 
 interface ActorSlot {
@@ -153,6 +152,7 @@ export class Simulation {
   private currentCause = -1;
   private eventsTotal = 0;
   private started = false;
+  private finished = false;
   private readonly faultRng: Rng;
 
   constructor(opts: SimOptions) {
@@ -162,6 +162,9 @@ export class Simulation {
     this.wallClock = opts.wallClock ?? (() => 0);
     this.defaultMaxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tieBreaks = opts.tieBreaks ?? [];
+    for (const t of this.tieBreaks) {
+      if (!Number.isSafeInteger(t) || t < 0) throw new RangeError(`sim: tie-break choices are integers >= 0, got ${t}`);
+    }
     this.faultRng = this.streams.stream('sim/faults');
   }
 
@@ -303,43 +306,42 @@ export class Simulation {
     const wall0 = this.wallClock();
     const maxEvents = opts.maxEvents ?? this.defaultMaxEvents;
     const until = opts.until;
-    let stopId = -1;
-    if (opts.untilNs !== undefined) {
-      if (!Number.isSafeInteger(opts.untilNs) || opts.untilNs < this.nowNs) {
-        throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
-      }
-      stopId = this.queue.push(opts.untilNs, PRIO_URGENT, STOP_TARGET, ANY_INCARNATION, -1, undefined);
+    const untilNs = opts.untilNs ?? Infinity;
+    if (opts.untilNs !== undefined && (!Number.isSafeInteger(opts.untilNs) || opts.untilNs < this.nowNs)) {
+      throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
     }
+    const q = this.queue;
     let handled = 0;
     let reason: StopReason = 'idle';
-    const useTieBreaks = this.tieBreaks.length > 0;
     for (;;) {
+      // The time bound is checked before the event is taken, so nothing due at or
+      // after untilNs runs, urgent or not, whenever it was scheduled.
+      const next = q.peekTime();
+      if (next === Infinity) break;
+      if (next >= untilNs) {
+        this.nowNs = untilNs;
+        reason = 'time';
+        break;
+      }
       if (handled >= maxEvents) {
         reason = 'maxEvents';
         break;
       }
-      const slot = useTieBreaks && this.tieBreakNext < this.tieBreaks.length ? this.popWithTieBreak() : this.queue.pop();
-      if (slot < 0) break;
-      const target = this.queue.target(slot);
-      this.nowNs = this.queue.lastTime;
-      if (target === STOP_TARGET) {
-        this.queue.release(slot);
-        stopId = -1;
-        reason = 'time';
-        break;
-      }
-      const inc = this.queue.inc(slot);
-      const cause = this.queue.cause(slot);
-      const msg = this.queue.message(slot) as Message;
-      this.queue.release(slot);
-      this.deliver(target, inc, cause, msg);
+      if (this.tieBreakNext < this.tieBreaks.length) this.takeWithTieBreak();
+      else q.take();
+      this.nowNs = q.lastTime;
+      this.deliver(q.lastTarget, q.lastInc, q.lastCause, q.lastMessage as Message);
       handled++;
       if (until !== undefined && until()) {
         reason = 'predicate';
         break;
       }
     }
-    if (stopId >= 0) this.queue.cancel(stopId);
+    if (reason === 'idle' && opts.untilNs !== undefined) {
+      // Nothing left before the bound: the run still ends at the bound, by time.
+      this.nowNs = untilNs;
+      reason = 'time';
+    }
     this.eventsTotal += handled;
     this.currentCause = -1;
     return {
@@ -353,6 +355,8 @@ export class Simulation {
 
   /** Runs the liveness checks against a finished run and returns all violations. */
   finish(result: RunResult): readonly Violation[] {
+    if (this.finished) return this.violationList;
+    this.finished = true;
     for (const c of this.liveness) {
       c.atEnd(result, (v) => this.violationList.push({ check: c.id, ...v }));
     }
@@ -371,19 +375,15 @@ export class Simulation {
     s.actor.receive(msg, s.ctx);
   }
 
-  private popWithTieBreak(): number {
-    const prio = this.queue.peekTime() === Infinity ? PRIO_NORMAL : this.queue.peekPrio();
-    const group = this.queue.popSameInstant();
-    if (group.length <= 1) return group[0] ?? -1;
-    const choice = (this.tieBreaks[this.tieBreakNext++] ?? 0) % group.length;
-    const chosen = group[choice] as number;
-    const t = this.queue.lastTime;
-    for (const slot of group) {
-      if (slot === chosen) continue;
-      this.queue.restore(slot, t, prio);
+  /** Applies the next tie-break choice when several events share the earliest instant. */
+  private takeWithTieBreak(): void {
+    const n = this.queue.sameInstantCount();
+    if (n <= 1) {
+      this.queue.take();
+      return;
     }
-    this.queue.lastTime = t;
-    return chosen;
+    const choice = (this.tieBreaks[this.tieBreakNext++] ?? 0) % n;
+    this.queue.takeNthSameInstant(choice);
   }
 
   private ensureStarted(): void {

@@ -70,7 +70,7 @@ function exactScale(numText: string, scale: number): number | undefined {
   // Scales are powers of ten except minutes and hours: handle those via seconds.
   if (10 ** scaleDigits !== scale) {
     const secs = exactScale(numText, SEC);
-    return secs === undefined ? undefined : (secs * scale) / SEC;
+    return secs === undefined ? undefined : secs * (scale / SEC);
   }
   if (fracPart.length > scaleDigits && /[1-9]/.test(fracPart.slice(scaleDigits))) return undefined;
   const frac = (fracPart + '0'.repeat(scaleDigits)).slice(0, scaleDigits);

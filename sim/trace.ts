@@ -52,7 +52,10 @@ export class NdjsonFileSink implements TraceSink {
     this.chunks = [];
     this.pending = 0;
   }
+  private closed = false;
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flush();
     closeSync(this.fd);
   }
