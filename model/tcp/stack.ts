@@ -1,0 +1,177 @@
+// The per-host TCP stack (BSD's in_pcb lookup + tcp_input's demultiplexing): finds the
+// connection for a segment by 4-tuple, else a listener on the port, else answers with
+// RST (RFC 9293 §3.10.7.1; never an RST in reply to an RST). Connections live in a Map
+// in creation order; closed and TIME_WAIT-expired ones are removed.
+import type { Ipv4, Segment } from '../segment.ts';
+import { TH_ACK, TH_RST, TH_SYN } from '../segment.ts';
+import {
+  TCP_DEFAULTS,
+  TCP_TTL,
+  resolveTcpConfig,
+  type TcpConfig,
+  type TcpHost,
+  type TcpOptionsConfig,
+} from './config.ts';
+import { TcpConnection } from './conn.ts';
+import { rstReplyFields, tcpConnect } from './input.ts';
+
+interface Listener {
+  readonly cfg: TcpConfig;
+  readonly onAccept: (conn: TcpConnection) => void;
+}
+
+const EPHEMERAL_LO = 49152;
+const EPHEMERAL_HI = 65535;
+/** Random ephemeral port draws before falling back to a scan. */
+const EPHEMERAL_TRIES = 64;
+
+function key(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): string {
+  return `${laddr}:${lport}:${faddr}:${fport}`;
+}
+
+export class TcpStack {
+  readonly host: TcpHost;
+  readonly addr: Ipv4;
+  readonly config: TcpConfig;
+  /**
+   * Called when the stack creates a connection (connect(), or a SYN reaching a
+   * listener), before the connection sends anything: lets the owner install
+   * rcvSpacePolicy, outputFilter or callbacks in time for the SYN / SYN|ACK.
+   */
+  onNewConnection?: (conn: TcpConnection) => void;
+  private readonly conns = new Map<string, TcpConnection>();
+  private readonly listeners = new Map<number, Listener>();
+  private ipId = 0;
+
+  constructor(host: TcpHost, addr: Ipv4, options: TcpOptionsConfig = {}) {
+    this.host = host;
+    this.addr = addr;
+    this.config = resolveTcpConfig(TCP_DEFAULTS, options);
+  }
+
+  /** Accepts connections to `port`; onAccept gets each one once it is ESTABLISHED. */
+  listen(port: number, onAccept: (conn: TcpConnection) => void, opts?: TcpOptionsConfig): void {
+    checkPort(port);
+    if (this.listeners.has(port)) throw new Error(`TcpStack.listen: port ${port} already has a listener`);
+    this.listeners.set(port, { cfg: resolveTcpConfig(this.config, opts), onAccept });
+  }
+
+  /** Stops listening; connections already accepted or half-open are not affected. */
+  unlisten(port: number): boolean {
+    return this.listeners.delete(port);
+  }
+
+  /** Active open from lport (undefined: an ephemeral port drawn from the host RNG). */
+  connect(lport: number | undefined, faddr: Ipv4, fport: number, opts?: TcpOptionsConfig): TcpConnection {
+    checkPort(fport);
+    const port = lport ?? this.ephemeralPort(faddr, fport);
+    checkPort(port);
+    if (this.lookup(this.addr, port, faddr, fport) !== undefined) {
+      throw new Error(`TcpStack.connect: ${port} -> ${faddr}:${fport} is in use`);
+    }
+    const conn = new TcpConnection(this, resolveTcpConfig(this.config, opts), this.addr, port, faddr, fport, false);
+    this.conns.set(key(this.addr, port, faddr, fport), conn);
+    this.onNewConnection?.(conn);
+    conn.run(() => tcpConnect(conn));
+    return conn;
+  }
+
+  /**
+   * NSR secondary socket (IHA): registers a connection for (addr, lport, faddr, fport)
+   * without a handshake, in state CLOSED with replica = true, for PSRM to fill in
+   * (M-1) and set ESTABLISHED. Undefined if the 4-tuple is in use.
+   */
+  adoptReplica(lport: number, faddr: Ipv4, fport: number, opts?: TcpOptionsConfig): TcpConnection | undefined {
+    checkPort(lport);
+    checkPort(fport);
+    if (this.lookup(this.addr, lport, faddr, fport) !== undefined) return undefined;
+    const conn = new TcpConnection(this, resolveTcpConfig(this.config, opts), this.addr, lport, faddr, fport, false);
+    conn.replica = true;
+    this.conns.set(key(this.addr, lport, faddr, fport), conn);
+    this.onNewConnection?.(conn);
+    return conn;
+  }
+
+  /** A segment from IP. */
+  input(seg: Segment): void {
+    const conn = this.lookup(seg.dst, seg.dport, seg.src, seg.sport);
+    if (conn !== undefined) {
+      conn.input(seg);
+      return;
+    }
+    const l = this.listeners.get(seg.dport);
+    if (l !== undefined) {
+      const f = seg.flags & (TH_SYN | TH_ACK | TH_RST);
+      if (f === TH_SYN) {
+        const c = new TcpConnection(this, l.cfg, seg.dst, seg.dport, seg.src, seg.sport, true);
+        c.acceptCb = l.onAccept;
+        this.conns.set(key(seg.dst, seg.dport, seg.src, seg.sport), c);
+        c.setState('LISTEN');
+        this.onNewConnection?.(c);
+        c.input(seg);
+        return;
+      }
+      // LISTEN: RST ignored, ACK answered with RST, anything else without SYN dropped.
+      if ((f & TH_RST) !== 0 || (f & TH_ACK) === 0) return;
+    }
+    this.respondRst(seg);
+  }
+
+  lookup(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): TcpConnection | undefined {
+    return this.conns.get(key(laddr, lport, faddr, fport));
+  }
+
+  /** Live connections (including half-open and TIME_WAIT), in creation order. */
+  connections(): IterableIterator<TcpConnection> {
+    return this.conns.values();
+  }
+
+  /** @internal Next IPv4 identification value (per-stack counter). */
+  nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
+
+  /** @internal Called by a connection when it reaches CLOSED. */
+  remove(conn: TcpConnection): void {
+    const k = key(conn.laddr, conn.lport, conn.faddr, conn.fport);
+    if (this.conns.get(k) === conn) this.conns.delete(k);
+  }
+
+  private respondRst(seg: Segment): void {
+    const r = rstReplyFields(seg);
+    if (r === undefined) return;
+    const out: Segment = {
+      src: seg.dst,
+      dst: seg.src,
+      sport: seg.dport,
+      dport: seg.sport,
+      seq: r.seq >>> 0,
+      ack: r.ack >>> 0,
+      flags: r.flags,
+      wnd: 0,
+      urp: 0,
+      options: {},
+      payload: new Uint8Array(0),
+      ipId: this.nextIpId(),
+      ttl: TCP_TTL,
+    };
+    this.host.event?.(undefined, 'rst-sent', { seq: out.seq, ack: out.ack, dport: out.dport, sport: out.sport });
+    this.host.output(out);
+  }
+
+  private ephemeralPort(faddr: Ipv4, fport: number): number {
+    for (let i = 0; i < EPHEMERAL_TRIES; i++) {
+      const p = this.host.rng.between(EPHEMERAL_LO, EPHEMERAL_HI);
+      if (this.lookup(this.addr, p, faddr, fport) === undefined) return p;
+    }
+    for (let p = EPHEMERAL_LO; p <= EPHEMERAL_HI; p++) {
+      if (this.lookup(this.addr, p, faddr, fport) === undefined) return p;
+    }
+    throw new Error(`TcpStack.connect: no free ephemeral port towards ${faddr}:${fport}`);
+  }
+}
+
+function checkPort(p: number): void {
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`TCP port out of range: ${p}`);
+}
