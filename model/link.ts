@@ -75,11 +75,12 @@ export type LinkControl =
 export type Side = 'a' | 'b';
 
 /**
- * Observes every packet a link delivers (pcap capture): the side that sent it, the
- * instant it left the sender and the instant it reaches the other end. Not part of the
- * trace, so capturing never changes a trace hash.
+ * Observes packets on a link (pcap capture): the side that sent it, the instant it was
+ * handed to the link, and the instant it reaches the other end, or undefined when the
+ * link loses it (down, MTU, queue, loss). Called once per packet handed to the link and
+ * once more per extra duplicate. Not part of the trace, so capture never changes a hash.
  */
-export type LinkTap = (from: Side, seg: Segment, sentNs: number, arrivalNs: number) => void;
+export type LinkTap = (from: Side, seg: Segment, sentNs: number, arrivalNs: number | undefined, copy: number) => void;
 
 interface Direction {
   params: LinkParams;
@@ -224,7 +225,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
         d.lastArrivalNs = arrival;
       }
       d.counters.delivered++;
-      this.tap?.(from, seg, now, arrival);
+      this.tap?.(from, seg, now, arrival, i);
       const to = this.ends[from === 'a' ? 'b' : 'a'];
       const pkt: PacketIn = { type: 'pkt', link: this.name, seg };
       ctx.send(to, pkt, arrival - now);
@@ -241,6 +242,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
   }
 
   private drop(ctx: ActorContext, from: Side, seg: Segment, reason: string): void {
+    this.tap?.(from, seg, ctx.now, undefined, 0);
     ctx.trace('link.drop', { link: this.name, from, reason, seq: seg.seq, len: seg.payload.length });
   }
 }

@@ -16,6 +16,8 @@ export interface AppStall extends Message {
 
 export class Peer extends NetHost<AppStall> {
   sessions: StreamSession[] = [];
+  /** Sessions replaced by a reconnection, kept for statistics. */
+  retired: StreamSession[] = [];
 
   constructor(
     readonly cfg: PeerConfig,
@@ -29,15 +31,8 @@ export class Peer extends NetHost<AppStall> {
 
   protected boot(): void {
     this.sessions = [];
-    for (let i = 0; i < this.cfg.sessions; i++) {
-      this.sessions.push(
-        new StreamSession(
-          { id: `${this.cfg.name}/${i}`, side: 'peer', send: this.cfg.toRouter, expect: this.cfg.fromRouter, read: this.cfg.peerRead },
-          this,
-          this.ctx.rng,
-        ),
-      );
-    }
+    this.retired = [];
+    for (let i = 0; i < this.cfg.sessions; i++) this.sessions.push(this.newSession(i, 0));
     const stack = this.stack(this.addr);
     if (this.cfg.initiator === 'peer') {
       this.sessions.forEach((s, i) => {
@@ -50,13 +45,29 @@ export class Peer extends NetHost<AppStall> {
   }
 
   private accepted(conn: TcpConnection): void {
-    const s = this.sessions[conn.fport - SESSION_PORT_BASE];
+    const i = conn.fport - SESSION_PORT_BASE;
+    let s = this.sessions[i];
     if (s === undefined || conn.faddr !== this.routerAddr) {
       conn.abort();
       return;
     }
+    if (s.closed !== undefined || s.conn !== undefined) {
+      // The router opened the session again (after a reset): a new application session,
+      // its streams start over. The old one keeps its verdict.
+      this.retired.push(s);
+      s = this.newSession(i, s.generation + 1);
+      this.sessions[i] = s;
+    }
     if (conn.t_state === 'ESTABLISHED') s.attach(conn);
     else conn.onEstablished = () => s.attach(conn);
+  }
+
+  private newSession(i: number, generation: number): StreamSession {
+    // The id names the record streams, so a reconnected session keeps it: both ends
+    // start their streams over from record 0.
+    const s = new StreamSession({ id: `${this.cfg.name}/${i}`, side: 'peer', send: this.cfg.toRouter, expect: this.cfg.fromRouter, read: this.cfg.peerRead }, this, this.ctx.rng);
+    s.generation = generation;
+    return s;
   }
 
   protected handle(msg: AppStall): void {

@@ -4,14 +4,21 @@
 //
 // Addresses: the router is 10.0.0.1; peer k is 10.0.1.(k+1); the REs' internal
 // addresses are 128.0.0.1 (RE0) and 128.0.0.4 (RE1), as on a Junos chassis.
-import { Simulation, type Actor, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type Violation } from '../sim/index.ts';
+import { Simulation, type Actor, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type TraceSink, type Violation } from '../sim/index.ts';
 import type { SessionStats } from './app/session.ts';
 import { Chassis, type FaultMsg } from './chassis.ts';
 import type { WorldConfig } from './config.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './link.ts';
 import { Peer } from './peer.ts';
 import { Pfe, type PfeCounters } from './pfe.ts';
-import { RoutingEngine } from './re.ts';
+import { Iha } from './nsr/iha.ts';
+import type { NsrIds, NsrKernel } from './nsr/kernel.ts';
+import { Kkcm } from './nsr/kkcm.ts';
+import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS } from './nsr/options.ts';
+import { Prl } from './nsr/prl.ts';
+import { Psrm } from './nsr/psrm.ts';
+import { Sdrl } from './nsr/sdrl.ts';
+import { RoutingEngine, type ReNsrConfig } from './re.ts';
 import { parseIpv4, type Ipv4 } from './segment.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
@@ -28,7 +35,13 @@ export interface WorldOptions {
   tieBreaks?: readonly number[];
   /** Called for every packet on each peer's wire link (pcap capture). */
   wireTap?: (peer: string) => LinkTap;
+  /** Trace sinks attached before anything is traced (so they see every record). */
+  sinks?: readonly TraceSink[];
+  /** Called with every NSR kernel an RE builds (at start and at each restart). */
+  onNsrKernel?: (nsr: NsrKernel) => void;
 }
+
+export const NSR_SUBSYSTEMS = ['kkcm', 'iha', 'prl', 'sdrl', 'psrm'] as const;
 
 export interface WorldStats {
   events: number;
@@ -67,14 +80,29 @@ export class World {
       ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
       ...(opts.tieBreaks === undefined ? {} : { tieBreaks: opts.tieBreaks }),
     });
+    for (const sink of opts.sinks ?? []) this.sim.trace.addSink(sink);
     // Actor ids are assigned in this order; links need both ends' ids up front.
-    const names = ['chassis', 'pfe', 're0', 're1', ...cfg.peers.map((p) => `peer:${p.name}`), 'link:int-re0', 'link:int-re1', 'link:inter-re', ...cfg.peers.map((p) => `link:wire-${p.name}`)];
+    const nsrNames = cfg.router.nsr ? [0, 1].flatMap((i) => NSR_SUBSYSTEMS.map((n) => `re${i}/${n}`)) : [];
+    const names = ['chassis', 'pfe', 're0', 're1', ...nsrNames, ...cfg.peers.map((p) => `peer:${p.name}`), 'link:int-re0', 'link:int-re1', 'link:inter-re', ...cfg.peers.map((p) => `link:wire-${p.name}`)];
     names.forEach((n, i) => this.ids.set(n, i));
     const id = (n: string): ActorId => this.ids.get(n) as ActorId;
     const r = cfg.router;
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
     const peerInfo = cfg.peers.map((p, k) => ({ cfg: p, addr: peerAddr(k) }));
 
+    const nsrCfg = (i: 0 | 1): ReNsrConfig | undefined => {
+      if (!r.nsr) return undefined;
+      const ids: NsrIds = { kernel: id(`re${i}`), kkcm: id(`re${i}/kkcm`), iha: id(`re${i}/iha`), prl: id(`re${i}/prl`), sdrl: id(`re${i}/sdrl`), psrm: id(`re${i}/psrm`) };
+      return {
+        ids,
+        opts: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
+        costs: { ...DEFAULT_NSR_COSTS, ...r.nsrCosts },
+        timers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
+        bounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
+        mutant: r.mutant,
+        ...(opts.onNsrKernel === undefined ? {} : { onKernel: opts.onNsrKernel }),
+      };
+    };
     const re = (i: 0 | 1): RoutingEngine =>
       new RoutingEngine(
         i,
@@ -85,6 +113,7 @@ export class World {
         i === 0 ? 'master' : 'backup',
         peerInfo,
         tcp,
+        nsrCfg(i),
       );
     this.res = [re(0), re(1)];
     this.peers = peerInfo.map(
@@ -105,6 +134,8 @@ export class World {
       {
         sim: this.sim,
         reIds: [id('re0'), id('re1')],
+        reGroups: [0, 1].map((i) => [id(`re${i}`), ...(r.nsr ? NSR_SUBSYSTEMS.map((n) => id(`re${i}/${n}`)) : [])]) as unknown as [ActorId[], ActorId[]],
+        nsr: r.nsr,
         pfeId: id('pfe'),
         wire: new Map(cfg.peers.map((p) => [p.name, { linkId: id(`link:wire-${p.name}`), params: p.link }])),
         peerIds: new Map(cfg.peers.map((p) => [p.name, id(`peer:${p.name}`)])),
@@ -116,6 +147,20 @@ export class World {
     this.add('pfe', this.pfe);
     this.add('re0', this.res[0]);
     this.add('re1', this.res[1]);
+    if (r.nsr) {
+      for (const i of [0, 1] as const) {
+        const eng = this.res[i];
+        const kernel = (): NsrKernel => {
+          if (eng.nsr === undefined) throw new Error(`re${i}: NSR kernel missing`);
+          return eng.nsr;
+        };
+        this.add(`re${i}/kkcm`, new Kkcm(kernel, () => eng.stack(RE_INTERNAL_ADDR[i]), RE_INTERNAL_ADDR[1 - i] as Ipv4, true));
+        this.add(`re${i}/iha`, new Iha(kernel));
+        this.add(`re${i}/prl`, new Prl(kernel));
+        this.add(`re${i}/sdrl`, new Sdrl(kernel));
+        this.add(`re${i}/psrm`, new Psrm(kernel));
+      }
+    }
     this.peers.forEach((p) => this.add(`peer:${p.cfg.name}`, p));
     this.addLink('int-re0', id('re0'), id('pfe'), r.reLink);
     this.addLink('int-re1', id('re1'), id('pfe'), r.reLink);

@@ -50,9 +50,20 @@ export function streamKey(id: string, writer: 'peer' | 'router'): string {
   return `${id}/${writer}`;
 }
 
+/** Where a snooping application finds what the master's application wrote (S-3). */
+export type SnoopOut = () => Uint8Array[];
+
 export class StreamSession {
   readonly writer: StreamWriter;
   readonly verifier: StreamVerifier;
+  /**
+   * Backup application (S-3): 'snoop' reads both directions of the secondary socket and
+   * never writes; takeover() makes it the active writer.
+   */
+  mode: 'active' | 'snoop' = 'active';
+  /** Snoop mode: checks the master's outbound stream and knows where it ended. */
+  outTracker: StreamVerifier | undefined;
+  private snoopOut: SnoopOut | undefined;
   conn: TcpConnection | undefined;
   private writeTimer = -1;
   private readTimer = -1;
@@ -61,6 +72,8 @@ export class StreamSession {
   lastReadNs = 0;
   lastWriteNs = 0;
   closed: string | undefined;
+  /** 0 for the session's first connection; n after the n-th reconnection. */
+  generation = 0;
 
   constructor(
     readonly cfg: SessionConfig,
@@ -84,6 +97,56 @@ export class StreamSession {
     if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
   }
 
+  /**
+   * Starts as the snooping backup application on a secondary socket: the inbound
+   * verifier starts where the master's application had read to, the outbound tracker
+   * where it had written to (the application's initial sync).
+   */
+  attachSnoop(conn: TcpConnection, inOffset: number, outOffset: number, snoopOut: SnoopOut): void {
+    this.mode = 'snoop';
+    this.conn = conn;
+    this.snoopOut = snoopOut;
+    this.verifier.resumeAt(inOffset);
+    this.outTracker = new StreamVerifier(this.writer.source);
+    this.outTracker.resumeAt(outOffset);
+    conn.onReadable = () => this.onReadable();
+    conn.onClosed = (reason) => this.onClosed(reason);
+    this.host.trace('app.snoop', { session: this.cfg.id, side: this.cfg.side, inOffset, outOffset });
+    if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
+    this.onReadable();
+    this.onSnoopOut();
+  }
+
+  /** Snoop mode: the master's application wrote more (SDRL appended to the snoop buffer). */
+  onSnoopOut(): void {
+    const t = this.outTracker;
+    if (t === undefined || this.snoopOut === undefined) return;
+    for (const chunk of this.snoopOut()) {
+      for (const e of t.push(chunk)) this.host.trace('app.verify-error', { session: this.cfg.id, side: this.cfg.side, direction: 'out-snoop', ...e });
+    }
+  }
+
+  /**
+   * Failover: the backup application becomes the master's. It continues the outbound
+   * stream exactly where the last replicated write ended (SPEC S-1: nothing beyond it
+   * reached the wire) and keeps reading where it was.
+   */
+  takeover(): void {
+    this.onSnoopOut();
+    const at = this.outTracker?.bytes ?? this.writer.offset;
+    this.writer.resumeAt(at);
+    this.mode = 'active';
+    this.snoopOut = undefined;
+    this.outTracker = undefined;
+    const conn = this.conn;
+    this.host.trace('app.takeover', { session: this.cfg.id, side: this.cfg.side, outOffset: at, inOffset: this.verifier.bytes });
+    if (conn === undefined) return;
+    conn.onWritable = () => this.pump();
+    this.scheduleWrite();
+    this.pump();
+    this.onReadable();
+  }
+
   /** Stops all timers (host crash or session end). */
   detach(): void {
     for (const t of [this.writeTimer, this.readTimer, this.stallTimer]) if (t >= 0) this.host.cancelAppTimer(t);
@@ -95,6 +158,7 @@ export class StreamSession {
     switch (tag) {
       case 'write':
         this.writeTimer = -1;
+        if (this.mode !== 'active') return;
         if (this.writer.backlog === 0) this.writer.produce();
         this.pump();
         this.scheduleWrite();
@@ -138,7 +202,7 @@ export class StreamSession {
   }
 
   private scheduleWrite(): void {
-    if (this.cfg.send.ratePerSec <= 0 || this.conn === undefined || this.writeTimer >= 0) return;
+    if (this.mode !== 'active' || this.cfg.send.ratePerSec <= 0 || this.conn === undefined || this.writeTimer >= 0) return;
     this.writeTimer = this.host.startAppTimer(this, 'write', nextGapNs(this.rng, this.cfg.send.ratePerSec));
   }
 
@@ -150,7 +214,7 @@ export class StreamSession {
   /** Hands the writer's backlog to the socket as far as so_snd has room. */
   private pump(): void {
     const conn = this.conn;
-    if (conn === undefined) return;
+    if (conn === undefined || this.mode !== 'active') return;
     if (this.writer.backlog > 0) {
       const n = this.writer.flush((b) => conn.write(b));
       if (n > 0) this.lastWriteNs = this.host.now();

@@ -1,0 +1,182 @@
+// Runs a validated scenario: builds the World, attaches the checkers, optionally streams
+// the canonical trace to an NDJSON file and captures every peer's wire as pcap, runs,
+// and turns the result into a report: verdict, whether it matches the scenario's
+// expectation, violations, statistics and the trace hash. Used by the CLI and by the
+// library test in-process.
+import { readFileSync } from 'node:fs';
+import type { WorldConfig } from '../model/config.ts';
+import { attachCheckers } from '../model/checks/index.ts';
+import type { LinkTap } from '../model/link.ts';
+import { encodeSegment } from '../model/packet.ts';
+import { World, type WorldOptions, type WorldStats } from '../model/world.ts';
+import { NdjsonFileSink, type TraceSink } from '../sim/index.ts';
+import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
+import type { Expectation, Scenario } from './load.ts';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Pseudo-checker id reported when a run stops on maxEvents instead of its duration. */
+export const MAX_EVENTS_CHECK = 'max-events';
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Streams the canonical trace here (its sha256 is the trace hash). */
+  tracePath?: string;
+  /** Writes every peer's wire, both directions, as a pcap file here. */
+  pcapPath?: string;
+  /** Reads the wall clock for statistics only. */
+  wallClock?: () => number;
+  /** Called every PROGRESS_EVERY_RECORDS trace records (the CLI's progress line). */
+  onProgress?: (simulatedNs: number, records: number) => void;
+}
+
+export const PROGRESS_EVERY_RECORDS = 1 << 16;
+
+export interface ViolationReport {
+  check: string;
+  timeNs: number;
+  recordId: number;
+  message: string;
+  evidence: Record<string, unknown> | undefined;
+}
+
+export interface RunStats {
+  events: number;
+  simulatedNs: number;
+  wallMs: number;
+  eventsPerSec: number;
+  traceRecords: number;
+  stopReason: string;
+  sessions: WorldStats['sessions'];
+  pfe: WorldStats['pfe'];
+  links: WorldStats['links'];
+  pcapPackets?: number;
+}
+
+export interface RunReport {
+  scenario: string;
+  file: string;
+  seed: number;
+  verdict: 'pass' | 'fail';
+  expected: Expectation;
+  matches: boolean;
+  violations: ViolationReport[];
+  stats: RunStats;
+  traceHash: string;
+}
+
+/** A failure of the simulator itself (not of the scenario), with the repro (GUIDE §3). */
+export class InternalRunError extends Error {
+  constructor(
+    readonly scenario: string,
+    readonly file: string,
+    readonly seed: number,
+    override readonly cause: unknown,
+  ) {
+    super(`internal error while running ${scenario}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'InternalRunError';
+  }
+  get repro(): string {
+    return `repro: scenario ${this.file}, seed ${this.seed}, nsrsim ${VERSION}`;
+  }
+}
+
+/**
+ * Builds the World with trace sinks attached before the first record. World's
+ * constructor schedules the faults, which emits records, and it takes no sinks: so the
+ * world is built without faults, the sinks attached, and the faults scheduled here
+ * exactly as World does (same order, same target, same message). The trace and its hash
+ * are identical to `new World(cfg)`'s (test/scenarios/run.test.ts checks it).
+ * TODO(model): drop this once WorldOptions accepts `sinks`.
+ */
+export function buildWorld(cfg: WorldConfig, opts: WorldOptions, sinks: readonly TraceSink[]): World {
+  return new World(cfg, { ...opts, sinks });
+}
+
+interface Captured {
+  timeNs: number;
+  order: number;
+  bytes: Uint8Array;
+}
+
+/** Taps every peer wire at the peer's interface: sent packets at sentNs, received ones at arrivalNs. */
+function wireCapture(into: Captured[]): (peer: string) => LinkTap {
+  // The peer is side 'a' of its wire link (model/world.ts).
+  return () => (from, seg, sentNs, arrivalNs, copy) => {
+    // What the peer sent is on its interface even if the wire loses it later; what it
+    // receives is there only if it arrives.
+    const timeNs = from === 'a' ? (copy === 0 ? sentNs : undefined) : arrivalNs;
+    if (timeNs === undefined) return;
+    into.push({ timeNs, order: into.length, bytes: encodeSegment(seg) });
+  };
+}
+
+function writeCapture(path: string, packets: Captured[]): void {
+  packets.sort((a, b) => a.timeNs - b.timeNs || a.order - b.order);
+  const w = new PcapWriter();
+  for (const p of packets) w.add(p.timeNs, p.bytes);
+  writePcapFile(path, w);
+}
+
+export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
+  const seed = opts.seed ?? s.config.seed;
+  const cfg: WorldConfig = { ...s.config, seed };
+  try {
+    return runWorld(s, cfg, opts);
+  } catch (e) {
+    throw new InternalRunError(s.name, s.file, seed, e);
+  }
+}
+
+function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
+  const packets: Captured[] = [];
+  const sinks: TraceSink[] = opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
+  const world = buildWorld(cfg, { hash: true, ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) }, sinks);
+  attachCheckers(world, s.checks);
+  const progress = opts.onProgress;
+  if (progress !== undefined) {
+    world.sim.trace.addListener((rec) => {
+      if ((rec.id & (PROGRESS_EVERY_RECORDS - 1)) === 0) progress(rec.t, rec.id);
+    });
+  }
+  const res = world.run();
+  if (opts.pcapPath !== undefined) writeCapture(opts.pcapPath, packets);
+  const violations: ViolationReport[] = res.violations.map((v) => ({ check: v.check, timeNs: v.timeNs, recordId: v.recordId, message: v.message, evidence: v.evidence === undefined ? undefined : { ...v.evidence } }));
+  if (res.run.boundHit) {
+    violations.push({ check: MAX_EVENTS_CHECK, timeNs: res.run.simulatedNs, recordId: -1, message: `the run hit maxEvents (${cfg.maxEvents}) at ${res.run.simulatedNs} ns, before its duration`, evidence: { maxEvents: cfg.maxEvents } });
+  }
+  const verdict = violations.length === 0 ? 'pass' : 'fail';
+  const st = res.stats;
+  const stats: RunStats = {
+    events: st.events,
+    simulatedNs: st.simulatedNs,
+    wallMs: Math.round(st.wallMs * 1000) / 1000,
+    eventsPerSec: st.wallMs > 0 ? Math.round((st.events * 1000) / st.wallMs) : 0,
+    traceRecords: st.traceRecords,
+    stopReason: res.run.reason,
+    sessions: st.sessions,
+    pfe: st.pfe,
+    links: st.links,
+  };
+  if (opts.pcapPath !== undefined) stats.pcapPackets = packets.length;
+  return {
+    scenario: s.name,
+    file: s.file,
+    seed: cfg.seed,
+    verdict,
+    expected: s.expect,
+    matches: matchesExpectation(s.expect, violations, res.run.boundHit),
+    violations,
+    stats,
+    traceHash: res.traceHash ?? '',
+  };
+}
+
+/** `pass` matches no violation; `{ fail: ids }` matches when every listed checker fired. A run cut short by maxEvents matches nothing. */
+export function matchesExpectation(expect: Expectation, violations: readonly ViolationReport[], boundHit: boolean): boolean {
+  if (boundHit) return false;
+  if (expect === 'pass') return violations.length === 0;
+  const fired = new Set(violations.map((v) => v.check));
+  return expect.fail.every((id) => fired.has(id));
+}

@@ -1,0 +1,238 @@
+// Proves the nsrsim CLI, run as a real child process, keeps its contract: exit codes 0/1/2, JSON shapes, errors with positions and never a stack for user mistakes, deterministic trace hashes, replay, and trace/pcap files that match what it prints.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeSegment } from '../../model/packet.ts';
+import { LINKTYPE_RAW, readPcap } from '../../reports/pcap.ts';
+import { loadScenarioFile } from '../../scenarios/load.ts';
+import { runScenario } from '../../scenarios/run.ts';
+
+const TMP = mkdtempSync(join(tmpdir(), 'nsrsim-cli-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real executable as a child process (asynchronously, so tests can overlap). */
+function nsrsim(...args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['scenarios/bin.mjs', ...args], { env: { ...process.env, NO_COLOR: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function jsonLines(s: string): Array<Record<string, unknown>> {
+  return s
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A copy of a library file with some top-level lines replaced or added. */
+function variant(from: string, name: string, edit: (text: string) => string): string {
+  const path = join(TMP, `${name}.yaml`);
+  writeFileSync(path, edit(readFileSync(from, 'utf8')));
+  return path;
+}
+
+const STEADY = 'scenarios/baseline-steady.yaml';
+const DEMO = 'scenarios/demo.yaml';
+const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe.concurrent('help and flags', async () => {
+  it('--help lists the commands, each command has its own help with examples', async () => {
+    const top = await nsrsim('--help');
+    expect(top.status).toBe(0);
+    for (const c of ['run', 'validate', 'replay', 'list', 'schema']) expect(top.stdout).toContain(`nsrsim ${c}`);
+    const run = await nsrsim('run', '--help');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--pcap');
+  });
+
+  it.each([
+    [['run', STEADY, '--sed', '3'], 'Unknown argument'],
+    [['run', STEADY, '--seed', 'abc'], '--seed must be an integer >= 0'],
+    [['run'], 'Not enough non-option arguments'],
+    [['frobnicate'], 'Unknown argument'],
+    [[], 'give a command'],
+    [['run', STEADY, '--trace', '/no/such/dir/t.ndjson'], '--trace: directory "/no/such/dir" does not exist'],
+  ])('bad command line %j exits 2 with one message and the --help hint, no stack', async (args, msg) => {
+    const r = await nsrsim(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(msg);
+    expect(r.stderr).toContain('--help');
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+});
+
+describe.concurrent('run', async () => {
+  it('prints a plain summary (no colour into a pipe) and exits 0 when the verdict is as expected', async () => {
+    const r = await nsrsim('run', STEADY);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('baseline-steady');
+    expect(r.stdout).toContain('PASS, as expected');
+    expect(r.stdout).toMatch(/trace +[\d,]+ records, hash [0-9a-f]{64}/);
+    expect(r.stdout).not.toContain('\x1b[');
+    expect(r.stderr).toBe('');
+  });
+
+  it('--json prints one object per scenario with the documented shape', async () => {
+    const r = await nsrsim('run', DEMO, STEADY, '--json');
+    expect(r.status).toBe(0);
+    const [demo, steady] = jsonLines(r.stdout);
+    expect(demo).toMatchObject({ scenario: 'demo', file: DEMO, seed: 7, verdict: 'fail', expected: { fail: ['peer-transparent'] }, matches: true });
+    expect(steady).toMatchObject({ scenario: 'baseline-steady', verdict: 'pass', expected: 'pass', matches: true, violations: [] });
+    const v = (demo?.violations as Array<Record<string, unknown>>)[0];
+    expect(Object.keys(v ?? {}).sort()).toEqual(['check', 'evidence', 'message', 'recordId', 'timeNs']);
+    expect(v?.check).toBe('peer-transparent');
+    const stats = demo?.stats as Record<string, unknown>;
+    for (const k of ['events', 'simulatedNs', 'wallMs', 'eventsPerSec', 'traceRecords', 'sessions']) expect(stats).toHaveProperty(k);
+    expect(stats.simulatedNs).toBe(3_000_000_000);
+    expect(demo?.traceHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('exits 1 when a verdict differs from the expectation', async () => {
+    const wrong = variant(STEADY, 'wrong-expect', (t) => t.replace('expect: pass', 'expect: { fail: [peer-transparent] }'));
+    const r = await nsrsim('run', wrong, '--json');
+    expect(r.status).toBe(1);
+    expect(jsonLines(r.stdout)[0]).toMatchObject({ verdict: 'pass', matches: false });
+  });
+
+  it('exits 2 on an invalid file, reporting positions, running nothing, no stack', async () => {
+    const r = await nsrsim('run', STEADY, 'test/scenarios/fixtures/many-errors.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('test/scenarios/fixtures/many-errors.yaml:6:19: peers[0].link.loss must be between 0 and 1, got 1.5');
+    expect(r.stderr).toContain('nothing was run');
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('exits 2 on a missing file', async () => {
+    const r = await nsrsim('run', 'scenarios/no-such.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('scenarios/no-such.yaml:1:1: cannot read scenario: no such file');
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('is deterministic: same file, same hash; --seed changes it', async () => {
+    const [a, b, c] = await Promise.all([nsrsim('run', STEADY, '--json'), nsrsim('run', STEADY, '--json'), nsrsim('run', STEADY, '--json', '--seed', '2')]);
+    const hashA = jsonLines(a.stdout)[0]?.traceHash;
+    expect(hashA).toMatch(/^[0-9a-f]{64}$/);
+    expect(jsonLines(b.stdout)[0]?.traceHash).toBe(hashA);
+    const seeded = jsonLines(c.stdout)[0];
+    expect(seeded?.seed).toBe(2);
+    expect(seeded?.traceHash).not.toBe(hashA);
+  });
+
+  it('--trace writes the canonical trace whose sha256 is the printed hash (faults included)', async () => {
+    const out = join(TMP, 'demo.ndjson');
+    const r = await nsrsim('run', DEMO, '--json', '--trace', out);
+    expect(r.status).toBe(0);
+    const sha = createHash('sha256').update(readFileSync(out)).digest('hex');
+    expect(sha).toBe(jsonLines(r.stdout)[0]?.traceHash);
+    expect(readFileSync(out, 'utf8')).toContain('"kind":"fault.scheduled"');
+  });
+
+  it('--trace with several files writes <stem>.<scenario>.ndjson next to the path', async () => {
+    const r = await nsrsim('run', DEMO, STEADY, '--json', '--trace', join(TMP, 'lib.ndjson'));
+    expect(r.status).toBe(0);
+    for (const line of jsonLines(r.stdout)) {
+      const file = join(TMP, `lib.${String(line.scenario)}.ndjson`);
+      expect(existsSync(file)).toBe(true);
+      expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(line.traceHash);
+    }
+  });
+
+  it('--pcap writes a capture readPcap reads: raw IPv4, time-ordered, every packet decodes', async () => {
+    const out = join(TMP, 'steady.pcap');
+    const r = await nsrsim('run', STEADY, '--json', '--pcap', out);
+    expect(r.status).toBe(0);
+    const pcap = readPcap(readFileSync(out));
+    if (!pcap.ok) throw new Error(pcap.error);
+    expect(pcap.linkType).toBe(LINKTYPE_RAW);
+    expect(pcap.records.length).toBe((jsonLines(r.stdout)[0]?.stats as { pcapPackets: number }).pcapPackets);
+    expect(pcap.records.length).toBeGreaterThan(100);
+    for (let i = 1; i < pcap.records.length; i++) expect(pcap.records[i]!.timeNs).toBeGreaterThanOrEqual(pcap.records[i - 1]!.timeNs);
+    for (const rec of pcap.records) expect(decodeSegment(rec.packet).ok).toBe(true);
+  });
+});
+
+describe.concurrent('validate', async () => {
+  it('reports every error with its position and exits 2', async () => {
+    const r = await nsrsim('validate', STEADY, 'test/scenarios/fixtures/unknown-key.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain(`${STEADY}: ok (baseline-steady)`);
+    expect(r.stdout).toContain('test/scenarios/fixtures/unknown-key.yaml:7:13: unknown key "latncy" in peers[0].link; did you mean "latency"?');
+    expect(r.stdout).toContain('1 of 2 files invalid');
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+
+  it('--json gives one object per file; the whole library validates with exit 0', async () => {
+    const r = await nsrsim('validate', '--json', DEMO, 'test/scenarios/fixtures/syntax-error.yaml');
+    expect(r.status).toBe(2);
+    const [ok, bad] = jsonLines(r.stdout);
+    expect(ok).toEqual({ file: DEMO, valid: true, scenario: 'demo', errors: [] });
+    expect(bad).toMatchObject({ file: 'test/scenarios/fixtures/syntax-error.yaml', valid: false });
+    expect((bad?.errors as Array<Record<string, unknown>>)[0]).toMatchObject({ line: 6, col: 38 });
+    const lib = await nsrsim('validate', 'scenarios/demo.yaml', 'scenarios/baseline-steady.yaml', 'scenarios/baseline-master-crash.yaml', 'scenarios/dirty-wire.yaml', 'scenarios/steady-30-peers.yaml', 'scenarios/stress.yaml');
+    expect(lib.status).toBe(0);
+  });
+});
+
+describe.concurrent('replay', async () => {
+  // The hash in-process equals the CLI's (the determinism test above compares processes).
+  const hashOf = (file: string): string => runScenario(loadScenarioFile(file)).traceHash;
+
+  it('without a recorded hash prints the hash and says there was nothing to compare', async () => {
+    const r = await nsrsim('replay', STEADY);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('nothing to compare');
+    expect(r.stdout).toMatch(/trace hash [0-9a-f]{64}/);
+  });
+
+  it('exits 0 when the recorded hash matches and 1 (printing both) when it does not', async () => {
+    const h = hashOf(DEMO);
+    const good = variant(DEMO, 'replay-good', (t) => `${t}traceHash: ${h}\n`);
+    const r = await nsrsim('replay', good);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`trace hash ${h} matches`);
+    const badHash = 'f'.repeat(64);
+    const bad = variant(DEMO, 'replay-bad', (t) => `${t}traceHash: ${badHash}\n`);
+    const m = await nsrsim('replay', bad);
+    expect(m.status).toBe(1);
+    expect(m.stdout).toContain(`recorded ${badHash}`);
+    expect(m.stdout).toContain(`this run ${h}`);
+  });
+});
+
+describe.concurrent('list', async () => {
+  it('--json lists designs, mutants, fault kinds with status and SPEC ids, checkers', async () => {
+    const r = await nsrsim('list', '--json');
+    expect(r.status).toBe(0);
+    const d = JSON.parse(r.stdout) as { designs: unknown[]; mutants: unknown[]; faults: Array<{ kind: string; status: string; spec: string[] }>; checkers: Array<{ id: string; spec: string[] }> };
+    expect(d.designs).toEqual([{ id: 'jsr', description: 'jsr (NSR replication arrives later)' }]);
+    expect(d.mutants).toEqual([]);
+    expect(d.faults.find((f) => f.kind === 're-crash')).toMatchObject({ status: 'supported', spec: ['F-1', 'G-1'] });
+    expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({ status: 'pending' });
+    expect(d.checkers.find((c) => c.id === 'peer-transparent')?.spec).toEqual(['G-9']);
+  });
+
+  it('prints a human list too', async () => {
+    const r = await nsrsim('list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('jsr (NSR replication arrives later)');
+    expect(r.stdout).toContain('(not supported yet)');
+  });
+});
