@@ -21,17 +21,26 @@ interface Takeover extends Message {
   readonly from: number;
 }
 
+/** The master's kernel learns the backup is gone (pfeman peer connection down, K-7). */
+interface BackupGone extends Message {
+  readonly type: 'chassis.backup-gone';
+  readonly re: number;
+}
+
 interface WireRestore extends Message {
   readonly type: 'chassis.wire-restore';
   readonly links: readonly ActorId[];
   readonly params: Partial<LinkParams>;
 }
 
-export type ChassisMessage = FaultMsg | Takeover | WireRestore;
+export type ChassisMessage = FaultMsg | Takeover | WireRestore | BackupGone;
 
 export interface ChassisWiring {
   sim: Simulation;
   reIds: readonly [ActorId, ActorId];
+  /** Every actor of each RE (its kernel first, then its NSR subsystems): they crash together. */
+  reGroups: readonly [readonly ActorId[], readonly ActorId[]];
+  nsr: boolean;
   pfeId: ActorId;
   /** Wire link actor per peer name, and that link's configured parameters. */
   wire: ReadonlyMap<string, { linkId: ActorId; params: Partial<LinkParams> }>;
@@ -49,6 +58,8 @@ export class Chassis implements Actor<ChassisMessage> {
 
   start(ctx: ActorContext): void {
     this.ctx = ctx;
+    // Both REs are online at start (GRES tells each kernel about the other).
+    if (this.w.nsr) for (const id of this.w.reIds) ctx.send(id, { type: 're.ore', up: true } satisfies ReMessage);
   }
 
   receive(msg: ChassisMessage, ctx: ActorContext): void {
@@ -60,6 +71,11 @@ export class Chassis implements Actor<ChassisMessage> {
       case 'chassis.takeover':
         this.takeover(msg.from);
         return;
+      case 'chassis.backup-gone': {
+        const master = this.w.reIds[this.master as 0 | 1];
+        if (msg.re !== this.master && this.w.sim.isRunning(master)) ctx.send(master, { type: 're.ore', up: false } satisfies ReMessage);
+        return;
+      }
       case 'chassis.wire-restore':
         for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params });
         return;
@@ -93,7 +109,7 @@ export class Chassis implements Actor<ChassisMessage> {
         this.crash(this.resolve(a.target));
         return;
       case 're-restart':
-        this.w.sim.restartActor(this.w.reIds[this.resolve(a.target) as 0 | 1]);
+        this.restart(this.resolve(a.target));
         return;
       case 'switchover':
         this.switchover();
@@ -123,10 +139,20 @@ export class Chassis implements Actor<ChassisMessage> {
   private crash(re: number): void {
     const id = this.w.reIds[re as 0 | 1];
     if (!this.w.sim.isRunning(id)) return;
-    this.w.sim.stopActor(id, 'crash');
+    for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.stopActor(a, 'crash');
     if (re === this.master) {
       this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.takeover', from: re } satisfies Takeover);
+    } else if (this.w.nsr) {
+      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.backup-gone', re } satisfies BackupGone);
     }
+  }
+
+  /** F-4: the RE comes back empty, as a backup; both kernels learn the other is online. */
+  private restart(re: number): void {
+    const id = this.w.reIds[re as 0 | 1];
+    if (this.w.sim.isRunning(id)) return;
+    for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.restartActor(a);
+    if (this.w.nsr) for (const r of this.w.reIds) if (this.w.sim.isRunning(r)) this.ctx.send(r, { type: 're.ore', up: true } satisfies ReMessage);
   }
 
   private takeover(from: number): void {
@@ -144,15 +170,15 @@ export class Chassis implements Actor<ChassisMessage> {
       this.ctx.trace('chassis.switchover-refused', { reason: 'backup-down' });
       return;
     }
-    this.ctx.send(this.w.reIds[this.master as 0 | 1], { type: 're.role', role: 'backup' } satisfies ReMessage);
-    this.setMaster(to);
+    this.ctx.send(this.w.reIds[this.master as 0 | 1], { type: 're.role', role: 'backup', sync: true } satisfies ReMessage);
+    this.setMaster(to, true);
   }
 
-  private setMaster(to: number): void {
+  private setMaster(to: number, sync = false): void {
     this.master = to;
-    this.ctx.trace('chassis.master', { master: to });
+    this.ctx.trace('chassis.master', { master: to, sync });
     this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
-    this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master' } satisfies ReMessage);
+    this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master', sync } satisfies ReMessage);
   }
 
   private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number): void {

@@ -2,6 +2,7 @@
 // validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
 import type { ReadSpec, TrafficSpec } from './app/stream.ts';
 import type { LinkParams } from './link.ts';
+import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { TcpOptionsConfig } from './tcp/tcp.ts';
 
 export interface PeerConfig {
@@ -47,6 +48,12 @@ export interface RouterConfig {
   reLink: Partial<LinkParams>;
   socketBufferBytes: number;
   tcp: Partial<TcpOptionsConfig>;
+  /** SPEC design options (defaults in model/nsr/options.ts). */
+  nsrOptions: Partial<NsrOptions>;
+  nsrCosts: Partial<NsrCosts>;
+  nsrTimers: Partial<NsrTimers>;
+  nsrBounds: Partial<NsrBounds>;
+  mutant: MutantName | undefined;
 }
 
 export interface WorldConfig {
@@ -74,4 +81,9 @@ export const DEFAULT_ROUTER: RouterConfig = {
   reLink: { latencyNs: 20_000, bandwidthBps: 1_000_000_000 },
   socketBufferBytes: 65536,
   tcp: {},
+  nsrOptions: {},
+  nsrCosts: {},
+  nsrTimers: {},
+  nsrBounds: {},
+  mutant: undefined,
 };

@@ -132,13 +132,37 @@ export class StreamVerifier {
   records = 0;
   readonly errors: VerifyError[] = [];
   private broken = false;
+  /** Bytes still to skip: the tail of a record that began before resumeAt()'s offset. */
+  private skip = 0;
 
   constructor(private readonly source: RecordSource) {}
+
+  /** Starts verifying at stream offset `offset` (a snooping application's initial sync). */
+  resumeAt(offset: number): void {
+    const { recno, within } = this.source.locate(offset);
+    this.bytes = offset;
+    this.bufLen = 0;
+    if (within === 0) {
+      this.offset = offset;
+      this.nextRecno = recno;
+      this.skip = 0;
+    } else {
+      this.skip = this.source.size(recno) - within;
+      this.offset = offset + this.skip;
+      this.nextRecno = recno + 1;
+    }
+  }
 
   /** Feeds received bytes; returns the errors found in this call. */
   push(data: Uint8Array): VerifyError[] {
     this.bytes += data.length;
     if (this.broken) return [];
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, data.length);
+      this.skip -= n;
+      data = data.subarray(n);
+      if (data.length === 0) return [];
+    }
     this.append(data);
     const found: VerifyError[] = [];
     let pos = 0;

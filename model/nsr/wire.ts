@@ -32,7 +32,7 @@ export type NsrMessage =
   | { t: 'prl.replicate'; handle: number; seq: number; primarySpace: number; iif: number; packet: Uint8Array }
   | { t: 'prl.ack'; handle: number; seq: number; space: number; reason: AckReason }
   // PSRM (seed 000 §7.1)
-  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields }
+  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields; state: PsrmStateFields; rcvData: Uint8Array; sndData: Uint8Array }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
   | { t: 'psrm.window'; handle: number; space: number }
   // SDRL (send side; S-1, S-2)
@@ -66,6 +66,16 @@ export const PSRM_INIT_FIELDS = [
   'cc_recv',
 ] as const;
 export type PsrmInitFields = Record<(typeof PSRM_INIT_FIELDS)[number], number>;
+
+/**
+ * Our extension of the PSRM replicate message (documented choice, SPEC F-4): the seeds
+ * replicate only the initialization fields because they assume replication starts with
+ * the connection; a late-joining backup (F-4) needs the sequence state and the socket
+ * buffers as they are, plus the application's stream offsets (the application's own
+ * initial sync, which the kernel carries here for it). All u32 except the two buffers.
+ */
+export const PSRM_STATE_FIELDS = ['rcv_nxt', 'rcv_adv', 'rcv_up', 'snd_una', 'snd_max', 'snd_up', 'snd_wnd', 'snd_wl1', 'snd_wl2', 'max_sndwnd', 'app_in', 'app_out'] as const;
+export type PsrmStateFields = Record<(typeof PSRM_STATE_FIELDS)[number], number>;
 
 const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
   'prl.replicate': ['prl', 1],
@@ -123,7 +133,13 @@ export const NSR_VERSION_MAX = 2;
 const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
   'prl.replicate': [F('handle', 'u32', 1), F('seq', 'u32', 2), F('primarySpace', 'u32', 3), F('iif', 'u32', 4), F('rxStamp', 'u32', 6, 2), F('packet', 'bytes', 5)],
   'prl.ack': [F('handle', 'u32', 1), F('seq', 'u32', 2), ...ACK_TAIL],
-  'psrm.replicate': [F('handle', 'u32', 1), ...PSRM_INIT_FIELDS.map((n, i) => F(n, 'u32', 20 + i))],
+  'psrm.replicate': [
+    F('handle', 'u32', 1),
+    ...PSRM_INIT_FIELDS.map((n, i) => F(n, 'u32', 20 + i)),
+    ...PSRM_STATE_FIELDS.map((n, i) => F(n, 'u32', 40 + i)),
+    F('rcvData', 'bytes', 60),
+    F('sndData', 'bytes', 61),
+  ],
   'psrm.ack': [F('handle', 'u32', 1), ...ACK_TAIL],
   'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10)],
   'sdrl.data': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('snd_nxt', 'u32', 3), F('snd_up', 'u32', 4), F('urgent', 'bool', 5), F('data', 'bytes', 6)],
@@ -138,7 +154,7 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
 const REASON_BY_CODE = new Map<number, AckReason>(Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]));
 
 function flatten(msg: NsrMessage): Record<string, unknown> {
-  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields };
+  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields, ...msg.state, rcvData: msg.rcvData, sndData: msg.sndData };
   const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
   return rest;
 }
@@ -357,7 +373,9 @@ function build(type: NsrMessageType, flat: Record<string, unknown>, version: num
   if (type === 'psrm.replicate') {
     const fields = {} as PsrmInitFields;
     for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
-    return { ok: true, version, msg: { t: type, handle, fields } };
+    const state = {} as PsrmStateFields;
+    for (const n of PSRM_STATE_FIELDS) state[n] = flat[n] as number;
+    return { ok: true, version, msg: { t: type, handle, fields, state, rcvData: flat.rcvData as Uint8Array, sndData: flat.sndData as Uint8Array } };
   }
   delete flat.rxStamp;
   return { ok: true, version, msg: { t: type, ...flat } as NsrMessage };

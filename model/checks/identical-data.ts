@@ -1,0 +1,196 @@
+// identical-data (SPEC G-2, invariant c): for every replicated socket and each direction
+// of data, the bytes the primary and the secondary socket hold are prefix-consistent
+// while both live; and after a socket is lost (its RE crashed, or replication on it was
+// torn down) the surviving socket ends up holding every byte the lost one had
+// delivered. Bytes only the survivor has are allowed: the peer retransmits what it never
+// saw acknowledged.
+//
+// "Delivered" per direction:
+// - inbound (peer → router): bytes TCP appended to the socket's receive buffer, at their
+//   offset from irs+1 (both sockets count the same way);
+// - outbound (router → peer): on the secondary, bytes SDRL appended to its send buffer;
+//   on the primary, bytes the application wrote; and when a primary is lost, what it had
+//   *transmitted* is what the survivor must hold (S-1), since the rest never left it.
+//
+// The checker keeps, per session and direction, the bytes seen so far beyond what every
+// live socket has passed (a sliding window), compares each new delivery against it and
+// reports the first differing byte offset. It is fed by the NSR kernels' taps
+// (NsrKernel.onDeliver / onSendData), not by the trace, because it needs the bytes; it
+// reports through the simulation like any safety check (record id of the moment).
+import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
+import type { NsrKernel, Rep } from '../nsr/kernel.ts';
+
+export const IDENTICAL_DATA = 'identical-data';
+
+type Dir = 'in' | 'out';
+
+interface Instance {
+  key: string;
+  re: number;
+  role: string;
+  start: number;
+  end: number;
+  live: boolean;
+  /** Outbound primary: bytes it had put on the wire when it was lost. */
+  required: number;
+  rep: Rep;
+}
+
+interface Stream {
+  session: string;
+  dir: Dir;
+  /** Offset of canon[0]. */
+  base: number;
+  canon: Uint8Array;
+  canonLen: number;
+  instances: Map<string, Instance>;
+  reported: boolean;
+}
+
+export class IdenticalDataCheck implements LivenessCheck {
+  readonly id = IDENTICAL_DATA;
+  private readonly streams = new Map<string, Stream>();
+  private report: Report | undefined;
+  private readonly pendingViolations: Array<Parameters<Report>[0]> = [];
+
+  constructor(private readonly sim: Simulation) {}
+
+  /** Wires the taps of one RE incarnation's NSR kernel. */
+  attach(nsr: NsrKernel): void {
+    nsr.onDeliver = (rep, offset, bytes) => this.deliver(nsr.reIndex, rep, 'in', offset, bytes);
+    nsr.onSendData = (rep, offset, bytes) => this.deliver(nsr.reIndex, rep, 'out', offset, bytes);
+  }
+
+  /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
+  onRecord(rec: TraceRecord): void {
+    const m = /^re([01])(\/iha)?$/.exec(rec.actor);
+    if (m === null) return;
+    const re = Number(m[1]);
+    if (m[2] === undefined) {
+      if (rec.kind === 'actor.stop') this.lose(re, undefined);
+      return;
+    }
+    if (rec.kind === 'iha.delete-secondary' || rec.kind === 'iha.forget-primary') this.lose(re, rec.fields.handle as number);
+  }
+
+  /** An RE crashed (handle undefined) or one socket's instance ended. */
+  lose(re: number, handle: number | undefined): void {
+    for (const s of this.streams.values()) {
+      for (const inst of s.instances.values()) {
+        if (!inst.live || inst.re !== re || (handle !== undefined && inst.rep.handle !== handle)) continue;
+        inst.live = false;
+        if (s.dir === 'out' && inst.role === 'primary') {
+          // What the lost primary had transmitted (snd_max) is what the survivor must hold.
+          const c = inst.rep.conn;
+          const soStart = inst.rep.sndAppended - c.so_snd.cc;
+          inst.required = soStart + Math.max(0, (c.snd_max - c.snd_una) | 0);
+        } else {
+          inst.required = inst.end;
+        }
+      }
+    }
+  }
+
+  private stream(session: string, dir: Dir): Stream {
+    const k = `${session}/${dir}`;
+    let s = this.streams.get(k);
+    if (s === undefined) {
+      s = { session, dir, base: -1, canon: new Uint8Array(4096), canonLen: 0, instances: new Map(), reported: false };
+      this.streams.set(k, s);
+    }
+    return s;
+  }
+
+  private deliver(re: number, rep: Rep, dir: Dir, offset: number, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    const s = this.stream(rep.session, dir);
+    const key = `re${re}#${rep.handle}`;
+    let inst = s.instances.get(key);
+    if (inst === undefined) {
+      inst = { key, re, role: rep.role, start: offset, end: offset, live: true, required: 0, rep };
+      s.instances.set(key, inst);
+    }
+    inst.role = rep.role;
+    if (offset !== inst.end) {
+      this.violation(s, offset, `${key} delivered at ${offset} after ending at ${inst.end}: its own stream has a gap or overlap`, { re, offset, expected: inst.end });
+    }
+    this.compareAndExtend(s, inst, offset, bytes);
+    inst.end = offset + bytes.length;
+    this.trim(s);
+  }
+
+  private compareAndExtend(s: Stream, inst: Instance, offset: number, bytes: Uint8Array): void {
+    if (s.base < 0) s.base = offset;
+    const canonEnd = s.base + s.canonLen;
+    if (offset > canonEnd) {
+      // Nothing known between canonEnd and offset (a late-joining secondary starts
+      // ahead of what was kept): start the window over at this offset.
+      if (s.canonLen === 0 || ![...s.instances.values()].some((i) => i.live && i !== inst && i.end > s.base)) {
+        s.base = offset;
+        s.canonLen = 0;
+      }
+    }
+    const from = Math.max(offset, s.base);
+    const overlapEnd = Math.min(offset + bytes.length, s.base + s.canonLen);
+    for (let o = from; o < overlapEnd; o++) {
+      if (s.canon[o - s.base] !== bytes[o - offset]) {
+        this.violation(s, o, `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(s.canon[o - s.base] as number).toString(16)}`, { re: inst.re, offset: o });
+        return;
+      }
+    }
+    const appendFrom = Math.max(from, s.base + s.canonLen);
+    if (appendFrom < offset + bytes.length && appendFrom === s.base + s.canonLen) {
+      const tail = bytes.subarray(appendFrom - offset);
+      if (s.canon.length - s.canonLen < tail.length) {
+        const n = new Uint8Array(Math.max(s.canon.length * 2, s.canonLen + tail.length));
+        n.set(s.canon.subarray(0, s.canonLen));
+        s.canon = n;
+      }
+      s.canon.set(tail, s.canonLen);
+      s.canonLen += tail.length;
+    }
+  }
+
+  /** Drops bytes every instance (live, or lost with a requirement) has passed. */
+  private trim(s: Stream): void {
+    let low = Infinity;
+    for (const i of s.instances.values()) {
+      if (i.live) low = Math.min(low, i.end);
+    }
+    if (!Number.isFinite(low) || low <= s.base) return;
+    const cut = Math.min(low, s.base + s.canonLen) - s.base;
+    if (cut < 4096 && cut < s.canonLen / 2) return;
+    s.canon.copyWithin(0, cut, s.canonLen);
+    s.canonLen -= cut;
+    s.base += cut;
+  }
+
+  private violation(s: Stream, offset: number, message: string, evidence: Record<string, unknown>): void {
+    if (s.reported) return;
+    s.reported = true;
+    const v = { recordId: this.sim.trace.count - 1, timeNs: this.sim.now, message, evidence: { session: s.session, direction: s.dir, firstDifferingOffset: offset, ...evidence } };
+    this.sim.traceFrom('check', 'check.violation', { check: this.id, ...v.evidence });
+    this.pendingViolations.push(v);
+  }
+
+  atEnd(_end: RunResult, report: Report): void {
+    this.report = report;
+    for (const v of this.pendingViolations) report(v);
+    for (const s of this.streams.values()) {
+      if (s.reported) continue;
+      const survivors = [...s.instances.values()].filter((i) => i.live);
+      if (survivors.length === 0) continue;
+      const best = Math.max(...survivors.map((i) => i.end));
+      for (const lost of s.instances.values()) {
+        if (lost.live || lost.required <= best) continue;
+        report({
+          recordId: -1,
+          timeNs: this.sim.now,
+          message: `${s.dir === 'in' ? 'inbound' : 'outbound'} ${s.session}: the lost socket ${lost.key} had delivered up to byte ${lost.required}, the survivor holds only up to ${best}`,
+          evidence: { session: s.session, direction: s.dir, lost: lost.key, lostEnd: lost.required, survivorEnd: best, firstDifferingOffset: best },
+        });
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// What the four KKCM clients (IHA, SDRL, PSRM, PRL) share: registration with KKCM at
+// start (K-3), one switch over the messages KKCM hands them (whole messages, periodic,
+// cleanup, init), and the replication-error path to IHA (I-6).
+import type { Actor, ActorContext, Message } from '../../sim/index.ts';
+import type { ClientMessage, CleanupReason, NsrKernel, Rep } from './kernel.ts';
+import type { AckReason, IpcClient, NsrMessage } from './wire.ts';
+
+/** A replication error posted to IHA, which cleans up the socket (I-6). */
+export interface IhaPostError extends Message {
+  readonly type: 'iha.post-error';
+  readonly handle: number;
+  readonly reason: string;
+  /** What to do with packets PRL still holds for the socket (P-4, P-7). */
+  readonly queued: 'push' | 'drop';
+}
+
+export abstract class NsrClient<M extends Message> implements Actor<ClientMessage | M> {
+  protected ctx!: ActorContext;
+
+  constructor(
+    readonly client: IpcClient,
+    protected readonly kernel: () => NsrKernel,
+  ) {}
+
+  get nsr(): NsrKernel {
+    return this.kernel();
+  }
+
+  start(ctx: ActorContext): void {
+    this.ctx = ctx;
+    const err = this.nsr.register(this.client, ctx.id);
+    if (err !== undefined) throw new Error(`${this.client}: KKCM registration failed: ${err}`);
+    this.reset();
+  }
+
+  /** Forget volatile state (start and restart). */
+  protected abstract reset(): void;
+  protected abstract onMessage(msg: NsrMessage): void;
+  protected abstract onMalformed(handle: number | undefined, error: string): void;
+  protected abstract onLocal(msg: M): void;
+  protected onInit(): void {}
+  protected onPeriodic(): void {}
+  protected onCleanup(_reason: CleanupReason): void {}
+
+  receive(msg: ClientMessage | M): void {
+    switch (msg.type) {
+      case 'nsr.deliver':
+        this.onMessage((msg as ClientMessage & { type: 'nsr.deliver' }).msg);
+        return;
+      case 'nsr.malformed': {
+        const m = msg as ClientMessage & { type: 'nsr.malformed' };
+        this.onMalformed(m.handle, m.error);
+        return;
+      }
+      case 'nsr.periodic':
+        this.onPeriodic();
+        return;
+      case 'nsr.cleanup':
+        this.onCleanup((msg as ClientMessage & { type: 'nsr.cleanup' }).reason);
+        return;
+      case 'nsr.init':
+        this.onInit();
+        return;
+      default:
+        this.onLocal(msg as M);
+    }
+  }
+
+  /** K-4 send; a failure is itself a replication error for the socket. */
+  protected send(msg: NsrMessage, rep?: Rep): boolean {
+    const err = this.nsr.kkcm.send(this.ctx, msg);
+    if (err === undefined) return true;
+    this.ctx.trace(`${this.client}.send-failed`, { t: msg.t, handle: msg.handle, error: err });
+    if (rep !== undefined) this.postError(rep, `send failed: ${err}`, 'push');
+    return false;
+  }
+
+  protected postError(rep: Rep, reason: string, queued: 'push' | 'drop'): void {
+    this.ctx.trace('nsr.replication-error', { session: rep.session, handle: rep.handle, by: this.client, reason });
+    this.ctx.send(this.nsr.ids.iha, { type: 'iha.post-error', handle: rep.handle, reason, queued } satisfies IhaPostError, this.nsr.costs.ihaNs);
+  }
+
+  /** The rep a message from the other RE names: by our handle, else by theirs (NACK invalid). */
+  protected lookup(handle: number): Rep | undefined {
+    const r = this.nsr.rep(handle);
+    if (r !== undefined) return r;
+    for (const x of this.nsr.reps.values()) if (x.peerHandle === handle) return x;
+    return undefined;
+  }
+
+  protected ackReasonFor(rep: Rep | undefined, role: 'primary' | 'secondary'): AckReason | undefined {
+    if (rep === undefined) return 'invalidHandle';
+    if (rep.role !== role || !rep.active) return 'notReplicating';
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+// Where replication meets the socket and TCP layers: the hooks a replicated socket's
+// TcpConnection carries, installed by IHA when replication starts and removed when it
+// ends. They are the simulator's rendering of the kernel changes the designs ask for:
+// L4 keyed off common_rcvbufspc instead of sbspace (P-10), sosend replicating before
+// transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4), and a
+// secondary socket that never transmits and runs no timers until failover (M-4).
+import type { NsrKernel, Rep } from './kernel.ts';
+
+export interface SdrlWrite {
+  readonly type: 'sdrl.write';
+  readonly handle: number;
+}
+
+export interface PsrmWindowRequest {
+  readonly type: 'psrm.window-update';
+  readonly handle: number;
+}
+
+export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
+  const conn = rep.conn;
+  // P-10: the window advertised to the peer is min(own space, the secondary's), and
+  // a replicated packet is judged against the common value both sides agreed on.
+  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? Math.min(c.so_rcv.sbspace(), rep.secSpace);
+  // S-1: only bytes the secondary holds may be transmitted. While set-up is in progress
+  // nothing new goes out (retransmissions of what was already sent may).
+  conn.sndLimit = (c) => {
+    if (nsr.is('sdrl-transmit-before-replicate')) return Number.MAX_SAFE_INTEGER;
+    if (!rep.active) return rep.setupInProgress ? Math.max(0, (c.snd_max - c.snd_una) | 0) : Number.MAX_SAFE_INTEGER;
+    const soStart = rep.sndAppended - c.so_snd.cc;
+    return Math.max(0, rep.sdrlAcked - soStart);
+  };
+  conn.sosendHook = (_c, bytes) => {
+    const offset = rep.sndAppended;
+    rep.sndAppended += bytes.length;
+    nsr.onSendData?.(rep, offset, bytes);
+    if (rep.active) nsr.host.post(nsr.ids.sdrl, { type: 'sdrl.write', handle: rep.handle } satisfies SdrlWrite, nsr.costs.sdrlNs);
+  };
+}
+
+export function installSecondaryHooks(nsr: NsrKernel, rep: Rep): void {
+  const conn = rep.conn;
+  conn.replica = true;
+  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? c.so_rcv.sbspace();
+  // S-4: the backup application read its receive snoop buffer: tell the primary.
+  conn.soreceiveHook = () => {
+    if (rep.active) nsr.host.post(nsr.ids.psrm, { type: 'psrm.window-update', handle: rep.handle } satisfies PsrmWindowRequest, nsr.costs.sdrlNs);
+  };
+}
+
+export function removeHooks(rep: Rep): void {
+  const conn = rep.conn;
+  conn.rcvSpacePolicy = undefined;
+  conn.sndLimit = undefined;
+  conn.sosendHook = undefined;
+  conn.soreceiveHook = undefined;
+  // onRcvAppend stays: the socket's delivered stream is still what the checkers compare.
+}

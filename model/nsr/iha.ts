@@ -1,0 +1,349 @@
+// IHA: initialization, handle management and async notification (SPEC I-1 … I-6; the
+// IHA design itself is not among the seeds, so this follows what PSRM, PRL and KKCM say
+// of it).
+//
+// Set-up of one socket (I-1, I-4): the master allocates a primary handle, marks the inpcb
+// "setup in progress" (PRL now holds its packets) and mirrors the handle and 4-tuple to
+// the backup; the backup creates the secondary socket, allocates its handle and answers;
+// the master has PSRM replicate the tcpcb; on PSRM's ACK the inpcb becomes "active" and
+// PRL is asked to replicate what it held. Errors posted by PRL, PSRM, SDRL or KKCM clean
+// up replication on the socket and tell the other RE (I-6). Failover (I-5): the
+// secondary PSRM failover handler runs, "active" is cleared, the secondary becomes the
+// primary and the backup application takes over.
+//
+// Sync switchover (F-2): the old master lets every socket's PRL queue and SDRL data
+// drain (bounded), then sends one failover message per socket and a final one with
+// handle 0; the new master fails each socket over as its message arrives and then
+// cleans KKCM up with reason SWITCHOVER. Async (F-1): the new master fails every
+// secondary over at once and shuts KKCM down (ORE_DOWN).
+//
+// Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
+// not replicated is set up again from its current state (PSRM carries the state).
+import type { Message } from '../../sim/index.ts';
+import type { StreamSession } from '../app/session.ts';
+import type { TcpConnection } from '../tcp/tcp.ts';
+import { NsrClient, type IhaPostError } from './client.ts';
+import type { CleanupReason, NsrKernel, Rep } from './kernel.ts';
+import { installPrimaryHooks, installSecondaryHooks, removeHooks } from './hooks.ts';
+import { prlRelease } from './prl.ts';
+import type { NsrMessage } from './wire.ts';
+
+export type IhaLocal =
+  | { readonly type: 'iha.socket'; readonly session: string; readonly conn: TcpConnection; readonly app: StreamSession }
+  | { readonly type: 'iha.psrm-done'; readonly handle: number; readonly ok: boolean; readonly reason: string }
+  | IhaPostError
+  | { readonly type: 'iha.become-master'; readonly sync: boolean }
+  | { readonly type: 'iha.become-backup' }
+  | { readonly type: 'iha.drain-check'; readonly deadlineNs: number }
+  | { readonly type: 'iha.sync-guard' };
+
+/** How long a sync switchover waits for queues to drain before failing over anyway. */
+const DRAIN_MAX_NS = 500_000_000;
+const DRAIN_POLL_NS = 1_000_000;
+/** How long the new master waits for the old master's failover messages. */
+const SYNC_GUARD_NS = 1_000_000_000;
+
+interface Candidate {
+  conn: TcpConnection;
+  app: StreamSession;
+}
+
+export class Iha extends NsrClient<IhaLocal> {
+  /** Master: sockets the application asked to replicate, by session. */
+  private candidates = new Map<string, Candidate>();
+  private awaitingSync = false;
+
+  constructor(kernel: () => NsrKernel) {
+    super('iha', kernel);
+  }
+
+  protected reset(): void {
+    this.candidates = new Map();
+    this.awaitingSync = false;
+  }
+
+  protected onLocal(msg: IhaLocal): void {
+    switch (msg.type) {
+      case 'iha.socket':
+        this.candidates.set(msg.session, { conn: msg.conn, app: msg.app });
+        if (this.nsr.kkcm.ready) this.begin(msg.session);
+        return;
+      case 'iha.psrm-done':
+        this.psrmDone(msg.handle, msg.ok, msg.reason);
+        return;
+      case 'iha.post-error':
+        this.error(msg.handle, msg.reason, msg.queued, true);
+        return;
+      case 'iha.become-master':
+        this.becomeMaster(msg.sync);
+        return;
+      case 'iha.become-backup':
+        this.becomeBackup();
+        return;
+      case 'iha.drain-check':
+        this.drainCheck(msg.deadlineNs);
+        return;
+      case 'iha.sync-guard':
+        if (this.awaitingSync) {
+          this.ctx.trace('iha.sync-timeout', {});
+          this.failoverAll();
+          this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.switchover' });
+        }
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`iha: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  protected override onInit(): void {
+    // F-4: (re)replicate every socket of the master that is not replicated.
+    if (!this.nsr.host.isMaster()) return;
+    for (const session of this.candidates.keys()) this.begin(session);
+  }
+
+  protected override onPeriodic(): void {
+    // Sockets whose replication failed are set up again from their current state.
+    if (!this.nsr.host.isMaster() || !this.nsr.kkcm.ready) return;
+    for (const session of this.candidates.keys()) if (!this.nsr.bySession.has(session)) this.begin(session);
+  }
+
+  // ---- primary: set-up (I-1, I-3, I-4) ----------------------------------------------
+
+  private begin(session: string): void {
+    const c = this.candidates.get(session);
+    if (c === undefined || this.nsr.bySession.has(session) || !this.nsr.kkcm.ready) return;
+    if (c.conn.t_state !== 'ESTABLISHED' && c.conn.t_state !== 'CLOSE_WAIT') return;
+    const rep = this.nsr.addRep(session, 'primary', c.conn);
+    rep.app = c.app;
+    rep.setupInProgress = true;
+    // Absolute application stream offsets (the application's own sync of its state).
+    rep.sndAppended = c.app.writer.offset;
+    rep.sdrlSent = rep.sdrlAcked = rep.snapOffset = rep.sndAppended;
+    rep.appInBase = c.app.verifier.bytes;
+    installPrimaryHooks(this.nsr, rep);
+    const conn = c.conn;
+    this.ctx.trace('iha.setup', { session, handle: rep.handle });
+    this.send({ t: 'iha.mirror', handle: rep.handle, laddr: conn.laddr, lport: conn.lport, faddr: conn.faddr, fport: conn.fport, rtbl: 0, session }, rep);
+  }
+
+  private onReady(msg: NsrMessage & { t: 'iha.ready' }): void {
+    const rep = this.nsr.rep(msg.handle);
+    if (rep === undefined || rep.role !== 'primary' || !rep.setupInProgress) {
+      this.ctx.trace('iha.ready-unknown', { handle: msg.handle });
+      return;
+    }
+    if (msg.reason !== 'ok') {
+      this.error(rep.handle, `secondary init failed: ${msg.reason}`, 'push', false);
+      return;
+    }
+    rep.peerHandle = msg.secondary;
+    if (this.nsr.is('iha-active-before-psrm-ack')) this.activate(rep);
+    this.ctx.send(this.nsr.ids.psrm, { type: 'psrm.start', handle: rep.handle }, this.nsr.costs.psrmNs);
+  }
+
+  private psrmDone(handle: number, ok: boolean, reason: string): void {
+    const rep = this.nsr.rep(handle);
+    if (rep === undefined) return;
+    if (!ok) {
+      this.error(handle, `PSRM init failed: ${reason}`, 'push', true);
+      return;
+    }
+    if (!rep.active) this.activate(rep);
+  }
+
+  /** I-4: active goes on; PRL replicates what it held; SDRL sends what was written meanwhile. */
+  private activate(rep: Rep): void {
+    rep.active = true;
+    rep.setupInProgress = false;
+    this.ctx.trace('iha.active', { session: rep.session, handle: rep.handle, peer: rep.peerHandle });
+    this.send({ t: 'iha.start', handle: rep.peerHandle, secondary: rep.handle }, rep);
+    this.ctx.send(this.nsr.ids.prl, { type: 'prl.flush', handle: rep.handle }, this.nsr.costs.prlPrimaryNs);
+    this.ctx.send(this.nsr.ids.sdrl, { type: 'sdrl.start', handle: rep.handle }, this.nsr.costs.sdrlNs);
+  }
+
+  // ---- secondary: set-up --------------------------------------------------------------
+
+  private onMirror(msg: NsrMessage & { t: 'iha.mirror' }): void {
+    const old = this.nsr.bySession.get(msg.session);
+    if (old !== undefined) this.deleteSecondary(old, 'replaced by a new mirror');
+    const stack = this.nsr.host.routerStack();
+    const conn = stack.adoptReplica(msg.lport, msg.faddr, msg.fport);
+    if (conn === undefined) {
+      this.send({ t: 'iha.ready', handle: msg.handle, secondary: 0, reason: 'failed' });
+      return;
+    }
+    const rep = this.nsr.addRep(msg.session, 'secondary', conn);
+    rep.peerHandle = msg.handle;
+    installSecondaryHooks(this.nsr, rep);
+    this.ctx.trace('iha.secondary', { session: msg.session, handle: rep.handle, peer: msg.handle });
+    this.send({ t: 'iha.ready', handle: msg.handle, secondary: rep.handle, reason: 'ok' }, rep);
+  }
+
+  // ---- errors and cleanup (I-6) ---------------------------------------------------
+
+  private error(handle: number, reason: string, queued: 'push' | 'drop', tellPeer: boolean): void {
+    const rep = this.nsr.rep(handle);
+    if (rep === undefined) return;
+    this.ctx.trace('iha.cleanup-socket', { session: rep.session, handle, role: rep.role, reason });
+    if (tellPeer && rep.peerHandle !== 0) this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
+    if (rep.role === 'primary') this.unreplicate(rep, queued);
+    else this.deleteSecondary(rep, reason);
+  }
+
+  /** The primary socket carries on without replication. */
+  private unreplicate(rep: Rep, queued: 'push' | 'drop'): void {
+    prlRelease(this.nsr, this.ctx, rep, queued);
+    removeHooks(rep);
+    this.nsr.dropRep(rep);
+    rep.conn.output(); // the send limit is gone: transmit what was held back
+  }
+
+  /** The secondary socket disappears without a trace on the wire (it never transmits). */
+  private deleteSecondary(rep: Rep, reason: string): void {
+    this.ctx.trace('iha.delete-secondary', { session: rep.session, handle: rep.handle, reason });
+    this.nsr.host.dropApp(rep);
+    removeHooks(rep);
+    this.nsr.dropRep(rep);
+    rep.conn.outputFilter = () => false;
+    rep.conn.abort();
+  }
+
+  protected override onCleanup(reason: CleanupReason): void {
+    this.ctx.trace('iha.cleanup', { reason, sockets: this.nsr.reps.size });
+    for (const rep of [...this.nsr.reps.values()]) {
+      if (rep.role === 'primary') {
+        this.unreplicate(rep, 'push');
+      } else if (reason !== 'ORE_DOWN' && reason !== 'SWITCHOVER') {
+        // ORE_DOWN / SWITCHOVER on the backup mean mastership comes here: the secondaries
+        // are failed over by become-master, not deleted.
+        this.deleteSecondary(rep, `cleanup ${reason}`);
+      }
+    }
+  }
+
+  // ---- failover (I-5) ---------------------------------------------------------------
+
+  private becomeMaster(sync: boolean): void {
+    this.ctx.trace('iha.become-master', { sync, secondaries: this.countRole('secondary') });
+    if (sync && this.nsr.kkcm.ready) {
+      // Wait for the old master's per-socket failover messages.
+      this.awaitingSync = true;
+      this.ctx.startTimer(SYNC_GUARD_NS, { type: 'iha.sync-guard' });
+      return;
+    }
+    this.failoverAll();
+    this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: false });
+  }
+
+  private failoverAll(): void {
+    this.awaitingSync = false;
+    for (const rep of [...this.nsr.reps.values()]) if (rep.role === 'secondary') this.failover(rep);
+  }
+
+  private failover(rep: Rep): void {
+    if (rep.role !== 'secondary') return;
+    if (!rep.active) {
+      // Never finished set-up: nothing to take over from.
+      this.deleteSecondary(rep, 'failover before replication was active');
+      return;
+    }
+    // I-5: active goes off; PSRM's failover handler makes the socket the primary and
+    // hands it back to IHA as a socket of this (now master) RE.
+    rep.active = false;
+    this.ctx.trace('iha.failover', { session: rep.session, handle: rep.handle });
+    this.ctx.send(this.nsr.ids.psrm, { type: 'psrm.failover', handle: rep.handle }, this.nsr.costs.psrmNs);
+  }
+
+  /** Old master, sync switchover: drain, then hand every socket over. */
+  private becomeBackup(): void {
+    this.ctx.trace('iha.become-backup', { primaries: this.countRole('primary') });
+    for (const c of this.candidates.values()) c.app.detach();
+    this.candidates = new Map();
+    if (!this.nsr.kkcm.ready) {
+      this.dropAllPrimaries('switchover without replication');
+      return;
+    }
+    this.drainCheck(this.ctx.now + DRAIN_MAX_NS);
+  }
+
+  private drainCheck(deadlineNs: number): void {
+    const busy = [...this.nsr.reps.values()].some((r) => r.role === 'primary' && r.active && (r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended));
+    if (busy && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
+      this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
+      return;
+    }
+    for (const rep of [...this.nsr.reps.values()]) {
+      if (rep.role !== 'primary') continue;
+      if (rep.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
+      this.forgetPrimary(rep);
+    }
+    this.send({ t: 'iha.failover', handle: 0 });
+  }
+
+  private dropAllPrimaries(reason: string): void {
+    for (const rep of [...this.nsr.reps.values()]) if (rep.role === 'primary') this.forgetPrimary(rep, reason);
+  }
+
+  /** The old primary socket is abandoned silently: the new master owns the session now. */
+  private forgetPrimary(rep: Rep, reason = 'handed over'): void {
+    this.ctx.trace('iha.forget-primary', { session: rep.session, handle: rep.handle, reason });
+    prlRelease(this.nsr, this.ctx, rep, 'drop');
+    removeHooks(rep);
+    this.nsr.dropRep(rep);
+    rep.conn.outputFilter = () => false;
+    rep.conn.abort();
+  }
+
+  private countRole(role: 'primary' | 'secondary'): number {
+    let n = 0;
+    for (const r of this.nsr.reps.values()) if (r.role === role) n++;
+    return n;
+  }
+
+  // ---- messages from the other IHA -------------------------------------------------
+
+  protected onMessage(msg: NsrMessage): void {
+    switch (msg.t) {
+      case 'iha.mirror':
+        this.onMirror(msg);
+        return;
+      case 'iha.ready':
+        this.onReady(msg);
+        return;
+      case 'iha.start': {
+        const rep = this.nsr.rep(msg.handle);
+        this.ctx.trace('iha.started', { handle: msg.handle, known: rep !== undefined });
+        return;
+      }
+      case 'iha.error': {
+        const rep = this.nsr.rep(msg.handle);
+        if (rep !== undefined) this.error(rep.handle, `peer reported ${msg.reason}`, this.nsr.opts.nackError, false);
+        return;
+      }
+      case 'iha.failover':
+        this.onSyncFailover(msg.handle);
+        return;
+      default:
+        this.ctx.trace('iha.unexpected', { t: msg.t });
+    }
+  }
+
+  private onSyncFailover(handle: number): void {
+    if (handle === 0) {
+      // The old master handed everything over: what is left never became active.
+      this.failoverAll();
+      this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.switchover' });
+      return;
+    }
+    const rep = this.nsr.rep(handle);
+    if (rep !== undefined) this.failover(rep);
+  }
+
+  protected onMalformed(handle: number | undefined, error: string): void {
+    this.ctx.trace('iha.malformed', { handle: handle ?? -1, error });
+    const rep = handle === undefined ? undefined : this.nsr.rep(handle);
+    if (rep !== undefined) this.error(rep.handle, `malformed IHA message: ${error}`, 'push', true);
+  }
+}

@@ -1,0 +1,268 @@
+// The replication state one RE's kernel shares among its NSR subsystems: the handle ↔
+// inpcb tables (SPEC I-2), the two inpcb flags (I-3), each replicated socket's PRL, SDRL
+// and PSRM state, and the KKCM send entry point (K-4).
+//
+// In a real kernel these are data structures every subsystem reads and writes; here
+// they are one object per RE incarnation, handed to that RE's subsystem actors (and
+// never to the other RE's). Work that the design hands from one context to another
+// (interrupt path → KKCM thread → client handler) is a message between actors with a
+// modelled processing cost (options.ts); plain data-structure access is a call.
+import type { ActorContext, ActorId, Message } from '../../sim/index.ts';
+import type { StreamSession } from '../app/session.ts';
+import type { Segment } from '../segment.ts';
+import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
+import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './options.ts';
+import type { IpcClient, NsrMessage } from './wire.ts';
+
+export type RepRole = 'primary' | 'secondary';
+
+export interface PrlEntry {
+  seq: number;
+  seg: Segment;
+  bytes: number;
+  sentNs: number;
+}
+
+/** One replicated socket as this RE sees it (its inpcb's replication state). */
+export interface Rep {
+  readonly session: string;
+  /** Our handle (I-1); messages to us carry it. */
+  readonly handle: number;
+  /** The other RE's handle for the same socket, once known. */
+  peerHandle: number;
+  role: RepRole;
+  conn: TcpConnection;
+  /** I-3: "replication setup in progress" and "replication active". */
+  setupInProgress: boolean;
+  active: boolean;
+  // PRL, primary (P-1 … P-4, P-7, P-8)
+  pending: Segment[];
+  queue: PrlEntry[];
+  queuedBytes: number;
+  nextSeq: number;
+  /** P-10: the last common value both sides agreed for a packet. */
+  common_rcvbufspc: number;
+  /** Primary: what it knows of the secondary's free receive space (ACKs, flow control). */
+  secSpace: number;
+  /** Set while PRL drives L4 input: the common value that packet is judged against. */
+  inputSpace: number | undefined;
+  /** Last time anything came from the other RE's PRL for this socket (P-7). */
+  lastHeardNs: number;
+  // SDRL (S-1 … S-5): stream offsets of the send side
+  /** Bytes the application ever wrote to so_snd (the end offset of so_snd). */
+  sndAppended: number;
+  /** Offset replicated to the secondary (sent). */
+  sdrlSent: number;
+  /** Offset the secondary has confirmed (primary may transmit up to here, S-1). */
+  sdrlAcked: number;
+  /** Secondary: outbound snoop, bytes the primary's application wrote, unread by the backup app. */
+  snoopOut: Uint8Array[];
+  /** Secondary: stream offset of the first byte in snoopOut. */
+  snoopOutBase: number;
+  snoopOutBytes: number;
+  // PSRM (M-1, M-3)
+  psrmSentNs: number;
+  /** Secondary window update pending (M-3 'delack' / timers). */
+  windowDirty: boolean;
+  windowTimer: number;
+  /** Bytes TCP appended to so_rcv since the socket was replicated (onRcvAppend). */
+  rcvAppended: number;
+  /** Stream offset (from irs+1) of the next byte TCP appends to so_rcv. */
+  rcvOffset: number;
+  /** Stream offset of so_snd's end at the PSRM snapshot (SDRL starts here). */
+  snapOffset: number;
+  /** P-6 'coalesce', secondary: the open batch of ACKs. */
+  batch: { base: number; consumed: number; lastSeq: number; count: number } | undefined;
+  // The application on this RE for the session (master app or snooping backup app).
+  app: StreamSession | undefined;
+  /** Application stream offsets at the initial sync (read from peer, written to peer). */
+  appInBase: number;
+  appOutBase: number;
+}
+
+/** What the NSR subsystems need from their RE's kernel and applications. */
+export interface NsrHost {
+  /** The TCP stack of the router's address. */
+  routerStack(): TcpStack;
+  /** Plain L4 input (stack demultiplexing), for packets of sockets no longer replicated. */
+  l4(seg: Segment): void;
+  /** Secondary: the snooping backup application starts on the replicated socket (S-3). */
+  attachBackupApp(rep: Rep): void;
+  /** Failover: the backup application takes over writing (SPEC I-5, S-1). */
+  takeoverApp(rep: Rep): void;
+  /** The secondary socket is gone: stop its application. */
+  dropApp(rep: Rep): void;
+  /** The RE is master (its sockets are primaries). */
+  isMaster(): boolean;
+  /** Hands work to one of this RE's actors from a TCP or socket callback (any context). */
+  post<T extends Message>(to: ActorId, msg: T, delayNs: number): void;
+}
+
+export interface NsrIds {
+  kernel: ActorId;
+  kkcm: ActorId;
+  iha: ActorId;
+  prl: ActorId;
+  sdrl: ActorId;
+  psrm: ActorId;
+}
+
+/** A decoded NSR message handed to its owning client by KKCM (G-8: whole messages). */
+export interface NsrDeliver extends Message {
+  readonly type: 'nsr.deliver';
+  readonly msg: NsrMessage;
+}
+
+/** A message KKCM could frame but not parse: the client answers with a NACK (K-5). */
+export interface NsrMalformed extends Message {
+  readonly type: 'nsr.malformed';
+  readonly client: IpcClient;
+  readonly handle: number | undefined;
+  readonly error: string;
+}
+
+export type CleanupReason = 'SWITCHOVER' | 'ORE_DOWN' | 'NSR_DECONFIG' | 'IO_ERR';
+
+export interface NsrCleanup extends Message {
+  readonly type: 'nsr.cleanup';
+  readonly reason: CleanupReason;
+}
+
+export interface NsrPeriodic extends Message {
+  readonly type: 'nsr.periodic';
+}
+
+/** K-9: KKCM is connected; run the init routine. */
+export interface NsrInit extends Message {
+  readonly type: 'nsr.init';
+}
+
+/** What every client (IHA, SDRL, PSRM, PRL) receives from KKCM (K-3). */
+export type ClientMessage = NsrDeliver | NsrMalformed | NsrCleanup | NsrPeriodic | NsrInit;
+
+export interface KkcmSender {
+  /** K-4: queue a whole message; returns an error string when it cannot be sent. */
+  send(ctx: ActorContext, msg: NsrMessage): string | undefined;
+  readonly ready: boolean;
+}
+
+export class NsrKernel {
+  readonly reps = new Map<number, Rep>();
+  readonly byConn = new Map<TcpConnection, Rep>();
+  readonly bySession = new Map<string, Rep>();
+  private nextHandle = 1;
+  /** P-9 'global': one sequence space for all sockets. */
+  globalSeq = 0;
+  /** P-8: bytes held unACKed by PRL on this RE. */
+  prlBufferedBytes = 0;
+  /** P-9 'global': the one queue of unACKed packets of every socket, in arrival order. */
+  readonly globalQueue: Array<{ handle: number; entry: PrlEntry }> = [];
+  /**
+   * Observes every in-order byte a replicated socket delivers to its receive buffer
+   * (primary and secondary alike): the identical-data checker's tap. Not traced.
+   */
+  onDeliver: ((rep: Rep, offset: number, bytes: Uint8Array) => void) | undefined;
+  /** Observes the send side: bytes written by the primary app / appended to the secondary's so_snd. */
+  onSendData: ((rep: Rep, offset: number, bytes: Uint8Array) => void) | undefined;
+  host!: NsrHost;
+
+  /** Plain L4 input for a packet whose socket is no longer replicated. */
+  l4Fallback(seg: Segment): void {
+    this.host.l4(seg);
+  }
+  kkcm: KkcmSender = { send: () => 'KKCM not running', ready: false };
+  /** K-3: registered clients (message, periodic and cleanup handlers are the actor's). */
+  readonly clients = new Map<IpcClient, ActorId>();
+
+  constructor(
+    readonly reIndex: 0 | 1,
+    readonly ids: NsrIds,
+    readonly opts: NsrOptions,
+    readonly costs: NsrCosts,
+    readonly timers: NsrTimers,
+    readonly bounds: NsrBounds,
+    readonly mutant: MutantName | undefined,
+  ) {}
+
+  /** The protocol version this RE speaks (K-11). */
+  get version(): number {
+    return this.opts.versions[this.reIndex];
+  }
+
+  /** K-3: registers a client; an unknown type or a second registration fails. */
+  register(client: IpcClient, actor: ActorId): string | undefined {
+    if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client)) return `unknown client type ${String(client)}`;
+    if (this.clients.has(client)) return `client ${client} registered twice`;
+    this.clients.set(client, actor);
+    return undefined;
+  }
+
+  is(m: MutantName): boolean {
+    return this.mutant === m;
+  }
+
+  /** I-1: a fresh handle and its table entry. */
+  addRep(session: string, role: RepRole, conn: TcpConnection): Rep {
+    const handle = this.nextHandle++;
+    const rep: Rep = {
+      session,
+      handle,
+      peerHandle: 0,
+      role,
+      conn,
+      setupInProgress: false,
+      active: false,
+      pending: [],
+      queue: [],
+      queuedBytes: 0,
+      nextSeq: 1,
+      common_rcvbufspc: conn.so_rcv.sbspace(),
+      secSpace: conn.so_rcv.sbspace(),
+      inputSpace: undefined,
+      lastHeardNs: 0,
+      sndAppended: conn.so_snd.cc,
+      sdrlSent: conn.so_snd.cc,
+      sdrlAcked: conn.so_snd.cc,
+      snoopOut: [],
+      snoopOutBase: 0,
+      snoopOutBytes: 0,
+      psrmSentNs: 0,
+      windowDirty: false,
+      windowTimer: -1,
+      rcvAppended: 0,
+      rcvOffset: (conn.rcv_nxt - conn.irs - 1) >>> 0,
+      snapOffset: conn.so_snd.cc,
+      batch: undefined,
+      app: undefined,
+      appInBase: 0,
+      appOutBase: 0,
+    };
+    this.reps.set(handle, rep);
+    this.byConn.set(conn, rep);
+    conn.onRcvAppend = (bytes: Uint8Array) => {
+      rep.rcvAppended += bytes.length;
+      this.onDeliver?.(rep, rep.rcvOffset, bytes);
+      rep.rcvOffset += bytes.length;
+    };
+    this.bySession.set(session, rep);
+    return rep;
+  }
+
+  /** Removes a socket's replication state (I-6 cleanup); the socket itself stays. */
+  dropRep(rep: Rep): void {
+    this.prlBufferedBytes -= rep.queuedBytes;
+    for (let i = this.globalQueue.length - 1; i >= 0; i--) if (this.globalQueue[i]?.handle === rep.handle) this.globalQueue.splice(i, 1);
+    rep.queue = [];
+    rep.queuedBytes = 0;
+    rep.pending = [];
+    rep.active = false;
+    rep.setupInProgress = false;
+    this.reps.delete(rep.handle);
+    if (this.byConn.get(rep.conn) === rep) this.byConn.delete(rep.conn);
+    if (this.bySession.get(rep.session) === rep) this.bySession.delete(rep.session);
+  }
+
+  rep(handle: number): Rep | undefined {
+    return this.reps.get(handle);
+  }
+}

@@ -1,0 +1,431 @@
+// KKCM, the kernel-to-kernel communication module (SPEC K-1 … K-11, seed 002).
+//
+// Two channels between the REs, each a real TCP connection of the model's own TCP over
+// the inter-RE link: the send-side channel carries IHA, SDRL and PSRM, the receive-side
+// channel carries PRL (K-1; one channel or per-handle balancing are design options).
+// RE0 listens and RE1 connects (K-2); connecting while the other RE is offline fails at
+// once (the TNP ARP EHOSTUNREACH of seed 002), so the thread just sleeps until the
+// chassis says the other RE is up. Clients register a message, periodic and cleanup
+// handler (K-3); a client hands KKCM a whole message, which is queued and written by the
+// KKCM thread at a modelled per-message cost (K-4); received bytes are reassembled into
+// whole messages before a client sees them, and a framing error resets the channels with
+// cleanup reason IO_ERR (K-5). A periodic timer drives the clients' periodic handlers
+// (K-6). Cleanup stops the timer, calls every client's cleanup with the reason and
+// closes both connections (K-7). Every message in and out is traced (K-8). NSR
+// configure starts the thread, which initializes IHA, SDRL, PSRM and PRL once both
+// channels are up (K-9). Processing context is an option (K-10), encoding too (K-11).
+//
+// Simplified: the "thread" is this actor; its wake-up is one context-switch delay per
+// batch of work; sosend never blocks (a channel whose so_snd is full keeps the rest of
+// the queue until the socket is writable again).
+import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
+import type { TcpConnection } from '../tcp/tcp.ts';
+import type { CleanupReason, ClientMessage, NsrKernel } from './kernel.ts';
+import { IPC_HEADER_BYTES, clientOf, decodeMessage, encodeMessage, peekLength, type IpcClient, type NsrMessage } from './wire.ts';
+
+export const KKCM_PORTS = { send: 7001, recv: 7002 } as const;
+export type Channel = keyof typeof KKCM_PORTS;
+const CHANNELS: readonly Channel[] = ['send', 'recv'];
+
+export type KkcmMessage =
+  | { readonly type: 'kkcm.configure'; readonly on: boolean }
+  | { readonly type: 'kkcm.ore'; readonly up: boolean }
+  | { readonly type: 'kkcm.switchover' }
+  | { readonly type: 'kkcm.io-error'; readonly detail: string }
+  | { readonly type: 'kkcm.wake' }
+  | { readonly type: 'kkcm.readable'; readonly ch: Channel; readonly conn: TcpConnection }
+  | { readonly type: 'kkcm.periodic' }
+  | { readonly type: 'kkcm.channel-closed'; readonly ch: Channel; readonly conn: TcpConnection; readonly reason: string };
+
+interface ChannelState {
+  conn: TcpConnection | undefined;
+  established: boolean;
+  out: Uint8Array[];
+  outPos: number;
+  rx: Uint8Array;
+  rxLen: number;
+}
+
+const CLIENT_ORDER: readonly IpcClient[] = ['iha', 'sdrl', 'psrm', 'prl'];
+
+export class Kkcm implements Actor<KkcmMessage> {
+  private ctx!: ActorContext;
+  private channels!: Record<Channel, ChannelState>;
+  private configured = false;
+  private oreUp = false;
+  private running = false;
+  private awake = false;
+  private periodicTimer = -1;
+  /** Messages sent and received, for statistics. */
+  readonly counters = { tx: 0, rx: 0, txBytes: 0, rxBytes: 0, ioErrors: 0, cleanups: 0 };
+
+  constructor(
+    private readonly nsr: () => NsrKernel,
+    private readonly internalStack: () => import('../tcp/tcp.ts').TcpStack,
+    private readonly otherAddr: number,
+    private readonly initiallyConfigured: boolean,
+  ) {}
+
+  start(ctx: ActorContext): void {
+    this.ctx = ctx;
+    this.channels = { send: emptyChannel(), recv: emptyChannel() };
+    this.configured = this.initiallyConfigured;
+    this.oreUp = false;
+    this.running = false;
+    this.awake = false;
+    this.periodicTimer = -1;
+    this.installSender();
+    if (this.nsr().reIndex === 0) this.listen();
+  }
+
+  stop(): void {
+    this.running = false;
+  }
+
+  private get clients(): ReadonlyMap<IpcClient, ActorId> {
+    return this.nsr().clients;
+  }
+
+  receive(msg: KkcmMessage, ctx: ActorContext): void {
+    switch (msg.type) {
+      case 'kkcm.configure':
+        this.configure(msg.on);
+        return;
+      case 'kkcm.ore':
+        this.ore(msg.up);
+        return;
+      case 'kkcm.switchover':
+        if (this.running || this.anyConn()) this.cleanup('SWITCHOVER');
+        return;
+      case 'kkcm.io-error':
+        ctx.trace('kkcm.io-error', { detail: msg.detail });
+        if (this.running || this.anyConn()) this.cleanup('IO_ERR');
+        return;
+      case 'kkcm.wake':
+        this.awake = false;
+        this.drain();
+        return;
+      case 'kkcm.readable':
+        if (this.channels[msg.ch].conn === msg.conn) this.input(msg.ch);
+        return;
+      case 'kkcm.periodic':
+        this.periodic();
+        return;
+      case 'kkcm.channel-closed':
+        if (this.channels[msg.ch].conn !== msg.conn) return;
+        this.ctx.trace('kkcm.channel-closed', { ch: msg.ch, reason: msg.reason });
+        this.cleanup(this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`kkcm: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  // ---- configuration and connection set-up (K-2, K-9) -------------------------------
+
+  private configure(on: boolean): void {
+    this.ctx.trace('kkcm.configure', { on });
+    if (on === this.configured) return;
+    this.configured = on;
+    if (on) this.tryConnect();
+    else this.cleanup('NSR_DECONFIG');
+  }
+
+  private ore(up: boolean): void {
+    this.ctx.trace('kkcm.ore', { up });
+    this.oreUp = up;
+    if (up) this.tryConnect();
+    else if (this.running || this.anyConn()) this.cleanup('ORE_DOWN');
+  }
+
+  private listen(): void {
+    const stack = this.internalStack();
+    for (const ch of CHANNELS) {
+      stack.listen(KKCM_PORTS[ch], (conn) => {
+        if (!this.configured || this.channels[ch].conn !== undefined) {
+          conn.abort();
+          return;
+        }
+        this.bind(ch, conn);
+        this.channels[ch].established = true;
+        this.channelUp();
+      });
+    }
+  }
+
+  /** RE1 connects; RE0 only listens. Offline peers fail at once: we wait for 'ore up'. */
+  private tryConnect(): void {
+    if (!this.configured || !this.oreUp || this.nsr().reIndex !== 1) return;
+    const stack = this.internalStack();
+    for (const ch of this.usedChannels()) {
+      if (this.channels[ch].conn !== undefined) continue;
+      const conn = stack.connect(undefined, this.otherAddr, KKCM_PORTS[ch]);
+      this.bind(ch, conn);
+      conn.onEstablished = () => {
+        this.channels[ch].established = true;
+        this.channelUp();
+      };
+    }
+  }
+
+  private bind(ch: Channel, conn: TcpConnection): void {
+    const st = this.channels[ch];
+    st.conn = conn;
+    conn.onReadable = () => this.wakeFor({ type: 'kkcm.readable', ch, conn });
+    conn.onWritable = () => this.wake();
+    conn.onClosed = (reason) => this.wakeFor({ type: 'kkcm.channel-closed', ch, conn, reason });
+  }
+
+  private usedChannels(): Channel[] {
+    return this.nsr().opts.kkcmChannels === 'one' ? ['send'] : ['send', 'recv'];
+  }
+
+  private channelUp(): void {
+    if (this.running || !this.usedChannels().every((c) => this.channels[c].established)) return;
+    this.running = true;
+    this.ctx.trace('kkcm.up', { channels: this.usedChannels() });
+    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, { type: 'kkcm.periodic' });
+    // K-9: init routines of IHA, SDRL, PSRM, PRL, in that order.
+    for (const c of CLIENT_ORDER) {
+      const id = this.clients.get(c);
+      if (id !== undefined) this.ctx.send(id, { type: 'nsr.init' });
+    }
+  }
+
+  private anyConn(): boolean {
+    return CHANNELS.some((c) => this.channels[c].conn !== undefined);
+  }
+
+  // ---- output (K-4) ---------------------------------------------------------------
+
+  private installSender(): void {
+    const self = this;
+    this.nsr().kkcm = {
+      get ready() {
+        return self.running;
+      },
+      send(ctx: ActorContext, msg: NsrMessage): string | undefined {
+        return self.enqueue(ctx, msg);
+      },
+    };
+  }
+
+  private channelFor(msg: NsrMessage): Channel {
+    const mode = this.nsr().opts.kkcmChannels;
+    if (mode === 'one') return 'send';
+    if (mode === 'balanced') return (msg.handle & 1) === 0 ? 'send' : 'recv';
+    return clientOf(msg.t) === 'prl' ? 'recv' : 'send';
+  }
+
+  /** Queues a whole message; it is consumed whether or not it can be sent (K-4). */
+  private enqueue(ctx: ActorContext, msg: NsrMessage): string | undefined {
+    if (!this.running) return 'ENOTCONN: KKCM channels are down';
+    const nsr = this.nsr();
+    const ch = this.channelFor(msg);
+    const st = this.channels[ch];
+    if (st.out.length - st.outPos >= nsr.bounds.kkcmQueueMax) {
+      ctx.trace('kkcm.queue-full', { ch, t: msg.t, handle: msg.handle });
+      return 'ENOBUFS: KKCM output queue full';
+    }
+    const bytes = encodeMessage(msg, nsr.opts.encoding, nsr.version);
+    st.out.push(bytes);
+    ctx.trace('kkcm.tx', { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
+    this.counters.tx++;
+    this.counters.txBytes += bytes.length;
+    this.wakeFrom(ctx);
+    return undefined;
+  }
+
+  private wakeCost(): number {
+    const nsr = this.nsr();
+    return nsr.opts.kkcmContext === 'thread' ? nsr.costs.kkcmSwitchNs : nsr.costs.kkcmInterruptNs;
+  }
+
+  private wakeFrom(ctx: ActorContext): void {
+    if (this.awake) return;
+    this.awake = true;
+    ctx.send(this.ctx.id, { type: 'kkcm.wake' }, this.wakeCost());
+  }
+
+  private wake(): void {
+    this.wakeFrom(this.ctx);
+  }
+
+  private wakeFor(msg: KkcmMessage): void {
+    this.ctx.send(this.ctx.id, msg, this.wakeCost());
+  }
+
+  /** The KKCM thread writes queued messages into the channel sockets. */
+  private drain(): void {
+    const cost = this.nsr().costs.kkcmPerMessageNs;
+    let written = 0;
+    for (const ch of CHANNELS) {
+      const st = this.channels[ch];
+      const conn = st.conn;
+      if (conn === undefined || !st.established) continue;
+      while (st.out.length > 0) {
+        const head = st.out[0] as Uint8Array;
+        const n = conn.write(st.outPos === 0 ? head : head.subarray(st.outPos));
+        st.outPos += n;
+        if (st.outPos < head.length) break; // so_snd full: resume on onWritable
+        st.out.shift();
+        st.outPos = 0;
+        written++;
+      }
+    }
+    // The per-message cost delays the next batch, as a busy thread would.
+    if (written > 0 && this.channels.send.out.length + this.channels.recv.out.length > 0 && cost > 0) {
+      this.awake = true;
+      this.ctx.startTimer(cost * written, { type: 'kkcm.wake' });
+    }
+  }
+
+  // ---- input (K-5) ----------------------------------------------------------------
+
+  private input(ch: Channel): void {
+    const st = this.channels[ch];
+    const conn = st.conn;
+    if (conn === undefined) return;
+    const data = conn.read(Number.MAX_SAFE_INTEGER);
+    if (data.length === 0) return;
+    appendRx(st, data);
+    let pos = 0;
+    const partial = this.nsr().is('kkcm-partial-message-dispatch');
+    while (st.rxLen - pos >= IPC_HEADER_BYTES) {
+      const head = peekLength(st.rx, pos);
+      if (!head.ok) {
+        this.framingError(ch, head.error);
+        return;
+      }
+      let take = head.length;
+      if (st.rxLen - pos < head.length) {
+        if (!partial) break;
+        // Mutant: hand the client what has arrived, as if it were the whole message.
+        take = st.rxLen - pos;
+      }
+      this.dispatch(ch, st.rx.slice(pos, pos + take));
+      pos += take;
+    }
+    st.rx.copyWithin(0, pos, st.rxLen);
+    st.rxLen -= pos;
+  }
+
+  private framingError(ch: Channel, error: string): void {
+    this.counters.ioErrors++;
+    this.ctx.trace('kkcm.framing-error', { ch, error });
+    this.cleanup('IO_ERR');
+  }
+
+  private dispatch(ch: Channel, bytes: Uint8Array): void {
+    const nsr = this.nsr();
+    const parsed = decodeMessage(bytes, nsr.version);
+    this.counters.rx++;
+    this.counters.rxBytes += bytes.length;
+    const cost = nsr.opts.kkcmContext === 'thread' ? 0 : nsr.costs.kkcmInterruptNs;
+    if (!parsed.ok) {
+      this.ctx.trace('kkcm.rx-malformed', { ch, len: bytes.length, error: parsed.error, handle: parsed.handle ?? -1 });
+      const client = parsed.type === undefined ? undefined : clientOf(parsed.type);
+      const id = client === undefined ? undefined : this.clients.get(client);
+      if (client === undefined || id === undefined) {
+        this.cleanup('IO_ERR');
+        return;
+      }
+      this.ctx.send(id, { type: 'nsr.malformed', client, handle: parsed.handle, error: parsed.error } satisfies ClientMessage, cost);
+      return;
+    }
+    const msg = parsed.msg;
+    this.ctx.trace('kkcm.rx', { ch, t: msg.t, handle: msg.handle, len: bytes.length, version: parsed.version, ...summary(msg) });
+    const id = this.clients.get(clientOf(msg.t));
+    if (id === undefined) {
+      this.ctx.trace('kkcm.no-client', { t: msg.t });
+      return;
+    }
+    this.ctx.send(id, { type: 'nsr.deliver', msg } satisfies ClientMessage, cost);
+  }
+
+  // ---- periodic (K-6) and cleanup (K-7) ------------------------------------------------
+
+  private periodic(): void {
+    if (!this.running) return;
+    for (const c of CLIENT_ORDER) {
+      const id = this.clients.get(c);
+      if (id !== undefined) this.ctx.send(id, { type: 'nsr.periodic' } satisfies ClientMessage);
+    }
+    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, { type: 'kkcm.periodic' });
+  }
+
+  /** K-7: stop the timer, clean every client up with the reason, close both channels. */
+  cleanup(reason: CleanupReason): void {
+    this.counters.cleanups++;
+    this.ctx.trace('kkcm.cleanup', { reason });
+    if (this.periodicTimer >= 0) this.ctx.cancelTimer(this.periodicTimer);
+    this.periodicTimer = -1;
+    const wasRunning = this.running;
+    this.running = false;
+    for (const c of CLIENT_ORDER) {
+      const id = this.clients.get(c);
+      if (id !== undefined && wasRunning) this.ctx.send(id, { type: 'nsr.cleanup', reason } satisfies ClientMessage);
+    }
+    for (const ch of CHANNELS) {
+      const conn = this.channels[ch].conn;
+      this.channels[ch] = emptyChannel();
+      if (conn !== undefined) {
+        conn.onClosed = undefined;
+        conn.onReadable = undefined;
+        conn.onWritable = undefined;
+        conn.abort();
+      }
+    }
+    // Back to sleep; reconnect when the conditions of K-9 hold again.
+    if (reason === 'IO_ERR') this.tryConnect();
+  }
+}
+
+function emptyChannel(): ChannelState {
+  return { conn: undefined, established: false, out: [], outPos: 0, rx: new Uint8Array(4096), rxLen: 0 };
+}
+
+function appendRx(st: ChannelState, data: Uint8Array): void {
+  if (st.rx.length - st.rxLen < data.length) {
+    const n = new Uint8Array(Math.max(st.rx.length * 2, st.rxLen + data.length));
+    n.set(st.rx.subarray(0, st.rxLen));
+    st.rx = n;
+  }
+  st.rx.set(data, st.rxLen);
+  st.rxLen += data.length;
+}
+
+/** A few identifying fields of a message for the trace (never the payload bytes). */
+function summary(msg: NsrMessage): Record<string, unknown> {
+  switch (msg.t) {
+    case 'prl.replicate':
+      return { seq: msg.seq, bytes: msg.packet.length };
+    case 'prl.ack':
+      return { seq: msg.seq, space: msg.space, reason: msg.reason };
+    case 'psrm.ack':
+      return { space: msg.space, reason: msg.reason };
+    case 'psrm.window':
+      return { space: msg.space };
+    case 'sdrl.data':
+      return { offset: msg.offset, bytes: msg.data.length };
+    case 'sdrl.ack':
+      return { offset: msg.offset, reason: msg.reason };
+    case 'iha.mirror':
+      return { session: msg.session };
+    case 'iha.ready':
+      return { secondary: msg.secondary, reason: msg.reason };
+    case 'iha.start':
+      return { secondary: msg.secondary };
+    case 'iha.error':
+      return { reason: msg.reason };
+    case 'psrm.replicate':
+    case 'iha.failover':
+      return {};
+    default: {
+      const never: never = msg;
+      return { unknown: String(never) };
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// NSR design options (where the seed documents disagree, SPEC lists both sides: the
+// simulator implements each and defaults to the one SPEC marks default), processing
+// costs, timers, bounds, and the named mutants (deliberately broken designs that the
+// checkers must catch).
+
+export interface NsrOptions {
+  /** K-1: two channels by static type mapping (default), one channel, or per-handle balancing. */
+  kkcmChannels: 'two' | 'one' | 'balanced';
+  /** K-10: KKCM work in its kernel thread (default; a context switch per wake-up) or in the interrupt/upcall path. */
+  kkcmContext: 'thread' | 'interrupt';
+  /** K-11: fixed IPC structs with a version (default) or TLV converted at the KKCM boundary. */
+  encoding: 'ipc' | 'tlv';
+  /** K-11, G-5: protocol version each RE speaks (version skew is expressible). */
+  versions: [number, number];
+  /** P-4: on NACK buffer-full, drop the queued packet (§6.2c, default) or requeue it to retry (§7.3c). */
+  nackBufferFull: 'drop' | 'requeue';
+  /** P-4: on NACK invalid-handle / not-replicating, drop (§6.2c, default) or push every queued packet to L4 (§7.3c). */
+  nackError: 'drop' | 'push';
+  /** P-6: one ACK per packet in order (§12.1, default) or ACKs coalesced by sequence number (§7.1). */
+  prlAck: 'per-packet' | 'coalesce';
+  /** P-9: per-inpcb queues (default) or one global queue. */
+  prlQueue: 'per-inpcb' | 'global';
+  /**
+   * P-11: how the secondary's buffer check treats out-of-order data. 'doc' (default, the
+   * PRL document's proposal): the arriving packet does not count against the space, the
+   * out-of-order queue does. 'count-incoming': both count, which can deadlock when the
+   * packet that fills a hole does not fit. 'ignore-ooo': only the arriving packet counts.
+   */
+  oooAccounting: 'doc' | 'count-incoming' | 'ignore-ooo';
+  /** P-12: the replicated packet includes the L3 header (default) or starts at TCP. */
+  prlL3Header: boolean;
+  /** M-3: when the secondary sends window updates: immediately (default), delayed-ACK style, per-socket timer, one global timer. */
+  windowUpdate: 'immediate' | 'delack' | 'socket-timer' | 'global-timer';
+}
+
+export const DEFAULT_NSR_OPTIONS: Readonly<NsrOptions> = {
+  kkcmChannels: 'two',
+  kkcmContext: 'thread',
+  encoding: 'ipc',
+  versions: [1, 1],
+  nackBufferFull: 'drop',
+  nackError: 'drop',
+  prlAck: 'per-packet',
+  prlQueue: 'per-inpcb',
+  oooAccounting: 'doc',
+  prlL3Header: true,
+  windowUpdate: 'immediate',
+};
+
+/** Each option with its SPEC ID and allowed values (for `nsrsim list` and validation). */
+export const NSR_OPTION_INFO: ReadonlyArray<{ name: keyof NsrOptions; spec: string; values: readonly string[] }> = [
+  { name: 'kkcmChannels', spec: 'K-1', values: ['two', 'one', 'balanced'] },
+  { name: 'kkcmContext', spec: 'K-10', values: ['thread', 'interrupt'] },
+  { name: 'encoding', spec: 'K-11', values: ['ipc', 'tlv'] },
+  { name: 'versions', spec: 'K-11/G-5', values: ['[v0, v1] with 1 <= v <= 2'] },
+  { name: 'nackBufferFull', spec: 'P-4', values: ['drop', 'requeue'] },
+  { name: 'nackError', spec: 'P-4', values: ['drop', 'push'] },
+  { name: 'prlAck', spec: 'P-6', values: ['per-packet', 'coalesce'] },
+  { name: 'prlQueue', spec: 'P-9', values: ['per-inpcb', 'global'] },
+  { name: 'oooAccounting', spec: 'P-11', values: ['doc', 'count-incoming', 'ignore-ooo'] },
+  { name: 'prlL3Header', spec: 'P-12', values: ['true', 'false'] },
+  { name: 'windowUpdate', spec: 'M-3', values: ['immediate', 'delack', 'socket-timer', 'global-timer'] },
+];
+
+/**
+ * Per-message processing costs (ns), so that the latency replication adds is visible.
+ * Defaults are order-of-magnitude figures for a 2000s-era RE CPU, documented here
+ * rather than measured: a kernel-thread wake-up ~20 us, a short interrupt-path
+ * function a few us.
+ */
+export interface NsrCosts {
+  /** PRL on the primary: lookup, copy, header, enqueue (interrupt context). */
+  prlPrimaryNs: number;
+  /** PRL on the secondary: lookup, buffer check, ACK, L4 input. */
+  prlSecondaryNs: number;
+  /** PRL ACK handling on the primary before L4 input. */
+  prlAckNs: number;
+  /** KKCM thread wake-up (context switch), K-10 'thread'. */
+  kkcmSwitchNs: number;
+  /** Extra interrupt-path time per message, K-10 'interrupt'. */
+  kkcmInterruptNs: number;
+  /** KKCM output per message (sosend). */
+  kkcmPerMessageNs: number;
+  sdrlNs: number;
+  psrmNs: number;
+  ihaNs: number;
+}
+
+export const DEFAULT_NSR_COSTS: Readonly<NsrCosts> = {
+  prlPrimaryNs: 5_000,
+  prlSecondaryNs: 5_000,
+  prlAckNs: 3_000,
+  kkcmSwitchNs: 20_000,
+  kkcmInterruptNs: 8_000,
+  kkcmPerMessageNs: 2_000,
+  sdrlNs: 5_000,
+  psrmNs: 10_000,
+  ihaNs: 20_000,
+};
+
+export interface NsrTimers {
+  /** K-6: KKCM periodic timer interval (the seed leaves it open). */
+  kkcmPeriodNs: number;
+  /** P-7: PRL timeout: nothing heard from the other PRL while replicates are outstanding. */
+  prlTimeoutNs: number;
+  /** M-1: PSRM replicate timeout. */
+  psrmTimeoutNs: number;
+  /** M-3 'delack': delay before a window update. */
+  windowDelayNs: number;
+  /** M-3 'socket-timer' / 'global-timer': timer interval. */
+  windowTimerNs: number;
+}
+
+export const DEFAULT_NSR_TIMERS: Readonly<NsrTimers> = {
+  kkcmPeriodNs: 100_000_000,
+  prlTimeoutNs: 1_000_000_000,
+  psrmTimeoutNs: 2_000_000_000,
+  windowDelayNs: 100_000_000,
+  windowTimerNs: 50_000_000,
+};
+
+export interface NsrBounds {
+  /** P-8: PRL buffer for unACKed packets, bytes per RE. */
+  prlBufferBytes: number;
+  /** Pending queue while setup is in progress, packets per socket. */
+  prlPendingMax: number;
+  /** KKCM output queue, messages per channel. */
+  kkcmQueueMax: number;
+  /** SDRL bytes replicated but not yet ACKed by the secondary, per socket. */
+  sdrlInflightBytes: number;
+}
+
+export const DEFAULT_NSR_BOUNDS: Readonly<NsrBounds> = {
+  prlBufferBytes: 1 << 20,
+  prlPendingMax: 4096,
+  kkcmQueueMax: 65536,
+  sdrlInflightBytes: 1 << 20,
+};
+
+/** Named design bugs a scenario can select; each is caught by a checker (issue: failovers). */
+export const MUTANTS = {
+  'prl-l4-after-nack': 'PRL §7.3f pseudocode: the secondary calls L4 input even after NACKing buffer-full (breaks G-2)',
+  'prl-pass-up-before-ack': 'the primary passes a packet to L4 when it replicates it, not when the ACK arrives (breaks G-2 on a master crash)',
+  'sdrl-transmit-before-replicate': 'the primary transmits send data before the secondary holds it (breaks S-1: the peer ACKs bytes the survivor never had)',
+  'psrm-skip-failover-timers': 'the failover handler leaves the timers unset (M-4): nothing retransmits after takeover',
+  'prl-coalesce-without-rcvbufspc': 'coalesced ACKs carry one space for several packets and the primary uses it for each (breaks P-10)',
+  'prl-no-pending-flush': 'packets held while setup was in progress are never replicated when it becomes active (I-4)',
+  'iha-active-before-psrm-ack': 'the primary marks replication active before the PSRM ACK (I-4 order)',
+  'prl-timeout-drops-queue': 'the PRL timeout drops the queued packets instead of pushing them to L4 (P-7)',
+  'kkcm-partial-message-dispatch': 'KKCM hands a client whatever bytes have arrived instead of whole messages (K-5, G-8)',
+  'flow-control-never-sent': 'the secondary never sends window updates when its application reads (P-10, S-4): the window stays shut',
+} as const;
+
+export type MutantName = keyof typeof MUTANTS;
+
+export function isMutant(name: string): name is MutantName {
+  return Object.hasOwn(MUTANTS, name);
+}

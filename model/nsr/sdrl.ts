@@ -1,0 +1,138 @@
+// SDRL, the socket data replication layer (SPEC S-1 … S-5; the SDRL design is not among
+// the seeds, so this follows from PSRM, PRL and KKCM).
+//
+// Primary: what the application writes is replicated to the secondary, with snd_nxt and
+// snd_up (S-2), before TCP may transmit it (S-1: the send limit in hooks.ts opens only
+// as the secondary confirms). Secondary: the data is appended to the secondary's so_snd
+// (so after takeover it holds every unacknowledged byte and can retransmit it) and to the
+// outbound snoop buffer the backup application reads (S-3); snd_max follows (M-2). The
+// secondary's so_snd is released when the peer's ACK, replicated by PRL, advances its
+// snd_una (S-5, done by TCP input itself). Reads of the receive snoop buffer trigger
+// window updates through PSRM (S-4, hooks.ts).
+//
+// Documented choice: the secondary confirms every data message (sdrl.ack with the new
+// end offset); without that confirmation S-1 cannot be known to hold.
+import type { Message } from '../../sim/index.ts';
+import { seqAdd } from '../segment.ts';
+import { NsrClient } from './client.ts';
+import type { SdrlWrite } from './hooks.ts';
+import type { NsrKernel, Rep } from './kernel.ts';
+import type { NsrMessage } from './wire.ts';
+
+export type SdrlLocal = SdrlWrite | { readonly type: 'sdrl.start'; readonly handle: number };
+
+/** Largest data message SDRL sends (a replicated write is split above this). */
+const SDRL_CHUNK_MAX = 16 * 1024;
+const U32 = 0x1_0000_0000;
+
+export class Sdrl extends NsrClient<SdrlLocal> {
+  constructor(kernel: () => NsrKernel) {
+    super('sdrl', kernel);
+  }
+
+  protected reset(): void {}
+
+  protected onLocal(msg: SdrlLocal): void {
+    switch (msg.type) {
+      case 'sdrl.write':
+      case 'sdrl.start': {
+        const rep = this.nsr.rep(msg.handle);
+        if (rep !== undefined && rep.role === 'primary' && rep.active) this.replicate(rep);
+        return;
+      }
+      default: {
+        const never: never = msg;
+        throw new Error(`sdrl: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  /** S-1, S-2: send everything written since the last replicated byte. */
+  private replicate(rep: Rep): void {
+    const conn = rep.conn;
+    const soStart = rep.sndAppended - conn.so_snd.cc;
+    while (rep.sdrlSent < rep.sndAppended) {
+      const from = rep.sdrlSent - soStart;
+      if (from < 0) {
+        // Bytes already acknowledged by the peer before being replicated: only a mutant gets here.
+        this.ctx.trace('sdrl.gap', { session: rep.session, offset: rep.sdrlSent, soStart });
+        rep.sdrlSent = rep.sdrlAcked = soStart;
+        continue;
+      }
+      const n = Math.min(SDRL_CHUNK_MAX, rep.sndAppended - rep.sdrlSent);
+      const data = conn.so_snd.peek(from, n);
+      const ok = this.send(
+        { t: 'sdrl.data', handle: rep.peerHandle, offset: rep.sdrlSent % U32, snd_nxt: conn.snd_nxt, snd_up: conn.snd_up, urgent: conn.snd_up !== conn.snd_una && ((conn.snd_up - conn.snd_una) | 0) > 0, data },
+        rep,
+      );
+      if (!ok) return;
+      rep.sdrlSent += n;
+    }
+  }
+
+  protected onMessage(msg: NsrMessage): void {
+    switch (msg.t) {
+      case 'sdrl.data':
+        this.onData(msg);
+        return;
+      case 'sdrl.ack':
+        this.onAck(msg);
+        return;
+      default:
+        this.ctx.trace('sdrl.unexpected', { t: msg.t });
+    }
+  }
+
+  /** Secondary: append to so_snd and the outbound snoop buffer, then confirm. */
+  private onData(msg: NsrMessage & { t: 'sdrl.data' }): void {
+    const rep = this.nsr.rep(msg.handle);
+    const bad = this.ackReasonFor(rep, 'secondary');
+    if (rep === undefined || bad !== undefined) {
+      this.send({ t: 'sdrl.ack', handle: rep?.peerHandle ?? msg.handle, offset: msg.offset, reason: bad ?? 'invalidHandle' });
+      return;
+    }
+    if (msg.offset !== rep.sndAppended % U32) {
+      this.ctx.trace('sdrl.out-of-order', { session: rep.session, offset: msg.offset, expected: rep.sndAppended % U32 });
+      this.send({ t: 'sdrl.ack', handle: rep.peerHandle, offset: msg.offset, reason: 'failed' }, rep);
+      return;
+    }
+    const conn = rep.conn;
+    const offset = rep.sndAppended;
+    conn.so_snd.append(msg.data);
+    rep.sndAppended += msg.data.length;
+    // M-2: the secondary's send state follows the data; everything replicated counts as
+    // sent, so the peer's ACKs of it (replicated later by PRL) are acceptable here.
+    conn.snd_max = seqAdd(conn.snd_una, conn.so_snd.cc);
+    conn.snd_nxt = conn.snd_max;
+    if (msg.urgent) conn.snd_up = msg.snd_up;
+    rep.snoopOut.push(msg.data);
+    rep.snoopOutBytes += msg.data.length;
+    this.nsr.onSendData?.(rep, offset, msg.data);
+    rep.app?.onSnoopOut();
+    this.send({ t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sndAppended % U32, reason: 'ok' }, rep);
+  }
+
+  /** Primary: the secondary holds the data up to `offset`; TCP may transmit it. */
+  private onAck(msg: NsrMessage & { t: 'sdrl.ack' }): void {
+    const rep = this.lookup(msg.handle);
+    if (rep === undefined || rep.role !== 'primary') return;
+    if (msg.reason !== 'ok') {
+      this.postError(rep, `SDRL NACK ${msg.reason}`, 'push');
+      return;
+    }
+    // Offsets travel as u32; rebuild the full offset near what was sent.
+    const base = rep.sdrlSent - (rep.sdrlSent % U32);
+    let acked = base + msg.offset;
+    if (acked > rep.sdrlSent) acked -= U32;
+    if (acked > rep.sdrlAcked) {
+      rep.sdrlAcked = acked;
+      rep.conn.output();
+    }
+  }
+
+  protected onMalformed(handle: number | undefined, error: string): void {
+    this.ctx.trace('sdrl.malformed', { handle: handle ?? -1, error });
+    const rep = handle === undefined ? undefined : this.lookup(handle);
+    if (rep !== undefined) this.postError(rep, `malformed SDRL message: ${error}`, 'push');
+  }
+}
