@@ -31,9 +31,15 @@ interface WireRestore extends Message {
   readonly type: 'chassis.wire-restore';
   readonly links: readonly ActorId[];
   readonly params: Partial<LinkParams>;
+  readonly dir?: 'a' | 'b';
 }
 
-export type ChassisMessage = FaultMsg | Takeover | WireRestore | BackupGone;
+interface LinkRelease extends Message {
+  readonly type: 'chassis.link-release';
+  readonly link: ActorId;
+}
+
+export type ChassisMessage = FaultMsg | Takeover | WireRestore | BackupGone | LinkRelease;
 
 export interface ChassisWiring {
   sim: Simulation;
@@ -45,6 +51,10 @@ export interface ChassisWiring {
   /** Wire link actor per peer name, and that link's configured parameters. */
   wire: ReadonlyMap<string, { linkId: ActorId; params: Partial<LinkParams> }>;
   peerIds: ReadonlyMap<string, ActorId>;
+  /** The inter-RE link (side 'a' is RE0) and, with NSR, each RE's KKCM actor. */
+  interReLink: ActorId;
+  interReParams: Partial<LinkParams>;
+  kkcmIds: readonly [ActorId, ActorId] | undefined;
 }
 
 export class Chassis implements Actor<ChassisMessage> {
@@ -77,7 +87,10 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       }
       case 'chassis.wire-restore':
-        for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params });
+        for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params, ...(msg.dir === undefined ? {} : { dir: msg.dir }) });
+        return;
+      case 'chassis.link-release':
+        this.linkCtl(msg.link, { type: 'link.release' });
         return;
       default: {
         const never: never = msg;
@@ -128,6 +141,29 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       case 'pfe-switch-delay':
         this.ctx.send(this.w.pfeId, { type: 'pfe.set-switch', switchNs: a.switchNs } satisfies PfeControl);
+        return;
+      case 'kkcm-io-error': {
+        const k = this.w.kkcmIds?.[this.resolve(a.target) as 0 | 1];
+        if (k !== undefined) this.ctx.send(k, { type: 'kkcm.io-error', detail: 'injected channel I/O error' });
+        return;
+      }
+      case 'inter-re-down':
+        this.interRe({ up: false }, undefined, a.durationNs);
+        return;
+      case 'inter-re-partition':
+        // Packets sent by the named RE are lost; the other direction still works.
+        this.interRe({ up: false }, this.resolve(a.from) === 0 ? 'a' : 'b', a.durationNs);
+        return;
+      case 'inter-re-hold':
+      case 'backup-stall':
+        // A stalled backup kernel processes nothing on the inter-RE link: as seen from the
+        // master its replication traffic is held, then delivered late (drives P-7).
+        this.linkCtl(this.w.interReLink, { type: 'link.hold' });
+        if (a.durationNs > 0) this.ctx.startTimer(a.durationNs, { type: 'chassis.link-release', link: this.w.interReLink } satisfies LinkRelease);
+        return;
+      case 'nsr-deconfig':
+      case 'nsr-reconfig':
+        for (const k of this.w.kkcmIds ?? []) this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
         return;
       default: {
         const never: never = a;
@@ -192,6 +228,14 @@ export class Chassis implements Actor<ChassisMessage> {
     for (const l of links) {
       this.linkCtl(l.linkId, { type: 'link.set', params: set });
       this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [l.linkId], params: restore(l.params) } satisfies WireRestore);
+    }
+  }
+
+  private interRe(set: Partial<LinkParams>, dir: 'a' | 'b' | undefined, durationNs: number): void {
+    this.linkCtl(this.w.interReLink, { type: 'link.set', params: set, ...(dir === undefined ? {} : { dir }) });
+    if (durationNs > 0) {
+      const restore: Partial<LinkParams> = { up: this.w.interReParams.up ?? true };
+      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [this.w.interReLink], params: restore, ...(dir === undefined ? {} : { dir }) } satisfies WireRestore);
     }
   }
 

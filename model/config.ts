@@ -30,7 +30,15 @@ export type FaultAction =
   | { kind: 'wire-loss'; peer: string | undefined; loss: number; durationNs: number }
   | { kind: 'wire-partition'; peer: string | undefined; durationNs: number }
   | { kind: 'wire-reorder'; peer: string | undefined; reorder: number; durationNs: number }
-  | { kind: 'pfe-switch-delay'; switchNs: number };
+  | { kind: 'pfe-switch-delay'; switchNs: number }
+  // NSR faults (SPEC F-1, K-5, K-7, P-7). A duration of 0 means "until the run ends".
+  | { kind: 'kkcm-io-error'; target: FaultTarget }
+  | { kind: 'inter-re-down'; durationNs: number }
+  | { kind: 'inter-re-partition'; from: FaultTarget; durationNs: number }
+  | { kind: 'inter-re-hold'; durationNs: number }
+  | { kind: 'backup-stall'; durationNs: number }
+  | { kind: 'nsr-deconfig' }
+  | { kind: 'nsr-reconfig' };
 
 export interface FaultConfig {
   when: { atNs: number } | { betweenNs: [number, number] };

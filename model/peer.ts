@@ -6,7 +6,8 @@ import type { Message } from '../sim/index.ts';
 import { StreamSession } from './app/session.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from './config.ts';
 import { NetHost, type Interface } from './host.ts';
-import type { Ipv4 } from './segment.ts';
+import { TH_ACK, seqGt, type Ipv4, type Segment } from './segment.ts';
+import type { Interface as HostInterface } from './host.ts';
 import type { TcpConnection, TcpOptionsConfig } from './tcp/tcp.ts';
 
 export interface AppStall extends Message {
@@ -68,6 +69,18 @@ export class Peer extends NetHost<AppStall> {
     const s = new StreamSession({ id: `${this.cfg.name}/${i}`, side: 'peer', send: this.cfg.toRouter, expect: this.cfg.fromRouter, read: this.cfg.peerRead }, this, this.ctx.rng);
     s.generation = generation;
     return s;
+  }
+
+  /**
+   * The peer's own view for G-9: an ACK for data it never sent means the router's
+   * receive state ran ahead of the peer (a replica that invented bytes).
+   */
+  protected override tcpInput(iface: HostInterface, seg: Segment): void {
+    const conn = this.stack(this.addr).lookup(seg.dst, seg.dport, seg.src, seg.sport);
+    if (conn !== undefined && (seg.flags & TH_ACK) !== 0 && conn.t_state !== 'SYN_SENT' && conn.t_state !== 'CLOSED' && seqGt(seg.ack, conn.snd_max)) {
+      this.ctx.trace('peer.ack-unsent', { conn: `${conn.lport}>${conn.fport}`, ack: seg.ack, snd_max: conn.snd_max });
+    }
+    super.tcpInput(iface, seg);
   }
 
   protected handle(msg: AppStall): void {

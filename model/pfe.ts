@@ -54,6 +54,8 @@ export class Pfe implements Actor<PacketIn | PfeControl | SwitchDone> {
     private readonly wire: ReadonlyMap<Ipv4, PfePort>,
     private switchNs: number,
     initialMaster: number,
+    /** The pfe-leaky-switch mutant: during a switch both REs' packets reach the wire. */
+    private readonly leakySwitch = false,
   ) {
     this.master = initialMaster;
     rePorts.forEach((p, i) => this.reByLink.set(p.linkName, i));
@@ -122,7 +124,8 @@ export class Pfe implements Actor<PacketIn | PfeControl | SwitchDone> {
   }
 
   private fromRe(re: number, msg: PacketIn, ctx: ActorContext): void {
-    if (re !== this.master || this.switching) {
+    const leak = this.switching && this.leakySwitch;
+    if (!leak && (re !== this.master || this.switching)) {
       this.counters.suppressed++;
       ctx.trace('pfe.suppress', { re, master: this.master, seq: msg.seg.seq, len: msg.seg.payload.length });
       return;

@@ -21,6 +21,9 @@ import type { TcpConnection, TcpOptionsConfig, TcpStack } from './tcp/tcp.ts';
 
 export type Role = 'master' | 'backup';
 
+/** Handle space of one RE incarnation (handles are u32 on the wire). */
+const HANDLES_PER_BOOT = 1 << 20;
+
 export interface RoleChange extends Message {
   readonly type: 're.role';
   readonly role: Role;
@@ -87,7 +90,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     this.sessions = new Map();
     this.listening = false;
     const n = this.nsrCfg;
-    this.nsr = n === undefined ? undefined : new NsrKernel(this.index, n.ids, n.opts, n.costs, n.timers, n.bounds, n.mutant);
+    this.nsr = n === undefined ? undefined : new NsrKernel(this.index, n.ids, n.opts, n.costs, n.timers, n.bounds, n.mutant, (this.boots - 1) * HANDLES_PER_BOOT);
     if (this.nsr !== undefined) {
       this.nsr.host = this;
       n?.onKernel?.(this.nsr);

@@ -67,6 +67,10 @@ export class World {
   readonly pfe: Pfe;
   readonly chassis: Chassis;
   readonly links = new Map<string, Link>();
+  /** Called with every NSR kernel an RE builds (checkers wire their taps here). */
+  readonly nsrKernelListeners: Array<(nsr: NsrKernel) => void> = [];
+  /** The instant each scheduled fault fires (windows resolved), in cfg.faults order. */
+  readonly faultTimes: number[] = [];
   readonly ids = new Map<string, ActorId>();
 
   constructor(
@@ -100,7 +104,10 @@ export class World {
         timers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
         bounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
         mutant: r.mutant,
-        ...(opts.onNsrKernel === undefined ? {} : { onKernel: opts.onNsrKernel }),
+        onKernel: (nsr) => {
+          opts.onNsrKernel?.(nsr);
+          for (const l of this.nsrKernelListeners) l(nsr);
+        },
       };
     };
     const re = (i: 0 | 1): RoutingEngine =>
@@ -129,6 +136,7 @@ export class World {
       wirePorts,
       r.pfeSwitchNs,
       0,
+      r.nsr && r.mutant === 'pfe-leaky-switch',
     );
     this.chassis = new Chassis(
       {
@@ -139,6 +147,9 @@ export class World {
         pfeId: id('pfe'),
         wire: new Map(cfg.peers.map((p) => [p.name, { linkId: id(`link:wire-${p.name}`), params: p.link }])),
         peerIds: new Map(cfg.peers.map((p) => [p.name, id(`peer:${p.name}`)])),
+        interReLink: id('link:inter-re'),
+        interReParams: r.interRe,
+        kkcmIds: r.nsr ? [id('re0/kkcm'), id('re1/kkcm')] : undefined,
       },
       r,
     );
@@ -171,7 +182,8 @@ export class World {
     }
     for (const f of cfg.faults) {
       const when = 'atNs' in f.when ? { atNs: f.when.atNs } : { betweenNs: f.when.betweenNs };
-      this.sim.scheduleFault(when, id('chassis'), { type: 'fault', action: f.action } satisfies FaultMsg);
+      const at = this.sim.scheduleFault(when, id('chassis'), { type: 'fault', action: f.action } satisfies FaultMsg);
+      this.faultTimes.push(at);
     }
   }
 

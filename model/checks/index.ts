@@ -1,8 +1,18 @@
-// The checker registry: every invariant checker by id, the SPEC requirement it
+// The checker registry: every invariant checker by id, the SPEC requirements it
 // enforces, and how to attach it to a world. Checkers see trace records as they are
-// produced (safety) and the finished world (liveness).
+// produced (safety), the NSR kernels' byte taps (identical-data) and the finished world
+// (liveness). Every checker has a mutant that it catches (model/nsr/options.ts MUTANTS,
+// test/model/checks).
+import { DEFAULT_NSR_BOUNDS } from '../nsr/options.ts';
 import type { World } from '../world.ts';
+import { BOUNDED, BoundedCheck } from './bounded.ts';
+import { IDENTICAL_DATA, IdenticalDataCheck } from './identical-data.ts';
+import { IN_ORDER, InOrderCheck } from './in-order.ts';
+import { LIVENESS, LivenessCheckImpl } from './liveness.ts';
+import { NO_LOSS_SYNC, NoLossSyncCheck } from './no-loss-sync.ts';
 import { PEER_TRANSPARENT, PeerTransparentCheck } from './peer-transparent.ts';
+import { RCVBUFSPC_AGREE, RcvbufspcAgreeCheck } from './rcvbufspc-agree.ts';
+import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
 
 export interface CheckerInfo {
   id: string;
@@ -13,13 +23,76 @@ export interface CheckerInfo {
 
 export const CHECKERS: readonly CheckerInfo[] = [
   {
+    id: IDENTICAL_DATA,
+    spec: ['G-2'],
+    description: 'primary and secondary socket hold prefix-consistent data in each direction; a survivor holds all the lost socket delivered',
+    attach(world) {
+      const c = new IdenticalDataCheck(world.sim);
+      world.nsrKernelListeners.push((n) => c.attach(n));
+      world.sim.trace.addListener((rec) => c.onRecord(rec));
+      world.addLivenessCheck(c);
+    },
+  },
+  {
+    id: NO_LOSS_SYNC,
+    spec: ['G-3'],
+    description: "across a sync failover every byte the router accepted reaches the new primary's application exactly once",
+    attach(world) {
+      const c = new NoLossSyncCheck(world);
+      world.addSafetyCheck(c);
+      world.addLivenessCheck(c);
+    },
+  },
+  {
+    id: IN_ORDER,
+    spec: ['G-4'],
+    description: 'packets go up L4 in the order they came from the peer, on both sockets',
+    attach(world) {
+      world.addSafetyCheck(new InOrderCheck());
+    },
+  },
+  {
     id: PEER_TRANSPARENT,
     spec: ['G-9'],
-    description: "the peer never sees a reset, timeout, stream gap/duplicate, or an expired application hold timer",
+    description: 'the peer never sees a reset, timeout, ACK of unsent data, stream gap/duplicate, or an expired application hold timer',
     attach(world) {
       const c = new PeerTransparentCheck(world);
       world.addSafetyCheck(c);
       world.addLivenessCheck(c);
+    },
+  },
+  {
+    id: RCVBUFSPC_AGREE,
+    spec: ['P-10'],
+    description: 'primary and secondary judge each replicated packet against the same common_rcvbufspc',
+    attach(world) {
+      world.addSafetyCheck(new RcvbufspcAgreeCheck());
+    },
+  },
+  {
+    id: SINGLE_TRANSMITTER,
+    spec: ['F-3', 'G-9'],
+    description: "at most one RE's packets reach the wire at any time",
+    attach(world) {
+      world.addSafetyCheck(new SingleTransmitterCheck());
+    },
+  },
+  {
+    id: LIVENESS,
+    spec: ['G-1', 'P-10'],
+    description: 'after the faults heal, data flows both ways again within 5 s simulated; hitting the event bound fails',
+    attach(world) {
+      const c = new LivenessCheckImpl(world);
+      world.addSafetyCheck(c);
+      world.addLivenessCheck(c);
+    },
+  },
+  {
+    id: BOUNDED,
+    spec: ['P-8'],
+    description: 'PRL and SDRL queues stay within their configured bounds',
+    attach(world) {
+      world.addSafetyCheck(new BoundedCheck({ ...DEFAULT_NSR_BOUNDS, ...world.cfg.router.nsrBounds }));
     },
   },
 ];

@@ -34,9 +34,9 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
         });
         return;
       case 'tcp.rst-received':
-      case 'tcp.bad-ack':
-      case 'tcp.seq-backwards':
-        report({ recordId: rec.id, timeNs: rec.t, message: `peer TCP ${rec.kind.slice(4)} on ${String(f.conn)}`, evidence: { ...f, direction: 'toPeer' } });
+      case 'tcp.timeout':
+      case 'peer.ack-unsent':
+        report({ recordId: rec.id, timeNs: rec.t, message: `peer TCP ${rec.kind.replace(/^(tcp|peer)\./, '')} on ${String(f.conn)}`, evidence: { ...f, direction: 'toPeer' } });
         return;
       default:
         return;

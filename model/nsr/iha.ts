@@ -243,7 +243,7 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private failover(rep: Rep): void {
-    if (rep.role !== 'secondary') return;
+    if (rep.role !== 'secondary' || rep.failingOver) return;
     if (!rep.active) {
       // Never finished set-up: nothing to take over from.
       this.deleteSecondary(rep, 'failover before replication was active');
@@ -252,6 +252,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // I-5: active goes off; PSRM's failover handler makes the socket the primary and
     // hands it back to IHA as a socket of this (now master) RE.
     rep.active = false;
+    rep.failingOver = true;
     this.ctx.trace('iha.failover', { session: rep.session, handle: rep.handle });
     this.ctx.send(this.nsr.ids.psrm, { type: 'psrm.failover', handle: rep.handle }, this.nsr.costs.psrmNs);
   }
@@ -269,11 +270,12 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private drainCheck(deadlineNs: number): void {
-    const busy = [...this.nsr.reps.values()].some((r) => r.role === 'primary' && r.active && (r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended));
-    if (busy && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
+    const busy = [...this.nsr.reps.values()].filter((r) => r.role === 'primary' && r.active && (r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended));
+    if (busy.length > 0 && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
       return;
     }
+    this.ctx.trace('iha.drained', { undrained: busy.map((r) => ({ session: r.session, queued: r.queue.length, sdrlUnacked: r.sdrlSent - r.sdrlAcked, sdrlUnsent: r.sndAppended - r.sdrlSent })) });
     for (const rep of [...this.nsr.reps.values()]) {
       if (rep.role !== 'primary') continue;
       if (rep.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });

@@ -18,6 +18,8 @@ export type RepRole = 'primary' | 'secondary';
 
 export interface PrlEntry {
   seq: number;
+  /** Order in which the packet came from the peer (G-4 is judged on this). */
+  arrival: number;
   seg: Segment;
   bytes: number;
   sentNs: number;
@@ -35,11 +37,15 @@ export interface Rep {
   /** I-3: "replication setup in progress" and "replication active". */
   setupInProgress: boolean;
   active: boolean;
+  /** IHA started this secondary's failover; PSRM's handler has not run yet. */
+  failingOver: boolean;
   // PRL, primary (P-1 … P-4, P-7, P-8)
-  pending: Segment[];
+  pending: Array<{ seg: Segment; arrival: number }>;
   queue: PrlEntry[];
   queuedBytes: number;
   nextSeq: number;
+  /** Next arrival index of a packet from the peer (G-4). */
+  nextArrival: number;
   /** P-10: the last common value both sides agreed for a packet. */
   common_rcvbufspc: number;
   /** Primary: what it knows of the secondary's free receive space (ACKs, flow control). */
@@ -150,7 +156,7 @@ export class NsrKernel {
   readonly reps = new Map<number, Rep>();
   readonly byConn = new Map<TcpConnection, Rep>();
   readonly bySession = new Map<string, Rep>();
-  private nextHandle = 1;
+  private nextHandle: number;
   /** P-9 'global': one sequence space for all sockets. */
   globalSeq = 0;
   /** P-8: bytes held unACKed by PRL on this RE. */
@@ -182,7 +188,11 @@ export class NsrKernel {
     readonly timers: NsrTimers,
     readonly bounds: NsrBounds,
     readonly mutant: MutantName | undefined,
-  ) {}
+    /** Handles of this RE incarnation start here, so a restarted RE never reuses one. */
+    handleBase = 0,
+  ) {
+    this.nextHandle = handleBase + 1;
+  }
 
   /** The protocol version this RE speaks (K-11). */
   get version(): number {
@@ -212,10 +222,12 @@ export class NsrKernel {
       conn,
       setupInProgress: false,
       active: false,
+      failingOver: false,
       pending: [],
       queue: [],
       queuedBytes: 0,
       nextSeq: 1,
+      nextArrival: 1,
       common_rcvbufspc: conn.so_rcv.sbspace(),
       secSpace: conn.so_rcv.sbspace(),
       inputSpace: undefined,

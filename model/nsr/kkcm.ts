@@ -35,6 +35,7 @@ export type KkcmMessage =
   | { readonly type: 'kkcm.wake' }
   | { readonly type: 'kkcm.readable'; readonly ch: Channel; readonly conn: TcpConnection }
   | { readonly type: 'kkcm.periodic' }
+  | { readonly type: 'kkcm.reconnect' }
   | { readonly type: 'kkcm.channel-closed'; readonly ch: Channel; readonly conn: TcpConnection; readonly reason: string };
 
 interface ChannelState {
@@ -47,6 +48,13 @@ interface ChannelState {
 }
 
 const CLIENT_ORDER: readonly IpcClient[] = ['iha', 'sdrl', 'psrm', 'prl'];
+/**
+ * The channels carry many small messages (ACKs of 24 bytes): like any RPC transport they
+ * disable Nagle, or every ACK would wait for the peer's delayed ACK (100 ms).
+ */
+const CHANNEL_TCP = { nodelay: true } as const;
+/** Pause before RE1 connects again after a cleanup (not a backoff: K-2). */
+const RECONNECT_PAUSE_NS = 10_000_000;
 
 export class Kkcm implements Actor<KkcmMessage> {
   private ctx!: ActorContext;
@@ -111,6 +119,9 @@ export class Kkcm implements Actor<KkcmMessage> {
       case 'kkcm.periodic':
         this.periodic();
         return;
+      case 'kkcm.reconnect':
+        this.tryConnect();
+        return;
       case 'kkcm.channel-closed':
         if (this.channels[msg.ch].conn !== msg.conn) return;
         this.ctx.trace('kkcm.channel-closed', { ch: msg.ch, reason: msg.reason });
@@ -144,14 +155,16 @@ export class Kkcm implements Actor<KkcmMessage> {
     const stack = this.internalStack();
     for (const ch of CHANNELS) {
       stack.listen(KKCM_PORTS[ch], (conn) => {
-        if (!this.configured || this.channels[ch].conn !== undefined) {
+        if (!this.configured) {
           conn.abort();
           return;
         }
+        // RE1 connecting again means it dropped the old channels: so do we.
+        if (this.channels[ch].conn !== undefined) this.cleanup('IO_ERR');
         this.bind(ch, conn);
         this.channels[ch].established = true;
         this.channelUp();
-      });
+      }, CHANNEL_TCP);
     }
   }
 
@@ -161,7 +174,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     const stack = this.internalStack();
     for (const ch of this.usedChannels()) {
       if (this.channels[ch].conn !== undefined) continue;
-      const conn = stack.connect(undefined, this.otherAddr, KKCM_PORTS[ch]);
+      const conn = stack.connect(undefined, this.otherAddr, KKCM_PORTS[ch], CHANNEL_TCP);
       this.bind(ch, conn);
       conn.onEstablished = () => {
         this.channels[ch].established = true;
@@ -378,8 +391,10 @@ export class Kkcm implements Actor<KkcmMessage> {
         conn.abort();
       }
     }
-    // Back to sleep; reconnect when the conditions of K-9 hold again.
-    if (reason === 'IO_ERR') this.tryConnect();
+    // Back to sleep; the thread connects again once the conditions of K-9 hold (both
+    // REs online, NSR configured), after a short pause so the other RE has seen the
+    // old connections close.
+    if (this.nsr().reIndex === 1) this.ctx.startTimer(RECONNECT_PAUSE_NS, { type: 'kkcm.reconnect' });
   }
 }
 

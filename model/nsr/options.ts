@@ -144,11 +144,14 @@ export const MUTANTS = {
   'sdrl-transmit-before-replicate': 'the primary transmits send data before the secondary holds it (breaks S-1: the peer ACKs bytes the survivor never had)',
   'psrm-skip-failover-timers': 'the failover handler leaves the timers unset (M-4): nothing retransmits after takeover',
   'prl-coalesce-without-rcvbufspc': 'coalesced ACKs carry one space for several packets and the primary uses it for each (breaks P-10)',
-  'prl-no-pending-flush': 'packets held while setup was in progress are never replicated when it becomes active (I-4)',
+  'prl-no-pending-flush': 'packets held while set-up was in progress go straight up L4 on the primary when it becomes active, never replicated (I-4)',
   'iha-active-before-psrm-ack': 'the primary marks replication active before the PSRM ACK (I-4 order)',
   'prl-timeout-drops-queue': 'the PRL timeout drops the queued packets instead of pushing them to L4 (P-7)',
   'kkcm-partial-message-dispatch': 'KKCM hands a client whatever bytes have arrived instead of whole messages (K-5, G-8)',
   'flow-control-never-sent': 'the secondary never sends window updates when its application reads (P-10, S-4): the window stays shut',
+  'prl-ignores-buffer-limit': 'PRL keeps queueing when its buffer for unACKed packets is exhausted instead of dropping (P-8)',
+  'prl-flush-after-new': 'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
+  'pfe-leaky-switch': 'during a GRES switch the PFE lets both REs\' packets reach the wire (F-3)',
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

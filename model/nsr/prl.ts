@@ -33,8 +33,11 @@ import type { NsrMessage } from './wire.ts';
 
 export type PrlLocal =
   | { readonly type: 'prl.input'; readonly handle: number; readonly seg: Segment }
-  | { readonly type: 'prl.flush'; readonly handle: number }
+  | { readonly type: 'prl.flush'; readonly handle: number; readonly late?: boolean }
   | { readonly type: 'prl.ack-flush'; readonly handle: number };
+
+/** How late the prl-flush-after-new mutant flushes the held packets. */
+const FLUSH_LATE_NS = 10_000_000;
 
 /** Coalesced ACKs (P-6): flush a batch after this long or this many packets. */
 const COALESCE_DELAY_NS = 100_000;
@@ -53,6 +56,11 @@ export class Prl extends NsrClient<PrlLocal> {
         this.fromL3(msg.handle, msg.seg);
         return;
       case 'prl.flush':
+        if (this.nsr.is('prl-flush-after-new') && !msg.late) {
+          // Mutant: the held packets are flushed later, after newer ones went out.
+          this.ctx.startTimer(FLUSH_LATE_NS, { type: 'prl.flush', handle: msg.handle, late: true } satisfies PrlLocal);
+          return;
+        }
         this.flushPending(msg.handle);
         return;
       case 'prl.ack-flush': {
@@ -96,22 +104,29 @@ export class Prl extends NsrClient<PrlLocal> {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'primary' || (!rep.active && !rep.setupInProgress)) {
       // Replication went away while the packet was on its way: plain L4 input.
-      this.l4(rep, seg, undefined, -1, handle);
+      this.l4(rep, seg, undefined, -1, -1, handle);
       return;
     }
+    const arrival = rep.nextArrival++;
     if (!rep.active) {
       if (rep.pending.length >= this.nsr.bounds.prlPendingMax) {
         this.ctx.trace('prl.drop', { session: rep.session, reason: 'pending-full', seq: seg.seq });
         return;
       }
-      rep.pending.push(seg);
-      this.ctx.trace('prl.pending', { session: rep.session, seq: seg.seq, len: seg.payload.length });
+      rep.pending.push({ seg, arrival });
+      this.ctx.trace('prl.pending', { session: rep.session, arrival, tcpSeq: seg.seq, len: seg.payload.length, pending: rep.pending.length });
       return;
     }
-    this.replicate(rep, seg);
+    if (rep.pending.length > 0 && !this.nsr.is('prl-flush-after-new')) {
+      // Active, but the flush of the held packets has not run yet: queue behind them
+      // so that they are replicated in arrival order (G-4).
+      rep.pending.push({ seg, arrival });
+      return;
+    }
+    this.replicate(rep, seg, arrival);
   }
 
-  private replicate(rep: Rep, seg: Segment): void {
+  private replicate(rep: Rep, seg: Segment, arrival: number): void {
     const nsr = this.nsr;
     const len = seg.payload.length;
     const primarySpace = Math.max(0, rep.conn.so_rcv.sbspace() - rep.queuedBytes);
@@ -119,7 +134,7 @@ export class Prl extends NsrClient<PrlLocal> {
       this.ctx.trace('prl.drop', { session: rep.session, reason: 'rcvbuf', seq: seg.seq, len, space: primarySpace }); // P-2
       return;
     }
-    if (nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes) {
+    if (nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes && !nsr.is('prl-ignores-buffer-limit')) {
       this.ctx.trace('prl.drop', { session: rep.session, reason: 'prl-buffer', seq: seg.seq, len }); // P-8
       return;
     }
@@ -127,16 +142,16 @@ export class Prl extends NsrClient<PrlLocal> {
     const bytes = encodeSegment(seg);
     const packet = nsr.opts.prlL3Header ? bytes : bytes.subarray(20); // P-12
     if (!this.send({ t: 'prl.replicate', handle: rep.peerHandle, seq, primarySpace, iif: 0, packet }, rep)) {
-      this.l4(rep, seg, undefined, seq);
+      this.l4(rep, seg, undefined, seq, arrival);
       return;
     }
-    const entry: PrlEntry = { seq, seg, bytes: len, sentNs: this.ctx.now };
+    const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now };
     rep.queue.push(entry);
     if (nsr.opts.prlQueue === 'global') nsr.globalQueue.push({ handle: rep.handle, entry });
     rep.queuedBytes += len;
     nsr.prlBufferedBytes += len;
-    this.ctx.trace('prl.queue', { session: rep.session, seq, len, queued: rep.queue.length, bytes: nsr.prlBufferedBytes });
-    if (nsr.is('prl-pass-up-before-ack')) this.l4(rep, seg, undefined, seq);
+    this.ctx.trace('prl.queue', { session: rep.session, seq, arrival, len, queued: rep.queue.length, bytes: nsr.prlBufferedBytes });
+    if (nsr.is('prl-pass-up-before-ack')) this.l4(rep, seg, undefined, seq, arrival);
   }
 
   /** I-4: setup finished; replicate what was held meanwhile, in arrival order. */
@@ -146,10 +161,10 @@ export class Prl extends NsrClient<PrlLocal> {
     const held = rep.pending;
     rep.pending = [];
     this.ctx.trace('prl.flush', { session: rep.session, packets: held.length });
-    for (const seg of held) {
+    for (const p of held) {
       // Mutant: the held packets go straight up L4 on the primary, never replicated.
-      if (this.nsr.is('prl-no-pending-flush')) this.l4(rep, seg, undefined, -1);
-      else this.replicate(rep, seg);
+      if (this.nsr.is('prl-no-pending-flush')) this.l4(rep, p.seg, undefined, -1, p.arrival);
+      else this.replicate(rep, p.seg, p.arrival);
     }
   }
 
@@ -178,7 +193,7 @@ export class Prl extends NsrClient<PrlLocal> {
     }
     this.shift(rep);
     rep.common_rcvbufspc = space;
-    const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, seq);
+    const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, seq, head.arrival);
     rep.secSpace = Math.max(0, space - appended);
   }
 
@@ -191,7 +206,7 @@ export class Prl extends NsrClient<PrlLocal> {
       // The mutant forgets that earlier packets of the batch used part of the space.
       space = this.nsr.is('prl-coalesce-without-rcvbufspc') ? base : base - consumed;
       rep.common_rcvbufspc = space;
-      consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, head.seq);
+      consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, head.seq, head.arrival);
     }
     rep.secSpace = Math.max(0, base - consumed);
   }
@@ -203,7 +218,7 @@ export class Prl extends NsrClient<PrlLocal> {
       rep.secSpace = space;
       if (head === undefined || head.seq !== seq) return;
       this.shift(rep);
-      if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg);
+      if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg, head.arrival);
       else this.ctx.trace('prl.drop', { session: rep.session, reason: 'nack-buffer-full', seq, len: head.bytes });
       return;
     }
@@ -326,8 +341,8 @@ export class Prl extends NsrClient<PrlLocal> {
 
   // ---- shared ---------------------------------------------------------------------
 
-  private l4(rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, handle = rep?.handle ?? -1): number {
-    return prlL4(this.nsr, rep, seg, space, seq, (kind, f) => this.ctx.trace(kind, { handle, ...f }));
+  private l4(rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, arrival = -1, handle = rep?.handle ?? -1): number {
+    return prlL4(this.nsr, rep, seg, space, seq, (kind, f) => this.ctx.trace(kind, { handle, ...f }), arrival);
   }
 
   private head(rep: Rep): PrlEntry | undefined {
@@ -351,7 +366,7 @@ export class Prl extends NsrClient<PrlLocal> {
  * L4 input of a packet PRL let through, judged against `space` (common_rcvbufspc,
  * P-10) when given. Returns the bytes TCP appended to so_rcv. Traced for G-4/P-10.
  */
-export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, trace: (kind: string, f: Record<string, unknown>) => void): number {
+export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, trace: (kind: string, f: Record<string, unknown>) => void, arrival = -1): number {
   if (rep === undefined) {
     trace('prl.l4', { seq, role: 'none', len: seg.payload.length });
     nsrL4Fallback(nsr, seg);
@@ -359,7 +374,7 @@ export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space:
   }
   const before = rep.rcvAppended;
   rep.inputSpace = space;
-  trace('prl.l4', { session: rep.session, role: rep.role, seq, tcpSeq: seg.seq, len: seg.payload.length, ...(space === undefined ? {} : { space }) });
+  trace('prl.l4', { session: rep.session, role: rep.role, seq, arrival, tcpSeq: seg.seq, len: seg.payload.length, ...(space === undefined ? {} : { space }) });
   try {
     rep.conn.input(seg);
   } finally {
@@ -384,8 +399,10 @@ export function prlRelease(nsr: NsrKernel, ctx: { trace(kind: string, f?: Record
   rep.pending = [];
   ctx.trace('prl.release', { session: rep.session, mode, queued: entries.length, pending: held.length });
   if (mode === 'drop') return;
-  for (const e of entries) prlL4(nsr, rep, e.seg, undefined, e.seq, (k, f) => ctx.trace(k, f));
-  for (const s of held) prlL4(nsr, rep, s, undefined, -1, (k, f) => ctx.trace(k, f));
+  // Queued packets came from the peer before the held ones only if set-up never finished;
+  // otherwise pending is empty. Either way each list is in arrival order.
+  for (const e of entries) prlL4(nsr, rep, e.seg, undefined, e.seq, (k, f) => ctx.trace(k, f), e.arrival);
+  for (const p of held) prlL4(nsr, rep, p.seg, undefined, -1, (k, f) => ctx.trace(k, f), p.arrival);
 }
 
 /** Prepends a 20-byte IPv4 header (checksum filled) to a bare TCP segment (P-12 off). */

@@ -67,6 +67,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       );
       if (!ok) return;
       rep.sdrlSent += n;
+      this.ctx.trace('sdrl.inflight', { session: rep.session, offset: rep.sdrlSent, bytes: rep.sdrlSent - rep.sdrlAcked });
     }
   }
 

@@ -1,0 +1,81 @@
+// liveness: after every fault has healed, data flows again both ways within a deadline
+// (default 5 s simulated), with no zero-window deadlock; a run that hits its event bound
+// fails here too. Two phases, as VOPR does: faults first (the safety checkers judge
+// them), then heal and require convergence.
+//
+// Heal time: the latest fault instant plus its duration (crashes and switchovers heal
+// once mastership has moved: masterDetect + pfeSwitch later). At the first trace record
+// at or after heal + deadline (or at the end of the run, if it reaches that instant),
+// every open session must have carried data in each direction that has traffic since
+// the heal instant: the peer heard from the router and the router's master heard from
+// the peer. A run that ends before heal + deadline is not judged.
+import type { LivenessCheck, Report, RunResult, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import type { FaultAction } from '../config.ts';
+import type { World } from '../world.ts';
+
+export const LIVENESS = 'liveness';
+export const LIVENESS_DEADLINE_NS = 5_000_000_000;
+
+function durationOf(a: FaultAction): number {
+  return 'durationNs' in a ? a.durationNs : 0;
+}
+
+export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
+  readonly id = LIVENESS;
+  private judged = false;
+  private heal = -1;
+
+  constructor(
+    private readonly world: World,
+    private readonly deadlineNs = LIVENESS_DEADLINE_NS,
+  ) {}
+
+  private healNs(): number {
+    if (this.heal >= 0) return this.heal;
+    const r = this.world.cfg.router;
+    let heal = 0;
+    this.world.cfg.faults.forEach((f, i) => {
+      const at = this.world.faultTimes[i] ?? 0;
+      const settle = r.masterDetectNs + r.pfeSwitchNs;
+      heal = Math.max(heal, at + durationOf(f.action) + settle);
+    });
+    this.heal = heal;
+    return heal;
+  }
+
+  onRecord(rec: TraceRecord, report: Report): void {
+    if (this.judged || rec.t < this.healNs() + this.deadlineNs) return;
+    this.judge(rec.t, rec.id, report);
+  }
+
+  atEnd(end: RunResult, report: Report): void {
+    if (end.boundHit) {
+      report({ recordId: -1, timeNs: end.simulatedNs, message: `the run hit its event bound at ${end.simulatedNs} ns: no progress judgement possible, counted as a liveness failure`, evidence: { events: end.events, direction: 'both' } });
+      return;
+    }
+    if (!this.judged && end.simulatedNs >= this.healNs() + this.deadlineNs) this.judge(end.simulatedNs, -1, report);
+  }
+
+  private judge(now: number, recordId: number, report: Report): void {
+    this.judged = true;
+    const heal = this.healNs();
+    const master = this.world.res[this.world.chassis.master as 0 | 1];
+    for (const p of this.world.peers) {
+      for (const s of p.sessions) {
+        if (s.closed !== undefined) continue;
+        const r = master.session(s.cfg.id);
+        const stuck: string[] = [];
+        if (p.cfg.fromRouter.ratePerSec > 0 && s.lastReadNs <= heal) stuck.push('router → peer');
+        if (p.cfg.toRouter.ratePerSec > 0 && (r === undefined || r.mode !== 'active' || r.lastReadNs <= heal)) stuck.push('peer → router');
+        if (stuck.length === 0) continue;
+        const conn = s.conn;
+        report({
+          recordId,
+          timeNs: now,
+          message: `${s.cfg.id}: no data ${stuck.join(' and ')} since the faults healed at ${heal} ns (deadline ${this.deadlineNs} ns)`,
+          evidence: { session: s.cfg.id, direction: stuck.join(','), healNs: heal, peerLastReadNs: s.lastReadNs, routerLastReadNs: r?.lastReadNs ?? -1, peerSndWnd: conn?.snd_wnd ?? -1, peerRcvSpace: conn?.rcvSpace() ?? -1 },
+        });
+      }
+    }
+  }
+}
