@@ -15,6 +15,10 @@ import {
 
 export type AppTimerTag = 'write' | 'read' | 'stall-end';
 
+/** Read silences longer than this are remembered (liveness looks for ones past its deadline). */
+export const READ_GAP_NS = 1_000_000_000;
+const READ_GAPS_MAX = 256;
+
 export interface AppHost {
   now(): number;
   startAppTimer(session: StreamSession, tag: AppTimerTag, delayNs: number): number;
@@ -71,6 +75,8 @@ export class StreamSession {
   private stallTimer = -1;
   lastReadNs = 0;
   lastWriteNs = 0;
+  /** Silences between reads longer than READ_GAP_NS: [from, to] (liveness evidence). */
+  readonly readGaps: Array<[number, number]> = [];
   closed: string | undefined;
   /** 0 for the session's first connection; n after the n-th reconnection. */
   generation = 0;
@@ -231,7 +237,9 @@ export class StreamSession {
     const max = this.cfg.read.chunkBytes === 0 ? Number.MAX_SAFE_INTEGER : this.cfg.read.chunkBytes;
     const data = conn.read(max);
     if (data.length === 0) return;
-    this.lastReadNs = this.host.now();
+    const now = this.host.now();
+    if (now - this.lastReadNs > READ_GAP_NS && this.readGaps.length < READ_GAPS_MAX) this.readGaps.push([this.lastReadNs, now]);
+    this.lastReadNs = now;
     this.consume(data);
   }
 

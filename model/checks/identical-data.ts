@@ -12,6 +12,12 @@
 //   on the primary, bytes the application wrote; and when a primary is lost, what it had
 //   *transmitted* is what the survivor must hold (S-1), since the rest never left it.
 //
+// Packet level (G-2's own words: never may one socket receive a packet the other did not):
+// for each replication pair PRL's trace says which replicated packets each side passed
+// up L4 and which it refused (a NACK on the secondary) or dropped (on the primary). A
+// packet passed up on one side and refused or dropped on the other, or a packet the
+// primary passes up without replicating while its socket is active, is a violation.
+//
 // The checker keeps, per session and direction, the bytes seen so far beyond what every
 // live socket has passed (a sliding window), compares each new delivery against it and
 // reports the first differing byte offset. It is fed by the NSR kernels' taps
@@ -47,9 +53,20 @@ interface Stream {
   reported: boolean;
 }
 
+interface PairPackets {
+  primaryUp: Set<number>;
+  secondaryUp: Set<number>;
+  primaryDropped: Set<number>;
+  secondaryRefused: Set<number>;
+}
+
+/** Remembered sequence numbers per set and pair (older ones are forgotten). */
+const PAIR_SEQ_MEMORY = 20_000;
+
 export class IdenticalDataCheck implements LivenessCheck {
   readonly id = IDENTICAL_DATA;
   private readonly streams = new Map<string, Stream>();
+  private readonly pairs = new Map<string, PairPackets>();
   private report: Report | undefined;
   private readonly pendingViolations: Array<Parameters<Report>[0]> = [];
 
@@ -63,6 +80,10 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
   onRecord(rec: TraceRecord): void {
+    if (rec.actor.endsWith('/prl')) {
+      this.packet(rec);
+      return;
+    }
     const m = /^re([01])(\/iha)?$/.exec(rec.actor);
     if (m === null) return;
     const re = Number(m[1]);
@@ -90,6 +111,46 @@ export class IdenticalDataCheck implements LivenessCheck {
       }
     }
   }
+
+  private packet(rec: TraceRecord): void {
+    const f = rec.fields;
+    const pairKey = f.pair as string | undefined;
+    if (pairKey === undefined) return;
+    const seq = f.seq as number;
+    if (rec.kind === 'prl.l4' && f.role === 'primary' && seq < 0 && f.replicated === true) {
+      this.packetViolation(rec, `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`, { arrival: f.arrival });
+      return;
+    }
+    if (seq < 0) return;
+    let p = this.pairs.get(pairKey);
+    if (p === undefined) {
+      p = { primaryUp: new Set(), secondaryUp: new Set(), primaryDropped: new Set(), secondaryRefused: new Set() };
+      this.pairs.set(pairKey, p);
+    }
+    let mine: Set<number> | undefined;
+    let other: Set<number> | undefined;
+    let what = '';
+    if (rec.kind === 'prl.l4' && f.role === 'primary') [mine, other, what] = [p.primaryUp, p.secondaryRefused, 'the primary passed it up L4 but the secondary refused it (NACK)'];
+    else if (rec.kind === 'prl.l4' && f.role === 'secondary') [mine, other, what] = [p.secondaryUp, p.primaryDropped, 'the secondary passed it up L4 but the primary dropped it'];
+    else if (rec.kind === 'prl.drop') [mine, other, what] = [p.primaryDropped, p.secondaryUp, 'the primary dropped it but the secondary had passed it up L4'];
+    else if (rec.kind === 'prl.nack-sent') [mine, other, what] = [p.secondaryRefused, p.primaryUp, 'the secondary refused it (NACK) but the primary had passed it up L4'];
+    if (mine === undefined || other === undefined) return;
+    if (other.has(seq)) {
+      this.packetViolation(rec, `${String(f.session)} packet ${seq} of pair ${pairKey}: ${what}`, { seq, pair: pairKey });
+      return;
+    }
+    mine.add(seq);
+    if (mine.size > PAIR_SEQ_MEMORY) mine.delete(mine.values().next().value as number);
+  }
+
+  private packetViolation(rec: TraceRecord, message: string, evidence: Record<string, unknown>): void {
+    const key = `packet:${String(rec.fields.session)}`;
+    if (this.reportedPackets.has(key)) return;
+    this.reportedPackets.add(key);
+    this.pendingViolations.push({ recordId: rec.id, timeNs: rec.t, message, evidence: { session: rec.fields.session, direction: 'in', ...evidence } });
+  }
+
+  private readonly reportedPackets = new Set<string>();
 
   private stream(session: string, dir: Dir): Stream {
     const k = `${session}/${dir}`;

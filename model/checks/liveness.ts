@@ -54,6 +54,38 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
       return;
     }
     if (!this.judged && end.simulatedNs >= this.healNs() + this.deadlineNs) this.judge(end.simulatedNs, -1, report);
+    if (!this.reportedStall) this.stalls(end.simulatedNs, report);
+  }
+
+  private reportedStall = false;
+
+  /** After the heal, no reader may go silent for a whole deadline (zero-window deadlock). */
+  private stalls(endNs: number, report: Report): void {
+    const heal = this.healNs();
+    const master = this.world.res[this.world.chassis.master as 0 | 1];
+    for (const p of this.world.peers) {
+      for (const s of p.sessions) {
+        if (s.closed !== undefined) continue;
+        const readers = [
+          { who: 'peer', gaps: s.readGaps, rate: p.cfg.fromRouter.ratePerSec },
+          { who: 'router', gaps: master.session(s.cfg.id)?.readGaps ?? [], rate: p.cfg.toRouter.ratePerSec },
+        ];
+        for (const r of readers) {
+          if (r.rate <= 0) continue;
+          const gap = r.gaps.find(([a, b]) => b > heal && b - Math.max(a, heal) >= this.deadlineNs);
+          if (gap === undefined) continue;
+          this.reportedStall = true;
+          report({
+            recordId: -1,
+            timeNs: gap[1],
+            message: `${s.cfg.id}: the ${r.who} application read nothing from ${gap[0]} ns to ${gap[1]} ns, past the ${this.deadlineNs} ns deadline after the faults healed (a stalled window?)`,
+            evidence: { session: s.cfg.id, direction: r.who === 'peer' ? 'toPeer' : 'toRouter', gapFromNs: gap[0], gapToNs: gap[1], healNs: heal },
+          });
+          return;
+        }
+      }
+    }
+    void endNs;
   }
 
   private judge(now: number, recordId: number, report: Report): void {

@@ -110,7 +110,7 @@ export class Prl extends NsrClient<PrlLocal> {
     const arrival = rep.nextArrival++;
     if (!rep.active) {
       if (rep.pending.length >= this.nsr.bounds.prlPendingMax) {
-        this.ctx.trace('prl.drop', { session: rep.session, reason: 'pending-full', seq: seg.seq });
+        this.ctx.trace('prl.drop', { session: rep.session, reason: 'pending-full', tcpSeq: seg.seq });
         return;
       }
       rep.pending.push({ seg, arrival });
@@ -131,11 +131,11 @@ export class Prl extends NsrClient<PrlLocal> {
     const len = seg.payload.length;
     const primarySpace = Math.max(0, rep.conn.so_rcv.sbspace() - rep.queuedBytes);
     if (len > 0 && primarySpace < len) {
-      this.ctx.trace('prl.drop', { session: rep.session, reason: 'rcvbuf', seq: seg.seq, len, space: primarySpace }); // P-2
+      this.ctx.trace('prl.drop', { session: rep.session, reason: 'rcvbuf', tcpSeq: seg.seq, len, space: primarySpace }); // P-2
       return;
     }
     if (nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes && !nsr.is('prl-ignores-buffer-limit')) {
-      this.ctx.trace('prl.drop', { session: rep.session, reason: 'prl-buffer', seq: seg.seq, len }); // P-8
+      this.ctx.trace('prl.drop', { session: rep.session, reason: 'prl-buffer', tcpSeq: seg.seq, len }); // P-8
       return;
     }
     const seq = nsr.opts.prlQueue === 'global' ? ++nsr.globalSeq >>> 0 : rep.nextSeq++ >>> 0;
@@ -219,13 +219,13 @@ export class Prl extends NsrClient<PrlLocal> {
       if (head === undefined || head.seq !== seq) return;
       this.shift(rep);
       if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg, head.arrival);
-      else this.ctx.trace('prl.drop', { session: rep.session, reason: 'nack-buffer-full', seq, len: head.bytes });
+      else this.ctx.trace('prl.drop', { session: rep.session, pair: pairOf(this.nsr, rep), reason: 'nack-buffer-full', seq, len: head.bytes });
       return;
     }
     // invalid handle, not replicating, malformed: the socket's replication is broken.
     if (head !== undefined && head.seq === seq) {
       this.shift(rep);
-      this.ctx.trace('prl.drop', { session: rep.session, reason: `nack-${reason}`, seq, len: head.bytes });
+      this.ctx.trace('prl.drop', { session: rep.session, pair: pairOf(this.nsr, rep), reason: `nack-${reason}`, seq, len: head.bytes });
     }
     this.postError(rep, `NACK ${reason}`, this.nsr.opts.nackError);
   }
@@ -274,8 +274,10 @@ export class Prl extends NsrClient<PrlLocal> {
     const common = coalesce && rep.batch !== undefined ? rep.batch.base - rep.batch.consumed : Math.min(msg.primarySpace, own);
     if (!this.bufferCheck(rep, seg, common)) {
       this.flushBatchFirst(rep);
+      this.ctx.trace('prl.nack-sent', { session: rep.session, pair: pairOf(this.nsr, rep), seq: msg.seq, reason: 'bufferFull', space: own, common });
       this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: own, reason: 'bufferFull' }, rep);
-      if (this.nsr.is('prl-l4-after-nack')) this.l4(rep, seg, common, msg.seq);
+      // Mutant (§7.3f): L4 input anyway, judged against the secondary's own buffer.
+      if (this.nsr.is('prl-l4-after-nack')) this.l4(rep, seg, undefined, msg.seq);
       return;
     }
     rep.common_rcvbufspc = common;
@@ -374,7 +376,7 @@ export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space:
   }
   const before = rep.rcvAppended;
   rep.inputSpace = space;
-  trace('prl.l4', { session: rep.session, role: rep.role, seq, arrival, tcpSeq: seg.seq, len: seg.payload.length, ...(space === undefined ? {} : { space }) });
+  trace('prl.l4', { handle: rep.handle, pair: pairOf(nsr, rep), replicated: rep.active, session: rep.session, role: rep.role, seq, arrival, tcpSeq: seg.seq, len: seg.payload.length, ...(space === undefined ? {} : { space }) });
   try {
     rep.conn.input(seg);
   } finally {
@@ -388,6 +390,11 @@ function nsrL4Fallback(nsr: NsrKernel, seg: Segment): void {
   nsr.l4Fallback(seg);
 }
 
+/** Names one replication pair the same on both REs: the primary's RE and handle. */
+export function pairOf(nsr: NsrKernel, rep: Rep): string {
+  return rep.role === 'primary' ? `re${nsr.reIndex}#${rep.handle}` : `re${1 - nsr.reIndex}#${rep.peerHandle}`;
+}
+
 /** Empties a socket's PRL queue (and pending packets) into L4 or drops them (P-4, P-7, cleanup). */
 export function prlRelease(nsr: NsrKernel, ctx: { trace(kind: string, f?: Record<string, unknown>): number }, rep: Rep, mode: 'push' | 'drop'): void {
   const entries = rep.queue;
@@ -398,7 +405,10 @@ export function prlRelease(nsr: NsrKernel, ctx: { trace(kind: string, f?: Record
   const held = rep.pending;
   rep.pending = [];
   ctx.trace('prl.release', { session: rep.session, mode, queued: entries.length, pending: held.length });
-  if (mode === 'drop') return;
+  if (mode === 'drop') {
+    for (const e of entries) ctx.trace('prl.drop', { session: rep.session, pair: pairOf(nsr, rep), reason: 'release', seq: e.seq, len: e.bytes });
+    return;
+  }
   // Queued packets came from the peer before the held ones only if set-up never finished;
   // otherwise pending is empty. Either way each list is in arrival order.
   for (const e of entries) prlL4(nsr, rep, e.seg, undefined, e.seq, (k, f) => ctx.trace(k, f), e.arrival);

@@ -247,7 +247,9 @@ export class Psrm extends NsrClient<PsrmLocal> {
     removeHooks(rep);
     this.nsr.dropRep(rep);
     c.replica = false;
-    if (!this.nsr.is('psrm-skip-failover-timers')) {
+    if (this.nsr.is('psrm-failover-flushes-rcvbuf')) c.so_rcv.drop(c.so_rcv.cc);
+    const skipTimers = this.nsr.is('psrm-skip-failover-timers');
+    if (!skipTimers) {
       c.clearAllTimers();
       c.snd_cwnd = Math.max(c.t_maxseg, TCP_MSS_DEFAULT);
       c.snd_ssthresh = 65535 * 2 ** 14;
@@ -269,7 +271,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
     this.ctx.trace('psrm.failover', { session: rep.session, snd_una: c.snd_una, snd_max: c.snd_max, rcv_nxt: c.rcv_nxt, state: c.t_state });
     this.nsr.host.takeoverApp(rep);
-    c.output();
+    if (!skipTimers) c.output();
     if (rep.app !== undefined) {
       // The socket is now one of this master's: IHA replicates it to the next backup (F-4).
       this.ctx.send(this.nsr.ids.iha, { type: 'iha.socket', session: rep.session, conn: c, app: rep.app });
