@@ -128,7 +128,7 @@ export class Chassis implements Actor<ChassisMessage> {
         this.switchover();
         return;
       case 'app-stall':
-        this.appStall(a.side, a.peer, a.durationNs);
+        this.appStall(a.side, a.peer, a.durationNs, a.re ?? 'master');
         return;
       case 'wire-loss':
         this.wireFault(a.peer, { loss: a.loss }, a.durationNs, (p) => ({ loss: p.loss ?? 0 }));
@@ -217,8 +217,9 @@ export class Chassis implements Actor<ChassisMessage> {
     this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master', sync } satisfies ReMessage);
   }
 
-  private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number): void {
-    const targets = side === 'router' ? [this.w.reIds[this.master as 0 | 1]] : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
+  private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number, re: 'master' | 'backup'): void {
+    const routerRe = this.w.reIds[(re === 'master' ? this.master : 1 - this.master) as 0 | 1];
+    const targets = side === 'router' ? [routerRe] : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
     for (const t of targets) this.ctx.send(t, { type: 'app.stall', durationNs });
   }
 

@@ -177,6 +177,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
     }
     if (d.held) {
       if (d.heldPackets.length >= HELD_PACKETS_MAX) {
+        d.counters.queueDrops++;
         this.drop(ctx, from, seg, 'hold-overflow');
         return;
       }
@@ -238,7 +239,15 @@ export class Link implements Actor<LinkTx | LinkControl> {
     const pkts = d.heldPackets;
     d.heldPackets = [];
     ctx.trace('link.release', { link: this.name, dir, packets: pkts.length });
-    for (const seg of pkts) this.schedule(dir, seg, wireBytes(seg), ctx);
+    for (const seg of pkts) {
+      // Released packets meet the link as it is now.
+      if (!d.params.up) {
+        d.counters.downDrops++;
+        this.drop(ctx, dir, seg, 'down');
+        continue;
+      }
+      this.schedule(dir, seg, wireBytes(seg), ctx);
+    }
   }
 
   private drop(ctx: ActorContext, from: Side, seg: Segment, reason: string): void {

@@ -137,7 +137,7 @@ export class Pfe implements Actor<PacketIn | PfeControl | SwitchDone> {
       return;
     }
     this.counters.toWire++;
-    ctx.trace('pfe.tx', { re, dst: ipv4ToString(msg.seg.dst), sport: msg.seg.sport, dport: msg.seg.dport, seq: msg.seg.seq, ack: msg.seg.ack, flags: msg.seg.flags, len: msg.seg.payload.length });
+    ctx.trace('pfe.tx', { re, dst: ipv4ToString(msg.seg.dst), sport: msg.seg.sport, dport: msg.seg.dport, seq: msg.seg.seq, ack: msg.seg.ack, wnd: msg.seg.wnd, flags: msg.seg.flags, len: msg.seg.payload.length });
     ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
   }
 }

@@ -108,7 +108,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
         if (this.nsr !== undefined) this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: msg.up });
         return;
       case 'app.stall':
-        for (const list of this.sessions.values()) for (const s of list) if (s.mode === 'active') s.stall(msg.durationNs);
+        // On the master its application stalls; on the backup, the snooping one (S-4).
+        for (const list of this.sessions.values()) for (const s of list) s?.stall(msg.durationNs);
         return;
       default: {
         const never: never = msg;

@@ -9,7 +9,7 @@ import yargs, { type Arguments, type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CHECKERS } from '../model/checks/index.ts';
 import { formatDuration, SEC } from '../sim/index.ts';
-import { DESIGNS, MUTANTS, PENDING_FAULTS, SUPPORTED_FAULTS } from './catalog.ts';
+import { DESIGNS, MUTANTS, OPTIONS, PENDING_FAULTS, SUPPORTED_FAULTS } from './catalog.ts';
 import { formatIssue, isUserError, ScenarioError, UsageError, type ScenarioIssue } from './errors.ts';
 import { formatList, formatSummary, styleFor, type ListData } from './format.ts';
 import { loadScenarioFile, type Scenario } from './load.ts';
@@ -169,6 +169,7 @@ function cmdReplay(a: Arguments): number {
 export function listData(): ListData {
   return {
     designs: DESIGNS,
+    options: OPTIONS.map((o) => ({ name: o.name, spec: o.spec, values: o.values, default: o.default })),
     mutants: MUTANTS,
     faults: [...SUPPORTED_FAULTS, ...PENDING_FAULTS],
     checkers: CHECKERS.map((c) => ({ id: c.id, spec: c.spec, description: c.description })),
@@ -249,7 +250,7 @@ export function buildCli(argv: readonly string[]): Argv {
     )
     .command(
       'list',
-      'list designs, mutants, fault kinds and checkers with their SPEC ids',
+      'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
       (c) => c.option('json', jsonOpt('machine-readable')).example('$0 list --json', 'as one JSON object'),
       handle(cmdList),
     )

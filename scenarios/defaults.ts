@@ -39,3 +39,8 @@ export const MTU_MIN = 68;
 export const MTU_MAX = 65535;
 export const SOCKET_BUFFER_MIN = 1024;
 export const SOCKET_BUFFER_MAX = 1 << 30;
+/** router.costs: a processing cost per message is at most this (a limit on everything). */
+export const NSR_COST_NS_MAX = SEC;
+/** router.bounds: counts (messages, packets) and sizes (bytes) stay within these. */
+export const NSR_BOUND_COUNT_MAX = 1_000_000;
+export const NSR_BOUND_BYTES_MAX = 1 << 30;

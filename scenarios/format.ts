@@ -79,22 +79,36 @@ function formatSessions(sessions: RunReport['stats']['sessions']): string[] {
 
 export interface ListData {
   designs: ReadonlyArray<{ id: string; description: string }>;
-  mutants: ReadonlyArray<{ id: string; description: string }>;
+  options: ReadonlyArray<{ name: string; spec: string; values: readonly string[]; default: unknown }>;
+  mutants: ReadonlyArray<{ name: string; description: string }>;
   faults: readonly FaultKindInfo[];
   checkers: ReadonlyArray<{ id: string; spec: readonly string[]; description: string }>;
 }
 
+/** An option's allowed values with its default marked ("two (default), one, balanced"). */
+export function formatOptionValues(o: ListData['options'][number]): string {
+  const dflt = Array.isArray(o.default) ? `[${o.default.join(', ')}]` : String(o.default);
+  const marked = o.values.includes(dflt);
+  const values = o.values.map((v) => (v === dflt ? `${v} (default)` : v)).join(', ');
+  return marked ? values : `${values}; default ${dflt}`;
+}
+
 export function formatList(d: ListData, st: Style): string {
-  const lines = [st.bold('designs')];
-  for (const x of d.designs) lines.push(`  ${x.description}`);
-  lines.push('  (no design options yet)', st.bold('mutants'));
-  if (d.mutants.length === 0) lines.push('  (none yet)');
-  for (const x of d.mutants) lines.push(`  ${x.id}  ${x.description}`);
+  const lines = [st.bold('designs (router.design)')];
+  for (const x of d.designs) lines.push(`  ${x.id}  ${x.description}`);
+  lines.push(st.bold('design options (router.options, need nsr: true)'));
+  const ow = Math.max(...d.options.map((o) => o.name.length));
+  const sw = Math.max(...d.options.map((o) => o.spec.length));
+  for (const o of d.options) lines.push(`  ${o.name.padEnd(ow)}  ${o.spec.padEnd(sw)}  ${formatOptionValues(o)}`);
+  lines.push(st.bold('mutants (router.mutant, need nsr: true)'));
+  if (d.mutants.length === 0) lines.push('  (none)');
+  const mw = Math.max(0, ...d.mutants.map((x) => x.name.length));
+  for (const x of d.mutants) lines.push(`  ${x.name.padEnd(mw)}  ${x.description}`);
   lines.push(st.bold('fault kinds'));
   const w = Math.max(...d.faults.map((f) => f.kind.length));
   for (const f of d.faults) {
     const params = f.params.map((p) => (p.required ? p.key : `${p.key}?`)).join(', ');
-    const tag = f.status === 'pending' ? st.dim(' (not supported yet)') : '';
+    const tag = f.status === 'pending' ? st.dim(' (not supported yet)') : f.nsrOnly ? st.dim(' (needs nsr: true)') : '';
     lines.push(`  ${f.kind.padEnd(w)}  ${f.spec.join(' ').padEnd(14)} ${f.description}${params !== '' ? ` [${params}]` : ''}${tag}`);
   }
   lines.push(st.bold('checkers'));

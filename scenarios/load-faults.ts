@@ -3,7 +3,7 @@
 // the model's FaultAction. The kinds and their parameters are catalog.ts's.
 import { isMap, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { FaultAction, FaultConfig, FaultTarget } from '../model/config.ts';
-import { ARRIVES_WITH_NSR, faultInfo, PENDING_FAULTS, SUPPORTED_FAULTS, type FaultKindInfo } from './catalog.ts';
+import { faultInfo, PENDING_FAULTS, PENDING_WHY, SUPPORTED_FAULTS, type FaultKindInfo } from './catalog.ts';
 import { FAULTS_MAX } from './defaults.ts';
 import { duration, positiveDuration } from './values.ts';
 import { formatDuration } from '../sim/index.ts';
@@ -13,7 +13,8 @@ export const FAULT_TIME_KEYS = ['at', 'between'] as const;
 export const FAULT_TARGETS: readonly FaultTarget[] = ['master', 'backup', 're0', 're1'];
 const ALL_PARAM_KEYS = [...new Set(SUPPORTED_FAULTS.flatMap((f) => f.params.map((p) => p.key)))];
 
-export function readFaults(w: Walk, f: Field | undefined, durationNs: number, peers: ReadonlySet<string>): FaultConfig[] {
+/** `nsr` is router.nsr (undefined when that value was invalid: NSR faults are then not judged). */
+export function readFaults(w: Walk, f: Field | undefined, durationNs: number, peers: ReadonlySet<string>, nsr: boolean | undefined): FaultConfig[] {
   if (f === undefined) return [];
   const items = w.read(f, [] as Array<Node | null>, (n) => {
     const s = seq(n, 'faults');
@@ -22,15 +23,18 @@ export function readFaults(w: Walk, f: Field | undefined, durationNs: number, pe
   });
   const out: FaultConfig[] = [];
   items.forEach((item, i) => {
-    const fc = readFault(w, item, `faults[${i}]`, durationNs, peers);
+    const fc = readFault(w, item, `faults[${i}]`, durationNs, peers, nsr);
     if (fc !== undefined) out.push(fc);
   });
   return out;
 }
 
-function readFault(w: Walk, item: Node | null, what: string, durationNs: number, peers: ReadonlySet<string>): FaultConfig | undefined {
+function readFault(w: Walk, item: Node | null, what: string, durationNs: number, peers: ReadonlySet<string>, nsr: boolean | undefined): FaultConfig | undefined {
   const node = w.deref(item);
   const info = isMap(node) ? kindOf(w, node, what) : undefined;
+  if (info?.nsrOnly === true && nsr === false && isMap(node)) {
+    w.error(node.get('kind', true) as Node, `fault kind "${info.kind}" needs socket replication; set router.nsr: true`);
+  }
   const allowed = ['kind', ...FAULT_TIME_KEYS, ...(info === undefined ? ALL_PARAM_KEYS : info.params.map((p) => p.key))];
   const m = w.map(node, what, allowed);
   if (m === undefined) return undefined;
@@ -54,7 +58,7 @@ function kindOf(w: Walk, node: YAMLMap, what: string): FaultKindInfo | undefined
     const kind = str(n, `${what}.kind`);
     const info = faultInfo(kind);
     if (info?.status === 'supported') return info;
-    if (info !== undefined) throw new Invalid(`fault kind "${kind}" is not supported yet (${ARRIVES_WITH_NSR})`);
+    if (info !== undefined) throw new Invalid(`fault kind "${kind}" is not supported yet (${PENDING_WHY.get(kind) ?? 'the model does not have it'})`);
     const hint = closest(kind, [...SUPPORTED_FAULTS, ...PENDING_FAULTS].map((x) => x.kind));
     throw new Invalid(`unknown fault kind "${kind}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (kinds: ${SUPPORTED_FAULTS.map((x) => x.kind).join(', ')})`);
   });
@@ -109,9 +113,40 @@ function readAction(w: Walk, m: Fields, kind: string, what: string, peers: Reado
       return { kind, peer: peer(), durationNs: lasting() };
     case 'wire-reorder':
       return { kind, peer: peer(), reorder: prob('reorder'), durationNs: lasting() };
+    case 'kkcm-io-error':
+    case 'inter-re-down':
+    case 'inter-re-partition':
+    case 'inter-re-hold':
+    case 'backup-stall':
+    case 'nsr-deconfig':
+    case 'nsr-reconfig':
+      return readNsrAction(w, m, kind, what, lasting);
     default:
       // catalog.ts lists a supported kind this switch does not build: a bug here, not the user's.
       throw new Error(`scenarios: fault kind "${kind}" is in the catalog but the loader cannot build it`);
+  }
+}
+
+/** The NSR faults; a duration of 0s (or none, where optional) lasts until the run ends. */
+function readNsrAction(w: Walk, m: Fields, kind: string, what: string, lasting: () => number): FaultAction {
+  const re = (key: 'target' | 'from'): FaultTarget => w.read(m.get(key), 'master', (n) => oneOf(n, `${what}.${key}`, FAULT_TARGETS));
+  const untilEnd = (): number => w.read(m.get('duration'), 0, (n) => duration(n, `${what}.duration`));
+  switch (kind) {
+    case 'kkcm-io-error':
+      return { kind, target: re('target') };
+    case 'inter-re-down':
+      return { kind, durationNs: untilEnd() };
+    case 'inter-re-partition':
+      return { kind, from: re('from'), durationNs: untilEnd() };
+    case 'inter-re-hold':
+      return { kind, durationNs: untilEnd() };
+    case 'backup-stall':
+      return { kind, durationNs: lasting() };
+    case 'nsr-deconfig':
+    case 'nsr-reconfig':
+      return { kind };
+    default:
+      throw new Error(`scenarios: "${kind}" is not an NSR fault kind`);
   }
 }
 
@@ -121,7 +156,10 @@ function readAppStall(w: Walk, m: Fields, what: string, peer: () => string | und
   const pf = m.get('peer');
   // The model stalls every session of the master RE; stalling one peer's is not modelled.
   if (side === 'router' && pf !== undefined) w.error(pf.key, `${what}.peer with side: router is not supported yet (the router side stalls every session of the master RE)`);
-  return { kind: 'app-stall', side, peer: side === 'router' ? undefined : p, durationNs: lasting() };
+  const reNode = m.get('re');
+  const re = w.read(reNode, 'master' as const, (n) => oneOf(n, `${what}.re`, ['master', 'backup'] as const));
+  if (side === 'peer' && reNode !== undefined) w.error(reNode.key, `${what}.re applies only with side: router`);
+  return { kind: 'app-stall', side, peer: side === 'router' ? undefined : p, durationNs: lasting(), ...(side === 'router' ? { re } : {}) };
 }
 
 function peerName(n: Node | null, what: string, peers: ReadonlySet<string>): string {

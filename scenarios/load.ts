@@ -8,14 +8,15 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { DEFAULT_ROUTER, type RouterConfig, type WorldConfig } from '../model/config.ts';
 import { checkerIds } from '../model/checks/index.ts';
-import { ARRIVES_WITH_NSR, PENDING_ROUTER_KEYS } from './catalog.ts';
+import { NSR_ROUTER_KEYS, PENDING_ROUTER_KEYS } from './catalog.ts';
 import { CHECKS_DEFAULT, EXPECT_DEFAULT, HOLD_TIME_NS_DEFAULT, INTER_RE_LINK_DEFAULT, MAX_EVENTS_DEFAULT, RE_LINK_DEFAULT, SOCKET_BUFFER_MAX, SOCKET_BUFFER_MIN } from './defaults.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { readFaults } from './load-faults.ts';
+import { readNsrFlag, readNsrKeys } from './load-nsr.ts';
 import { readLink, readPeers } from './load-peers.ts';
 import { readTcp } from './load-tcp.ts';
 import { duration, positiveDuration, sizeIn } from './values.ts';
-import { bool, closest, describe, int, Invalid, seq, str, Walk, type Fields } from './walk.ts';
+import { closest, describe, int, Invalid, seq, str, Walk, type Fields } from './walk.ts';
 
 export type Expectation = 'pass' | { fail: string[] };
 
@@ -32,7 +33,7 @@ export interface Scenario {
 }
 
 export const TOP_KEYS = ['name', 'description', 'seed', 'duration', 'maxEvents', 'holdTime', 'router', 'peers', 'faults', 'checks', 'expect', 'traceHash'] as const;
-export const ROUTER_KEYS = ['nsr', 'interRe', 'reLink', 'pfeSwitch', 'masterDetect', 'socketBuffer', 'tcp'] as const;
+export const ROUTER_KEYS = ['nsr', ...NSR_ROUTER_KEYS, 'interRe', 'reLink', 'pfeSwitch', 'masterDetect', 'socketBuffer', 'tcp'] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -91,13 +92,14 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     return d;
   });
   const peers = readPeers(w, top.get('peers'));
-  const faults = readFaults(w, top.get('faults'), durationNs, new Set(peers.map((p) => p.name)));
+  const router = readRouter(w, top.get('router')?.value ?? null, top.has('router'));
+  const faults = readFaults(w, top.get('faults'), durationNs, new Set(peers.map((p) => p.name)), router.nsr);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) => readChecks(w, n));
   const config: WorldConfig = {
     name,
     seed: w.read(top.get('seed'), 0, (n) => int(n, 'seed', 0)),
     durationNs,
-    router: readRouter(w, top.get('router')?.value ?? null, top.has('router')),
+    router: router.config,
     peers,
     faults,
     maxEvents: w.read(top.get('maxEvents'), MAX_EVENTS_DEFAULT, (n) => int(n, 'maxEvents', 1)),
@@ -120,22 +122,26 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
   return scenario;
 }
 
-function readRouter(w: Walk, node: Node | null, present: boolean): RouterConfig {
+/** The router config, and router.nsr (undefined when its value was invalid). */
+function readRouter(w: Walk, node: Node | null, present: boolean): { config: RouterConfig; nsr: boolean | undefined } {
   const dflt: RouterConfig = { ...DEFAULT_ROUTER, interRe: { ...INTER_RE_LINK_DEFAULT }, reLink: { ...RE_LINK_DEFAULT }, tcp: {}, nsrOptions: {}, nsrCosts: {}, nsrTimers: {}, nsrBounds: {} };
-  if (!present) return dflt;
-  const pending = new Map([...PENDING_ROUTER_KEYS.keys()].map((k) => [k, `router.${k} is not supported yet (${ARRIVES_WITH_NSR})`]));
+  if (!present) return { config: dflt, nsr: false };
+  const pending = new Map([...PENDING_ROUTER_KEYS].map(([k, why]) => [k, `router.${k} is not supported yet (${why})`]));
   const r = w.map(node, 'router', ROUTER_KEYS, pending);
-  if (r === undefined) return dflt;
-  return {
+  if (r === undefined) return { config: dflt, nsr: undefined };
+  const nsr = readNsrFlag(w, r.get('nsr'));
+  const config: RouterConfig = {
     ...dflt,
-    nsr: w.read(r.get('nsr'), false, (n) => bool(n, 'router.nsr')),
+    nsr: nsr ?? false,
     pfeSwitchNs: w.read(r.get('pfeSwitch'), DEFAULT_ROUTER.pfeSwitchNs, (n) => duration(n, 'router.pfeSwitch')),
     masterDetectNs: w.read(r.get('masterDetect'), DEFAULT_ROUTER.masterDetectNs, (n) => duration(n, 'router.masterDetect')),
     interRe: readLink(w, r.get('interRe'), 'router.interRe', INTER_RE_LINK_DEFAULT),
     reLink: readLink(w, r.get('reLink'), 'router.reLink', RE_LINK_DEFAULT),
     socketBufferBytes: w.read(r.get('socketBuffer'), DEFAULT_ROUTER.socketBufferBytes, (n) => sizeIn(n, 'router.socketBuffer', SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX)),
     tcp: readTcp(w, r.get('tcp')),
+    ...readNsrKeys(w, r, nsr),
   };
+  return { config, nsr };
 }
 
 function readChecks(w: Walk, n: Node | null): Scenario['checks'] {

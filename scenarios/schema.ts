@@ -10,8 +10,9 @@ import { DEFAULT_ROUTER } from '../model/config.ts';
 import type { LinkParams } from '../model/link.ts';
 import { TCP_DEFAULTS } from '../model/tcp/config.ts';
 import { formatDuration } from '../sim/index.ts';
-import { ARRIVES_WITH_NSR, PENDING_FAULTS, PENDING_ROUTER_KEYS, SUPPORTED_FAULTS, type FaultParam } from './catalog.ts';
+import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, DESIGNS, MUTANTS, NSR_NUMBER_DESCRIPTIONS, OPTION_DESCRIPTIONS, OPTIONS, PENDING_FAULTS, PENDING_ROUTER_KEYS, PENDING_WHY, SUPPORTED_FAULTS, TIMER_KEYS, type FaultParam, type NsrNumberKey, type OptionInfo } from './catalog.ts';
 import * as D from './defaults.ts';
+import { NSR_VERSION_MAX, NSR_VERSION_MIN } from './load-nsr.ts';
 import { DELACK_MAX_NS, MAX_RETRIES_MAX, MSS_MAX, MSS_MIN, WSCALE_OFF } from './load-tcp.ts';
 import { formatBandwidth, formatRate, formatSize } from './units.ts';
 
@@ -105,17 +106,18 @@ function peer(): Schema {
 }
 
 function faultParam(p: FaultParam): Schema {
+  const dflt = p.default === undefined ? {} : { default: p.default };
   switch (p.type) {
     case 'duration':
-      return ref('duration', p.description);
+      return ref('duration', p.description, p.default);
     case 'probability':
-      return ref('probability', p.description);
+      return ref('probability', p.description, p.default);
     case 'target':
-      return { enum: ['master', 'backup', 're0', 're1'], description: p.description };
+      return { enum: ['master', 'backup', 're0', 're1'], description: p.description, ...dflt };
     case 'side':
-      return { enum: ['peer', 'router'], description: p.description };
+      return { enum: ['peer', 'router'], description: p.description, ...dflt };
     case 'peer':
-      return { type: 'string', pattern: NAME_PATTERN, description: p.description };
+      return { type: 'string', pattern: NAME_PATTERN, description: p.description, ...dflt };
     default: {
       const never: never = p.type;
       throw new Error(`schema: unknown fault parameter type ${String(never)}`);
@@ -124,14 +126,14 @@ function faultParam(p: FaultParam): Schema {
 }
 
 function fault(): Schema {
-  const pending = PENDING_FAULTS.map((f) => f.kind).join(', ');
+  const pending = PENDING_FAULTS.map((f) => `${f.kind} (${PENDING_WHY.get(f.kind) ?? 'not modelled'})`).join(', ');
   return {
-    description: `A fault: kind, when (at or between) and the kind's parameters. Kinds not supported yet (${ARRIVES_WITH_NSR}): ${pending}.`,
+    description: `A fault: kind, when (at or between) and the kind's parameters. Kinds not supported yet: ${pending}.`,
     oneOf: SUPPORTED_FAULTS.map((f) => ({
       type: 'object',
       additionalProperties: false,
       required: ['kind', ...f.params.filter((p) => p.required).map((p) => p.key)],
-      description: `${f.kind} (SPEC ${f.spec.join(', ')}): ${f.description}.`,
+      description: `${f.kind} (SPEC ${f.spec.join(', ')}): ${f.description}.${f.nsrOnly ? ' Needs router.nsr: true.' : ''}`,
       oneOf: [{ required: ['at'] }, { required: ['between'] }],
       properties: {
         kind: { const: f.kind, description: f.description },
@@ -164,15 +166,64 @@ function tcp(): Schema {
   };
 }
 
+function option(o: OptionInfo): Schema {
+  const description = `SPEC ${o.spec}: ${OPTION_DESCRIPTIONS[o.name]}`;
+  switch (o.name) {
+    case 'versions': {
+      const v = { type: 'integer', minimum: NSR_VERSION_MIN, maximum: NSR_VERSION_MAX };
+      return { type: 'array', prefixItems: [v, v], minItems: 2, maxItems: 2, description, default: o.default };
+    }
+    case 'prlL3Header':
+      return { type: 'boolean', description, default: o.default };
+    default:
+      return { enum: o.values, description, default: o.default };
+  }
+}
+
+function numbers(what: string, keys: ReadonlyArray<NsrNumberKey<keyof typeof NSR_NUMBER_DESCRIPTIONS>>, rule: string): Schema {
+  const one = (k: NsrNumberKey<keyof typeof NSR_NUMBER_DESCRIPTIONS>): Schema => {
+    const d = NSR_NUMBER_DESCRIPTIONS[k.field];
+    if (k.unit === 'duration') return ref('duration', d, formatDuration(k.default));
+    if (k.unit === 'size') return ref('size', `${d} At least 1 byte, at most ${formatSize(D.NSR_BOUND_BYTES_MAX)}.`, formatSize(k.default));
+    return { type: 'integer', minimum: 1, maximum: D.NSR_BOUND_COUNT_MAX, description: d, default: k.default };
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description: `${what} (model/nsr/options.ts), by field name without the unit suffix. ${rule} Keys left out keep the defaults shown. Needs nsr: true.`,
+    default: {},
+    properties: Object.fromEntries(keys.map((k) => [k.key, one(k)])),
+  };
+}
+
+/** The NSR keys of router: each one needs nsr: true (the loader checks that). */
+function nsrKeys(): Schema {
+  return {
+    design: { enum: DESIGNS.map((d) => d.id), description: `Design family: ${DESIGNS.map((d) => `${d.id} = ${d.description}`).join('; ')}. Needs nsr: true.`, default: DESIGN_DEFAULT },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'SPEC design options: where the seed documents disagree, pick a side. Keys left out keep the SPEC defaults shown. Needs nsr: true.',
+      default: {},
+      properties: Object.fromEntries(OPTIONS.map((o) => [o.name, option(o)])),
+    },
+    mutant: { enum: MUTANTS.map((m) => m.name), description: 'A named, deliberately broken design variant that a checker must catch (GUIDE §6); none when left out. Needs nsr: true. nsrsim list describes each.' },
+    costs: numbers('Per-message processing costs', COST_KEYS, `Durations, at most ${formatDuration(D.NSR_COST_NS_MAX)}.`),
+    timers: numbers('NSR timers', TIMER_KEYS, 'Durations longer than 0s.'),
+    bounds: numbers('NSR bounds', BOUND_KEYS, 'Sizes (KB = 1024 bytes) and counts, at least 1.'),
+  };
+}
+
 function router(): Schema {
-  const pending = Object.fromEntries([...PENDING_ROUTER_KEYS].map(([k, why]) => [k, { description: why, not: {} }]));
+  const pending = Object.fromEntries([...PENDING_ROUTER_KEYS].map(([k, why]) => [k, { description: `Not supported yet: ${why}.`, not: {} }]));
   return {
     type: 'object',
     additionalProperties: false,
     description: 'The dual-RE router under test.',
     default: {},
     properties: {
-      nsr: { type: 'boolean', const: false, description: `Non-Stop Routing (socket replication to the backup RE). true is not supported yet (${ARRIVES_WITH_NSR}).`, default: DEFAULT_ROUTER.nsr },
+      nsr: { type: 'boolean', description: 'Non-Stop Routing: replicate every socket to the backup RE. design, options, mutant, costs, timers, bounds and the NSR fault kinds need true.', default: DEFAULT_ROUTER.nsr },
+      ...nsrKeys(),
       ...pending,
       interRe: { ...ref('interReLink', 'The link between the two REs.'), default: {} },
       reLink: { ...ref('reLink', 'Each PFE<->RE internal link.'), default: {} },

@@ -36,7 +36,9 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
     let heal = 0;
     this.world.cfg.faults.forEach((f, i) => {
       const at = this.world.faultTimes[i] ?? 0;
-      const settle = r.masterDetectNs + r.pfeSwitchNs;
+      // Faults that move mastership heal once the backup noticed and the PFE switched.
+      const k = f.action.kind;
+      const settle = k === 're-crash' || k === 're-restart' || k === 'switchover' ? r.masterDetectNs + r.pfeSwitchNs : 0;
       heal = Math.max(heal, at + durationOf(f.action) + settle);
     });
     this.heal = heal;

@@ -20,7 +20,10 @@ export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
   const conn = rep.conn;
   // P-10: the window advertised to the peer is min(own space, the secondary's), and
   // a replicated packet is judged against the common value both sides agreed on.
-  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? Math.min(c.so_rcv.sbspace(), rep.secSpace);
+  // Packets already held by PRL (replicated, not yet ACKed) will take their share of
+  // both buffers: the window must not offer that space twice, or in-window segments
+  // later find no room, are dropped without an ACK and the peer backs off.
+  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), rep.secSpace) - rep.queuedBytes);
   // S-1: only bytes the secondary holds may be transmitted. While set-up is in progress
   // nothing new goes out (retransmissions of what was already sent may).
   conn.sndLimit = (c) => {

@@ -20,6 +20,8 @@ export interface PrlEntry {
   seq: number;
   /** Order in which the packet came from the peer (G-4 is judged on this). */
   arrival: number;
+  /** The primary space the replicate message reported. */
+  primarySpace: number;
   seg: Segment;
   bytes: number;
   sentNs: number;
@@ -50,6 +52,10 @@ export interface Rep {
   common_rcvbufspc: number;
   /** Primary: what it knows of the secondary's free receive space (ACKs, flow control). */
   secSpace: number;
+  /** Primary: PRL seq the last window update was sent after; older ACKs don't override it. */
+  windowSeq: number;
+  /** Secondary: the last PRL seq it processed (carried in window updates). */
+  lastSeq: number;
   /** Set while PRL drives L4 input: the common value that packet is judged against. */
   inputSpace: number | undefined;
   /** Last time anything came from the other RE's PRL for this socket (P-7). */
@@ -230,6 +236,8 @@ export class NsrKernel {
       nextArrival: 1,
       common_rcvbufspc: conn.so_rcv.sbspace(),
       secSpace: conn.so_rcv.sbspace(),
+      windowSeq: -1,
+      lastSeq: 0,
       inputSpace: undefined,
       lastHeardNs: 0,
       sndAppended: conn.so_snd.cc,

@@ -186,7 +186,12 @@ export class Kkcm implements Actor<KkcmMessage> {
   private bind(ch: Channel, conn: TcpConnection): void {
     const st = this.channels[ch];
     st.conn = conn;
-    conn.onReadable = () => this.wakeFor({ type: 'kkcm.readable', ch, conn });
+    conn.onReadable = () => {
+      // K-10: in the upcall context the input handler runs right where the data landed;
+      // in the thread context it runs after the thread is woken.
+      if (this.nsr().opts.kkcmContext === 'interrupt') this.input(ch);
+      else this.wakeFor({ type: 'kkcm.readable', ch, conn });
+    };
     conn.onWritable = () => this.wake();
     conn.onClosed = (reason) => this.wakeFor({ type: 'kkcm.channel-closed', ch, conn, reason });
   }

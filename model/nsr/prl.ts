@@ -129,8 +129,16 @@ export class Prl extends NsrClient<PrlLocal> {
   private replicate(rep: Rep, seg: Segment, arrival: number): void {
     const nsr = this.nsr;
     const len = seg.payload.length;
-    const primarySpace = Math.max(0, rep.conn.so_rcv.sbspace() - rep.queuedBytes);
-    if (len > 0 && primarySpace < len) {
+    // The primary's space: free buffer, but never less than the window it already
+    // offered (a window does not shrink; what TCP offered it must take, as plain TCP
+    // does), minus what PRL already holds for this socket.
+    const c = rep.conn;
+    const offered = Math.max(0, (c.rcv_adv - c.rcv_nxt) | 0);
+    const primarySpace = Math.max(0, Math.max(c.so_rcv.sbspace(), offered) - rep.queuedBytes);
+    // P-2 "no room": nothing at all fits. A packet that fits in part goes on; TCP keeps
+    // the part inside common_rcvbufspc (requiring the whole packet to fit would drop
+    // in-window segments once the window can no longer shrink, and the peer backs off).
+    if (len > 0 && primarySpace <= 0) {
       this.ctx.trace('prl.drop', { session: rep.session, reason: 'rcvbuf', tcpSeq: seg.seq, len, space: primarySpace }); // P-2
       return;
     }
@@ -145,7 +153,7 @@ export class Prl extends NsrClient<PrlLocal> {
       this.l4(rep, seg, undefined, seq, arrival);
       return;
     }
-    const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now };
+    const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now, primarySpace };
     rep.queue.push(entry);
     if (nsr.opts.prlQueue === 'global') nsr.globalQueue.push({ handle: rep.handle, entry });
     rep.queuedBytes += len;
@@ -194,7 +202,7 @@ export class Prl extends NsrClient<PrlLocal> {
     this.shift(rep);
     rep.common_rcvbufspc = space;
     const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, seq, head.arrival);
-    rep.secSpace = Math.max(0, space - appended);
+    this.learnSecSpace(rep, seq, space, head.primarySpace, appended);
   }
 
   /** P-6 coalesced: one ACK covers every queued packet up to `seq`; replay the batch. */
@@ -208,7 +216,27 @@ export class Prl extends NsrClient<PrlLocal> {
       rep.common_rcvbufspc = space;
       consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, head.seq, head.arrival);
     }
-    rep.secSpace = Math.max(0, base - consumed);
+    this.learnSecSpace(rep, seq, base, Number.MAX_SAFE_INTEGER, consumed);
+  }
+
+  /**
+   * What the ACK for packet `seq` tells of the secondary's own free space. The ACK
+   * carries common = min(primary's reported space, secondary's space): when it is below
+   * what the primary reported, the secondary was the limit and its space is known
+   * exactly; when equal, the secondary had at least that much, so a larger estimate
+   * already held is kept. (Taken literally, "the primary stores the common value" shuts
+   * the window for good once the *primary's* application was the slow reader: the
+   * secondary then has no reason to send a flow-control message, and only the peer's
+   * persist probe reopens it. The simulator keeps the better lower bound.) A window
+   * update sent after the secondary had processed `seq` is newer and wins.
+   */
+  private learnSecSpace(rep: Rep, seq: number, common: number, reportedPrimary: number, appended: number): void {
+    if (rep.windowSeq >= 0 && seqLeq(seq, rep.windowSeq)) {
+      rep.secSpace = Math.max(0, rep.secSpace - appended);
+      return;
+    }
+    const exact = common < reportedPrimary;
+    rep.secSpace = Math.max(0, (exact ? common : Math.max(common, rep.secSpace)) - appended);
   }
 
   private onNack(rep: Rep, seq: number, space: number, reason: string): void {
@@ -281,6 +309,7 @@ export class Prl extends NsrClient<PrlLocal> {
       return;
     }
     rep.common_rcvbufspc = common;
+    rep.lastSeq = msg.seq;
     if (!coalesce) this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: common, reason: 'ok' }, rep);
     const appended = this.l4(rep, seg, common, msg.seq);
     if (coalesce && rep.batch !== undefined) this.extendBatch(rep, msg.seq, appended);

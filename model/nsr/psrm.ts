@@ -224,7 +224,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private sendWindow(rep: Rep): void {
     if (!rep.windowDirty || !rep.active) return;
     rep.windowDirty = false;
-    this.send({ t: 'psrm.window', handle: rep.peerHandle, space: rep.conn.so_rcv.sbspace() }, rep);
+    this.send({ t: 'psrm.window', handle: rep.peerHandle, space: rep.conn.so_rcv.sbspace(), seq: rep.lastSeq >>> 0 }, rep);
   }
 
   /** Primary: the secondary's space grew; recompute the advertised window (P-10). */
@@ -232,6 +232,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const rep = this.lookup(msg.handle);
     if (rep === undefined || rep.role !== 'primary') return;
     rep.secSpace = msg.space;
+    rep.windowSeq = msg.seq;
     rep.common_rcvbufspc = Math.min(rep.conn.so_rcv.sbspace(), msg.space);
     this.ctx.trace('psrm.window', { session: rep.session, space: msg.space, common: rep.common_rcvbufspc });
     rep.conn.output();

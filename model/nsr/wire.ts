@@ -34,7 +34,7 @@ export type NsrMessage =
   // PSRM (seed 000 §7.1)
   | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields; state: PsrmStateFields; rcvData: Uint8Array; sndData: Uint8Array }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
-  | { t: 'psrm.window'; handle: number; space: number }
+  | { t: 'psrm.window'; handle: number; space: number; seq: number }
   // SDRL (send side; S-1, S-2)
   | { t: 'sdrl.data'; handle: number; offset: number; snd_nxt: number; snd_up: number; urgent: boolean; data: Uint8Array }
   | { t: 'sdrl.ack'; handle: number; offset: number; reason: AckReason }
@@ -141,7 +141,10 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
     F('sndData', 'bytes', 61),
   ],
   'psrm.ack': [F('handle', 'u32', 1), ...ACK_TAIL],
-  'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10)],
+  // seq (our addition): the last PRL sequence number the secondary had processed, so the
+  // primary can tell a window update from an older PRL ACK that arrives after it on
+  // the other channel (the two channels are not ordered with each other, K-1).
+  'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10), F('seq', 'u32', 13)],
   'sdrl.data': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('snd_nxt', 'u32', 3), F('snd_up', 'u32', 4), F('urgent', 'bool', 5), F('data', 'bytes', 6)],
   'sdrl.ack': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
   'iha.mirror': [F('handle', 'u32', 1), F('laddr', 'u32', 2), F('lport', 'u32', 3), F('faddr', 'u32', 4), F('fport', 'u32', 5), F('rtbl', 'u32', 6), F('session', 'str', 7)],

@@ -1,5 +1,6 @@
 // Entry point of `npm run bench`: runs every benchmark section and prints tables, or with --json one JSON object keyed by section name.
 import { benchHold, formatHold } from './hold.ts';
+import { benchRouter, formatRouter } from './router.ts';
 
 /** One benchmark section; add new ones to SECTIONS, keyed by their JSON name. */
 interface Section<R> {
@@ -13,6 +14,7 @@ function section<R>(s: Section<R>): Section<unknown> {
 
 const SECTIONS: Readonly<Record<string, Section<unknown>>> = {
   hold: section({ run: () => benchHold(), format: (rows) => formatHold(rows) }),
+  router: section({ run: () => benchRouter(), format: (r) => formatRouter(r) }),
 };
 
 function main(argv: readonly string[]): void {

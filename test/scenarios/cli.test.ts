@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_NSR_OPTIONS, MUTANTS, NSR_OPTION_INFO } from '../../model/nsr/options.ts';
 import { decodeSegment } from '../../model/packet.ts';
 import { LINKTYPE_RAW, readPcap } from '../../reports/pcap.ts';
 import { loadScenarioFile } from '../../scenarios/load.ts';
@@ -191,6 +192,17 @@ describe.concurrent('validate', async () => {
   });
 });
 
+describe.concurrent('validate NSR files', async () => {
+  it('NSR keys without nsr: true exit 2 with positions; the NSR library files validate', async () => {
+    const r = await nsrsim('validate', 'scenarios/nsr-steady.yaml', 'test/scenarios/fixtures/nsr-off.yaml');
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('scenarios/nsr-steady.yaml: ok (nsr-steady)');
+    expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:6:3: router.options applies only with socket replication; set router.nsr: true (it is false by default)');
+    expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:15:11: fault kind "kkcm-io-error" needs socket replication; set router.nsr: true');
+    expect(r.stderr).not.toMatch(NO_STACK);
+  });
+});
+
 describe.concurrent('replay', async () => {
   // The hash in-process equals the CLI's (the determinism test above compares processes).
   const hashOf = (file: string): string => runScenario(loadScenarioFile(file)).traceHash;
@@ -218,21 +230,46 @@ describe.concurrent('replay', async () => {
 });
 
 describe.concurrent('list', async () => {
-  it('--json lists designs, mutants, fault kinds with status and SPEC ids, checkers', async () => {
+  interface ListJson {
+    designs: Array<{ id: string; description: string }>;
+    options: Array<{ name: string; spec: string; values: string[]; default: unknown }>;
+    mutants: Array<{ name: string; description: string }>;
+    faults: Array<{ kind: string; status: string; spec: string[]; params: Array<{ key: string; required: boolean }>; description: string }>;
+    checkers: Array<{ id: string; spec: string[]; description: string }>;
+  }
+
+  it('--json lists designs, options with SPEC ids and defaults, mutants, fault kinds with status and SPEC ids, checkers', async () => {
     const r = await nsrsim('list', '--json');
     expect(r.status).toBe(0);
-    const d = JSON.parse(r.stdout) as { designs: unknown[]; mutants: unknown[]; faults: Array<{ kind: string; status: string; spec: string[] }>; checkers: Array<{ id: string; spec: string[] }> };
-    expect(d.designs).toEqual([{ id: 'jsr', description: 'jsr (NSR replication arrives later)' }]);
-    expect(d.mutants).toEqual([]);
+    const d = JSON.parse(r.stdout) as ListJson;
+    expect(Object.keys(d)).toEqual(['designs', 'options', 'mutants', 'faults', 'checkers']);
+    expect(d.designs.map((x) => x.id)).toEqual(['jsr']);
+    expect(d.designs[0]?.description).toMatch(/socket replication/);
+    expect(d.options.map((o) => o.name)).toEqual(NSR_OPTION_INFO.map((o) => o.name));
+    for (const o of d.options) {
+      expect(Object.keys(o)).toEqual(['name', 'spec', 'values', 'default']);
+      expect(o.default).toEqual(DEFAULT_NSR_OPTIONS[o.name as keyof typeof DEFAULT_NSR_OPTIONS]);
+    }
+    expect(d.options.find((o) => o.name === 'prlAck')).toEqual({ name: 'prlAck', spec: 'P-6', values: ['per-packet', 'coalesce'], default: 'per-packet' });
+    expect(d.options.find((o) => o.name === 'versions')?.default).toEqual([1, 1]);
+    expect(d.mutants.map((m) => m.name)).toEqual(Object.keys(MUTANTS));
+    expect(d.mutants.find((m) => m.name === 'prl-l4-after-nack')?.description).toBe(MUTANTS['prl-l4-after-nack']);
     expect(d.faults.find((f) => f.kind === 're-crash')).toMatchObject({ status: 'supported', spec: ['F-1', 'G-1'] });
-    expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({ status: 'pending' });
+    expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({ status: 'supported', spec: ['F-1', 'K-5', 'K-7'], params: [{ key: 'target', required: false }] });
+    expect(d.faults.find((f) => f.kind === 'inter-re-partition')?.params.map((p) => [p.key, p.required])).toEqual([['from', true], ['duration', false]]);
+    expect(d.faults.find((f) => f.kind === 'backup-stall')?.params.map((p) => [p.key, p.required])).toEqual([['duration', true]]);
+    expect(d.faults.filter((f) => f.status === 'pending').map((f) => f.kind)).toEqual(['socket-failover']);
     expect(d.checkers.find((c) => c.id === 'peer-transparent')?.spec).toEqual(['G-9']);
   });
 
-  it('prints a human list too', async () => {
+  it('prints a human list too, the defaults marked', async () => {
     const r = await nsrsim('list');
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('jsr (NSR replication arrives later)');
-    expect(r.stdout).toContain('(not supported yet)');
+    expect(r.stdout).toMatch(/^ {2}jsr {2}.*socket replication/m);
+    expect(r.stdout).toMatch(/^ {2}kkcmChannels +K-1 +two \(default\), one, balanced$/m);
+    expect(r.stdout).toMatch(/^ {2}versions +K-11\/G-5 +\[v0, v1\] with 1 <= v <= 2; default \[1, 1\]$/m);
+    expect(r.stdout).toMatch(/^ {2}prl-l4-after-nack +PRL §7\.3f/m);
+    expect(r.stdout).toMatch(/^ {2}kkcm-io-error .*\[target\?\] \(needs nsr: true\)$/m);
+    expect(r.stdout).toMatch(/^ {2}socket-failover .*\(not supported yet\)$/m);
   });
 });

@@ -1,8 +1,11 @@
 // Proves the scenario validator reports every problem of a broken file at its exact file:line:col with a useful message, and that a good file becomes the exact WorldConfig.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkerIds } from '../../model/checks/index.ts';
 import { DEFAULT_ROUTER, type WorldConfig } from '../../model/config.ts';
 import { DEFAULT_LINK } from '../../model/link.ts';
+import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
+import { OPTIONS } from '../../scenarios/catalog.ts';
 import { ScenarioError, formatIssue } from '../../scenarios/errors.ts';
 import { loadScenarioFile, parseScenario } from '../../scenarios/load.ts';
 import { DEFAULT_MAX_EVENTS } from '../../sim/index.ts';
@@ -94,7 +97,7 @@ describe('broken fixtures', () => {
       `${f}:14:13: faults[0].target must be one of "master", "backup", "re0", "re1", got the string "mastr"; did you mean "master"?`,
       `${f}:15:14: faults[1].between: lo 3s is after hi 1s`,
       `${f}:19:11: faults[1].peer names no peer "pz"; did you mean "pa"?`,
-      `${f}:20:10: unknown checker "peer-transparnt"; did you mean "peer-transparent"? (checkers: peer-transparent)`,
+      `${f}:20:10: unknown checker "peer-transparnt"; did you mean "peer-transparent"? (checkers: ${checkerIds().join(', ')})`,
       `${f}:21:17: expect.fail must name at least one checker (write expect: pass for none)`,
     ]);
   });
@@ -102,11 +105,49 @@ describe('broken fixtures', () => {
   it('keys and kinds whose feature is missing are rejected as not supported yet', () => {
     const f = join(FIX, 'not-supported.yaml');
     expect(issuesOf(f)).toEqual([
-      `${f}:6:3: router.design is not supported yet (arrives with NSR replication)`,
-      `${f}:7:3: router.mutant is not supported yet (arrives with NSR replication)`,
-      `${f}:10:10: peers[0].app "msdp" is not supported yet; the only application is "stream"`,
-      `${f}:13:11: fault kind "kkcm-io-error" is not supported yet (arrives with NSR replication)`,
-      `${f}:17:5: faults[1].peer with side: router is not supported yet (the router side stalls every session of the master RE)`,
+      `${f}:8:10: peers[0].app "msdp" is not supported yet; the only application is "stream"`,
+      `${f}:11:11: fault kind "socket-failover" is not supported yet (the model has no application-requested per-socket failover yet)`,
+      `${f}:15:5: faults[1].peer with side: router is not supported yet (the router side stalls every session of the master RE)`,
+    ]);
+  });
+
+  it('bad NSR values are reported at the value, with the allowed values and did-you-mean hints', () => {
+    const f = join(FIX, 'nsr-errors.yaml');
+    expect(issuesOf(f)).toEqual([
+      `${f}:6:11: router.design must be one of "jsr", got the string "jrs"; did you mean "jsr"?`,
+      `${f}:8:5: unknown key "kkcmChanels" in router.options; did you mean "kkcmChannels"?`,
+      `${f}:9:15: router.options.encoding must be one of "ipc", "tlv", got the string "xml"`,
+      `${f}:10:19: router.options.versions[1] (the version re1 speaks) must be between 1 and 2, got 3`,
+      `${f}:11:18: router.options.prlL3Header must be true or false, got the string "no"`,
+      `${f}:12:19: router.options.windowUpdate must be one of "immediate", "delack", "socket-timer", "global-timer", got the string "delayed"`,
+      `${f}:13:13: router.options.prlAck must be one of "per-packet", "coalesce", got the string "coalesced"; did you mean "coalesce"?`,
+      expect.stringMatching(new RegExp(`^${f}:14:11: router\\.mutant: no mutant "prl-l4-after-nak"; did you mean "prl-l4-after-nack"\\? \\(mutants: prl-l4-after-nack, .*\\)$`)),
+      `${f}:15:24: router.costs.prlPrimary: duration "5" has no unit; write e.g. "5ms" (units: ns, us, ms, s, m, h)`,
+      `${f}:15:39: router.costs.kkcmSwitch must be at most 1s (a per-message processing cost), got 2s`,
+      `${f}:16:25: router.timers.prlTimeout must be longer than 0s`,
+      `${f}:16:29: unknown key "windowTimr" in router.timers; did you mean "windowTimer"?`,
+      `${f}:17:24: router.bounds.prlBuffer must be between 1 and 1073741824 bytes, got 0`,
+      `${f}:17:39: router.bounds.prlPending must be an integer, got the number 1.5`,
+      `${f}:17:55: router.bounds.kkcmQueue must be an integer, got the string "10MB"`,
+      `${f}:21:5: faults[0] (inter-re-partition): missing required key "from"`,
+      `${f}:26:15: faults[1].duration must be longer than 0s`,
+      `${f}:29:13: faults[2].target must be one of "master", "backup", "re0", "re1", got the string "primary"`,
+      `${f}:32:15: faults[3].duration: duration "-1s" is negative; durations are >= 0`,
+    ]);
+  });
+
+  it('NSR keys and NSR fault kinds without nsr: true are rejected at the key (or kind)', () => {
+    const f = join(FIX, 'nsr-off.yaml');
+    const why = 'applies only with socket replication; set router.nsr: true (it is false by default)';
+    expect(issuesOf(f)).toEqual([
+      `${f}:5:3: router.design ${why}`,
+      `${f}:6:3: router.options ${why}`,
+      `${f}:7:3: router.mutant ${why}`,
+      `${f}:8:3: router.costs ${why}`,
+      `${f}:9:3: router.timers ${why}`,
+      `${f}:10:3: router.bounds ${why}`,
+      `${f}:15:11: fault kind "kkcm-io-error" needs socket replication; set router.nsr: true`,
+      `${f}:17:11: fault kind "nsr-deconfig" needs socket replication; set router.nsr: true`,
     ]);
   });
 
@@ -255,5 +296,130 @@ traceHash: ${'ab'.repeat(32)}
     expect(s.checks).toBe('all');
     expect(s.expect).toBe('pass');
     expect(s.traceHash).toBeUndefined();
+  });
+});
+
+describe('NSR keys', () => {
+  const NSR = 'name: n\nseed: 1\nduration: 10s\npeers: [{ name: pa }]\n';
+
+  it('every key maps to its RouterConfig field, in model units', () => {
+    const text = `${NSR}router:
+  nsr: true
+  design: jsr
+  options:
+    kkcmChannels: balanced
+    kkcmContext: interrupt
+    encoding: tlv
+    versions: [1, 2]
+    nackBufferFull: requeue
+    nackError: push
+    prlAck: coalesce
+    prlQueue: global
+    oooAccounting: count-incoming
+    prlL3Header: false
+    windowUpdate: socket-timer
+  mutant: prl-l4-after-nack
+  costs: { prlPrimary: 5us, prlSecondary: 6us, prlAck: 1500ns, kkcmSwitch: 20us, kkcmInterrupt: 0s, kkcmPerMessage: 2us, sdrl: 1us, psrm: 1ms, iha: 10us }
+  timers: { kkcmPeriod: 100ms, prlTimeout: 1s, psrmTimeout: 2s, windowDelay: 100ms, windowTimer: 50ms }
+  bounds: { prlBuffer: 1MB, prlPending: 4096, kkcmQueue: 65536, sdrlInflight: 64KB }
+faults:
+  - { at: 1s, kind: kkcm-io-error }
+  - { at: 1s, kind: kkcm-io-error, target: re1 }
+  - { at: 2s, kind: inter-re-down }
+  - { at: 2s, kind: inter-re-down, duration: 300ms }
+  - { at: 3s, kind: inter-re-partition, from: backup, duration: 0s }
+  - { between: [3s, 4s], kind: inter-re-hold, duration: 500ms }
+  - { at: 4s, kind: inter-re-hold }
+  - { at: 5s, kind: backup-stall, duration: 1.5s }
+  - { at: 6s, kind: nsr-deconfig }
+  - { at: 7s, kind: nsr-reconfig }
+`;
+    const s = parseScenario(text, 'nsr.yaml');
+    expect(s.config.router).toMatchObject({
+      nsr: true,
+      nsrOptions: {
+        kkcmChannels: 'balanced',
+        kkcmContext: 'interrupt',
+        encoding: 'tlv',
+        versions: [1, 2],
+        nackBufferFull: 'requeue',
+        nackError: 'push',
+        prlAck: 'coalesce',
+        prlQueue: 'global',
+        oooAccounting: 'count-incoming',
+        prlL3Header: false,
+        windowUpdate: 'socket-timer',
+      },
+      mutant: 'prl-l4-after-nack',
+      nsrCosts: { prlPrimaryNs: 5_000, prlSecondaryNs: 6_000, prlAckNs: 1_500, kkcmSwitchNs: 20_000, kkcmInterruptNs: 0, kkcmPerMessageNs: 2_000, sdrlNs: 1_000, psrmNs: 1_000_000, ihaNs: 10_000 },
+      nsrTimers: { kkcmPeriodNs: 100e6, prlTimeoutNs: 1e9, psrmTimeoutNs: 2e9, windowDelayNs: 100e6, windowTimerNs: 50e6 },
+      nsrBounds: { prlBufferBytes: 1 << 20, prlPendingMax: 4096, kkcmQueueMax: 65536, sdrlInflightBytes: 65536 },
+    });
+    // Every field of each table is settable: the keys cover the model's tables exactly.
+    expect(Object.keys(s.config.router.nsrOptions).sort()).toEqual(Object.keys(DEFAULT_NSR_OPTIONS).sort());
+    expect(Object.keys(s.config.router.nsrCosts).sort()).toEqual(Object.keys(DEFAULT_NSR_COSTS).sort());
+    expect(Object.keys(s.config.router.nsrTimers).sort()).toEqual(Object.keys(DEFAULT_NSR_TIMERS).sort());
+    expect(Object.keys(s.config.router.nsrBounds).sort()).toEqual(Object.keys(DEFAULT_NSR_BOUNDS).sort());
+    expect(s.config.faults.map((f) => f.action)).toEqual([
+      { kind: 'kkcm-io-error', target: 'master' },
+      { kind: 'kkcm-io-error', target: 're1' },
+      { kind: 'inter-re-down', durationNs: 0 },
+      { kind: 'inter-re-down', durationNs: 300e6 },
+      { kind: 'inter-re-partition', from: 'backup', durationNs: 0 },
+      { kind: 'inter-re-hold', durationNs: 500e6 },
+      { kind: 'inter-re-hold', durationNs: 0 },
+      { kind: 'backup-stall', durationNs: 1.5e9 },
+      { kind: 'nsr-deconfig' },
+      { kind: 'nsr-reconfig' },
+    ]);
+    expect(s.config.faults[5]?.when).toEqual({ betweenNs: [3e9, 4e9] });
+  });
+
+  it('only the keys a file sets are passed on; the model fills in its defaults', () => {
+    const s = parseScenario(`${NSR}router: { nsr: true, options: { prlAck: coalesce }, timers: { prlTimeout: 500ms } }\n`, 'n.yaml');
+    expect(s.config.router).toMatchObject({ nsr: true, nsrOptions: { prlAck: 'coalesce' }, nsrCosts: {}, nsrTimers: { prlTimeoutNs: 500e6 }, nsrBounds: {}, mutant: undefined });
+    expect(parseScenario(`${NSR}router: { nsr: true }\n`, 'n.yaml').config.router).toMatchObject({ nsr: true, nsrOptions: {}, mutant: undefined });
+  });
+
+  it.each(OPTIONS.flatMap((o) => (o.name === 'versions' ? [] : o.values.map((v) => [o.name, v] as const))))('option %s accepts %s', (name, value) => {
+    const s = parseScenario(`${NSR}router: { nsr: true, options: { ${name}: ${value} } }\n`, 'n.yaml');
+    expect((s.config.router.nsrOptions as Record<string, unknown>)[name]).toBe(name === 'prlL3Header' ? value === 'true' : value);
+  });
+
+  it.each(Object.keys(MUTANTS))('mutant %s is accepted', (m) => {
+    expect(parseScenario(`${NSR}router: { nsr: true, mutant: ${m} }\n`, 'n.yaml').config.router.mutant).toBe(m);
+  });
+
+  it('versions is a pair of integers', () => {
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: [1, 2, 2] } }\n`)).toEqual(['x.yaml:5:43: router.options.versions must be [v0, v1] (the versions re0 and re1 speak), got a list of 3']);
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: 2 } }\n`)).toEqual(['x.yaml:5:43: router.options.versions must be a list, got the number 2']);
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: [0, 1.5] } }\n`)).toEqual([
+      'x.yaml:5:44: router.options.versions[0] (the version re0 speaks) must be between 1 and 2, got 0',
+      'x.yaml:5:47: router.options.versions[1] (the version re1 speaks) must be an integer, got the number 1.5',
+    ]);
+  });
+
+  it('an explicit nsr: false is named as such; a bad nsr value is reported once, without follow-on errors', () => {
+    expect(issuesOfText(`${NSR}router: { nsr: false, mutant: prl-l4-after-nack }\n`)).toEqual(['x.yaml:5:23: router.mutant applies only with socket replication; set router.nsr: true (it is false)']);
+    expect(issuesOfText(`${NSR}router: { nsr: yes, mutant: prl-l4-after-nack }\nfaults: [{ at: 1s, kind: nsr-deconfig }]\n`)).toEqual(['x.yaml:5:16: router.nsr must be true or false, got the string "yes"']);
+  });
+
+  it('NSR fault kinds need nsr: true even when there is no router key at all', () => {
+    expect(issuesOfText(`${NSR}faults: [{ at: 1s, kind: backup-stall, duration: 1s }]\n`)).toEqual(['x.yaml:5:26: fault kind "backup-stall" needs socket replication; set router.nsr: true']);
+  });
+
+  it('NSR fault kinds take only their own parameters; unknown kinds hint at the NSR ones too', () => {
+    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: nsr-deconfig, duration: 1s }]\n`)).toEqual(['x.yaml:6:40: unknown key "duration" in faults[0]; allowed keys: kind, at, between']);
+    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: inter-re-partition, from: re2 }]\n`)).toEqual([
+      'x.yaml:6:52: faults[0].from must be one of "master", "backup", "re0", "re1", got the string "re2"; did you mean "re0"?',
+    ]);
+    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: backup-stal, duration: 1s }]\n`)[0]).toContain('unknown fault kind "backup-stal"; did you mean "backup-stall"?');
+  });
+
+  it('NSR maps must be mappings and close their keys', () => {
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: coalesce, costs: { prlPrimry: 1us } }\n`)).toEqual([
+      'x.yaml:5:31: router.options must be a mapping, got the string "coalesce"',
+      'x.yaml:5:50: unknown key "prlPrimry" in router.costs; did you mean "prlPrimary"?',
+    ]);
   });
 });

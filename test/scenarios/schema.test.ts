@@ -3,7 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
 import { resolveTcpConfig, TCP_DEFAULTS } from '../../model/tcp/config.ts';
+import { OPTIONS, SUPPORTED_FAULTS } from '../../scenarios/catalog.ts';
 import { loadScenarioFile, parseScenario, type Scenario } from '../../scenarios/load.ts';
 import { schemaText } from '../../scenarios/schema.ts';
 import { validate } from './mini-schema.ts';
@@ -15,9 +17,11 @@ const LIBRARY = readdirSync('scenarios')
   .map((f) => join('scenarios', f));
 
 /** Optional keys whose absence is itself the meaning, so they have no default. */
-const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer']);
+const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'mutant']);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
+/** Router keys (and fault kinds) that need router.nsr: true; their defaults are compared with NSR on. */
+const NSR_KEYS = new Set(['design', 'options', 'mutant', 'costs', 'timers', 'bounds']);
 
 function target(s: Schema): Schema {
   if (typeof s.$ref !== 'string') return s;
@@ -28,20 +32,40 @@ interface Prop {
   path: Array<string | number>;
   schema: Schema;
   required: boolean;
+  /** For a fault parameter: the kind of the fault variant it belongs to. */
+  kind?: string;
 }
 
 /** Every property schema reachable from the root (peers[0] for arrays, every fault variant). */
-function properties(s: Schema, path: Array<string | number>, out: Prop[]): Prop[] {
+function properties(s: Schema, path: Array<string | number>, out: Prop[], kind?: string): Prop[] {
   const t = target(s);
   const req = (t.required as string[] | undefined) ?? [];
-  for (const [k, sub] of Object.entries((t.properties as Record<string, Schema> | undefined) ?? {})) {
-    out.push({ path: [...path, k], schema: sub, required: req.includes(k) });
-    properties(sub, [...path, k], out);
+  const props = (t.properties as Record<string, Schema> | undefined) ?? {};
+  const ownKind = (props.kind?.const as string | undefined) ?? kind;
+  for (const [k, sub] of Object.entries(props)) {
+    out.push({ path: [...path, k], schema: sub, required: req.includes(k), ...(ownKind === undefined ? {} : { kind: ownKind }) });
+    properties(sub, [...path, k], out, ownKind);
   }
-  if (t.items !== undefined) properties(t.items as Schema, [...path, 0], out);
-  for (const v of [...((t.oneOf as Schema[] | undefined) ?? []), ...((t.anyOf as Schema[] | undefined) ?? [])]) properties(v, path, out);
+  if (t.items !== undefined) properties(t.items as Schema, [...path, 0], out, kind);
+  for (const v of [...((t.oneOf as Schema[] | undefined) ?? []), ...((t.anyOf as Schema[] | undefined) ?? [])]) properties(v, path, out, ownKind);
   return out;
 }
+
+/** The smallest file a property's default can be written into: NSR on where the key needs it, and a fault of its kind. */
+function baseFor(p: Prop): Record<string, unknown> {
+  const base = structuredClone(BASE) as Record<string, unknown>;
+  const nsrKey = p.path[0] === 'router' && NSR_KEYS.has(String(p.path[1]));
+  const fault = p.path[0] === 'faults' && p.path.length === 3 && p.kind !== undefined ? SUPPORTED_FAULTS.find((f) => f.kind === p.kind) : undefined;
+  if (nsrKey || fault?.nsrOnly === true) base.router = { nsr: true };
+  if (fault !== undefined) {
+    const required = Object.fromEntries(fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]));
+    base.faults = [{ kind: fault.kind, at: '500ms', ...required }];
+  }
+  return base;
+}
+
+/** A valid value of each fault parameter type, for the required parameters of a fault under test. */
+const REQUIRED_SAMPLE: Record<string, unknown> = { duration: '100ms', probability: 0.5, target: 'master', side: 'peer', peer: 'pa' };
 
 function setAt(doc: Record<string, unknown>, path: ReadonlyArray<string | number>, value: unknown): void {
   let cur: Record<string | number, unknown> = doc;
@@ -55,10 +79,19 @@ function setAt(doc: Record<string, unknown>, path: ReadonlyArray<string | number
   });
 }
 
-/** What the model gets, with TCP overrides resolved (an explicit default equals no override). */
+/** What the model gets, with TCP and NSR overrides resolved (an explicit default equals no override). */
 function effective(s: Scenario): unknown {
   const { file: _file, ...rest } = s;
-  return { ...rest, config: { ...rest.config, router: { ...rest.config.router, tcp: resolveTcpConfig(TCP_DEFAULTS, rest.config.router.tcp) } } };
+  const r = rest.config.router;
+  const router = {
+    ...r,
+    tcp: resolveTcpConfig(TCP_DEFAULTS, r.tcp),
+    nsrOptions: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
+    nsrCosts: { ...DEFAULT_NSR_COSTS, ...r.nsrCosts },
+    nsrTimers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
+    nsrBounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
+  };
+  return { ...rest, config: { ...rest.config, router } };
 }
 
 const load = (doc: unknown): Scenario => parseScenario(stringify(doc), 'defaults.yaml');
@@ -91,10 +124,31 @@ describe('schema.json', () => {
     expect(withDefault.length).toBeGreaterThan(35);
   });
 
-  it.each(withDefault.map((p) => [p.path.join('.'), p] as const))('default of %s is what the loader does without it', (_name, p) => {
-    const explicit = structuredClone(BASE) as Record<string, unknown>;
-    setAt(explicit, p.path, p.schema.default);
-    expect(effective(load(explicit))).toEqual(effective(load(BASE)));
+  it.each(withDefault.map((p) => [`${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`, p] as const))('default of %s is what the loader does without it', (_name, p) => {
+    const base = baseFor(p);
+    const explicit = structuredClone(base);
+    if (p.path[0] === 'faults' && p.path.length === 3) (explicit.faults as Array<Record<string, unknown>>)[0]![String(p.path[2])] = p.schema.default;
+    else setAt(explicit, p.path, p.schema.default);
+    expect(effective(load(explicit))).toEqual(effective(load(base)));
+  });
+
+  it('compares the NSR keys and the defaults of fault parameters too', () => {
+    const names = withDefault.map((p) => `${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`);
+    for (const o of OPTIONS) expect(names).toContain(`router.options.${o.name}`);
+    for (const n of ['router.design', 'router.costs.prlPrimary', 'router.timers.prlTimeout', 'router.bounds.prlBuffer', 'router.bounds.prlPending']) expect(names).toContain(n);
+    for (const n of ['faults.0.target (kkcm-io-error)', 'faults.0.duration (inter-re-down)', 'faults.0.duration (inter-re-partition)', 'faults.0.duration (inter-re-hold)']) expect(names).toContain(n);
+  });
+
+  it('NSR defaults are written in the file\'s units and equal the model defaults', () => {
+    const router = (SCHEMA.properties as Record<string, Schema>).router as Schema;
+    const rp = router.properties as Record<string, Schema>;
+    const opt = (rp.options as Schema).properties as Record<string, Schema>;
+    expect(Object.fromEntries(Object.entries(opt).map(([k, v]) => [k, v.default]))).toEqual({ ...DEFAULT_NSR_OPTIONS });
+    expect(((rp.costs as Schema).properties as Record<string, Schema>).kkcmSwitch?.default).toBe('20us');
+    expect(((rp.timers as Schema).properties as Record<string, Schema>).prlTimeout?.default).toBe('1s');
+    expect(((rp.bounds as Schema).properties as Record<string, Schema>).prlBuffer?.default).toBe('1MB');
+    expect(((rp.bounds as Schema).properties as Record<string, Schema>).kkcmQueue?.default).toBe(DEFAULT_NSR_BOUNDS.kkcmQueueMax);
+    expect(rp.mutant?.enum).toEqual(Object.keys(MUTANTS));
   });
 
   it('the comparison is not vacuous: a non-default value changes the result', () => {
@@ -118,7 +172,7 @@ describe('the scenario library', () => {
   });
 
   it('broken fixtures are rejected by the schema too', () => {
-    for (const f of ['unknown-key', 'negative-count', 'wrong-type', 'many-errors', 'not-supported', 'bad-unit']) {
+    for (const f of ['unknown-key', 'negative-count', 'wrong-type', 'many-errors', 'not-supported', 'bad-unit', 'nsr-errors']) {
       expect(validate(SCHEMA, parse(readFileSync(`test/scenarios/fixtures/${f}.yaml`, 'utf8'))), f).not.toEqual([]);
     }
   });
