@@ -45,7 +45,7 @@ export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
     params: [
       { key: 'side', type: 'side', required: true, description: 'Whose application stalls: the external peer\'s or the router\'s.' },
       { key: 'peer', type: 'peer', required: false, description: 'With side: peer, the one peer that stalls; every peer when omitted. Not allowed with side: router.' },
-      { key: 're', type: 'target', required: false, description: 'With side: router, whose application stalls: the master\'s (default) or the backup\'s snooping one (which then sends no window updates, S-4).' },
+      { key: 're', type: 'target', required: false, default: 'master', description: 'With side: router, whose application stalls: the master\'s (default) or the backup\'s snooping one (which then sends no window updates, S-4).' },
       { key: 'duration', type: 'duration', required: true, description: 'How long the application stalls.' },
     ],
     nsrOnly: false,

@@ -11,6 +11,9 @@ export class InOrderCheck implements SafetyCheck {
   readonly id = IN_ORDER;
   private readonly last = new Map<string, number>();
 
+  /** One violation per session is enough evidence; the rest would only be noise. */
+  private readonly reported = new Set<string>();
+
   onRecord(rec: TraceRecord, report: Report): void {
     if (rec.kind !== 'prl.l4' || !rec.actor.endsWith('/prl')) return;
     const f = rec.fields;
@@ -22,6 +25,8 @@ export class InOrderCheck implements SafetyCheck {
     const prev = this.last.get(key);
     this.last.set(key, order);
     if (prev !== undefined && order <= prev) {
+      if (this.reported.has(String(f.session))) return;
+      this.reported.add(String(f.session));
       report({
         recordId: rec.id,
         timeNs: rec.t,

@@ -13,6 +13,9 @@ export class RcvbufspcAgreeCheck implements SafetyCheck {
   readonly id = RCVBUFSPC_AGREE;
   private readonly seen = new Map<string, { role: string; space: number; actor: string }>();
 
+  /** One violation per session is enough evidence; the rest would only be noise. */
+  private readonly reported = new Set<string>();
+
   onRecord(rec: TraceRecord, report: Report): void {
     if (rec.kind !== 'prl.l4' || !rec.actor.endsWith('/prl')) return;
     const f = rec.fields;
@@ -27,6 +30,8 @@ export class RcvbufspcAgreeCheck implements SafetyCheck {
     }
     this.seen.delete(key);
     if (other.space !== f.space) {
+      if (this.reported.has(String(f.session))) return;
+      this.reported.add(String(f.session));
       report({
         recordId: rec.id,
         timeNs: rec.t,
