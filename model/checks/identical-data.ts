@@ -89,9 +89,33 @@ export class IdenticalDataCheck implements LivenessCheck {
     const re = Number(m[1]);
     if (m[2] === undefined) {
       if (rec.kind === 'actor.stop') this.lose(re, undefined);
+      if (rec.kind === 'app.takeover') this.takeover(rec);
       return;
     }
     if (rec.kind === 'iha.delete-secondary' || rec.kind === 'iha.forget-primary') this.lose(re, rec.fields.handle as number);
+  }
+
+  /**
+   * S-1 at the moment it matters: the new primary's application resumes the outbound
+   * stream at outOffset; a lost primary that had already put bytes beyond it on the wire
+   * transmitted data the survivor never held (the application regenerating the same
+   * bytes later would only hide it).
+   */
+  private takeover(rec: TraceRecord): void {
+    const s = this.streams.get(`${String(rec.fields.session)}/out`);
+    const at = rec.fields.outOffset as number;
+    if (s === undefined || s.reported) return;
+    for (const lost of s.instances.values()) {
+      if (lost.live || lost.role !== 'primary' || lost.required <= at) continue;
+      s.reported = true;
+      this.pendingViolations.push({
+        recordId: rec.id,
+        timeNs: rec.t,
+        message: `outbound ${s.session}: the new primary resumed at byte ${at} but the lost primary ${lost.key} had already transmitted up to byte ${lost.required} (sent before it was replicated, S-1)`,
+        evidence: { session: s.session, direction: 'out', lost: lost.key, lostTransmittedEnd: lost.required, resumedAt: at, firstDifferingOffset: at },
+      });
+      return;
+    }
   }
 
   /** An RE crashed (handle undefined) or one socket's instance ended. */
