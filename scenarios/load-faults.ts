@@ -158,7 +158,7 @@ function readAppStall(w: Walk, m: Fields, what: string, peer: () => string | und
   if (side === 'router' && pf !== undefined) w.error(pf.key, `${what}.peer with side: router is not supported yet (the router side stalls every session of the master RE)`);
   const reNode = m.get('re');
   const re = w.read(reNode, 'master' as const, (n) => oneOf(n, `${what}.re`, ['master', 'backup'] as const));
-  if (side === 'peer' && reNode !== undefined) w.error(reNode.key, `${what}.re applies only with side: router`);
+  if (side === 'peer' && re === 'backup') w.error(reNode?.key ?? null, `${what}.re: backup applies only with side: router`);
   return { kind: 'app-stall', side, peer: side === 'router' ? undefined : p, durationNs: lasting(), ...(side === 'router' ? { re } : {}) };
 }
 

@@ -90,10 +90,11 @@ describe.concurrent('run', async () => {
   });
 
   it('--json prints one object per scenario with the documented shape', async () => {
-    const r = await nsrsim('run', DEMO, STEADY, '--json');
+    const crash = 'scenarios/baseline-master-crash.yaml';
+    const r = await nsrsim('run', crash, STEADY, '--json');
     expect(r.status).toBe(0);
     const [demo, steady] = jsonLines(r.stdout);
-    expect(demo).toMatchObject({ scenario: 'demo', file: DEMO, seed: 7, verdict: 'fail', expected: { fail: ['peer-transparent'] }, matches: true });
+    expect(demo).toMatchObject({ scenario: 'baseline-master-crash', file: crash, seed: 11, verdict: 'fail', expected: { fail: ['peer-transparent'] }, matches: true });
     expect(steady).toMatchObject({ scenario: 'baseline-steady', verdict: 'pass', expected: 'pass', matches: true, violations: [] });
     const v = (demo?.violations as Array<Record<string, unknown>>)[0];
     expect(Object.keys(v ?? {}).sort()).toEqual(['check', 'evidence', 'message', 'recordId', 'timeNs']);
