@@ -104,6 +104,14 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   protected override onPeriodic(): void {
+    const now = this.ctx.now;
+    // A set-up the other RE never answers (it could not parse the mirror, or went
+    // silent) is given up, so the socket is not held in set-up for ever (I-6).
+    for (const rep of [...this.nsr.reps.values()]) {
+      if (rep.role === 'primary' && rep.setupInProgress && now - rep.setupStartNs >= this.nsr.timers.psrmTimeoutNs) {
+        this.error(rep.handle, 'set-up timed out', 'push', true);
+      }
+    }
     // Sockets whose replication failed are set up again from their current state.
     if (!this.nsr.host.isMaster() || !this.nsr.kkcm.ready) return;
     for (const session of this.candidates.keys()) if (!this.nsr.bySession.has(session)) this.begin(session);
@@ -118,6 +126,7 @@ export class Iha extends NsrClient<IhaLocal> {
     const rep = this.nsr.addRep(session, 'primary', c.conn);
     rep.app = c.app;
     rep.setupInProgress = true;
+    rep.setupStartNs = this.ctx.now;
     // Absolute application stream offsets (the application's own sync of its state).
     rep.sndAppended = c.app.writer.offset;
     rep.sdrlSent = rep.sdrlAcked = rep.snapOffset = rep.sndAppended;
@@ -282,6 +291,8 @@ export class Iha extends NsrClient<IhaLocal> {
       this.forgetPrimary(rep);
     }
     this.send({ t: 'iha.failover', handle: 0 });
+    // The new master closes the channels once it has everything (K-7: SWITCHOVER on both).
+    this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.expect-switchover' });
   }
 
   private dropAllPrimaries(reason: string): void {
@@ -346,6 +357,12 @@ export class Iha extends NsrClient<IhaLocal> {
   protected onMalformed(handle: number | undefined, error: string): void {
     this.ctx.trace('iha.malformed', { handle: handle ?? -1, error });
     const rep = handle === undefined ? undefined : this.nsr.rep(handle);
-    if (rep !== undefined) this.error(rep.handle, `malformed IHA message: ${error}`, 'push', true);
+    if (rep !== undefined) {
+      this.error(rep.handle, `malformed IHA message: ${error}`, 'push', true);
+    } else if (handle !== undefined && !this.nsr.host.isMaster()) {
+      // A mirror we cannot read (e.g. a version we do not speak): refuse it, so the
+      // master gives the set-up up at once instead of waiting for its timeout.
+      this.send({ t: 'iha.ready', handle, secondary: 0, reason: 'failed' });
+    }
   }
 }

@@ -74,6 +74,8 @@ export interface Rep {
   snoopOutBytes: number;
   // PSRM (M-1, M-3)
   psrmSentNs: number;
+  /** When IHA started setting the socket up (the set-up times out, I-6). */
+  setupStartNs: number;
   /** Secondary window update pending (M-3 'delack' / timers). */
   windowDirty: boolean;
   windowTimer: number;
@@ -247,6 +249,7 @@ export class NsrKernel {
       snoopOutBase: 0,
       snoopOutBytes: 0,
       psrmSentNs: 0,
+      setupStartNs: 0,
       windowDirty: false,
       windowTimer: -1,
       rcvAppended: 0,

@@ -36,6 +36,7 @@ export type KkcmMessage =
   | { readonly type: 'kkcm.readable'; readonly ch: Channel; readonly conn: TcpConnection }
   | { readonly type: 'kkcm.periodic' }
   | { readonly type: 'kkcm.reconnect' }
+  | { readonly type: 'kkcm.expect-switchover' }
   | { readonly type: 'kkcm.channel-closed'; readonly ch: Channel; readonly conn: TcpConnection; readonly reason: string };
 
 interface ChannelState {
@@ -64,6 +65,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   private running = false;
   private awake = false;
   private periodicTimer = -1;
+  /** This RE handed its sockets over in a switchover: the channels closing is expected. */
+  private switchoverExpected = false;
   /** Messages sent and received, for statistics. */
   readonly counters = { tx: 0, rx: 0, txBytes: 0, rxBytes: 0, ioErrors: 0, cleanups: 0 };
 
@@ -82,6 +85,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.running = false;
     this.awake = false;
     this.periodicTimer = -1;
+    this.switchoverExpected = false;
     this.installSender();
     if (this.nsr().reIndex === 0) this.listen();
   }
@@ -122,10 +126,13 @@ export class Kkcm implements Actor<KkcmMessage> {
       case 'kkcm.reconnect':
         this.tryConnect();
         return;
+      case 'kkcm.expect-switchover':
+        this.switchoverExpected = true;
+        return;
       case 'kkcm.channel-closed':
         if (this.channels[msg.ch].conn !== msg.conn) return;
         this.ctx.trace('kkcm.channel-closed', { ch: msg.ch, reason: msg.reason });
-        this.cleanup(this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
+        this.cleanup(this.switchoverExpected ? 'SWITCHOVER' : this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
         return;
       default: {
         const never: never = msg;
@@ -376,6 +383,7 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   /** K-7: stop the timer, clean every client up with the reason, close both channels. */
   cleanup(reason: CleanupReason): void {
+    this.switchoverExpected = false;
     this.counters.cleanups++;
     this.ctx.trace('kkcm.cleanup', { reason });
     if (this.periodicTimer >= 0) this.ctx.cancelTimer(this.periodicTimer);

@@ -94,6 +94,10 @@ export class Prl extends NsrClient<PrlLocal> {
     this.ctx.trace('prl.malformed', { handle: handle ?? -1, error });
     if (rep !== undefined && rep.role === 'secondary') {
       this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: 0, space: rep.conn.so_rcv.sbspace(), reason: 'failed' }, rep);
+    } else if (rep !== undefined) {
+      // An ACK we cannot read: its packet's fate is unknown, so replication on the socket
+      // is broken (I-6); the queue goes up L4 as on a timeout.
+      this.postError(rep, `malformed PRL message: ${error}`, 'push');
     }
   }
 

@@ -17,6 +17,7 @@
 // NACK or an IO_ERR cleanup (SPEC K-5).
 
 export const IPC_HEADER_BYTES = 8;
+const TLV_HEADER_BYTES = 6;
 /** Bound on one NSR message (a replicated packet plus headers fits easily). */
 export const IPC_MESSAGE_MAX = 256 * 1024;
 
@@ -201,7 +202,7 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
   const values = fields.map((f) => fieldValue(flat, f));
   let body = 0;
   fields.forEach((f, i) => {
-    body += fieldBytes(f.kind, values[i]) + (encoding === 'tlv' ? 4 : 0);
+    body += fieldBytes(f.kind, values[i]) + (encoding === 'tlv' ? TLV_HEADER_BYTES : 0);
   });
   const out = new Uint8Array(IPC_HEADER_BYTES + body);
   const dv = new DataView(out.buffer);
@@ -215,8 +216,8 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
     const n = fieldBytes(f.kind, v);
     if (encoding === 'tlv') {
       dv.setUint16(at, f.tag);
-      dv.setUint16(at + 2, n);
-      at += 4;
+      dv.setUint32(at + 2, n);
+      at += TLV_HEADER_BYTES;
     }
     writeField(out, dv, at, f.kind, v);
     at += n;
@@ -258,6 +259,7 @@ function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, 
 
 /** Reads the header of a buffered stream: the total length, or an error (framing). */
 export function peekLength(buf: Uint8Array, at: number): { ok: true; length: number } | { ok: false; error: string } {
+  if (buf.length - at < IPC_HEADER_BYTES) return { ok: false, error: `only ${Math.max(0, buf.length - at)} bytes, the header needs ${IPC_HEADER_BYTES}` };
   const dv = new DataView(buf.buffer, buf.byteOffset + at);
   const type = dv.getUint8(0);
   const subtype = dv.getUint16(2);
@@ -279,7 +281,7 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
   const tlv = (verByte & 0x80) !== 0;
   const version = verByte & 0x7f;
   const length = dv.getUint32(4);
-  const handle = tlv ? undefined : dv.getUint32(IPC_HEADER_BYTES);
+  const handle = tlv ? tlvHandle(bytes, dv) : dv.getUint32(IPC_HEADER_BYTES);
   if (type === undefined) return { ok: false, error: `unknown message type ${dv.getUint8(0)}/${dv.getUint16(2)}` };
   const base: ParseError = { ok: false, error: '', type, ...(handle === undefined ? {} : { handle }) };
   if (length !== bytes.length) return { ...base, error: `header length ${length} but ${bytes.length} bytes` };
@@ -288,6 +290,19 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
   const flat = tlv ? readTlv(bytes, dv, type) : readIpc(bytes, dv, type, version);
   if (typeof flat === 'string') return { ...base, error: flat };
   return build(type, flat, version, base);
+}
+
+/** Best effort for error reports: the handle TLV (tag 1), if the stream reaches it intact. */
+function tlvHandle(bytes: Uint8Array, dv: DataView): number | undefined {
+  let at = IPC_HEADER_BYTES;
+  while (bytes.length - at >= TLV_HEADER_BYTES) {
+    const tag = dv.getUint16(at);
+    const len = dv.getUint32(at + 2);
+    if (tag === 1 && len === 4 && bytes.length - at >= TLV_HEADER_BYTES + 4) return dv.getUint32(at + TLV_HEADER_BYTES);
+    if (len > bytes.length - at - TLV_HEADER_BYTES) return undefined;
+    at += TLV_HEADER_BYTES + len;
+  }
+  return undefined;
 }
 
 function readIpc(bytes: Uint8Array, dv: DataView, type: NsrMessageType, version: number): Record<string, unknown> | string {
@@ -309,10 +324,10 @@ function readTlv(bytes: Uint8Array, dv: DataView, type: NsrMessageType): Record<
   const out: Record<string, unknown> = {};
   let at = IPC_HEADER_BYTES;
   while (at < bytes.length) {
-    if (bytes.length - at < 4) return `${type}: truncated TLV header`;
+    if (bytes.length - at < TLV_HEADER_BYTES) return `${type}: truncated TLV header`;
     const tag = dv.getUint16(at);
-    const len = dv.getUint16(at + 2);
-    at += 4;
+    const len = dv.getUint32(at + 2);
+    at += TLV_HEADER_BYTES;
     if (len > bytes.length - at) return `${type}: TLV ${tag} length ${len} runs past the message`;
     const f = byTag.get(tag);
     if (f !== undefined) {
