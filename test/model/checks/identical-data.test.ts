@@ -1,0 +1,133 @@
+// Proves the identical-data checker (SPEC G-2, S-1) accepts a primary and a secondary that deliver the same bytes in each direction and a survivor holding all a lost socket delivered, and reports differing bytes, a survivor that lacks bytes, a packet passed up on one side only, and a takeover behind what the lost primary had transmitted.
+import { describe, expect, it } from 'vitest';
+import { IDENTICAL_DATA, IdenticalDataCheck } from '../../../model/checks/identical-data.ts';
+import type { NsrKernel, Rep } from '../../../model/nsr/kernel.ts';
+import { Simulation } from '../../../sim/index.ts';
+import { collector, ended, Records } from './fixture.ts';
+
+/** A fake NSR kernel: only what the checker's attach() touches. */
+function kernel(reIndex: 0 | 1): NsrKernel {
+  return { reIndex, onDeliver: undefined, onSendData: undefined } as unknown as NsrKernel;
+}
+
+/** A fake replicated socket; `conn` is read only when a primary's outbound stream is lost. */
+function rep(handle: number, role: 'primary' | 'secondary', over: Record<string, unknown> = {}): Rep {
+  return { session: 'pa/0', handle, role, sndAppended: 0, conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 }, ...over } as unknown as Rep;
+}
+
+const bytes = (from: number, n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+
+function setup() {
+  const check = new IdenticalDataCheck(new Simulation({ seed: 1 }));
+  const k0 = kernel(0);
+  const k1 = kernel(1);
+  check.attach(k0);
+  check.attach(k1);
+  const deliverIn = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) => k.onDeliver?.(r, off, data);
+  const deliverOut = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) => k.onSendData?.(r, off, data);
+  return { check, k0, k1, deliverIn, deliverOut, ...collector(), r: new Records() };
+}
+
+describe('identical-data', () => {
+  it('passes: both sockets deliver the same bytes in each direction, in different chunkings', () => {
+    const { check, k0, k1, deliverIn, deliverOut, report, got } = setup();
+    expect(check.id).toBe(IDENTICAL_DATA);
+    const p = rep(1, 'primary');
+    const s = rep(9, 'secondary');
+    deliverIn(k1, s, 0, 10);
+    deliverIn(k0, p, 0, 1000);
+    deliverIn(k1, s, 10, 290);
+    deliverIn(k1, s, 300, 900);
+    deliverIn(k0, p, 1000, 200);
+    deliverOut(k0, p, 0, 500);
+    deliverOut(k1, s, 0, 200);
+    deliverOut(k1, s, 200, 300);
+    check.atEnd(ended(1e9), report);
+    expect(got).toEqual([]);
+  });
+
+  it('fails: the secondary holds a different byte at offset 1234', () => {
+    const { check, k0, k1, deliverIn, report, got } = setup();
+    // Both sockets are live from the start (the checker keeps bytes only for live ones).
+    deliverIn(k1, rep(9, 'secondary'), 0, 10);
+    deliverIn(k0, rep(1, 'primary'), 0, 2000);
+    const wrong = bytes(1000, 500);
+    wrong[234] = (wrong[234] as number) ^ 0xff;
+    deliverIn(k1, rep(9, 'secondary'), 10, 990);
+    deliverIn(k1, rep(9, 'secondary'), 1000, 500, wrong);
+    check.atEnd(ended(1e9), report);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'in', firstDifferingOffset: 1234, re: 1 });
+    expect(got[0]?.message).toMatch(/inbound data of pa\/0 differs at byte 1234/);
+  });
+
+  it('fails: a socket delivers with a gap in its own stream', () => {
+    const { check, k0, deliverIn, report, got } = setup();
+    const p = rep(1, 'primary');
+    deliverIn(k0, p, 0, 100);
+    deliverIn(k0, p, 150, 100);
+    check.atEnd(ended(1e9), report);
+    expect(got[0]?.message).toMatch(/re0#1 delivered at 150 after ending at 100/);
+  });
+
+  it('master crash: passes when the survivor catches up to what the lost primary delivered, fails when it does not', () => {
+    for (const catchUp of [true, false]) {
+      const { check, k0, k1, deliverIn, report, got, r } = setup();
+      const s = rep(9, 'secondary');
+      deliverIn(k0, rep(1, 'primary'), 0, 2000);
+      deliverIn(k1, s, 0, 1500);
+      check.onRecord(r.rec('re0', 'actor.stop', { reason: 'crash' }));
+      // After the takeover the peer retransmits what it never saw acknowledged.
+      if (catchUp) deliverIn(k1, { ...s, role: 'primary' } as Rep, 1500, 700);
+      check.atEnd(ended(1e9), report);
+      if (catchUp) {
+        expect(got).toEqual([]);
+      } else {
+        expect(got).toHaveLength(1);
+        expect(got[0]?.evidence).toMatchObject({ direction: 'in', lost: 're0#1', lostEnd: 2000, survivorEnd: 1500, firstDifferingOffset: 1500 });
+      }
+    }
+  });
+
+  it('fails: a replicated packet the primary passed up L4 but the secondary refused (NACK)', () => {
+    const { check, report, got, r } = setup();
+    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 5, replicated: true }));
+    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 6, replicated: true }));
+    check.onRecord(r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 }));
+    const nack = r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/0', pair: 're0#1', seq: 5, reason: 'bufferFull' });
+    check.onRecord(nack);
+    check.atEnd(ended(1e9), report);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ recordId: nack.id, evidence: { seq: 5, pair: 're0#1' } });
+    expect(got[0]?.message).toMatch(/the secondary refused it \(NACK\) but the primary had passed it up L4/);
+  });
+
+  it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {
+    const { check, report, got, r } = setup();
+    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: -1, replicated: true, tcpSeq: 77, arrival: 3 }));
+    // Not replicated at the time (set-up not active yet): allowed.
+    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/1', pair: 're0#2', role: 'primary', seq: -1, replicated: false }));
+    check.atEnd(ended(1e9), report);
+    expect(got.map((v) => v.message)).toEqual([expect.stringMatching(/pa\/0: the primary passed a packet \(TCP seq 77\) up L4 without replicating it/)]);
+  });
+
+  it('outbound S-1: a takeover at the end of what the lost primary transmitted passes, one behind it fails', () => {
+    for (const resumeAt of [280, 250]) {
+      const { check, k0, k1, deliverOut, report, got, r } = setup();
+      // The master's application wrote 300 bytes; the peer acknowledged 200 (so_snd holds
+      // 100) and 80 more are in flight: the master transmitted up to byte 280.
+      const p = rep(1, 'primary', { sndAppended: 300, conn: { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 } });
+      deliverOut(k0, p, 0, 300);
+      deliverOut(k1, rep(9, 'secondary'), 0, resumeAt);
+      check.onRecord(r.rec('re0', 'actor.stop', { reason: 'crash' }));
+      check.onRecord(r.rec('re1', 'app.takeover', { session: 'pa/0', side: 'router', outOffset: resumeAt, inOffset: 0 }));
+      check.atEnd(ended(1e9), report);
+      if (resumeAt === 280) {
+        expect(got).toEqual([]);
+      } else {
+        expect(got.length).toBeGreaterThanOrEqual(1);
+        expect(got[0]?.evidence).toMatchObject({ direction: 'out', lost: 're0#1', lostTransmittedEnd: 280, resumedAt: 250 });
+      }
+    }
+  });
+});
