@@ -10,6 +10,7 @@
 // failover, SPEC S-1/S-3) can continue from an exact byte offset. Only the instants at
 // which records are produced come from the application's own RNG stream.
 import type { Rng } from '../../sim/index.ts';
+import { ByteQueue } from '../bytes.ts';
 
 export const RECORD_HEADER_BYTES = 12;
 export const RECORD_BYTES_MIN = RECORD_HEADER_BYTES + 1;
@@ -123,8 +124,7 @@ export interface VerifyError {
 
 /** Checks a received byte stream record by record against its RecordSource. */
 export class StreamVerifier {
-  private buf = new Uint8Array(0);
-  private bufLen = 0;
+  private readonly rx = new ByteQueue(0);
   /** Bytes consumed into complete records. */
   offset = 0;
   bytes = 0;
@@ -141,7 +141,7 @@ export class StreamVerifier {
   resumeAt(offset: number): void {
     const { recno, within } = this.source.locate(offset);
     this.bytes = offset;
-    this.bufLen = 0;
+    this.rx.clear();
     if (within === 0) {
       this.offset = offset;
       this.nextRecno = recno;
@@ -163,11 +163,11 @@ export class StreamVerifier {
       data = data.subarray(n);
       if (data.length === 0) return [];
     }
-    this.append(data);
+    this.rx.append(data);
     const found: VerifyError[] = [];
     let pos = 0;
-    while (this.bufLen - pos >= RECORD_HEADER_BYTES) {
-      const dv = new DataView(this.buf.buffer, this.buf.byteOffset + pos);
+    while (this.rx.len - pos >= RECORD_HEADER_BYTES) {
+      const dv = new DataView(this.rx.buf.buffer, this.rx.buf.byteOffset + pos);
       const len = dv.getUint32(0);
       const recno = dv.getUint32(4);
       if (len < RECORD_BYTES_MIN || len > RECORD_BYTES_MAX) {
@@ -175,15 +175,15 @@ export class StreamVerifier {
         this.broken = true;
         break;
       }
-      if (this.bufLen - pos < len) break;
-      const rec = this.buf.subarray(pos, pos + len);
+      if (this.rx.len - pos < len) break;
+      const rec = this.rx.buf.subarray(pos, pos + len);
       const err = this.check(rec, recno);
       if (err !== undefined) found.push(err);
       this.offset += len;
       pos += len;
       this.records++;
     }
-    this.consume(pos);
+    this.rx.consume(pos);
     this.errors.push(...found);
     return found;
   }
@@ -206,21 +206,6 @@ export class StreamVerifier {
     return { kind: recno === expected - 1 ? 'duplicate' : 'reorder', offset: this.offset, expected, got: recno };
   }
 
-  private append(data: Uint8Array): void {
-    if (this.buf.length - this.bufLen < data.length) {
-      const n = new Uint8Array(Math.max(this.buf.length * 2, this.bufLen + data.length, 4096));
-      n.set(this.buf.subarray(0, this.bufLen));
-      this.buf = n;
-    }
-    this.buf.set(data, this.bufLen);
-    this.bufLen += data.length;
-  }
-
-  private consume(n: number): void {
-    if (n === 0) return;
-    this.buf.copyWithin(0, n, this.bufLen);
-    this.bufLen -= n;
-  }
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

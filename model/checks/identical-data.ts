@@ -24,6 +24,7 @@
 // (NsrKernel.onDeliver / onSendData), not by the trace, because it needs the bytes; it
 // reports through the simulation like any safety check (record id of the moment).
 import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
+import { ByteQueue } from '../bytes.ts';
 import type { NsrKernel, Rep } from '../nsr/kernel.ts';
 
 export const IDENTICAL_DATA = 'identical-data';
@@ -45,10 +46,9 @@ interface Instance {
 interface Stream {
   session: string;
   dir: Dir;
-  /** Offset of canon[0]. */
+  /** Offset of the first byte held in canon. */
   base: number;
-  canon: Uint8Array;
-  canonLen: number;
+  canon: ByteQueue;
   instances: Map<string, Instance>;
   reported: boolean;
 }
@@ -180,7 +180,7 @@ export class IdenticalDataCheck implements LivenessCheck {
     const k = `${session}/${dir}`;
     let s = this.streams.get(k);
     if (s === undefined) {
-      s = { session, dir, base: -1, canon: new Uint8Array(4096), canonLen: 0, instances: new Map(), reported: false };
+      s = { session, dir, base: -1, canon: new ByteQueue(), instances: new Map(), reported: false };
       this.streams.set(k, s);
     }
     return s;
@@ -206,34 +206,26 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   private compareAndExtend(s: Stream, inst: Instance, offset: number, bytes: Uint8Array): void {
     if (s.base < 0) s.base = offset;
-    const canonEnd = s.base + s.canonLen;
+    const canon = s.canon;
+    const canonEnd = s.base + canon.len;
     if (offset > canonEnd) {
       // Nothing known between canonEnd and offset (a late-joining secondary starts
       // ahead of what was kept): start the window over at this offset.
-      if (s.canonLen === 0 || ![...s.instances.values()].some((i) => i.live && i !== inst && i.end > s.base)) {
+      if (canon.len === 0 || ![...s.instances.values()].some((i) => i.live && i !== inst && i.end > s.base)) {
         s.base = offset;
-        s.canonLen = 0;
+        canon.clear();
       }
     }
     const from = Math.max(offset, s.base);
-    const overlapEnd = Math.min(offset + bytes.length, s.base + s.canonLen);
+    const overlapEnd = Math.min(offset + bytes.length, s.base + canon.len);
     for (let o = from; o < overlapEnd; o++) {
-      if (s.canon[o - s.base] !== bytes[o - offset]) {
-        this.violation(s, o, `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(s.canon[o - s.base] as number).toString(16)}`, { re: inst.re, offset: o });
+      if (canon.buf[o - s.base] !== bytes[o - offset]) {
+        this.violation(s, o, `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(canon.buf[o - s.base] as number).toString(16)}`, { re: inst.re, offset: o });
         return;
       }
     }
-    const appendFrom = Math.max(from, s.base + s.canonLen);
-    if (appendFrom < offset + bytes.length && appendFrom === s.base + s.canonLen) {
-      const tail = bytes.subarray(appendFrom - offset);
-      if (s.canon.length - s.canonLen < tail.length) {
-        const n = new Uint8Array(Math.max(s.canon.length * 2, s.canonLen + tail.length));
-        n.set(s.canon.subarray(0, s.canonLen));
-        s.canon = n;
-      }
-      s.canon.set(tail, s.canonLen);
-      s.canonLen += tail.length;
-    }
+    const appendFrom = Math.max(from, s.base + canon.len);
+    if (appendFrom < offset + bytes.length && appendFrom === s.base + canon.len) canon.append(bytes.subarray(appendFrom - offset));
   }
 
   /** Drops bytes every instance (live, or lost with a requirement) has passed. */
@@ -243,10 +235,9 @@ export class IdenticalDataCheck implements LivenessCheck {
       if (i.live) low = Math.min(low, i.end);
     }
     if (!Number.isFinite(low) || low <= s.base) return;
-    const cut = Math.min(low, s.base + s.canonLen) - s.base;
-    if (cut < 4096 && cut < s.canonLen / 2) return;
-    s.canon.copyWithin(0, cut, s.canonLen);
-    s.canonLen -= cut;
+    const cut = Math.min(low, s.base + s.canon.len) - s.base;
+    if (cut < 4096 && cut < s.canon.len / 2) return;
+    s.canon.consume(cut);
     s.base += cut;
   }
 

@@ -19,6 +19,7 @@
 // batch of work; sosend never blocks (a channel whose so_snd is full keeps the rest of
 // the queue until the socket is writable again).
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
+import { ByteQueue } from '../bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import type { CleanupReason, ClientMessage, NsrKernel } from './kernel.ts';
 import { IPC_HEADER_BYTES, clientOf, decodeMessage, encodeMessage, peekLength, type IpcClient, type NsrMessage } from './wire.ts';
@@ -44,8 +45,7 @@ interface ChannelState {
   established: boolean;
   out: Uint8Array[];
   outPos: number;
-  rx: Uint8Array;
-  rxLen: number;
+  rx: ByteQueue;
 }
 
 const CLIENT_ORDER: readonly IpcClient[] = ['iha', 'sdrl', 'psrm', 'prl'];
@@ -315,26 +315,27 @@ export class Kkcm implements Actor<KkcmMessage> {
     if (conn === undefined) return;
     const data = conn.read(Number.MAX_SAFE_INTEGER);
     if (data.length === 0) return;
-    appendRx(st, data);
+    const rx = st.rx;
+    rx.append(data);
     let pos = 0;
     const partial = this.nsr().is('kkcm-partial-message-dispatch');
-    while (st.rxLen - pos >= IPC_HEADER_BYTES) {
-      const head = peekLength(st.rx, pos);
+    while (rx.len - pos >= IPC_HEADER_BYTES) {
+      const head = peekLength(rx.buf.subarray(0, rx.len), pos);
       if (!head.ok) {
         this.framingError(ch, head.error);
         return;
       }
       let take = head.length;
-      if (st.rxLen - pos < head.length) {
+      if (rx.len - pos < head.length) {
         if (!partial) break;
         // Mutant: hand the client what has arrived, as if it were the whole message.
-        take = st.rxLen - pos;
+        take = rx.len - pos;
       }
-      this.dispatch(ch, st.rx.slice(pos, pos + take));
+      this.dispatch(ch, rx.buf.slice(pos, pos + take));
       pos += take;
     }
-    st.rx.copyWithin(0, pos, st.rxLen);
-    st.rxLen -= pos;
+    // A cleanup during dispatch replaced the channel state: nothing left to consume.
+    if (this.channels[ch].rx === rx) rx.consume(pos);
   }
 
   private framingError(ch: Channel, error: string): void {
@@ -412,17 +413,7 @@ export class Kkcm implements Actor<KkcmMessage> {
 }
 
 function emptyChannel(): ChannelState {
-  return { conn: undefined, established: false, out: [], outPos: 0, rx: new Uint8Array(4096), rxLen: 0 };
-}
-
-function appendRx(st: ChannelState, data: Uint8Array): void {
-  if (st.rx.length - st.rxLen < data.length) {
-    const n = new Uint8Array(Math.max(st.rx.length * 2, st.rxLen + data.length));
-    n.set(st.rx.subarray(0, st.rxLen));
-    st.rx = n;
-  }
-  st.rx.set(data, st.rxLen);
-  st.rxLen += data.length;
+  return { conn: undefined, established: false, out: [], outPos: 0, rx: new ByteQueue() };
 }
 
 /** A few identifying fields of a message for the trace (never the payload bytes). */
