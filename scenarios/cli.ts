@@ -1,4 +1,4 @@
-// The nsrsim command line (yargs): run, validate, replay, list, schema. User mistakes
+// The nsrsim command line (yargs): run, validate, replay, fuzz, list, schema. User mistakes
 // (a bad scenario, a bad flag) print one message per problem, never a stack, and exit 2
 // (GUIDE §4); a run whose verdict differs from its `expect` exits 1; a failure of the
 // simulator itself prints the repro (scenario, seed, version) and exits 3.
@@ -15,6 +15,7 @@ import { formatList, formatSummary, styleFor, type ListData } from './format.ts'
 import { loadScenarioFile, type Scenario } from './load.ts';
 import { InternalRunError, runScenario, VERSION, type RunOptions, type RunReport } from './run.ts';
 import { schemaText } from './schema.ts';
+import { cmdFuzz, fuzzOptions, type FuzzArgs } from './fuzz/cli.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -249,6 +250,18 @@ export function buildCli(argv: readonly string[]): Argv {
       handle(cmdReplay),
     )
     .command(
+      'fuzz',
+      'generate scenarios and fuzz the design (or find a mutant); failures are shrunk and written as scenario files (exit 1 on a failure)',
+      (c) => fuzzOptions(c),
+      (a) => {
+        // The campaign is asynchronous (a worker pool): its exit code is set when it ends.
+        cmdFuzz(a as FuzzArgs).then(
+          (code) => void (process.exitCode = code),
+          (e: unknown) => void (process.exitCode = report(e)),
+        );
+      },
+    )
+    .command(
       'list',
       'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
       (c) => c.option('json', jsonOpt('machine-readable')).example('$0 list --json', 'as one JSON object'),
@@ -263,7 +276,7 @@ export function buildCli(argv: readonly string[]): Argv {
         return EXIT_OK;
       }),
     )
-    .demandCommand(1, 'give a command: run, validate, replay, list or schema')
+    .demandCommand(1, 'give a command: run, validate, replay, fuzz, list or schema')
     .recommendCommands()
     .strict()
     .help()

@@ -29,13 +29,21 @@ export interface Scenario {
   expect: Expectation;
   /** Recorded trace hash, compared by `nsrsim replay`. */
   traceHash?: string;
+  /**
+   * Same-instant tie-break choices for the run (sim/sim.ts): when several events are due
+   * at the same (time, priority), the next choice picks which runs first. The loader
+   * always sets it (default [] = FIFO); fuzz-found files record the choices they need.
+   */
+  tieBreaks?: number[];
   file: string;
 }
 
-export const TOP_KEYS = ['name', 'description', 'seed', 'duration', 'maxEvents', 'holdTime', 'router', 'peers', 'faults', 'checks', 'expect', 'traceHash'] as const;
+export const TOP_KEYS = ['name', 'description', 'seed', 'duration', 'maxEvents', 'holdTime', 'router', 'peers', 'faults', 'checks', 'expect', 'traceHash', 'tieBreaks'] as const;
 export const ROUTER_KEYS = ['nsr', ...NSR_ROUTER_KEYS, 'interRe', 'reLink', 'pfeSwitch', 'masterDetect', 'socketBuffer', 'tcp'] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
+/** Bound on `tieBreaks` (GUIDE §4: a limit on everything). */
+export const TIE_BREAKS_MAX = 1_000_000;
 
 /** Reads and validates a scenario file; throws ScenarioError. */
 export function loadScenarioFile(file: string): Scenario {
@@ -111,6 +119,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     config,
     checks,
     expect: w.read(top.get('expect'), EXPECT_DEFAULT as Expectation, (n) => readExpect(w, n, checks)),
+    tieBreaks: w.read(top.get('tieBreaks'), [] as number[], (n) => readTieBreaks(w, n)),
     file,
   };
   const hash = w.read(top.get('traceHash'), undefined as string | undefined, (n) => {
@@ -142,6 +151,13 @@ function readRouter(w: Walk, node: Node | null, present: boolean): { config: Rou
     ...readNsrKeys(w, r, nsr),
   };
   return { config, nsr };
+}
+
+/** `tieBreaks`: a list of integers >= 0; bad items are reported one by one. */
+function readTieBreaks(w: Walk, n: Node | null): number[] {
+  const items = seq(n, 'tieBreaks').items;
+  if (items.length > TIE_BREAKS_MAX) throw new Invalid(`tieBreaks lists ${items.length} choices; at most ${TIE_BREAKS_MAX}`);
+  return items.map((item, i) => w.readNode(item, 0, (x) => int(x, `tieBreaks[${i}]`, 0)));
 }
 
 function readChecks(w: Walk, n: Node | null): Scenario['checks'] {

@@ -132,7 +132,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
 function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   const packets: Captured[] = [];
   const sinks: TraceSink[] = opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
-  const world = buildWorld(cfg, { hash: true, ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) }, sinks);
+  const world = buildWorld(cfg, { hash: true, tieBreaks: s.tieBreaks ?? [], ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) }, sinks);
   attachCheckers(world, s.checks);
   const progress = opts.onProgress;
   if (progress !== undefined) {

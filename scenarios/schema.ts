@@ -12,6 +12,7 @@ import { TCP_DEFAULTS } from '../model/tcp/config.ts';
 import { formatDuration } from '../sim/index.ts';
 import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, DESIGNS, MUTANTS, NSR_NUMBER_DESCRIPTIONS, OPTION_DESCRIPTIONS, OPTIONS, PENDING_FAULTS, PENDING_ROUTER_KEYS, PENDING_WHY, SUPPORTED_FAULTS, TIMER_KEYS, type FaultParam, type NsrNumberKey, type OptionInfo } from './catalog.ts';
 import * as D from './defaults.ts';
+import { TIE_BREAKS_MAX } from './load.ts';
 import { NSR_VERSION_MAX, NSR_VERSION_MIN } from './load-nsr.ts';
 import { DELACK_MAX_NS, MAX_RETRIES_MAX, MSS_MAX, MSS_MIN, WSCALE_OFF } from './load-tcp.ts';
 import { formatBandwidth, formatRate, formatSize } from './units.ts';
@@ -283,6 +284,13 @@ export function buildSchema(): Schema {
         ],
       },
       traceHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Recorded SHA-256 trace hash; nsrsim replay compares against it. No hash: nothing to compare.' },
+      tieBreaks: {
+        type: 'array',
+        items: { type: 'integer', minimum: 0 },
+        maxItems: TIE_BREAKS_MAX,
+        description: 'Same-instant tie-break choices: when several events are due at the same instant, the next choice (modulo their number) picks which runs first. [] = FIFO. nsrsim fuzz writes them into the scenarios it finds.',
+        default: [],
+      },
     },
     $defs: defs(),
   };

@@ -1,4 +1,5 @@
 // Entry point of `npm run bench`: runs every benchmark section and prints tables, or with --json one JSON object keyed by section name.
+import { benchFuzz, formatFuzz } from './fuzz.ts';
 import { benchHold, formatHold } from './hold.ts';
 import { benchRouter, formatRouter } from './router.ts';
 
@@ -15,6 +16,7 @@ function section<R>(s: Section<R>): Section<unknown> {
 const SECTIONS: Readonly<Record<string, Section<unknown>>> = {
   hold: section({ run: () => benchHold(), format: (rows) => formatHold(rows) }),
   router: section({ run: () => benchRouter(), format: (r) => formatRouter(r) }),
+  fuzz: section({ run: () => benchFuzz(), format: (r) => formatFuzz(r) }),
 };
 
 function main(argv: readonly string[]): void {

@@ -1,0 +1,334 @@
+// fast-check arbitraries that generate whole scenarios (GUIDE §7): the router with NSR,
+// 1–2 peers with 1–3 sessions in all, random traffic and read behaviour, random design
+// options, a swarm of fault families with faults at random instants, and a list of
+// tie-break choices for same-instant events. The value is the Scenario the YAML loader
+// produces (scenarios/load.ts), so a generated case runs exactly like a file, and
+// `toYaml` (yaml.ts) prints it as one.
+//
+// Shrinking: everything is built with `map` from plain fast-check values (integers that
+// shrink towards 0, booleans towards false, arrays towards empty), never `chain`, so
+// fast-check's shrinker works on the whole structure: fewer faults, fewer families,
+// fewer peers and sessions, earlier instants, default options, an empty tie-break list
+// (= FIFO), a shorter run.
+import fc from 'fast-check';
+import type { FaultAction, FaultConfig, PeerConfig, RouterConfig, WorldConfig } from '../../model/config.ts';
+import type { MutantName, NsrOptions } from '../../model/nsr/options.ts';
+import type { LinkParams } from '../../model/link.ts';
+import { MS, SEC, US } from '../../sim/index.ts';
+import { INTER_RE_LINK_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT } from '../defaults.ts';
+import { DEFAULT_ROUTER } from '../../model/config.ts';
+import type { Scenario } from '../load.ts';
+import { FAMILY_NAMES, FAULT_FAMILIES, optionChoices, repairUnsafe, type FamilyName, type Swarm } from './families.ts';
+import { saneSchedule } from './schedule.ts';
+
+/** A generated run: the scenario (its `tieBreaks` included) and the swarm that shaped it. */
+export interface FuzzCase {
+  scenario: Scenario;
+  swarm: Swarm;
+}
+
+export interface FuzzArbOptions {
+  /** Select this mutant (router.mutant) and bias the generator towards what it needs (bias.ts). */
+  mutant?: MutantName | undefined;
+  /** Leave out KNOWN_UNSAFE_OPTIONS (the "correct design" property). Default true. */
+  safeOnly?: boolean;
+  /** Design options always set to these values (a mutant's bias); the others are drawn. */
+  forceOptions?: Partial<NsrOptions>;
+  /** Families always on (a mutant's bias); the others are drawn. */
+  forceFamilies?: readonly FamilyName[];
+  /** Only these families may be on (a mutant's bias); default all. */
+  families?: readonly FamilyName[];
+  /** At least this many faults drawn (before the schedule is made sane). Default 0. */
+  minFaults?: number;
+  /** Least rate (records/s per session) towards the router / from the router. */
+  toRouterMinPerSec?: number;
+  /** Greatest rate towards the router (0: the peers never write, so they never ACK unprompted). */
+  toRouterMaxPerSec?: number;
+  fromRouterMinPerSec?: number;
+  /** Least record size in bytes (large records span several KKCM segments). */
+  recordBytesMin?: number;
+  /** router.bounds / router.costs overrides (a mutant's bias: e.g. a small PRL buffer). */
+  nsrBounds?: RouterConfig['nsrBounds'];
+  nsrCosts?: RouterConfig['nsrCosts'];
+  /** Length of the heal phase (default FUZZ_LIMITS.healNs); liveness needs 5 s of it. */
+  healNs?: number;
+  /** Traffic that keeps flow control busy: small socket buffers and slow router readers. */
+  busyFlowControl?: boolean;
+  /** The peers' applications read slowly and socket buffers are small: the router's send window closes. */
+  slowPeerReads?: boolean;
+  /** Let inter-RE outages run the PRL timeout (schedule.ts); default false. */
+  allowPrlTimeout?: boolean;
+  /** At most this many faults (before the schedule is made sane). Default 6. */
+  maxFaults?: number;
+  /** At most this many tie-break choices. Default 32. */
+  maxTieBreaks?: number;
+  /** Simulated duration range in ms. Default 1000..4000. */
+  durationMs?: readonly [number, number];
+}
+
+/** Bounds that keep a generated run well under a second of wall time. */
+export const FUZZ_LIMITS = {
+  peersMax: 2,
+  sessionsMax: 3,
+  durationMsMin: 1500,
+  durationMsMax: 4000,
+  ratePerSecMax: 150,
+  recordBytesMax: 4096,
+  maxEvents: 600_000,
+  faultsMax: 6,
+  tieBreaksMax: 32,
+  /** Faults happen after the sessions are up and replicated. */
+  warmupNs: 300 * MS,
+  /**
+   * Every fault is over this long before the end (GUIDE §7's two phases: faults, then
+   * heal): the checkers that judge the end state (identical-data's survivor rule,
+   * no-loss-sync) see a router that had time to recover (a peer RTO or two).
+   */
+  healNs: 1000 * MS,
+  faultDurationMsMax: 1500,
+} as const;
+
+const PEER_NAMES = ['pa', 'pb'] as const;
+const BANDWIDTHS = [0, 10_000_000, 100_000_000, 1_000_000_000] as const;
+const SOCKET_BUFFERS = [65536, 16384, 8192] as const;
+
+/** One generated fault before it is placed: picks are resolved against the swarm and the peers. */
+interface RawFault {
+  family: number;
+  kind: number;
+  /** Position of the instant inside the fault window, in millionths. */
+  atPpm: number;
+  durationMs: number;
+  target: number;
+  peer: number;
+  prob: number;
+}
+
+const rawFaultArb: fc.Arbitrary<RawFault> = fc.record({
+  family: fc.nat({ max: 15 }),
+  kind: fc.nat({ max: 15 }),
+  // noBias: instants spread over the whole window (fast-check otherwise favours the ends).
+  atPpm: fc.noBias(fc.nat({ max: 999_999 })),
+  durationMs: fc.integer({ min: 1, max: FUZZ_LIMITS.faultDurationMsMax }),
+  target: fc.nat({ max: 3 }),
+  peer: fc.nat({ max: 2 }),
+  prob: fc.integer({ min: 1, max: 100 }),
+});
+
+interface RawPeer {
+  latencyUs: number;
+  bandwidth: number;
+  initiatorRouter: boolean;
+  toRouter: RawTraffic;
+  fromRouter: RawTraffic;
+  peerRead: RawRead;
+  routerRead: RawRead;
+}
+
+interface RawTraffic {
+  rate: number;
+  sizeA: number;
+  sizeB: number;
+}
+
+interface RawRead {
+  paced: boolean;
+  chunkKb: number;
+  everyMs: number;
+}
+
+const trafficArb = (min: number, sizeMin: number, max: number = FUZZ_LIMITS.ratePerSecMax): fc.Arbitrary<RawTraffic> =>
+  fc.record({
+    rate: fc.integer({ min: Math.min(min, max), max }),
+    sizeA: fc.integer({ min: sizeMin, max: FUZZ_LIMITS.recordBytesMax }),
+    sizeB: fc.integer({ min: sizeMin, max: FUZZ_LIMITS.recordBytesMax }),
+  });
+
+const readArb = (busy: boolean): fc.Arbitrary<RawRead> =>
+  fc.record({ paced: busy ? fc.constant(true) : fc.boolean(), chunkKb: fc.integer({ min: 1, max: 8 }), everyMs: fc.integer({ min: 5, max: 50 }) });
+
+const rawPeerArb = (o: FuzzArbOptions): fc.Arbitrary<RawPeer> => {
+  const busy = o.busyFlowControl === true;
+  const sizeMin = Math.max(13, o.recordBytesMin ?? 13);
+  return fc.record({
+    latencyUs: fc.nat({ max: 5000 }),
+    bandwidth: fc.nat({ max: BANDWIDTHS.length - 1 }),
+    initiatorRouter: fc.boolean(),
+    toRouter: trafficArb(Math.max(busy ? 50 : 0, o.toRouterMinPerSec ?? 0), sizeMin, o.toRouterMaxPerSec),
+    fromRouter: trafficArb(o.fromRouterMinPerSec ?? 0, sizeMin),
+    peerRead: readArb(o.slowPeerReads === true),
+    routerRead: readArb(busy),
+  });
+};
+
+/** Option picks: index 0 = leave the option out (its default), i > 0 = the (i-1)th allowed value. */
+function optionsArb(safeOnly: boolean): fc.Arbitrary<Partial<NsrOptions>> {
+  const choices = optionChoices();
+  return fc.tuple(...choices.map((c) => fc.nat({ max: c.values.length }))).map((picks) => {
+    const out: Record<string, unknown> = {};
+    choices.forEach((c, i) => {
+      const p = picks[i] ?? 0;
+      if (p > 0) out[c.option] = c.values[p - 1];
+    });
+    return safeOnly ? repairUnsafe(out as Partial<NsrOptions>) : (out as Partial<NsrOptions>);
+  });
+}
+
+function swarmArb(force: readonly FamilyName[], only: readonly FamilyName[]): fc.Arbitrary<Swarm> {
+  const part = (f: FamilyName): fc.Arbitrary<boolean> => (force.includes(f) ? fc.constant(true) : only.includes(f) ? fc.boolean() : fc.constant(false));
+  return fc.record(Object.fromEntries(FAMILY_NAMES.map((f) => [f, part(f)])) as Record<FamilyName, fc.Arbitrary<boolean>>);
+}
+
+/** Generates fuzz cases (scenario + tie-breaks + swarm). */
+export function fuzzCaseArb(opts: FuzzArbOptions = {}): fc.Arbitrary<FuzzCase> {
+  const safeOnly = opts.safeOnly ?? true;
+  const busy = opts.busyFlowControl ?? false;
+  const minDurationMs = Math.ceil((FUZZ_LIMITS.warmupNs + (opts.healNs ?? FUZZ_LIMITS.healNs)) / MS) + 200;
+  const [dMin, dMax] = opts.durationMs ?? [FUZZ_LIMITS.durationMsMin, FUZZ_LIMITS.durationMsMax];
+  return fc
+    // Field order is shrink order: fast-check tries the first field's shrinks first, so
+    // the ones that make a file smaller come first and the world seed (a new seed is a
+    // new run, which seldom fails the same way) comes last.
+    .record({
+      faults: fc.array(rawFaultArb, { minLength: opts.minFaults ?? 0, maxLength: Math.max(opts.minFaults ?? 0, opts.maxFaults ?? FUZZ_LIMITS.faultsMax) }),
+      swarm: swarmArb(opts.forceFamilies ?? [], opts.families ?? FAMILY_NAMES),
+      peers: fc.array(rawPeerArb(opts), { minLength: 1, maxLength: FUZZ_LIMITS.peersMax }),
+      sessions: fc.array(fc.integer({ min: 1, max: FUZZ_LIMITS.sessionsMax }), { minLength: 2, maxLength: 2 }),
+      tieBreaks: fc.array(fc.nat({ max: 7 }), { maxLength: opts.maxTieBreaks ?? FUZZ_LIMITS.tieBreaksMax }),
+      options: optionsArb(safeOnly).map((o) => ({ ...o, ...opts.forceOptions })),
+      durationMs: fc.integer({ min: Math.max(dMin, minDurationMs), max: Math.max(dMax, minDurationMs) }),
+      socketBuffer: fc.nat({ max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1 }),
+      seed: fc.nat({ max: 0x7fffffff }),
+    })
+    .map((r) => {
+      const durationNs = r.durationMs * MS;
+      const peers = buildPeers(r.peers, r.sessions);
+      const router = { ...buildRouter(busy || opts.slowPeerReads === true ? (SOCKET_BUFFERS[2] as number) : (SOCKET_BUFFERS[r.socketBuffer] as number), r.options, opts.mutant), nsrBounds: { ...opts.nsrBounds }, nsrCosts: { ...opts.nsrCosts } };
+      const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
+      const faults = saneSchedule(
+        r.faults.map((f) => placeFault(f, r.swarm, peers, durationNs, healNs)).filter((f): f is FaultConfig => f !== undefined),
+        { durationNs, masterDetectNs: router.masterDetectNs, pfeSwitchNs: router.pfeSwitchNs, allowPrlTimeout: opts.allowPrlTimeout === true },
+      );
+      const config: WorldConfig = {
+        name: 'fuzz',
+        seed: r.seed,
+        durationNs,
+        router,
+        peers,
+        faults,
+        maxEvents: FUZZ_LIMITS.maxEvents,
+        holdTimeNs: 90 * SEC,
+      };
+      const scenario: Scenario = { name: 'fuzz', description: describeSwarm(r.swarm, opts.mutant), config, checks: 'all', expect: 'pass', tieBreaks: r.tieBreaks, file: '<generated>' };
+      return { scenario, swarm: r.swarm };
+    });
+}
+
+/** Generates scenarios only (the Scenario object the loader produces). */
+export function scenarioArb(opts: FuzzArbOptions = {}): fc.Arbitrary<Scenario> {
+  return fuzzCaseArb(opts).map((c) => c.scenario);
+}
+
+/** The swarm as the scenario's description: the file shows its full configuration. */
+export function describeSwarm(swarm: Swarm, mutant: MutantName | undefined): string {
+  const on = FAMILY_NAMES.filter((f) => swarm[f]);
+  const off = FAMILY_NAMES.filter((f) => !swarm[f]);
+  return `generated by nsrsim fuzz; fault families on: ${on.join(', ') || 'none'}; off: ${off.join(', ') || 'none'}${mutant === undefined ? '' : `; mutant ${mutant}`}`;
+}
+
+function buildPeers(raw: readonly RawPeer[], sessions: readonly number[]): PeerConfig[] {
+  // 1–3 sessions in all: the first peer takes its draw, the second what is left (at least 1).
+  const s0 = raw.length === 1 ? (sessions[0] ?? 1) : Math.min(sessions[0] ?? 1, FUZZ_LIMITS.sessionsMax - 1);
+  const s1 = Math.max(1, Math.min(sessions[1] ?? 1, FUZZ_LIMITS.sessionsMax - s0));
+  return raw.map((p, i) => {
+    const link: LinkParams = { ...PEER_LINK_DEFAULT, latencyNs: p.latencyUs * US, bandwidthBps: BANDWIDTHS[p.bandwidth] ?? 0 };
+    return {
+      name: PEER_NAMES[i] ?? `p${i}`,
+      link,
+      sessions: i === 0 ? s0 : s1,
+      initiator: p.initiatorRouter ? 'router' : 'peer',
+      toRouter: traffic(p.toRouter),
+      fromRouter: traffic(p.fromRouter),
+      peerRead: read(p.peerRead),
+      routerRead: read(p.routerRead),
+    };
+  });
+}
+
+function traffic(t: RawTraffic): PeerConfig['toRouter'] {
+  return { ratePerSec: t.rate, sizeMin: Math.min(t.sizeA, t.sizeB), sizeMax: Math.max(t.sizeA, t.sizeB) };
+}
+
+function read(r: RawRead): PeerConfig['peerRead'] {
+  return r.paced ? { chunkBytes: r.chunkKb * 1024, intervalNs: r.everyMs * MS } : { chunkBytes: 0, intervalNs: 0 };
+}
+
+function buildRouter(socketBufferBytes: number, nsrOptions: Partial<NsrOptions>, mutant: MutantName | undefined): RouterConfig {
+  return {
+    ...DEFAULT_ROUTER,
+    nsr: true,
+    interRe: { ...INTER_RE_LINK_DEFAULT },
+    reLink: { ...RE_LINK_DEFAULT },
+    socketBufferBytes,
+    tcp: {},
+    nsrOptions,
+    nsrCosts: {},
+    nsrTimers: {},
+    nsrBounds: {},
+    mutant,
+  };
+}
+
+/** Resolves a raw fault against the enabled families (none enabled: no fault) and places it in the window. */
+function placeFault(f: RawFault, swarm: Swarm, peers: readonly PeerConfig[], durationNs: number, healNs: number): FaultConfig | undefined {
+  const on = FAMILY_NAMES.filter((n) => swarm[n]);
+  if (on.length === 0) return undefined;
+  const family = on[f.family % on.length] as FamilyName;
+  const kinds = FAULT_FAMILIES[family];
+  const kind = kinds[f.kind % kinds.length] as FaultAction['kind'];
+  // Faults happen between the warm-up and the heal phase, rounded to the microsecond,
+  // and are over when the heal phase starts.
+  const endNs = durationNs - healNs;
+  const span = Math.max(0, endNs - FUZZ_LIMITS.warmupNs - MS);
+  const atNs = FUZZ_LIMITS.warmupNs + Math.floor((span / US) * (f.atPpm / 1_000_000)) * US;
+  const lastingNs = Math.max(MS, Math.min(f.durationMs * MS, endNs - atNs));
+  return { when: { atNs }, action: buildAction(kind, f, peers, lastingNs) };
+}
+
+const TARGETS = ['master', 'backup', 're0', 're1'] as const;
+
+function buildAction(kind: FaultAction['kind'], f: RawFault, peers: readonly PeerConfig[], durationNs: number): FaultAction {
+  const target = TARGETS[f.target % TARGETS.length] ?? 'master';
+  const peer = f.peer === 0 ? undefined : peers[(f.peer - 1) % peers.length]?.name;
+  const prob = f.prob / 100;
+  switch (kind) {
+    case 're-crash':
+    case 're-restart':
+    case 'kkcm-io-error':
+      return { kind, target };
+    case 'switchover':
+    case 'nsr-deconfig':
+    case 'nsr-reconfig':
+      return { kind };
+    case 'app-stall':
+      return f.target < 2 ? { kind, side: 'peer', peer, durationNs } : { kind, side: 'router', peer: undefined, durationNs, re: f.target === 2 ? 'master' : 'backup' };
+    case 'wire-loss':
+      return { kind, peer, loss: prob, durationNs };
+    case 'wire-reorder':
+      return { kind, peer, reorder: prob, durationNs };
+    case 'wire-partition':
+      return { kind, peer, durationNs };
+    case 'inter-re-down':
+    case 'inter-re-hold':
+    case 'backup-stall':
+      return { kind, durationNs };
+    case 'inter-re-partition':
+      return { kind, from: target, durationNs };
+    case 'pfe-switch-delay':
+      return { kind, switchNs: durationNs };
+    default: {
+      const never: never = kind;
+      throw new Error(`fuzz: no builder for fault kind ${String(never)}`);
+    }
+  }
+}

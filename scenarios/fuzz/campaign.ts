@@ -1,0 +1,170 @@
+// A fuzz campaign (`nsrsim fuzz`): runs generated scenarios over a pool of worker
+// threads (tinypool; no workers = in this process), a deterministic seed per run
+// (seeds.ts: run k of campaign S, shard i/n takes k ≡ i mod n), then shrinks every
+// failure in the main process (shrink.ts) and writes it as a scenario file (finding.ts).
+//
+// Results are taken in run order whatever order the workers finish in, so "the first
+// failure", the run counts and the findings are the same for any number of workers.
+// With a mutant selected the goal is to find it: a run counts as a failure only when
+// the same scenario passes without the mutant (a differential kill), and the campaign
+// can stop at the first one.
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Tinypool } from 'tinypool';
+import { checkDeterminism, sampleRuns, type DeterminismOptions, type DeterminismReport } from './determinism.ts';
+import { writeFinding, type Finding } from './finding.ts';
+import type { FuzzTarget } from './run-case.ts';
+import { shardRun, type Shard } from './seeds.ts';
+import { SHRINK_BUDGET_DEFAULT, shrinkFailure } from './shrink.ts';
+import { runTask, type RunOutcome, type RunTask } from './task.ts';
+import type { scenarioSize } from './yaml.ts';
+
+export interface CampaignOptions {
+  target: FuzzTarget;
+  seed: number;
+  /** Runs of this shard to do (default: until `timeMs`, or 100 without it). */
+  runs?: number;
+  /** Stop starting runs after this much wall time. */
+  timeMs?: number;
+  /** Worker threads; 0 runs everything in this process. */
+  workers: number;
+  shard?: Shard;
+  /** Stop at the first failure (mutant hunting). */
+  stopAtFirst?: boolean;
+  /** Shrink failures and write them here (nothing is written without it). */
+  outDir?: string;
+  /** Shrink failures (default true when outDir is set). */
+  shrink?: boolean;
+  shrinkBudget?: number;
+  /** Re-run this many sampled runs to check determinism (0: no check). */
+  determinismSample?: number;
+  /** Test-only hook of the determinism check (determinism.ts). */
+  determinismAlter?: DeterminismOptions['alterSecond'];
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  done: number;
+  total: number | undefined;
+  failures: number;
+  elapsedMs: number;
+}
+
+export interface CampaignFailure {
+  run: number;
+  runSeed: number;
+  fired: string[];
+  internalError?: string;
+  /** Wall time from the campaign start until this failure was seen. */
+  atMs: number;
+  shrunk?: { runs: number; steps: number; fired: string[]; size: ReturnType<typeof scenarioSize>; wallMs: number };
+  finding?: Finding;
+}
+
+export interface CampaignReport {
+  target: FuzzTarget;
+  seed: number;
+  shard: Shard;
+  workers: number;
+  runs: number;
+  events: number;
+  wallMs: number;
+  runsPerSec: number;
+  stoppedBy: 'runs' | 'time' | 'first-failure';
+  failures: CampaignFailure[];
+  /** With a mutant: runs in which the correct design failed too (no kill, not counted as failures). */
+  inconclusive: number;
+  determinism?: DeterminismReport;
+}
+
+export const DEFAULT_RUNS = 100;
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
+
+/** Runs tasks on a tinypool of `workers` threads, or in this process for 0. */
+export interface Executor {
+  exec(task: RunTask): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+export function executor(workers: number): Executor {
+  if (workers <= 0) {
+    return { exec: (task) => Promise.resolve(runTask(task, () => performance.now())), close: () => Promise.resolve() };
+  }
+  const pool = new Tinypool({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 0 });
+  return { exec: (task) => pool.run(task) as Promise<RunOutcome>, close: () => pool.destroy() };
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+  const shard = o.shard ?? { index: 0, count: 1 };
+  const total = o.runs ?? (o.timeMs === undefined ? DEFAULT_RUNS : undefined);
+  const ex = executor(o.workers);
+  const t0 = performance.now();
+  const elapsed = (): number => performance.now() - t0;
+  const window = Math.max(1, o.workers * 2);
+  const pending = new Map<number, Promise<RunOutcome>>();
+  const failures: CampaignFailure[] = [];
+  const done: number[] = [];
+  let next = 0;
+  let consumed = 0;
+  let events = 0;
+  let inconclusive = 0;
+  let stoppedBy: CampaignReport['stoppedBy'] = 'runs';
+  let stop = false;
+  try {
+    for (;;) {
+      while (!stop && pending.size < window && (total === undefined || next < total)) {
+        if (o.timeMs !== undefined && elapsed() >= o.timeMs) {
+          stop = true;
+          stoppedBy = 'time';
+          break;
+        }
+        pending.set(next, ex.exec({ target: o.target, campaignSeed: o.seed, run: shardRun(shard, next) }));
+        next++;
+      }
+      const p = pending.get(consumed);
+      if (p === undefined) break;
+      const out = await p;
+      pending.delete(consumed);
+      consumed++;
+      if (stop && stoppedBy === 'first-failure') continue; // runs started before the first failure was seen
+      done.push(out.run);
+      events += out.events;
+      const failed = out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
+      if (out.fired.length > 0 && !failed) inconclusive++;
+      if (failed) {
+        failures.push({ run: out.run, runSeed: out.runSeed, fired: out.fired, atMs: elapsed(), ...(out.internalError === undefined ? {} : { internalError: out.internalError }) });
+        if (o.stopAtFirst === true) {
+          stop = true;
+          stoppedBy = 'first-failure';
+        }
+      }
+      o.onProgress?.({ done: done.length, total, failures: failures.length, elapsedMs: elapsed() });
+    }
+    const wallMs = elapsed();
+    const determinism = (o.determinismSample ?? 0) > 0 ? await checkDeterminism(o.target, o.seed, sampleRuns(done, o.determinismSample ?? 0), { exec: (t) => ex.exec(t), ...(o.determinismAlter === undefined ? {} : { alterSecond: o.determinismAlter }) }) : undefined;
+    if (o.outDir !== undefined && o.shrink !== false) for (const f of failures) shrinkAndWrite(o, f);
+    return {
+      target: o.target,
+      seed: o.seed,
+      shard,
+      workers: o.workers,
+      runs: done.length,
+      events,
+      wallMs,
+      runsPerSec: wallMs > 0 ? (done.length * 1000) / wallMs : 0,
+      stoppedBy,
+      failures,
+      inconclusive,
+      ...(determinism === undefined ? {} : { determinism }),
+    };
+  } finally {
+    await ex.close();
+  }
+}
+
+function shrinkAndWrite(o: CampaignOptions, f: CampaignFailure): void {
+  const t0 = performance.now();
+  const s = shrinkFailure(o.target, f.runSeed, { fired: f.fired }, o.shrinkBudget ?? SHRINK_BUDGET_DEFAULT);
+  f.finding = writeFinding(o.outDir as string, s, { target: o.target, campaignSeed: o.seed, run: f.run, runSeed: f.runSeed, originalFired: f.fired, shrinkRuns: s.shrinkRuns, steps: s.steps });
+  f.shrunk = { runs: s.shrinkRuns, steps: s.steps, fired: s.result.fired, size: f.finding.size, wallMs: performance.now() - t0 };
+}

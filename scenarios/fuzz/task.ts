@@ -1,0 +1,50 @@
+// One campaign run as a task: what a worker (or the main process, with no workers) is
+// given and what it answers. Plain data, so it crosses the worker boundary as is.
+import { caseForSeed, runCase, type FuzzTarget } from './run-case.ts';
+import { correctTwin } from './shrink.ts';
+import { runSeed } from './seeds.ts';
+import { scenarioSize } from './yaml.ts';
+
+export interface RunTask {
+  target: FuzzTarget;
+  campaignSeed: number;
+  /** Campaign run index. */
+  run: number;
+  /** Write this run's canonical trace here (determinism check). */
+  tracePath?: string;
+}
+
+export interface RunOutcome {
+  run: number;
+  runSeed: number;
+  fired: string[];
+  /** With a mutant: the checkers that fire on the same scenario without it (a kill counts only when none does). */
+  twinFired?: string[];
+  traceHash: string;
+  events: number;
+  simulatedNs: number;
+  wallMs: number;
+  size: ReturnType<typeof scenarioSize>;
+  internalError?: string;
+}
+
+/** Runs one campaign run (used by the worker and in-process). */
+export function runTask(task: RunTask, now: () => number): RunOutcome {
+  const t0 = now();
+  const seed = runSeed(task.campaignSeed, task.run);
+  const c = caseForSeed(task.target, seed);
+  const r = runCase(c.scenario, task.tracePath === undefined ? {} : { tracePath: task.tracePath });
+  const twin = task.target.mutant !== undefined && r.fired.length > 0 ? runCase(correctTwin(c.scenario)).fired : undefined;
+  return {
+    run: task.run,
+    runSeed: seed,
+    fired: r.fired,
+    ...(twin === undefined ? {} : { twinFired: twin }),
+    traceHash: r.traceHash,
+    events: r.events,
+    simulatedNs: r.simulatedNs,
+    wallMs: now() - t0,
+    size: scenarioSize(c.scenario),
+    ...(r.internalError === undefined ? {} : { internalError: r.internalError }),
+  };
+}
