@@ -165,6 +165,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
         const s = this.newSession(p.cfg, i);
         list[i] = s;
         if (p.cfg.initiator === 'router') {
+          this.dropStaleReplica(SESSION_PORT_BASE + i, p.addr, ROUTER_PORT);
           const conn = stack.connect(SESSION_PORT_BASE + i, p.addr, ROUTER_PORT);
           conn.onEstablished = () => this.established(s, conn);
         }
@@ -174,6 +175,21 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
       stack.listen(ROUTER_PORT, (conn) => this.accepted(conn));
       this.listening = true;
     }
+  }
+
+  /**
+   * A secondary socket whose replication never became active can still hold the
+   * 4-tuple the new master wants to open afresh: it never carried the session, so it
+   * goes, silently (a secondary never transmits).
+   */
+  private dropStaleReplica(lport: number, faddr: Ipv4, fport: number): void {
+    const stale = this.stack(this.routerAddr).lookup(this.routerAddr, lport, faddr, fport);
+    if (stale === undefined) return;
+    const rep = this.nsr?.byConn.get(stale);
+    if (rep !== undefined) this.nsr?.dropRep(rep);
+    this.ctx.trace('re.drop-stale-socket', { lport, fport, state: stale.t_state });
+    stale.outputFilter = () => false;
+    stale.abort();
   }
 
   private newSession(cfg: PeerConfig, i: number): StreamSession {

@@ -25,13 +25,13 @@ describe('open fuzz findings', () => {
     ]);
   });
 
-  it('internal-error-port-in-use: the simulator still throws (TcpStack.connect: ... is in use)', () => {
+  it('internal-error-port-in-use (fixed): the simulator no longer throws; the unreplicated session is reset', () => {
     const r = runCase(loadScenarioFile(join(DIR, 'internal-error-port-in-use.yaml')));
-    expect(r.fired).toEqual([INTERNAL_ERROR_CHECK]);
-    expect(r.internalError).toMatch(/TcpStack\.connect: .* is in use/);
+    expect(r.fired).not.toContain(INTERNAL_ERROR_CHECK);
+    expect(r.fired).toEqual(['peer-transparent']);
   });
 
-  it.each(FILES.filter((f) => !f.endsWith('internal-error-port-in-use.yaml')))('%s gives its recorded verdict and trace hash', (file) => {
+  it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
     const s = loadScenarioFile(file);
     const r = runScenario(s);
     expect(r.matches, `${file}: ${r.verdict}, ${r.violations.map((v) => v.check).join(', ')}`).toBe(true);
