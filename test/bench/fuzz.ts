@@ -1,8 +1,8 @@
 // Fuzzing throughput: generated scenarios run per second by `nsrsim fuzz` on one worker
 // thread and on two, the same campaign (seed and runs) each time, measured end to end
-// through the real command in a child process (pool start-up included), plus the
-// speed-up of the second worker measured in the same bench run (GUIDE §6: ratios, not
-// absolute timings, are what a reader compares).
+// through the real command in a child process (pool start-up included), alternated and
+// best of two, plus the speed-up of the second worker measured in the same bench run
+// (GUIDE §6: ratios, not absolute timings, are what a reader compares).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,11 +50,19 @@ function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
   }
 }
 
+/** The faster of two rows (the other was slowed by something else on the machine). */
+function best(a: FuzzBenchRow, b: FuzzBenchRow): FuzzBenchRow {
+  return b.runsPerSec > a.runsPerSec ? b : a;
+}
+
 export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const seed = opts.seed ?? 1;
   const runs = opts.runs ?? 32;
-  const oneWorker = campaign(1, seed, runs);
-  const twoWorkers = campaign(2, seed, runs);
+  // Alternated, best of two each: a busy machine slows one measurement, not the ratio's both sides.
+  const one1 = campaign(1, seed, runs);
+  const two1 = campaign(2, seed, runs);
+  const oneWorker = best(one1, campaign(1, seed, runs));
+  const twoWorkers = best(two1, campaign(2, seed, runs));
   return { seed, runs, oneWorker, twoWorkers, speedup: Math.round((twoWorkers.runsPerSec / oneWorker.runsPerSec) * 100) / 100 };
 }
 
