@@ -6,7 +6,7 @@
 // notices after `masterDetectNs`, takes mastership and tells the PFE, which switches in
 // `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2).
 import type { Actor, ActorContext, ActorId, Message, Simulation } from '../sim/index.ts';
-import type { FaultAction, FaultTarget, RouterConfig } from './config.ts';
+import { resolveTarget, type FaultAction, type FaultTarget, type RouterConfig } from './config.ts';
 import type { LinkControl, LinkParams } from './link.ts';
 import type { PfeControl } from './pfe.ts';
 import type { ReMessage } from './re.ts';
@@ -100,20 +100,7 @@ export class Chassis implements Actor<ChassisMessage> {
   }
 
   private resolve(t: FaultTarget): number {
-    switch (t) {
-      case 'master':
-        return this.master;
-      case 'backup':
-        return 1 - this.master;
-      case 're0':
-        return 0;
-      case 're1':
-        return 1;
-      default: {
-        const never: never = t;
-        throw new Error(`chassis: bad target ${String(never)}`);
-      }
-    }
+    return resolveTarget(t, this.master as 0 | 1);
   }
 
   private fault(a: FaultAction): void {

@@ -21,6 +21,24 @@ export interface PeerConfig {
 
 export type FaultTarget = 'master' | 'backup' | 're0' | 're1';
 
+/** The RE slot a fault target names, given which RE is master now. */
+export function resolveTarget(t: FaultTarget, master: 0 | 1): 0 | 1 {
+  switch (t) {
+    case 'master':
+      return master;
+    case 'backup':
+      return (1 - master) as 0 | 1;
+    case 're0':
+      return 0;
+    case 're1':
+      return 1;
+    default: {
+      const never: never = t;
+      throw new Error(`bad fault target ${String(never)}`);
+    }
+  }
+}
+
 /** A fault as the model executes it (scenarios/ resolves names and windows). */
 export type FaultAction =
   | { kind: 're-crash'; target: FaultTarget }

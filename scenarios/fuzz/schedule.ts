@@ -32,7 +32,7 @@
 //     one, reconfigure a configured NSR) are left out, so a file shows only what acts.
 // Faults that break a rule are dropped, not moved: the list stays a function of the
 // generated values, so fast-check can shrink it.
-import type { FaultAction, FaultConfig, FaultTarget } from '../../model/config.ts';
+import { resolveTarget, type FaultAction, type FaultConfig, type FaultTarget } from '../../model/config.ts';
 import { MS } from '../../sim/index.ts';
 
 export interface ScheduleContext {
@@ -102,20 +102,7 @@ function isOutage(a: FaultAction): a is Outage {
 }
 
 function slot(s: State, t: FaultTarget): 0 | 1 {
-  switch (t) {
-    case 'master':
-      return s.master;
-    case 'backup':
-      return (1 - s.master) as 0 | 1;
-    case 're0':
-      return 0;
-    case 're1':
-      return 1;
-    default: {
-      const never: never = t;
-      throw new Error(`schedule: bad target ${String(never)}`);
-    }
-  }
+  return resolveTarget(t, s.master);
 }
 
 /**
