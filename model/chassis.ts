@@ -4,7 +4,9 @@
 //
 // Mastership (GRES, SPEC F-3): when the master crashes, the backup's chassis daemon
 // notices after `masterDetectNs`, takes mastership and tells the PFE, which switches in
-// `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2).
+// `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2). A per-socket
+// failover (F-2) is the application's request, not the chassis's: the chassis passes it
+// to both REs and the one whose application holds the session's primary socket acts.
 import type { Actor, ActorContext, ActorId, Message, Simulation } from '../sim/index.ts';
 import { resolveTarget, type FaultAction, type FaultTarget, type RouterConfig } from './config.ts';
 import type { LinkControl, LinkParams } from './link.ts';
@@ -83,7 +85,12 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       case 'chassis.backup-gone': {
         const master = this.w.reIds[this.master as 0 | 1];
-        if (msg.re !== this.master && this.w.sim.isRunning(master)) ctx.send(master, { type: 're.ore', up: false } satisfies ReMessage);
+        if (msg.re !== this.master && this.w.sim.isRunning(master)) {
+          // Flows steered to the lost RE by per-socket failovers fall back to the master,
+          // whose secondaries of them fail over now (F-1).
+          ctx.send(this.w.pfeId, { type: 'pfe.re-down', re: msg.re } satisfies PfeControl);
+          ctx.send(master, { type: 're.ore', up: false } satisfies ReMessage);
+        }
         return;
       }
       case 'chassis.wire-restore':
@@ -147,6 +154,11 @@ export class Chassis implements Actor<ChassisMessage> {
         // master its replication traffic is held, then delivered late (drives P-7).
         this.linkCtl(this.w.interReLink, { type: 'link.hold' });
         if (a.durationNs > 0) this.ctx.startTimer(a.durationNs, { type: 'chassis.link-release', link: this.w.interReLink } satisfies LinkRelease);
+        return;
+      case 'socket-failover':
+        for (const id of this.w.reIds) {
+          if (this.w.sim.isRunning(id)) this.ctx.send(id, { type: 're.socket-failover', peer: a.peer, session: a.session } satisfies ReMessage);
+        }
         return;
       case 'nsr-deconfig':
       case 'nsr-reconfig':

@@ -56,7 +56,9 @@ export type FaultAction =
   | { kind: 'inter-re-hold'; durationNs: number }
   | { kind: 'backup-stall'; durationNs: number }
   | { kind: 'nsr-deconfig' }
-  | { kind: 'nsr-reconfig' };
+  | { kind: 'nsr-reconfig' }
+  /** F-2: the application holding a session's primary socket asks for its failover; every matching session when peer/session are left out. */
+  | { kind: 'socket-failover'; peer: string | undefined; session: number | undefined };
 
 export interface FaultConfig {
   when: { atNs: number } | { betweenNs: [number, number] };

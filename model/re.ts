@@ -42,7 +42,15 @@ export interface RouterAppStall extends Message {
   readonly durationNs: number;
 }
 
-export type ReMessage = RoleChange | RouterAppStall | OtherReState;
+/** F-2: the application asks the kernel to fail one session's socket over to the other RE. */
+export interface SocketFailoverRequest extends Message {
+  readonly type: 're.socket-failover';
+  /** Every peer / every session of the peer when left out. */
+  readonly peer: string | undefined;
+  readonly session: number | undefined;
+}
+
+export type ReMessage = RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest;
 
 export interface RePeerInfo {
   cfg: PeerConfig;
@@ -107,6 +115,9 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
       case 're.ore':
         if (this.nsr !== undefined) this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: msg.up });
         return;
+      case 're.socket-failover':
+        this.socketFailover(msg);
+        return;
       case 'app.stall':
         // On the master its application stalls; on the backup, the snooping one (S-4).
         for (const list of this.sessions.values()) for (const s of list) s?.stall(msg.durationNs);
@@ -115,6 +126,26 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
         const never: never = msg;
         throw new Error(`re: unknown message ${(never as Message).type}`);
       }
+    }
+  }
+
+  /**
+   * F-2, I-5: each matching session whose application here is the active one (it holds
+   * the primary socket) asks IHA for a synchronous failover of its socket; the
+   * application stops writing and reading here at once, so what it wrote is all that
+   * SDRL has to replicate before the handover. The RE of a snooping (secondary) session
+   * ignores the request: only the primary's application can make it.
+   */
+  private socketFailover(msg: SocketFailoverRequest): void {
+    const nsr = this.nsr;
+    if (nsr === undefined) return;
+    for (const [peer, list] of this.sessions) {
+      if (msg.peer !== undefined && peer !== msg.peer) continue;
+      list.forEach((s, i) => {
+        if (s === undefined || s.mode !== 'active' || (msg.session !== undefined && i !== msg.session)) return;
+        this.ctx.trace('app.socket-failover', { session: s.cfg.id });
+        this.ctx.send(nsr.ids.iha, { type: 'iha.socket-failover', session: s.cfg.id }, nsr.costs.ihaNs);
+      });
     }
   }
 
@@ -146,8 +177,15 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     this.listening = false;
     if (nsr !== undefined) this.ctx.send(nsr.ids.iha, { type: 'iha.become-backup' }, nsr.costs.ihaNs);
     else for (const s of this.allSessions()) s.conn?.abort();
-    for (const s of this.allSessions()) s.detach();
-    this.sessions = new Map();
+    // The active applications stop; snooping ones (secondaries of sockets a per-socket
+    // failover moved to the other RE) stay.
+    for (const list of this.sessions.values()) {
+      list.forEach((s, i) => {
+        if (s === undefined || s.mode === 'snoop') return;
+        s.detach();
+        delete list[i];
+      });
+    }
   }
 
   /**

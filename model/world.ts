@@ -5,7 +5,7 @@
 // Addresses: the router is 10.0.0.1; peer k is 10.0.1.(k+1); the REs' internal
 // addresses are 128.0.0.1 (RE0) and 128.0.0.4 (RE1), as on a Junos chassis.
 import { Simulation, type Actor, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type TraceSink, type Violation } from '../sim/index.ts';
-import type { SessionStats } from './app/session.ts';
+import type { SessionStats, StreamSession } from './app/session.ts';
 import { Chassis, type FaultMsg } from './chassis.ts';
 import type { WorldConfig } from './config.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './link.ts';
@@ -96,7 +96,7 @@ export class World {
 
     const nsrCfg = (i: 0 | 1): ReNsrConfig | undefined => {
       if (!r.nsr) return undefined;
-      const ids: NsrIds = { kernel: id(`re${i}`), kkcm: id(`re${i}/kkcm`), iha: id(`re${i}/iha`), prl: id(`re${i}/prl`), sdrl: id(`re${i}/sdrl`), psrm: id(`re${i}/psrm`) };
+      const ids: NsrIds = { kernel: id(`re${i}`), kkcm: id(`re${i}/kkcm`), iha: id(`re${i}/iha`), prl: id(`re${i}/prl`), sdrl: id(`re${i}/sdrl`), psrm: id(`re${i}/psrm`), pfe: id('pfe') };
       return {
         ids,
         opts: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
@@ -201,15 +201,27 @@ export class World {
     return { run, violations, stats: this.stats(run), traceHash: this.sim.trace.digest() };
   }
 
+  /**
+   * The router's application for a session: the active one on a running RE (a per-socket
+   * failover, F-2, may have moved it to the backup), else the master's.
+   */
+  routerSession(id: string): StreamSession | undefined {
+    for (const re of this.res) {
+      if (!this.sim.isRunning(this.ids.get(`re${re.index}`) as ActorId)) continue;
+      const s = re.session(id);
+      if (s !== undefined && s.mode === 'active' && s.conn !== undefined) return s;
+    }
+    return this.res[this.chassis.master as 0 | 1].session(id);
+  }
+
   stats(run: RunResult): WorldStats {
     const links: WorldStats['links'] = {};
     for (const [name, l] of this.links) links[name] = { aToB: { ...l.counters('a') }, bToA: { ...l.counters('b') } };
-    const master = this.res[this.chassis.master as 0 | 1];
     const sessions = this.peers.flatMap((p) =>
       p.sessions.map((s) => ({
         session: s.cfg.id,
         peer: s.stats(),
-        router: master.sessions.get(p.cfg.name)?.[Number(s.cfg.id.split('/')[1])]?.stats(),
+        router: this.routerSession(s.cfg.id)?.stats(),
       })),
     );
     return {

@@ -9,7 +9,7 @@ import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR
 /** A parameter a fault kind takes, besides `kind` and `at`/`between`. */
 export interface FaultParam {
   key: string;
-  type: 'duration' | 'probability' | 'target' | 'side' | 'peer';
+  type: 'duration' | 'probability' | 'target' | 'side' | 'peer' | 'session';
   required: boolean;
   /** What an optional parameter means when left out, as written in a file. */
   default?: string;
@@ -81,15 +81,25 @@ export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
   },
   { kind: 'nsr-deconfig', status: 'supported', spec: ['F-1', 'K-7'], description: 'NSR is deconfigured on both REs (KKCM cleanup with reason NSR_DECONFIG)', params: [], nsrOnly: true },
   { kind: 'nsr-reconfig', status: 'supported', spec: ['K-9', 'F-4'], description: 'NSR is configured again: KKCM reconnects and every socket is re-replicated', params: [], nsrOnly: true },
+  {
+    kind: 'socket-failover',
+    status: 'supported',
+    spec: ['F-2', 'I-5', 'G-3'],
+    description:
+      "per-socket sync failover asked by the application holding a session's primary socket: the PFE steers that connection to the other RE, the socket's PRL and SDRL data drain, the secondary becomes primary there and is replicated back; refused (traced) when the socket is not actively replicated",
+    params: [
+      { key: 'peer', type: 'peer', required: false, description: 'The peer whose sessions fail over; every peer when omitted.' },
+      { key: 'session', type: 'session', required: false, description: 'The session number (0-based) of that peer; every session when omitted.' },
+    ],
+    nsrOnly: true,
+  },
 ];
 
 /** Fault kinds the model does not have yet: rejected with "not supported yet". */
-export const PENDING_FAULTS: readonly FaultKindInfo[] = [
-  { kind: 'socket-failover', status: 'pending', spec: ['F-2', 'I-5'], description: 'per-socket failover asked by the application', params: [], nsrOnly: true },
-];
+export const PENDING_FAULTS: readonly FaultKindInfo[] = [];
 
 /** Why each pending fault kind is rejected (appended to "… is not supported yet"). */
-export const PENDING_WHY: ReadonlyMap<string, string> = new Map([['socket-failover', 'the model has no application-requested per-socket failover yet']]);
+export const PENDING_WHY: ReadonlyMap<string, string> = new Map();
 
 /** Router keys whose feature does not exist yet (key → why): any value is rejected. None at the moment. */
 export const PENDING_ROUTER_KEYS: ReadonlyMap<string, string> = new Map();

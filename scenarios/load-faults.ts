@@ -14,7 +14,7 @@ export const FAULT_TARGETS: readonly FaultTarget[] = ['master', 'backup', 're0',
 const ALL_PARAM_KEYS = [...new Set(SUPPORTED_FAULTS.flatMap((f) => f.params.map((p) => p.key)))];
 
 /** `nsr` is router.nsr (undefined when that value was invalid: NSR faults are then not judged). */
-export function readFaults(w: Walk, f: Field | undefined, durationNs: number, peers: ReadonlySet<string>, nsr: boolean | undefined): FaultConfig[] {
+export function readFaults(w: Walk, f: Field | undefined, durationNs: number, peers: ReadonlyMap<string, number>, nsr: boolean | undefined): FaultConfig[] {
   if (f === undefined) return [];
   const items = w.read(f, [] as Array<Node | null>, (n) => {
     const s = seq(n, 'faults');
@@ -29,7 +29,7 @@ export function readFaults(w: Walk, f: Field | undefined, durationNs: number, pe
   return out;
 }
 
-function readFault(w: Walk, item: Node | null, what: string, durationNs: number, peers: ReadonlySet<string>, nsr: boolean | undefined): FaultConfig | undefined {
+function readFault(w: Walk, item: Node | null, what: string, durationNs: number, peers: ReadonlyMap<string, number>, nsr: boolean | undefined): FaultConfig | undefined {
   const node = w.deref(item);
   const info = isMap(node) ? kindOf(w, node, what) : undefined;
   if (info?.nsrOnly === true && nsr === false && isMap(node)) {
@@ -91,7 +91,7 @@ function readWhen(w: Walk, m: Fields, what: string, durationNs: number): FaultCo
   return win === undefined ? undefined : { betweenNs: win };
 }
 
-function readAction(w: Walk, m: Fields, kind: string, what: string, peers: ReadonlySet<string>): FaultAction | undefined {
+function readAction(w: Walk, m: Fields, kind: string, what: string, peers: ReadonlyMap<string, number>): FaultAction | undefined {
   const target = (): FaultTarget => w.read(m.get('target'), 'master', (n) => oneOf(n, `${what}.target`, FAULT_TARGETS));
   const lasting = (): number => w.read(m.get('duration'), 0, (n) => positiveDuration(n, `${what}.duration`));
   const peer = (): string | undefined => w.read(m.get('peer'), undefined, (n) => peerName(n, `${what}.peer`, peers));
@@ -113,6 +113,8 @@ function readAction(w: Walk, m: Fields, kind: string, what: string, peers: Reado
       return { kind, peer: peer(), durationNs: lasting() };
     case 'wire-reorder':
       return { kind, peer: peer(), reorder: prob('reorder'), durationNs: lasting() };
+    case 'socket-failover':
+      return readSocketFailover(w, m, what, peer, peers);
     case 'kkcm-io-error':
     case 'inter-re-down':
     case 'inter-re-partition':
@@ -162,11 +164,24 @@ function readAppStall(w: Walk, m: Fields, what: string, peer: () => string | und
   return { kind: 'app-stall', side, peer: side === 'router' ? undefined : p, durationNs: lasting(), ...(side === 'router' ? { re } : {}) };
 }
 
-function peerName(n: Node | null, what: string, peers: ReadonlySet<string>): string {
+/** `session` is a session number of the named peer (of every peer, without `peer`). */
+function readSocketFailover(w: Walk, m: Fields, what: string, peer: () => string | undefined, peers: ReadonlyMap<string, number>): FaultAction {
+  const p = peer();
+  const sf = m.get('session');
+  const most = p === undefined ? Math.max(0, ...peers.values()) : (peers.get(p) ?? 0);
+  const session = w.read(sf, undefined as number | undefined, (n) => {
+    if (!isScalar(n) || typeof n.value !== 'number' || !Number.isSafeInteger(n.value) || n.value < 0) throw new Invalid(`${what}.session must be a session number (0, 1, ...), got ${describe(n)}`);
+    if (n.value >= most) throw new Invalid(`${what}.session ${n.value} is not a session of ${p === undefined ? 'any peer' : `peer "${p}"`} (${most} session${most === 1 ? '' : 's'}: 0 … ${most - 1})`);
+    return n.value;
+  });
+  return { kind: 'socket-failover', peer: p, session };
+}
+
+function peerName(n: Node | null, what: string, peers: ReadonlyMap<string, number>): string {
   if (!isScalar(n) || typeof n.value !== 'string') throw new Invalid(`${what} must be a peer name, got ${describe(n)}`);
   const name = n.value;
   if (!peers.has(name)) {
-    const hint = closest(name, [...peers]);
+    const hint = closest(name, [...peers.keys()]);
     throw new Invalid(`${what} names no peer "${name}"${hint !== undefined ? `; did you mean "${hint}"?` : ''}`);
   }
   return name;

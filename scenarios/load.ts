@@ -101,7 +101,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
   });
   const peers = readPeers(w, top.get('peers'));
   const router = readRouter(w, top.get('router')?.value ?? null, top.has('router'));
-  const faults = readFaults(w, top.get('faults'), durationNs, new Set(peers.map((p) => p.name)), router.nsr);
+  const faults = readFaults(w, top.get('faults'), durationNs, new Map(peers.map((p) => [p.name, p.sessions])), router.nsr);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) => readChecks(w, n));
   const config: WorldConfig = {
     name,

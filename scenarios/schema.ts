@@ -119,6 +119,8 @@ function faultParam(p: FaultParam): Schema {
       return { enum: ['peer', 'router'], description: p.description, ...dflt };
     case 'peer':
       return { type: 'string', pattern: NAME_PATTERN, description: p.description, ...dflt };
+    case 'session':
+      return { type: 'integer', minimum: 0, description: p.description, ...dflt };
     default: {
       const never: never = p.type;
       throw new Error(`schema: unknown fault parameter type ${String(never)}`);

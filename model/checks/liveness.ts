@@ -38,7 +38,7 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
       const at = this.world.faultTimes[i] ?? 0;
       // Faults that move mastership heal once the backup noticed and the PFE switched.
       const k = f.action.kind;
-      const settle = k === 're-crash' || k === 're-restart' || k === 'switchover' ? r.masterDetectNs + r.pfeSwitchNs : 0;
+      const settle = k === 're-crash' || k === 're-restart' || k === 'switchover' || k === 'socket-failover' ? r.masterDetectNs + r.pfeSwitchNs : 0;
       heal = Math.max(heal, at + durationOf(f.action) + settle);
     });
     this.heal = heal;
@@ -64,13 +64,12 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
   /** After the heal, no reader may go silent for a whole deadline (zero-window deadlock). */
   private stalls(endNs: number, report: Report): void {
     const heal = this.healNs();
-    const master = this.world.res[this.world.chassis.master as 0 | 1];
     for (const p of this.world.peers) {
       for (const s of p.sessions) {
         if (s.closed !== undefined) continue;
         const readers = [
           { who: 'peer', gaps: s.readGaps, rate: p.cfg.fromRouter.ratePerSec },
-          { who: 'router', gaps: master.session(s.cfg.id)?.readGaps ?? [], rate: p.cfg.toRouter.ratePerSec },
+          { who: 'router', gaps: this.world.routerSession(s.cfg.id)?.readGaps ?? [], rate: p.cfg.toRouter.ratePerSec },
         ];
         for (const r of readers) {
           if (r.rate <= 0) continue;
@@ -93,11 +92,11 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
   private judge(now: number, recordId: number, report: Report): void {
     this.judged = true;
     const heal = this.healNs();
-    const master = this.world.res[this.world.chassis.master as 0 | 1];
     for (const p of this.world.peers) {
       for (const s of p.sessions) {
         if (s.closed !== undefined) continue;
-        const r = master.session(s.cfg.id);
+        // The session's router application, on whichever RE holds its primary (F-2).
+        const r = this.world.routerSession(s.cfg.id);
         const stuck: string[] = [];
         if (p.cfg.fromRouter.ratePerSec > 0 && s.lastReadNs <= heal) stuck.push('router → peer');
         if (p.cfg.toRouter.ratePerSec > 0 && (r === undefined || r.mode !== 'active' || r.lastReadNs <= heal)) stuck.push('peer → router');

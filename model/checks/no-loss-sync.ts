@@ -1,8 +1,10 @@
 // no-loss-sync (SPEC G-3, invariant d): across a synchronous failover (a manual
-// switchover) no packet is lost: every byte the router accepted from the peer reaches
-// the new primary's application exactly once. Judged on the router's application: after
-// a sync failover its verifier must see no gap, duplicate or reorder, and at the end the
-// application has read (or holds in so_rcv) every byte the peer saw acknowledged.
+// switchover, or a per-socket failover the application asked for, F-2) no packet is
+// lost: every byte the router accepted from the peer reaches the new primary's
+// application exactly once. Judged on the router's application: after a sync failover
+// its verifier must see no gap, duplicate or reorder, and at the end the application
+// holding the session (on whichever RE) has read, or holds in so_rcv, every byte the
+// peer saw acknowledged.
 import type { LivenessCheck, Report, RunResult, SafetyCheck, TraceRecord } from '../../sim/index.ts';
 import type { World } from '../world.ts';
 
@@ -15,7 +17,8 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
   constructor(private readonly world: World) {}
 
   onRecord(rec: TraceRecord, report: Report): void {
-    if (rec.actor === 'chassis' && rec.kind === 'chassis.master' && rec.fields.sync === true && this.syncAt < 0) {
+    const sync = (rec.actor === 'chassis' && rec.kind === 'chassis.master' && rec.fields.sync === true) || (rec.actor.endsWith('/iha') && rec.kind === 'iha.socket-failover');
+    if (sync && this.syncAt < 0) {
       this.syncAt = rec.t;
       return;
     }
@@ -32,13 +35,12 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
 
   atEnd(end: RunResult, report: Report): void {
     if (this.syncAt < 0) return;
-    const master = this.world.res[this.world.chassis.master as 0 | 1];
     for (const p of this.world.peers) {
       for (const s of p.sessions) {
         const conn = s.conn;
         if (conn === undefined || s.generation !== 0) continue;
         const acked = (conn.snd_una - conn.iss - 1) >>> 0;
-        const r = master.session(s.cfg.id);
+        const r = this.world.routerSession(s.cfg.id);
         const held = r === undefined ? 0 : r.verifier.bytes + (r.conn?.so_rcv.cc ?? 0);
         if (r !== undefined && held >= acked) continue;
         report({

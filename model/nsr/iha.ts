@@ -17,6 +17,16 @@
 // cleans KKCM up with reason SWITCHOVER. Async (F-1): the new master fails every
 // secondary over at once and shuts KKCM down (ORE_DOWN).
 //
+// Per-socket sync failover (F-2): the application holding a primary socket asks for it.
+// The PFE first steers that connection's flow to the other RE (so nothing of the flow
+// reaches the wire from here or comes here any more), the application stops, the
+// socket's PRL queue and SDRL data drain, and one failover message hands it over; the
+// other RE fails the secondary over and replicates it back here. A primary may thus live
+// on the backup RE: when that RE is lost, the master fails its secondaries of those
+// sockets over (ORE_DOWN on the master). If replication is torn down before the hand-over
+// (a channel error mid-drain), the failover is abandoned: the flow comes back and the
+// application carries on, unreplicated, here.
+//
 // Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
 // not replicated is set up again from its current state (PSRM carries the state).
 import type { Message } from '../../sim/index.ts';
@@ -35,6 +45,8 @@ export type IhaLocal =
   | { readonly type: 'iha.become-master'; readonly sync: boolean }
   | { readonly type: 'iha.become-backup' }
   | { readonly type: 'iha.drain-check'; readonly deadlineNs: number }
+  | { readonly type: 'iha.socket-failover'; readonly session: string }
+  | { readonly type: 'iha.drain-socket'; readonly handle: number; readonly deadlineNs: number }
   | { readonly type: 'iha.sync-guard' };
 
 /** How long a sync switchover waits for queues to drain before failing over anyway. */
@@ -52,6 +64,8 @@ export class Iha extends NsrClient<IhaLocal> {
   /** Master: sockets the application asked to replicate, by session. */
   private candidates = new Map<string, Candidate>();
   private awaitingSync = false;
+  /** Per-socket failovers in progress (draining), by primary handle. */
+  private handovers = new Map<number, Candidate>();
 
   constructor(kernel: () => NsrKernel) {
     super('iha', kernel);
@@ -60,6 +74,7 @@ export class Iha extends NsrClient<IhaLocal> {
   protected reset(): void {
     this.candidates = new Map();
     this.awaitingSync = false;
+    this.handovers = new Map();
   }
 
   protected onLocal(msg: IhaLocal): void {
@@ -83,6 +98,12 @@ export class Iha extends NsrClient<IhaLocal> {
       case 'iha.drain-check':
         this.drainCheck(msg.deadlineNs);
         return;
+      case 'iha.socket-failover':
+        this.socketFailover(msg.session);
+        return;
+      case 'iha.drain-socket':
+        this.drainSocket(msg.handle, msg.deadlineNs);
+        return;
       case 'iha.sync-guard':
         if (this.awaitingSync) {
           this.ctx.trace('iha.sync-timeout', {});
@@ -98,8 +119,8 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   protected override onInit(): void {
-    // F-4: (re)replicate every socket of the master that is not replicated.
-    if (!this.nsr.host.isMaster()) return;
+    // F-4: (re)replicate every primary socket of this RE that is not replicated (the
+    // master's, and any a per-socket failover moved to the backup).
     for (const session of this.candidates.keys()) this.begin(session);
   }
 
@@ -113,7 +134,7 @@ export class Iha extends NsrClient<IhaLocal> {
       }
     }
     // Sockets whose replication failed are set up again from their current state.
-    if (!this.nsr.host.isMaster() || !this.nsr.kkcm.ready) return;
+    if (!this.nsr.kkcm.ready) return;
     for (const session of this.candidates.keys()) if (!this.nsr.bySession.has(session)) this.begin(session);
   }
 
@@ -206,6 +227,7 @@ export class Iha extends NsrClient<IhaLocal> {
     prlRelease(this.nsr, this.ctx, rep, queued);
     removeHooks(rep);
     this.nsr.dropRep(rep);
+    this.abandonHandover(rep);
     rep.conn.output(); // the send limit is gone: transmit what was held back
   }
 
@@ -222,11 +244,19 @@ export class Iha extends NsrClient<IhaLocal> {
   protected override onCleanup(reason: CleanupReason): void {
     this.ctx.trace('iha.cleanup', { reason, sockets: this.nsr.reps.size });
     for (const rep of [...this.nsr.reps.values()]) {
+      const master = this.nsr.host.isMaster();
       if (rep.role === 'primary') {
         this.unreplicate(rep, 'push');
+      } else if (reason === 'ORE_DOWN' && master) {
+        // The other RE is gone with primaries a per-socket failover had moved there
+        // (or a takeover is under way here): this secondary fails over now (F-1).
+        this.failover(rep);
+      } else if (reason === 'SWITCHOVER' && !master) {
+        // This RE handed mastership away; the new master stops replicating its sockets.
+        this.deleteSecondary(rep, `cleanup ${reason}`);
       } else if (reason !== 'ORE_DOWN' && reason !== 'SWITCHOVER') {
-        // ORE_DOWN / SWITCHOVER on the backup mean mastership comes here: the secondaries
-        // are failed over by become-master, not deleted.
+        // ORE_DOWN / SWITCHOVER on the RE becoming master: become-master fails the
+        // secondaries over, they are not deleted.
         this.deleteSecondary(rep, `cleanup ${reason}`);
       }
     }
@@ -295,6 +325,74 @@ export class Iha extends NsrClient<IhaLocal> {
     this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.expect-switchover' });
   }
 
+  // ---- per-socket sync failover (F-2) ----------------------------------------------
+
+  /** The application holding this session's primary asked for its failover. */
+  private socketFailover(session: string): void {
+    const rep = this.nsr.bySession.get(session);
+    const why =
+      rep === undefined ? 'not replicated'
+      : rep.role !== 'primary' ? 'not the primary'
+      : !rep.active ? 'replication not active yet'
+      : this.handovers.has(rep.handle) ? 'already failing over'
+      : !this.nsr.kkcm.ready ? 'no channel to the other RE'
+      : undefined;
+    if (rep === undefined || why !== undefined) {
+      // The application carries on with its socket here.
+      this.ctx.trace('iha.socket-failover-refused', { session, reason: why ?? 'not replicated' });
+      return;
+    }
+    const c = this.candidates.get(session);
+    const app = c?.app ?? rep.app;
+    if (app === undefined) {
+      this.ctx.trace('iha.socket-failover-refused', { session, reason: 'no application' });
+      return;
+    }
+    this.ctx.trace('iha.socket-failover', { session, handle: rep.handle, peer: rep.peerHandle });
+    this.handovers.set(rep.handle, { conn: rep.conn, app });
+    this.candidates.delete(session);
+    // The application stops here: what it wrote is all SDRL must replicate (S-1).
+    app.detach();
+    // Steer first: once the socket is let go here, nothing of its flow may come here.
+    if (!this.nsr.is('iha-socket-failover-no-steer')) this.steer(rep.conn, 1 - this.nsr.reIndex);
+    this.drainSocket(rep.handle, this.ctx.now + DRAIN_MAX_NS);
+  }
+
+  private steer(conn: TcpConnection, re: number): void {
+    this.ctx.send(this.nsr.ids.pfe, { type: 'pfe.flow', faddr: conn.faddr, fport: conn.fport, lport: conn.lport, re });
+  }
+
+  private drainSocket(handle: number, deadlineNs: number): void {
+    const rep = this.nsr.rep(handle);
+    if (rep === undefined || rep.role !== 'primary' || !this.handovers.has(handle)) return; // handed over or abandoned meanwhile
+    const busy = rep.queue.length > 0 || rep.sdrlAcked < rep.sdrlSent || rep.sdrlSent < rep.sndAppended;
+    if (busy && this.ctx.now < deadlineNs) {
+      this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-socket', handle, deadlineNs });
+      return;
+    }
+    this.ctx.trace('iha.drained', { undrained: busy ? [{ session: rep.session, queued: rep.queue.length, sdrlUnacked: rep.sdrlSent - rep.sdrlAcked, sdrlUnsent: rep.sndAppended - rep.sdrlSent }] : [] });
+    // A message that cannot be sent posts an error: replication is torn down and the
+    // hand-over abandoned (abandonHandover), so the socket stays here.
+    if (!this.send({ t: 'iha.failover', handle: rep.peerHandle }, rep)) return;
+    this.forgetPrimary(rep);
+    this.nsr.host.dropApp(rep);
+  }
+
+  /**
+   * Replication of a socket being handed over was torn down before the hand-over: the
+   * failover cannot happen. The flow comes back here and the application resumes on
+   * its socket, which carries on unreplicated (and is replicated again later, F-4).
+   */
+  private abandonHandover(rep: Rep): void {
+    const h = this.handovers.get(rep.handle);
+    if (h === undefined) return;
+    this.handovers.delete(rep.handle);
+    this.ctx.trace('iha.socket-failover-abandoned', { session: rep.session, handle: rep.handle });
+    this.steer(rep.conn, this.nsr.reIndex);
+    this.candidates.set(rep.session, h);
+    h.app.attach(rep.conn);
+  }
+
   private dropAllPrimaries(reason: string): void {
     for (const rep of [...this.nsr.reps.values()]) if (rep.role === 'primary') this.forgetPrimary(rep, reason);
   }
@@ -302,6 +400,7 @@ export class Iha extends NsrClient<IhaLocal> {
   /** The old primary socket is abandoned silently: the new master owns the session now. */
   private forgetPrimary(rep: Rep, reason = 'handed over'): void {
     this.ctx.trace('iha.forget-primary', { session: rep.session, handle: rep.handle, reason });
+    this.handovers.delete(rep.handle);
     prlRelease(this.nsr, this.ctx, rep, 'drop');
     removeHooks(rep);
     this.nsr.dropRep(rep);
@@ -359,9 +458,9 @@ export class Iha extends NsrClient<IhaLocal> {
     const rep = handle === undefined ? undefined : this.nsr.rep(handle);
     if (rep !== undefined) {
       this.error(rep.handle, `malformed IHA message: ${error}`, 'push', true);
-    } else if (handle !== undefined && !this.nsr.host.isMaster()) {
+    } else if (handle !== undefined) {
       // A mirror we cannot read (e.g. a version we do not speak): refuse it, so the
-      // master gives the set-up up at once instead of waiting for its timeout.
+      // primary's RE gives the set-up up at once instead of waiting for its timeout.
       this.send({ t: 'iha.ready', handle, secondary: 0, reason: 'failed' });
     }
   }

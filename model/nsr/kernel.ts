@@ -119,6 +119,8 @@ export interface NsrIds {
   prl: ActorId;
   sdrl: ActorId;
   psrm: ActorId;
+  /** The PFE: a per-socket failover steers the connection's flow (SPEC F-2). */
+  pfe: ActorId;
 }
 
 /** A decoded NSR message handed to its owning client by KKCM (G-8: whole messages). */

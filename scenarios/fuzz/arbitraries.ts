@@ -38,6 +38,8 @@ export interface FuzzArbOptions {
   forceFamilies?: readonly FamilyName[];
   /** Only these families may be on (a mutant's bias); default all. */
   families?: readonly FamilyName[];
+  /** Within each enabled family, only these fault kinds (a mutant's bias); default every kind. */
+  kinds?: readonly FaultAction['kind'][];
   /** At least this many faults drawn (before the schedule is made sane). Default 0. */
   minFaults?: number;
   /** Least rate (records/s per session) towards the router / from the router. */
@@ -206,7 +208,7 @@ export function fuzzCaseArb(opts: FuzzArbOptions = {}): fc.Arbitrary<FuzzCase> {
       const router = { ...buildRouter(busy || opts.slowPeerReads === true ? (SOCKET_BUFFERS[2] as number) : (SOCKET_BUFFERS[r.socketBuffer] as number), r.options, opts.mutant), nsrBounds: { ...opts.nsrBounds }, nsrCosts: { ...opts.nsrCosts } };
       const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
       const faults = saneSchedule(
-        r.faults.map((f) => placeFault(f, r.swarm, peers, durationNs, healNs)).filter((f): f is FaultConfig => f !== undefined),
+        r.faults.map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds)).filter((f): f is FaultConfig => f !== undefined),
         { durationNs, masterDetectNs: router.masterDetectNs, pfeSwitchNs: router.pfeSwitchNs, allowPrlTimeout: opts.allowPrlTimeout === true },
       );
       const config: WorldConfig = {
@@ -280,11 +282,11 @@ function buildRouter(socketBufferBytes: number, nsrOptions: Partial<NsrOptions>,
 }
 
 /** Resolves a raw fault against the enabled families (none enabled: no fault) and places it in the window. */
-function placeFault(f: RawFault, swarm: Swarm, peers: readonly PeerConfig[], durationNs: number, healNs: number): FaultConfig | undefined {
-  const on = FAMILY_NAMES.filter((n) => swarm[n]);
+function placeFault(f: RawFault, swarm: Swarm, peers: readonly PeerConfig[], durationNs: number, healNs: number, only: readonly FaultAction['kind'][] | undefined): FaultConfig | undefined {
+  const on = FAMILY_NAMES.filter((n) => swarm[n] && (only === undefined || FAULT_FAMILIES[n].some((k) => only.includes(k))));
   if (on.length === 0) return undefined;
   const family = on[f.family % on.length] as FamilyName;
-  const kinds = FAULT_FAMILIES[family];
+  const kinds = only === undefined ? FAULT_FAMILIES[family] : FAULT_FAMILIES[family].filter((k) => only.includes(k));
   const kind = kinds[f.kind % kinds.length] as FaultAction['kind'];
   // Faults happen between the warm-up and the heal phase, rounded to the microsecond,
   // and are over when the heal phase starts.
@@ -326,6 +328,12 @@ function buildAction(kind: FaultAction['kind'], f: RawFault, peers: readonly Pee
       return { kind, from: target, durationNs };
     case 'pfe-switch-delay':
       return { kind, switchNs: durationNs };
+    case 'socket-failover': {
+      // One session of one peer, or (target 0) every session of the peer(s).
+      const p = peer === undefined ? undefined : peers.find((x) => x.name === peer);
+      const n = p === undefined ? Math.min(...peers.map((x) => x.sessions)) : p.sessions;
+      return { kind, peer, session: f.target === 0 || n <= 0 ? undefined : f.prob % n };
+    }
     default: {
       const never: never = kind;
       throw new Error(`fuzz: no builder for fault kind ${String(never)}`);

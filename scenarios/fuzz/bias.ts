@@ -45,8 +45,9 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   'iha-active-before-psrm-ack': { ...SLOW_SETUP, forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
   // Needs a PRL timeout: inter-RE outages long enough to run it.
   'prl-timeout-drops-queue': { allowPrlTimeout: true, forceFamilies: ['interRe'], families: ['interRe', 'wire'], minFaults: 1, toRouterMinPerSec: 50 },
-  // Messages split over several KKCM segments: large records.
-  'kkcm-partial-message-dispatch': { toRouterMinPerSec: 50, recordBytesMin: 1400 },
+  // Messages split over several KKCM segments: large records, and a failover to expose
+  // what the secondary made of them.
+  'kkcm-partial-message-dispatch': { toRouterMinPerSec: 50, recordBytesMin: 1400, forceFamilies: ['mastership'] },
   // The window never reopens: small buffers, records as large as half of them and slow
   // router reads close it, and liveness finds no data flowing 5 s after the heal. Seen
   // only with oooAccounting: count-incoming (an unsafe option: it can deadlock by itself,
@@ -59,6 +60,9 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   'prl-flush-after-new': { ...SLOW_SETUP, families: ['interRe', 'config'], toRouterMinPerSec: 100 },
   // Both REs on the wire during a GRES switch: mastership changes while the router sends.
   'pfe-leaky-switch': { forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, fromRouterMinPerSec: 50 },
+  // Per-socket failovers while the peer sends: without steering, the session goes silent
+  // (liveness, long runs) or the old RE resets it (peer-transparent).
+  'iha-socket-failover-no-steer': { ...LIVENESS_RUN, kinds: ['socket-failover'], forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
 };
 
 export function biasFor(mutant: MutantName | undefined): FuzzArbOptions {

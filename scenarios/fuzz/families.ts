@@ -10,7 +10,7 @@ export type FaultKind = FaultAction['kind'];
 
 /** Each family and the fault kinds it stands for; a scenario enables a subset of families. */
 export const FAULT_FAMILIES = {
-  mastership: ['re-crash', 're-restart', 'switchover'],
+  mastership: ['re-crash', 're-restart', 'switchover', 'socket-failover'],
   interRe: ['kkcm-io-error', 'inter-re-down', 'inter-re-partition', 'inter-re-hold', 'backup-stall'],
   wire: ['wire-loss', 'wire-reorder', 'wire-partition'],
   app: ['app-stall'],

@@ -28,6 +28,11 @@
 //     (until mastership moved and the inter-RE link can carry the hand-over), no other
 //     RE, KKCM, inter-RE or NSR-configuration fault;
 //   - a crashed RE restarts only after its takeover is over (masterDetect + pfeSwitch);
+//   - a per-socket failover (F-2) is a hand-over like a switchover (same conditions, the
+//     backup out of sync until the socket is replicated back); after one, primaries may
+//     live on the backup, so a crash of the backup is a takeover too (it needs the
+//     conditions of a mastership change) until a mastership change brings every primary
+//     to the master again;
 //   - faults that would do nothing in the model (crash a down RE, restart a running
 //     one, reconfigure a configured NSR) are left out, so a file shows only what acts.
 // Faults that break a rule are dropped, not moved: the list stays a function of the
@@ -74,6 +79,8 @@ interface State {
   /** The inter-RE link is out from linkOutStart until linkOutUntil (KKCM cannot resynchronize before). */
   linkOutStart: number;
   linkOutUntil: number;
+  /** A per-socket failover may have left primaries on the backup. */
+  split: boolean;
 }
 
 export function atOf(f: FaultConfig): number {
@@ -83,7 +90,7 @@ export function atOf(f: FaultConfig): number {
 /** Drops the faults that would make a failover non-transparent by design (rules above). */
 export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContext): FaultConfig[] {
   const sorted = faults.map((f, i) => ({ f, i })).sort((a, b) => atOf(a.f) - atOf(b.f) || a.i - b.i);
-  const s: State = { master: 0, up: [true, true], configured: true, syncedAt: 0, busyUntil: 0, crashedAt: [-1, -1], linkOutStart: -Infinity, linkOutUntil: -Infinity };
+  const s: State = { master: 0, up: [true, true], configured: true, syncedAt: 0, busyUntil: 0, crashedAt: [-1, -1], linkOutStart: -Infinity, linkOutUntil: -Infinity, split: false };
   const takeoverNs = ctx.masterDetectNs + ctx.pfeSwitchNs;
   const interReSafeNs = INTER_RE_OUTAGE_SAFE_NS;
   const out: FaultConfig[] = [];
@@ -137,14 +144,15 @@ function applied(s: State, a: FaultAction, t: number, takeoverNs: number): boole
     case 're-crash': {
       const r = slot(s, a.target);
       if (!s.up[r] || t < s.busyUntil) return false;
-      if (r === s.master && !canChangeMaster(s, t)) return false;
+      const takeover = r === s.master || s.split;
+      if (takeover && !canChangeMaster(s, t)) return false;
       s.up[r] = false;
       s.crashedAt[r] = t;
       s.syncedAt = Infinity;
-      if (r === s.master) {
-        s.master = (1 - r) as 0 | 1;
-        s.busyUntil = handOverEnd(s, t, takeoverNs);
-      }
+      if (takeover) s.busyUntil = handOverEnd(s, t, takeoverNs);
+      if (r === s.master) s.master = (1 - r) as 0 | 1;
+      // Every primary is on the survivor now.
+      s.split = false;
       return true;
     }
     case 're-restart': {
@@ -159,6 +167,13 @@ function applied(s: State, a: FaultAction, t: number, takeoverNs: number): boole
       s.master = (1 - s.master) as 0 | 1;
       s.busyUntil = handOverEnd(s, t, takeoverNs);
       resync(s, s.busyUntil);
+      s.split = false;
+      return true;
+    case 'socket-failover':
+      if (!canChangeMaster(s, t) || t < backlogDrained(s)) return false;
+      s.busyUntil = handOverEnd(s, t, takeoverNs);
+      resync(s, s.busyUntil);
+      s.split = true;
       return true;
     case 'kkcm-io-error':
       if (!s.up[slot(s, a.target)] || t < s.busyUntil) return false;

@@ -208,6 +208,8 @@ export function actionObject(a: FaultAction): Obj {
       return { kind: a.kind, from: a.from, ...lasting(a.durationNs) };
     case 'backup-stall':
       return { kind: a.kind, duration: formatDuration(a.durationNs) };
+    case 'socket-failover':
+      return { kind: a.kind, ...peer(a.peer), ...(a.session === undefined ? {} : { session: a.session }) };
     default: {
       const never: never = a;
       throw new Error(`toYaml: unknown fault ${JSON.stringify(never)}`);

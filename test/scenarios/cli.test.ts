@@ -259,7 +259,8 @@ describe.concurrent('list', async () => {
     expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({ status: 'supported', spec: ['F-1', 'K-5', 'K-7'], params: [{ key: 'target', required: false }] });
     expect(d.faults.find((f) => f.kind === 'inter-re-partition')?.params.map((p) => [p.key, p.required])).toEqual([['from', true], ['duration', false]]);
     expect(d.faults.find((f) => f.kind === 'backup-stall')?.params.map((p) => [p.key, p.required])).toEqual([['duration', true]]);
-    expect(d.faults.filter((f) => f.status === 'pending').map((f) => f.kind)).toEqual(['socket-failover']);
+    expect(d.faults.filter((f) => f.status === 'pending').map((f) => f.kind)).toEqual([]);
+    expect(d.faults.find((f) => f.kind === 'socket-failover')).toMatchObject({ status: 'supported', spec: ['F-2', 'I-5', 'G-3'], nsrOnly: true, params: [{ key: 'peer', required: false }, { key: 'session', required: false }] });
     expect(d.checkers.find((c) => c.id === 'peer-transparent')?.spec).toEqual(['G-9']);
   });
 
@@ -271,6 +272,6 @@ describe.concurrent('list', async () => {
     expect(r.stdout).toMatch(/^ {2}versions +K-11\/G-5 +\[v0, v1\] with 1 <= v <= 2; default \[1, 1\]$/m);
     expect(r.stdout).toMatch(/^ {2}prl-l4-after-nack +PRL §7\.3f/m);
     expect(r.stdout).toMatch(/^ {2}kkcm-io-error .*\[target\?\] \(needs nsr: true\)$/m);
-    expect(r.stdout).toMatch(/^ {2}socket-failover .*\(not supported yet\)$/m);
+    expect(r.stdout).toMatch(/^ {2}socket-failover .*\[peer\?, session\?\] \(needs nsr: true\)$/m);
   });
 });

@@ -16,8 +16,8 @@ const LIBRARY = readdirSync('scenarios')
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => join('scenarios', f));
 
-/** Optional keys whose absence is itself the meaning, so they have no default. */
-const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'mutant']);
+// Keys whose absence means "all" (every peer, every session) or "none": no value to give as a default.
+const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'session', 'mutant']);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
 /** Router keys (and fault kinds) that need router.nsr: true; their defaults are compared with NSR on. */

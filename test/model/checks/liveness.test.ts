@@ -22,6 +22,7 @@ function fakeWorld(reads: Reads, faults: FaultConfig[] = [{ when: { atNs: 1 * SE
     faultTimes: faults.map((f) => ('atNs' in f.when ? f.when.atNs : 0)),
     chassis: { master: 0 },
     res: [{ session: (id: string) => (id === 'pa/0' ? routerSession : undefined) }],
+    routerSession: (id: string) => (id === 'pa/0' ? routerSession : undefined),
     peers: [
       {
         cfg: { fromRouter: { ratePerSec: 10 }, toRouter: { ratePerSec: 10 } },

@@ -17,6 +17,7 @@ function fakeWorld(acked: number, read: number, inBuffer: number): World {
   return {
     chassis: { master: 1 },
     res: [{ session: () => undefined }, re],
+    routerSession: (id: string) => re.session(id),
     peers: [{ cfg: { name: 'pa' }, sessions: [{ cfg: { id: 'pa/0' }, generation: 0, conn: { iss, snd_una: iss + 1 + acked } }] }],
   } as unknown as World;
 }
@@ -57,6 +58,19 @@ describe('no-loss-sync', () => {
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ recordId: bad.id, evidence: { session: 'pa/0', kind: 'gap', offset: 4096 } });
+  });
+
+  it('fails: a per-socket failover (F-2) starts the judgement too: a gap the application then sees is caught', () => {
+    const c = new NoLossSyncCheck(fakeWorld(5000, 5000, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(verifyError(r, 're1'), report);
+    expect(got).toEqual([]);
+    c.onRecord(r.rec('re0/iha', 'iha.socket-failover', { session: 'pa/0', handle: 1, peer: 1 }), report);
+    const bad = verifyError(r, 're1');
+    c.onRecord(bad, report);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ recordId: bad.id, evidence: { session: 'pa/0', kind: 'gap' } });
   });
 
   it('fails: the peer saw 5000 bytes acknowledged, the new master has 4500', () => {

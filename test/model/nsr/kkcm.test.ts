@@ -113,7 +113,7 @@ describe('K-2: RE0 listens, RE1 connects', () => {
 });
 
 describe('K-3: client registration', () => {
-  const ids = { kernel: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5 };
+  const ids = { kernel: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
   const kernel = (): NsrKernel => new NsrKernel(0, ids, { ...DEFAULT_NSR_OPTIONS }, { ...DEFAULT_NSR_COSTS }, { ...DEFAULT_NSR_TIMERS }, { ...DEFAULT_NSR_BOUNDS }, undefined);
 
   it('K-3: each of IHA, SDRL, PSRM and PRL registers once; registering twice fails and keeps the first handler', () => {
