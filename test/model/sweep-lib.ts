@@ -1,6 +1,7 @@
 // A failover sweep (SPEC G-1: a failover can happen at any instant): one small loaded
-// NSR scenario run many times, each with one failover, alternating an async one (the
-// master RE crashes) and a sync one (a manual switchover), at chosen instants; every
+// NSR scenario run many times, each with one failover, cycling through an async one (the
+// master RE crashes) and two sync ones (a manual switchover; a per-socket failover of
+// every session, F-2), at chosen instants; every
 // checker watches each run. Two ways to pick the instants: evenly spaced in a window,
 // and "systematic": run the scenario once without a fault, record the instants at which
 // events happened, and put the failover exactly at every k-th of them (a fault is
@@ -19,7 +20,7 @@ import { World } from '../../model/world.ts';
 import { MS, type Violation } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
 
-export type FailoverKind = 're-crash' | 'switchover';
+export type FailoverKind = 're-crash' | 'switchover' | 'socket-failover';
 
 export interface SweepPoint {
   /** Instant of the failover, ns. */
@@ -62,13 +63,22 @@ export function sweepConfig(o: SweepScenarioOptions = {}): WorldConfig {
   });
 }
 
-/** Alternates the failover kind: even indexes crash the master, odd ones switch over. */
+const CYCLE: readonly FailoverKind[] = ['re-crash', 'switchover', 'socket-failover'];
+
+/** Cycles the failover kind: a master crash, a switchover, a per-socket failover of every session. */
 export function kindAt(i: number): FailoverKind {
-  return i % 2 === 0 ? 're-crash' : 'switchover';
+  return CYCLE[i % CYCLE.length] as FailoverKind;
 }
 
 function action(kind: FailoverKind): FaultAction {
-  return kind === 're-crash' ? { kind: 're-crash', target: 'master' } : { kind: 'switchover' };
+  switch (kind) {
+    case 're-crash':
+      return { kind: 're-crash', target: 'master' };
+    case 'switchover':
+      return { kind: 'switchover' };
+    case 'socket-failover':
+      return { kind: 'socket-failover', peer: undefined, session: undefined };
+  }
 }
 
 /** `n` instants evenly spaced in [loNs, hiNs] (both ends included), kinds alternating. */
