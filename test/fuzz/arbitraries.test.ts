@@ -123,6 +123,23 @@ describe('saneSchedule', () => {
     expect(kept.map((x) => x.action.kind)).toEqual(['nsr-deconfig', 'nsr-reconfig', 'switchover']);
   });
 
+  it('a per-socket failover is a hand-over: the next failover waits for resync; after one, a backup crash is a takeover too', () => {
+    const sf: FaultConfig['action'] = { kind: 'socket-failover', peer: undefined, session: 0 };
+    const kept = saneSchedule(
+      [
+        f(400, sf),
+        f(600, { kind: 'switchover' }), // the socket is replicated back only by 400 + 150 + 500 ms: dropped
+        f(1200, { kind: 're-crash', target: 'backup' }), // it may hold a primary: a takeover, allowed once in sync
+        f(1250, { kind: 're-crash', target: 'master' }), // during that takeover: dropped
+      ],
+      ctx,
+    );
+    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual(['400:socket-failover', '1200:re-crash']);
+    // Without a per-socket failover before it, a backup crash needs no sync and starts no takeover.
+    const plain = saneSchedule([f(400, { kind: 're-crash', target: 'backup' }), f(450, { kind: 'kkcm-io-error', target: 'master' })], ctx);
+    expect(plain.map((x) => x.action.kind)).toEqual(['re-crash', 'kkcm-io-error']);
+  });
+
   it('cuts inter-RE outages (nearby ones counted together) short of the PRL timeout', () => {
     const kept = saneSchedule([f(400, { kind: 'inter-re-hold', durationNs: 300 * MS }), f(800, { kind: 'backup-stall', durationNs: 900 * MS })], ctx);
     expect(kept.map((x) => ('durationNs' in x.action ? x.action.durationNs / MS : 0))).toEqual([300, 49]);
