@@ -151,6 +151,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // Absolute application stream offsets (the application's own sync of its state).
     rep.sndAppended = c.app.writer.offset;
     rep.sdrlSent = rep.sdrlAcked = rep.snapOffset = rep.sndAppended;
+    // Refreshed at PSRM's snapshot (psrm.ts sendReplicate): the application may read meanwhile.
     rep.appInBase = c.app.verifier.bytes;
     installPrimaryHooks(this.nsr, rep);
     const conn = c.conn;

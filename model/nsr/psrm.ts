@@ -4,7 +4,8 @@
 // tcpcb's initialization fields (iss, irs, md5_key, rtbl_iif, record_iif, t_maxopd,
 // t_maxsend, t_mssoffer, t_maxseg, snd_scale, rcv_scale, request_r_scale,
 // requested_s_scale, cc_send, cc_recv) plus, our documented extension for late joins
-// (F-4), the sequence state and socket buffers as they are. The secondary writes them
+// (F-4), the sequence state, the socket buffers and the reassembly queue as they are, and
+// the application's stream offsets taken at the same instant. The secondary writes them
 // into its tcpcb, marks the socket active and answers ACK (reason OK, with its receive
 // space) or NACK; the primary reports to IHA. A timeout covers a silent secondary.
 //
@@ -19,12 +20,13 @@
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
 import type { Message } from '../../sim/index.ts';
+import { seqAdd, seqDiff, seqGt } from '../segment.ts';
 import { TCP_MSS_DEFAULT } from '../tcp/config.ts';
 import { TF_NODELAY, TF_RCVD_SCALE, TF_RCVD_TSTMP, TF_REQ_SCALE, TF_REQ_TSTMP } from '../tcp/tcp.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
 import type { NsrKernel, Rep } from './kernel.ts';
-import type { NsrMessage, PsrmInitFields, PsrmStateFields } from './wire.ts';
+import { decodeOoo, encodeOoo, type NsrMessage, type PsrmInitFields, type PsrmStateFields } from './wire.ts';
 
 export type PsrmLocal =
   | { readonly type: 'psrm.start'; readonly handle: number }
@@ -106,6 +108,15 @@ export class Psrm extends NsrClient<PsrmLocal> {
       cc_send: 0,
       cc_recv: 0,
     };
+    // The application's read offset is taken with the so_rcv snapshot below, not when IHA
+    // began the set-up: PRL holds new packets while set-up is in progress (P-1), but the
+    // application keeps reading so_rcv, and between iha.setup and this replicate lie the
+    // mirror round trip and IHA's hand-off to PSRM (2 ms with costs.psrm: 2ms). A stale
+    // offset makes the secondary's snooping application (S-3) start app_in bytes before
+    // the replicated so_rcv really begins, so it reads a corrupt stream (framing error),
+    // and after a later failover the new master's application does too (G-2, G-3).
+    // Invariant: app_in + rcvData.length is the stream offset of rcv_nxt.
+    if (rep.app !== undefined) rep.appInBase = rep.app.verifier.bytes;
     const state: PsrmStateFields = {
       rcv_nxt: c.rcv_nxt,
       rcv_adv: c.rcv_adv,
@@ -125,8 +136,10 @@ export class Psrm extends NsrClient<PsrmLocal> {
     rep.psrmSentNs = this.ctx.now;
     const rcvData = c.so_rcv.peek(0, c.so_rcv.cc);
     const sndData = c.so_snd.peek(0, c.so_snd.cc);
-    this.ctx.trace('psrm.replicate', { session: rep.session, rcv_nxt: c.rcv_nxt, snd_una: c.snd_una, snd_max: c.snd_max, rcvBytes: rcvData.length, sndBytes: sndData.length });
-    if (this.send({ t: 'psrm.replicate', handle: rep.peerHandle, fields, state, rcvData, sndData }, rep)) {
+    // P-13: out-of-order data the primary holds is receive state too (wire.ts, rcvOoo).
+    const rcvOoo = encodeOoo(c.t_segq.entries);
+    this.ctx.trace('psrm.replicate', { session: rep.session, rcv_nxt: c.rcv_nxt, snd_una: c.snd_una, snd_max: c.snd_max, rcvBytes: rcvData.length, sndBytes: sndData.length, oooSegs: c.t_segq.length });
+    if (this.send({ t: 'psrm.replicate', handle: rep.peerHandle, fields, state, rcvData, sndData, rcvOoo }, rep)) {
       this.ctx.startTimer(this.nsr.timers.psrmTimeoutNs, { type: 'psrm.timeout', handle: rep.handle, sentNs: rep.psrmSentNs } satisfies PsrmLocal);
     }
   }
@@ -141,7 +154,9 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const f = msg.fields;
     const st = msg.state;
     const c = rep.conn;
-    if (f.t_maxseg < 1 || f.snd_scale > 14 || f.rcv_scale > 14 || msg.rcvData.length > c.so_rcv.hiwat || ((st.snd_max - st.snd_una) | 0) < 0) {
+    const ooo = decodeOoo(msg.rcvOoo);
+    const oooOk = typeof ooo !== 'string' && ooo.every((g) => seqGt(g.seq, st.rcv_nxt) && seqDiff(seqAdd(g.seq, g.data.length), st.rcv_nxt) <= c.so_rcv.hiwat);
+    if (f.t_maxseg < 1 || f.snd_scale > 14 || f.rcv_scale > 14 || msg.rcvData.length > c.so_rcv.hiwat || ((st.snd_max - st.snd_una) | 0) < 0 || !oooOk) {
       this.ctx.trace('psrm.reject', { session: rep.session, reason: 'fields out of range' });
       this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: 0, reason: 'failed' }, rep);
       return;
@@ -167,6 +182,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     c.snd_wl2 = st.snd_wl2;
     c.max_sndwnd = st.max_sndwnd;
     c.so_rcv.append(msg.rcvData);
+    c.t_segq.clear();
+    if (typeof ooo !== 'string') for (const g of ooo) c.t_segq.insert(g.seq, g.data, g.fin);
     c.so_snd.append(msg.sndData);
     c.snd_max = (c.snd_una + c.so_snd.cc) >>> 0;
     c.snd_nxt = c.snd_max;

@@ -33,7 +33,7 @@ export type NsrMessage =
   | { t: 'prl.replicate'; handle: number; seq: number; primarySpace: number; iif: number; packet: Uint8Array }
   | { t: 'prl.ack'; handle: number; seq: number; space: number; reason: AckReason }
   // PSRM (seed 000 §7.1)
-  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields; state: PsrmStateFields; rcvData: Uint8Array; sndData: Uint8Array }
+  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields; state: PsrmStateFields; rcvData: Uint8Array; sndData: Uint8Array; rcvOoo: Uint8Array }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
   | { t: 'psrm.window'; handle: number; space: number; seq: number }
   // SDRL (send side; S-1, S-2)
@@ -73,7 +73,12 @@ export type PsrmInitFields = Record<(typeof PSRM_INIT_FIELDS)[number], number>;
  * replicate only the initialization fields because they assume replication starts with
  * the connection; a late-joining backup (F-4) needs the sequence state and the socket
  * buffers as they are, plus the application's stream offsets (the application's own
- * initial sync, which the kernel carries here for it). All u32 except the two buffers.
+ * initial sync, which the kernel carries here for it). All u32 except the buffers: so_rcv,
+ * so_snd and the reassembly queue t_segq (rcvOoo, encodeOoo below). The reassembly queue
+ * belongs to the receive state P-13 wants the secondary to share: a socket set up again
+ * after a replication error (I-6) may hold out-of-order data the peer will not resend
+ * once the hole is filled (the primary then ACKs past it), so a secondary without it
+ * stops at the hole for good (G-2, G-3).
  */
 export const PSRM_STATE_FIELDS = ['rcv_nxt', 'rcv_adv', 'rcv_up', 'snd_una', 'snd_max', 'snd_up', 'snd_wnd', 'snd_wl1', 'snd_wl2', 'max_sndwnd', 'app_in', 'app_out'] as const;
 export type PsrmStateFields = Record<(typeof PSRM_STATE_FIELDS)[number], number>;
@@ -140,6 +145,7 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
     ...PSRM_STATE_FIELDS.map((n, i) => F(n, 'u32', 40 + i)),
     F('rcvData', 'bytes', 60),
     F('sndData', 'bytes', 61),
+    F('rcvOoo', 'bytes', 62),
   ],
   'psrm.ack': [F('handle', 'u32', 1), ...ACK_TAIL],
   // seq (our addition): the last PRL sequence number the secondary had processed, so the
@@ -158,7 +164,7 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
 const REASON_BY_CODE = new Map<number, AckReason>(Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]));
 
 function flatten(msg: NsrMessage): Record<string, unknown> {
-  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields, ...msg.state, rcvData: msg.rcvData, sndData: msg.sndData };
+  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields, ...msg.state, rcvData: msg.rcvData, sndData: msg.sndData, rcvOoo: msg.rcvOoo };
   const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
   return rest;
 }
@@ -393,8 +399,51 @@ function build(type: NsrMessageType, flat: Record<string, unknown>, version: num
     for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
     const state = {} as PsrmStateFields;
     for (const n of PSRM_STATE_FIELDS) state[n] = flat[n] as number;
-    return { ok: true, version, msg: { t: type, handle, fields, state, rcvData: flat.rcvData as Uint8Array, sndData: flat.sndData as Uint8Array } };
+    return { ok: true, version, msg: { t: type, handle, fields, state, rcvData: flat.rcvData as Uint8Array, sndData: flat.sndData as Uint8Array, rcvOoo: flat.rcvOoo as Uint8Array } };
   }
   delete flat.rxStamp;
   return { ok: true, version, msg: { t: type, ...flat } as NsrMessage };
+}
+
+// ---- the reassembly queue in a PSRM snapshot ---------------------------------------------
+
+/** One out-of-order segment of a PSRM snapshot (t_segq entry): its sequence number, data and FIN. */
+export interface OooSegment {
+  seq: number;
+  fin: boolean;
+  data: Uint8Array;
+}
+
+/** The rcvOoo bytes of psrm.replicate: per segment u32 seq, u32 length, u8 fin, the data. */
+export function encodeOoo(segs: readonly OooSegment[]): Uint8Array {
+  let n = 0;
+  for (const g of segs) n += 9 + g.data.length;
+  const out = new Uint8Array(n);
+  const dv = new DataView(out.buffer);
+  let at = 0;
+  for (const g of segs) {
+    dv.setUint32(at, g.seq >>> 0);
+    dv.setUint32(at + 4, g.data.length);
+    dv.setUint8(at + 8, g.fin ? 1 : 0);
+    out.set(g.data, at + 9);
+    at += 9 + g.data.length;
+  }
+  return out;
+}
+
+/** Parses rcvOoo; never throws (a malformed list is an error string, K-5). */
+export function decodeOoo(bytes: Uint8Array): OooSegment[] | string {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: OooSegment[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    if (bytes.length - at < 9) return `rcvOoo: truncated segment header at ${at}`;
+    const len = dv.getUint32(at + 4);
+    const fin = dv.getUint8(at + 8);
+    if (fin > 1) return `rcvOoo: bad FIN flag ${fin}`;
+    if (len > bytes.length - at - 9) return `rcvOoo: segment of ${len} runs past the list`;
+    out.push({ seq: dv.getUint32(at), fin: fin === 1, data: bytes.slice(at + 9, at + 9 + len) });
+    at += 9 + len;
+  }
+  return out;
 }

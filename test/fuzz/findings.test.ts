@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { runCase, INTERNAL_ERROR_CHECK } from '../../scenarios/fuzz/run-case.ts';
 import { loadScenarioFile } from '../../scenarios/load.ts';
 import { runScenario } from '../../scenarios/run.ts';
+import { attachCheckers } from '../../model/checks/index.ts';
+import type { NsrKernel, Rep } from '../../model/nsr/kernel.ts';
+import { World } from '../../model/world.ts';
 
 const DIR = 'test/fuzz/findings';
 const FILES = readdirSync(DIR)
@@ -19,6 +22,7 @@ describe('open fuzz findings', () => {
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
       'skip-failover-timers-unreported-stall.yaml',
+      'switchover-resync-ooo-lost.yaml',
       'switchover-stream-corrupt.yaml',
       'unsafe-ooo-count-incoming.yaml',
       'unsafe-prlack-coalesce.yaml',
@@ -30,6 +34,40 @@ describe('open fuzz findings', () => {
     const r = runCase(loadScenarioFile(join(DIR, 'internal-error-port-in-use.yaml')));
     expect(r.fired).not.toContain(INTERNAL_ERROR_CHECK);
     expect(r.fired).toEqual(['peer-transparent']);
+  });
+
+  // Both switchover findings fail on a socket set up again after a replication error (I-6,
+  // F-4): the PSRM snapshot must hand the secondary the receive side exactly as the primary
+  // has it at that instant. At every psrm.applied: the snooping application starts where
+  // the replicated so_rcv begins (app_in + so_rcv = rcv_nxt's stream offset; the shrunk
+  // file's bug), and the secondary holds the primary's reassembly queue (P-13; the unshrunk
+  // run's bug).
+  it.each(['switchover-stream-corrupt.yaml', 'switchover-resync-ooo-lost.yaml'])('%s (fixed): every PSRM snapshot hands over app_in, so_rcv and t_segq consistently', (name) => {
+    const s = loadScenarioFile(join(DIR, name));
+    const kernels = new Map<number, NsrKernel>();
+    const world = new World(s.config, { hash: false, tieBreaks: s.tieBreaks ?? [], onNsrKernel: (k) => kernels.set(k.reIndex, k) });
+    attachCheckers(world, s.checks);
+    const applied: Array<{ t: number; session: string; appIn: number; held: number; rcvOffset: number; ooo: string; primaryOoo: string }> = [];
+    const segq = (rep: Rep | undefined): string => (rep === undefined ? '-' : rep.conn.t_segq.entries.map((e) => `${e.seq}+${e.data.length}${e.fin ? 'F' : ''}`).join(','));
+    world.sim.trace.addListener((rec) => {
+      if (rec.kind !== 'psrm.applied') return;
+      const re = Number(rec.actor.slice(2, 3));
+      const session = String(rec.fields.session);
+      const sec = kernels.get(re)?.bySession.get(session);
+      const pri = kernels.get(1 - re)?.bySession.get(session);
+      if (sec === undefined) throw new Error(`no secondary for ${session} on re${re}`);
+      applied.push({ t: rec.t, session, appIn: sec.appInBase, held: sec.conn.so_rcv.cc, rcvOffset: sec.rcvOffset, ooo: segq(sec), primaryOoo: segq(pri) });
+    });
+    const res = world.run();
+    expect(res.violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
+    for (const a of applied) {
+      expect(a.appIn + a.held, `${a.session} at ${a.t}`).toBe(a.rcvOffset);
+      expect(a.ooo, `${a.session} at ${a.t}`).toBe(a.primaryOoo);
+    }
+    // The situations the two bugs needed are still there: a set-up again after the switchover
+    // (shrunk file), a snapshot with out-of-order data (unshrunk run).
+    if (name === 'switchover-stream-corrupt.yaml') expect(applied.some((a) => a.t > 1e9)).toBe(true);
+    else expect(applied.some((a) => a.ooo !== '')).toBe(true);
   });
 
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {

@@ -16,6 +16,16 @@ const NOT_FOUND: Partial<Record<MutantName, { budget: number; why: string }>> = 
   // None at the moment: every mutant is found. (psrm-skip-failover-timers and
   // flow-control-never-sent only through liveness, in the long runs of their bias.)
 };
+/**
+ * Mutants that need more than BUDGET runs of the matrix seed, with why. The first kill of
+ * iha-active-before-psrm-ack used to come at run 16 through a model bug, not the mutant's
+ * own harm: the resync after each "not replicating" NACK lost the primary's reassembly
+ * queue (test/fuzz/findings/switchover-resync-ooo-lost.yaml, fixed). Its own failure, a
+ * socket left unreplicated when a failover comes (peer-transparent, the library's
+ * scenarios/mutant-iha-active-before-psrm-ack.yaml), first comes at run 44.
+ */
+const BUDGET_OF: Partial<Record<MutantName, number>> = { 'iha-active-before-psrm-ack': 60 };
+
 async function hunt(mutant: MutantName, budget: number): Promise<CampaignReport> {
   return runCampaign({ target: { design: 'jsr', mutant }, seed: SEED, runs: budget, workers: 0, stopAtFirst: true });
 }
@@ -29,8 +39,9 @@ describe('mutant kill matrix', () => {
   for (const mutant of Object.keys(MUTANTS) as MutantName[]) {
     const skip = NOT_FOUND[mutant];
     if (skip === undefined) {
-      it(`finds ${mutant} within ${BUDGET} runs`, async () => {
-        const r = await hunt(mutant, BUDGET);
+      const budget = BUDGET_OF[mutant] ?? BUDGET;
+      it(`finds ${mutant} within ${budget} runs`, async () => {
+        const r = await hunt(mutant, budget);
         process.stdout.write(`${summary(mutant, r)}\n`);
         expect(r.failures, summary(mutant, r)).toHaveLength(1);
         // A kill is differential: the campaign counts it only when the correct twin passed.

@@ -79,7 +79,7 @@ describe('I-2: handle tables', () => {
     const fields = Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, 1])) as PsrmInitFields;
     const state = Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, 0])) as PsrmStateFields;
     h.sendVia(0, 200 * MS, { t: 'prl.replicate', handle: 999, seq: 42, primarySpace: 1000, iif: 0, packet: new Uint8Array(40) });
-    h.sendVia(0, 210 * MS, { t: 'psrm.replicate', handle: 998, fields, state, rcvData: new Uint8Array(0), sndData: new Uint8Array(0) });
+    h.sendVia(0, 210 * MS, { t: 'psrm.replicate', handle: 998, fields, state, rcvData: new Uint8Array(0), sndData: new Uint8Array(0), rcvOoo: new Uint8Array(0) });
     h.sendVia(0, 220 * MS, { t: 'sdrl.data', handle: 997, offset: 0, snd_nxt: 0, snd_up: 0, urgent: false, data: new Uint8Array(8) });
     expect(h.finish()).toEqual([]);
     expect(h.of('prl.nack-sent', 're1/prl')).toEqual([expect.objectContaining({ fields: { handle: 999, seq: 42, reason: 'invalidHandle' } })]);

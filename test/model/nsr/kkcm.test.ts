@@ -183,7 +183,7 @@ function sample(t: NsrMessageType, handle: number): NsrMessage {
     case 'psrm.replicate': {
       const fields = Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, 1])) as PsrmInitFields;
       const state = Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, 1])) as PsrmStateFields;
-      return { t, handle, fields, state, rcvData: new Uint8Array(4), sndData: new Uint8Array(4) };
+      return { t, handle, fields, state, rcvData: new Uint8Array(4), sndData: new Uint8Array(4), rcvOoo: new Uint8Array(0) };
     }
     case 'psrm.ack':
       return { t, handle, space: 1000, reason: 'ok' };

@@ -1,4 +1,4 @@
-// Proves that every NSR message type survives encode/decode in both encodings (fixed IPC struct, TLV) and both protocol versions, that the bytes follow the SPEC M-5 layout (64-bit common header, u32 handle, PRL u32 sequence, ACK u32 space + u8 reason + 24-bit pad, network byte order), that version skew behaves as K-11/G-5 say (a fixed-struct parser rejects a newer version, a TLV parser skips tags it does not know), and that the parsers never throw on arbitrary bytes.
+// Proves that every NSR message type survives encode/decode in both encodings (fixed IPC struct, TLV) and both protocol versions, that the reassembly queue list of a PSRM snapshot (rcvOoo) round-trips and never throws on bad bytes, that the bytes follow the SPEC M-5 layout (64-bit common header, u32 handle, PRL u32 sequence, ACK u32 space + u8 reason + 24-bit pad, network byte order), that version skew behaves as K-11/G-5 say (a fixed-struct parser rejects a newer version, a TLV parser skips tags it does not know), and that the parsers never throw on arbitrary bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,7 +9,9 @@ import {
   PSRM_INIT_FIELDS,
   PSRM_STATE_FIELDS,
   decodeMessage,
+  decodeOoo,
   encodeMessage,
+  encodeOoo,
   peekLength,
   type AckReason,
   type Encoding,
@@ -37,7 +39,7 @@ function stateFields(base: number): PsrmStateFields {
 const SAMPLES: Record<NsrMessageType, NsrMessage> = {
   'prl.replicate': { t: 'prl.replicate', handle: 7, seq: 0xfffffffe, primarySpace: 65536, iif: 3, packet: Uint8Array.from([0x45, 0, 0, 40, 1, 2, 3]) },
   'prl.ack': { t: 'prl.ack', handle: 7, seq: 12, space: 4096, reason: 'bufferFull' },
-  'psrm.replicate': { t: 'psrm.replicate', handle: 9, fields: initFields(0x10203040), state: stateFields(0xdeadbeef), rcvData: Uint8Array.from([1, 2, 3]), sndData: new Uint8Array(0) },
+  'psrm.replicate': { t: 'psrm.replicate', handle: 9, fields: initFields(0x10203040), state: stateFields(0xdeadbeef), rcvData: Uint8Array.from([1, 2, 3]), sndData: new Uint8Array(0), rcvOoo: Uint8Array.from([0, 0, 0, 9, 0, 0, 0, 1, 1, 7]) },
   'psrm.ack': { t: 'psrm.ack', handle: 9, space: 0, reason: 'ok' },
   'psrm.window': { t: 'psrm.window', handle: 9, space: 30000, seq: 77 },
   'sdrl.data': { t: 'sdrl.data', handle: 2, offset: 0x80000000, snd_nxt: 123456789, snd_up: 123456700, urgent: true, data: Uint8Array.from([9, 8, 7, 6]) },
@@ -84,6 +86,7 @@ describe('M-5, K-11: every message type round-trips', () => {
       state: fc.record(Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, u32])) as Record<keyof PsrmStateFields, fc.Arbitrary<number>>),
       rcvData: bytes,
       sndData: bytes,
+      rcvOoo: bytes,
     }),
     fc.record({ t: fc.constant('psrm.ack' as const), handle: u32, space: u32, reason }),
     fc.record({ t: fc.constant('psrm.window' as const), handle: u32, space: u32, seq: u32 }),
@@ -310,5 +313,32 @@ describe('K-11: TLV field lengths', () => {
     const msg: NsrMessage = { ...(SAMPLES['psrm.replicate'] as NsrMessage & { t: 'psrm.replicate' }), rcvData: new Uint8Array(65536).fill(0x5a) };
     roundTrip(msg, 'ipc', 1); // fine with fixed structs
     roundTrip(msg, 'tlv', 1);
+  });
+});
+
+describe('P-13, F-4: the reassembly queue of a PSRM snapshot (rcvOoo)', () => {
+  const seg = fc.record({ seq: fc.nat({ max: 0xffffffff }), fin: fc.boolean(), data: fc.uint8Array({ maxLength: 200 }) });
+
+  it('P-13: a list of out-of-order segments round-trips (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(seg, { maxLength: 8 }), (segs) => {
+        expect(decodeOoo(encodeOoo(segs))).toEqual(segs);
+      }),
+    );
+  });
+
+  it('K-5: decodeOoo never throws; truncated lists and bad FIN flags are errors (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        const r = decodeOoo(b);
+        expect(typeof r === 'string' || Array.isArray(r)).toBe(true);
+      }),
+    );
+    const one = encodeOoo([{ seq: 7, fin: false, data: Uint8Array.from([1, 2, 3]) }]);
+    expect(decodeOoo(one.subarray(0, one.length - 1))).toMatch(/runs past/);
+    expect(decodeOoo(one.subarray(0, 5))).toMatch(/truncated/);
+    const badFin = one.slice();
+    badFin[8] = 2;
+    expect(decodeOoo(badFin)).toMatch(/FIN/);
   });
 });
