@@ -219,7 +219,7 @@ function established(tp: TcpConnection, c: InCtx): void {
 
 /** Synchronized states (SYN_RECEIVED onwards). */
 function syncInput(tp: TcpConnection, c: InCtx): boolean {
-  tp.rcv_wnd = Math.max(tp.rcvSpace(), seqDiff(tp.rcv_adv, tp.rcv_nxt), 0);
+  tp.rcv_wnd = inputWindow(tp);
   if ((c.flags & TH_RST) !== 0) {
     rstInput(tp, c);
     return false;
@@ -304,6 +304,24 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
   return false;
 }
 
+/**
+ * The receive window a segment is judged against (trimToWindow, RST acceptance). Plain
+ * TCP: sbspace, but never less than the window already offered (rcv_adv - rcv_nxt).
+ * With rcvSpacePolicy set (an NSR-replicated socket) it is exactly the policy's value,
+ * as inOrderSpace: SPEC P-10 / seed 001 §12.1 have both sockets decide what is in window
+ * from common_rcvbufspc, the one figure they share for each packet. rcv_adv is not
+ * shared: only the primary advertises, while the secondary's suppressed output moves its
+ * own rcv_adv with its own space at its own times. Widening the window to rcv_adv let the
+ * two TCPs trim an out-of-order segment differently: the primary queued bytes in t_segq
+ * that the secondary had cut off, delivered and ACKed them once the hole filled, and an
+ * async failover then lost peer-acknowledged data (G-2, invariant c; fuzz finding
+ * crash-slow-reader-acked-data-lost).
+ */
+function inputWindow(tp: TcpConnection): number {
+  if (tp.rcvSpacePolicy !== undefined) return tp.rcvSpace();
+  return Math.max(tp.rcvSpace(), seqDiff(tp.rcv_adv, tp.rcv_nxt), 0);
+}
+
 /** Trims what lies before rcv_nxt and after the window; false means drop (after ACK). */
 function trimToWindow(tp: TcpConnection, c: InCtx): boolean {
   let todrop = seqDiff(tp.rcv_nxt, c.seq);
@@ -333,6 +351,12 @@ function trimToWindow(tp: TcpConnection, c: InCtx): boolean {
   const tlen = c.data.length;
   const after = seqDiff(seqAdd(c.seq, tlen), seqAdd(tp.rcv_nxt, tp.rcv_wnd));
   if (after > 0) {
+    if (tp.rcvSpacePolicy !== undefined && tlen > 0) {
+      // The policy's window can end before rcv_adv (P-10): bytes the peer was offered are
+      // dropped for lack of common space, traced as acceptInOrder traces its own cut.
+      const edge = seqAdd(tp.rcv_nxt, tp.rcv_wnd);
+      if (seqLt(seqGt(c.seq, edge) ? c.seq : edge, tp.rcv_adv)) tp.trace('rcv-space-drop', { seq: c.seq, len: tlen, space: tp.rcv_wnd });
+    }
     if (after >= tlen) {
       // Only a probe at the edge of a closed window is kept (for its ACK field).
       if (!(tp.rcv_wnd === 0 && c.seq === tp.rcv_nxt)) return false;

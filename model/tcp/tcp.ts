@@ -66,7 +66,10 @@
 //   max(sbspace, the window already offered), so so_rcv can exceed its hiwat by the
 //   scale round-up (< 2^rcv_scale bytes per offer while the reader is stalled, as in
 //   FreeBSD and Linux); data drained from t_segq after a hole fills is appended
-//   without a space check (it was accepted inside the offered window);
+//   without a space check (it was accepted inside the offered window); the window a
+//   segment is trimmed to follows the same rule: with rcvSpacePolicy set it is exactly
+//   the policy's value, never widened to rcv_adv (SPEC P-10: both replicated sockets
+//   judge each packet against common_rcvbufspc, and rcv_adv is the primary's alone);
 // - shutdown()/close() before the connection is established is deferred (TF_NEEDFIN)
 //   and carried out on reaching ESTABLISHED; close() is a half close (reading goes on);
 //   the application is told onClosed('normal') on entering TIME_WAIT (BSD's

@@ -1,6 +1,6 @@
 // Proves the rcvSpacePolicy hook (SPEC P-10): when set it replaces sbspace for the advertised window (even in the SYN|ACK) and for accepting in-order data, so data beyond the policy is dropped even inside an already advertised window, then retransmitted and accepted once the policy opens again.
 import { describe, it, expect } from 'vitest';
-import { TH_SYN, seqAdd, seqDiff } from '../../../model/segment.ts';
+import { TH_ACK, TH_SYN, seqAdd, seqDiff } from '../../../model/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
 
@@ -56,6 +56,35 @@ describe('rcvSpacePolicy', () => {
     expect(client.t_state).toBe('ESTABLISHED');
     const rexmits = net.eventsOf('retransmit', 'A').filter((e) => e.t >= t1);
     expect(rexmits.length).toBeGreaterThan(0);
+  });
+
+  it('judges out-of-order data against the policy too, never widened to rcv_adv (P-10, G-2)', () => {
+    // Two replicated sockets share the policy's value (common_rcvbufspc) for each packet,
+    // but not rcv_adv: only the primary advertises. When the window a segment is trimmed
+    // to followed rcv_adv, primary and secondary kept different parts of an out-of-order
+    // segment (fuzz finding crash-slow-reader-acked-data-lost).
+    const net = new Net({ seed: 103, tcpA: { wscale: null }, tcpB: { wscale: null } });
+    let limit = 5000;
+    net.b.onNewConnection = (c) => {
+      c.rcvSpacePolicy = () => limit;
+    };
+    const [client, server] = establish(net);
+    expect(seqDiff(server.rcv_adv, server.rcv_nxt)).toBe(5000); // offered in the SYN|ACK
+    limit = 1000; // the common space shrank; the offered window does not
+    const seg = (off: number, len: number) =>
+      client.makeSegment(TH_ACK, seqAdd(server.rcv_nxt, off), client.rcv_nxt, client.rcv_wnd, 0, {}, pattern(len, off));
+    // 500 bytes past a hole, 1000 long: the part beyond rcv_nxt + 1000 is dropped although
+    // it lies inside rcv_adv.
+    server.input(seg(500, 1000));
+    expect(server.t_segq.bytes).toBe(500);
+    // Wholly beyond the policy's window, inside rcv_adv: dropped.
+    server.input(seg(2000, 1000));
+    expect(server.t_segq.bytes).toBe(500);
+    expect(net.eventsOf('rcv-space-drop', 'B').length).toBe(2);
+    // The hole fills: the stream ends at the policy's edge, not at what rcv_adv would allow.
+    const start = server.rcv_nxt;
+    server.input(seg(0, 500));
+    expect(seqDiff(server.rcv_nxt, start)).toBe(1000);
   });
 
   it('without a policy the same stall never drops in-order data', () => {
