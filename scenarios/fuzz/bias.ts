@@ -41,8 +41,9 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   'prl-no-pending-flush': { ...SLOW_SETUP, families: ['interRe', 'config'], toRouterMinPerSec: 80 },
   // Active before the PSRM ACK: a packet in that window is refused by the secondary (not
   // replicating) and the socket's replication is torn down, silently; a later failover
-  // then resets the peer. Slow, loaded set-ups and a mastership change.
-  'iha-active-before-psrm-ack': { ...SLOW_SETUP, forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
+  // then resets the peer. Slow, loaded set-ups and a mastership change (a per-socket
+  // failover of an unreplicated socket is refused, so only crashes and switchovers).
+  'iha-active-before-psrm-ack': { ...SLOW_SETUP, kinds: ['re-crash', 'switchover'], forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
   // Needs a PRL timeout: inter-RE outages long enough to run it.
   'prl-timeout-drops-queue': { allowPrlTimeout: true, forceFamilies: ['interRe'], families: ['interRe', 'wire'], minFaults: 1, toRouterMinPerSec: 50 },
   // Messages split over several KKCM segments: large records, and a failover to expose
