@@ -7,8 +7,11 @@
 // once mastership has moved: masterDetect + pfeSwitch later). At the first trace record
 // at or after heal + deadline (or at the end of the run, if it reaches that instant),
 // every open session must have carried data in each direction that has traffic since
-// the heal instant: the peer heard from the router and the router's master heard from
-// the peer. A run that ends before heal + deadline is not judged.
+// the heal instant: the peer heard from the router and the router's application heard
+// from the peer. A run that ends before heal + deadline is not judged. At the end of the
+// run, no reader of a direction with traffic may have been silent for a whole deadline
+// after the heal: neither in a gap between two reads nor in the gap still open at the
+// end (a stream that carried a little data past the heal, then stopped for good).
 import type { LivenessCheck, Report, RunResult, SafetyCheck, TraceRecord } from '../../sim/index.ts';
 import type { FaultAction } from '../config.ts';
 import type { World } from '../world.ts';
@@ -60,6 +63,8 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
   }
 
   private reportedStall = false;
+  /** Session/reader pairs judge() already reported as stuck (not reported twice). */
+  private readonly stuck = new Set<string>();
 
   /** After the heal, no reader may go silent for a whole deadline (zero-window deadlock). */
   private stalls(endNs: number, report: Report): void {
@@ -67,13 +72,17 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
     for (const p of this.world.peers) {
       for (const s of p.sessions) {
         if (s.closed !== undefined) continue;
+        const rs = this.world.routerSession(s.cfg.id);
         const readers = [
-          { who: 'peer', gaps: s.readGaps, rate: p.cfg.fromRouter.ratePerSec },
-          { who: 'router', gaps: this.world.routerSession(s.cfg.id)?.readGaps ?? [], rate: p.cfg.toRouter.ratePerSec },
+          { who: 'peer', gaps: s.readGaps, last: s.lastReadNs, rate: p.cfg.fromRouter.ratePerSec },
+          { who: 'router', gaps: rs?.readGaps ?? [], last: rs?.lastReadNs ?? 0, rate: p.cfg.toRouter.ratePerSec },
         ];
         for (const r of readers) {
-          if (r.rate <= 0) continue;
-          const gap = r.gaps.find(([a, b]) => b > heal && b - Math.max(a, heal) >= this.deadlineNs);
+          if (r.rate <= 0 || this.stuck.has(`${s.cfg.id} ${r.who}`)) continue;
+          // Gaps that ended, and the one still open at the end of the run (a stream that
+          // stopped for good after some data flowed past the heal).
+          const open: [number, number] = [r.last, endNs];
+          const gap = [...r.gaps, open].find(([a, b]) => b > heal && b - Math.max(a, heal) >= this.deadlineNs);
           if (gap === undefined) continue;
           this.reportedStall = true;
           report({
@@ -86,7 +95,6 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
         }
       }
     }
-    void endNs;
   }
 
   private judge(now: number, recordId: number, report: Report): void {
@@ -101,6 +109,8 @@ export class LivenessCheckImpl implements SafetyCheck, LivenessCheck {
         if (p.cfg.fromRouter.ratePerSec > 0 && s.lastReadNs <= heal) stuck.push('router → peer');
         if (p.cfg.toRouter.ratePerSec > 0 && (r === undefined || r.mode !== 'active' || r.lastReadNs <= heal)) stuck.push('peer → router');
         if (stuck.length === 0) continue;
+        // 'router → peer' is the peer's reading, 'peer → router' the router's.
+        for (const d of stuck) this.stuck.add(`${s.cfg.id} ${d === 'router → peer' ? 'peer' : 'router'}`);
         const conn = s.conn;
         report({
           recordId,

@@ -29,8 +29,8 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // Nothing retransmits after the failover (M-4): harmless while the application writes
   // and the window is open (tcp_output re-arms the timer), but with the peer silent and
   // its window shut at the failover (slow peer reads, small buffers) the stream stops for
-  // good. Judged by liveness, so long runs (liveness misses the stop when the peer still
-  // drains buffered bytes after the heal: test/fuzz/findings/skip-failover-timers-unreported-stall.yaml).
+  // good. Judged by liveness, so long runs (its stall rule also sees a stop after the peer
+  // drained buffered bytes past the heal: test/fuzz/findings/skip-failover-timers-unreported-stall.yaml).
   'psrm-skip-failover-timers': { ...LIVENESS_RUN, slowPeerReads: true, toRouterMaxPerSec: 0, forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, fromRouterMinPerSec: 80, recordBytesMin: 1000 },
   // Received data the backup application had not read yet: slow router reads, then a failover.
   'psrm-failover-flushes-rcvbuf': { ...BUSY, forceFamilies: ['mastership'], families: ['mastership', 'wire'], minFaults: 1 },

@@ -75,6 +75,13 @@ describe('open fuzz findings', () => {
     else expect(applied.some((a) => a.ooo !== '')).toBe(true);
   });
 
+  it('skip-failover-timers-unreported-stall (fixed): liveness sees the stream stop for good; without the mutant the same run passes', () => {
+    const s = loadScenarioFile(join(DIR, 'skip-failover-timers-unreported-stall.yaml'));
+    expect(runScenario(s).violations.map((v) => v.check)).toEqual(['liveness']);
+    const twin = { ...s, config: { ...s.config, router: { ...s.config.router, mutant: undefined } }, expect: 'pass' as const };
+    expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
+  });
+
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
     const s = loadScenarioFile(file);
     const r = runScenario(s);

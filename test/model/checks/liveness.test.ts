@@ -82,6 +82,19 @@ describe('liveness', () => {
     expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'toRouter', gapFromNs: 2.5 * SEC, gapToNs: 8 * SEC });
   });
 
+  it('fails: a reader that read past the heal, then nothing until the end (the gap still open at the end counts)', () => {
+    // The peer read at 2.5 s (after the heal at 2 s), then never again in a 10 s run.
+    const c = new LivenessCheckImpl(fakeWorld({ peerLastRead: 2.5 * SEC, routerLastRead: 9.9 * SEC }));
+    const { report, got } = collector();
+    c.atEnd(ended(10 * SEC), report);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'toPeer', gapFromNs: 2.5 * SEC, gapToNs: 10 * SEC });
+    // Stopping less than the deadline before the end is not a stall yet.
+    const { report: r2, got: g2 } = collector();
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: 5.5 * SEC, routerLastRead: 9.9 * SEC })).atEnd(ended(10 * SEC), r2);
+    expect(g2).toEqual([]);
+  });
+
   it('fails: a run that hit its event bound', () => {
     const { report, got } = collector();
     new LivenessCheckImpl(fakeWorld({ peerLastRead: 9 * SEC, routerLastRead: 9 * SEC })).atEnd(ended(3 * SEC, true), report);
