@@ -78,6 +78,16 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     repair: ({ oooAccounting: _count, ...rest }) => rest,
   },
   {
+    option: 'prlQueue',
+    value: 'global with kkcmChannels: balanced',
+    breaks: 'G-9 (peer-transparent) on a failover soon after',
+    // Found by a biased sample (test/fuzz/findings/unsafe-global-queue-balanced.yaml): 4 in
+    // 120 runs with mastership faults, 0 with per-inpcb queues.
+    why: 'one global PRL queue needs ACKs in queue order, which one KKCM connection gives (seed 001); spread over two connections an ACK overtakes another socket\'s, the mismatch tears that socket\'s replication down, and a failover before it is set up again resets the peer',
+    matches: (o) => o.prlQueue === 'global' && o.kkcmChannels === 'balanced',
+    repair: ({ prlQueue: _global, ...rest }) => rest,
+  },
+  {
     option: 'versions',
     value: 'skewed ([1, 2] or [2, 1]) with encoding: ipc',
     breaks: 'G-9 (peer-transparent) on any failover',

@@ -26,6 +26,7 @@ describe('open fuzz findings', () => {
       'switchover-segq-not-replicated.yaml',
       'switchover-stale-app-in.yaml',
       'switchover-stream-corrupt.yaml',
+      'unsafe-global-queue-balanced.yaml',
       'unsafe-ooo-count-incoming.yaml',
       'unsafe-prlack-coalesce.yaml',
       'unsafe-version-skew-ipc.yaml',
@@ -80,6 +81,15 @@ describe('open fuzz findings', () => {
     expect(runScenario(s).violations.map((v) => v.check)).toEqual(['liveness']);
     const twin = { ...s, config: { ...s.config, router: { ...s.config.router, mutant: undefined } }, expect: 'pass' as const };
     expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
+  });
+
+  it('unsafe-global-queue-balanced: the same run passes with per-inpcb queues and with kkcmChannels: two', () => {
+    const s = loadScenarioFile(join(DIR, 'unsafe-global-queue-balanced.yaml'));
+    const o = s.config.router.nsrOptions;
+    for (const nsrOptions of [{ ...o, prlQueue: 'per-inpcb' as const }, { ...o, kkcmChannels: 'two' as const }]) {
+      const twin = { ...s, config: { ...s.config, router: { ...s.config.router, nsrOptions } }, expect: 'pass' as const };
+      expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
+    }
   });
 
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
