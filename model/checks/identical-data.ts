@@ -17,6 +17,8 @@
 // up L4 and which it refused (a NACK on the secondary) or dropped (on the primary). A
 // packet passed up on one side and refused or dropped on the other, or a packet the
 // primary passes up without replicating while its socket is active, is a violation.
+// The comparison of a pair ends when its primary releases the queue with a push (P-7
+// timeout, replication error, cleanup): replication on the socket has ended then.
 //
 // The checker keeps, per session and direction, the bytes seen so far beyond what every
 // live socket has passed (a sliding window), compares each new delivery against it and
@@ -80,7 +82,7 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
   onRecord(rec: TraceRecord): void {
-    if (rec.actor.endsWith('/prl')) {
+    if (rec.actor.endsWith('/prl') || rec.kind === 'prl.release') {
       this.packet(rec);
       return;
     }
@@ -138,8 +140,20 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   private packet(rec: TraceRecord): void {
     const f = rec.fields;
+    if (rec.kind === 'prl.release') {
+      // The primary's PRL releases the socket's queue (P-7 timeout, a replication error,
+      // a KKCM cleanup): replication on it ends here. Packets it pushes up L4 now go up an
+      // unreplicated socket, outside G-2's "every replicated socket"; what the doomed
+      // secondary still makes of held replicates is no longer a pair disagreement. (Were
+      // that secondary to take over, the stream-level survivor rule judges what it holds.)
+      const pair = f.mode === 'push' ? this.lastPair.get(`${String(f.session)}@${rec.actor.slice(0, 3)}`) : undefined;
+      if (pair !== undefined) this.dissolved.add(pair);
+      return;
+    }
     const pairKey = f.pair as string | undefined;
     if (pairKey === undefined) return;
+    if (this.dissolved.has(pairKey)) return;
+    if (f.role === 'primary') this.lastPair.set(`${String(f.session)}@${rec.actor.slice(0, 3)}`, pairKey);
     const seq = f.seq as number;
     if (rec.kind === 'prl.l4' && f.role === 'primary' && seq < 0 && f.replicated === true) {
       this.packetViolation(rec, `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`, { arrival: f.arrival });
@@ -175,6 +189,10 @@ export class IdenticalDataCheck implements LivenessCheck {
   }
 
   private readonly reportedPackets = new Set<string>();
+  /** The primary's current pair per session and RE ("pa/0@re0"), from its PRL records. */
+  private readonly lastPair = new Map<string, string>();
+  /** Pairs whose primary released its queue with a push: replication on them has ended. */
+  private readonly dissolved = new Set<string>();
 
   private stream(session: string, dir: Dir): Stream {
     const k = `${session}/${dir}`;

@@ -13,9 +13,9 @@
 //     cleans up and resynchronizes every socket, F-4, K-7, K-9), each plus RESYNC_NS;
 //   - an inter-RE outage (down, partition, hold, backup stall; outages less than
 //     BACKLOG_MIN_NS apart count as one, KKCM's TCP being still backed off) is cut short to INTER_RE_OUTAGE_SAFE_NS, so that it cannot run the PRL timeout: a
-//     P-7 timeout pushes the queued packets up L4 on the primary while the held
-//     replicates still reach the secondary, which refuses them, and identical-data (G-2,
-//     packet level) fires, by design of P-7 and the checker. With `allowPrlTimeout`
+//     P-7 timeout disables replication on the sockets concerned until KKCM restarts,
+//     and a failover then is non-transparent by design (the timeout itself breaks no
+//     invariant: test/fuzz/findings/prl-timeout-refused-passed-up.yaml). With `allowPrlTimeout`
 //     (a mutant's bias) outages keep their length; the backup is then out of sync until
 //     KKCM next restarts (io-error, reconfig, restart), since P-7 stops replicating the
 //     sockets concerned until then;
@@ -46,7 +46,7 @@ export interface ScheduleContext {
   pfeSwitchNs: number;
   /**
    * Let inter-RE outages run the PRL timeout (a mutant's bias). Off for the correct
-   * design: a P-7 timeout makes identical-data fire by design (see the rules above).
+   * design: after a P-7 timeout the sockets are unreplicated until KKCM restarts (see the rules above).
    */
   allowPrlTimeout?: boolean;
 }
