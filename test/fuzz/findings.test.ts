@@ -1,4 +1,4 @@
-// Proves the open fuzz findings in test/fuzz/findings/ still behave as recorded (each file's header says what is wrong and where): the scenario files fail (or crash, or pass unnoticed) exactly as written, and replay to their recorded hash. When one of these tests fails, the finding was fixed: update its file (and lift its exclusion in scenarios/fuzz, if it has one).
+// Proves the fuzz findings in test/fuzz/findings/ behave as recorded (each file's header says what was or is wrong and where): the fixed ones now pass (and some check the repaired state directly), the unsafe-option ones fail as written and pass with the option changed, and every file replays to its recorded hash. When a test of an open finding fails, the finding was fixed: update its file (and lift its exclusion in scenarios/fuzz, if it has one).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
