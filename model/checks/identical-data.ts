@@ -17,8 +17,9 @@
 // up L4 and which it refused (a NACK on the secondary) or dropped (on the primary). A
 // packet passed up on one side and refused or dropped on the other, or a packet the
 // primary passes up without replicating while its socket is active, is a violation.
-// The comparison of a pair ends when its primary releases the queue with a push (P-7
-// timeout, replication error, cleanup): replication on the socket has ended then.
+// Once a pair's primary releases its queue with a push (P-7 timeout, replication error,
+// cleanup) replication on the socket has ended: what the primary passes up from then on
+// is not compared with the secondary's refusals (drops still are).
 //
 // The checker keeps, per session and direction, the bytes seen so far beyond what every
 // live socket has passed (a sliding window), compares each new delivery against it and
@@ -141,19 +142,23 @@ export class IdenticalDataCheck implements LivenessCheck {
   private packet(rec: TraceRecord): void {
     const f = rec.fields;
     if (rec.kind === 'prl.release') {
-      // The primary's PRL releases the socket's queue (P-7 timeout, a replication error,
-      // a KKCM cleanup): replication on it ends here. Packets it pushes up L4 now go up an
-      // unreplicated socket, outside G-2's "every replicated socket"; what the doomed
-      // secondary still makes of held replicates is no longer a pair disagreement. (Were
+      // The primary's PRL releases the socket's queue with a push (P-7 timeout, a
+      // replication error, a KKCM cleanup): replication on it ends here. The packets it
+      // pushes up L4 go up an unreplicated socket, outside G-2's "every replicated
+      // socket": the doomed secondary refusing one of them is no pair disagreement. (Were
       // that secondary to take over, the stream-level survivor rule judges what it holds.)
+      // Everything else of the pair is still judged: a packet the primary dropped, e.g.
+      // at a release that drops, must not have gone up the secondary.
       const pair = f.mode === 'push' ? this.lastPair.get(`${String(f.session)}@${rec.actor.slice(0, 3)}`) : undefined;
-      if (pair !== undefined) this.dissolved.add(pair);
+      if (pair !== undefined) this.released.add(pair);
       return;
     }
     const pairKey = f.pair as string | undefined;
     if (pairKey === undefined) return;
-    if (this.dissolved.has(pairKey)) return;
-    if (f.role === 'primary') this.lastPair.set(`${String(f.session)}@${rec.actor.slice(0, 3)}`, pairKey);
+    if (f.role === 'primary') {
+      if (rec.kind === 'prl.l4' && this.released.has(pairKey)) return;
+      this.lastPair.set(`${String(f.session)}@${rec.actor.slice(0, 3)}`, pairKey);
+    }
     const seq = f.seq as number;
     if (rec.kind === 'prl.l4' && f.role === 'primary' && seq < 0 && f.replicated === true) {
       this.packetViolation(rec, `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`, { arrival: f.arrival });
@@ -191,8 +196,8 @@ export class IdenticalDataCheck implements LivenessCheck {
   private readonly reportedPackets = new Set<string>();
   /** The primary's current pair per session and RE ("pa/0@re0"), from its PRL records. */
   private readonly lastPair = new Map<string, string>();
-  /** Pairs whose primary released its queue with a push: replication on them has ended. */
-  private readonly dissolved = new Set<string>();
+  /** Pairs whose primary released its queue with a push: its later passes up L4 are unreplicated. */
+  private readonly released = new Set<string>();
 
   private stream(session: string, dir: Dir): Stream {
     const k = `${session}/${dir}`;

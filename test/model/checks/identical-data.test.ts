@@ -102,19 +102,23 @@ describe('identical-data', () => {
     expect(got[0]?.message).toMatch(/the secondary refused it \(NACK\) but the primary had passed it up L4/);
   });
 
-  it('passes: after the primary released its queue with a push (P-7 timeout), the doomed secondary refusing a pushed packet is no pair disagreement', () => {
+  it('after the primary released its queue with a push (P-7 timeout): the doomed secondary refusing a pushed packet passes, one going up that the primary dropped still fails', () => {
     const { check, report, got, r } = setup();
     check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 4, replicated: true }));
     check.onRecord(r.rec('re0/prl', 'prl.timeout', { session: 'pa/0', queued: 2, quietNs: 1e9 }));
     check.onRecord(r.rec('re0/prl', 'prl.release', { session: 'pa/0', mode: 'push', queued: 2, pending: 0 }));
     check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 5, replicated: false }));
     check.onRecord(r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/0', pair: 're0#1', seq: 5, reason: 'bufferFull' }));
+    // A drop on the released pair is still compared: the secondary must not have passed it up.
+    check.onRecord(r.rec('re0/prl', 'prl.drop', { session: 'pa/0', pair: 're0#1', seq: 6, reason: 'release', len: 10 }));
+    const up = r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 });
+    check.onRecord(up);
     // Another socket's pair is still judged.
     check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/1', pair: 're0#2', role: 'primary', seq: 9, replicated: true }));
     const nack = r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/1', pair: 're0#2', seq: 9, reason: 'bufferFull' });
     check.onRecord(nack);
     check.atEnd(ended(1e9), report);
-    expect(got.map((g) => g.recordId)).toEqual([nack.id]);
+    expect(got.map((g) => g.recordId)).toEqual([up.id, nack.id]);
   });
 
   it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {
