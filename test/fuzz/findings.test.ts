@@ -18,6 +18,7 @@ const FILES = readdirSync(DIR)
 describe('open fuzz findings', () => {
   it('has the findings this session reported', () => {
     expect(FILES.map((f) => f.slice(DIR.length + 1))).toEqual([
+      'backup-app-stall-rto-backoff.yaml',
       'crash-slow-reader-acked-data-lost.yaml',
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
