@@ -1,31 +1,13 @@
 // Proves `nsrsim fuzz`, run as a real child process, keeps its contract: a JSON report with runs and runs/s, no progress bar off a terminal, shards, bad flags exit 2, a found mutant exits 0 and is written as a scenario file that `nsrsim run` shows failing as expected and `nsrsim replay` reproduces hash for hash, an unfound one exits 1, and --check-determinism reports identical traces.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nsrsim } from '../helpers/nsrsim.ts';
 import { loadScenarioFile } from '../../scenarios/load.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'nsrsim-fuzz-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function nsrsim(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scenarios/bin.mjs', ...args], { env: { ...process.env, NO_COLOR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe.concurrent('nsrsim fuzz', () => {
   it('runs a campaign and prints one JSON report: runs, runs/s, no failures; nothing on stderr off a terminal', async () => {

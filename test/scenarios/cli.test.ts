@@ -1,10 +1,10 @@
 // Proves the nsrsim CLI, run as a real child process, keeps its contract: exit codes 0/1/2, JSON shapes, errors with positions and never a stack for user mistakes, deterministic trace hashes, replay, and trace/pcap files that match what it prints.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nsrsim } from '../helpers/nsrsim.ts';
 import { DEFAULT_NSR_OPTIONS, MUTANTS, NSR_OPTION_INFO } from '../../model/nsr/options.ts';
 import { decodeSegment } from '../../model/packet.ts';
 import { LINKTYPE_RAW, readPcap } from '../../reports/pcap.ts';
@@ -13,25 +13,6 @@ import { runScenario } from '../../scenarios/run.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'nsrsim-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real executable as a child process (asynchronously, so tests can overlap). */
-function nsrsim(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scenarios/bin.mjs', ...args], { env: { ...process.env, NO_COLOR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function jsonLines(s: string): Array<Record<string, unknown>> {
   return s
