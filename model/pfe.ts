@@ -138,6 +138,11 @@ export class Pfe implements Actor<PfeMessage> {
     }
   }
 
+  /** The steering entry of a connection; no key is built while there is none (the common case). */
+  private flowOf(faddr: Ipv4, fport: number, lport: number): FlowEntry | undefined {
+    return this.flows.size === 0 ? undefined : this.flows.get(flowKey(faddr, fport, lport));
+  }
+
   private steer(key: string, re: number, ctx: ActorContext): void {
     const epoch = ++this.flowEpoch;
     ctx.trace('pfe.flow-switch', { flow: key, from: this.flows.get(key)?.re ?? this.master, to: re, switchNs: this.switchNs });
@@ -175,7 +180,7 @@ export class Pfe implements Actor<PfeMessage> {
       ctx.trace('pfe.drop', { reason: 'not-host-bound', dst: ipv4ToString(msg.seg.dst) });
       return;
     }
-    const flow = this.flows.get(flowKey(msg.seg.src, msg.seg.sport, msg.seg.dport));
+    const flow = this.flowOf(msg.seg.src, msg.seg.sport, msg.seg.dport);
     if (flow !== undefined) {
       if (flow.switching) {
         this.counters.droppedNoMaster++;
@@ -198,7 +203,7 @@ export class Pfe implements Actor<PfeMessage> {
   }
 
   private fromRe(re: number, msg: PacketIn, ctx: ActorContext): void {
-    const flow = this.flows.get(flowKey(msg.seg.dst, msg.seg.dport, msg.seg.sport));
+    const flow = this.flowOf(msg.seg.dst, msg.seg.dport, msg.seg.sport);
     const leak = this.switching && this.leakySwitch;
     const allowed = flow !== undefined ? re === flow.re && !flow.switching : leak || (re === this.master && !this.switching);
     if (!allowed) {

@@ -44,7 +44,7 @@ export class SingleTransmitterCheck implements SafetyCheck {
       case 'pfe.tx': {
         const re = f.re as number;
         const flow = `${String(f.dst)}:${String(f.dport)}>${String(f.sport)}`;
-        const steered = this.flows.get(flow);
+        const steered = this.flows.size === 0 ? undefined : this.flows.get(flow);
         const owner = steered ?? { re: this.master, switching: this.switching };
         if (re === owner.re && !owner.switching) return;
         const whose = steered === undefined ? 'mastership' : `connection ${flow}'s steering`;

@@ -60,6 +60,15 @@ interface Candidate {
   app: StreamSession;
 }
 
+/** A primary still has packets awaiting the secondary's ACK, or send data not yet confirmed. */
+function undrained(r: Rep): boolean {
+  return r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended;
+}
+
+function drainState(r: Rep): Record<string, unknown> {
+  return { session: r.session, queued: r.queue.length, sdrlUnacked: r.sdrlSent - r.sdrlAcked, sdrlUnsent: r.sndAppended - r.sdrlSent };
+}
+
 export class Iha extends NsrClient<IhaLocal> {
   /** Master: sockets the application asked to replicate, by session. */
   private candidates = new Map<string, Candidate>();
@@ -310,12 +319,12 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private drainCheck(deadlineNs: number): void {
-    const busy = [...this.nsr.reps.values()].filter((r) => r.role === 'primary' && r.active && (r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended));
+    const busy = [...this.nsr.reps.values()].filter((r) => r.role === 'primary' && r.active && undrained(r));
     if (busy.length > 0 && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
       return;
     }
-    this.ctx.trace('iha.drained', { undrained: busy.map((r) => ({ session: r.session, queued: r.queue.length, sdrlUnacked: r.sdrlSent - r.sdrlAcked, sdrlUnsent: r.sndAppended - r.sdrlSent })) });
+    this.ctx.trace('iha.drained', { undrained: busy.map(drainState) });
     for (const rep of [...this.nsr.reps.values()]) {
       if (rep.role !== 'primary') continue;
       if (rep.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
@@ -338,15 +347,10 @@ export class Iha extends NsrClient<IhaLocal> {
       : this.handovers.has(rep.handle) ? 'already failing over'
       : !this.nsr.kkcm.ready ? 'no channel to the other RE'
       : undefined;
-    if (rep === undefined || why !== undefined) {
+    const app = rep?.app;
+    if (rep === undefined || why !== undefined || app === undefined) {
       // The application carries on with its socket here.
-      this.ctx.trace('iha.socket-failover-refused', { session, reason: why ?? 'not replicated' });
-      return;
-    }
-    const c = this.candidates.get(session);
-    const app = c?.app ?? rep.app;
-    if (app === undefined) {
-      this.ctx.trace('iha.socket-failover-refused', { session, reason: 'no application' });
+      this.ctx.trace('iha.socket-failover-refused', { session, reason: why ?? 'no application' });
       return;
     }
     this.ctx.trace('iha.socket-failover', { session, handle: rep.handle, peer: rep.peerHandle });
@@ -366,12 +370,12 @@ export class Iha extends NsrClient<IhaLocal> {
   private drainSocket(handle: number, deadlineNs: number): void {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'primary' || !this.handovers.has(handle)) return; // handed over or abandoned meanwhile
-    const busy = rep.queue.length > 0 || rep.sdrlAcked < rep.sdrlSent || rep.sdrlSent < rep.sndAppended;
+    const busy = undrained(rep);
     if (busy && this.ctx.now < deadlineNs) {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-socket', handle, deadlineNs });
       return;
     }
-    this.ctx.trace('iha.drained', { undrained: busy ? [{ session: rep.session, queued: rep.queue.length, sdrlUnacked: rep.sdrlSent - rep.sdrlAcked, sdrlUnsent: rep.sndAppended - rep.sdrlSent }] : [] });
+    this.ctx.trace('iha.drained', { undrained: busy ? [drainState(rep)] : [] });
     // A message that cannot be sent posts an error: replication is torn down and the
     // hand-over abandoned (abandonHandover), so the socket stays here.
     if (!this.send({ t: 'iha.failover', handle: rep.peerHandle }, rep)) return;

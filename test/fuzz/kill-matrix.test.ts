@@ -16,14 +16,6 @@ const NOT_FOUND: Partial<Record<MutantName, { budget: number; why: string }>> = 
   // None at the moment: every mutant is found. (psrm-skip-failover-timers and
   // flow-control-never-sent only through liveness, in the long runs of their bias.)
 };
-/**
- * Mutants that need more than BUDGET runs of the matrix seed, with why. None at the
- * moment. (iha-active-before-psrm-ack was first killed at run 16 through a model bug, the
- * resync that lost the primary's reassembly queue, test/fuzz/findings/switchover-resync-ooo-lost.yaml;
- * its bias now leaves per-socket failovers out, which are refused on an unreplicated socket,
- * and its own failure, peer-transparent, comes within BUDGET.)
- */
-const BUDGET_OF: Partial<Record<MutantName, number>> = {};
 
 async function hunt(mutant: MutantName, budget: number): Promise<CampaignReport> {
   return runCampaign({ target: { design: 'jsr', mutant }, seed: SEED, runs: budget, workers: 0, stopAtFirst: true });
@@ -38,9 +30,8 @@ describe('mutant kill matrix', () => {
   for (const mutant of Object.keys(MUTANTS) as MutantName[]) {
     const skip = NOT_FOUND[mutant];
     if (skip === undefined) {
-      const budget = BUDGET_OF[mutant] ?? BUDGET;
-      it(`finds ${mutant} within ${budget} runs`, async () => {
-        const r = await hunt(mutant, budget);
+      it(`finds ${mutant} within ${BUDGET} runs`, async () => {
+        const r = await hunt(mutant, BUDGET);
         process.stdout.write(`${summary(mutant, r)}\n`);
         expect(r.failures, summary(mutant, r)).toHaveLength(1);
         // A kill is differential: the campaign counts it only when the correct twin passed.

@@ -4,15 +4,13 @@
 // streams, the socket is replicated back, every checker passes; a request for a socket
 // that is not actively replicated is refused and changes nothing; a channel error while
 // the socket drains abandons the failover (the connection and the application stay); the
-// backup holding such a primary crashing fails the session back to the master (F-1); and
-// the single-transmitter checker judges a steered connection against its steering entry.
+// backup holding such a primary crashing fails the session back to the master (F-1).
+// (single-transmitter with steered connections: test/model/checks/single-transmitter.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { SingleTransmitterCheck } from '../../model/checks/single-transmitter.ts';
 import { attachCheckers } from '../../model/checks/index.ts';
 import type { FaultConfig, WorldConfig } from '../../model/config.ts';
 import { World } from '../../model/world.ts';
 import { MS, SEC, type TraceRecord } from '../../sim/index.ts';
-import { collector, Records } from './checks/fixture.ts';
 import { peer, worldConfig } from './world-fixture.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
@@ -73,6 +71,7 @@ describe('per-socket failover (F-2)', () => {
     // At 100 µs the sessions are not even established.
     const { world, records, violations } = run(cfg(6 * SEC, [sf(100_000)]));
     expect(violations).toEqual([]);
+    expect(records.filter((r) => r.kind === 'iha.socket-failover-refused').map((r) => `${r.actor} ${String(r.fields.session)}: ${String(r.fields.reason)}`)).toEqual(['re0/iha pa/0: not replicated', 're0/iha pa/1: not replicated']);
     expect(records.some((r) => r.kind === 'iha.socket-failover')).toBe(false);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(records.some((r) => r.kind.startsWith('pfe.flow'))).toBe(false);
@@ -112,38 +111,5 @@ describe('per-socket failover (F-2)', () => {
     expect(fo?.fields.session).toBe('pa/0');
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(world.peers[0]?.sessions[0]?.stats().closed).toBeUndefined();
-  });
-});
-
-describe('single-transmitter with steered connections', () => {
-  const tx = (r: Records, re: number, sport = 20000) => r.rec('pfe', 'pfe.tx', { re, dst: '10.0.1.1', sport: 179, dport: sport, seq: 1, len: 10 });
-
-  it('passes: the steered connection is sent by its RE, the others by the master', () => {
-    const c = new SingleTransmitterCheck();
-    const { report, got } = collector();
-    const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
-    c.onRecord(tx(r, 1, 20000), report);
-    c.onRecord(tx(r, 0, 20001), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-clear', { flow: '10.0.1.1:20000>179', reason: 'mastership' }), report);
-    c.onRecord(tx(r, 0, 20000), report);
-    expect(got).toEqual([]);
-  });
-
-  it('fails: the master sends for a connection steered to the other RE, or anyone sends while its steering switches', () => {
-    const c = new SingleTransmitterCheck();
-    const { report, got } = collector();
-    const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
-    const during = tx(r, 1, 20000);
-    c.onRecord(during, report);
-    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
-    const wrong = tx(r, 0, 20000);
-    c.onRecord(wrong, report);
-    expect(got.map((g) => g.recordId)).toEqual([during.id, wrong.id]);
-    expect(got[1]?.evidence).toMatchObject({ re: 0, owner: 1, steered: true, flow: '10.0.1.1:20000>179' });
   });
 });

@@ -1,4 +1,4 @@
-// Proves the single-transmitter checker (SPEC F-3, G-9) accepts packets only from the PFE's current master and reports a packet from the other RE, or from any RE while a mastership switch is in progress.
+// Proves the single-transmitter checker (SPEC F-3, F-2, G-9) accepts packets only from the PFE's current master, or for a steered connection from its steering entry's RE, and reports a packet from another RE, or from any RE while the relevant switch is in progress.
 import { describe, expect, it } from 'vitest';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from '../../../model/checks/single-transmitter.ts';
 import { collector, Records } from './fixture.ts';
@@ -39,5 +39,39 @@ describe('single-transmitter', () => {
     c.onRecord(r.rec('pfe', 'pfe.master', { master: 1 }), report);
     c.onRecord(tx(r, 0), report);
     expect(got.map((v) => v.message)).toEqual(['a packet from re0 reached the wire while re1 was master']);
+  });
+});
+
+describe('single-transmitter with steered connections (per-socket failover, F-2)', () => {
+  /** A packet of the connection router:179 > 10.0.1.1:peerPort, sent by `re`. */
+  const connTx = (r: Records, re: number, peerPort: number) => r.rec('pfe', 'pfe.tx', { re, dst: '10.0.1.1', sport: 179, dport: peerPort, seq: 1, len: 10 });
+
+  it('passes: the steered connection is sent by its RE, the others by the master', () => {
+    const c = new SingleTransmitterCheck();
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
+    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
+    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
+    c.onRecord(connTx(r, 1, 20000), report);
+    c.onRecord(connTx(r, 0, 20001), report);
+    c.onRecord(r.rec('pfe', 'pfe.flow-clear', { flow: '10.0.1.1:20000>179', reason: 'mastership' }), report);
+    c.onRecord(connTx(r, 0, 20000), report);
+    expect(got).toEqual([]);
+  });
+
+  it('fails: the master sends for a connection steered to the other RE, or anyone sends while its steering switches', () => {
+    const c = new SingleTransmitterCheck();
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
+    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
+    const during = connTx(r, 1, 20000);
+    c.onRecord(during, report);
+    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
+    const wrong = connTx(r, 0, 20000);
+    c.onRecord(wrong, report);
+    expect(got.map((g) => g.recordId)).toEqual([during.id, wrong.id]);
+    expect(got[1]?.evidence).toMatchObject({ re: 0, owner: 1, steered: true, flow: '10.0.1.1:20000>179' });
   });
 });
