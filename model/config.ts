@@ -1,7 +1,7 @@
 // The model's own configuration: what a scenario file becomes after parsing and
 // validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
 import type { ReadSpec, TrafficSpec } from './app/stream.ts';
-import type { LinkParams } from './link.ts';
+import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { TcpOptionsConfig } from './tcp/tcp.ts';
 

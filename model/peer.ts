@@ -5,9 +5,9 @@
 import type { Message } from '../sim/index.ts';
 import { StreamSession } from './app/session.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from './config.ts';
-import { NetHost, type Interface } from './host.ts';
-import { TH_ACK, seqGt, type Ipv4, type Segment } from './segment.ts';
-import type { Interface as HostInterface } from './host.ts';
+import { NetHost, type Interface } from './net/host.ts';
+import { TH_ACK, seqGt, type Ipv4, type Segment } from './net/segment.ts';
+import type { Interface as HostInterface } from './net/host.ts';
 import type { TcpConnection, TcpOptionsConfig } from './tcp/tcp.ts';
 
 export interface AppStall extends Message {

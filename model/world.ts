@@ -4,13 +4,13 @@
 //
 // Addresses: the router is 10.0.0.1; peer k is 10.0.1.(k+1); the REs' internal
 // addresses are 128.0.0.1 (RE0) and 128.0.0.4 (RE1), as on a Junos chassis.
-import { Simulation, type Actor, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type TraceSink, type Violation } from '../sim/index.ts';
+import { Simulation, type Actor, type HasherFactory, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type TraceSink, type Violation } from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
-import { Chassis, type FaultMsg } from './chassis.ts';
+import { Chassis, type FaultMsg } from './router/chassis.ts';
 import type { WorldConfig } from './config.ts';
-import { Link, type LinkCounters, type LinkParams, type LinkTap } from './link.ts';
+import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/link.ts';
 import { Peer } from './peer.ts';
-import { Pfe, type PfeCounters } from './pfe.ts';
+import { Pfe, type PfeCounters } from './router/pfe.ts';
 import { Iha } from './nsr/iha.ts';
 import type { NsrIds, NsrKernel } from './nsr/kernel.ts';
 import { Kkcm } from './nsr/kkcm.ts';
@@ -18,8 +18,8 @@ import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR
 import { Prl } from './nsr/prl.ts';
 import { Psrm } from './nsr/psrm.ts';
 import { Sdrl } from './nsr/sdrl.ts';
-import { RoutingEngine, type ReNsrConfig } from './re.ts';
-import { parseIpv4, type Ipv4 } from './segment.ts';
+import { RoutingEngine, type ReNsrConfig } from './router/re.ts';
+import { parseIpv4, type Ipv4 } from './net/segment.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
 export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [parseIpv4('128.0.0.1') as Ipv4, parseIpv4('128.0.0.4') as Ipv4];
@@ -31,6 +31,8 @@ export function peerAddr(k: number): Ipv4 {
 
 export interface WorldOptions {
   hash?: boolean;
+  /** The SHA-256 implementation for the trace hash (same digest whichever). */
+  hasher?: HasherFactory;
   wallClock?: () => number;
   tieBreaks?: readonly number[];
   /** Called for every packet on each peer's wire link (pcap capture). */
@@ -83,6 +85,7 @@ export class World {
       maxEvents: cfg.maxEvents,
       ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
       ...(opts.tieBreaks === undefined ? {} : { tieBreaks: opts.tieBreaks }),
+      ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }),
     });
     for (const sink of opts.sinks ?? []) this.sim.trace.addSink(sink);
     // Actor ids are assigned in this order; links need both ends' ids up front.

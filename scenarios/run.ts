@@ -6,12 +6,13 @@
 import { readFileSync } from 'node:fs';
 import type { WorldConfig } from '../model/config.ts';
 import { attachCheckers } from '../model/checks/index.ts';
-import type { LinkTap } from '../model/link.ts';
-import { encodeSegment } from '../model/packet.ts';
-import { World, type WorldOptions, type WorldStats } from '../model/world.ts';
-import { NdjsonFileSink, type TraceSink } from '../sim/index.ts';
+import type { LinkTap } from '../model/net/link.ts';
+import { encodeSegment } from '../model/net/packet.ts';
+import { World, type WorldStats } from '../model/world.ts';
+import type { TraceSink } from '../sim/index.ts';
+import { NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
 import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
-import type { Expectation, Scenario } from './load.ts';
+import type { Expectation, Scenario } from './load/load.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -82,18 +83,6 @@ export class InternalRunError extends Error {
   }
 }
 
-/**
- * Builds the World with trace sinks attached before the first record. World's
- * constructor schedules the faults, which emits records, and it takes no sinks: so the
- * world is built without faults, the sinks attached, and the faults scheduled here
- * exactly as World does (same order, same target, same message). The trace and its hash
- * are identical to `new World(cfg)`'s (test/scenarios/run.test.ts checks it).
- * TODO(model): drop this once WorldOptions accepts `sinks`.
- */
-export function buildWorld(cfg: WorldConfig, opts: WorldOptions, sinks: readonly TraceSink[]): World {
-  return new World(cfg, { ...opts, sinks });
-}
-
 interface Captured {
   timeNs: number;
   order: number;
@@ -132,7 +121,7 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
 function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   const packets: Captured[] = [];
   const sinks: TraceSink[] = opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
-  const world = buildWorld(cfg, { hash: true, tieBreaks: s.tieBreaks ?? [], ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) }, sinks);
+  const world = new World(cfg, { hash: true, hasher: nodeSha256, sinks, tieBreaks: s.tieBreaks ?? [], ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) });
   attachCheckers(world, s.checks);
   const progress = opts.onProgress;
   if (progress !== undefined) {

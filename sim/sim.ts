@@ -8,7 +8,7 @@
 // set in an earlier incarnation never fire into a later one.
 import { EventQueue, PRIO_NORMAL, PRIO_URGENT, type EventId } from './queue.ts';
 import { Rng, RngStreams } from './rng.ts';
-import { Trace, type Fields, type TraceRecord } from './trace.ts';
+import { Trace, type Fields, type HasherFactory, type TraceRecord } from './trace.ts';
 
 export interface Message {
   readonly type: string;
@@ -74,6 +74,8 @@ export interface SimOptions {
   seed: number | string;
   /** Hash every record (determinism checks, replay). Default true. */
   hash?: boolean;
+  /** The SHA-256 to hash with (default: sim's portable one; the digest is the same). */
+  hasher?: HasherFactory;
   /** Reads the wall clock for statistics only; the simulation itself never does. */
   wallClock?: () => number;
   /** Default bound for run() when the caller gives none. */
@@ -158,7 +160,7 @@ export class Simulation {
   constructor(opts: SimOptions) {
     this.seed = opts.seed;
     this.streams = new RngStreams(opts.seed);
-    this.trace = new Trace({ hash: opts.hash ?? true });
+    this.trace = new Trace({ hash: opts.hash ?? true, ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }) });
     this.wallClock = opts.wallClock ?? (() => 0);
     this.defaultMaxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tieBreaks = opts.tieBreaks ?? [];

@@ -3,9 +3,8 @@
 // position in the run), the simulated time, the id of the record that caused it, the
 // actor, a kind and JSON-safe fields. The canonical form of a record is JSON with keys
 // sorted at every level; the trace hash is SHA-256 over those lines, each ended by
-// "\n", which is exactly the NDJSON file the file sink writes (`sha256sum` agrees).
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+// "\n", which is exactly the NDJSON file reports/trace-file.ts writes (`sha256sum` agrees).
+import { sha256 } from '@noble/hashes/sha2.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
@@ -20,6 +19,8 @@ export interface TraceRecord {
 }
 
 export interface TraceSink {
+  /** True when the sink needs each record's canonical line (a file writer). */
+  readonly wantsLines?: boolean;
   write(rec: TraceRecord, line: string | undefined): void;
   close?(): void;
 }
@@ -32,33 +33,37 @@ export class MemorySink implements TraceSink {
   }
 }
 
-/** Streams canonical NDJSON lines to a file, buffered, with synchronous writes. */
-export class NdjsonFileSink implements TraceSink {
-  readonly wantsLines = true;
-  private readonly fd: number;
-  private chunks: string[] = [];
-  private pending = 0;
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  write(_rec: TraceRecord, line: string | undefined): void {
-    this.chunks.push(line ?? '');
-    this.pending += (line ?? '').length;
-    if (this.pending >= 1 << 16) this.flush();
-  }
-  flush(): void {
-    if (this.chunks.length === 0) return;
-    writeSync(this.fd, this.chunks.join(''));
-    this.chunks = [];
-    this.pending = 0;
-  }
-  private closed = false;
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.flush();
-    closeSync(this.fd);
-  }
+/**
+ * An incremental SHA-256. sim/ imports no node: module (GUIDE §1), so the default is
+ * @noble/hashes' audited pure-JS SHA-256; the entry side may hand in node:crypto's,
+ * which is ten times faster and gives the same digest (test/sim/trace.test.ts).
+ */
+export interface TraceHasher {
+  update(text: string): void;
+  /** Lowercase hex digest of everything so far; the hasher stays usable. */
+  digest(): string;
+}
+
+export type HasherFactory = () => TraceHasher;
+
+const utf8 = new TextEncoder();
+
+/** The portable default: @noble/hashes SHA-256. */
+export const nobleSha256: HasherFactory = () => {
+  const h = sha256.create();
+  return {
+    update: (text) => void h.update(utf8.encode(text)),
+    digest: () => toHex(h.clone().digest()),
+  };
+};
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b] as string;
+  return out;
 }
 
 /** JSON with object keys sorted at every level; Uint8Array becomes lowercase hex. */
@@ -73,7 +78,7 @@ export function canonicalJson(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
-      if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('hex'));
+      if (value instanceof Uint8Array) return `"${toHex(value)}"`;
       if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
       const obj = value as Record<string, unknown>;
       const keys = Object.keys(obj)
@@ -96,13 +101,13 @@ export class Trace {
   private nextId = 0;
   private readonly sinks: TraceSink[] = [];
   private readonly listeners: RecordListener[] = [];
-  private hash: Hash | undefined;
+  private hash: TraceHasher | undefined;
   private needLines = false;
   /** True when anything consumes records; when false, emit() only advances the id. */
   active = false;
 
-  constructor(opts: { hash?: boolean } = {}) {
-    if (opts.hash === true) this.hash = createHash('sha256');
+  constructor(opts: { hash?: boolean; hasher?: HasherFactory } = {}) {
+    if (opts.hash === true) this.hash = (opts.hasher ?? nobleSha256)();
     this.refresh();
   }
 
@@ -139,7 +144,7 @@ export class Trace {
 
   /** Hex SHA-256 of the canonical trace so far (undefined when hashing is off). */
   digest(): string | undefined {
-    return this.hash?.copy().digest('hex');
+    return this.hash?.digest();
   }
 
   close(): void {
@@ -147,14 +152,14 @@ export class Trace {
   }
 
   private refresh(): void {
-    this.needLines = this.hash !== undefined || this.sinks.some((s) => (s as { wantsLines?: boolean }).wantsLines === true);
+    this.needLines = this.hash !== undefined || this.sinks.some((s) => s.wantsLines === true);
     this.active = this.hash !== undefined || this.sinks.length > 0 || this.listeners.length > 0;
   }
 }
 
 /** SHA-256 of a list of records in canonical form (same value as a hashing Trace). */
-export function hashRecords(records: readonly TraceRecord[]): string {
-  const h = createHash('sha256');
+export function hashRecords(records: readonly TraceRecord[], hasher: HasherFactory = nobleSha256): string {
+  const h = hasher();
   for (const r of records) h.update(recordLine(r));
-  return h.digest('hex');
+  return h.digest();
 }

@@ -10,7 +10,7 @@
 // failover, SPEC S-1/S-3) can continue from an exact byte offset. Only the instants at
 // which records are produced come from the application's own RNG stream.
 import type { Rng } from '../../sim/index.ts';
-import { ByteQueue } from '../bytes.ts';
+import { ByteQueue } from '../net/bytes.ts';
 
 export const RECORD_HEADER_BYTES = 12;
 export const RECORD_BYTES_MIN = RECORD_HEADER_BYTES + 1;

@@ -27,7 +27,7 @@
 // (NsrKernel.onDeliver / onSendData), not by the trace, because it needs the bytes; it
 // reports through the simulation like any safety check (record id of the moment).
 import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
-import { ByteQueue } from '../bytes.ts';
+import { ByteQueue } from '../net/bytes.ts';
 import type { NsrKernel, Rep } from '../nsr/kernel.ts';
 
 export const IDENTICAL_DATA = 'identical-data';

@@ -9,7 +9,7 @@
 // modelled processing cost (options.ts); plain data-structure access is a call.
 import type { ActorContext, ActorId, Message } from '../../sim/index.ts';
 import type { StreamSession } from '../app/session.ts';
-import type { Segment } from '../segment.ts';
+import type { Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './options.ts';
 import type { IpcClient, NsrMessage } from './wire.ts';

@@ -19,7 +19,7 @@
 // batch of work; sosend never blocks (a channel whose so_snd is full keeps the rest of
 // the queue until the socket is writable again).
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
-import { ByteQueue } from '../bytes.ts';
+import { ByteQueue } from '../net/bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import type { CleanupReason, ClientMessage, NsrKernel } from './kernel.ts';
 import { IPC_HEADER_BYTES, clientOf, decodeMessage, encodeMessage, peekLength, type IpcClient, type NsrMessage } from './wire.ts';

@@ -25,8 +25,8 @@
 // at the tail, behind packets that arrived after it (which is what the §7.3c text says,
 // and which G-4 then judges).
 import type { Message } from '../../sim/index.ts';
-import { decodeSegment, encodeSegment } from '../packet.ts';
-import { seqLeq, type Segment } from '../segment.ts';
+import { decodeSegment, encodeSegment } from '../net/packet.ts';
+import { seqLeq, type Segment } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
 import type { CleanupReason, NsrKernel, PrlEntry, Rep } from './kernel.ts';
 import type { NsrMessage } from './wire.ts';

@@ -20,8 +20,8 @@
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
 import type { Message } from '../../sim/index.ts';
-import { seqAdd, seqDiff, seqGt } from '../segment.ts';
-import { TCP_MSS_DEFAULT } from '../tcp/config.ts';
+import { seqAdd, seqDiff, seqGt } from '../net/segment.ts';
+import { TCP_MSS_DEFAULT } from '../tcp/defs.ts';
 import { TF_NODELAY, TF_RCVD_SCALE, TF_RCVD_TSTMP, TF_REQ_SCALE, TF_REQ_TSTMP } from '../tcp/tcp.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';

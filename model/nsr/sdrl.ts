@@ -13,7 +13,7 @@
 // Documented choice: the secondary confirms every data message (sdrl.ack with the new
 // end offset); without that confirmation S-1 cannot be known to hold.
 import type { Message } from '../../sim/index.ts';
-import { seqAdd } from '../segment.ts';
+import { seqAdd } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
 import type { SdrlWrite } from './hooks.ts';
 import type { NsrKernel, Rep } from './kernel.ts';

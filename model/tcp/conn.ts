@@ -1,8 +1,8 @@
 // One TCP connection: the BSD tcpcb (fields under their BSD names), its two socket
 // buffers and the application API. The protocol machinery lives in input.ts,
 // output.ts and timers.ts as functions over this object; see tcp.ts for the overview.
-import type { Ipv4, Segment, TcpOptions } from '../segment.ts';
-import { TH_ACK, TH_RST, seqAdd } from '../segment.ts';
+import type { Ipv4, Segment, TcpOptions } from '../net/segment.ts';
+import { TH_ACK, TH_RST, seqAdd } from '../net/segment.ts';
 import {
   TCP_CLOCK_G_NS,
   TCP_MSS_DEFAULT,
@@ -18,7 +18,7 @@ import {
   type TcpHost,
   type TcpState,
   type TcpTimerKind,
-} from './config.ts';
+} from './defs.ts';
 import { ReassQueue } from './reass.ts';
 import { SockBuf } from './sockbuf.ts';
 import { tcpInput } from './input.ts';

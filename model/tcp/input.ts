@@ -2,7 +2,7 @@
 // SYN_SENT handling, then for synchronized states RST check (RFC 5961), PAWS-light,
 // trimming to the window, SYN check, ACK processing (Reno/NewReno), send-window update,
 // urgent pointer, data and reassembly, FIN.
-import type { Segment } from '../segment.ts';
+import type { Segment } from '../net/segment.ts';
 import {
   TH_ACK,
   TH_FIN,
@@ -17,7 +17,7 @@ import {
   seqGt,
   seqLeq,
   seqLt,
-} from '../segment.ts';
+} from '../net/segment.ts';
 import {
   TCPOLEN_TSTAMP_APPA,
   TCP_MAX_WINSHIFT,
@@ -32,7 +32,7 @@ import {
   TF_REQ_TSTMP,
   TCP_MAXWIN,
   haveRcvdFin,
-} from './config.ts';
+} from './defs.ts';
 import type { TcpConnection } from './conn.ts';
 import { tcpOutput } from './output.ts';
 

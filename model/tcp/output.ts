@@ -2,8 +2,8 @@
 // segment per pass (looping while more is allowed), and advances the send sequence
 // space. Sends only within min(snd_wnd, snd_cwnd); Nagle and sender-side SWS avoidance
 // as BSD; receive window never advertised below its previous right edge.
-import type { TcpOptions } from '../segment.ts';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG, seqAdd, seqDiff, seqGt, seqLt } from '../segment.ts';
+import type { TcpOptions } from '../net/segment.ts';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG, seqAdd, seqDiff, seqGt, seqLt } from '../net/segment.ts';
 import {
   TCP_MAXRXTSHIFT,
   TCP_MAXWIN,
@@ -16,7 +16,7 @@ import {
   TF_REQ_TSTMP,
   TF_SENTFIN,
   type TcpState,
-} from './config.ts';
+} from './defs.ts';
 import type { TcpConnection } from './conn.ts';
 
 const OUTFLAGS: Readonly<Record<TcpState, number>> = {

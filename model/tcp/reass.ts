@@ -3,7 +3,7 @@
 // overlap: an arriving segment is trimmed against its predecessor (dropped if wholly
 // covered) and trims or removes the successors it covers, as BSD's tcp_reass does.
 // A FIN is remembered on the entry whose last byte it follows.
-import { seqAdd, seqDiff, seqGt, seqLeq } from '../segment.ts';
+import { seqAdd, seqDiff, seqGt, seqLeq } from '../net/segment.ts';
 
 export interface ReassEntry {
   seq: number;

@@ -2,8 +2,8 @@
 // connection for a segment by 4-tuple, else a listener on the port, else answers with
 // RST (RFC 9293 §3.10.7.1; never an RST in reply to an RST). Connections live in a Map
 // in creation order; closed and TIME_WAIT-expired ones are removed.
-import type { Ipv4, Segment } from '../segment.ts';
-import { TH_ACK, TH_RST, TH_SYN } from '../segment.ts';
+import type { Ipv4, Segment } from '../net/segment.ts';
+import { TH_ACK, TH_RST, TH_SYN } from '../net/segment.ts';
 import {
   TCP_DEFAULTS,
   TCP_TTL,
@@ -11,7 +11,7 @@ import {
   type TcpConfig,
   type TcpHost,
   type TcpOptionsConfig,
-} from './config.ts';
+} from './defs.ts';
 import { TcpConnection } from './conn.ts';
 import { rstReplyFields, tcpConnect } from './input.ts';
 

@@ -102,7 +102,7 @@ export {
   haveRcvdFin,
   haveRcvdSyn,
   resolveTcpConfig,
-} from './config.ts';
+} from './defs.ts';
 export type {
   TcpCloseReason,
   TcpConfig,
@@ -111,7 +111,7 @@ export type {
   TcpOptionsConfig,
   TcpState,
   TcpTimerKind,
-} from './config.ts';
+} from './defs.ts';
 export { TcpConnection } from './conn.ts';
 export type { TcpWriteOptions } from './conn.ts';
 export { TcpStack } from './stack.ts';

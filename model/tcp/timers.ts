@@ -1,8 +1,8 @@
 // TCP timers (BSD tcp_timer.c): retransmission with RFC 6298 backoff and go-back-N,
 // persist (window probes), keepalive, 2MSL, delayed ACK. The connection keeps one host
 // timer per kind; conn.onTimer has already forgotten the fired handle when we get here.
-import { TH_ACK, seqAdd } from '../segment.ts';
-import { TF_ACKNOW, haveRcvdSyn, type TcpTimerKind } from './config.ts';
+import { TH_ACK, seqAdd } from '../net/segment.ts';
+import { TF_ACKNOW, haveRcvdSyn, type TcpTimerKind } from './defs.ts';
 import type { TcpConnection } from './conn.ts';
 import { advertise, setPersist, tcpOutput } from './output.ts';
 

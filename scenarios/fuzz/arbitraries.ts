@@ -13,11 +13,11 @@
 import fc from 'fast-check';
 import type { FaultAction, FaultConfig, PeerConfig, RouterConfig, WorldConfig } from '../../model/config.ts';
 import type { MutantName, NsrOptions } from '../../model/nsr/options.ts';
-import type { LinkParams } from '../../model/link.ts';
+import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC, US } from '../../sim/index.ts';
-import { INTER_RE_LINK_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT } from '../defaults.ts';
+import { INTER_RE_LINK_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT } from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
-import type { Scenario } from '../load.ts';
+import type { Scenario } from '../load/load.ts';
 import { FAMILY_NAMES, FAULT_FAMILIES, optionChoices, repairUnsafe, type FamilyName, type Swarm } from './families.ts';
 import { saneSchedule } from './schedule.ts';
 

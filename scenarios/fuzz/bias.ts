@@ -30,7 +30,7 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // and the window is open (tcp_output re-arms the timer), but with the peer silent and
   // its window shut at the failover (slow peer reads, small buffers) the stream stops for
   // good. Judged by liveness, so long runs (its stall rule also sees a stop after the peer
-  // drained buffered bytes past the heal: test/fuzz/findings/skip-failover-timers-unreported-stall.yaml).
+  // drained buffered bytes past the heal: test/scenarios/fuzz/findings/skip-failover-timers-unreported-stall.yaml).
   'psrm-skip-failover-timers': { ...LIVENESS_RUN, slowPeerReads: true, toRouterMaxPerSec: 0, forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, fromRouterMinPerSec: 80, recordBytesMin: 1000 },
   // Received data the backup application had not read yet: slow router reads, then a failover.
   'psrm-failover-flushes-rcvbuf': { ...BUSY, forceFamilies: ['mastership'], families: ['mastership', 'wire'], minFaults: 1 },

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Scenario } from '../load.ts';
+import type { Scenario } from '../load/load.ts';
 import { caseForSeed, runCase, type FuzzTarget } from './run-case.ts';
 import { runSeed } from './seeds.ts';
 import type { RunOutcome, RunTask } from './task.ts';

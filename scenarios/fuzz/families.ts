@@ -49,7 +49,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     option: 'nackBufferFull',
     value: 'requeue',
     breaks: 'G-4 (in-order)',
-    // scenarios/option-nackbufferfull-requeue.yaml expects in-order to fire.
+    // scenarios/library/option/nackbufferfull-requeue.yaml expects in-order to fire.
     why: 'the PRL §7.3c requeue puts a NACKed packet behind packets that arrived after it, so the primary passes packets up L4 out of arrival order',
     matches: (o) => o.nackBufferFull === 'requeue',
     repair: ({ nackBufferFull: _drop, ...rest }) => rest,
@@ -61,7 +61,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     // SPEC P-6 asks the simulator to expose this interaction; the fuzzer finds it in a few
     // percent of runs, without faults too (most often with prlQueue: global, also with
     // per-inpcb queues around a switchover or a KKCM restart). The library file
-    // scenarios/option-prlack-coalesce.yaml passes under its load.
+    // scenarios/library/option/prlack-coalesce.yaml passes under its load.
     why: 'one coalesced ACK carries one common_rcvbufspc for several packets; when the secondary application reads between them, the primary judges a packet against a different space than the secondary did',
     matches: (o) => o.prlAck === 'coalesce',
     repair: ({ prlAck: _coalesce, ...rest }) => rest,
@@ -72,7 +72,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     breaks: 'liveness (a zero-window deadlock)',
     // SPEC P-11 asks the simulator to show this deadlock (the PRL document fears it); the
     // fuzzer finds it in runs long enough for liveness to judge (a mutant's bias), with
-    // 8 KB buffers and records of a few KB (test/fuzz/findings/unsafe-ooo-count-incoming.yaml).
+    // 8 KB buffers and records of a few KB (test/scenarios/fuzz/findings/unsafe-ooo-count-incoming.yaml).
     why: 'the arriving packet counts against common_rcvbufspc as well as the out-of-order queue, so the packet that fills a hole may never fit: the stream stalls for good',
     matches: (o) => o.oooAccounting === 'count-incoming',
     repair: ({ oooAccounting: _count, ...rest }) => rest,
@@ -81,7 +81,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     option: 'prlQueue',
     value: 'global with kkcmChannels: balanced',
     breaks: 'G-9 (peer-transparent) on a failover soon after',
-    // Found by a biased sample (test/fuzz/findings/unsafe-global-queue-balanced.yaml): 4 in
+    // Found by a biased sample (test/scenarios/fuzz/findings/unsafe-global-queue-balanced.yaml): 4 in
     // 120 runs with mastership faults, 0 with per-inpcb queues.
     why: 'one global PRL queue needs ACKs in queue order, which one KKCM connection gives (seed 001); spread over two connections an ACK overtakes another socket\'s, the mismatch tears that socket\'s replication down, and a failover before it is set up again resets the peer',
     matches: (o) => o.prlQueue === 'global' && o.kkcmChannels === 'balanced',
@@ -93,7 +93,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     breaks: 'G-9 (peer-transparent) on any failover',
     // model/nsr/wire.ts: a fixed-struct receiver rejects a version newer than its own, so
     // IHA set-up never completes and no socket is replicated (found by this fuzzer; with
-    // encoding: tlv the versions interoperate, scenarios/option-versions-1-2.yaml).
+    // encoding: tlv the versions interoperate, scenarios/library/option/versions-1-2.yaml).
     why: 'with fixed IPC structs the RE speaking version 1 rejects every version-2 message: replication never becomes active, so every failover resets the peers',
     matches: (o) => o.versions[0] !== o.versions[1] && o.encoding === 'ipc',
     repair: (o) => ({ ...o, encoding: 'tlv' }),

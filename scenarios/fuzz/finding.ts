@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKERS } from '../../model/checks/index.ts';
-import { loadScenarioFile, type Scenario } from '../load.ts';
+import { loadScenarioFile, type Scenario } from '../load/load.ts';
 import { VERSION } from '../run.ts';
 import type { FuzzCase } from './arbitraries.ts';
 import { INTERNAL_ERROR_CHECK, runCase, type CaseResult, type FuzzTarget } from './run-case.ts';

@@ -5,7 +5,7 @@
 // invariant crashes the run loudly; the fuzzer must not swallow it).
 import fc from 'fast-check';
 import type { MutantName } from '../../model/nsr/options.ts';
-import type { Scenario } from '../load.ts';
+import type { Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, type RunOptions } from '../run.ts';
 import { fuzzCaseArb, type FuzzArbOptions, type FuzzCase } from './arbitraries.ts';
 import { biasFor } from './bias.ts';

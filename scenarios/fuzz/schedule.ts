@@ -15,7 +15,7 @@
 //     BACKLOG_MIN_NS apart count as one, KKCM's TCP being still backed off) is cut short to INTER_RE_OUTAGE_SAFE_NS, so that it cannot run the PRL timeout: a
 //     P-7 timeout disables replication on the sockets concerned until KKCM restarts,
 //     and a failover then is non-transparent by design (the timeout itself breaks no
-//     invariant: test/fuzz/findings/prl-timeout-refused-passed-up.yaml). With `allowPrlTimeout`
+//     invariant: test/scenarios/fuzz/findings/prl-timeout-refused-passed-up.yaml). With `allowPrlTimeout`
 //     (a mutant's bias) outages keep their length; the backup is then out of sync until
 //     KKCM next restarts (io-error, reconfig, restart), since P-7 stops replicating the
 //     sockets concerned until then;

@@ -14,7 +14,7 @@
 // every further candidate counts as passing and fast-check stops with the smallest
 // failing case so far.
 import fc from 'fast-check';
-import type { Scenario } from '../load.ts';
+import type { Scenario } from '../load/load.ts';
 import type { FuzzCase } from './arbitraries.ts';
 import { caseArb, failsLike, runCase, type CaseResult, type FuzzTarget } from './run-case.ts';
 

@@ -1,21 +1,21 @@
 // Prints a Scenario (the loader's object: scenarios/load.ts) as a scenario file in the
 // format people write (scenarios/README.md), so that a fuzz finding is a file anyone can
 // read, edit, `nsrsim run` and `nsrsim replay`. `loadScenarioFile` reads the text back
-// to an equal config (test/fuzz/yaml.test.ts checks it on generated scenarios and on the
+// to an equal config (test/scenarios/fuzz/yaml.test.ts checks it on generated scenarios and on the
 // whole scenario library). Keys equal to the loader's defaults are left out, units are
 // written exactly (formatDuration, formatSize, formatBandwidth), and maps or lists of
 // scalars are written in flow style (`{ latency: 1ms }`, `[64, 1460]`).
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { FaultAction, FaultConfig, PeerConfig, RouterConfig } from '../../model/config.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
-import type { LinkParams } from '../../model/link.ts';
+import type { LinkParams } from '../../model/net/link.ts';
 import type { TrafficSpec, ReadSpec } from '../../model/app/stream.ts';
 import { formatDuration } from '../../sim/index.ts';
-import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, TIMER_KEYS, type NsrNumberKey } from '../catalog.ts';
-import { HOLD_TIME_NS_DEFAULT, INITIATOR_DEFAULT, INTER_RE_LINK_DEFAULT, MAX_EVENTS_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT, SESSIONS_DEFAULT } from '../defaults.ts';
-import type { Expectation, Scenario } from '../load.ts';
-import { WSCALE_OFF } from '../load-tcp.ts';
-import { formatBandwidth, formatRate, formatSize } from '../units.ts';
+import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, TIMER_KEYS, type NsrNumberKey } from '../load/catalog.ts';
+import { HOLD_TIME_NS_DEFAULT, INITIATOR_DEFAULT, INTER_RE_LINK_DEFAULT, MAX_EVENTS_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT, SESSIONS_DEFAULT } from '../load/defaults.ts';
+import type { Expectation, Scenario } from '../load/load.ts';
+import { WSCALE_OFF } from '../load/tcp.ts';
+import { formatBandwidth, formatRate, formatSize } from '../load/units.ts';
 
 export interface ToYamlOptions {
   /** The `seed:` written (default: the scenario's own). */

@@ -31,7 +31,7 @@ export interface FuzzBenchOptions {
   runs?: number;
 }
 
-const BIN = fileURLToPath(new URL('../../scenarios/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../scenarios/cli/bin.mjs', import.meta.url));
 
 function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
   const out = mkdtempSync(join(tmpdir(), 'nsrsim-bench-fuzz-'));

@@ -1,4 +1,4 @@
-// Proves that for each fault kind there is a run where the correct design passes every checker (a scenarios/fault-*.yaml file per kind, which the library test runs), that a master crash at any of 20 instants of one small scenario passes every checker, and that after a master crash the backup application continues each outbound stream exactly where the master's last replicated write ended.
+// Proves that for each fault kind there is a run where the correct design passes every checker (a scenarios/library/fault/*.yaml file per kind, which the library test runs), that a master crash at any of 20 instants of one small scenario passes every checker, and that after a master crash the backup application continues each outbound stream exactly where the master's last replicated write ended.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,10 +6,11 @@ import { attachCheckers } from '../../model/checks/index.ts';
 import type { FaultConfig, WorldConfig } from '../../model/config.ts';
 import type { Rep } from '../../model/nsr/kernel.ts';
 import { World } from '../../model/world.ts';
-import { SUPPORTED_FAULTS } from '../../scenarios/catalog.ts';
-import { loadScenarioFile } from '../../scenarios/load.ts';
+import { SUPPORTED_FAULTS } from '../../scenarios/load/catalog.ts';
+import { loadScenarioFile } from '../../scenarios/load/load.ts';
 import { MS, SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
+import { libraryFilesOf } from '../../scenarios/load/library.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
 const crashAt = (atNs: number): FaultConfig => ({ when: { atNs }, action: { kind: 're-crash', target: 'master' } });
@@ -20,10 +21,8 @@ function small(durationNs: number, sessions: number, faults: FaultConfig[]): Wor
 }
 
 describe('fault kinds', () => {
-  it('every supported fault kind has a scenarios/fault-*.yaml with NSR on that expects the correct design to pass every checker', () => {
-    const files = readdirSync('scenarios')
-      .filter((f) => /^fault-.*\.yaml$/.test(f))
-      .map((f) => loadScenarioFile(join('scenarios', f)));
+  it('every supported fault kind has a scenarios/library/fault/*.yaml with NSR on that expects the correct design to pass every checker', () => {
+    const files = libraryFilesOf('fault').map((f) => loadScenarioFile(f));
     const covered = new Set<string>();
     for (const s of files) {
       expect(s.expect, s.file).toBe('pass');

@@ -1,17 +1,15 @@
-// Proves that every scenarios/mutant-*.yaml file is caught by the checker it names, that the same file with the mutant removed (the correct design) gives no violation at all, so each checker fires on the bug and not on the scenario, and that every checker catches some mutant.
+// Proves that every scenarios/library/mutant/*.yaml file is caught by the checker it names, that the same file with the mutant removed (the correct design) gives no violation at all, so each checker fires on the bug and not on the scenario, and that every checker catches some mutant.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkerIds } from '../../model/checks/index.ts';
 import { isMutant, MUTANTS } from '../../model/nsr/options.ts';
-import { loadScenarioFile, type Scenario } from '../../scenarios/load.ts';
+import { loadScenarioFile, type Scenario } from '../../scenarios/load/load.ts';
 import { runScenario, type RunReport } from '../../scenarios/run.ts';
 import { formatDuration } from '../../sim/index.ts';
+import { libraryFile, libraryFilesOf } from '../../scenarios/load/library.ts';
 
-const FILES = readdirSync('scenarios')
-  .filter((f) => /^mutant-.*\.yaml$/.test(f))
-  .sort()
-  .map((f) => join('scenarios', f));
+const FILES = libraryFilesOf('mutant');
 
 interface Row {
   mutant: string;
@@ -48,7 +46,7 @@ describe('mutant files', () => {
       const s = loadScenarioFile(f);
       const m = s.config.router.mutant;
       expect(m !== undefined && isMutant(m), f).toBe(true);
-      expect(f).toBe(join('scenarios', `mutant-${String(m)}.yaml`));
+      expect(f).toBe(libraryFile('mutant', String(m)));
       expect(s.expect, f).not.toBe('pass');
       if (s.expect !== 'pass') expect(s.expect.fail, f).toHaveLength(1);
     }

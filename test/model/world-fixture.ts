@@ -2,7 +2,7 @@
 // with one peer-initiated session at 20 records/s each way unless told otherwise).
 import type { TrafficSpec } from '../../model/app/stream.ts';
 import { DEFAULT_ROUTER, type FaultConfig, type PeerConfig, type RouterConfig, type WorldConfig } from '../../model/config.ts';
-import type { LinkParams } from '../../model/link.ts';
+import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC } from '../../sim/index.ts';
 
 export const TRAFFIC: Readonly<TrafficSpec> = { ratePerSec: 20, sizeMin: 64, sizeMax: 1460 };

@@ -5,9 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Segment } from '../../model/segment.ts';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_SYN } from '../../model/segment.ts';
-import { encodeSegment } from '../../model/packet.ts';
+import type { Segment } from '../../model/net/segment.ts';
+import { TH_ACK, TH_FIN, TH_PUSH, TH_SYN } from '../../model/net/segment.ts';
+import { encodeSegment } from '../../model/net/packet.ts';
 import { PcapWriter, readPcap, writePcapFile } from '../../reports/pcap.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nsrsim } from '../helpers/nsrsim.ts';
 import { DEFAULT_NSR_OPTIONS, MUTANTS, NSR_OPTION_INFO } from '../../model/nsr/options.ts';
-import { decodeSegment } from '../../model/packet.ts';
+import { decodeSegment } from '../../model/net/packet.ts';
 import { LINKTYPE_RAW, readPcap } from '../../reports/pcap.ts';
-import { loadScenarioFile } from '../../scenarios/load.ts';
+import { loadScenarioFile } from '../../scenarios/load/load.ts';
 import { runScenario } from '../../scenarios/run.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'nsrsim-cli-'));
@@ -28,7 +28,7 @@ function variant(from: string, name: string, edit: (text: string) => string): st
   return path;
 }
 
-const STEADY = 'scenarios/baseline-steady.yaml';
+const STEADY = 'scenarios/library/baseline/steady.yaml';
 const DEMO = 'scenarios/demo.yaml';
 const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -71,7 +71,7 @@ describe.concurrent('run', async () => {
   });
 
   it('--json prints one object per scenario with the documented shape', async () => {
-    const crash = 'scenarios/baseline-master-crash.yaml';
+    const crash = 'scenarios/library/baseline/master-crash.yaml';
     const r = await nsrsim('run', crash, STEADY, '--json');
     expect(r.status).toBe(0);
     const [demo, steady] = jsonLines(r.stdout);
@@ -169,16 +169,16 @@ describe.concurrent('validate', async () => {
     expect(ok).toEqual({ file: DEMO, valid: true, scenario: 'demo', errors: [] });
     expect(bad).toMatchObject({ file: 'test/scenarios/fixtures/syntax-error.yaml', valid: false });
     expect((bad?.errors as Array<Record<string, unknown>>)[0]).toMatchObject({ line: 6, col: 38 });
-    const lib = await nsrsim('validate', 'scenarios/demo.yaml', 'scenarios/baseline-steady.yaml', 'scenarios/baseline-master-crash.yaml', 'scenarios/dirty-wire.yaml', 'scenarios/steady-30-peers.yaml', 'scenarios/stress.yaml');
+    const lib = await nsrsim('validate', 'scenarios/demo.yaml', 'scenarios/library/baseline/steady.yaml', 'scenarios/library/baseline/master-crash.yaml', 'scenarios/library/misc/dirty-wire.yaml', 'scenarios/library/scale/steady-30-peers.yaml', 'scenarios/library/scale/stress.yaml');
     expect(lib.status).toBe(0);
   });
 });
 
 describe.concurrent('validate NSR files', async () => {
   it('NSR keys without nsr: true exit 2 with positions; the NSR library files validate', async () => {
-    const r = await nsrsim('validate', 'scenarios/nsr-steady.yaml', 'test/scenarios/fixtures/nsr-off.yaml');
+    const r = await nsrsim('validate', 'scenarios/library/misc/nsr-steady.yaml', 'test/scenarios/fixtures/nsr-off.yaml');
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain('scenarios/nsr-steady.yaml: ok (nsr-steady)');
+    expect(r.stdout).toContain('scenarios/library/misc/nsr-steady.yaml: ok (nsr-steady)');
     expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:6:3: router.options applies only with socket replication; set router.nsr: true (it is false by default)');
     expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:15:11: fault kind "kkcm-io-error" needs socket replication; set router.nsr: true');
     expect(r.stderr).not.toMatch(NO_STACK);

@@ -4,13 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attachCheckers } from '../../model/checks/index.ts';
 import { World } from '../../model/world.ts';
-import { loadScenarioFile } from '../../scenarios/load.ts';
+import { loadScenarioFile } from '../../scenarios/load/load.ts';
 import { runScenario } from '../../scenarios/run.ts';
+import { libraryFiles } from '../../scenarios/load/library.ts';
 
-const LIBRARY = readdirSync('scenarios')
-  .filter((f) => f.endsWith('.yaml'))
-  .sort()
-  .map((f) => join('scenarios', f));
+const LIBRARY = libraryFiles();
 
 describe('scenario library', () => {
   it.each(LIBRARY)('%s gives its declared verdict', (file) => {
@@ -33,7 +31,7 @@ describe('scenario library', () => {
 });
 
 describe('world builder', () => {
-  it.each(['scenarios/demo.yaml', 'scenarios/baseline-master-crash.yaml', 'scenarios/dirty-wire.yaml'])('%s: same trace hash as new World(cfg)', (file) => {
+  it.each(['scenarios/demo.yaml', 'scenarios/library/baseline/master-crash.yaml', 'scenarios/library/misc/dirty-wire.yaml'])('%s: same trace hash as new World(cfg)', (file) => {
     const s = loadScenarioFile(file);
     expect(s.config.faults.length).toBeGreaterThan(0);
     const direct = new World(s.config);

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkerIds } from '../../model/checks/index.ts';
 import { DEFAULT_ROUTER, type WorldConfig } from '../../model/config.ts';
-import { DEFAULT_LINK } from '../../model/link.ts';
+import { DEFAULT_LINK } from '../../model/net/link.ts';
 import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
-import { OPTIONS } from '../../scenarios/catalog.ts';
-import { ScenarioError, formatIssue } from '../../scenarios/errors.ts';
-import { loadScenarioFile, parseScenario } from '../../scenarios/load.ts';
+import { OPTIONS } from '../../scenarios/load/catalog.ts';
+import { ScenarioError, formatIssue } from '../../scenarios/load/errors.ts';
+import { loadScenarioFile, parseScenario } from '../../scenarios/load/load.ts';
 import { DEFAULT_MAX_EVENTS } from '../../sim/index.ts';
 
 const FIX = 'test/scenarios/fixtures';

@@ -1,20 +1,19 @@
 // Proves scenarios/schema.json is current, documents and defaults every optional key, agrees with the loader on every default, and accepts the library while rejecting broken files.
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
-import { resolveTcpConfig, TCP_DEFAULTS } from '../../model/tcp/config.ts';
-import { OPTIONS, SUPPORTED_FAULTS } from '../../scenarios/catalog.ts';
-import { loadScenarioFile, parseScenario, type Scenario } from '../../scenarios/load.ts';
-import { schemaText } from '../../scenarios/schema.ts';
+import { resolveTcpConfig, TCP_DEFAULTS } from '../../model/tcp/defs.ts';
+import { OPTIONS, SUPPORTED_FAULTS } from '../../scenarios/load/catalog.ts';
+import { loadScenarioFile, parseScenario, type Scenario } from '../../scenarios/load/load.ts';
+import { schemaText } from '../../scenarios/load/schema.ts';
 import { validate } from './mini-schema.ts';
+import { libraryFiles } from '../../scenarios/load/library.ts';
 
 type Schema = Record<string, unknown>;
 const SCHEMA = JSON.parse(readFileSync('scenarios/schema.json', 'utf8')) as Schema;
-const LIBRARY = readdirSync('scenarios')
-  .filter((f) => f.endsWith('.yaml'))
-  .map((f) => join('scenarios', f));
+const LIBRARY = libraryFiles();
 
 // Keys whose absence means "all" (every peer, every session) or "none": no value to give as a default.
 const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'session', 'mutant']);
@@ -97,7 +96,7 @@ function effective(s: Scenario): unknown {
 const load = (doc: unknown): Scenario => parseScenario(stringify(doc), 'defaults.yaml');
 
 describe('schema.json', () => {
-  it('is what `nsrsim schema` prints (regenerate: node scenarios/bin.mjs schema > scenarios/schema.json)', () => {
+  it('is what `nsrsim schema` prints (regenerate: node scenarios/cli/bin.mjs schema > scenarios/schema.json)', () => {
     expect(readFileSync('scenarios/schema.json', 'utf8')).toBe(schemaText());
   });
 
@@ -166,7 +165,8 @@ describe('the scenario library', () => {
 
   it.each(LIBRARY)('%s names the schema, validates against it and loads', (file) => {
     const text = readFileSync(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema.json');
+    const schemaPath = relative(dirname(file), 'scenarios/schema.json');
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`}`);
     expect(validate(SCHEMA, parse(text))).toEqual([]);
     expect(() => loadScenarioFile(file)).not.toThrow();
   });

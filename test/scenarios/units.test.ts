@@ -1,8 +1,8 @@
 // Proves the scenario units parse exactly (binary sizes, decimal bandwidth, rates), refuse what they cannot read, and round-trip through their formatters.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { closest, editDistance } from '../../scenarios/walk.ts';
-import { formatBandwidth, formatSize, parseBandwidth, parseRate, parseSize, UnitError } from '../../scenarios/units.ts';
+import { closest, editDistance } from '../../scenarios/load/walk.ts';
+import { formatBandwidth, formatSize, parseBandwidth, parseRate, parseSize, UnitError } from '../../scenarios/load/units.ts';
 
 describe('sizes', () => {
   it('KB = KiB = 1024 bytes, MB = MiB = 1024 KiB, bare integers are bytes', () => {

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySink, NdjsonFileSink, PRIO_URGENT, Rng, Simulation, hashRecords } from '../../sim/index.ts';
+import { NdjsonFileSink } from '../../reports/trace-file.ts';
+import { MemorySink, PRIO_URGENT, Rng, Simulation, hashRecords } from '../../sim/index.ts';
 import type { ActorContext, ActorId, Message, RunResult, TraceRecord } from '../../sim/index.ts';
 import { buildSynthetic, FIXTURE_SEEDS, runSynthetic, SYNTHETIC_UNTIL_NS } from './synthetic.ts';
 
@@ -420,26 +421,6 @@ describe('run() bounds', () => {
 describe('trace sinks, hashing and cause ids', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nsrsim-sim-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('writes an NDJSON file whose sha256 equals sim.trace.digest() and hashRecords() of the same records', () => {
-    const path = join(dir, 'trace.ndjson');
-    const file = new NdjsonFileSink(path);
-    const mem = new MemorySink();
-    const { sim } = buildSynthetic(11, { sinks: [file, mem] });
-    const result = sim.run({ untilNs: SYNTHETIC_UNTIL_NS });
-    const digest = sim.trace.digest();
-    sim.finish(result); // closes (flushes) the file sink
-    const bytes = readFileSync(path);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(digest);
-    expect(hashRecords(mem.records)).toBe(digest);
-    expect(digest).toBe(runSynthetic(11).hash);
-    const lines = bytes.toString('utf8').split('\n');
-    expect(lines.pop()).toBe('');
-    expect(lines).toHaveLength(sim.trace.count);
-    expect(bytes.length).toBeGreaterThan(1 << 16); // more than one buffered flush
-    const first = JSON.parse(lines[0] as string) as TraceRecord;
-    expect(first).toMatchObject({ id: 0, cause: -1, actor: 'sim', kind: 'fault.scheduled' });
-  });
 
   it('reserves the same number of record ids whether or not anything consumes the trace', () => {
     const mem = new MemorySink();

@@ -5,7 +5,7 @@
 // bytes into a channel's TCP connection as if the other RE's KKCM had written them).
 import { attachCheckers } from '../../../model/checks/index.ts';
 import { DEFAULT_ROUTER, type FaultAction, type FaultConfig, type PeerConfig, type RouterConfig, type WorldConfig } from '../../../model/config.ts';
-import type { LinkParams } from '../../../model/link.ts';
+import type { LinkParams } from '../../../model/net/link.ts';
 import { KKCM_PORTS, type Channel } from '../../../model/nsr/kkcm.ts';
 import type { NsrKernel } from '../../../model/nsr/kernel.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../../../model/nsr/options.ts';

@@ -1,7 +1,7 @@
 // Proves the send side and protocol-state replication: no byte reaches the wire before the secondary confirmed it (S-1), replicated sends carry snd_nxt/snd_up (S-2), the backup application reads both directions and its reads send window updates (S-3, S-4), the secondary's send buffer is released as the peer ACKs (S-5), the PSRM initial replicate carries the M-1 field list and times out on a silent secondary, every window-update option sends updates (M-3), and failover resets the new primary's timers and congestion state (M-4).
 import { describe, expect, it } from 'vitest';
 import { PSRM_INIT_FIELDS, type NsrMessage } from '../../../model/nsr/wire.ts';
-import { TCP_MSS_DEFAULT } from '../../../model/tcp/config.ts';
+import { TCP_MSS_DEFAULT } from '../../../model/tcp/defs.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer, silence, traffic } from './fixture.ts';

@@ -1,7 +1,7 @@
 // Proves the connection-ending paths: active close (FIN_WAIT_1/2, TIME_WAIT for exactly 2*MSL), passive close (CLOSE_WAIT, LAST_ACK), simultaneous close (CLOSING), RST for a closed port (never in reply to an RST), abort() seen by the peer as 'reset', and RFC 5961 RST handling (exact match resets, in-window draws a challenge ACK, out-of-window is ignored).
 import { describe, it, expect } from 'vitest';
-import type { Segment } from '../../../model/segment.ts';
-import { TH_ACK, TH_RST, TH_SYN, seqAdd } from '../../../model/segment.ts';
+import type { Segment } from '../../../model/net/segment.ts';
+import { TH_ACK, TH_RST, TH_SYN, seqAdd } from '../../../model/net/segment.ts';
 import type { TcpCloseReason, TcpConnection, TcpState } from '../../../model/tcp/tcp.ts';
 import { ADDR_A, ADDR_B, MS, Net, SEC, establish } from './harness.ts';
 import type { Side } from './harness.ts';

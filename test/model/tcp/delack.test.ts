@@ -1,6 +1,6 @@
 // Proves delayed ACKs: a lone small segment is ACKed exactly delackNs after it arrives, the second of two full-sized segments is ACKed at once, and out-of-order or hole-filling segments are ACKed immediately.
 import { describe, it, expect } from 'vitest';
-import { seqAdd } from '../../../model/segment.ts';
+import { seqAdd } from '../../../model/net/segment.ts';
 import { MS, Net, SEC, establish, pattern } from './harness.ts';
 
 /** Time of B's first pure ACK at or after t that acknowledges `ack`. */

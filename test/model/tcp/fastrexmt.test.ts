@@ -1,6 +1,6 @@
 // Proves fast retransmit and NewReno recovery: one segment lost from a bulk transfer is resent after the third duplicate ACK, well before the RTO, and a second loss in the same window is repaired on the partial ACK, with no timeout and the stream intact.
 import { describe, it, expect } from 'vitest';
-import { seqAdd } from '../../../model/segment.ts';
+import { seqAdd } from '../../../model/net/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
 

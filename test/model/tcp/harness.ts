@@ -3,8 +3,8 @@
 // jitter, loss, duplication, reordering by extra random delay, optional bandwidth, drop
 // predicates and black-holing), all randomness from sim/rng.ts named streams.
 import { Rng } from '../../../sim/rng.ts';
-import type { Ipv4, Segment } from '../../../model/segment.ts';
-import { TH_ACK, TH_RST, TH_SYN, seqAdd, seqDiff, seqGt, seqLeq } from '../../../model/segment.ts';
+import type { Ipv4, Segment } from '../../../model/net/segment.ts';
+import { TH_ACK, TH_RST, TH_SYN, seqAdd, seqDiff, seqGt, seqLeq } from '../../../model/net/segment.ts';
 import { TF_DELACK, TF_SENTFIN, TcpStack, haveRcvdFin } from '../../../model/tcp/tcp.ts';
 import type { TcpConnection, TcpHost, TcpOptionsConfig, TcpTimerKind } from '../../../model/tcp/tcp.ts';
 

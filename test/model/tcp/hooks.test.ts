@@ -1,6 +1,6 @@
 // Proves the replication hooks: sndLimit caps what output transmits until it grows, sosendHook / soreceiveHook / onRcvAppend see exactly the bytes written, read and appended, a replica connection (adoptReplica) never transmits nor arms timers while its receive state follows the segments it is given, and abort() removes a replica that never became active.
 import { describe, it, expect } from 'vitest';
-import { seqAdd, seqDiff } from '../../../model/segment.ts';
+import { seqAdd, seqDiff } from '../../../model/net/segment.ts';
 import { ADDR_A, Net, SEC, concat, establish, firstDiff, pattern } from './harness.ts';
 
 describe('replication hooks', () => {

@@ -1,6 +1,6 @@
 // Proves the optional keepalive: off by default; when on, an idle connection sends probes (seq = snd_una - 1) that a live peer answers, and a silent peer gets the connection dropped with reason 'timeout' after idle + count * interval.
 import { describe, it, expect } from 'vitest';
-import { seqAdd } from '../../../model/segment.ts';
+import { seqAdd } from '../../../model/net/segment.ts';
 import type { TcpCloseReason } from '../../../model/tcp/tcp.ts';
 import { Net, SEC, establish } from './harness.ts';
 

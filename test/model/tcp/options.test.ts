@@ -1,7 +1,7 @@
 // Proves option negotiation: segments never exceed the smaller MSS offer (less 12 bytes with timestamps), window scaling is used only when both SYNs carry it (SYN windows never scaled), timestamps only when both sides enable them, and TSval carries the per-host tsOffset modulo 2^32.
 import { describe, it, expect } from 'vitest';
-import { TH_SYN, TH_ACK } from '../../../model/segment.ts';
-import type { Segment } from '../../../model/segment.ts';
+import { TH_SYN, TH_ACK } from '../../../model/net/segment.ts';
+import type { Segment } from '../../../model/net/segment.ts';
 import { TCP_DEFAULTS, TF_RCVD_TSTMP, TF_REQ_TSTMP, resolveTcpConfig } from '../../../model/tcp/tcp.ts';
 import type { TcpOptionsConfig } from '../../../model/tcp/tcp.ts';
 import { MS, Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';

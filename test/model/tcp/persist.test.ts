@@ -1,7 +1,7 @@
 // Proves that when the reader stalls the sender's window closes, the sender sends only 1-byte persist probes (with backoff inside [persistMin, persistMax]) and never data beyond the window, and that the transfer completes intact once the reader resumes.
 import { describe, it, expect } from 'vitest';
-import type { Segment } from '../../../model/segment.ts';
-import { seqAdd, seqDiff } from '../../../model/segment.ts';
+import type { Segment } from '../../../model/net/segment.ts';
+import { seqAdd, seqDiff } from '../../../model/net/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
 

@@ -1,6 +1,6 @@
 // Proves the rcvSpacePolicy hook (SPEC P-10): when set it replaces sbspace for the advertised window (even in the SYN|ACK) and for accepting in-order data, so data beyond the policy is dropped even inside an already advertised window, then retransmitted and accepted once the policy opens again.
 import { describe, it, expect } from 'vitest';
-import { TH_ACK, TH_SYN, seqAdd, seqDiff } from '../../../model/segment.ts';
+import { TH_ACK, TH_SYN, seqAdd, seqDiff } from '../../../model/net/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
 

@@ -1,7 +1,7 @@
 // Proves the reassembly queue against a reference: for arbitrary overlapping, duplicated, reordered pieces of a stream (sequence numbers wrapping 2^32), entries stay sorted and disjoint, the byte count is exact, and draining yields exactly the contiguous prefix of the stream, FIN included.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { seqAdd, seqDiff, seqLt } from '../../../model/segment.ts';
+import { seqAdd, seqDiff, seqLt } from '../../../model/net/segment.ts';
 import { ReassQueue } from '../../../model/tcp/tcp.ts';
 
 describe('ReassQueue', () => {

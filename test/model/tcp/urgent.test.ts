@@ -1,6 +1,6 @@
 // Proves the urgent pointer is carried: an urgent write sets snd_up, every segment sent while snd_up is ahead carries TH_URG with seq + urp == snd_up, the receiver's rcv_up advances to that mark, and the data itself stays inline and in order.
 import { describe, it, expect } from 'vitest';
-import { TH_URG, seqAdd } from '../../../model/segment.ts';
+import { TH_URG, seqAdd } from '../../../model/net/segment.ts';
 import { Net, SEC, concat, establish, firstDiff, pattern, readAll } from './harness.ts';
 
 describe('urgent pointer', () => {

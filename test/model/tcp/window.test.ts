@@ -1,7 +1,7 @@
 // Proves the segment-acceptance and window rules directly: SND.WND is taken only from segments not older than the last update (RFC 9293 §3.10.7.4, snd_wl1/snd_wl2), ACKs for unsent data are refused, duplicate data is ACKed at once and discarded, partial duplicates and data beyond the window are trimmed.
 import { describe, it, expect } from 'vitest';
-import type { Segment } from '../../../model/segment.ts';
-import { TH_ACK, seqAdd } from '../../../model/segment.ts';
+import type { Segment } from '../../../model/net/segment.ts';
+import { TH_ACK, seqAdd } from '../../../model/net/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { Net, SEC, establish, pattern } from './harness.ts';
 import type { Side } from './harness.ts';

@@ -1,0 +1,245 @@
+// The chassis: chassisd's mastership logic plus the fault injector. It is the only
+// actor that holds the Simulation itself, because crashing and restarting an RE is
+// something done *to* an actor (the kernel's stop/restart), not a message it handles.
+//
+// Mastership (GRES, SPEC F-3): when the master crashes, the backup's chassis daemon
+// notices after `masterDetectNs`, takes mastership and tells the PFE, which switches in
+// `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2). A per-socket
+// failover (F-2) is the application's request, not the chassis's: the chassis passes it
+// to both REs and the one whose application holds the session's primary socket acts.
+import type { Actor, ActorContext, ActorId, Message, Simulation } from '../../sim/index.ts';
+import { resolveTarget, type FaultAction, type FaultTarget, type RouterConfig } from '../config.ts';
+import type { LinkControl, LinkParams } from '../net/link.ts';
+import type { PfeControl } from './pfe.ts';
+import type { ReMessage } from './re.ts';
+
+export interface FaultMsg extends Message {
+  readonly type: 'fault';
+  readonly action: FaultAction;
+}
+
+interface Takeover extends Message {
+  readonly type: 'chassis.takeover';
+  readonly from: number;
+}
+
+/** The master's kernel learns the backup is gone (pfeman peer connection down, K-7). */
+interface BackupGone extends Message {
+  readonly type: 'chassis.backup-gone';
+  readonly re: number;
+}
+
+interface WireRestore extends Message {
+  readonly type: 'chassis.wire-restore';
+  readonly links: readonly ActorId[];
+  readonly params: Partial<LinkParams>;
+  readonly dir?: 'a' | 'b';
+}
+
+interface LinkRelease extends Message {
+  readonly type: 'chassis.link-release';
+  readonly link: ActorId;
+}
+
+export type ChassisMessage = FaultMsg | Takeover | WireRestore | BackupGone | LinkRelease;
+
+export interface ChassisWiring {
+  sim: Simulation;
+  reIds: readonly [ActorId, ActorId];
+  /** Every actor of each RE (its kernel first, then its NSR subsystems): they crash together. */
+  reGroups: readonly [readonly ActorId[], readonly ActorId[]];
+  nsr: boolean;
+  pfeId: ActorId;
+  /** Wire link actor per peer name, and that link's configured parameters. */
+  wire: ReadonlyMap<string, { linkId: ActorId; params: Partial<LinkParams> }>;
+  peerIds: ReadonlyMap<string, ActorId>;
+  /** The inter-RE link (side 'a' is RE0) and, with NSR, each RE's KKCM actor. */
+  interReLink: ActorId;
+  interReParams: Partial<LinkParams>;
+  kkcmIds: readonly [ActorId, ActorId] | undefined;
+}
+
+export class Chassis implements Actor<ChassisMessage> {
+  master = 0;
+  private ctx!: ActorContext;
+
+  constructor(
+    private readonly w: ChassisWiring,
+    private readonly router: RouterConfig,
+  ) {}
+
+  start(ctx: ActorContext): void {
+    this.ctx = ctx;
+    // Both REs are online at start (GRES tells each kernel about the other).
+    if (this.w.nsr) for (const id of this.w.reIds) ctx.send(id, { type: 're.ore', up: true } satisfies ReMessage);
+  }
+
+  receive(msg: ChassisMessage, ctx: ActorContext): void {
+    switch (msg.type) {
+      case 'fault':
+        ctx.trace('fault', { ...msg.action });
+        this.fault(msg.action);
+        return;
+      case 'chassis.takeover':
+        this.takeover(msg.from);
+        return;
+      case 'chassis.backup-gone': {
+        const master = this.w.reIds[this.master as 0 | 1];
+        if (msg.re !== this.master && this.w.sim.isRunning(master)) {
+          // Flows steered to the lost RE by per-socket failovers fall back to the master,
+          // whose secondaries of them fail over now (F-1).
+          ctx.send(this.w.pfeId, { type: 'pfe.re-down', re: msg.re } satisfies PfeControl);
+          ctx.send(master, { type: 're.ore', up: false } satisfies ReMessage);
+        }
+        return;
+      }
+      case 'chassis.wire-restore':
+        for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params, ...(msg.dir === undefined ? {} : { dir: msg.dir }) });
+        return;
+      case 'chassis.link-release':
+        this.linkCtl(msg.link, { type: 'link.release' });
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`chassis: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  private resolve(t: FaultTarget): number {
+    return resolveTarget(t, this.master as 0 | 1);
+  }
+
+  private fault(a: FaultAction): void {
+    switch (a.kind) {
+      case 're-crash':
+        this.crash(this.resolve(a.target));
+        return;
+      case 're-restart':
+        this.restart(this.resolve(a.target));
+        return;
+      case 'switchover':
+        this.switchover();
+        return;
+      case 'app-stall':
+        this.appStall(a.side, a.peer, a.durationNs, a.re ?? 'master');
+        return;
+      case 'wire-loss':
+        this.wireFault(a.peer, { loss: a.loss }, a.durationNs, (p) => ({ loss: p.loss ?? 0 }));
+        return;
+      case 'wire-partition':
+        this.wireFault(a.peer, { up: false }, a.durationNs, () => ({ up: true }));
+        return;
+      case 'wire-reorder':
+        this.wireFault(a.peer, { reorder: a.reorder }, a.durationNs, (p) => ({ reorder: p.reorder ?? 0 }));
+        return;
+      case 'pfe-switch-delay':
+        this.ctx.send(this.w.pfeId, { type: 'pfe.set-switch', switchNs: a.switchNs } satisfies PfeControl);
+        return;
+      case 'kkcm-io-error': {
+        const k = this.w.kkcmIds?.[this.resolve(a.target) as 0 | 1];
+        if (k !== undefined) this.ctx.send(k, { type: 'kkcm.io-error', detail: 'injected channel I/O error' });
+        return;
+      }
+      case 'inter-re-down':
+        this.interRe({ up: false }, undefined, a.durationNs);
+        return;
+      case 'inter-re-partition':
+        // Packets sent by the named RE are lost; the other direction still works.
+        this.interRe({ up: false }, this.resolve(a.from) === 0 ? 'a' : 'b', a.durationNs);
+        return;
+      case 'inter-re-hold':
+      case 'backup-stall':
+        // A stalled backup kernel processes nothing on the inter-RE link: as seen from the
+        // master its replication traffic is held, then delivered late (drives P-7).
+        this.linkCtl(this.w.interReLink, { type: 'link.hold' });
+        if (a.durationNs > 0) this.ctx.startTimer(a.durationNs, { type: 'chassis.link-release', link: this.w.interReLink } satisfies LinkRelease);
+        return;
+      case 'socket-failover':
+        for (const id of this.w.reIds) {
+          if (this.w.sim.isRunning(id)) this.ctx.send(id, { type: 're.socket-failover', peer: a.peer, session: a.session } satisfies ReMessage);
+        }
+        return;
+      case 'nsr-deconfig':
+      case 'nsr-reconfig':
+        for (const k of this.w.kkcmIds ?? []) this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
+        return;
+      default: {
+        const never: never = a;
+        throw new Error(`chassis: unknown fault ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private crash(re: number): void {
+    const id = this.w.reIds[re as 0 | 1];
+    if (!this.w.sim.isRunning(id)) return;
+    for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.stopActor(a, 'crash');
+    if (re === this.master) {
+      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.takeover', from: re } satisfies Takeover);
+    } else if (this.w.nsr) {
+      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.backup-gone', re } satisfies BackupGone);
+    }
+  }
+
+  /** F-4: the RE comes back empty, as a backup; both kernels learn the other is online. */
+  private restart(re: number): void {
+    const id = this.w.reIds[re as 0 | 1];
+    if (this.w.sim.isRunning(id)) return;
+    for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.restartActor(a);
+    if (this.w.nsr) for (const r of this.w.reIds) if (this.w.sim.isRunning(r)) this.ctx.send(r, { type: 're.ore', up: true } satisfies ReMessage);
+  }
+
+  private takeover(from: number): void {
+    const to = 1 - from;
+    if (this.master !== from || !this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
+      this.ctx.trace('chassis.no-takeover', { from, to });
+      return;
+    }
+    this.setMaster(to);
+  }
+
+  private switchover(): void {
+    const to = 1 - this.master;
+    if (!this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
+      this.ctx.trace('chassis.switchover-refused', { reason: 'backup-down' });
+      return;
+    }
+    this.ctx.send(this.w.reIds[this.master as 0 | 1], { type: 're.role', role: 'backup', sync: true } satisfies ReMessage);
+    this.setMaster(to, true);
+  }
+
+  private setMaster(to: number, sync = false): void {
+    this.master = to;
+    this.ctx.trace('chassis.master', { master: to, sync });
+    this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
+    this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master', sync } satisfies ReMessage);
+  }
+
+  private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number, re: 'master' | 'backup'): void {
+    const routerRe = this.w.reIds[(re === 'master' ? this.master : 1 - this.master) as 0 | 1];
+    const targets = side === 'router' ? [routerRe] : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
+    for (const t of targets) this.ctx.send(t, { type: 'app.stall', durationNs });
+  }
+
+  private wireFault(peer: string | undefined, set: Partial<LinkParams>, durationNs: number, restore: (p: Partial<LinkParams>) => Partial<LinkParams>): void {
+    const links = [...this.w.wire].filter(([n]) => peer === undefined || n === peer).map(([, l]) => l);
+    // Each link goes back to its own configured baseline when the fault ends.
+    for (const l of links) {
+      this.linkCtl(l.linkId, { type: 'link.set', params: set });
+      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [l.linkId], params: restore(l.params) } satisfies WireRestore);
+    }
+  }
+
+  private interRe(set: Partial<LinkParams>, dir: 'a' | 'b' | undefined, durationNs: number): void {
+    this.linkCtl(this.w.interReLink, { type: 'link.set', params: set, ...(dir === undefined ? {} : { dir }) });
+    if (durationNs > 0) {
+      const restore: Partial<LinkParams> = { up: this.w.interReParams.up ?? true };
+      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [this.w.interReLink], params: restore, ...(dir === undefined ? {} : { dir }) } satisfies WireRestore);
+    }
+  }
+
+  private linkCtl(linkId: ActorId, msg: LinkControl): void {
+    this.ctx.send(linkId, msg);
+  }
+}

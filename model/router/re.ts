@@ -1,0 +1,328 @@
+// A routing engine (RE): a kernel (ip_input demultiplexing by incoming interface and
+// 5-tuple, TCP for the router's address and for the internal inter-RE address,
+// sockets), the routing application's sessions, a mastership role, and, with NSR on,
+// the replication state its NSR subsystem actors share (model/nsr/kernel.ts).
+//
+// Crash loses all state and sends nothing more (the simulator stops the actor and its
+// NSR actors); restart comes back empty, as a backup. Without NSR, an RE that becomes
+// master starts its sessions from scratch, which is what a peer sees as a reset (the
+// baseline). With NSR, the master's application marks every session socket for
+// replication (IHA); packets for a replicated socket go through PRL before L4 (P-1);
+// the backup runs the application in snooping mode on the secondary sockets, and a
+// failover makes those sockets primary and the backup application the master's.
+import type { ActorId, Message } from '../../sim/index.ts';
+import { StreamSession } from '../app/session.ts';
+import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from '../config.ts';
+import { NetHost, type Interface } from '../net/host.ts';
+import { NsrKernel, type NsrHost, type NsrIds, type Rep } from '../nsr/kernel.ts';
+import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../nsr/options.ts';
+import type { Ipv4, Segment } from '../net/segment.ts';
+import type { TcpConnection, TcpOptionsConfig, TcpStack } from '../tcp/tcp.ts';
+
+export type Role = 'master' | 'backup';
+
+/** Handle space of one RE incarnation (handles are u32 on the wire). */
+const HANDLES_PER_BOOT = 1 << 20;
+
+export interface RoleChange extends Message {
+  readonly type: 're.role';
+  readonly role: Role;
+  /** A manual switchover (sync, F-2) rather than a takeover after a crash (async, F-1). */
+  readonly sync: boolean;
+}
+
+/** The chassis tells the RE whether the other RE is online (GRES, K-7 triggers). */
+export interface OtherReState extends Message {
+  readonly type: 're.ore';
+  readonly up: boolean;
+}
+
+export interface RouterAppStall extends Message {
+  readonly type: 'app.stall';
+  readonly durationNs: number;
+}
+
+/** F-2: the application asks the kernel to fail one session's socket over to the other RE. */
+export interface SocketFailoverRequest extends Message {
+  readonly type: 're.socket-failover';
+  /** Every peer / every session of the peer when left out. */
+  readonly peer: string | undefined;
+  readonly session: number | undefined;
+}
+
+export type ReMessage = RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest;
+
+export interface RePeerInfo {
+  cfg: PeerConfig;
+  addr: Ipv4;
+}
+
+export interface ReNsrConfig {
+  ids: NsrIds;
+  opts: NsrOptions;
+  costs: NsrCosts;
+  timers: NsrTimers;
+  bounds: NsrBounds;
+  mutant: MutantName | undefined;
+  /** Set on every NsrKernel this RE builds (checker taps). */
+  onKernel?: (nsr: NsrKernel) => void;
+}
+
+export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
+  role: Role;
+  private boots = 0;
+  /** Sessions by peer name, one list per peer, index = session number. */
+  sessions = new Map<string, StreamSession[]>();
+  /** This incarnation's replication state (undefined without NSR). */
+  nsr: NsrKernel | undefined;
+  private listening = false;
+
+  constructor(
+    readonly index: 0 | 1,
+    readonly routerAddr: Ipv4,
+    readonly internalAddr: Ipv4,
+    pfe: Interface,
+    interRe: Interface,
+    private readonly initialRole: Role,
+    private readonly peers: readonly RePeerInfo[],
+    tcp: Partial<TcpOptionsConfig>,
+    private readonly nsrCfg: ReNsrConfig | undefined,
+  ) {
+    super(`re${index}`, [pfe, interRe], tcp);
+    this.role = initialRole;
+  }
+
+  protected boot(): void {
+    // A restarted RE comes back empty and as a backup (SPEC F-4).
+    this.role = this.boots++ === 0 ? this.initialRole : 'backup';
+    this.sessions = new Map();
+    this.listening = false;
+    const n = this.nsrCfg;
+    this.nsr = n === undefined ? undefined : new NsrKernel(this.index, n.ids, n.opts, n.costs, n.timers, n.bounds, n.mutant, (this.boots - 1) * HANDLES_PER_BOOT);
+    if (this.nsr !== undefined) {
+      this.nsr.host = this;
+      n?.onKernel?.(this.nsr);
+    }
+    this.ctx.trace('re.boot', { role: this.role, boots: this.boots, nsr: this.nsr !== undefined });
+    if (this.role === 'master') this.openSessions();
+  }
+
+  protected handle(msg: ReMessage): void {
+    switch (msg.type) {
+      case 're.role':
+        this.setRole(msg.role, msg.sync);
+        return;
+      case 're.ore':
+        if (this.nsr !== undefined) this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: msg.up });
+        return;
+      case 're.socket-failover':
+        this.socketFailover(msg);
+        return;
+      case 'app.stall':
+        // On the master its application stalls; on the backup, the snooping one (S-4).
+        for (const list of this.sessions.values()) for (const s of list) s?.stall(msg.durationNs);
+        return;
+      default: {
+        const never: never = msg;
+        throw new Error(`re: unknown message ${(never as Message).type}`);
+      }
+    }
+  }
+
+  /**
+   * F-2, I-5: each matching session whose application here is the active one (it holds
+   * the primary socket) asks IHA for a synchronous failover of its socket; the
+   * application stops writing and reading here at once, so what it wrote is all that
+   * SDRL has to replicate before the handover. The RE of a snooping (secondary) session
+   * ignores the request: only the primary's application can make it.
+   */
+  private socketFailover(msg: SocketFailoverRequest): void {
+    const nsr = this.nsr;
+    if (nsr === undefined) return;
+    for (const [peer, list] of this.sessions) {
+      if (msg.peer !== undefined && peer !== msg.peer) continue;
+      list.forEach((s, i) => {
+        if (s === undefined || s.mode !== 'active' || (msg.session !== undefined && i !== msg.session)) return;
+        this.ctx.trace('app.socket-failover', { session: s.cfg.id });
+        this.ctx.send(nsr.ids.iha, { type: 'iha.socket-failover', session: s.cfg.id }, nsr.costs.ihaNs);
+      });
+    }
+  }
+
+  allSessions(): StreamSession[] {
+    return [...this.sessions.values()].flat();
+  }
+
+  session(id: string): StreamSession | undefined {
+    const [peer = '', idx = ''] = id.split('/');
+    return this.sessions.get(peer)?.[Number(idx)];
+  }
+
+  private setRole(role: Role, sync: boolean): void {
+    if (role === this.role) return;
+    const from = this.role;
+    this.role = role;
+    this.ctx.trace('re.role', { from, to: role, sync });
+    const nsr = this.nsr;
+    if (role === 'master') {
+      if (nsr !== undefined) {
+        this.ctx.send(nsr.ids.iha, { type: 'iha.become-master', sync }, nsr.costs.ihaNs);
+      }
+      this.openSessions();
+      return;
+    }
+    // master → backup (manual switchover): the application stops here; the new master's
+    // takes over (with NSR) or starts over (without).
+    this.stack(this.routerAddr).unlisten(ROUTER_PORT);
+    this.listening = false;
+    if (nsr !== undefined) this.ctx.send(nsr.ids.iha, { type: 'iha.become-backup' }, nsr.costs.ihaNs);
+    else for (const s of this.allSessions()) s.conn?.abort();
+    // The active applications stop; snooping ones (secondaries of sockets a per-socket
+    // failover moved to the other RE) stay.
+    for (const list of this.sessions.values()) {
+      list.forEach((s, i) => {
+        if (s === undefined || s.mode === 'snoop') return;
+        s.detach();
+        delete list[i];
+      });
+    }
+  }
+
+  /**
+   * As master: every configured session that has no application session here (the
+   * snooping ones taken over by NSR keep theirs) is opened afresh: the router listens
+   * for the peer-initiated ones and connects the router-initiated ones.
+   */
+  private openSessions(): void {
+    const stack = this.stack(this.routerAddr);
+    for (const p of this.peers) {
+      const list = this.sessions.get(p.cfg.name) ?? [];
+      this.sessions.set(p.cfg.name, list);
+      for (let i = 0; i < p.cfg.sessions; i++) {
+        if (list[i] !== undefined) continue;
+        const s = this.newSession(p.cfg, i);
+        list[i] = s;
+        if (p.cfg.initiator === 'router') {
+          this.dropStaleReplica(SESSION_PORT_BASE + i, p.addr, ROUTER_PORT);
+          const conn = stack.connect(SESSION_PORT_BASE + i, p.addr, ROUTER_PORT);
+          conn.onEstablished = () => this.established(s, conn);
+        }
+      }
+    }
+    if (!this.listening && this.peers.some((p) => p.cfg.initiator === 'peer')) {
+      stack.listen(ROUTER_PORT, (conn) => this.accepted(conn));
+      this.listening = true;
+    }
+  }
+
+  /**
+   * A secondary socket whose replication never became active can still hold the
+   * 4-tuple the new master wants to open afresh: it never carried the session, so it
+   * goes, silently (a secondary never transmits).
+   */
+  private dropStaleReplica(lport: number, faddr: Ipv4, fport: number): void {
+    const stale = this.stack(this.routerAddr).lookup(this.routerAddr, lport, faddr, fport);
+    if (stale === undefined) return;
+    const rep = this.nsr?.byConn.get(stale);
+    if (rep !== undefined) this.nsr?.dropRep(rep);
+    this.ctx.trace('re.drop-stale-socket', { lport, fport, state: stale.t_state });
+    stale.outputFilter = () => false;
+    stale.abort();
+  }
+
+  private newSession(cfg: PeerConfig, i: number): StreamSession {
+    return new StreamSession({ id: `${cfg.name}/${i}`, side: 'router', send: cfg.fromRouter, expect: cfg.toRouter, read: cfg.routerRead }, this, this.ctx.rng);
+  }
+
+  private accepted(conn: TcpConnection): void {
+    const p = this.peers.find((x) => x.addr === conn.faddr);
+    const s = p === undefined ? undefined : this.sessions.get(p.cfg.name)?.[conn.fport - SESSION_PORT_BASE];
+    if (s === undefined || s.conn !== undefined || s.mode !== 'active') {
+      conn.abort();
+      return;
+    }
+    if (conn.t_state === 'ESTABLISHED') this.established(s, conn);
+    else conn.onEstablished = () => this.established(s, conn);
+  }
+
+  /** The application has its socket; with NSR it asks IHA to replicate it (I-3). */
+  private established(s: StreamSession, conn: TcpConnection): void {
+    s.attach(conn);
+    const nsr = this.nsr;
+    if (nsr !== undefined) this.ctx.send(nsr.ids.iha, { type: 'iha.socket', session: s.cfg.id, conn, app: s }, nsr.costs.ihaNs);
+  }
+
+  // ---- ip_input with PRL (SPEC P-1) ---------------------------------------------------
+
+  protected override tcpInput(iface: Interface, seg: Segment): void {
+    const nsr = this.nsr;
+    if (nsr === undefined || iface.addr !== this.routerAddr) {
+      super.tcpInput(iface, seg);
+      return;
+    }
+    const stack = this.stack(iface.addr);
+    const conn = stack.lookup(seg.dst, seg.dport, seg.src, seg.sport);
+    const rep = conn === undefined ? undefined : nsr.byConn.get(conn);
+    if (rep === undefined || (rep.role === 'primary' && !rep.active && !rep.setupInProgress)) {
+      stack.input(seg);
+      return;
+    }
+    if (rep.role === 'secondary') {
+      // Mastership moved here but the socket is not primary yet: the peer will resend.
+      this.ctx.trace('ip.drop', { reason: 'secondary-socket', session: rep.session, seq: seg.seq });
+      return;
+    }
+    this.ctx.send(nsr.ids.prl, { type: 'prl.input', handle: rep.handle, seg }, nsr.costs.prlPrimaryNs);
+  }
+
+  // ---- NsrHost ---------------------------------------------------------------------------
+
+  routerStack(): TcpStack {
+    return this.stack(this.routerAddr);
+  }
+
+  l4(seg: Segment): void {
+    this.stack(this.routerAddr).input(seg);
+  }
+
+  attachBackupApp(rep: Rep): void {
+    const [peerName = ''] = rep.session.split('/');
+    const p = this.peers.find((x) => x.cfg.name === peerName);
+    if (p === undefined) return;
+    const i = Number(rep.session.split('/')[1]);
+    const list = this.sessions.get(peerName) ?? [];
+    this.sessions.set(peerName, list);
+    list[i]?.detach();
+    const s = this.newSession(p.cfg, i);
+    list[i] = s;
+    rep.app = s;
+    s.attachSnoop(rep.conn, rep.appInBase, rep.snoopOutBase, () => {
+      const chunks = rep.snoopOut;
+      rep.snoopOut = [];
+      rep.snoopOutBase += rep.snoopOutBytes;
+      rep.snoopOutBytes = 0;
+      return chunks;
+    });
+  }
+
+  takeoverApp(rep: Rep): void {
+    rep.app?.takeover();
+  }
+
+  dropApp(rep: Rep): void {
+    const app = rep.app;
+    if (app === undefined) return;
+    app.detach();
+    const [peerName = '', idx = ''] = rep.session.split('/');
+    const list = this.sessions.get(peerName);
+    if (list !== undefined && list[Number(idx)] === app) delete list[Number(idx)];
+  }
+
+  isMaster(): boolean {
+    return this.role === 'master';
+  }
+
+  post<T extends Message>(to: ActorId, msg: T, delayNs: number): void {
+    this.ctx.send(to, msg, delayNs);
+  }
+}

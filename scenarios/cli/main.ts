@@ -1,0 +1,294 @@
+// The nsrsim command line (yargs): run, validate, replay, fuzz, list, schema. User mistakes
+// (a bad scenario, a bad flag) print one message per problem, never a stack, and exit 2
+// (GUIDE §4); a run whose verdict differs from its `expect` exits 1; a failure of the
+// simulator itself prints the repro (scenario, seed, version) and exits 3.
+import { statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import yargs, { type Arguments, type Argv } from 'yargs';
+import { CHECKERS } from '../../model/checks/index.ts';
+import { formatDuration, SEC } from '../../sim/index.ts';
+import { DESIGNS, MUTANTS, OPTIONS, PENDING_FAULTS, SUPPORTED_FAULTS } from '../load/catalog.ts';
+import { formatIssue, isUserError, ScenarioError, UsageError, type ScenarioIssue } from '../load/errors.ts';
+import { formatList, formatSummary, styleFor, type ListData } from './format.ts';
+import { loadScenarioFile, type Scenario } from '../load/load.ts';
+import { InternalRunError, runScenario, VERSION, type RunOptions, type RunReport } from '../run.ts';
+import { schemaText } from '../load/schema.ts';
+import { cmdFuzz, fuzzOptions, type FuzzArgs } from './fuzz.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_MISMATCH = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
+
+/** Wall time after which a run on a terminal shows a progress line. */
+const PROGRESS_AFTER_MS = 1000;
+
+const out = (s: string): void => void process.stdout.write(s);
+const err = (s: string): void => void process.stderr.write(s);
+
+function files(a: Arguments): string[] {
+  return (a.files as unknown[] | undefined)?.map(String) ?? (a.file === undefined ? [] : [String(a.file)]);
+}
+
+function seedFlag(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : Number(String(v).trim() === '' ? NaN : v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed must be an integer >= 0, got "${String(v)}"`);
+  return n;
+}
+
+/** Loads every file; a ScenarioError per bad file is collected, not thrown. */
+function loadAll(paths: readonly string[]): { ok: Scenario[]; bad: Array<{ file: string; issues: readonly ScenarioIssue[] }> } {
+  const ok: Scenario[] = [];
+  const bad: Array<{ file: string; issues: readonly ScenarioIssue[] }> = [];
+  for (const f of paths) {
+    try {
+      ok.push(loadScenarioFile(f));
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      bad.push({ file: f, issues: e.issues });
+    }
+  }
+  return { ok, bad };
+}
+
+/** The output path for one scenario: the path itself for one file, `<stem>.<name><ext>` for several. */
+export function outputPath(path: string, scenarios: readonly Scenario[], s: Scenario): string {
+  if (scenarios.length === 1) return path;
+  const ext = extname(path);
+  return join(dirname(path), `${basename(path, ext)}.${s.name}${ext}`);
+}
+
+/** A one-line progress display on stderr, only when both streams are terminals. */
+function progressFor(s: Scenario, json: boolean): { onProgress: RunOptions['onProgress']; done(): void } {
+  if (json || process.stdout.isTTY !== true || process.stderr.isTTY !== true) return { onProgress: undefined, done: () => undefined };
+  const t0 = performance.now();
+  let shown = false;
+  return {
+    onProgress: (simNs, records) => {
+      if (performance.now() - t0 < PROGRESS_AFTER_MS) return;
+      shown = true;
+      err(`\r\x1b[K${s.name}: ${(simNs / SEC).toFixed(3)}s of ${formatDuration(s.config.durationNs)} simulated, ${records.toLocaleString('en-US')} records`);
+    },
+    done: () => {
+      if (shown) err('\r\x1b[K');
+    },
+  };
+}
+
+function cmdRun(a: Arguments): number {
+  const seed = seedFlag(a.seed);
+  const json = a.json === true;
+  const { ok, bad } = loadAll(files(a));
+  if (bad.length > 0) {
+    for (const b of bad) for (const i of b.issues) err(`${formatIssue(i)}\n`);
+    err(`nsrsim: ${bad.length} invalid scenario file${bad.length === 1 ? '' : 's'}; nothing was run\n`);
+    return EXIT_USAGE;
+  }
+  const trace = a.trace === undefined ? undefined : String(a.trace);
+  const pcap = a.pcap === undefined ? undefined : String(a.pcap);
+  const names = new Set(ok.map((s) => s.name));
+  if ((trace !== undefined || pcap !== undefined) && names.size !== ok.length) {
+    throw new UsageError('--trace/--pcap with several files needs distinct scenario names (they name the output files)');
+  }
+  for (const [flag, path] of [['--trace', trace], ['--pcap', pcap]] as const) {
+    if (path !== undefined && !isDirectory(dirname(path))) throw new UsageError(`${flag}: directory "${dirname(path)}" does not exist`);
+  }
+  let allMatch = true;
+  for (const s of ok) {
+    const progress = progressFor(s, json);
+    const r = runScenario(s, {
+      ...(seed === undefined ? {} : { seed }),
+      ...(trace === undefined ? {} : { tracePath: outputPath(trace, ok, s) }),
+      ...(pcap === undefined ? {} : { pcapPath: outputPath(pcap, ok, s) }),
+      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      wallClock: () => performance.now(),
+    });
+    progress.done();
+    out(json ? `${JSON.stringify(jsonReport(r))}\n` : formatSummary(r, styleFor(process.stdout)));
+    allMatch &&= r.matches;
+  }
+  return allMatch ? EXIT_OK : EXIT_MISMATCH;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function jsonReport(r: RunReport): Record<string, unknown> {
+  return {
+    scenario: r.scenario,
+    file: r.file,
+    seed: r.seed,
+    verdict: r.verdict,
+    expected: r.expected,
+    matches: r.matches,
+    violations: r.violations,
+    stats: r.stats,
+    traceHash: r.traceHash,
+  };
+}
+
+function cmdValidate(a: Arguments): number {
+  const json = a.json === true;
+  const paths = files(a);
+  const { ok, bad } = loadAll(paths);
+  for (const f of paths) {
+    const s = ok.find((x) => x.file === f);
+    const b = bad.find((x) => x.file === f);
+    if (json) out(`${JSON.stringify({ file: f, valid: s !== undefined, ...(s !== undefined ? { scenario: s.name } : {}), errors: b?.issues ?? [] })}\n`);
+    else if (s !== undefined) out(`${f}: ok (${s.name})\n`);
+    else for (const i of b?.issues ?? []) out(`${formatIssue(i)}\n`);
+  }
+  if (!json && bad.length > 0) out(`${bad.length} of ${paths.length} file${paths.length === 1 ? '' : 's'} invalid\n`);
+  return bad.length > 0 ? EXIT_USAGE : EXIT_OK;
+}
+
+function cmdReplay(a: Arguments): number {
+  const file = String(a.file);
+  const s = loadScenarioFile(file);
+  const r = runScenario(s, { wallClock: () => performance.now() });
+  out(`${s.name}  ${file}, seed ${r.seed}: verdict ${r.verdict}, ${r.matches ? 'as expected' : 'NOT as expected'}\n`);
+  if (s.traceHash === undefined) {
+    out(`trace hash ${r.traceHash}\nthe file records no traceHash: nothing to compare (add "traceHash: ${r.traceHash}" to record it)\n`);
+    return EXIT_OK;
+  }
+  if (s.traceHash === r.traceHash) {
+    out(`trace hash ${r.traceHash} matches the recorded one\n`);
+    return EXIT_OK;
+  }
+  out(`trace hash MISMATCH\n  recorded ${s.traceHash}\n  this run ${r.traceHash}\n`);
+  return EXIT_MISMATCH;
+}
+
+export function listData(): ListData {
+  return {
+    designs: DESIGNS,
+    options: OPTIONS.map((o) => ({ name: o.name, spec: o.spec, values: o.values, default: o.default })),
+    mutants: MUTANTS,
+    faults: [...SUPPORTED_FAULTS, ...PENDING_FAULTS],
+    checkers: CHECKERS.map((c) => ({ id: c.id, spec: c.spec, description: c.description })),
+  };
+}
+
+function cmdList(a: Arguments): number {
+  const d = listData();
+  out(a.json === true ? `${JSON.stringify(d)}\n` : formatList(d, styleFor(process.stdout)));
+  return EXIT_OK;
+}
+
+/** Runs a command handler: user errors print without a stack (exit 2), the rest exit 3. */
+function handle(cmd: (a: Arguments) => number): (a: Arguments) => void {
+  return (a) => {
+    try {
+      process.exitCode = cmd(a);
+    } catch (e) {
+      process.exitCode = report(e);
+    }
+  };
+}
+
+function report(e: unknown): number {
+  if (e instanceof ScenarioError) {
+    for (const i of e.issues) err(`${formatIssue(i)}\n`);
+    return EXIT_USAGE;
+  }
+  if (isUserError(e)) {
+    err(`nsrsim: ${e.message}\nRun "nsrsim --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof InternalRunError) {
+    err(`nsrsim: ${e.message}\n${e.repro}\n${stackOf(e.cause)}\n`);
+    return EXIT_INTERNAL;
+  }
+  err(`nsrsim: internal error (nsrsim ${VERSION}): ${stackOf(e)}\n`);
+  return EXIT_INTERNAL;
+}
+
+function stackOf(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+const filesArg = (y: Argv): Argv => y.positional('files', { type: 'string', array: true, describe: 'scenario files (YAML or JSON)' });
+const jsonOpt = (describe: string) => ({ type: 'boolean' as const, default: false, describe });
+
+export function buildCli(argv: readonly string[]): Argv {
+  const y = yargs(argv);
+  return y
+    .scriptName('nsrsim')
+    .usage('$0 <command> [options]\n\nDeterministic simulator of dual-RE routers running Non-Stop Routing.')
+    .command(
+      'run <files..>',
+      'run scenarios and report verdicts (exit 0 when every verdict is as expected, 1 otherwise)',
+      (c) =>
+        filesArg(c)
+          .option('seed', { type: 'string', requiresArg: true, describe: "override every scenario's seed (integer >= 0)" })
+          .option('json', jsonOpt('one JSON object per scenario per line instead of the summary'))
+          .option('trace', { type: 'string', requiresArg: true, describe: 'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)' })
+          .option('pcap', { type: 'string', requiresArg: true, describe: "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)" })
+          .example('$0 run scenarios/demo.yaml', 'run one scenario, human summary')
+          .example('$0 run scenarios/library/*/*.yaml --json', 'run the library, JSON lines')
+          .example('$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap', 'another seed, with trace and capture'),
+      handle(cmdRun),
+    )
+    .command(
+      'validate <files..>',
+      'check scenario files and report every error as file:line:col (exit 2 if any is invalid)',
+      (c) => filesArg(c).option('json', jsonOpt('one JSON object per file')).example('$0 validate scenarios/library/*/*.yaml', 'check the library'),
+      handle(cmdValidate),
+    )
+    .command(
+      'replay <file>',
+      "run a scenario and compare its trace hash with the file's traceHash (exit 1 on mismatch)",
+      (c) => c.positional('file', { type: 'string', describe: 'scenario file with a traceHash' }).example('$0 replay scenarios/demo.yaml', 'check the recorded hash still holds'),
+      handle(cmdReplay),
+    )
+    .command(
+      'fuzz',
+      'generate scenarios and fuzz the design (or find a mutant); failures are shrunk and written as scenario files (exit 1 on a failure)',
+      (c) => fuzzOptions(c),
+      (a) => {
+        // The campaign is asynchronous (a worker pool): its exit code is set when it ends.
+        cmdFuzz(a as FuzzArgs).then(
+          (code) => void (process.exitCode = code),
+          (e: unknown) => void (process.exitCode = report(e)),
+        );
+      },
+    )
+    .command(
+      'list',
+      'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
+      (c) => c.option('json', jsonOpt('machine-readable')).example('$0 list --json', 'as one JSON object'),
+      handle(cmdList),
+    )
+    .command(
+      'schema',
+      'print the JSON Schema of scenario files (what scenarios/schema.json holds)',
+      (c) => c.example('$0 schema > scenarios/schema.json', 'regenerate the published schema'),
+      handle(() => {
+        out(schemaText());
+        return EXIT_OK;
+      }),
+    )
+    .demandCommand(1, 'give a command: run, validate, replay, fuzz, list or schema')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .wrap(Math.min(110, y.terminalWidth()))
+    .epilogue('Exit status: 0 as expected, 1 a verdict or hash differs from what the file expects, 2 invalid input, 3 internal error. Docs: scenarios/README.md')
+    .fail((message, e) => {
+      if (e !== undefined && !isUserError(e) && e.name !== 'YError') {
+        process.exit(report(e));
+      }
+      err(`nsrsim: ${message ?? e?.message ?? 'invalid command line'}\nRun "nsrsim --help" (or "nsrsim <command> --help") for usage.\n`);
+      process.exit(EXIT_USAGE);
+    });
+}
+

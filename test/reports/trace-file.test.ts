@@ -1,0 +1,52 @@
+// Proves that the NDJSON trace file is the canonical trace (its sha256 is the trace hash)
+// and that node:crypto's SHA-256 gives the same trace hash as sim's portable default.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
+import { MemorySink, Simulation, hashRecords, nobleSha256, type TraceRecord } from '../../sim/index.ts';
+import { buildSynthetic, runSynthetic, SYNTHETIC_UNTIL_NS } from '../sim/synthetic.ts';
+
+describe('trace file and hashers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsrsim-trace-file-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes an NDJSON file whose sha256 equals sim.trace.digest() and hashRecords() of the same records', () => {
+    const path = join(dir, 'trace.ndjson');
+    const file = new NdjsonFileSink(path);
+    const mem = new MemorySink();
+    const { sim } = buildSynthetic(11, { sinks: [file, mem] });
+    const result = sim.run({ untilNs: SYNTHETIC_UNTIL_NS });
+    const digest = sim.trace.digest();
+    sim.finish(result); // closes (flushes) the file sink
+    const bytes = readFileSync(path);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(digest);
+    expect(hashRecords(mem.records)).toBe(digest);
+    expect(digest).toBe(runSynthetic(11).hash);
+    const lines = bytes.toString('utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(sim.trace.count);
+    expect(bytes.length).toBeGreaterThan(1 << 16); // more than one buffered flush
+    const first = JSON.parse(lines[0] as string) as TraceRecord;
+    expect(first).toMatchObject({ id: 0, cause: -1, actor: 'sim', kind: 'fault.scheduled' });
+  });
+
+  it('hashes the same with node:crypto as with the portable default, incrementally', () => {
+    const mem = new MemorySink();
+    const { sim } = buildSynthetic(12, { sinks: [mem] });
+    sim.run({ untilNs: SYNTHETIC_UNTIL_NS });
+    const digest = sim.trace.digest();
+    expect(hashRecords(mem.records, nodeSha256)).toBe(digest);
+    expect(hashRecords(mem.records, nobleSha256)).toBe(digest);
+    const a = nodeSha256();
+    const b = nobleSha256();
+    for (const text of ['', 'a', 'é€😀', 'x'.repeat(1000)]) {
+      a.update(text);
+      b.update(text);
+      expect(a.digest()).toBe(b.digest());
+    }
+    expect(new Simulation({ seed: 1, hasher: nodeSha256 }).trace.digest()).toBe(createHash('sha256').digest('hex'));
+  });
+});
