@@ -15,7 +15,8 @@ const tsParser = {
   },
 };
 
-const why = 'simulated code must be deterministic (GUIDE §3): use the simulation clock, its RNG streams and its timers';
+const why =
+  'simulated code must be deterministic (GUIDE §3): use the simulation clock, its RNG streams and its timers';
 
 // Determinism (GUIDE §3), for sim/ and model/.
 const determinismPaths = [
@@ -24,7 +25,18 @@ const determinismPaths = [
   { name: 'timers', message: `timers: ${why}` },
   { name: 'node:perf_hooks', message: `perf_hooks: ${why}` },
   { name: 'node:worker_threads', message: `threads: ${why}` },
-  { name: 'node:crypto', importNames: ['randomBytes', 'randomInt', 'randomUUID', 'randomFillSync', 'getRandomValues', 'webcrypto'], message: `crypto randomness: ${why}` },
+  {
+    name: 'node:crypto',
+    importNames: [
+      'randomBytes',
+      'randomInt',
+      'randomUUID',
+      'randomFillSync',
+      'getRandomValues',
+      'webcrypto',
+    ],
+    message: `crypto randomness: ${why}`,
+  },
   { name: 'crypto', message: `use node:crypto, and only for hashing` },
 ];
 const determinismSyntax = [
@@ -34,29 +46,56 @@ const determinismSyntax = [
   { selector: 'AwaitExpression', message: `await: ${why}` },
   { selector: 'ForOfStatement[await=true]', message: `for await: ${why}` },
   { selector: "NewExpression[callee.name='Date']", message: `new Date(): ${why}` },
-  { selector: "MemberExpression[property.name='then']", message: `.then(): Promises are not allowed here; ${why}` },
+  {
+    selector: "MemberExpression[property.name='then']",
+    message: `.then(): Promises are not allowed here; ${why}`,
+  },
 ];
 
 // Folder boundaries (GUIDE §1): data flows one way, scenarios → model → sim → trace → reports.
 const boundary = (what) => `folder boundary (GUIDE §1): ${what}`;
-const noNode = { group: ['node:*'], message: boundary('sim/ and model/ import no node: module (file sinks and hashers live in reports/)') };
+const noNode = {
+  group: ['node:*'],
+  message: boundary(
+    'sim/ and model/ import no node: module (file sinks and hashers live in reports/)',
+  ),
+};
 const simPatterns = [
-  { group: ['**/model/**', '**/model', '**/scenarios/**', '**/reports/**', '**/test/**'], message: boundary('sim/ is the domain-free kernel: it imports nothing of ours') },
+  {
+    group: ['**/model/**', '**/model', '**/scenarios/**', '**/reports/**', '**/test/**'],
+    message: boundary('sim/ is the domain-free kernel: it imports nothing of ours'),
+  },
   noNode,
 ];
 const modelPatterns = [
-  { group: ['**/scenarios/**', '**/reports/**', '**/test/**'], message: boundary('model/ imports sim/ only (and itself)') },
+  {
+    group: ['**/scenarios/**', '**/reports/**', '**/test/**'],
+    message: boundary('model/ imports sim/ only (and itself)'),
+  },
   noNode,
 ];
 // reports/ reads the trace: model types are fine (erased), model values are not, except the
 // trace vocabulary (model/vocab.ts), which is the trace's own contract.
-const reportsSyntax = ['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration'].map((node) => ({
-  selector: `${node}[${node === 'ImportDeclaration' ? 'importKind' : 'exportKind'}='value'][source.value=/\\/model\\/(?!vocab\\.ts$)/]`,
-  message: boundary('reports/ reads the trace; it imports model types only (values only from model/vocab.ts)'),
-}));
+const reportsSyntax = ['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration'].map(
+  (node) => ({
+    selector: `${node}[${node === 'ImportDeclaration' ? 'importKind' : 'exportKind'}='value'][source.value=/\\/model\\/(?!vocab\\.ts$)/]`,
+    message: boundary(
+      'reports/ reads the trace; it imports model types only (values only from model/vocab.ts)',
+    ),
+  }),
+);
 
 export default [
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'reports/out/**', '.ci-out/**', '.stryker-tmp/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      'reports/out/**',
+      '.ci-out/**',
+      '.stryker-tmp/**',
+    ],
+  },
   tsParser,
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
@@ -74,7 +113,22 @@ export default [
     rules: {
       'no-restricted-globals': [
         'error',
-        ...['Date', 'performance', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate', 'queueMicrotask', 'Promise', 'crypto', 'fetch', 'Buffer', 'process'].map((name) => ({ name, message: `${name}: ${why}` })),
+        ...[
+          'Date',
+          'performance',
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'clearTimeout',
+          'clearInterval',
+          'clearImmediate',
+          'queueMicrotask',
+          'Promise',
+          'crypto',
+          'fetch',
+          'Buffer',
+          'process',
+        ].map((name) => ({ name, message: `${name}: ${why}` })),
       ],
       'no-restricted-properties': [
         'error',
@@ -84,23 +138,41 @@ export default [
         { object: 'process', property: 'hrtime', message: `process.hrtime: ${why}` },
         { object: 'process', property: 'nextTick', message: `process.nextTick: ${why}` },
         { object: 'crypto', property: 'randomUUID', message: `crypto.randomUUID: ${why}` },
-        { object: 'crypto', property: 'getRandomValues', message: `crypto.getRandomValues: ${why}` },
+        {
+          object: 'crypto',
+          property: 'getRandomValues',
+          message: `crypto.getRandomValues: ${why}`,
+        },
       ],
       'no-restricted-syntax': ['error', ...determinismSyntax],
     },
   },
   {
     files: ['sim/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: determinismPaths, patterns: simPatterns }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: determinismPaths, patterns: simPatterns }],
+    },
   },
   {
     files: ['model/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: determinismPaths, patterns: modelPatterns }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: determinismPaths, patterns: modelPatterns }],
+    },
   },
   {
     files: ['reports/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/scenarios/**', '**/test/**'], message: boundary('reports/ reads the trace, not the entry side') }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/scenarios/**', '**/test/**'],
+              message: boundary('reports/ reads the trace, not the entry side'),
+            },
+          ],
+        },
+      ],
       'no-restricted-syntax': ['error', ...reportsSyntax],
     },
   },

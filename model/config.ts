@@ -44,7 +44,13 @@ export type FaultAction =
   | { kind: 're-crash'; target: FaultTarget }
   | { kind: 're-restart'; target: FaultTarget }
   | { kind: 'switchover' }
-  | { kind: 'app-stall'; side: 'peer' | 'router'; peer: string | undefined; durationNs: number; re?: 'master' | 'backup' }
+  | {
+      kind: 'app-stall';
+      side: 'peer' | 'router';
+      peer: string | undefined;
+      durationNs: number;
+      re?: 'master' | 'backup';
+    }
   | { kind: 'wire-loss'; peer: string | undefined; loss: number; durationNs: number }
   | { kind: 'wire-partition'; peer: string | undefined; durationNs: number }
   | { kind: 'wire-reorder'; peer: string | undefined; reorder: number; durationNs: number }

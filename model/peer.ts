@@ -66,7 +66,17 @@ export class Peer extends NetHost<AppStall> {
   private newSession(i: number, generation: number): StreamSession {
     // The id names the record streams, so a reconnected session keeps it: both ends
     // start their streams over from record 0.
-    const s = new StreamSession({ id: `${this.cfg.name}/${i}`, side: 'peer', send: this.cfg.toRouter, expect: this.cfg.fromRouter, read: this.cfg.peerRead }, this, this.ctx.rng);
+    const s = new StreamSession(
+      {
+        id: `${this.cfg.name}/${i}`,
+        side: 'peer',
+        send: this.cfg.toRouter,
+        expect: this.cfg.fromRouter,
+        read: this.cfg.peerRead,
+      },
+      this,
+      this.ctx.rng,
+    );
     s.generation = generation;
     return s;
   }
@@ -77,8 +87,18 @@ export class Peer extends NetHost<AppStall> {
    */
   protected override tcpInput(iface: HostInterface, seg: Segment): void {
     const conn = this.stack(this.addr).lookup(seg.dst, seg.dport, seg.src, seg.sport);
-    if (conn !== undefined && (seg.flags & TH_ACK) !== 0 && conn.t_state !== 'SYN_SENT' && conn.t_state !== 'CLOSED' && seqGt(seg.ack, conn.snd_max)) {
-      this.ctx.trace('peer.ack-unsent', { conn: `${conn.lport}>${conn.fport}`, ack: seg.ack, snd_max: conn.snd_max });
+    if (
+      conn !== undefined &&
+      (seg.flags & TH_ACK) !== 0 &&
+      conn.t_state !== 'SYN_SENT' &&
+      conn.t_state !== 'CLOSED' &&
+      seqGt(seg.ack, conn.snd_max)
+    ) {
+      this.ctx.trace('peer.ack-unsent', {
+        conn: `${conn.lport}>${conn.fport}`,
+        ack: seg.ack,
+        snd_max: conn.snd_max,
+      });
     }
     super.tcpInput(iface, seg);
   }

@@ -4,7 +4,17 @@
 //
 // Addresses: the router is 10.0.0.1; peer k is 10.0.1.(k+1); the REs' internal
 // addresses are 128.0.0.1 (RE0) and 128.0.0.4 (RE1), as on a Junos chassis.
-import { Simulation, type Actor, type HasherFactory, type ActorId, type LivenessCheck, type RunResult, type SafetyCheck, type TraceSink, type Violation } from '../sim/index.ts';
+import {
+  Simulation,
+  type Actor,
+  type HasherFactory,
+  type ActorId,
+  type LivenessCheck,
+  type RunResult,
+  type SafetyCheck,
+  type TraceSink,
+  type Violation,
+} from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
 import { Chassis, type FaultMsg } from './router/chassis.ts';
 import type { WorldConfig } from './config.ts';
@@ -14,7 +24,12 @@ import { Pfe, type PfeCounters } from './router/pfe.ts';
 import { Iha } from './nsr/iha.ts';
 import type { NsrIds, NsrKernel } from './nsr/kernel.ts';
 import { Kkcm } from './nsr/kkcm.ts';
-import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS } from './nsr/options.ts';
+import {
+  DEFAULT_NSR_BOUNDS,
+  DEFAULT_NSR_COSTS,
+  DEFAULT_NSR_OPTIONS,
+  DEFAULT_NSR_TIMERS,
+} from './nsr/options.ts';
 import { Prl } from './nsr/prl.ts';
 import { Psrm } from './nsr/psrm.ts';
 import { Sdrl } from './nsr/sdrl.ts';
@@ -22,7 +37,10 @@ import { RoutingEngine, type ReNsrConfig } from './router/re.ts';
 import { parseIpv4, type Ipv4 } from './net/segment.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
-export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [parseIpv4('128.0.0.1') as Ipv4, parseIpv4('128.0.0.4') as Ipv4];
+export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
+  parseIpv4('128.0.0.1') as Ipv4,
+  parseIpv4('128.0.0.4') as Ipv4,
+];
 
 export function peerAddr(k: number): Ipv4 {
   if (k < 0 || k > 253) throw new RangeError(`at most 254 peers (got index ${k})`);
@@ -89,8 +107,21 @@ export class World {
     });
     for (const sink of opts.sinks ?? []) this.sim.trace.addSink(sink);
     // Actor ids are assigned in this order; links need both ends' ids up front.
-    const nsrNames = cfg.router.nsr ? [0, 1].flatMap((i) => NSR_SUBSYSTEMS.map((n) => `re${i}/${n}`)) : [];
-    const names = ['chassis', 'pfe', 're0', 're1', ...nsrNames, ...cfg.peers.map((p) => `peer:${p.name}`), 'link:int-re0', 'link:int-re1', 'link:inter-re', ...cfg.peers.map((p) => `link:wire-${p.name}`)];
+    const nsrNames = cfg.router.nsr
+      ? [0, 1].flatMap((i) => NSR_SUBSYSTEMS.map((n) => `re${i}/${n}`))
+      : [];
+    const names = [
+      'chassis',
+      'pfe',
+      're0',
+      're1',
+      ...nsrNames,
+      ...cfg.peers.map((p) => `peer:${p.name}`),
+      'link:int-re0',
+      'link:int-re1',
+      'link:inter-re',
+      ...cfg.peers.map((p) => `link:wire-${p.name}`),
+    ];
     names.forEach((n, i) => this.ids.set(n, i));
     const id = (n: string): ActorId => this.ids.get(n) as ActorId;
     const r = cfg.router;
@@ -99,7 +130,15 @@ export class World {
 
     const nsrCfg = (i: 0 | 1): ReNsrConfig | undefined => {
       if (!r.nsr) return undefined;
-      const ids: NsrIds = { kernel: id(`re${i}`), kkcm: id(`re${i}/kkcm`), iha: id(`re${i}/iha`), prl: id(`re${i}/prl`), sdrl: id(`re${i}/sdrl`), psrm: id(`re${i}/psrm`), pfe: id('pfe') };
+      const ids: NsrIds = {
+        kernel: id(`re${i}`),
+        kkcm: id(`re${i}/kkcm`),
+        iha: id(`re${i}/iha`),
+        prl: id(`re${i}/prl`),
+        sdrl: id(`re${i}/sdrl`),
+        psrm: id(`re${i}/psrm`),
+        pfe: id('pfe'),
+      };
       return {
         ids,
         opts: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
@@ -119,7 +158,12 @@ export class World {
         ROUTER_ADDR,
         RE_INTERNAL_ADDR[i],
         { linkId: id(`link:int-re${i}`), linkName: `int-re${i}`, side: 'a', addr: ROUTER_ADDR },
-        { linkId: id('link:inter-re'), linkName: 'inter-re', side: i === 0 ? 'a' : 'b', addr: RE_INTERNAL_ADDR[i] },
+        {
+          linkId: id('link:inter-re'),
+          linkName: 'inter-re',
+          side: i === 0 ? 'a' : 'b',
+          addr: RE_INTERNAL_ADDR[i],
+        },
         i === 0 ? 'master' : 'backup',
         peerInfo,
         tcp,
@@ -127,9 +171,30 @@ export class World {
       );
     this.res = [re(0), re(1)];
     this.peers = peerInfo.map(
-      (p) => new Peer(p.cfg, p.addr, ROUTER_ADDR, { linkId: id(`link:wire-${p.cfg.name}`), linkName: `wire-${p.cfg.name}`, side: 'a', addr: p.addr }, { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp }),
+      (p) =>
+        new Peer(
+          p.cfg,
+          p.addr,
+          ROUTER_ADDR,
+          {
+            linkId: id(`link:wire-${p.cfg.name}`),
+            linkName: `wire-${p.cfg.name}`,
+            side: 'a',
+            addr: p.addr,
+          },
+          { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp },
+        ),
     );
-    const wirePorts = new Map(peerInfo.map((p) => [p.addr, { linkId: id(`link:wire-${p.cfg.name}`), linkName: `wire-${p.cfg.name}`, side: 'b' as const }]));
+    const wirePorts = new Map(
+      peerInfo.map((p) => [
+        p.addr,
+        {
+          linkId: id(`link:wire-${p.cfg.name}`),
+          linkName: `wire-${p.cfg.name}`,
+          side: 'b' as const,
+        },
+      ]),
+    );
     this.pfe = new Pfe(
       ROUTER_ADDR,
       [
@@ -145,10 +210,15 @@ export class World {
       {
         sim: this.sim,
         reIds: [id('re0'), id('re1')],
-        reGroups: [0, 1].map((i) => [id(`re${i}`), ...(r.nsr ? NSR_SUBSYSTEMS.map((n) => id(`re${i}/${n}`)) : [])]) as unknown as [ActorId[], ActorId[]],
+        reGroups: [0, 1].map((i) => [
+          id(`re${i}`),
+          ...(r.nsr ? NSR_SUBSYSTEMS.map((n) => id(`re${i}/${n}`)) : []),
+        ]) as unknown as [ActorId[], ActorId[]],
         nsr: r.nsr,
         pfeId: id('pfe'),
-        wire: new Map(cfg.peers.map((p) => [p.name, { linkId: id(`link:wire-${p.name}`), params: p.link }])),
+        wire: new Map(
+          cfg.peers.map((p) => [p.name, { linkId: id(`link:wire-${p.name}`), params: p.link }]),
+        ),
         peerIds: new Map(cfg.peers.map((p) => [p.name, id(`peer:${p.name}`)])),
         interReLink: id('link:inter-re'),
         interReParams: r.interRe,
@@ -168,7 +238,15 @@ export class World {
           if (eng.nsr === undefined) throw new Error(`re${i}: NSR kernel missing`);
           return eng.nsr;
         };
-        this.add(`re${i}/kkcm`, new Kkcm(kernel, () => eng.stack(RE_INTERNAL_ADDR[i]), RE_INTERNAL_ADDR[1 - i] as Ipv4, true));
+        this.add(
+          `re${i}/kkcm`,
+          new Kkcm(
+            kernel,
+            () => eng.stack(RE_INTERNAL_ADDR[i]),
+            RE_INTERNAL_ADDR[1 - i] as Ipv4,
+            true,
+          ),
+        );
         this.add(`re${i}/iha`, new Iha(kernel));
         this.add(`re${i}/prl`, new Prl(kernel));
         this.add(`re${i}/sdrl`, new Sdrl(kernel));
@@ -185,7 +263,10 @@ export class World {
     }
     for (const f of cfg.faults) {
       const when = 'atNs' in f.when ? { atNs: f.when.atNs } : { betweenNs: f.when.betweenNs };
-      const at = this.sim.scheduleFault(when, id('chassis'), { type: 'fault', action: f.action } satisfies FaultMsg);
+      const at = this.sim.scheduleFault(when, id('chassis'), {
+        type: 'fault',
+        action: f.action,
+      } satisfies FaultMsg);
       this.faultTimes.push(at);
     }
   }
@@ -219,7 +300,8 @@ export class World {
 
   stats(run: RunResult): WorldStats {
     const links: WorldStats['links'] = {};
-    for (const [name, l] of this.links) links[name] = { aToB: { ...l.counters('a') }, bToA: { ...l.counters('b') } };
+    for (const [name, l] of this.links)
+      links[name] = { aToB: { ...l.counters('a') }, bToA: { ...l.counters('b') } };
     const sessions = this.peers.flatMap((p) =>
       p.sessions.map((s) => ({
         session: s.cfg.id,
@@ -240,7 +322,8 @@ export class World {
 
   private add(name: string, actor: Actor): void {
     const got = this.sim.addActor(name, actor as Actor);
-    if (got !== this.ids.get(name)) throw new Error(`world: actor ${name} got id ${got}, expected ${this.ids.get(name)}`);
+    if (got !== this.ids.get(name))
+      throw new Error(`world: actor ${name} got id ${got}, expected ${this.ids.get(name)}`);
   }
 
   private addLink(name: string, a: ActorId, b: ActorId, params: Partial<LinkParams>): Link {

@@ -67,7 +67,8 @@ export class PcapWriter {
       throw new RangeError(`PcapWriter.add: timeNs = ${timeNs} is not a non-negative safe integer`);
     }
     const sec = Math.floor(timeNs / 1e9);
-    if (sec > 0xffffffff) throw new RangeError(`PcapWriter.add: timeNs = ${timeNs} overflows ts_sec`);
+    if (sec > 0xffffffff)
+      throw new RangeError(`PcapWriter.add: timeNs = ${timeNs} overflows ts_sec`);
     const usec = Math.floor((timeNs % 1e9) / 1000);
     const incl = Math.min(packet.length, PCAP_SNAPLEN);
     this.reserve(PCAP_RECORD_HEADER_LEN + incl);
@@ -77,7 +78,10 @@ export class PcapWriter {
     v.setUint32(at + 4, usec, true);
     v.setUint32(at + 8, incl, true);
     v.setUint32(at + 12, packet.length, true);
-    this.buf.set(incl === packet.length ? packet : packet.subarray(0, incl), at + PCAP_RECORD_HEADER_LEN);
+    this.buf.set(
+      incl === packet.length ? packet : packet.subarray(0, incl),
+      at + PCAP_RECORD_HEADER_LEN,
+    );
     this.len = at + PCAP_RECORD_HEADER_LEN + incl;
     this.n++;
   }
@@ -109,7 +113,10 @@ export function readPcap(bytes: Uint8Array): PcapReadResult {
   if (!(bytes instanceof Uint8Array)) return { ok: false, error: 'input is not a Uint8Array' };
   const n = bytes.length;
   if (n < PCAP_GLOBAL_HEADER_LEN) {
-    return { ok: false, error: `truncated global header: ${n} bytes, need ${PCAP_GLOBAL_HEADER_LEN}` };
+    return {
+      ok: false,
+      error: `truncated global header: ${n} bytes, need ${PCAP_GLOBAL_HEADER_LEN}`,
+    };
   }
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le: boolean;
@@ -123,10 +130,14 @@ export function readPcap(bytes: Uint8Array): PcapReadResult {
     le = false;
     nanos = magicBe === PCAP_MAGIC_NSEC;
   } else {
-    return { ok: false, error: `magic: 0x${magicBe.toString(16).padStart(8, '0')} is not a pcap magic number` };
+    return {
+      ok: false,
+      error: `magic: 0x${magicBe.toString(16).padStart(8, '0')} is not a pcap magic number`,
+    };
   }
   const major = v.getUint16(4, le);
-  if (major !== PCAP_VERSION_MAJOR) return { ok: false, error: `version: major ${major}, expected 2` };
+  if (major !== PCAP_VERSION_MAJOR)
+    return { ok: false, error: `version: major ${major}, expected 2` };
   const snaplen = v.getUint32(16, le);
   const linkType = v.getUint32(20, le);
 
@@ -136,21 +147,34 @@ export function readPcap(bytes: Uint8Array): PcapReadResult {
   while (p < n) {
     const index = records.length;
     if (p + PCAP_RECORD_HEADER_LEN > n) {
-      return { ok: false, error: `truncated record header ${index} at offset ${p}: ${n - p} of 16 bytes` };
+      return {
+        ok: false,
+        error: `truncated record header ${index} at offset ${p}: ${n - p} of 16 bytes`,
+      };
     }
     const sec = v.getUint32(p, le);
     const frac = v.getUint32(p + 4, le);
     const incl = v.getUint32(p + 8, le);
     const orig = v.getUint32(p + 12, le);
     if (frac >= fracLimit) {
-      return { ok: false, error: `record ${index}: ts_${nanos ? 'nsec' : 'usec'} ${frac} out of range` };
+      return {
+        ok: false,
+        error: `record ${index}: ts_${nanos ? 'nsec' : 'usec'} ${frac} out of range`,
+      };
     }
-    if (incl > orig) return { ok: false, error: `record ${index}: incl_len ${incl} exceeds orig_len ${orig}` };
+    if (incl > orig)
+      return { ok: false, error: `record ${index}: incl_len ${incl} exceeds orig_len ${orig}` };
     const start = p + PCAP_RECORD_HEADER_LEN;
     if (start + incl > n) {
-      return { ok: false, error: `truncated record ${index} at offset ${p}: incl_len ${incl}, ${n - start} bytes left` };
+      return {
+        ok: false,
+        error: `truncated record ${index} at offset ${p}: incl_len ${incl}, ${n - start} bytes left`,
+      };
     }
-    records.push({ timeNs: sec * 1e9 + (nanos ? frac : frac * 1000), packet: bytes.slice(start, start + incl) });
+    records.push({
+      timeNs: sec * 1e9 + (nanos ? frac : frac * 1000),
+      packet: bytes.slice(start, start + incl),
+    });
     p = start + incl;
   }
   return { ok: true, linkType, snaplen, records };

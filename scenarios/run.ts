@@ -14,7 +14,11 @@ import { NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
 import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
 import type { Expectation, Scenario } from './load/load.ts';
 
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /** Pseudo-checker id reported when a run stops on maxEvents instead of its duration. */
 export const MAX_EVENTS_CHECK = 'max-events';
@@ -75,7 +79,9 @@ export class InternalRunError extends Error {
     readonly seed: number,
     override readonly cause: unknown,
   ) {
-    super(`internal error while running ${scenario}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `internal error while running ${scenario}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.name = 'InternalRunError';
   }
   get repro(): string {
@@ -120,8 +126,16 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
 
 function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   const packets: Captured[] = [];
-  const sinks: TraceSink[] = opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
-  const world = new World(cfg, { hash: true, hasher: nodeSha256, sinks, tieBreaks: s.tieBreaks ?? [], ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }), ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }) });
+  const sinks: TraceSink[] =
+    opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
+  const world = new World(cfg, {
+    hash: true,
+    hasher: nodeSha256,
+    sinks,
+    tieBreaks: s.tieBreaks ?? [],
+    ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
+    ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }),
+  });
   attachCheckers(world, s.checks);
   const progress = opts.onProgress;
   if (progress !== undefined) {
@@ -131,9 +145,21 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   }
   const res = world.run();
   if (opts.pcapPath !== undefined) writeCapture(opts.pcapPath, packets);
-  const violations: ViolationReport[] = res.violations.map((v) => ({ check: v.check, timeNs: v.timeNs, recordId: v.recordId, message: v.message, evidence: v.evidence === undefined ? undefined : { ...v.evidence } }));
+  const violations: ViolationReport[] = res.violations.map((v) => ({
+    check: v.check,
+    timeNs: v.timeNs,
+    recordId: v.recordId,
+    message: v.message,
+    evidence: v.evidence === undefined ? undefined : { ...v.evidence },
+  }));
   if (res.run.boundHit) {
-    violations.push({ check: MAX_EVENTS_CHECK, timeNs: res.run.simulatedNs, recordId: -1, message: `the run hit maxEvents (${cfg.maxEvents}) at ${res.run.simulatedNs} ns, before its duration`, evidence: { maxEvents: cfg.maxEvents } });
+    violations.push({
+      check: MAX_EVENTS_CHECK,
+      timeNs: res.run.simulatedNs,
+      recordId: -1,
+      message: `the run hit maxEvents (${cfg.maxEvents}) at ${res.run.simulatedNs} ns, before its duration`,
+      evidence: { maxEvents: cfg.maxEvents },
+    });
   }
   const verdict = violations.length === 0 ? 'pass' : 'fail';
   const st = res.stats;
@@ -163,7 +189,11 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
 }
 
 /** `pass` matches no violation; `{ fail: ids }` matches when every listed checker fired. A run cut short by maxEvents matches nothing. */
-export function matchesExpectation(expect: Expectation, violations: readonly ViolationReport[], boundHit: boolean): boolean {
+export function matchesExpectation(
+  expect: Expectation,
+  violations: readonly ViolationReport[],
+  boundHit: boolean,
+): boolean {
   if (boundHit) return false;
   if (expect === 'pass') return violations.length === 0;
   const fired = new Set(violations.map((v) => v.check));

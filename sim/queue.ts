@@ -71,10 +71,18 @@ export class EventQueue {
    * Schedules an event. `target` and `inc` are opaque integers for the caller (actor
    * index and incarnation), `cause` the trace record id that caused it.
    */
-  push(timeNs: number, prio: number, target: number, inc: number, cause: number, msg: unknown): EventId {
+  push(
+    timeNs: number,
+    prio: number,
+    target: number,
+    inc: number,
+    cause: number,
+    msg: unknown,
+  ): EventId {
     const slot = this.allocSlot();
     const seq = this.nextSeq++;
-    if (seq >= SEQ_CAP) throw new QueueBoundError(`event queue: more than ${SEQ_CAP} events in one run`);
+    if (seq >= SEQ_CAP)
+      throw new QueueBoundError(`event queue: more than ${SEQ_CAP} events in one run`);
     this.sTarget[slot] = target;
     this.sInc[slot] = inc;
     this.sCause[slot] = cause;
@@ -174,7 +182,10 @@ export class EventQueue {
       group.push([this.hSlot[0] as number, this.hOrd[0] as number]);
       this.heapRemoveTop();
     }
-    const chosen = group[Math.max(0, Math.min(Math.trunc(k), group.length - 1))] as [number, number];
+    const chosen = group[Math.max(0, Math.min(Math.trunc(k), group.length - 1))] as [
+      number,
+      number,
+    ];
     for (const g of group) if (g !== chosen) this.heapPush(t, g[1], g[0]);
     this.lastTime = t;
     this.current(chosen[0]);
@@ -197,7 +208,8 @@ export class EventQueue {
 
   private growSlots(): void {
     const n = this.sTarget.length * 2;
-    if (n > SLOT_CAP) throw new QueueBoundError(`event queue: more than ${SLOT_CAP} pending events`);
+    if (n > SLOT_CAP)
+      throw new QueueBoundError(`event queue: more than ${SLOT_CAP} pending events`);
     this.sTarget = grow(this.sTarget, new Int32Array(n));
     this.sInc = grow(this.sInc, new Int32Array(n));
     this.sCause = grow(this.sCause, new Float64Array(n));

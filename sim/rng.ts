@@ -41,7 +41,8 @@ export class Rng {
 
   /** Uniform integer in [0, n), n a positive safe integer. */
   int(n: number): number {
-    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
     if (n <= TWO_32) {
       // Rejection sampling keeps small ranges exactly uniform.
       const limit = TWO_32 - (TWO_32 % n);

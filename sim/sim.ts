@@ -160,12 +160,16 @@ export class Simulation {
   constructor(opts: SimOptions) {
     this.seed = opts.seed;
     this.streams = new RngStreams(opts.seed);
-    this.trace = new Trace({ hash: opts.hash ?? true, ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }) });
+    this.trace = new Trace({
+      hash: opts.hash ?? true,
+      ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }),
+    });
     this.wallClock = opts.wallClock ?? (() => 0);
     this.defaultMaxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tieBreaks = opts.tieBreaks ?? [];
     for (const t of this.tieBreaks) {
-      if (!Number.isSafeInteger(t) || t < 0) throw new RangeError(`sim: tie-break choices are integers >= 0, got ${t}`);
+      if (!Number.isSafeInteger(t) || t < 0)
+        throw new RangeError(`sim: tie-break choices are integers >= 0, got ${t}`);
     }
     this.faultRng = this.streams.stream('sim/faults');
   }
@@ -196,7 +200,14 @@ export class Simulation {
   addActor(name: string, actor: Actor): ActorId {
     if (this.byName.has(name)) throw new Error(`sim: duplicate actor name "${name}"`);
     const id = this.actors.length;
-    const slot: ActorSlot = { name, actor, ctx: undefined as unknown as ActorContext, running: true, started: false, incarnation: 0 };
+    const slot: ActorSlot = {
+      name,
+      actor,
+      ctx: undefined as unknown as ActorContext,
+      running: true,
+      started: false,
+      incarnation: 0,
+    };
     this.actors.push(slot);
     this.byName.set(name, id);
     (slot as { ctx: ActorContext }).ctx = new ActorContext(this, id, name);
@@ -250,20 +261,33 @@ export class Simulation {
   /** The one relay (GUIDE §2): traces the message and enqueues it. */
   relay(from: ActorId, to: ActorId, msg: Message, delayNs: number, prio = PRIO_NORMAL): void {
     if (!Number.isSafeInteger(delayNs) || delayNs < 0) {
-      throw new RangeError(`sim: bad delay ${delayNs} for ${msg.type} from ${this.actorName(from)}`);
+      throw new RangeError(
+        `sim: bad delay ${delayNs} for ${msg.type} from ${this.actorName(from)}`,
+      );
     }
     const target = this.slot(to);
     const rec = this.trace.active
-      ? this.trace.emit(this.nowNs, this.currentCause, this.actors[from]?.name ?? '-', 'send', sendFields(target.name, msg, delayNs))
+      ? this.trace.emit(
+          this.nowNs,
+          this.currentCause,
+          this.actors[from]?.name ?? '-',
+          'send',
+          sendFields(target.name, msg, delayNs),
+        )
       : this.trace.skip();
     this.queue.push(this.nowNs + delayNs, prio, to, ANY_INCARNATION, rec, msg);
   }
 
   /** Schedules a message from outside the actor system (scenario set-up), traced. */
   inject<T extends Message>(to: ActorId, msg: T, atNs: number, prio = PRIO_NORMAL): void {
-    if (!Number.isSafeInteger(atNs) || atNs < this.nowNs) throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
+    if (!Number.isSafeInteger(atNs) || atNs < this.nowNs)
+      throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
     const target = this.slot(to);
-    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'inject', { to: target.name, type: msg.type, at: atNs });
+    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'inject', {
+      to: target.name,
+      type: msg.type,
+      at: atNs,
+    });
     this.queue.push(atNs, prio, to, ANY_INCARNATION, rec, msg);
   }
 
@@ -272,7 +296,14 @@ export class Simulation {
       throw new RangeError(`sim: bad timer delay ${delayNs} for ${msg.type}`);
     }
     const s = this.slot(self);
-    return this.queue.push(this.nowNs + delayNs, PRIO_NORMAL, self, s.incarnation, this.currentCause, msg);
+    return this.queue.push(
+      this.nowNs + delayNs,
+      PRIO_NORMAL,
+      self,
+      s.incarnation,
+      this.currentCause,
+      msg,
+    );
   }
 
   cancel(id: TimerId): boolean {
@@ -292,8 +323,13 @@ export class Simulation {
       const [lo, hi] = when.betweenNs;
       at = this.faultRng.between(lo, hi);
     }
-    if (!Number.isSafeInteger(at) || at < this.nowNs) throw new RangeError(`sim: fault time ${at} is in the past or not an integer`);
-    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'fault.scheduled', { to: this.slot(target).name, type: msg.type, at });
+    if (!Number.isSafeInteger(at) || at < this.nowNs)
+      throw new RangeError(`sim: fault time ${at} is in the past or not an integer`);
+    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'fault.scheduled', {
+      to: this.slot(target).name,
+      type: msg.type,
+      at,
+    });
     this.queue.push(at, PRIO_URGENT, target, ANY_INCARNATION, rec, msg);
     return at;
   }
@@ -309,7 +345,10 @@ export class Simulation {
     const maxEvents = opts.maxEvents ?? this.defaultMaxEvents;
     const until = opts.until;
     const untilNs = opts.untilNs ?? Infinity;
-    if (opts.untilNs !== undefined && (!Number.isSafeInteger(opts.untilNs) || opts.untilNs < this.nowNs)) {
+    if (
+      opts.untilNs !== undefined &&
+      (!Number.isSafeInteger(opts.untilNs) || opts.untilNs < this.nowNs)
+    ) {
       throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
     }
     const q = this.queue;

@@ -44,11 +44,15 @@ export function parseDuration(text: string): number {
     throw new DurationError(`duration "${text}" is negative; durations are >= 0`);
   }
   if (/^[0-9.]+$/.test(trimmed)) {
-    throw new DurationError(`duration "${text}" has no unit; write e.g. "${trimmed}ms" (units: ns, us, ms, s, m, h)`);
+    throw new DurationError(
+      `duration "${text}" has no unit; write e.g. "${trimmed}ms" (units: ns, us, ms, s, m, h)`,
+    );
   }
   const m = DURATION_RE.exec(trimmed);
   if (m === null) {
-    throw new DurationError(`cannot read duration "${text}"; expected a number and a unit, e.g. "250us", "1.5ms", "30s", "2m"`);
+    throw new DurationError(
+      `cannot read duration "${text}"; expected a number and a unit, e.g. "250us", "1.5ms", "30s", "2m"`,
+    );
   }
   const [, numText = '', unit = ''] = m;
   const scale = UNITS.get(unit);
@@ -58,7 +62,9 @@ export function parseDuration(text: string): number {
     throw new DurationError(`duration "${text}" is not a whole number of nanoseconds`);
   }
   if (!Number.isSafeInteger(ns)) {
-    throw new DurationError(`duration "${text}" is too large (max ${formatDuration(Number.MAX_SAFE_INTEGER)})`);
+    throw new DurationError(
+      `duration "${text}" is too large (max ${formatDuration(Number.MAX_SAFE_INTEGER)})`,
+    );
   }
   return ns;
 }

@@ -158,7 +158,10 @@ export class Trace {
 }
 
 /** SHA-256 of a list of records in canonical form (same value as a hashing Trace). */
-export function hashRecords(records: readonly TraceRecord[], hasher: HasherFactory = nobleSha256): string {
+export function hashRecords(
+  records: readonly TraceRecord[],
+  hasher: HasherFactory = nobleSha256,
+): string {
   const h = hasher();
   for (const r of records) h.update(recordLine(r));
   return h.digest();

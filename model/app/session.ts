@@ -87,8 +87,12 @@ export class StreamSession {
     private readonly rng: Rng,
   ) {
     const other = cfg.side === 'peer' ? 'router' : 'peer';
-    this.writer = new StreamWriter(new RecordSource(streamKey(cfg.id, cfg.side), cfg.send.sizeMin, cfg.send.sizeMax));
-    this.verifier = new StreamVerifier(new RecordSource(streamKey(cfg.id, other), cfg.expect.sizeMin, cfg.expect.sizeMax));
+    this.writer = new StreamWriter(
+      new RecordSource(streamKey(cfg.id, cfg.side), cfg.send.sizeMin, cfg.send.sizeMax),
+    );
+    this.verifier = new StreamVerifier(
+      new RecordSource(streamKey(cfg.id, other), cfg.expect.sizeMin, cfg.expect.sizeMax),
+    );
   }
 
   /** Binds an established connection and starts writing and reading. */
@@ -117,7 +121,12 @@ export class StreamSession {
     this.outTracker.resumeAt(outOffset);
     conn.onReadable = () => this.onReadable();
     conn.onClosed = (reason) => this.onClosed(reason);
-    this.host.trace('app.snoop', { session: this.cfg.id, side: this.cfg.side, inOffset, outOffset });
+    this.host.trace('app.snoop', {
+      session: this.cfg.id,
+      side: this.cfg.side,
+      inOffset,
+      outOffset,
+    });
     if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
     this.onReadable();
     this.onSnoopOut();
@@ -128,7 +137,13 @@ export class StreamSession {
     const t = this.outTracker;
     if (t === undefined || this.snoopOut === undefined) return;
     for (const chunk of this.snoopOut()) {
-      for (const e of t.push(chunk)) this.host.trace('app.verify-error', { session: this.cfg.id, side: this.cfg.side, direction: 'out-snoop', ...e });
+      for (const e of t.push(chunk))
+        this.host.trace('app.verify-error', {
+          session: this.cfg.id,
+          side: this.cfg.side,
+          direction: 'out-snoop',
+          ...e,
+        });
     }
   }
 
@@ -145,7 +160,12 @@ export class StreamSession {
     this.snoopOut = undefined;
     this.outTracker = undefined;
     const conn = this.conn;
-    this.host.trace('app.takeover', { session: this.cfg.id, side: this.cfg.side, outOffset: at, inOffset: this.verifier.bytes });
+    this.host.trace('app.takeover', {
+      session: this.cfg.id,
+      side: this.cfg.side,
+      outOffset: at,
+      inOffset: this.verifier.bytes,
+    });
     if (conn === undefined) return;
     conn.onWritable = () => this.pump();
     this.scheduleWrite();
@@ -155,7 +175,8 @@ export class StreamSession {
 
   /** Stops all timers (host crash or session end). */
   detach(): void {
-    for (const t of [this.writeTimer, this.readTimer, this.stallTimer]) if (t >= 0) this.host.cancelAppTimer(t);
+    for (const t of [this.writeTimer, this.readTimer, this.stallTimer])
+      if (t >= 0) this.host.cancelAppTimer(t);
     this.writeTimer = this.readTimer = this.stallTimer = -1;
     this.conn = undefined;
   }
@@ -190,7 +211,11 @@ export class StreamSession {
   stall(durationNs: number): void {
     this.stalledUntilNs = Math.max(this.stalledUntilNs, this.host.now() + durationNs);
     if (this.stallTimer >= 0) this.host.cancelAppTimer(this.stallTimer);
-    this.stallTimer = this.host.startAppTimer(this, 'stall-end', this.stalledUntilNs - this.host.now());
+    this.stallTimer = this.host.startAppTimer(
+      this,
+      'stall-end',
+      this.stalledUntilNs - this.host.now(),
+    );
     this.host.trace('app.stall', { session: this.cfg.id, side: this.cfg.side, durationNs });
   }
 
@@ -208,8 +233,18 @@ export class StreamSession {
   }
 
   private scheduleWrite(): void {
-    if (this.mode !== 'active' || this.cfg.send.ratePerSec <= 0 || this.conn === undefined || this.writeTimer >= 0) return;
-    this.writeTimer = this.host.startAppTimer(this, 'write', nextGapNs(this.rng, this.cfg.send.ratePerSec));
+    if (
+      this.mode !== 'active' ||
+      this.cfg.send.ratePerSec <= 0 ||
+      this.conn === undefined ||
+      this.writeTimer >= 0
+    )
+      return;
+    this.writeTimer = this.host.startAppTimer(
+      this,
+      'write',
+      nextGapNs(this.rng, this.cfg.send.ratePerSec),
+    );
   }
 
   private scheduleRead(): void {
@@ -238,7 +273,8 @@ export class StreamSession {
     const data = conn.read(max);
     if (data.length === 0) return;
     const now = this.host.now();
-    if (now - this.lastReadNs > READ_GAP_NS && this.readGaps.length < READ_GAPS_MAX) this.readGaps.push([this.lastReadNs, now]);
+    if (now - this.lastReadNs > READ_GAP_NS && this.readGaps.length < READ_GAPS_MAX)
+      this.readGaps.push([this.lastReadNs, now]);
     this.lastReadNs = now;
     this.consume(data);
   }

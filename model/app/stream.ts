@@ -59,7 +59,9 @@ export class RecordSource {
     private readonly sizeMax: number,
   ) {
     if (!(sizeMin >= RECORD_BYTES_MIN && sizeMax >= sizeMin && sizeMax <= RECORD_BYTES_MAX)) {
-      throw new RangeError(`record sizes must satisfy ${RECORD_BYTES_MIN} <= min <= max <= ${RECORD_BYTES_MAX}, got [${sizeMin}, ${sizeMax}]`);
+      throw new RangeError(
+        `record sizes must satisfy ${RECORD_BYTES_MIN} <= min <= max <= ${RECORD_BYTES_MAX}, got [${sizeMin}, ${sizeMax}]`,
+      );
     }
     this.keyHash = hashString(key);
   }
@@ -203,9 +205,13 @@ export class StreamVerifier {
       this.nextRecno = recno + 1;
       return { kind: 'gap', offset: this.offset, expected, got: recno };
     }
-    return { kind: recno === expected - 1 ? 'duplicate' : 'reorder', offset: this.offset, expected, got: recno };
+    return {
+      kind: recno === expected - 1 ? 'duplicate' : 'reorder',
+      offset: this.offset,
+      expected,
+      got: recno,
+    };
   }
-
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -21,14 +21,27 @@ export class BoundedCheck implements SafetyCheck {
     if (rec.kind === 'prl.queue') {
       [what, value, bound] = ['PRL buffer (bytes)', f.bytes as number, this.bounds.prlBufferBytes];
     } else if (rec.kind === 'prl.pending') {
-      [what, value, bound] = ['PRL pending queue (packets)', f.pending as number, this.bounds.prlPendingMax];
+      [what, value, bound] = [
+        'PRL pending queue (packets)',
+        f.pending as number,
+        this.bounds.prlPendingMax,
+      ];
     } else if (rec.kind === 'sdrl.inflight') {
-      [what, value, bound] = ['SDRL unconfirmed bytes', f.bytes as number, this.bounds.sdrlInflightBytes];
+      [what, value, bound] = [
+        'SDRL unconfirmed bytes',
+        f.bytes as number,
+        this.bounds.sdrlInflightBytes,
+      ];
     }
     if (what === undefined || value <= bound) return;
     const key = `${rec.actor}:${what}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
-    report({ recordId: rec.id, timeNs: rec.t, message: `${rec.actor}: ${what} at ${value}, over its bound ${bound}`, evidence: { session: f.session, direction: 'in', value, bound } });
+    report({
+      recordId: rec.id,
+      timeNs: rec.t,
+      message: `${rec.actor}: ${what} at ${value}, over its bound ${bound}`,
+      evidence: { session: f.session, direction: 'in', value, bound },
+    });
   }
 }

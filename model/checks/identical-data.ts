@@ -95,7 +95,8 @@ export class IdenticalDataCheck implements LivenessCheck {
       if (rec.kind === 'app.takeover') this.takeover(rec);
       return;
     }
-    if (rec.kind === 'iha.delete-secondary' || rec.kind === 'iha.forget-primary') this.lose(re, rec.fields.handle as number);
+    if (rec.kind === 'iha.delete-secondary' || rec.kind === 'iha.forget-primary')
+      this.lose(re, rec.fields.handle as number);
   }
 
   /**
@@ -115,7 +116,14 @@ export class IdenticalDataCheck implements LivenessCheck {
         recordId: rec.id,
         timeNs: rec.t,
         message: `outbound ${s.session}: the new primary resumed at byte ${at} but the lost primary ${lost.key} had already transmitted up to byte ${lost.required} (sent before it was replicated, S-1)`,
-        evidence: { session: s.session, direction: 'out', lost: lost.key, lostTransmittedEnd: lost.required, resumedAt: at, firstDifferingOffset: at },
+        evidence: {
+          session: s.session,
+          direction: 'out',
+          lost: lost.key,
+          lostTransmittedEnd: lost.required,
+          resumedAt: at,
+          firstDifferingOffset: at,
+        },
       });
       return;
     }
@@ -125,7 +133,8 @@ export class IdenticalDataCheck implements LivenessCheck {
   lose(re: number, handle: number | undefined): void {
     for (const s of this.streams.values()) {
       for (const inst of s.instances.values()) {
-        if (!inst.live || inst.re !== re || (handle !== undefined && inst.rep.handle !== handle)) continue;
+        if (!inst.live || inst.re !== re || (handle !== undefined && inst.rep.handle !== handle))
+          continue;
         inst.live = false;
         if (s.dir === 'out' && inst.role === 'primary') {
           // What the lost primary had transmitted (snd_max) is what the survivor must hold.
@@ -149,7 +158,10 @@ export class IdenticalDataCheck implements LivenessCheck {
       // that secondary to take over, the stream-level survivor rule judges what it holds.)
       // Everything else of the pair is still judged: a packet the primary dropped, e.g.
       // at a release that drops, must not have gone up the secondary.
-      const pair = f.mode === 'push' ? this.lastPair.get(`${String(f.session)}@${rec.actor.slice(0, 3)}`) : undefined;
+      const pair =
+        f.mode === 'push'
+          ? this.lastPair.get(`${String(f.session)}@${rec.actor.slice(0, 3)}`)
+          : undefined;
       if (pair !== undefined) this.released.add(pair);
       return;
     }
@@ -161,36 +173,77 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     const seq = f.seq as number;
     if (rec.kind === 'prl.l4' && f.role === 'primary' && seq < 0 && f.replicated === true) {
-      this.packetViolation(rec, `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`, { arrival: f.arrival });
+      this.packetViolation(
+        rec,
+        `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`,
+        { arrival: f.arrival },
+      );
       return;
     }
     if (seq < 0) return;
     let p = this.pairs.get(pairKey);
     if (p === undefined) {
-      p = { primaryUp: new Set(), secondaryUp: new Set(), primaryDropped: new Set(), secondaryRefused: new Set() };
+      p = {
+        primaryUp: new Set(),
+        secondaryUp: new Set(),
+        primaryDropped: new Set(),
+        secondaryRefused: new Set(),
+      };
       this.pairs.set(pairKey, p);
     }
     let mine: Set<number> | undefined;
     let other: Set<number> | undefined;
     let what = '';
-    if (rec.kind === 'prl.l4' && f.role === 'primary') [mine, other, what] = [p.primaryUp, p.secondaryRefused, 'the primary passed it up L4 but the secondary refused it (NACK)'];
-    else if (rec.kind === 'prl.l4' && f.role === 'secondary') [mine, other, what] = [p.secondaryUp, p.primaryDropped, 'the secondary passed it up L4 but the primary dropped it'];
-    else if (rec.kind === 'prl.drop') [mine, other, what] = [p.primaryDropped, p.secondaryUp, 'the primary dropped it but the secondary had passed it up L4'];
-    else if (rec.kind === 'prl.nack-sent') [mine, other, what] = [p.secondaryRefused, p.primaryUp, 'the secondary refused it (NACK) but the primary had passed it up L4'];
+    if (rec.kind === 'prl.l4' && f.role === 'primary')
+      [mine, other, what] = [
+        p.primaryUp,
+        p.secondaryRefused,
+        'the primary passed it up L4 but the secondary refused it (NACK)',
+      ];
+    else if (rec.kind === 'prl.l4' && f.role === 'secondary')
+      [mine, other, what] = [
+        p.secondaryUp,
+        p.primaryDropped,
+        'the secondary passed it up L4 but the primary dropped it',
+      ];
+    else if (rec.kind === 'prl.drop')
+      [mine, other, what] = [
+        p.primaryDropped,
+        p.secondaryUp,
+        'the primary dropped it but the secondary had passed it up L4',
+      ];
+    else if (rec.kind === 'prl.nack-sent')
+      [mine, other, what] = [
+        p.secondaryRefused,
+        p.primaryUp,
+        'the secondary refused it (NACK) but the primary had passed it up L4',
+      ];
     if (mine === undefined || other === undefined) return;
     if (other.has(seq)) {
-      this.packetViolation(rec, `${String(f.session)} packet ${seq} of pair ${pairKey}: ${what}`, { seq, pair: pairKey });
+      this.packetViolation(rec, `${String(f.session)} packet ${seq} of pair ${pairKey}: ${what}`, {
+        seq,
+        pair: pairKey,
+      });
       return;
     }
     mine.add(seq);
     if (mine.size > PAIR_SEQ_MEMORY) mine.delete(mine.values().next().value as number);
   }
 
-  private packetViolation(rec: TraceRecord, message: string, evidence: Record<string, unknown>): void {
+  private packetViolation(
+    rec: TraceRecord,
+    message: string,
+    evidence: Record<string, unknown>,
+  ): void {
     const key = `packet:${String(rec.fields.session)}`;
     if (this.reportedPackets.has(key)) return;
     this.reportedPackets.add(key);
-    this.pendingViolations.push({ recordId: rec.id, timeNs: rec.t, message, evidence: { session: rec.fields.session, direction: 'in', ...evidence } });
+    this.pendingViolations.push({
+      recordId: rec.id,
+      timeNs: rec.t,
+      message,
+      evidence: { session: rec.fields.session, direction: 'in', ...evidence },
+    });
   }
 
   private readonly reportedPackets = new Set<string>();
@@ -220,7 +273,12 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     inst.role = rep.role;
     if (offset !== inst.end) {
-      this.violation(s, offset, `${key} delivered at ${offset} after ending at ${inst.end}: its own stream has a gap or overlap`, { re, offset, expected: inst.end });
+      this.violation(
+        s,
+        offset,
+        `${key} delivered at ${offset} after ending at ${inst.end}: its own stream has a gap or overlap`,
+        { re, offset, expected: inst.end },
+      );
     }
     this.compareAndExtend(s, inst, offset, bytes);
     inst.end = offset + bytes.length;
@@ -234,7 +292,10 @@ export class IdenticalDataCheck implements LivenessCheck {
     if (offset > canonEnd) {
       // Nothing known between canonEnd and offset (a late-joining secondary starts
       // ahead of what was kept): start the window over at this offset.
-      if (canon.len === 0 || ![...s.instances.values()].some((i) => i.live && i !== inst && i.end > s.base)) {
+      if (
+        canon.len === 0 ||
+        ![...s.instances.values()].some((i) => i.live && i !== inst && i.end > s.base)
+      ) {
         s.base = offset;
         canon.clear();
       }
@@ -243,12 +304,18 @@ export class IdenticalDataCheck implements LivenessCheck {
     const overlapEnd = Math.min(offset + bytes.length, s.base + canon.len);
     for (let o = from; o < overlapEnd; o++) {
       if (canon.buf[o - s.base] !== bytes[o - offset]) {
-        this.violation(s, o, `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(canon.buf[o - s.base] as number).toString(16)}`, { re: inst.re, offset: o });
+        this.violation(
+          s,
+          o,
+          `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(canon.buf[o - s.base] as number).toString(16)}`,
+          { re: inst.re, offset: o },
+        );
         return;
       }
     }
     const appendFrom = Math.max(from, s.base + canon.len);
-    if (appendFrom < offset + bytes.length && appendFrom === s.base + canon.len) canon.append(bytes.subarray(appendFrom - offset));
+    if (appendFrom < offset + bytes.length && appendFrom === s.base + canon.len)
+      canon.append(bytes.subarray(appendFrom - offset));
   }
 
   /** Drops bytes every instance (live, or lost with a requirement) has passed. */
@@ -264,10 +331,20 @@ export class IdenticalDataCheck implements LivenessCheck {
     s.base += cut;
   }
 
-  private violation(s: Stream, offset: number, message: string, evidence: Record<string, unknown>): void {
+  private violation(
+    s: Stream,
+    offset: number,
+    message: string,
+    evidence: Record<string, unknown>,
+  ): void {
     if (s.reported) return;
     s.reported = true;
-    const v = { recordId: this.sim.trace.count - 1, timeNs: this.sim.now, message, evidence: { session: s.session, direction: s.dir, firstDifferingOffset: offset, ...evidence } };
+    const v = {
+      recordId: this.sim.trace.count - 1,
+      timeNs: this.sim.now,
+      message,
+      evidence: { session: s.session, direction: s.dir, firstDifferingOffset: offset, ...evidence },
+    };
     this.sim.traceFrom('check', 'check.violation', { check: this.id, ...v.evidence });
     this.pendingViolations.push(v);
   }
@@ -286,7 +363,14 @@ export class IdenticalDataCheck implements LivenessCheck {
           recordId: -1,
           timeNs: this.sim.now,
           message: `${s.dir === 'in' ? 'inbound' : 'outbound'} ${s.session}: the lost socket ${lost.key} had delivered up to byte ${lost.required}, the survivor holds only up to ${best}`,
-          evidence: { session: s.session, direction: s.dir, lost: lost.key, lostEnd: lost.required, survivorEnd: best, firstDifferingOffset: best },
+          evidence: {
+            session: s.session,
+            direction: s.dir,
+            lost: lost.key,
+            lostEnd: lost.required,
+            survivorEnd: best,
+            firstDifferingOffset: best,
+          },
         });
         break;
       }

@@ -31,7 +31,14 @@ export class InOrderCheck implements SafetyCheck {
         recordId: rec.id,
         timeNs: rec.t,
         message: `${String(f.session)}: the ${role} on ${rec.actor.split('/')[0]} passed packet ${order} up L4 after packet ${prev} (${role === 'primary' ? 'arrival order' : 'PRL sequence'})`,
-        evidence: { session: f.session, direction: 'in', role, previous: prev, got: order, tcpSeq: f.tcpSeq },
+        evidence: {
+          session: f.session,
+          direction: 'in',
+          role,
+          previous: prev,
+          got: order,
+          tcpSeq: f.tcpSeq,
+        },
       });
     }
   }

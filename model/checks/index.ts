@@ -25,7 +25,8 @@ export const CHECKERS: readonly CheckerInfo[] = [
   {
     id: IDENTICAL_DATA,
     spec: ['G-2'],
-    description: 'primary and secondary socket hold prefix-consistent data in each direction; a survivor holds all the lost socket delivered',
+    description:
+      'primary and secondary socket hold prefix-consistent data in each direction; a survivor holds all the lost socket delivered',
     attach(world) {
       const c = new IdenticalDataCheck(world.sim);
       world.nsrKernelListeners.push((n) => c.attach(n));
@@ -36,7 +37,8 @@ export const CHECKERS: readonly CheckerInfo[] = [
   {
     id: NO_LOSS_SYNC,
     spec: ['G-3'],
-    description: "across a sync failover every byte the router accepted reaches the new primary's application exactly once",
+    description:
+      "across a sync failover every byte the router accepted reaches the new primary's application exactly once",
     attach(world) {
       const c = new NoLossSyncCheck(world);
       world.addSafetyCheck(c);
@@ -54,7 +56,8 @@ export const CHECKERS: readonly CheckerInfo[] = [
   {
     id: PEER_TRANSPARENT,
     spec: ['G-9'],
-    description: 'the peer never sees a reset, timeout, ACK of unsent data, stream gap/duplicate, or an expired application hold timer',
+    description:
+      'the peer never sees a reset, timeout, ACK of unsent data, stream gap/duplicate, or an expired application hold timer',
     attach(world) {
       const c = new PeerTransparentCheck(world);
       world.addSafetyCheck(c);
@@ -64,7 +67,8 @@ export const CHECKERS: readonly CheckerInfo[] = [
   {
     id: RCVBUFSPC_AGREE,
     spec: ['P-10'],
-    description: 'primary and secondary judge each replicated packet against the same common_rcvbufspc',
+    description:
+      'primary and secondary judge each replicated packet against the same common_rcvbufspc',
     attach(world) {
       world.addSafetyCheck(new RcvbufspcAgreeCheck());
     },
@@ -80,7 +84,8 @@ export const CHECKERS: readonly CheckerInfo[] = [
   {
     id: LIVENESS,
     spec: ['G-1', 'P-10'],
-    description: 'after the faults heal, data flows both ways again within 5 s simulated; hitting the event bound fails',
+    description:
+      'after the faults heal, data flows both ways again within 5 s simulated; hitting the event bound fails',
     attach(world) {
       const c = new LivenessCheckImpl(world);
       world.addSafetyCheck(c);
@@ -92,7 +97,9 @@ export const CHECKERS: readonly CheckerInfo[] = [
     spec: ['P-8'],
     description: 'PRL and SDRL queues stay within their configured bounds',
     attach(world) {
-      world.addSafetyCheck(new BoundedCheck({ ...DEFAULT_NSR_BOUNDS, ...world.cfg.router.nsrBounds }));
+      world.addSafetyCheck(
+        new BoundedCheck({ ...DEFAULT_NSR_BOUNDS, ...world.cfg.router.nsrBounds }),
+      );
     },
   },
 ];

@@ -5,7 +5,13 @@
 // its verifier must see no gap, duplicate or reorder, and at the end the application
 // holding the session (on whichever RE) has read, or holds in so_rcv, every byte the
 // peer saw acknowledged.
-import type { LivenessCheck, Report, RunResult, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import type {
+  LivenessCheck,
+  Report,
+  RunResult,
+  SafetyCheck,
+  TraceRecord,
+} from '../../sim/index.ts';
 import type { World } from '../world.ts';
 
 export const NO_LOSS_SYNC = 'no-loss-sync';
@@ -17,7 +23,9 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
   constructor(private readonly world: World) {}
 
   onRecord(rec: TraceRecord, report: Report): void {
-    const sync = (rec.actor === 'chassis' && rec.kind === 'chassis.master' && rec.fields.sync === true) || (rec.actor.endsWith('/iha') && rec.kind === 'iha.socket-failover');
+    const sync =
+      (rec.actor === 'chassis' && rec.kind === 'chassis.master' && rec.fields.sync === true) ||
+      (rec.actor.endsWith('/iha') && rec.kind === 'iha.socket-failover');
     if (sync && this.syncAt < 0) {
       this.syncAt = rec.t;
       return;
@@ -29,7 +37,13 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
       recordId: rec.id,
       timeNs: rec.t,
       message: `after the switchover the router's application for ${String(f.session)} saw a ${String(f.kind)} at byte ${String(f.offset)} (expected record ${String(f.expected)}, got ${String(f.got)})`,
-      evidence: { session: f.session, direction: 'toRouter', kind: f.kind, offset: f.offset, firstDifferingOffset: f.offset },
+      evidence: {
+        session: f.session,
+        direction: 'toRouter',
+        kind: f.kind,
+        offset: f.offset,
+        firstDifferingOffset: f.offset,
+      },
     });
   }
 
@@ -47,7 +61,13 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
           recordId: -1,
           timeNs: end.simulatedNs,
           message: `${s.cfg.id}: the peer saw ${acked} bytes acknowledged but the new master's application has ${held}`,
-          evidence: { session: s.cfg.id, direction: 'toRouter', acked, held, firstDifferingOffset: held },
+          evidence: {
+            session: s.cfg.id,
+            direction: 'toRouter',
+            acked,
+            held,
+            firstDifferingOffset: held,
+          },
         });
       }
     }

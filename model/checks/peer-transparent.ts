@@ -3,7 +3,13 @@
 // reorder or corruption, and no session's application hold timer (BGP's 90 s by
 // default) expires: the peer keeps hearing from the router while the router has data
 // to send.
-import type { LivenessCheck, Report, RunResult, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import type {
+  LivenessCheck,
+  Report,
+  RunResult,
+  SafetyCheck,
+  TraceRecord,
+} from '../../sim/index.ts';
 import type { World } from '../world.ts';
 
 export const PEER_TRANSPARENT = 'peer-transparent';
@@ -22,7 +28,12 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
     switch (rec.kind) {
       case 'app.closed':
         if (f.reason !== 'normal') {
-          report({ recordId: rec.id, timeNs: rec.t, message: `peer session ${String(f.session)} closed: ${String(f.reason)}`, evidence: { session: f.session, reason: f.reason, direction: 'both' } });
+          report({
+            recordId: rec.id,
+            timeNs: rec.t,
+            message: `peer session ${String(f.session)} closed: ${String(f.reason)}`,
+            evidence: { session: f.session, reason: f.reason, direction: 'both' },
+          });
         }
         return;
       case 'app.verify-error':
@@ -30,13 +41,25 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
           recordId: rec.id,
           timeNs: rec.t,
           message: `peer session ${String(f.session)} received a stream with a ${String(f.kind)} at byte ${String(f.offset)} (expected record ${String(f.expected)}, got ${String(f.got)})`,
-          evidence: { session: f.session, direction: 'toPeer', kind: f.kind, offset: f.offset, expected: f.expected, got: f.got },
+          evidence: {
+            session: f.session,
+            direction: 'toPeer',
+            kind: f.kind,
+            offset: f.offset,
+            expected: f.expected,
+            got: f.got,
+          },
         });
         return;
       case 'tcp.rst-received':
       case 'tcp.timeout':
       case 'peer.ack-unsent':
-        report({ recordId: rec.id, timeNs: rec.t, message: `peer TCP ${rec.kind.replace(/^(tcp|peer)\./, '')} on ${String(f.conn)}`, evidence: { ...f, direction: 'toPeer' } });
+        report({
+          recordId: rec.id,
+          timeNs: rec.t,
+          message: `peer TCP ${rec.kind.replace(/^(tcp|peer)\./, '')} on ${String(f.conn)}`,
+          evidence: { ...f, direction: 'toPeer' },
+        });
         return;
       default:
         return;
@@ -51,7 +74,12 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
         if (s.closed !== undefined) continue;
         const silentNs = end.simulatedNs - s.lastReadNs;
         if (silentNs > hold) {
-          report({ recordId: -1, timeNs: end.simulatedNs, message: `peer session ${s.cfg.id} heard nothing for ${silentNs} ns; its hold timer (${hold} ns) expired`, evidence: { session: s.cfg.id, direction: 'toPeer', lastReadNs: s.lastReadNs } });
+          report({
+            recordId: -1,
+            timeNs: end.simulatedNs,
+            message: `peer session ${s.cfg.id} heard nothing for ${silentNs} ns; its hold timer (${hold} ns) expired`,
+            evidence: { session: s.cfg.id, direction: 'toPeer', lastReadNs: s.lastReadNs },
+          });
         }
       }
     }

@@ -36,7 +36,13 @@ export class RcvbufspcAgreeCheck implements SafetyCheck {
         recordId: rec.id,
         timeNs: rec.t,
         message: `${String(f.session)} packet ${String(f.seq)}: the ${other.role} used common_rcvbufspc ${other.space}, the ${role} ${String(f.space)}`,
-        evidence: { session: f.session, direction: 'in', seq: f.seq, [other.role]: other.space, [role]: f.space },
+        evidence: {
+          session: f.session,
+          direction: 'in',
+          seq: f.seq,
+          [other.role]: other.space,
+          [role]: f.space,
+        },
       });
     }
   }

@@ -52,7 +52,17 @@ export class SingleTransmitterCheck implements SafetyCheck {
           recordId: rec.id,
           timeNs: rec.t,
           message: `a packet from re${re} reached the wire while ${owner.switching ? `${whose} was switching` : steered === undefined ? `re${owner.re} was master` : `${whose} named re${owner.re}`}`,
-          evidence: { re, master: this.master, switching: owner.switching, owner: owner.re, flow, steered: steered !== undefined, dst: f.dst, seq: f.seq, direction: 'toPeer' },
+          evidence: {
+            re,
+            master: this.master,
+            switching: owner.switching,
+            owner: owner.re,
+            flow,
+            steered: steered !== undefined,
+            dst: f.dst,
+            seq: f.seq,
+            direction: 'toPeer',
+          },
         });
         return;
       }

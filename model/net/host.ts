@@ -9,7 +9,13 @@ import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
 import type { AppHost, AppTimerTag, StreamSession } from '../app/session.ts';
 import type { LinkTx, PacketIn, Side } from './link.ts';
 import { ipv4ToString, type Ipv4, type Segment } from './segment.ts';
-import { TcpStack, type TcpConnection, type TcpHost, type TcpOptionsConfig, type TcpTimerKind } from '../tcp/tcp.ts';
+import {
+  TcpStack,
+  type TcpConnection,
+  type TcpHost,
+  type TcpOptionsConfig,
+  type TcpTimerKind,
+} from '../tcp/tcp.ts';
 
 export interface Interface {
   /** Link actor and this host's side of it. */
@@ -38,7 +44,9 @@ export function connKey(c: { laddr: Ipv4; lport: number; faddr: Ipv4; fport: num
   return `${ipv4ToString(c.laddr)}:${c.lport}>${ipv4ToString(c.faddr)}:${c.fport}`;
 }
 
-export abstract class NetHost<M extends Message = Message> implements Actor<HostMessage | M>, AppHost {
+export abstract class NetHost<M extends Message = Message>
+  implements Actor<HostMessage | M>, AppHost
+{
   protected ctx!: ActorContext;
   protected stacks = new Map<Ipv4, TcpStack>();
   protected readonly byLink = new Map<string, Interface>();
@@ -60,7 +68,8 @@ export abstract class NetHost<M extends Message = Message> implements Actor<Host
   start(ctx: ActorContext): void {
     this.ctx = ctx;
     this.stacks = new Map();
-    for (const i of this.byAddr.values()) this.stacks.set(i.addr, new TcpStack(this.tcpHost(), i.addr, this.tcpConfig));
+    for (const i of this.byAddr.values())
+      this.stacks.set(i.addr, new TcpStack(this.tcpHost(), i.addr, this.tcpConfig));
     this.boot();
   }
 
@@ -104,7 +113,11 @@ export abstract class NetHost<M extends Message = Message> implements Actor<Host
     const iface = this.byLink.get(pkt.link);
     if (iface === undefined || iface.addr !== pkt.seg.dst) {
       this.ipDrops++;
-      this.ctx.trace('ip.drop', { reason: 'wrong-interface', link: pkt.link, dst: ipv4ToString(pkt.seg.dst) });
+      this.ctx.trace('ip.drop', {
+        reason: 'wrong-interface',
+        link: pkt.link,
+        dst: ipv4ToString(pkt.seg.dst),
+      });
       return;
     }
     this.tcpInput(iface, pkt.seg);
@@ -118,7 +131,8 @@ export abstract class NetHost<M extends Message = Message> implements Actor<Host
   /** ip_output: route by source address to the interface that owns it. */
   ipOutput(seg: Segment): void {
     const iface = this.byAddr.get(seg.src);
-    if (iface === undefined) throw new Error(`${this.name}: no interface for source ${ipv4ToString(seg.src)}`);
+    if (iface === undefined)
+      throw new Error(`${this.name}: no interface for source ${ipv4ToString(seg.src)}`);
     this.ctx.send(iface.linkId, { type: 'link.tx', side: iface.side, seg } satisfies LinkTx);
   }
 
@@ -141,7 +155,8 @@ export abstract class NetHost<M extends Message = Message> implements Actor<Host
     return {
       now: () => ctx.now,
       output: (seg) => this.ipOutput(seg),
-      setTimer: (conn, kind, delayNs) => ctx.startTimer(delayNs, { type: 'tcp.timer', conn, kind } satisfies TcpTimerMsg),
+      setTimer: (conn, kind, delayNs) =>
+        ctx.startTimer(delayNs, { type: 'tcp.timer', conn, kind } satisfies TcpTimerMsg),
       clearTimer: (h) => {
         ctx.cancelTimer(h);
       },

@@ -80,7 +80,13 @@ export type Side = 'a' | 'b';
  * link loses it (down, MTU, queue, loss). Called once per packet handed to the link and
  * once more per extra duplicate. Not part of the trace, so capture never changes a hash.
  */
-export type LinkTap = (from: Side, seg: Segment, sentNs: number, arrivalNs: number | undefined, copy: number) => void;
+export type LinkTap = (
+  from: Side,
+  seg: Segment,
+  sentNs: number,
+  arrivalNs: number | undefined,
+  copy: number,
+) => void;
 
 interface Direction {
   params: LinkParams;
@@ -117,11 +123,21 @@ export class Link implements Actor<LinkTx | LinkControl> {
   private readonly rng: Rng;
   tap: LinkTap | undefined;
 
-  constructor(name: string, a: ActorId, b: ActorId, rng: Rng, params: Partial<LinkParams> = {}, paramsBtoA?: Partial<LinkParams>) {
+  constructor(
+    name: string,
+    a: ActorId,
+    b: ActorId,
+    rng: Rng,
+    params: Partial<LinkParams> = {},
+    paramsBtoA?: Partial<LinkParams>,
+  ) {
     this.name = name;
     this.ends = { a, b };
     this.rng = rng;
-    this.dirs = { a: newDirection({ ...DEFAULT_LINK, ...params }), b: newDirection({ ...DEFAULT_LINK, ...params, ...(paramsBtoA ?? {}) }) };
+    this.dirs = {
+      a: newDirection({ ...DEFAULT_LINK, ...params }),
+      b: newDirection({ ...DEFAULT_LINK, ...params, ...(paramsBtoA ?? {}) }),
+    };
   }
 
   /** Counters of the direction whose packets were sent by `from`. */
@@ -140,7 +156,11 @@ export class Link implements Actor<LinkTx | LinkControl> {
         return;
       case 'link.set':
         for (const d of this.sides(msg.dir)) Object.assign(this.dirs[d].params, msg.params);
-        ctx.trace('link.set', { link: this.name, dir: msg.dir ?? 'both', params: { ...msg.params } });
+        ctx.trace('link.set', {
+          link: this.name,
+          dir: msg.dir ?? 'both',
+          params: { ...msg.params },
+        });
         return;
       case 'link.hold':
         for (const d of this.sides(msg.dir)) this.dirs[d].held = true;
@@ -252,7 +272,13 @@ export class Link implements Actor<LinkTx | LinkControl> {
 
   private drop(ctx: ActorContext, from: Side, seg: Segment, reason: string): void {
     this.tap?.(from, seg, ctx.now, undefined, 0);
-    ctx.trace('link.drop', { link: this.name, from, reason, seq: seg.seq, len: seg.payload.length });
+    ctx.trace('link.drop', {
+      link: this.name,
+      from,
+      reason,
+      seq: seg.seq,
+      len: seg.payload.length,
+    });
   }
 }
 
@@ -265,6 +291,16 @@ function newDirection(params: LinkParams): Direction {
     heldPackets: [],
     inQueue: [],
     queuedBytes: 0,
-    counters: { sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, queueDrops: 0, mtuDrops: 0, downDrops: 0, held: 0 },
+    counters: {
+      sent: 0,
+      delivered: 0,
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      queueDrops: 0,
+      mtuDrops: 0,
+      downDrops: 0,
+      held: 0,
+    },
   };
 }

@@ -72,7 +72,13 @@ export function ipChecksum(bytes: Uint8Array, start: number, end: number): numbe
  * (src, dst, zero, protocol 6, TCP length = end - start). Like ipChecksum, it is the
  * value to store when the checksum field is zero and 0 when verifying a correct segment.
  */
-export function tcpChecksum(bytes: Uint8Array, start: number, end: number, src: number, dst: number): number {
+export function tcpChecksum(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  src: number,
+  dst: number,
+): number {
   const len = end - start;
   let sum = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + IPPROTO_TCP + len;
   sum = sumWords(bytes, start, end, sum);
@@ -86,7 +92,9 @@ function checkUint(field: string, value: number, max: number): void {
 }
 
 function optionsLength(o: TcpOptions): number {
-  return (o.mss !== undefined ? 4 : 0) + (o.ts !== undefined ? 12 : 0) + (o.wscale !== undefined ? 4 : 0);
+  return (
+    (o.mss !== undefined ? 4 : 0) + (o.ts !== undefined ? 12 : 0) + (o.wscale !== undefined ? 4 : 0)
+  );
 }
 
 /** Encodes seg as an IPv4 packet carrying a TCP segment. One Uint8Array + DataView. */
@@ -114,7 +122,9 @@ export function encodeSegment(seg: Segment): Uint8Array {
   const tcpLen = tcpHeaderLen + seg.payload.length;
   const totalLen = IP_HEADER_LEN + tcpLen;
   if (totalLen > 0xffff) {
-    throw new RangeError(`encodeSegment: total length ${totalLen} exceeds 65535 (payload ${seg.payload.length} bytes)`);
+    throw new RangeError(
+      `encodeSegment: total length ${totalLen} exceeds 65535 (payload ${seg.payload.length} bytes)`,
+    );
   }
 
   const buf = new Uint8Array(totalLen);
@@ -190,15 +200,22 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
   const ihl = v.getUint8(0) & 0x0f;
   if (ihl < 5) return fail(`IP header length (IHL): ${ihl} words, minimum is 5`);
   const ipHeaderLen = ihl * 4;
-  if (ipHeaderLen > n) return fail(`truncated: IP header length (IHL) ${ipHeaderLen} bytes exceeds the ${n} bytes present`);
+  if (ipHeaderLen > n)
+    return fail(
+      `truncated: IP header length (IHL) ${ipHeaderLen} bytes exceeds the ${n} bytes present`,
+    );
   const totalLen = v.getUint16(2);
   if (totalLen !== n) return fail(`IP total length: field says ${totalLen}, packet has ${n} bytes`);
   if (ipChecksum(bytes, 0, ipHeaderLen) !== 0) {
-    return fail(`IP header checksum: 0x${v.getUint16(10).toString(16).padStart(4, '0')} does not verify`);
+    return fail(
+      `IP header checksum: 0x${v.getUint16(10).toString(16).padStart(4, '0')} does not verify`,
+    );
   }
   const fragField = v.getUint16(6);
   if ((fragField & IP_MF) !== 0 || (fragField & IP_OFFMASK) !== 0) {
-    return fail(`IP fragment: MF/fragment offset set (0x${fragField.toString(16)}), fragments are not supported`);
+    return fail(
+      `IP fragment: MF/fragment offset set (0x${fragField.toString(16)}), fragments are not supported`,
+    );
   }
   const protocol = v.getUint8(9);
   if (protocol !== IPPROTO_TCP) return fail(`IP protocol: ${protocol}, expected 6 (TCP)`);
@@ -209,9 +226,15 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
 
   const t = ipHeaderLen;
   const tcpLen = n - t;
-  if (tcpLen < TCP_HEADER_LEN) return fail(`truncated: ${tcpLen} bytes of TCP, shorter than the 20-byte TCP header`);
+  if (tcpLen < TCP_HEADER_LEN)
+    return fail(`truncated: ${tcpLen} bytes of TCP, shorter than the 20-byte TCP header`);
   if (tcpChecksum(bytes, t, n, src, dst) !== 0) {
-    return fail(`TCP checksum: 0x${v.getUint16(t + 16).toString(16).padStart(4, '0')} does not verify`);
+    return fail(
+      `TCP checksum: 0x${v
+        .getUint16(t + 16)
+        .toString(16)
+        .padStart(4, '0')} does not verify`,
+    );
   }
   const doff = v.getUint8(t + 12) >>> 4;
   if (doff < 5) return fail(`TCP data offset: ${doff} words, minimum is 5`);
@@ -230,11 +253,15 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
       p++;
       continue;
     }
-    if (p + 1 >= optEnd) return fail(`TCP option kind ${kind} at offset ${p - t}: length byte missing`);
+    if (p + 1 >= optEnd)
+      return fail(`TCP option kind ${kind} at offset ${p - t}: length byte missing`);
     const len = bytes[p + 1]!;
-    if (len < 2) return fail(`TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`);
+    if (len < 2)
+      return fail(`TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`);
     if (p + len > optEnd) {
-      return fail(`TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`);
+      return fail(
+        `TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`,
+      );
     }
     if (kind === TCPOPT_MAXSEG) {
       if (len !== TCPOLEN_MAXSEG) return fail(`TCP option MSS: length ${len}, expected 4`);
@@ -243,7 +270,8 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
       if (len !== TCPOLEN_WINDOW) return fail(`TCP option window scale: length ${len}, expected 3`);
       options.wscale = bytes[p + 2]!;
     } else if (kind === TCPOPT_TIMESTAMP) {
-      if (len !== TCPOLEN_TIMESTAMP) return fail(`TCP option timestamps: length ${len}, expected 10`);
+      if (len !== TCPOLEN_TIMESTAMP)
+        return fail(`TCP option timestamps: length ${len}, expected 10`);
       options.ts = { val: v.getUint32(p + 2), ecr: v.getUint32(p + 6) };
     }
     p += len;
@@ -269,7 +297,8 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
 
 /** Whether the IPv4 header checksum and the TCP checksum of a packet verify. Never throws. */
 export function verifyChecksums(bytes: Uint8Array): { ip: boolean; tcp: boolean } {
-  if (!(bytes instanceof Uint8Array) || bytes.length < IP_HEADER_LEN) return { ip: false, tcp: false };
+  if (!(bytes instanceof Uint8Array) || bytes.length < IP_HEADER_LEN)
+    return { ip: false, tcp: false };
   const ipHeaderLen = (bytes[0]! & 0x0f) * 4;
   if (ipHeaderLen < IP_HEADER_LEN || ipHeaderLen > bytes.length) return { ip: false, tcp: false };
   const ip = ipChecksum(bytes, 0, ipHeaderLen) === 0;

@@ -50,7 +50,7 @@ const MOD = 0x1_0000_0000;
 
 /** (a + b) mod 2^32. */
 export function seqAdd(a: number, b: number): number {
-  return (a + b) % MOD >>> 0;
+  return ((a + b) % MOD) >>> 0;
 }
 
 /** Signed distance a - b in sequence space, in (-2^31, 2^31]. */
@@ -102,5 +102,10 @@ export function flagsToString(flags: number): string {
     [TH_ACK, '.'],
     [TH_URG, 'U'],
   ];
-  return names.filter(([bit]) => (flags & bit) !== 0).map(([, n]) => n).join('') || '-';
+  return (
+    names
+      .filter(([bit]) => (flags & bit) !== 0)
+      .map(([, n]) => n)
+      .join('') || '-'
+  );
 }

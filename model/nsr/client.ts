@@ -76,8 +76,17 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
   }
 
   protected postError(rep: Rep, reason: string, queued: 'push' | 'drop'): void {
-    this.ctx.trace('nsr.replication-error', { session: rep.session, handle: rep.handle, by: this.client, reason });
-    this.ctx.send(this.nsr.ids.iha, { type: 'iha.post-error', handle: rep.handle, reason, queued } satisfies IhaPostError, this.nsr.costs.ihaNs);
+    this.ctx.trace('nsr.replication-error', {
+      session: rep.session,
+      handle: rep.handle,
+      by: this.client,
+      reason,
+    });
+    this.ctx.send(
+      this.nsr.ids.iha,
+      { type: 'iha.post-error', handle: rep.handle, reason, queued } satisfies IhaPostError,
+      this.nsr.costs.ihaNs,
+    );
   }
 
   /** The rep a message from the other RE names: by our handle, else by theirs (NACK invalid). */
@@ -88,7 +97,10 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     return undefined;
   }
 
-  protected ackReasonFor(rep: Rep | undefined, role: 'primary' | 'secondary'): AckReason | undefined {
+  protected ackReasonFor(
+    rep: Rep | undefined,
+    role: 'primary' | 'secondary',
+  ): AckReason | undefined {
     if (rep === undefined) return 'invalidHandle';
     if (rep.role !== role || !rep.active) return 'notReplicating';
     return undefined;

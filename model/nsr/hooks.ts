@@ -23,12 +23,16 @@ export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
   // Packets already held by PRL (replicated, not yet ACKed) will take their share of
   // both buffers: the window must not offer that space twice, or in-window segments
   // later find no room, are dropped without an ACK and the peer backs off.
-  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), rep.secSpace) - rep.queuedBytes);
+  conn.rcvSpacePolicy = (c) =>
+    rep.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), rep.secSpace) - rep.queuedBytes);
   // S-1: only bytes the secondary holds may be transmitted. While set-up is in progress
   // nothing new goes out (retransmissions of what was already sent may).
   conn.sndLimit = (c) => {
     if (nsr.is('sdrl-transmit-before-replicate')) return Number.MAX_SAFE_INTEGER;
-    if (!rep.active) return rep.setupInProgress ? Math.max(0, (c.snd_max - c.snd_una) | 0) : Number.MAX_SAFE_INTEGER;
+    if (!rep.active)
+      return rep.setupInProgress
+        ? Math.max(0, (c.snd_max - c.snd_una) | 0)
+        : Number.MAX_SAFE_INTEGER;
     const soStart = rep.sndAppended - c.so_snd.cc;
     return Math.max(0, rep.sdrlAcked - soStart);
   };
@@ -36,7 +40,12 @@ export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
     const offset = rep.sndAppended;
     rep.sndAppended += bytes.length;
     nsr.onSendData?.(rep, offset, bytes);
-    if (rep.active) nsr.host.post(nsr.ids.sdrl, { type: 'sdrl.write', handle: rep.handle } satisfies SdrlWrite, nsr.costs.sdrlNs);
+    if (rep.active)
+      nsr.host.post(
+        nsr.ids.sdrl,
+        { type: 'sdrl.write', handle: rep.handle } satisfies SdrlWrite,
+        nsr.costs.sdrlNs,
+      );
   };
 }
 
@@ -46,7 +55,12 @@ export function installSecondaryHooks(nsr: NsrKernel, rep: Rep): void {
   conn.rcvSpacePolicy = (c) => rep.inputSpace ?? c.so_rcv.sbspace();
   // S-4: the backup application read its receive snoop buffer: tell the primary.
   conn.soreceiveHook = () => {
-    if (rep.active) nsr.host.post(nsr.ids.psrm, { type: 'psrm.window-update', handle: rep.handle } satisfies PsrmWindowRequest, nsr.costs.sdrlNs);
+    if (rep.active)
+      nsr.host.post(
+        nsr.ids.psrm,
+        { type: 'psrm.window-update', handle: rep.handle } satisfies PsrmWindowRequest,
+        nsr.costs.sdrlNs,
+      );
   };
 }
 

@@ -39,8 +39,18 @@ import { prlRelease } from './prl.ts';
 import type { NsrMessage } from './wire.ts';
 
 export type IhaLocal =
-  | { readonly type: 'iha.socket'; readonly session: string; readonly conn: TcpConnection; readonly app: StreamSession }
-  | { readonly type: 'iha.psrm-done'; readonly handle: number; readonly ok: boolean; readonly reason: string }
+  | {
+      readonly type: 'iha.socket';
+      readonly session: string;
+      readonly conn: TcpConnection;
+      readonly app: StreamSession;
+    }
+  | {
+      readonly type: 'iha.psrm-done';
+      readonly handle: number;
+      readonly ok: boolean;
+      readonly reason: string;
+    }
   | IhaPostError
   | { readonly type: 'iha.become-master'; readonly sync: boolean }
   | { readonly type: 'iha.become-backup' }
@@ -66,7 +76,12 @@ function undrained(r: Rep): boolean {
 }
 
 function drainState(r: Rep): Record<string, unknown> {
-  return { session: r.session, queued: r.queue.length, sdrlUnacked: r.sdrlSent - r.sdrlAcked, sdrlUnsent: r.sndAppended - r.sdrlSent };
+  return {
+    session: r.session,
+    queued: r.queue.length,
+    sdrlUnacked: r.sdrlSent - r.sdrlAcked,
+    sdrlUnsent: r.sndAppended - r.sdrlSent,
+  };
 }
 
 export class Iha extends NsrClient<IhaLocal> {
@@ -138,13 +153,18 @@ export class Iha extends NsrClient<IhaLocal> {
     // A set-up the other RE never answers (it could not parse the mirror, or went
     // silent) is given up, so the socket is not held in set-up for ever (I-6).
     for (const rep of [...this.nsr.reps.values()]) {
-      if (rep.role === 'primary' && rep.setupInProgress && now - rep.setupStartNs >= this.nsr.timers.psrmTimeoutNs) {
+      if (
+        rep.role === 'primary' &&
+        rep.setupInProgress &&
+        now - rep.setupStartNs >= this.nsr.timers.psrmTimeoutNs
+      ) {
         this.error(rep.handle, 'set-up timed out', 'push', true);
       }
     }
     // Sockets whose replication failed are set up again from their current state.
     if (!this.nsr.kkcm.ready) return;
-    for (const session of this.candidates.keys()) if (!this.nsr.bySession.has(session)) this.begin(session);
+    for (const session of this.candidates.keys())
+      if (!this.nsr.bySession.has(session)) this.begin(session);
   }
 
   // ---- primary: set-up (I-1, I-3, I-4) ----------------------------------------------
@@ -165,7 +185,19 @@ export class Iha extends NsrClient<IhaLocal> {
     installPrimaryHooks(this.nsr, rep);
     const conn = c.conn;
     this.ctx.trace('iha.setup', { session, handle: rep.handle });
-    this.send({ t: 'iha.mirror', handle: rep.handle, laddr: conn.laddr, lport: conn.lport, faddr: conn.faddr, fport: conn.fport, rtbl: 0, session }, rep);
+    this.send(
+      {
+        t: 'iha.mirror',
+        handle: rep.handle,
+        laddr: conn.laddr,
+        lport: conn.lport,
+        faddr: conn.faddr,
+        fport: conn.fport,
+        rtbl: 0,
+        session,
+      },
+      rep,
+    );
   }
 
   private onReady(msg: NsrMessage & { t: 'iha.ready' }): void {
@@ -180,7 +212,11 @@ export class Iha extends NsrClient<IhaLocal> {
     }
     rep.peerHandle = msg.secondary;
     if (this.nsr.is('iha-active-before-psrm-ack')) this.activate(rep);
-    this.ctx.send(this.nsr.ids.psrm, { type: 'psrm.start', handle: rep.handle }, this.nsr.costs.psrmNs);
+    this.ctx.send(
+      this.nsr.ids.psrm,
+      { type: 'psrm.start', handle: rep.handle },
+      this.nsr.costs.psrmNs,
+    );
   }
 
   private psrmDone(handle: number, ok: boolean, reason: string): void {
@@ -197,10 +233,22 @@ export class Iha extends NsrClient<IhaLocal> {
   private activate(rep: Rep): void {
     rep.active = true;
     rep.setupInProgress = false;
-    this.ctx.trace('iha.active', { session: rep.session, handle: rep.handle, peer: rep.peerHandle });
+    this.ctx.trace('iha.active', {
+      session: rep.session,
+      handle: rep.handle,
+      peer: rep.peerHandle,
+    });
     this.send({ t: 'iha.start', handle: rep.peerHandle, secondary: rep.handle }, rep);
-    this.ctx.send(this.nsr.ids.prl, { type: 'prl.flush', handle: rep.handle }, this.nsr.costs.prlPrimaryNs);
-    this.ctx.send(this.nsr.ids.sdrl, { type: 'sdrl.start', handle: rep.handle }, this.nsr.costs.sdrlNs);
+    this.ctx.send(
+      this.nsr.ids.prl,
+      { type: 'prl.flush', handle: rep.handle },
+      this.nsr.costs.prlPrimaryNs,
+    );
+    this.ctx.send(
+      this.nsr.ids.sdrl,
+      { type: 'sdrl.start', handle: rep.handle },
+      this.nsr.costs.sdrlNs,
+    );
   }
 
   // ---- secondary: set-up --------------------------------------------------------------
@@ -227,7 +275,8 @@ export class Iha extends NsrClient<IhaLocal> {
     const rep = this.nsr.rep(handle);
     if (rep === undefined) return;
     this.ctx.trace('iha.cleanup-socket', { session: rep.session, handle, role: rep.role, reason });
-    if (tellPeer && rep.peerHandle !== 0) this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
+    if (tellPeer && rep.peerHandle !== 0)
+      this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
     if (rep.role === 'primary') this.unreplicate(rep, queued);
     else this.deleteSecondary(rep, reason);
   }
@@ -303,7 +352,11 @@ export class Iha extends NsrClient<IhaLocal> {
     rep.active = false;
     rep.failingOver = true;
     this.ctx.trace('iha.failover', { session: rep.session, handle: rep.handle });
-    this.ctx.send(this.nsr.ids.psrm, { type: 'psrm.failover', handle: rep.handle }, this.nsr.costs.psrmNs);
+    this.ctx.send(
+      this.nsr.ids.psrm,
+      { type: 'psrm.failover', handle: rep.handle },
+      this.nsr.costs.psrmNs,
+    );
   }
 
   /** Old master, sync switchover: drain, then hand every socket over. */
@@ -319,7 +372,9 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private drainCheck(deadlineNs: number): void {
-    const busy = [...this.nsr.reps.values()].filter((r) => r.role === 'primary' && r.active && undrained(r));
+    const busy = [...this.nsr.reps.values()].filter(
+      (r) => r.role === 'primary' && r.active && undrained(r),
+    );
     if (busy.length > 0 && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
       return;
@@ -341,12 +396,17 @@ export class Iha extends NsrClient<IhaLocal> {
   private socketFailover(session: string): void {
     const rep = this.nsr.bySession.get(session);
     const why =
-      rep === undefined ? 'not replicated'
-      : rep.role !== 'primary' ? 'not the primary'
-      : !rep.active ? 'replication not active yet'
-      : this.handovers.has(rep.handle) ? 'already failing over'
-      : !this.nsr.kkcm.ready ? 'no channel to the other RE'
-      : undefined;
+      rep === undefined
+        ? 'not replicated'
+        : rep.role !== 'primary'
+          ? 'not the primary'
+          : !rep.active
+            ? 'replication not active yet'
+            : this.handovers.has(rep.handle)
+              ? 'already failing over'
+              : !this.nsr.kkcm.ready
+                ? 'no channel to the other RE'
+                : undefined;
     const app = rep?.app;
     if (rep === undefined || why !== undefined || app === undefined) {
       // The application carries on with its socket here.
@@ -364,7 +424,13 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private steer(conn: TcpConnection, re: number): void {
-    this.ctx.send(this.nsr.ids.pfe, { type: 'pfe.flow', faddr: conn.faddr, fport: conn.fport, lport: conn.lport, re });
+    this.ctx.send(this.nsr.ids.pfe, {
+      type: 'pfe.flow',
+      faddr: conn.faddr,
+      fport: conn.fport,
+      lport: conn.lport,
+      re,
+    });
   }
 
   private drainSocket(handle: number, deadlineNs: number): void {
@@ -399,7 +465,8 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private dropAllPrimaries(reason: string): void {
-    for (const rep of [...this.nsr.reps.values()]) if (rep.role === 'primary') this.forgetPrimary(rep, reason);
+    for (const rep of [...this.nsr.reps.values()])
+      if (rep.role === 'primary') this.forgetPrimary(rep, reason);
   }
 
   /** The old primary socket is abandoned silently: the new master owns the session now. */
@@ -436,7 +503,8 @@ export class Iha extends NsrClient<IhaLocal> {
       }
       case 'iha.error': {
         const rep = this.nsr.rep(msg.handle);
-        if (rep !== undefined) this.error(rep.handle, `peer reported ${msg.reason}`, this.nsr.opts.nackError, false);
+        if (rep !== undefined)
+          this.error(rep.handle, `peer reported ${msg.reason}`, this.nsr.opts.nackError, false);
         return;
       }
       case 'iha.failover':

@@ -211,7 +211,8 @@ export class NsrKernel {
 
   /** K-3: registers a client; an unknown type or a second registration fails. */
   register(client: IpcClient, actor: ActorId): string | undefined {
-    if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client)) return `unknown client type ${String(client)}`;
+    if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client))
+      return `unknown client type ${String(client)}`;
     if (this.clients.has(client)) return `client ${client} registered twice`;
     this.clients.set(client, actor);
     return undefined;
@@ -276,7 +277,8 @@ export class NsrKernel {
   /** Removes a socket's replication state (I-6 cleanup); the socket itself stays. */
   dropRep(rep: Rep): void {
     this.prlBufferedBytes -= rep.queuedBytes;
-    for (let i = this.globalQueue.length - 1; i >= 0; i--) if (this.globalQueue[i]?.handle === rep.handle) this.globalQueue.splice(i, 1);
+    for (let i = this.globalQueue.length - 1; i >= 0; i--)
+      if (this.globalQueue[i]?.handle === rep.handle) this.globalQueue.splice(i, 1);
     rep.queue = [];
     rep.queuedBytes = 0;
     rep.pending = [];

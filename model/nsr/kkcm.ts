@@ -22,7 +22,15 @@ import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import type { CleanupReason, ClientMessage, NsrKernel } from './kernel.ts';
-import { IPC_HEADER_BYTES, clientOf, decodeMessage, encodeMessage, peekLength, type IpcClient, type NsrMessage } from './wire.ts';
+import {
+  IPC_HEADER_BYTES,
+  clientOf,
+  decodeMessage,
+  encodeMessage,
+  peekLength,
+  type IpcClient,
+  type NsrMessage,
+} from './wire.ts';
 
 export const KKCM_PORTS = { send: 7001, recv: 7002 } as const;
 export type Channel = keyof typeof KKCM_PORTS;
@@ -38,7 +46,12 @@ export type KkcmMessage =
   | { readonly type: 'kkcm.periodic' }
   | { readonly type: 'kkcm.reconnect' }
   | { readonly type: 'kkcm.expect-switchover' }
-  | { readonly type: 'kkcm.channel-closed'; readonly ch: Channel; readonly conn: TcpConnection; readonly reason: string };
+  | {
+      readonly type: 'kkcm.channel-closed';
+      readonly ch: Channel;
+      readonly conn: TcpConnection;
+      readonly reason: string;
+    };
 
 interface ChannelState {
   conn: TcpConnection | undefined;
@@ -161,17 +174,21 @@ export class Kkcm implements Actor<KkcmMessage> {
   private listen(): void {
     const stack = this.internalStack();
     for (const ch of CHANNELS) {
-      stack.listen(KKCM_PORTS[ch], (conn) => {
-        if (!this.configured) {
-          conn.abort();
-          return;
-        }
-        // RE1 connecting again means it dropped the old channels: so do we.
-        if (this.channels[ch].conn !== undefined) this.cleanup('IO_ERR');
-        this.bind(ch, conn);
-        this.channels[ch].established = true;
-        this.channelUp();
-      }, CHANNEL_TCP);
+      stack.listen(
+        KKCM_PORTS[ch],
+        (conn) => {
+          if (!this.configured) {
+            conn.abort();
+            return;
+          }
+          // RE1 connecting again means it dropped the old channels: so do we.
+          if (this.channels[ch].conn !== undefined) this.cleanup('IO_ERR');
+          this.bind(ch, conn);
+          this.channels[ch].established = true;
+          this.channelUp();
+        },
+        CHANNEL_TCP,
+      );
     }
   }
 
@@ -211,7 +228,9 @@ export class Kkcm implements Actor<KkcmMessage> {
     if (this.running || !this.usedChannels().every((c) => this.channels[c].established)) return;
     this.running = true;
     this.ctx.trace('kkcm.up', { channels: this.usedChannels() });
-    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, { type: 'kkcm.periodic' });
+    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
+      type: 'kkcm.periodic',
+    });
     // K-9: init routines of IHA, SDRL, PSRM, PRL, in that order.
     for (const c of CLIENT_ORDER) {
       const id = this.clients.get(c);
@@ -301,7 +320,11 @@ export class Kkcm implements Actor<KkcmMessage> {
       }
     }
     // The per-message cost delays the next batch, as a busy thread would.
-    if (written > 0 && this.channels.send.out.length + this.channels.recv.out.length > 0 && cost > 0) {
+    if (
+      written > 0 &&
+      this.channels.send.out.length + this.channels.recv.out.length > 0 &&
+      cost > 0
+    ) {
       this.awake = true;
       this.ctx.startTimer(cost * written, { type: 'kkcm.wake' });
     }
@@ -351,18 +374,39 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.counters.rxBytes += bytes.length;
     const cost = nsr.opts.kkcmContext === 'thread' ? 0 : nsr.costs.kkcmInterruptNs;
     if (!parsed.ok) {
-      this.ctx.trace('kkcm.rx-malformed', { ch, len: bytes.length, error: parsed.error, handle: parsed.handle ?? -1 });
+      this.ctx.trace('kkcm.rx-malformed', {
+        ch,
+        len: bytes.length,
+        error: parsed.error,
+        handle: parsed.handle ?? -1,
+      });
       const client = parsed.type === undefined ? undefined : clientOf(parsed.type);
       const id = client === undefined ? undefined : this.clients.get(client);
       if (client === undefined || id === undefined) {
         this.cleanup('IO_ERR');
         return;
       }
-      this.ctx.send(id, { type: 'nsr.malformed', client, handle: parsed.handle, error: parsed.error } satisfies ClientMessage, cost);
+      this.ctx.send(
+        id,
+        {
+          type: 'nsr.malformed',
+          client,
+          handle: parsed.handle,
+          error: parsed.error,
+        } satisfies ClientMessage,
+        cost,
+      );
       return;
     }
     const msg = parsed.msg;
-    this.ctx.trace('kkcm.rx', { ch, t: msg.t, handle: msg.handle, len: bytes.length, version: parsed.version, ...summary(msg) });
+    this.ctx.trace('kkcm.rx', {
+      ch,
+      t: msg.t,
+      handle: msg.handle,
+      len: bytes.length,
+      version: parsed.version,
+      ...summary(msg),
+    });
     const id = this.clients.get(clientOf(msg.t));
     if (id === undefined) {
       this.ctx.trace('kkcm.no-client', { t: msg.t });
@@ -379,7 +423,9 @@ export class Kkcm implements Actor<KkcmMessage> {
       const id = this.clients.get(c);
       if (id !== undefined) this.ctx.send(id, { type: 'nsr.periodic' } satisfies ClientMessage);
     }
-    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, { type: 'kkcm.periodic' });
+    this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
+      type: 'kkcm.periodic',
+    });
   }
 
   /** K-7: stop the timer, clean every client up with the reason, close both channels. */
@@ -393,7 +439,8 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.running = false;
     for (const c of CLIENT_ORDER) {
       const id = this.clients.get(c);
-      if (id !== undefined && wasRunning) this.ctx.send(id, { type: 'nsr.cleanup', reason } satisfies ClientMessage);
+      if (id !== undefined && wasRunning)
+        this.ctx.send(id, { type: 'nsr.cleanup', reason } satisfies ClientMessage);
     }
     for (const ch of CHANNELS) {
       const conn = this.channels[ch].conn;
@@ -408,7 +455,8 @@ export class Kkcm implements Actor<KkcmMessage> {
     // Back to sleep; the thread connects again once the conditions of K-9 hold (both
     // REs online, NSR configured), after a short pause so the other RE has seen the
     // old connections close.
-    if (this.nsr().reIndex === 1) this.ctx.startTimer(RECONNECT_PAUSE_NS, { type: 'kkcm.reconnect' });
+    if (this.nsr().reIndex === 1)
+      this.ctx.startTimer(RECONNECT_PAUSE_NS, { type: 'kkcm.reconnect' });
   }
 }
 

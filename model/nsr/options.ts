@@ -48,7 +48,11 @@ export const DEFAULT_NSR_OPTIONS: Readonly<NsrOptions> = {
 };
 
 /** Each option with its SPEC ID and allowed values (for `nsrsim list` and validation). */
-export const NSR_OPTION_INFO: ReadonlyArray<{ name: keyof NsrOptions; spec: string; values: readonly string[] }> = [
+export const NSR_OPTION_INFO: ReadonlyArray<{
+  name: keyof NsrOptions;
+  spec: string;
+  values: readonly string[];
+}> = [
   { name: 'kkcmChannels', spec: 'K-1', values: ['two', 'one', 'balanced'] },
   { name: 'kkcmContext', spec: 'K-10', values: ['thread', 'interrupt'] },
   { name: 'encoding', spec: 'K-11', values: ['ipc', 'tlv'] },
@@ -59,7 +63,11 @@ export const NSR_OPTION_INFO: ReadonlyArray<{ name: keyof NsrOptions; spec: stri
   { name: 'prlQueue', spec: 'P-9', values: ['per-inpcb', 'global'] },
   { name: 'oooAccounting', spec: 'P-11', values: ['doc', 'count-incoming', 'ignore-ooo'] },
   { name: 'prlL3Header', spec: 'P-12', values: ['true', 'false'] },
-  { name: 'windowUpdate', spec: 'M-3', values: ['immediate', 'delack', 'socket-timer', 'global-timer'] },
+  {
+    name: 'windowUpdate',
+    spec: 'M-3',
+    values: ['immediate', 'delack', 'socket-timer', 'global-timer'],
+  },
 ];
 
 /**
@@ -139,21 +147,35 @@ export const DEFAULT_NSR_BOUNDS: Readonly<NsrBounds> = {
 
 /** Named design bugs a scenario can select; each is caught by a checker (issue: failovers). */
 export const MUTANTS = {
-  'prl-l4-after-nack': 'PRL §7.3f pseudocode: the secondary calls L4 input even after NACKing buffer-full (breaks G-2)',
-  'prl-pass-up-before-ack': 'the primary passes a packet to L4 when it replicates it, not when the ACK arrives (breaks G-2 on a master crash)',
-  'sdrl-transmit-before-replicate': 'the primary transmits send data before the secondary holds it (breaks S-1: the peer ACKs bytes the survivor never had)',
-  'psrm-skip-failover-timers': 'the failover handler leaves the timers unset and snd_nxt where it was (M-4): nothing retransmits or probes until the peer speaks',
-  'psrm-failover-flushes-rcvbuf': 'the failover handler reinitializes the socket, discarding received data the backup application had not read yet (G-3)',
-  'prl-coalesce-without-rcvbufspc': 'coalesced ACKs carry one space for several packets and the primary uses it for each (breaks P-10)',
-  'prl-no-pending-flush': 'packets held while set-up was in progress go straight up L4 on the primary when it becomes active, never replicated (I-4)',
-  'iha-active-before-psrm-ack': 'the primary marks replication active before the PSRM ACK (I-4 order)',
-  'prl-timeout-drops-queue': 'the PRL timeout drops the queued packets instead of pushing them to L4 (P-7)',
-  'kkcm-partial-message-dispatch': 'KKCM hands a client whatever bytes have arrived instead of whole messages (K-5, G-8)',
-  'flow-control-never-sent': 'the secondary never sends window updates when its application reads (P-10, S-4): the window stays shut',
-  'prl-ignores-buffer-limit': 'PRL keeps queueing when its buffer for unACKed packets is exhausted instead of dropping (P-8)',
-  'prl-flush-after-new': 'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
-  'pfe-leaky-switch': 'during a GRES switch the PFE lets both REs\' packets reach the wire (F-3)',
-  'iha-socket-failover-no-steer': 'a per-socket failover hands the socket to the other RE without steering its connection there, as if mastership decided for every connection: the peer\'s packets keep reaching the old RE, which no longer has the socket and answers with RST, and the new primary\'s packets are suppressed (F-2, F-3, G-9)',
+  'prl-l4-after-nack':
+    'PRL §7.3f pseudocode: the secondary calls L4 input even after NACKing buffer-full (breaks G-2)',
+  'prl-pass-up-before-ack':
+    'the primary passes a packet to L4 when it replicates it, not when the ACK arrives (breaks G-2 on a master crash)',
+  'sdrl-transmit-before-replicate':
+    'the primary transmits send data before the secondary holds it (breaks S-1: the peer ACKs bytes the survivor never had)',
+  'psrm-skip-failover-timers':
+    'the failover handler leaves the timers unset and snd_nxt where it was (M-4): nothing retransmits or probes until the peer speaks',
+  'psrm-failover-flushes-rcvbuf':
+    'the failover handler reinitializes the socket, discarding received data the backup application had not read yet (G-3)',
+  'prl-coalesce-without-rcvbufspc':
+    'coalesced ACKs carry one space for several packets and the primary uses it for each (breaks P-10)',
+  'prl-no-pending-flush':
+    'packets held while set-up was in progress go straight up L4 on the primary when it becomes active, never replicated (I-4)',
+  'iha-active-before-psrm-ack':
+    'the primary marks replication active before the PSRM ACK (I-4 order)',
+  'prl-timeout-drops-queue':
+    'the PRL timeout drops the queued packets instead of pushing them to L4 (P-7)',
+  'kkcm-partial-message-dispatch':
+    'KKCM hands a client whatever bytes have arrived instead of whole messages (K-5, G-8)',
+  'flow-control-never-sent':
+    'the secondary never sends window updates when its application reads (P-10, S-4): the window stays shut',
+  'prl-ignores-buffer-limit':
+    'PRL keeps queueing when its buffer for unACKed packets is exhausted instead of dropping (P-8)',
+  'prl-flush-after-new':
+    'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
+  'pfe-leaky-switch': "during a GRES switch the PFE lets both REs' packets reach the wire (F-3)",
+  'iha-socket-failover-no-steer':
+    "a per-socket failover hands the socket to the other RE without steering its connection there, as if mastership decided for every connection: the peer's packets keep reaching the old RE, which no longer has the socket and answers with RST, and the new primary's packets are suppressed (F-2, F-3, G-9)",
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

@@ -58,7 +58,11 @@ export class Prl extends NsrClient<PrlLocal> {
       case 'prl.flush':
         if (this.nsr.is('prl-flush-after-new') && !msg.late) {
           // Mutant: the held packets are flushed later, after newer ones went out.
-          this.ctx.startTimer(FLUSH_LATE_NS, { type: 'prl.flush', handle: msg.handle, late: true } satisfies PrlLocal);
+          this.ctx.startTimer(FLUSH_LATE_NS, {
+            type: 'prl.flush',
+            handle: msg.handle,
+            late: true,
+          } satisfies PrlLocal);
           return;
         }
         this.flushPending(msg.handle);
@@ -93,7 +97,16 @@ export class Prl extends NsrClient<PrlLocal> {
     const rep = handle === undefined ? undefined : this.lookup(handle);
     this.ctx.trace('prl.malformed', { handle: handle ?? -1, error });
     if (rep !== undefined && rep.role === 'secondary') {
-      this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: 0, space: rep.conn.so_rcv.sbspace(), reason: 'failed' }, rep);
+      this.send(
+        {
+          t: 'prl.ack',
+          handle: rep.peerHandle,
+          seq: 0,
+          space: rep.conn.so_rcv.sbspace(),
+          reason: 'failed',
+        },
+        rep,
+      );
     } else if (rep !== undefined) {
       // An ACK we cannot read: its packet's fate is unknown, so replication on the socket
       // is broken (I-6); the queue goes up L4 as on a timeout.
@@ -114,11 +127,21 @@ export class Prl extends NsrClient<PrlLocal> {
     const arrival = rep.nextArrival++;
     if (!rep.active) {
       if (rep.pending.length >= this.nsr.bounds.prlPendingMax) {
-        this.ctx.trace('prl.drop', { session: rep.session, reason: 'pending-full', tcpSeq: seg.seq });
+        this.ctx.trace('prl.drop', {
+          session: rep.session,
+          reason: 'pending-full',
+          tcpSeq: seg.seq,
+        });
         return;
       }
       rep.pending.push({ seg, arrival });
-      this.ctx.trace('prl.pending', { session: rep.session, arrival, tcpSeq: seg.seq, len: seg.payload.length, pending: rep.pending.length });
+      this.ctx.trace('prl.pending', {
+        session: rep.session,
+        arrival,
+        tcpSeq: seg.seq,
+        len: seg.payload.length,
+        pending: rep.pending.length,
+      });
       return;
     }
     if (rep.pending.length > 0 && !this.nsr.is('prl-flush-after-new')) {
@@ -143,17 +166,36 @@ export class Prl extends NsrClient<PrlLocal> {
     // the part inside common_rcvbufspc (requiring the whole packet to fit would drop
     // in-window segments once the window can no longer shrink, and the peer backs off).
     if (len > 0 && primarySpace <= 0) {
-      this.ctx.trace('prl.drop', { session: rep.session, reason: 'rcvbuf', tcpSeq: seg.seq, len, space: primarySpace }); // P-2
+      this.ctx.trace('prl.drop', {
+        session: rep.session,
+        reason: 'rcvbuf',
+        tcpSeq: seg.seq,
+        len,
+        space: primarySpace,
+      }); // P-2
       return;
     }
-    if (nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes && !nsr.is('prl-ignores-buffer-limit')) {
-      this.ctx.trace('prl.drop', { session: rep.session, reason: 'prl-buffer', tcpSeq: seg.seq, len }); // P-8
+    if (
+      nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes &&
+      !nsr.is('prl-ignores-buffer-limit')
+    ) {
+      this.ctx.trace('prl.drop', {
+        session: rep.session,
+        reason: 'prl-buffer',
+        tcpSeq: seg.seq,
+        len,
+      }); // P-8
       return;
     }
     const seq = nsr.opts.prlQueue === 'global' ? ++nsr.globalSeq >>> 0 : rep.nextSeq++ >>> 0;
     const bytes = encodeSegment(seg);
     const packet = nsr.opts.prlL3Header ? bytes : bytes.subarray(20); // P-12
-    if (!this.send({ t: 'prl.replicate', handle: rep.peerHandle, seq, primarySpace, iif: 0, packet }, rep)) {
+    if (
+      !this.send(
+        { t: 'prl.replicate', handle: rep.peerHandle, seq, primarySpace, iif: 0, packet },
+        rep,
+      )
+    ) {
       this.l4(rep, seg, undefined, seq, arrival);
       return;
     }
@@ -162,7 +204,14 @@ export class Prl extends NsrClient<PrlLocal> {
     if (nsr.opts.prlQueue === 'global') nsr.globalQueue.push({ handle: rep.handle, entry });
     rep.queuedBytes += len;
     nsr.prlBufferedBytes += len;
-    this.ctx.trace('prl.queue', { session: rep.session, seq, arrival, len, queued: rep.queue.length, bytes: nsr.prlBufferedBytes });
+    this.ctx.trace('prl.queue', {
+      session: rep.session,
+      seq,
+      arrival,
+      len,
+      queued: rep.queue.length,
+      bytes: nsr.prlBufferedBytes,
+    });
     if (nsr.is('prl-pass-up-before-ack')) this.l4(rep, seg, undefined, seq, arrival);
   }
 
@@ -205,7 +254,9 @@ export class Prl extends NsrClient<PrlLocal> {
     }
     this.shift(rep);
     rep.common_rcvbufspc = space;
-    const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, seq, head.arrival);
+    const appended = this.nsr.is('prl-pass-up-before-ack')
+      ? 0
+      : this.l4(rep, head.seg, space, seq, head.arrival);
     this.learnSecSpace(rep, seq, space, head.primarySpace, appended);
   }
 
@@ -213,12 +264,18 @@ export class Prl extends NsrClient<PrlLocal> {
   private ackBatch(rep: Rep, seq: number, base: number): void {
     let consumed = 0;
     let space = base;
-    for (let head = this.head(rep); head !== undefined && seqLeq(head.seq, seq); head = this.head(rep)) {
+    for (
+      let head = this.head(rep);
+      head !== undefined && seqLeq(head.seq, seq);
+      head = this.head(rep)
+    ) {
       this.shift(rep);
       // The mutant forgets that earlier packets of the batch used part of the space.
       space = this.nsr.is('prl-coalesce-without-rcvbufspc') ? base : base - consumed;
       rep.common_rcvbufspc = space;
-      consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, space, head.seq, head.arrival);
+      consumed += this.nsr.is('prl-pass-up-before-ack')
+        ? 0
+        : this.l4(rep, head.seg, space, head.seq, head.arrival);
     }
     this.learnSecSpace(rep, seq, base, Number.MAX_SAFE_INTEGER, consumed);
   }
@@ -234,7 +291,13 @@ export class Prl extends NsrClient<PrlLocal> {
    * persist probe reopens it. The simulator keeps the better lower bound.) A window
    * update sent after the secondary had processed `seq` is newer and wins.
    */
-  private learnSecSpace(rep: Rep, seq: number, common: number, reportedPrimary: number, appended: number): void {
+  private learnSecSpace(
+    rep: Rep,
+    seq: number,
+    common: number,
+    reportedPrimary: number,
+    appended: number,
+  ): void {
     if (rep.windowSeq >= 0 && seqLeq(seq, rep.windowSeq)) {
       rep.secSpace = Math.max(0, rep.secSpace - appended);
       return;
@@ -251,13 +314,26 @@ export class Prl extends NsrClient<PrlLocal> {
       if (head === undefined || head.seq !== seq) return;
       this.shift(rep);
       if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg, head.arrival);
-      else this.ctx.trace('prl.drop', { session: rep.session, pair: pairOf(this.nsr, rep), reason: 'nack-buffer-full', seq, len: head.bytes });
+      else
+        this.ctx.trace('prl.drop', {
+          session: rep.session,
+          pair: pairOf(this.nsr, rep),
+          reason: 'nack-buffer-full',
+          seq,
+          len: head.bytes,
+        });
       return;
     }
     // invalid handle, not replicating, malformed: the socket's replication is broken.
     if (head !== undefined && head.seq === seq) {
       this.shift(rep);
-      this.ctx.trace('prl.drop', { session: rep.session, pair: pairOf(this.nsr, rep), reason: `nack-${reason}`, seq, len: head.bytes });
+      this.ctx.trace('prl.drop', {
+        session: rep.session,
+        pair: pairOf(this.nsr, rep),
+        reason: `nack-${reason}`,
+        seq,
+        len: head.bytes,
+      });
     }
     this.postError(rep, `NACK ${reason}`, this.nsr.opts.nackError);
   }
@@ -288,33 +364,80 @@ export class Prl extends NsrClient<PrlLocal> {
     const rep = this.nsr.rep(msg.handle);
     const bad = this.ackReasonFor(rep, 'secondary');
     if (rep === undefined || bad !== undefined) {
-      this.ctx.trace('prl.nack-sent', { handle: msg.handle, seq: msg.seq, reason: bad ?? 'invalidHandle' });
-      this.send({ t: 'prl.ack', handle: rep?.peerHandle ?? msg.handle, seq: msg.seq, space: 0, reason: bad ?? 'invalidHandle' });
-      if (rep === undefined) this.ctx.trace('nsr.replication-error', { handle: msg.handle, by: 'prl', reason: 'invalid handle' });
+      this.ctx.trace('prl.nack-sent', {
+        handle: msg.handle,
+        seq: msg.seq,
+        reason: bad ?? 'invalidHandle',
+      });
+      this.send({
+        t: 'prl.ack',
+        handle: rep?.peerHandle ?? msg.handle,
+        seq: msg.seq,
+        space: 0,
+        reason: bad ?? 'invalidHandle',
+      });
+      if (rep === undefined)
+        this.ctx.trace('nsr.replication-error', {
+          handle: msg.handle,
+          by: 'prl',
+          reason: 'invalid handle',
+        });
       return;
     }
     rep.lastHeardNs = this.ctx.now;
     const seg = this.decode(rep, msg.packet);
     if (seg === undefined) {
       this.flushBatchFirst(rep);
-      this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: rep.conn.so_rcv.sbspace(), reason: 'failed' }, rep);
+      this.send(
+        {
+          t: 'prl.ack',
+          handle: rep.peerHandle,
+          seq: msg.seq,
+          space: rep.conn.so_rcv.sbspace(),
+          reason: 'failed',
+        },
+        rep,
+      );
       return;
     }
     const coalesce = this.nsr.opts.prlAck === 'coalesce';
     const own = rep.conn.so_rcv.sbspace();
-    if (coalesce && rep.batch === undefined) rep.batch = { base: Math.min(msg.primarySpace, own), consumed: 0, lastSeq: msg.seq, count: 0 };
-    const common = coalesce && rep.batch !== undefined ? rep.batch.base - rep.batch.consumed : Math.min(msg.primarySpace, own);
+    if (coalesce && rep.batch === undefined)
+      rep.batch = {
+        base: Math.min(msg.primarySpace, own),
+        consumed: 0,
+        lastSeq: msg.seq,
+        count: 0,
+      };
+    const common =
+      coalesce && rep.batch !== undefined
+        ? rep.batch.base - rep.batch.consumed
+        : Math.min(msg.primarySpace, own);
     if (!this.bufferCheck(rep, seg, common)) {
       this.flushBatchFirst(rep);
-      this.ctx.trace('prl.nack-sent', { session: rep.session, pair: pairOf(this.nsr, rep), seq: msg.seq, reason: 'bufferFull', space: own, common });
-      this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: own, reason: 'bufferFull' }, rep);
+      this.ctx.trace('prl.nack-sent', {
+        session: rep.session,
+        pair: pairOf(this.nsr, rep),
+        seq: msg.seq,
+        reason: 'bufferFull',
+        space: own,
+        common,
+      });
+      this.send(
+        { t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: own, reason: 'bufferFull' },
+        rep,
+      );
       // Mutant (§7.3f): L4 input anyway, judged against the secondary's own buffer.
       if (this.nsr.is('prl-l4-after-nack')) this.l4(rep, seg, undefined, msg.seq);
       return;
     }
     rep.common_rcvbufspc = common;
     rep.lastSeq = msg.seq;
-    if (!coalesce) this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: common, reason: 'ok' }, rep);
+    if (!coalesce)
+      this.send(
+        { t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: common, reason: 'ok' },
+        rep,
+      );
     const appended = this.l4(rep, seg, common, msg.seq);
     if (coalesce && rep.batch !== undefined) this.extendBatch(rep, msg.seq, appended);
   }
@@ -359,7 +482,11 @@ export class Prl extends NsrClient<PrlLocal> {
     b.lastSeq = seq;
     b.count++;
     if (b.count >= COALESCE_MAX) this.sendBatchAck(rep);
-    else if (b.count === 1) this.ctx.startTimer(COALESCE_DELAY_NS, { type: 'prl.ack-flush', handle: rep.handle } satisfies PrlLocal);
+    else if (b.count === 1)
+      this.ctx.startTimer(COALESCE_DELAY_NS, {
+        type: 'prl.ack-flush',
+        handle: rep.handle,
+      } satisfies PrlLocal);
   }
 
   private flushBatchFirst(rep: Rep): void {
@@ -371,13 +498,31 @@ export class Prl extends NsrClient<PrlLocal> {
     const b = rep.batch;
     rep.batch = undefined;
     if (b === undefined || b.count === 0) return;
-    this.send({ t: 'prl.ack', handle: rep.peerHandle, seq: b.lastSeq, space: b.base, reason: 'ok' }, rep);
+    this.send(
+      { t: 'prl.ack', handle: rep.peerHandle, seq: b.lastSeq, space: b.base, reason: 'ok' },
+      rep,
+    );
   }
 
   // ---- shared ---------------------------------------------------------------------
 
-  private l4(rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, arrival = -1, handle = rep?.handle ?? -1): number {
-    return prlL4(this.nsr, rep, seg, space, seq, (kind, f) => this.ctx.trace(kind, { handle, ...f }), arrival);
+  private l4(
+    rep: Rep | undefined,
+    seg: Segment,
+    space: number | undefined,
+    seq: number,
+    arrival = -1,
+    handle = rep?.handle ?? -1,
+  ): number {
+    return prlL4(
+      this.nsr,
+      rep,
+      seg,
+      space,
+      seq,
+      (kind, f) => this.ctx.trace(kind, { handle, ...f }),
+      arrival,
+    );
   }
 
   private head(rep: Rep): PrlEntry | undefined {
@@ -401,7 +546,15 @@ export class Prl extends NsrClient<PrlLocal> {
  * L4 input of a packet PRL let through, judged against `space` (common_rcvbufspc,
  * P-10) when given. Returns the bytes TCP appended to so_rcv. Traced for G-4/P-10.
  */
-export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space: number | undefined, seq: number, trace: (kind: string, f: Record<string, unknown>) => void, arrival = -1): number {
+export function prlL4(
+  nsr: NsrKernel,
+  rep: Rep | undefined,
+  seg: Segment,
+  space: number | undefined,
+  seq: number,
+  trace: (kind: string, f: Record<string, unknown>) => void,
+  arrival = -1,
+): number {
   if (rep === undefined) {
     trace('prl.l4', { seq, role: 'none', len: seg.payload.length });
     nsrL4Fallback(nsr, seg);
@@ -409,7 +562,18 @@ export function prlL4(nsr: NsrKernel, rep: Rep | undefined, seg: Segment, space:
   }
   const before = rep.rcvAppended;
   rep.inputSpace = space;
-  trace('prl.l4', { handle: rep.handle, pair: pairOf(nsr, rep), replicated: rep.active, session: rep.session, role: rep.role, seq, arrival, tcpSeq: seg.seq, len: seg.payload.length, ...(space === undefined ? {} : { space }) });
+  trace('prl.l4', {
+    handle: rep.handle,
+    pair: pairOf(nsr, rep),
+    replicated: rep.active,
+    session: rep.session,
+    role: rep.role,
+    seq,
+    arrival,
+    tcpSeq: seg.seq,
+    len: seg.payload.length,
+    ...(space === undefined ? {} : { space }),
+  });
   try {
     rep.conn.input(seg);
   } finally {
@@ -425,26 +589,47 @@ function nsrL4Fallback(nsr: NsrKernel, seg: Segment): void {
 
 /** Names one replication pair the same on both REs: the primary's RE and handle. */
 export function pairOf(nsr: NsrKernel, rep: Rep): string {
-  return rep.role === 'primary' ? `re${nsr.reIndex}#${rep.handle}` : `re${1 - nsr.reIndex}#${rep.peerHandle}`;
+  return rep.role === 'primary'
+    ? `re${nsr.reIndex}#${rep.handle}`
+    : `re${1 - nsr.reIndex}#${rep.peerHandle}`;
 }
 
 /** Empties a socket's PRL queue (and pending packets) into L4 or drops them (P-4, P-7, cleanup). */
-export function prlRelease(nsr: NsrKernel, ctx: { trace(kind: string, f?: Record<string, unknown>): number }, rep: Rep, mode: 'push' | 'drop'): void {
+export function prlRelease(
+  nsr: NsrKernel,
+  ctx: { trace(kind: string, f?: Record<string, unknown>): number },
+  rep: Rep,
+  mode: 'push' | 'drop',
+): void {
   const entries = rep.queue;
   rep.queue = [];
   nsr.prlBufferedBytes -= rep.queuedBytes;
   rep.queuedBytes = 0;
-  for (let i = nsr.globalQueue.length - 1; i >= 0; i--) if (nsr.globalQueue[i]?.handle === rep.handle) nsr.globalQueue.splice(i, 1);
+  for (let i = nsr.globalQueue.length - 1; i >= 0; i--)
+    if (nsr.globalQueue[i]?.handle === rep.handle) nsr.globalQueue.splice(i, 1);
   const held = rep.pending;
   rep.pending = [];
-  ctx.trace('prl.release', { session: rep.session, mode, queued: entries.length, pending: held.length });
+  ctx.trace('prl.release', {
+    session: rep.session,
+    mode,
+    queued: entries.length,
+    pending: held.length,
+  });
   if (mode === 'drop') {
-    for (const e of entries) ctx.trace('prl.drop', { session: rep.session, pair: pairOf(nsr, rep), reason: 'release', seq: e.seq, len: e.bytes });
+    for (const e of entries)
+      ctx.trace('prl.drop', {
+        session: rep.session,
+        pair: pairOf(nsr, rep),
+        reason: 'release',
+        seq: e.seq,
+        len: e.bytes,
+      });
     return;
   }
   // Queued packets came from the peer before the held ones only if set-up never finished;
   // otherwise pending is empty. Either way each list is in arrival order.
-  for (const e of entries) prlL4(nsr, rep, e.seg, undefined, e.seq, (k, f) => ctx.trace(k, f), e.arrival);
+  for (const e of entries)
+    prlL4(nsr, rep, e.seg, undefined, e.seq, (k, f) => ctx.trace(k, f), e.arrival);
   for (const p of held) prlL4(nsr, rep, p.seg, undefined, -1, (k, f) => ctx.trace(k, f), p.arrival);
 }
 

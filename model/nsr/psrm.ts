@@ -22,11 +22,23 @@
 import type { Message } from '../../sim/index.ts';
 import { seqAdd, seqDiff, seqGt } from '../net/segment.ts';
 import { TCP_MSS_DEFAULT } from '../tcp/defs.ts';
-import { TF_NODELAY, TF_RCVD_SCALE, TF_RCVD_TSTMP, TF_REQ_SCALE, TF_REQ_TSTMP } from '../tcp/tcp.ts';
+import {
+  TF_NODELAY,
+  TF_RCVD_SCALE,
+  TF_RCVD_TSTMP,
+  TF_REQ_SCALE,
+  TF_REQ_TSTMP,
+} from '../tcp/tcp.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
 import type { NsrKernel, Rep } from './kernel.ts';
-import { decodeOoo, encodeOoo, type NsrMessage, type PsrmInitFields, type PsrmStateFields } from './wire.ts';
+import {
+  decodeOoo,
+  encodeOoo,
+  type NsrMessage,
+  type PsrmInitFields,
+  type PsrmStateFields,
+} from './wire.ts';
 
 export type PsrmLocal =
   | { readonly type: 'psrm.start'; readonly handle: number }
@@ -56,7 +68,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined && rep.setupInProgress && rep.psrmSentNs === msg.sentNs) {
           this.ctx.trace('psrm.timeout', { session: rep.session });
-          this.ctx.send(this.nsr.ids.iha, { type: 'iha.psrm-done', handle: rep.handle, ok: false, reason: 'timeout' });
+          this.ctx.send(this.nsr.ids.iha, {
+            type: 'iha.psrm-done',
+            handle: rep.handle,
+            ok: false,
+            reason: 'timeout',
+          });
         }
         return;
       }
@@ -138,9 +155,26 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const sndData = c.so_snd.peek(0, c.so_snd.cc);
     // P-13: out-of-order data the primary holds is receive state too (wire.ts, rcvOoo).
     const rcvOoo = encodeOoo(c.t_segq.entries);
-    this.ctx.trace('psrm.replicate', { session: rep.session, rcv_nxt: c.rcv_nxt, snd_una: c.snd_una, snd_max: c.snd_max, rcvBytes: rcvData.length, sndBytes: sndData.length, oooSegs: c.t_segq.length });
-    if (this.send({ t: 'psrm.replicate', handle: rep.peerHandle, fields, state, rcvData, sndData, rcvOoo }, rep)) {
-      this.ctx.startTimer(this.nsr.timers.psrmTimeoutNs, { type: 'psrm.timeout', handle: rep.handle, sentNs: rep.psrmSentNs } satisfies PsrmLocal);
+    this.ctx.trace('psrm.replicate', {
+      session: rep.session,
+      rcv_nxt: c.rcv_nxt,
+      snd_una: c.snd_una,
+      snd_max: c.snd_max,
+      rcvBytes: rcvData.length,
+      sndBytes: sndData.length,
+      oooSegs: c.t_segq.length,
+    });
+    if (
+      this.send(
+        { t: 'psrm.replicate', handle: rep.peerHandle, fields, state, rcvData, sndData, rcvOoo },
+        rep,
+      )
+    ) {
+      this.ctx.startTimer(this.nsr.timers.psrmTimeoutNs, {
+        type: 'psrm.timeout',
+        handle: rep.handle,
+        sentNs: rep.psrmSentNs,
+      } satisfies PsrmLocal);
     }
   }
 
@@ -148,15 +182,33 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private onReplicate(msg: NsrMessage & { t: 'psrm.replicate' }): void {
     const rep = this.nsr.rep(msg.handle);
     if (rep === undefined || rep.role !== 'secondary') {
-      this.send({ t: 'psrm.ack', handle: rep?.peerHandle ?? msg.handle, space: 0, reason: rep === undefined ? 'invalidHandle' : 'notReplicating' });
+      this.send({
+        t: 'psrm.ack',
+        handle: rep?.peerHandle ?? msg.handle,
+        space: 0,
+        reason: rep === undefined ? 'invalidHandle' : 'notReplicating',
+      });
       return;
     }
     const f = msg.fields;
     const st = msg.state;
     const c = rep.conn;
     const ooo = decodeOoo(msg.rcvOoo);
-    const oooOk = typeof ooo !== 'string' && ooo.every((g) => seqGt(g.seq, st.rcv_nxt) && seqDiff(seqAdd(g.seq, g.data.length), st.rcv_nxt) <= c.so_rcv.hiwat);
-    if (f.t_maxseg < 1 || f.snd_scale > 14 || f.rcv_scale > 14 || msg.rcvData.length > c.so_rcv.hiwat || ((st.snd_max - st.snd_una) | 0) < 0 || !oooOk) {
+    const oooOk =
+      typeof ooo !== 'string' &&
+      ooo.every(
+        (g) =>
+          seqGt(g.seq, st.rcv_nxt) &&
+          seqDiff(seqAdd(g.seq, g.data.length), st.rcv_nxt) <= c.so_rcv.hiwat,
+      );
+    if (
+      f.t_maxseg < 1 ||
+      f.snd_scale > 14 ||
+      f.rcv_scale > 14 ||
+      msg.rcvData.length > c.so_rcv.hiwat ||
+      ((st.snd_max - st.snd_una) | 0) < 0 ||
+      !oooOk
+    ) {
       this.ctx.trace('psrm.reject', { session: rep.session, reason: 'fields out of range' });
       this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: 0, reason: 'failed' }, rep);
       return;
@@ -192,9 +244,19 @@ export class Psrm extends NsrClient<PsrmLocal> {
     rep.sndAppended = rep.snapOffset = rep.snoopOutBase = st.app_out;
     rep.appInBase = st.app_in;
     rep.active = true;
-    this.ctx.trace('psrm.applied', { session: rep.session, rcv_nxt: c.rcv_nxt, snd_una: c.snd_una, snd_max: c.snd_max, app_in: st.app_in, app_out: st.app_out });
+    this.ctx.trace('psrm.applied', {
+      session: rep.session,
+      rcv_nxt: c.rcv_nxt,
+      snd_una: c.snd_una,
+      snd_max: c.snd_max,
+      app_in: st.app_in,
+      app_out: st.app_out,
+    });
     this.nsr.host.attachBackupApp(rep);
-    this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: c.so_rcv.sbspace(), reason: 'ok' }, rep);
+    this.send(
+      { t: 'psrm.ack', handle: rep.peerHandle, space: c.so_rcv.sbspace(), reason: 'ok' },
+      rep,
+    );
   }
 
   private onAck(msg: NsrMessage & { t: 'psrm.ack' }): void {
@@ -205,7 +267,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
     rep.psrmSentNs = -1;
     if (msg.reason === 'ok') rep.secSpace = msg.space;
-    this.ctx.send(this.nsr.ids.iha, { type: 'iha.psrm-done', handle: rep.handle, ok: msg.reason === 'ok', reason: msg.reason });
+    this.ctx.send(this.nsr.ids.iha, {
+      type: 'iha.psrm-done',
+      handle: rep.handle,
+      ok: msg.reason === 'ok',
+      reason: msg.reason,
+    });
   }
 
   // ---- window updates (M-3, S-4, P-10) --------------------------------------------------
@@ -220,15 +287,25 @@ export class Psrm extends NsrClient<PsrmLocal> {
         this.sendWindow(rep);
         return;
       case 'delack':
-        if (rep.windowTimer < 0) rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowDelayNs, { type: 'psrm.window-flush', handle } satisfies PsrmLocal);
+        if (rep.windowTimer < 0)
+          rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowDelayNs, {
+            type: 'psrm.window-flush',
+            handle,
+          } satisfies PsrmLocal);
         return;
       case 'socket-timer':
-        if (rep.windowTimer < 0) rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowTimerNs, { type: 'psrm.window-flush', handle } satisfies PsrmLocal);
+        if (rep.windowTimer < 0)
+          rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowTimerNs, {
+            type: 'psrm.window-flush',
+            handle,
+          } satisfies PsrmLocal);
         return;
       case 'global-timer':
         if (!this.sweepArmed) {
           this.sweepArmed = true;
-          this.ctx.startTimer(this.nsr.timers.windowTimerNs, { type: 'psrm.window-sweep' } satisfies PsrmLocal);
+          this.ctx.startTimer(this.nsr.timers.windowTimerNs, {
+            type: 'psrm.window-sweep',
+          } satisfies PsrmLocal);
         }
         return;
       default: {
@@ -241,7 +318,15 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private sendWindow(rep: Rep): void {
     if (!rep.windowDirty || !rep.active) return;
     rep.windowDirty = false;
-    this.send({ t: 'psrm.window', handle: rep.peerHandle, space: rep.conn.so_rcv.sbspace(), seq: rep.lastSeq >>> 0 }, rep);
+    this.send(
+      {
+        t: 'psrm.window',
+        handle: rep.peerHandle,
+        space: rep.conn.so_rcv.sbspace(),
+        seq: rep.lastSeq >>> 0,
+      },
+      rep,
+    );
   }
 
   /** Primary: the secondary's space grew; recompute the advertised window (P-10). */
@@ -251,7 +336,11 @@ export class Psrm extends NsrClient<PsrmLocal> {
     rep.secSpace = msg.space;
     rep.windowSeq = msg.seq;
     rep.common_rcvbufspc = Math.min(rep.conn.so_rcv.sbspace(), msg.space);
-    this.ctx.trace('psrm.window', { session: rep.session, space: msg.space, common: rep.common_rcvbufspc });
+    this.ctx.trace('psrm.window', {
+      session: rep.session,
+      space: msg.space,
+      common: rep.common_rcvbufspc,
+    });
     rep.conn.output();
   }
 
@@ -287,12 +376,23 @@ export class Psrm extends NsrClient<PsrmLocal> {
       c.snd_nxt = c.snd_una;
       if (c.snd_max !== c.snd_una) c.setTimer('rexmt', c.t_rxtcur);
     }
-    this.ctx.trace('psrm.failover', { session: rep.session, snd_una: c.snd_una, snd_max: c.snd_max, rcv_nxt: c.rcv_nxt, state: c.t_state });
+    this.ctx.trace('psrm.failover', {
+      session: rep.session,
+      snd_una: c.snd_una,
+      snd_max: c.snd_max,
+      rcv_nxt: c.rcv_nxt,
+      state: c.t_state,
+    });
     this.nsr.host.takeoverApp(rep);
     if (!skipTimers) c.output();
     if (rep.app !== undefined) {
       // The socket is now one of this master's: IHA replicates it to the next backup (F-4).
-      this.ctx.send(this.nsr.ids.iha, { type: 'iha.socket', session: rep.session, conn: c, app: rep.app });
+      this.ctx.send(this.nsr.ids.iha, {
+        type: 'iha.socket',
+        session: rep.session,
+        conn: c,
+        app: rep.app,
+      });
     }
   }
 
@@ -316,7 +416,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     this.ctx.trace('psrm.malformed', { handle: handle ?? -1, error });
     const rep = handle === undefined ? undefined : this.nsr.rep(handle);
     if (rep === undefined) return;
-    if (rep.role === 'secondary') this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: 0, reason: 'failed' }, rep);
+    if (rep.role === 'secondary')
+      this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: 0, reason: 'failed' }, rep);
     else this.postError(rep, `malformed PSRM message: ${error}`, 'push');
   }
 }

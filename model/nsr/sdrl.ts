@@ -62,12 +62,24 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       const n = Math.min(SDRL_CHUNK_MAX, rep.sndAppended - rep.sdrlSent);
       const data = conn.so_snd.peek(from, n);
       const ok = this.send(
-        { t: 'sdrl.data', handle: rep.peerHandle, offset: rep.sdrlSent % U32, snd_nxt: conn.snd_nxt, snd_up: conn.snd_up, urgent: conn.snd_up !== conn.snd_una && ((conn.snd_up - conn.snd_una) | 0) > 0, data },
+        {
+          t: 'sdrl.data',
+          handle: rep.peerHandle,
+          offset: rep.sdrlSent % U32,
+          snd_nxt: conn.snd_nxt,
+          snd_up: conn.snd_up,
+          urgent: conn.snd_up !== conn.snd_una && ((conn.snd_up - conn.snd_una) | 0) > 0,
+          data,
+        },
         rep,
       );
       if (!ok) return;
       rep.sdrlSent += n;
-      this.ctx.trace('sdrl.inflight', { session: rep.session, offset: rep.sdrlSent, bytes: rep.sdrlSent - rep.sdrlAcked });
+      this.ctx.trace('sdrl.inflight', {
+        session: rep.session,
+        offset: rep.sdrlSent,
+        bytes: rep.sdrlSent - rep.sdrlAcked,
+      });
     }
   }
 
@@ -89,12 +101,24 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     const rep = this.nsr.rep(msg.handle);
     const bad = this.ackReasonFor(rep, 'secondary');
     if (rep === undefined || bad !== undefined) {
-      this.send({ t: 'sdrl.ack', handle: rep?.peerHandle ?? msg.handle, offset: msg.offset, reason: bad ?? 'invalidHandle' });
+      this.send({
+        t: 'sdrl.ack',
+        handle: rep?.peerHandle ?? msg.handle,
+        offset: msg.offset,
+        reason: bad ?? 'invalidHandle',
+      });
       return;
     }
     if (msg.offset !== rep.sndAppended % U32) {
-      this.ctx.trace('sdrl.out-of-order', { session: rep.session, offset: msg.offset, expected: rep.sndAppended % U32 });
-      this.send({ t: 'sdrl.ack', handle: rep.peerHandle, offset: msg.offset, reason: 'failed' }, rep);
+      this.ctx.trace('sdrl.out-of-order', {
+        session: rep.session,
+        offset: msg.offset,
+        expected: rep.sndAppended % U32,
+      });
+      this.send(
+        { t: 'sdrl.ack', handle: rep.peerHandle, offset: msg.offset, reason: 'failed' },
+        rep,
+      );
       return;
     }
     const conn = rep.conn;
@@ -110,7 +134,10 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     rep.snoopOutBytes += msg.data.length;
     this.nsr.onSendData?.(rep, offset, msg.data);
     rep.app?.onSnoopOut();
-    this.send({ t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sndAppended % U32, reason: 'ok' }, rep);
+    this.send(
+      { t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sndAppended % U32, reason: 'ok' },
+      rep,
+    );
   }
 
   /** Primary: the secondary holds the data up to `offset`; TCP may transmit it. */

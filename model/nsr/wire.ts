@@ -25,22 +25,60 @@ export const IPC_MESSAGE_MAX = 256 * 1024;
 export const IPC_TYPE = { iha: 1, sdrl: 2, psrm: 3, prl: 4 } as const;
 export type IpcClient = keyof typeof IPC_TYPE;
 
-export const ACK_REASON = { ok: 0, bufferFull: 1, invalidHandle: 2, notReplicating: 3, failed: 4 } as const;
+export const ACK_REASON = {
+  ok: 0,
+  bufferFull: 1,
+  invalidHandle: 2,
+  notReplicating: 3,
+  failed: 4,
+} as const;
 export type AckReason = keyof typeof ACK_REASON;
 
 export type NsrMessage =
   // PRL (receive side; seed 001 §7.1)
-  | { t: 'prl.replicate'; handle: number; seq: number; primarySpace: number; iif: number; packet: Uint8Array }
+  | {
+      t: 'prl.replicate';
+      handle: number;
+      seq: number;
+      primarySpace: number;
+      iif: number;
+      packet: Uint8Array;
+    }
   | { t: 'prl.ack'; handle: number; seq: number; space: number; reason: AckReason }
   // PSRM (seed 000 §7.1)
-  | { t: 'psrm.replicate'; handle: number; fields: PsrmInitFields; state: PsrmStateFields; rcvData: Uint8Array; sndData: Uint8Array; rcvOoo: Uint8Array }
+  | {
+      t: 'psrm.replicate';
+      handle: number;
+      fields: PsrmInitFields;
+      state: PsrmStateFields;
+      rcvData: Uint8Array;
+      sndData: Uint8Array;
+      rcvOoo: Uint8Array;
+    }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
   | { t: 'psrm.window'; handle: number; space: number; seq: number }
   // SDRL (send side; S-1, S-2)
-  | { t: 'sdrl.data'; handle: number; offset: number; snd_nxt: number; snd_up: number; urgent: boolean; data: Uint8Array }
+  | {
+      t: 'sdrl.data';
+      handle: number;
+      offset: number;
+      snd_nxt: number;
+      snd_up: number;
+      urgent: boolean;
+      data: Uint8Array;
+    }
   | { t: 'sdrl.ack'; handle: number; offset: number; reason: AckReason }
   // IHA (I-1 … I-6)
-  | { t: 'iha.mirror'; handle: number; laddr: number; lport: number; faddr: number; fport: number; rtbl: number; session: string }
+  | {
+      t: 'iha.mirror';
+      handle: number;
+      laddr: number;
+      lport: number;
+      faddr: number;
+      fport: number;
+      rtbl: number;
+      session: string;
+    }
   | { t: 'iha.ready'; handle: number; secondary: number; reason: AckReason }
   | { t: 'iha.start'; handle: number; secondary: number }
   | { t: 'iha.error'; handle: number; reason: AckReason }
@@ -80,7 +118,20 @@ export type PsrmInitFields = Record<(typeof PSRM_INIT_FIELDS)[number], number>;
  * once the hole is filled (the primary then ACKs past it), so a secondary without it
  * stops at the hole for good (G-2, G-3).
  */
-export const PSRM_STATE_FIELDS = ['rcv_nxt', 'rcv_adv', 'rcv_up', 'snd_una', 'snd_max', 'snd_up', 'snd_wnd', 'snd_wl1', 'snd_wl2', 'max_sndwnd', 'app_in', 'app_out'] as const;
+export const PSRM_STATE_FIELDS = [
+  'rcv_nxt',
+  'rcv_adv',
+  'rcv_up',
+  'snd_una',
+  'snd_max',
+  'snd_up',
+  'snd_wnd',
+  'snd_wl1',
+  'snd_wl2',
+  'max_sndwnd',
+  'app_in',
+  'app_out',
+] as const;
 export type PsrmStateFields = Record<(typeof PSRM_STATE_FIELDS)[number], number>;
 
 const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
@@ -97,7 +148,9 @@ const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
   'iha.error': ['iha', 4],
   'iha.failover': ['iha', 5],
 };
-const BY_CODE = new Map<number, NsrMessageType>(Object.entries(SUBTYPE).map(([t, [c, s]]) => [IPC_TYPE[c] * 256 + s, t as NsrMessageType]));
+const BY_CODE = new Map<number, NsrMessageType>(
+  Object.entries(SUBTYPE).map(([t, [c, s]]) => [IPC_TYPE[c] * 256 + s, t as NsrMessageType]),
+);
 
 export function clientOf(t: NsrMessageType): IpcClient {
   return SUBTYPE[t][0];
@@ -130,14 +183,26 @@ interface FieldDef {
   since: number;
 }
 
-const F = (name: string, kind: FieldKind, tag: number, since = 1): FieldDef => ({ name, kind, tag, since });
+const F = (name: string, kind: FieldKind, tag: number, since = 1): FieldDef => ({
+  name,
+  kind,
+  tag,
+  since,
+});
 const ACK_TAIL = [F('space', 'u32', 10), F('reason', 'u8', 11), F('pad', 'pad24', 12)];
 
 /** Version 2 adds a field to prl.replicate (a receive timestamp), used to show skew. */
 export const NSR_VERSION_MAX = 2;
 
 const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
-  'prl.replicate': [F('handle', 'u32', 1), F('seq', 'u32', 2), F('primarySpace', 'u32', 3), F('iif', 'u32', 4), F('rxStamp', 'u32', 6, 2), F('packet', 'bytes', 5)],
+  'prl.replicate': [
+    F('handle', 'u32', 1),
+    F('seq', 'u32', 2),
+    F('primarySpace', 'u32', 3),
+    F('iif', 'u32', 4),
+    F('rxStamp', 'u32', 6, 2),
+    F('packet', 'bytes', 5),
+  ],
   'prl.ack': [F('handle', 'u32', 1), F('seq', 'u32', 2), ...ACK_TAIL],
   'psrm.replicate': [
     F('handle', 'u32', 1),
@@ -152,19 +217,54 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
   // primary can tell a window update from an older PRL ACK that arrives after it on
   // the other channel (the two channels are not ordered with each other, K-1).
   'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10), F('seq', 'u32', 13)],
-  'sdrl.data': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('snd_nxt', 'u32', 3), F('snd_up', 'u32', 4), F('urgent', 'bool', 5), F('data', 'bytes', 6)],
-  'sdrl.ack': [F('handle', 'u32', 1), F('offset', 'u32', 2), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
-  'iha.mirror': [F('handle', 'u32', 1), F('laddr', 'u32', 2), F('lport', 'u32', 3), F('faddr', 'u32', 4), F('fport', 'u32', 5), F('rtbl', 'u32', 6), F('session', 'str', 7)],
-  'iha.ready': [F('handle', 'u32', 1), F('secondary', 'u32', 2), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
+  'sdrl.data': [
+    F('handle', 'u32', 1),
+    F('offset', 'u32', 2),
+    F('snd_nxt', 'u32', 3),
+    F('snd_up', 'u32', 4),
+    F('urgent', 'bool', 5),
+    F('data', 'bytes', 6),
+  ],
+  'sdrl.ack': [
+    F('handle', 'u32', 1),
+    F('offset', 'u32', 2),
+    F('reason', 'u8', 11),
+    F('pad', 'pad24', 12),
+  ],
+  'iha.mirror': [
+    F('handle', 'u32', 1),
+    F('laddr', 'u32', 2),
+    F('lport', 'u32', 3),
+    F('faddr', 'u32', 4),
+    F('fport', 'u32', 5),
+    F('rtbl', 'u32', 6),
+    F('session', 'str', 7),
+  ],
+  'iha.ready': [
+    F('handle', 'u32', 1),
+    F('secondary', 'u32', 2),
+    F('reason', 'u8', 11),
+    F('pad', 'pad24', 12),
+  ],
   'iha.start': [F('handle', 'u32', 1), F('secondary', 'u32', 2)],
   'iha.error': [F('handle', 'u32', 1), F('reason', 'u8', 11), F('pad', 'pad24', 12)],
   'iha.failover': [F('handle', 'u32', 1)],
 };
 
-const REASON_BY_CODE = new Map<number, AckReason>(Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]));
+const REASON_BY_CODE = new Map<number, AckReason>(
+  Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]),
+);
 
 function flatten(msg: NsrMessage): Record<string, unknown> {
-  if (msg.t === 'psrm.replicate') return { handle: msg.handle, ...msg.fields, ...msg.state, rcvData: msg.rcvData, sndData: msg.sndData, rcvOoo: msg.rcvOoo };
+  if (msg.t === 'psrm.replicate')
+    return {
+      handle: msg.handle,
+      ...msg.fields,
+      ...msg.state,
+      rcvData: msg.rcvData,
+      sndData: msg.sndData,
+      rcvOoo: msg.rcvOoo,
+    };
   const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
   return rest;
 }
@@ -264,14 +364,23 @@ function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, 
 // ---- decode -------------------------------------------------------------------------
 
 /** Reads the header of a buffered stream: the total length, or an error (framing). */
-export function peekLength(buf: Uint8Array, at: number): { ok: true; length: number } | { ok: false; error: string } {
-  if (buf.length - at < IPC_HEADER_BYTES) return { ok: false, error: `only ${Math.max(0, buf.length - at)} bytes, the header needs ${IPC_HEADER_BYTES}` };
+export function peekLength(
+  buf: Uint8Array,
+  at: number,
+): { ok: true; length: number } | { ok: false; error: string } {
+  if (buf.length - at < IPC_HEADER_BYTES)
+    return {
+      ok: false,
+      error: `only ${Math.max(0, buf.length - at)} bytes, the header needs ${IPC_HEADER_BYTES}`,
+    };
   const dv = new DataView(buf.buffer, buf.byteOffset + at);
   const type = dv.getUint8(0);
   const subtype = dv.getUint16(2);
   const length = dv.getUint32(4);
-  if (!BY_CODE.has(type * 256 + subtype)) return { ok: false, error: `unknown message type ${type}/${subtype}` };
-  if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX) return { ok: false, error: `bad message length ${length}` };
+  if (!BY_CODE.has(type * 256 + subtype))
+    return { ok: false, error: `unknown message type ${type}/${subtype}` };
+  if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)
+    return { ok: false, error: `bad message length ${length}` };
   return { ok: true, length };
 }
 
@@ -280,7 +389,11 @@ export function peekLength(buf: Uint8Array, at: number): { ok: true; length: num
  * encoding; TLV messages are accepted whatever their version.
  */
 export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResult {
-  if (bytes.length < IPC_HEADER_BYTES + 4) return { ok: false, error: `message of ${bytes.length} bytes is shorter than header and handle` };
+  if (bytes.length < IPC_HEADER_BYTES + 4)
+    return {
+      ok: false,
+      error: `message of ${bytes.length} bytes is shorter than header and handle`,
+    };
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = BY_CODE.get(dv.getUint8(0) * 256 + dv.getUint16(2));
   const verByte = dv.getUint8(1);
@@ -288,11 +401,19 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
   const version = verByte & 0x7f;
   const length = dv.getUint32(4);
   const handle = tlv ? tlvHandle(bytes, dv) : dv.getUint32(IPC_HEADER_BYTES);
-  if (type === undefined) return { ok: false, error: `unknown message type ${dv.getUint8(0)}/${dv.getUint16(2)}` };
-  const base: ParseError = { ok: false, error: '', type, ...(handle === undefined ? {} : { handle }) };
-  if (length !== bytes.length) return { ...base, error: `header length ${length} but ${bytes.length} bytes` };
+  if (type === undefined)
+    return { ok: false, error: `unknown message type ${dv.getUint8(0)}/${dv.getUint16(2)}` };
+  const base: ParseError = {
+    ok: false,
+    error: '',
+    type,
+    ...(handle === undefined ? {} : { handle }),
+  };
+  if (length !== bytes.length)
+    return { ...base, error: `header length ${length} but ${bytes.length} bytes` };
   if (version < 1) return { ...base, error: `bad version ${version}` };
-  if (!tlv && version > maxVersion) return { ...base, error: `version ${version} not spoken here (max ${maxVersion})` };
+  if (!tlv && version > maxVersion)
+    return { ...base, error: `version ${version} not spoken here (max ${maxVersion})` };
   const flat = tlv ? readTlv(bytes, dv, type) : readIpc(bytes, dv, type, version);
   if (typeof flat === 'string') return { ...base, error: flat };
   return build(type, flat, version, base);
@@ -304,14 +425,20 @@ function tlvHandle(bytes: Uint8Array, dv: DataView): number | undefined {
   while (bytes.length - at >= TLV_HEADER_BYTES) {
     const tag = dv.getUint16(at);
     const len = dv.getUint32(at + 2);
-    if (tag === 1 && len === 4 && bytes.length - at >= TLV_HEADER_BYTES + 4) return dv.getUint32(at + TLV_HEADER_BYTES);
+    if (tag === 1 && len === 4 && bytes.length - at >= TLV_HEADER_BYTES + 4)
+      return dv.getUint32(at + TLV_HEADER_BYTES);
     if (len > bytes.length - at - TLV_HEADER_BYTES) return undefined;
     at += TLV_HEADER_BYTES + len;
   }
   return undefined;
 }
 
-function readIpc(bytes: Uint8Array, dv: DataView, type: NsrMessageType, version: number): Record<string, unknown> | string {
+function readIpc(
+  bytes: Uint8Array,
+  dv: DataView,
+  type: NsrMessageType,
+  version: number,
+): Record<string, unknown> | string {
   const out: Record<string, unknown> = {};
   let at = IPC_HEADER_BYTES;
   for (const f of LAYOUT[type]) {
@@ -325,7 +452,11 @@ function readIpc(bytes: Uint8Array, dv: DataView, type: NsrMessageType, version:
   return out;
 }
 
-function readTlv(bytes: Uint8Array, dv: DataView, type: NsrMessageType): Record<string, unknown> | string {
+function readTlv(
+  bytes: Uint8Array,
+  dv: DataView,
+  type: NsrMessageType,
+): Record<string, unknown> | string {
   const byTag = new Map(LAYOUT[type].map((f) => [f.tag, f]));
   const out: Record<string, unknown> = {};
   let at = IPC_HEADER_BYTES;
@@ -339,7 +470,8 @@ function readTlv(bytes: Uint8Array, dv: DataView, type: NsrMessageType): Record<
     if (f !== undefined) {
       const r = readField(bytes, dv, at, f.kind, len);
       if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
-      if (r.size !== len) return `${type} field ${f.name}: TLV length ${len}, field needs ${r.size}`;
+      if (r.size !== len)
+        return `${type} field ${f.name}: TLV length ${len}, field needs ${r.size}`;
       out[f.name] = r.value;
     }
     at += len; // unknown tags are skipped: that is what TLV buys (K-11)
@@ -347,8 +479,15 @@ function readTlv(bytes: Uint8Array, dv: DataView, type: NsrMessageType): Record<
   return out;
 }
 
-function readField(bytes: Uint8Array, dv: DataView, at: number, kind: FieldKind, room: number): { value: unknown; size: number } | string {
-  const need = kind === 'u32' || kind === 'bytes' ? 4 : kind === 'pad24' ? 3 : kind === 'str' ? 2 : 1;
+function readField(
+  bytes: Uint8Array,
+  dv: DataView,
+  at: number,
+  kind: FieldKind,
+  room: number,
+): { value: unknown; size: number } | string {
+  const need =
+    kind === 'u32' || kind === 'bytes' ? 4 : kind === 'pad24' ? 3 : kind === 'str' ? 2 : 1;
   if (room < need) return 'truncated';
   switch (kind) {
     case 'u8':
@@ -382,14 +521,20 @@ function readField(bytes: Uint8Array, dv: DataView, at: number, kind: FieldKind,
   }
 }
 
-function build(type: NsrMessageType, flat: Record<string, unknown>, version: number, base: ParseError): ParseResult {
+function build(
+  type: NsrMessageType,
+  flat: Record<string, unknown>,
+  version: number,
+  base: ParseError,
+): ParseResult {
   for (const f of LAYOUT[type]) {
     if (f.kind === 'pad24' || f.since > 1) continue;
     if (!(f.name in flat)) return { ...base, error: `${type}: missing field ${f.name}` };
   }
   if ('reason' in flat) {
     const r = REASON_BY_CODE.get(flat.reason as number);
-    if (r === undefined) return { ...base, error: `${type}: unknown reason code ${String(flat.reason)}` };
+    if (r === undefined)
+      return { ...base, error: `${type}: unknown reason code ${String(flat.reason)}` };
     flat.reason = r;
   }
   delete flat.pad;
@@ -399,7 +544,19 @@ function build(type: NsrMessageType, flat: Record<string, unknown>, version: num
     for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
     const state = {} as PsrmStateFields;
     for (const n of PSRM_STATE_FIELDS) state[n] = flat[n] as number;
-    return { ok: true, version, msg: { t: type, handle, fields, state, rcvData: flat.rcvData as Uint8Array, sndData: flat.sndData as Uint8Array, rcvOoo: flat.rcvOoo as Uint8Array } };
+    return {
+      ok: true,
+      version,
+      msg: {
+        t: type,
+        handle,
+        fields,
+        state,
+        rcvData: flat.rcvData as Uint8Array,
+        sndData: flat.sndData as Uint8Array,
+        rcvOoo: flat.rcvOoo as Uint8Array,
+      },
+    };
   }
   delete flat.rxStamp;
   return { ok: true, version, msg: { t: type, ...flat } as NsrMessage };

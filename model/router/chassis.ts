@@ -71,7 +71,8 @@ export class Chassis implements Actor<ChassisMessage> {
   start(ctx: ActorContext): void {
     this.ctx = ctx;
     // Both REs are online at start (GRES tells each kernel about the other).
-    if (this.w.nsr) for (const id of this.w.reIds) ctx.send(id, { type: 're.ore', up: true } satisfies ReMessage);
+    if (this.w.nsr)
+      for (const id of this.w.reIds) ctx.send(id, { type: 're.ore', up: true } satisfies ReMessage);
   }
 
   receive(msg: ChassisMessage, ctx: ActorContext): void {
@@ -94,7 +95,12 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       }
       case 'chassis.wire-restore':
-        for (const l of msg.links) this.linkCtl(l, { type: 'link.set', params: msg.params, ...(msg.dir === undefined ? {} : { dir: msg.dir }) });
+        for (const l of msg.links)
+          this.linkCtl(l, {
+            type: 'link.set',
+            params: msg.params,
+            ...(msg.dir === undefined ? {} : { dir: msg.dir }),
+          });
         return;
       case 'chassis.link-release':
         this.linkCtl(msg.link, { type: 'link.release' });
@@ -131,14 +137,20 @@ export class Chassis implements Actor<ChassisMessage> {
         this.wireFault(a.peer, { up: false }, a.durationNs, () => ({ up: true }));
         return;
       case 'wire-reorder':
-        this.wireFault(a.peer, { reorder: a.reorder }, a.durationNs, (p) => ({ reorder: p.reorder ?? 0 }));
+        this.wireFault(a.peer, { reorder: a.reorder }, a.durationNs, (p) => ({
+          reorder: p.reorder ?? 0,
+        }));
         return;
       case 'pfe-switch-delay':
-        this.ctx.send(this.w.pfeId, { type: 'pfe.set-switch', switchNs: a.switchNs } satisfies PfeControl);
+        this.ctx.send(this.w.pfeId, {
+          type: 'pfe.set-switch',
+          switchNs: a.switchNs,
+        } satisfies PfeControl);
         return;
       case 'kkcm-io-error': {
         const k = this.w.kkcmIds?.[this.resolve(a.target) as 0 | 1];
-        if (k !== undefined) this.ctx.send(k, { type: 'kkcm.io-error', detail: 'injected channel I/O error' });
+        if (k !== undefined)
+          this.ctx.send(k, { type: 'kkcm.io-error', detail: 'injected channel I/O error' });
         return;
       }
       case 'inter-re-down':
@@ -153,16 +165,26 @@ export class Chassis implements Actor<ChassisMessage> {
         // A stalled backup kernel processes nothing on the inter-RE link: as seen from the
         // master its replication traffic is held, then delivered late (drives P-7).
         this.linkCtl(this.w.interReLink, { type: 'link.hold' });
-        if (a.durationNs > 0) this.ctx.startTimer(a.durationNs, { type: 'chassis.link-release', link: this.w.interReLink } satisfies LinkRelease);
+        if (a.durationNs > 0)
+          this.ctx.startTimer(a.durationNs, {
+            type: 'chassis.link-release',
+            link: this.w.interReLink,
+          } satisfies LinkRelease);
         return;
       case 'socket-failover':
         for (const id of this.w.reIds) {
-          if (this.w.sim.isRunning(id)) this.ctx.send(id, { type: 're.socket-failover', peer: a.peer, session: a.session } satisfies ReMessage);
+          if (this.w.sim.isRunning(id))
+            this.ctx.send(id, {
+              type: 're.socket-failover',
+              peer: a.peer,
+              session: a.session,
+            } satisfies ReMessage);
         }
         return;
       case 'nsr-deconfig':
       case 'nsr-reconfig':
-        for (const k of this.w.kkcmIds ?? []) this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
+        for (const k of this.w.kkcmIds ?? [])
+          this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
         return;
       default: {
         const never: never = a;
@@ -176,9 +198,15 @@ export class Chassis implements Actor<ChassisMessage> {
     if (!this.w.sim.isRunning(id)) return;
     for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.stopActor(a, 'crash');
     if (re === this.master) {
-      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.takeover', from: re } satisfies Takeover);
+      this.ctx.startTimer(this.router.masterDetectNs, {
+        type: 'chassis.takeover',
+        from: re,
+      } satisfies Takeover);
     } else if (this.w.nsr) {
-      this.ctx.startTimer(this.router.masterDetectNs, { type: 'chassis.backup-gone', re } satisfies BackupGone);
+      this.ctx.startTimer(this.router.masterDetectNs, {
+        type: 'chassis.backup-gone',
+        re,
+      } satisfies BackupGone);
     }
   }
 
@@ -187,7 +215,10 @@ export class Chassis implements Actor<ChassisMessage> {
     const id = this.w.reIds[re as 0 | 1];
     if (this.w.sim.isRunning(id)) return;
     for (const a of this.w.reGroups[re as 0 | 1]) this.w.sim.restartActor(a);
-    if (this.w.nsr) for (const r of this.w.reIds) if (this.w.sim.isRunning(r)) this.ctx.send(r, { type: 're.ore', up: true } satisfies ReMessage);
+    if (this.w.nsr)
+      for (const r of this.w.reIds)
+        if (this.w.sim.isRunning(r))
+          this.ctx.send(r, { type: 're.ore', up: true } satisfies ReMessage);
   }
 
   private takeover(from: number): void {
@@ -205,7 +236,11 @@ export class Chassis implements Actor<ChassisMessage> {
       this.ctx.trace('chassis.switchover-refused', { reason: 'backup-down' });
       return;
     }
-    this.ctx.send(this.w.reIds[this.master as 0 | 1], { type: 're.role', role: 'backup', sync: true } satisfies ReMessage);
+    this.ctx.send(this.w.reIds[this.master as 0 | 1], {
+      type: 're.role',
+      role: 'backup',
+      sync: true,
+    } satisfies ReMessage);
     this.setMaster(to, true);
   }
 
@@ -213,29 +248,61 @@ export class Chassis implements Actor<ChassisMessage> {
     this.master = to;
     this.ctx.trace('chassis.master', { master: to, sync });
     this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
-    this.ctx.send(this.w.reIds[to as 0 | 1], { type: 're.role', role: 'master', sync } satisfies ReMessage);
+    this.ctx.send(this.w.reIds[to as 0 | 1], {
+      type: 're.role',
+      role: 'master',
+      sync,
+    } satisfies ReMessage);
   }
 
-  private appStall(side: 'peer' | 'router', peer: string | undefined, durationNs: number, re: 'master' | 'backup'): void {
+  private appStall(
+    side: 'peer' | 'router',
+    peer: string | undefined,
+    durationNs: number,
+    re: 'master' | 'backup',
+  ): void {
     const routerRe = this.w.reIds[(re === 'master' ? this.master : 1 - this.master) as 0 | 1];
-    const targets = side === 'router' ? [routerRe] : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
+    const targets =
+      side === 'router'
+        ? [routerRe]
+        : [...this.w.peerIds].filter(([n]) => peer === undefined || n === peer).map(([, id]) => id);
     for (const t of targets) this.ctx.send(t, { type: 'app.stall', durationNs });
   }
 
-  private wireFault(peer: string | undefined, set: Partial<LinkParams>, durationNs: number, restore: (p: Partial<LinkParams>) => Partial<LinkParams>): void {
-    const links = [...this.w.wire].filter(([n]) => peer === undefined || n === peer).map(([, l]) => l);
+  private wireFault(
+    peer: string | undefined,
+    set: Partial<LinkParams>,
+    durationNs: number,
+    restore: (p: Partial<LinkParams>) => Partial<LinkParams>,
+  ): void {
+    const links = [...this.w.wire]
+      .filter(([n]) => peer === undefined || n === peer)
+      .map(([, l]) => l);
     // Each link goes back to its own configured baseline when the fault ends.
     for (const l of links) {
       this.linkCtl(l.linkId, { type: 'link.set', params: set });
-      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [l.linkId], params: restore(l.params) } satisfies WireRestore);
+      this.ctx.startTimer(durationNs, {
+        type: 'chassis.wire-restore',
+        links: [l.linkId],
+        params: restore(l.params),
+      } satisfies WireRestore);
     }
   }
 
   private interRe(set: Partial<LinkParams>, dir: 'a' | 'b' | undefined, durationNs: number): void {
-    this.linkCtl(this.w.interReLink, { type: 'link.set', params: set, ...(dir === undefined ? {} : { dir }) });
+    this.linkCtl(this.w.interReLink, {
+      type: 'link.set',
+      params: set,
+      ...(dir === undefined ? {} : { dir }),
+    });
     if (durationNs > 0) {
       const restore: Partial<LinkParams> = { up: this.w.interReParams.up ?? true };
-      this.ctx.startTimer(durationNs, { type: 'chassis.wire-restore', links: [this.w.interReLink], params: restore, ...(dir === undefined ? {} : { dir }) } satisfies WireRestore);
+      this.ctx.startTimer(durationNs, {
+        type: 'chassis.wire-restore',
+        links: [this.w.interReLink],
+        params: restore,
+        ...(dir === undefined ? {} : { dir }),
+      } satisfies WireRestore);
     }
   }
 

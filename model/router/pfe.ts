@@ -27,7 +27,13 @@ export type PfeControl =
     }
   | { readonly type: 'pfe.set-switch'; readonly switchNs: number }
   /** Steer one connection to an RE (per-socket failover). */
-  | { readonly type: 'pfe.flow'; readonly faddr: Ipv4; readonly fport: number; readonly lport: number; readonly re: number }
+  | {
+      readonly type: 'pfe.flow';
+      readonly faddr: Ipv4;
+      readonly fport: number;
+      readonly lport: number;
+      readonly re: number;
+    }
   /** An RE is gone: flows steered to it fall back to the master. */
   | { readonly type: 'pfe.re-down'; readonly re: number };
 
@@ -78,7 +84,13 @@ export class Pfe implements Actor<PfeMessage> {
   private flowEpoch = 0;
   /** Per-socket steering entries by flowKey. */
   private readonly flows = new Map<string, FlowEntry>();
-  readonly counters: PfeCounters = { toHost: 0, toWire: 0, suppressed: 0, droppedNoMaster: 0, droppedNoRoute: 0 };
+  readonly counters: PfeCounters = {
+    toHost: 0,
+    toWire: 0,
+    suppressed: 0,
+    droppedNoMaster: 0,
+    droppedNoRoute: 0,
+  };
   private readonly reByLink = new Map<string, number>();
   private readonly wireByLink = new Set<string>();
 
@@ -145,7 +157,12 @@ export class Pfe implements Actor<PfeMessage> {
 
   private steer(key: string, re: number, ctx: ActorContext): void {
     const epoch = ++this.flowEpoch;
-    ctx.trace('pfe.flow-switch', { flow: key, from: this.flows.get(key)?.re ?? this.master, to: re, switchNs: this.switchNs });
+    ctx.trace('pfe.flow-switch', {
+      flow: key,
+      from: this.flows.get(key)?.re ?? this.master,
+      to: re,
+      switchNs: this.switchNs,
+    });
     const e: FlowEntry = { re, switching: this.switchNs > 0, epoch };
     this.flows.set(key, e);
     if (this.switchNs === 0) ctx.trace('pfe.flow', { flow: key, re });
@@ -154,7 +171,8 @@ export class Pfe implements Actor<PfeMessage> {
 
   private startSwitch(master: number, ctx: ActorContext): void {
     this.epoch++;
-    for (const key of this.flows.keys()) ctx.trace('pfe.flow-clear', { flow: key, reason: 'mastership' });
+    for (const key of this.flows.keys())
+      ctx.trace('pfe.flow-clear', { flow: key, reason: 'mastership' });
     this.flows.clear();
     ctx.trace('pfe.switch', { from: this.master, to: master, switchNs: this.switchNs });
     if (this.switchNs === 0) {
@@ -165,7 +183,11 @@ export class Pfe implements Actor<PfeMessage> {
     }
     this.switching = true;
     this.master = -1;
-    ctx.startTimer(this.switchNs, { type: 'pfe.switch-done', master, epoch: this.epoch } satisfies SwitchDone);
+    ctx.startTimer(this.switchNs, {
+      type: 'pfe.switch-done',
+      master,
+      epoch: this.epoch,
+    } satisfies SwitchDone);
   }
 
   private forward(msg: PacketIn, ctx: ActorContext): void {
@@ -174,7 +196,8 @@ export class Pfe implements Actor<PfeMessage> {
       this.fromRe(re, msg, ctx);
       return;
     }
-    if (!this.wireByLink.has(msg.link)) throw new Error(`pfe: packet from unknown link ${msg.link}`);
+    if (!this.wireByLink.has(msg.link))
+      throw new Error(`pfe: packet from unknown link ${msg.link}`);
     if (msg.seg.dst !== this.routerAddr) {
       this.counters.droppedNoRoute++;
       ctx.trace('pfe.drop', { reason: 'not-host-bound', dst: ipv4ToString(msg.seg.dst) });
@@ -195,7 +218,10 @@ export class Pfe implements Actor<PfeMessage> {
     const port = this.master >= 0 ? this.rePorts[this.master as 0 | 1] : undefined;
     if (port === undefined || this.switching) {
       this.counters.droppedNoMaster++;
-      ctx.trace('pfe.drop', { reason: this.switching ? 'switching' : 'no-master', seq: msg.seg.seq });
+      ctx.trace('pfe.drop', {
+        reason: this.switching ? 'switching' : 'no-master',
+        seq: msg.seg.seq,
+      });
       return;
     }
     this.counters.toHost++;
@@ -205,10 +231,19 @@ export class Pfe implements Actor<PfeMessage> {
   private fromRe(re: number, msg: PacketIn, ctx: ActorContext): void {
     const flow = this.flowOf(msg.seg.dst, msg.seg.dport, msg.seg.sport);
     const leak = this.switching && this.leakySwitch;
-    const allowed = flow !== undefined ? re === flow.re && !flow.switching : leak || (re === this.master && !this.switching);
+    const allowed =
+      flow !== undefined
+        ? re === flow.re && !flow.switching
+        : leak || (re === this.master && !this.switching);
     if (!allowed) {
       this.counters.suppressed++;
-      ctx.trace('pfe.suppress', { re, master: this.master, seq: msg.seg.seq, len: msg.seg.payload.length, ...(flow === undefined ? {} : { flowRe: flow.re }) });
+      ctx.trace('pfe.suppress', {
+        re,
+        master: this.master,
+        seq: msg.seg.seq,
+        len: msg.seg.payload.length,
+        ...(flow === undefined ? {} : { flowRe: flow.re }),
+      });
       return;
     }
     const port = this.wire.get(msg.seg.dst);
@@ -218,7 +253,17 @@ export class Pfe implements Actor<PfeMessage> {
       return;
     }
     this.counters.toWire++;
-    ctx.trace('pfe.tx', { re, dst: ipv4ToString(msg.seg.dst), sport: msg.seg.sport, dport: msg.seg.dport, seq: msg.seg.seq, ack: msg.seg.ack, wnd: msg.seg.wnd, flags: msg.seg.flags, len: msg.seg.payload.length });
+    ctx.trace('pfe.tx', {
+      re,
+      dst: ipv4ToString(msg.seg.dst),
+      sport: msg.seg.sport,
+      dport: msg.seg.dport,
+      seq: msg.seg.seq,
+      ack: msg.seg.ack,
+      wnd: msg.seg.wnd,
+      flags: msg.seg.flags,
+      len: msg.seg.payload.length,
+    });
     ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
   }
 }

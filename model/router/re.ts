@@ -98,7 +98,19 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     this.sessions = new Map();
     this.listening = false;
     const n = this.nsrCfg;
-    this.nsr = n === undefined ? undefined : new NsrKernel(this.index, n.ids, n.opts, n.costs, n.timers, n.bounds, n.mutant, (this.boots - 1) * HANDLES_PER_BOOT);
+    this.nsr =
+      n === undefined
+        ? undefined
+        : new NsrKernel(
+            this.index,
+            n.ids,
+            n.opts,
+            n.costs,
+            n.timers,
+            n.bounds,
+            n.mutant,
+            (this.boots - 1) * HANDLES_PER_BOOT,
+          );
     if (this.nsr !== undefined) {
       this.nsr.host = this;
       n?.onKernel?.(this.nsr);
@@ -113,7 +125,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
         this.setRole(msg.role, msg.sync);
         return;
       case 're.ore':
-        if (this.nsr !== undefined) this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: msg.up });
+        if (this.nsr !== undefined)
+          this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.ore', up: msg.up });
         return;
       case 're.socket-failover':
         this.socketFailover(msg);
@@ -142,9 +155,18 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     for (const [peer, list] of this.sessions) {
       if (msg.peer !== undefined && peer !== msg.peer) continue;
       list.forEach((s, i) => {
-        if (s === undefined || s.mode !== 'active' || (msg.session !== undefined && i !== msg.session)) return;
+        if (
+          s === undefined ||
+          s.mode !== 'active' ||
+          (msg.session !== undefined && i !== msg.session)
+        )
+          return;
         this.ctx.trace('app.socket-failover', { session: s.cfg.id });
-        this.ctx.send(nsr.ids.iha, { type: 'iha.socket-failover', session: s.cfg.id }, nsr.costs.ihaNs);
+        this.ctx.send(
+          nsr.ids.iha,
+          { type: 'iha.socket-failover', session: s.cfg.id },
+          nsr.costs.ihaNs,
+        );
       });
     }
   }
@@ -175,7 +197,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     // takes over (with NSR) or starts over (without).
     this.stack(this.routerAddr).unlisten(ROUTER_PORT);
     this.listening = false;
-    if (nsr !== undefined) this.ctx.send(nsr.ids.iha, { type: 'iha.become-backup' }, nsr.costs.ihaNs);
+    if (nsr !== undefined)
+      this.ctx.send(nsr.ids.iha, { type: 'iha.become-backup' }, nsr.costs.ihaNs);
     else for (const s of this.allSessions()) s.conn?.abort();
     // The active applications stop; snooping ones (secondaries of sockets a per-socket
     // failover moved to the other RE) stay.
@@ -231,12 +254,23 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
   }
 
   private newSession(cfg: PeerConfig, i: number): StreamSession {
-    return new StreamSession({ id: `${cfg.name}/${i}`, side: 'router', send: cfg.fromRouter, expect: cfg.toRouter, read: cfg.routerRead }, this, this.ctx.rng);
+    return new StreamSession(
+      {
+        id: `${cfg.name}/${i}`,
+        side: 'router',
+        send: cfg.fromRouter,
+        expect: cfg.toRouter,
+        read: cfg.routerRead,
+      },
+      this,
+      this.ctx.rng,
+    );
   }
 
   private accepted(conn: TcpConnection): void {
     const p = this.peers.find((x) => x.addr === conn.faddr);
-    const s = p === undefined ? undefined : this.sessions.get(p.cfg.name)?.[conn.fport - SESSION_PORT_BASE];
+    const s =
+      p === undefined ? undefined : this.sessions.get(p.cfg.name)?.[conn.fport - SESSION_PORT_BASE];
     if (s === undefined || s.conn !== undefined || s.mode !== 'active') {
       conn.abort();
       return;
@@ -249,7 +283,12 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
   private established(s: StreamSession, conn: TcpConnection): void {
     s.attach(conn);
     const nsr = this.nsr;
-    if (nsr !== undefined) this.ctx.send(nsr.ids.iha, { type: 'iha.socket', session: s.cfg.id, conn, app: s }, nsr.costs.ihaNs);
+    if (nsr !== undefined)
+      this.ctx.send(
+        nsr.ids.iha,
+        { type: 'iha.socket', session: s.cfg.id, conn, app: s },
+        nsr.costs.ihaNs,
+      );
   }
 
   // ---- ip_input with PRL (SPEC P-1) ---------------------------------------------------
@@ -272,7 +311,11 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
       this.ctx.trace('ip.drop', { reason: 'secondary-socket', session: rep.session, seq: seg.seq });
       return;
     }
-    this.ctx.send(nsr.ids.prl, { type: 'prl.input', handle: rep.handle, seg }, nsr.costs.prlPrimaryNs);
+    this.ctx.send(
+      nsr.ids.prl,
+      { type: 'prl.input', handle: rep.handle, seg },
+      nsr.costs.prlPrimaryNs,
+    );
   }
 
   // ---- NsrHost ---------------------------------------------------------------------------

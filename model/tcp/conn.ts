@@ -424,7 +424,15 @@ export class TcpConnection {
   }
 
   /** @internal A segment from this connection's endpoint. */
-  makeSegment(flags: number, seq: number, ack: number, wnd: number, urp: number, options: TcpOptions, payload: Uint8Array): Segment {
+  makeSegment(
+    flags: number,
+    seq: number,
+    ack: number,
+    wnd: number,
+    urp: number,
+    options: TcpOptions,
+    payload: Uint8Array,
+  ): Segment {
     return {
       src: this.laddr,
       dst: this.faddr,
@@ -454,14 +462,20 @@ export class TcpConnection {
   /** @internal Bare RST|ACK at snd_max (tcp_drop's last segment). */
   sendRst(): void {
     const opts: TcpOptions = {};
-    this.send(this.makeSegment(TH_RST | TH_ACK, this.snd_max, this.rcv_nxt, 0, 0, opts, new Uint8Array(0)));
+    this.send(
+      this.makeSegment(TH_RST | TH_ACK, this.snd_max, this.rcv_nxt, 0, 0, opts, new Uint8Array(0)),
+    );
   }
 
   /** @internal BSD tcp_drop: RST if the peer has our SYN state, then close. */
   dropConn(reason: TcpCloseReason): void {
     const s = this.t_state;
     if (reason === 'timeout') this.trace('timeout', { state: s });
-    if (haveRcvdSyn(s) && s !== 'TIME_WAIT' && !(this.passive && s === 'SYN_RECEIVED' && reason === 'timeout')) {
+    if (
+      haveRcvdSyn(s) &&
+      s !== 'TIME_WAIT' &&
+      !(this.passive && s === 'SYN_RECEIVED' && reason === 'timeout')
+    ) {
       this.sendRst();
     }
     this.closeConn(reason);
@@ -469,7 +483,8 @@ export class TcpConnection {
 
   /** @internal Final close: timers off, out of the stack, application told once. */
   closeConn(reason: TcpCloseReason): void {
-    const embryonic = this.passive && (this.t_state === 'SYN_RECEIVED' || this.t_state === 'LISTEN');
+    const embryonic =
+      this.passive && (this.t_state === 'SYN_RECEIVED' || this.t_state === 'LISTEN');
     this.clearAllTimers();
     this.setState('CLOSED');
     this.stack.remove(this);

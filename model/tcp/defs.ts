@@ -5,7 +5,13 @@ import type { Segment } from '../net/segment.ts';
 import type { TcpConnection } from './conn.ts';
 
 export type TcpTimerKind = 'rexmt' | 'persist' | 'keep' | '2msl' | 'delack';
-export const TCP_TIMER_KINDS: readonly TcpTimerKind[] = ['rexmt', 'persist', 'keep', '2msl', 'delack'];
+export const TCP_TIMER_KINDS: readonly TcpTimerKind[] = [
+  'rexmt',
+  'persist',
+  'keep',
+  '2msl',
+  'delack',
+];
 
 /**
  * What a TCP needs from the machine it runs on (the RE kernel, the external peer, a
@@ -182,7 +188,10 @@ function checkInt(name: string, v: number, lo: number, hi: number): number {
 }
 
 /** Layers `over` on `base`, validating every value (RangeError on nonsense). */
-export function resolveTcpConfig(base: Readonly<TcpConfig>, over: TcpOptionsConfig = {}): TcpConfig {
+export function resolveTcpConfig(
+  base: Readonly<TcpConfig>,
+  over: TcpOptionsConfig = {},
+): TcpConfig {
   const has = (k: keyof TcpOptionsConfig): boolean => Object.prototype.hasOwnProperty.call(over, k);
   const c: TcpConfig = { ...base };
   if (over.mss !== undefined) c.mss = over.mss;

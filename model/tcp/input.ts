@@ -265,7 +265,8 @@ function rstInput(tp: TcpConnection, c: InCtx): void {
     tp.closeConn('reset');
     return;
   }
-  const inWindow = seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
+  const inWindow =
+    seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
   if (inWindow && tp.t_state !== 'TIME_WAIT') {
     tp.trace('challenge-ack', { ...fields, why: 'rst' });
     dropAfterAck(tp);
@@ -355,7 +356,8 @@ function trimToWindow(tp: TcpConnection, c: InCtx): boolean {
       // The policy's window can end before rcv_adv (P-10): bytes the peer was offered are
       // dropped for lack of common space, traced as acceptInOrder traces its own cut.
       const edge = seqAdd(tp.rcv_nxt, tp.rcv_wnd);
-      if (seqLt(seqGt(c.seq, edge) ? c.seq : edge, tp.rcv_adv)) tp.trace('rcv-space-drop', { seq: c.seq, len: tlen, space: tp.rcv_wnd });
+      if (seqLt(seqGt(c.seq, edge) ? c.seq : edge, tp.rcv_adv))
+        tp.trace('rcv-space-drop', { seq: c.seq, len: tlen, space: tp.rcv_wnd });
     }
     if (after >= tlen) {
       // Only a probe at the edge of a closed window is kept (for its ACK field).
@@ -415,7 +417,8 @@ function ackInput(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
 }
 
 function leaveRecovery(tp: TcpConnection): void {
-  if (tp.t_dupacks >= TCP_REXMT_THRESH && tp.snd_cwnd > tp.snd_ssthresh) tp.snd_cwnd = tp.snd_ssthresh;
+  if (tp.t_dupacks >= TCP_REXMT_THRESH && tp.snd_cwnd > tp.snd_ssthresh)
+    tp.snd_cwnd = tp.snd_ssthresh;
   tp.t_dupacks = 0;
 }
 
@@ -643,7 +646,9 @@ function finInput(tp: TcpConnection): void {
 }
 
 /** RFC 9293 §3.10.7.1 reset for a segment that must be refused (never for an RST). */
-export function rstReplyFields(seg: Segment): { flags: number; seq: number; ack: number } | undefined {
+export function rstReplyFields(
+  seg: Segment,
+): { flags: number; seq: number; ack: number } | undefined {
   if ((seg.flags & TH_RST) !== 0) return undefined;
   if ((seg.flags & TH_ACK) !== 0) return { flags: TH_RST, seq: seg.ack, ack: 0 };
   return { flags: TH_RST | TH_ACK, seq: 0, ack: seqAdd(seg.seq, segLen(seg)) };

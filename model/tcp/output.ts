@@ -3,7 +3,18 @@
 // space. Sends only within min(snd_wnd, snd_cwnd); Nagle and sender-side SWS avoidance
 // as BSD; receive window never advertised below its previous right edge.
 import type { TcpOptions } from '../net/segment.ts';
-import { TH_ACK, TH_FIN, TH_PUSH, TH_RST, TH_SYN, TH_URG, seqAdd, seqDiff, seqGt, seqLt } from '../net/segment.ts';
+import {
+  TH_ACK,
+  TH_FIN,
+  TH_PUSH,
+  TH_RST,
+  TH_SYN,
+  TH_URG,
+  seqAdd,
+  seqDiff,
+  seqGt,
+  seqLt,
+} from '../net/segment.ts';
 import {
   TCP_MAXRXTSHIFT,
   TCP_MAXWIN,
@@ -47,7 +58,8 @@ export function tcpOutput(tp: TcpConnection): void {
   // Nagle's "idle" is judged once per call (BSD), so a burst may end in a short segment.
   const idle = tp.snd_max === tp.snd_una;
   for (let i = 0; ; i++) {
-    if (i >= MAX_SEGMENTS_PER_CALL) throw new Error(`tcpOutput: more than ${MAX_SEGMENTS_PER_CALL} segments in one call`);
+    if (i >= MAX_SEGMENTS_PER_CALL)
+      throw new Error(`tcpOutput: more than ${MAX_SEGMENTS_PER_CALL} segments in one call`);
     if (!outputOnce(tp, idle)) return;
   }
 }
@@ -187,7 +199,14 @@ function planSegment(tp: TcpConnection): Plan {
     sendalot = true;
   }
   if (seqLt(seqAdd(tp.snd_nxt, len), seqAdd(tp.snd_una, cc))) flags &= ~TH_FIN;
-  return { len, off: seqDiff(tp.snd_nxt, tp.snd_una), flags, sendalot, sendwin, adv: advertise(tp) };
+  return {
+    len,
+    off: seqDiff(tp.snd_nxt, tp.snd_una),
+    flags,
+    sendalot,
+    sendwin,
+    adv: advertise(tp),
+  };
 }
 
 function shouldSend(tp: TcpConnection, p: Plan, idle: boolean): boolean {
@@ -208,7 +227,8 @@ function shouldSend(tp: TcpConnection, p: Plan, idle: boolean): boolean {
   if ((tp.t_flags & TF_ACKNOW) !== 0) return true;
   if ((p.flags & (TH_SYN | TH_RST)) !== 0) return true;
   if (seqGt(tp.snd_up, tp.snd_una)) return true;
-  if ((p.flags & TH_FIN) !== 0 && ((tp.t_flags & TF_SENTFIN) === 0 || tp.snd_nxt === tp.snd_una)) return true;
+  if ((p.flags & TH_FIN) !== 0 && ((tp.t_flags & TF_SENTFIN) === 0 || tp.snd_nxt === tp.snd_una))
+    return true;
   return false;
 }
 
@@ -265,7 +285,12 @@ function advanceSendSeq(tp: TcpConnection, len: number, fin: boolean, persisting
         tp.t_rxtshift = 0;
       }
       tp.setTimer('rexmt', tp.t_rxtcur);
-    } else if (len === 0 && tp.so_snd.cc > 0 && !tp.isTimerPending('rexmt') && !tp.isTimerPending('persist')) {
+    } else if (
+      len === 0 &&
+      tp.so_snd.cc > 0 &&
+      !tp.isTimerPending('rexmt') &&
+      !tp.isTimerPending('persist')
+    ) {
       // An ACK went out instead of queued data the window will not take: persist, or a
       // lost window update would leave both sides waiting (FreeBSD does the same).
       tp.t_rxtshift = 0;

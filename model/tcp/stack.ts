@@ -52,7 +52,8 @@ export class TcpStack {
   /** Accepts connections to `port`; onAccept gets each one once it is ESTABLISHED. */
   listen(port: number, onAccept: (conn: TcpConnection) => void, opts?: TcpOptionsConfig): void {
     checkPort(port);
-    if (this.listeners.has(port)) throw new Error(`TcpStack.listen: port ${port} already has a listener`);
+    if (this.listeners.has(port))
+      throw new Error(`TcpStack.listen: port ${port} already has a listener`);
     this.listeners.set(port, { cfg: resolveTcpConfig(this.config, opts), onAccept });
   }
 
@@ -62,14 +63,27 @@ export class TcpStack {
   }
 
   /** Active open from lport (undefined: an ephemeral port drawn from the host RNG). */
-  connect(lport: number | undefined, faddr: Ipv4, fport: number, opts?: TcpOptionsConfig): TcpConnection {
+  connect(
+    lport: number | undefined,
+    faddr: Ipv4,
+    fport: number,
+    opts?: TcpOptionsConfig,
+  ): TcpConnection {
     checkPort(fport);
     const port = lport ?? this.ephemeralPort(faddr, fport);
     checkPort(port);
     if (this.lookup(this.addr, port, faddr, fport) !== undefined) {
       throw new Error(`TcpStack.connect: ${port} -> ${faddr}:${fport} is in use`);
     }
-    const conn = new TcpConnection(this, resolveTcpConfig(this.config, opts), this.addr, port, faddr, fport, false);
+    const conn = new TcpConnection(
+      this,
+      resolveTcpConfig(this.config, opts),
+      this.addr,
+      port,
+      faddr,
+      fport,
+      false,
+    );
     this.conns.set(key(this.addr, port, faddr, fport), conn);
     this.onNewConnection?.(conn);
     conn.run(() => tcpConnect(conn));
@@ -81,11 +95,24 @@ export class TcpStack {
    * without a handshake, in state CLOSED with replica = true, for PSRM to fill in
    * (M-1) and set ESTABLISHED. Undefined if the 4-tuple is in use.
    */
-  adoptReplica(lport: number, faddr: Ipv4, fport: number, opts?: TcpOptionsConfig): TcpConnection | undefined {
+  adoptReplica(
+    lport: number,
+    faddr: Ipv4,
+    fport: number,
+    opts?: TcpOptionsConfig,
+  ): TcpConnection | undefined {
     checkPort(lport);
     checkPort(fport);
     if (this.lookup(this.addr, lport, faddr, fport) !== undefined) return undefined;
-    const conn = new TcpConnection(this, resolveTcpConfig(this.config, opts), this.addr, lport, faddr, fport, false);
+    const conn = new TcpConnection(
+      this,
+      resolveTcpConfig(this.config, opts),
+      this.addr,
+      lport,
+      faddr,
+      fport,
+      false,
+    );
     conn.replica = true;
     this.conns.set(key(this.addr, lport, faddr, fport), conn);
     this.onNewConnection?.(conn);
@@ -156,7 +183,12 @@ export class TcpStack {
       ipId: this.nextIpId(),
       ttl: TCP_TTL,
     };
-    this.host.event?.(undefined, 'rst-sent', { seq: out.seq, ack: out.ack, dport: out.dport, sport: out.sport });
+    this.host.event?.(undefined, 'rst-sent', {
+      seq: out.seq,
+      ack: out.ack,
+      dport: out.dport,
+      sport: out.sport,
+    });
     this.host.output(out);
   }
 
@@ -173,5 +205,6 @@ export class TcpStack {
 }
 
 function checkPort(p: number): void {
-  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`TCP port out of range: ${p}`);
+  if (!Number.isInteger(p) || p < 1 || p > 65535)
+    throw new RangeError(`TCP port out of range: ${p}`);
 }

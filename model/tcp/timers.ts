@@ -39,7 +39,12 @@ function rexmtTimeout(tp: TcpConnection): void {
     return;
   }
   tp.t_rxtcur = Math.min(Math.max(tp.t_rxtcur * 2, tp.t_rttmin), tp.cfg.rtoMaxNs);
-  tp.trace('rto', { shift: tp.t_rxtshift, rto: tp.t_rxtcur, snd_una: tp.snd_una, snd_max: tp.snd_max });
+  tp.trace('rto', {
+    shift: tp.t_rxtshift,
+    rto: tp.t_rxtcur,
+    snd_una: tp.snd_una,
+    snd_max: tp.snd_max,
+  });
   const mss = tp.t_maxseg;
   const win = Math.max(2, Math.floor(Math.min(tp.snd_wnd, tp.snd_cwnd) / 2 / mss));
   tp.snd_ssthresh = win * mss;
@@ -74,7 +79,9 @@ function keepTimeout(tp: TcpConnection): void {
   if (idle >= ka.idleNs) {
     tp.trace('keepalive-probe', { seq: seqAdd(tp.snd_una, -1) });
     const wnd = advertise(tp).field;
-    tp.send(tp.makeSegment(TH_ACK, seqAdd(tp.snd_una, -1), tp.rcv_nxt, wnd, 0, {}, new Uint8Array(0)));
+    tp.send(
+      tp.makeSegment(TH_ACK, seqAdd(tp.snd_una, -1), tp.rcv_nxt, wnd, 0, {}, new Uint8Array(0)),
+    );
     tp.setTimer('keep', ka.intervalNs);
   } else {
     tp.setTimer('keep', ka.idleNs - idle);

@@ -39,8 +39,13 @@ export function formatExpect(e: Expectation): string {
 
 export function formatSummary(r: RunReport, st: Style): string {
   const verdict = r.verdict === 'pass' ? st.ok('PASS') : st.bad('FAIL');
-  const match = r.matches ? st.ok(`as expected (expect: ${formatExpect(r.expected)})`) : st.bad(`NOT as expected (expect: ${formatExpect(r.expected)})`);
-  const lines = [`${st.bold(r.scenario)}  ${st.dim(`${r.file}, seed ${r.seed}`)}`, `  verdict    ${verdict}, ${match}`];
+  const match = r.matches
+    ? st.ok(`as expected (expect: ${formatExpect(r.expected)})`)
+    : st.bad(`NOT as expected (expect: ${formatExpect(r.expected)})`);
+  const lines = [
+    `${st.bold(r.scenario)}  ${st.dim(`${r.file}, seed ${r.seed}`)}`,
+    `  verdict    ${verdict}, ${match}`,
+  ];
   lines.push(...formatViolations(r.violations, st));
   const s = r.stats;
   lines.push(
@@ -56,30 +61,45 @@ function formatViolations(vs: readonly ViolationReport[], st: Style): string[] {
   if (vs.length === 0) return ['  violations none'];
   const out = [`  violations ${vs.length}`];
   for (const v of vs.slice(0, VIOLATIONS_SHOWN_MAX)) {
-    out.push(`    ${st.bad(v.check)} at ${formatDuration(v.timeNs)}${v.recordId >= 0 ? ` (record ${v.recordId})` : ''}: ${v.message}`);
+    out.push(
+      `    ${st.bad(v.check)} at ${formatDuration(v.timeNs)}${v.recordId >= 0 ? ` (record ${v.recordId})` : ''}: ${v.message}`,
+    );
     if (v.evidence !== undefined) out.push(`      evidence ${JSON.stringify(v.evidence)}`);
   }
-  if (vs.length > VIOLATIONS_SHOWN_MAX) out.push(`    … ${vs.length - VIOLATIONS_SHOWN_MAX} more (all of them with --json)`);
+  if (vs.length > VIOLATIONS_SHOWN_MAX)
+    out.push(`    … ${vs.length - VIOLATIONS_SHOWN_MAX} more (all of them with --json)`);
   return out;
 }
 
 function bytesPair(x: SessionStats | undefined): string {
-  return x === undefined ? 'gone' : `wrote ${count(x.bytesWritten)} B, read ${count(x.bytesRead)} B${x.closed !== undefined ? `, closed (${x.closed})` : ''}`;
+  return x === undefined
+    ? 'gone'
+    : `wrote ${count(x.bytesWritten)} B, read ${count(x.bytesRead)} B${x.closed !== undefined ? `, closed (${x.closed})` : ''}`;
 }
 
 function formatSessions(sessions: RunReport['stats']['sessions']): string[] {
-  const sum = (f: (x: SessionStats) => number, side: 'peer' | 'router'): number => sessions.reduce((a, s) => a + (s[side] === undefined ? 0 : f(s[side])), 0);
+  const sum = (f: (x: SessionStats) => number, side: 'peer' | 'router'): number =>
+    sessions.reduce((a, s) => a + (s[side] === undefined ? 0 : f(s[side])), 0);
   const out = [
     `  sessions   ${sessions.length}: peers wrote ${count(sum((x) => x.bytesWritten, 'peer'))} B and read ${count(sum((x) => x.bytesRead, 'peer'))} B; router wrote ${count(sum((x) => x.bytesWritten, 'router'))} B and read ${count(sum((x) => x.bytesRead, 'router'))} B`,
   ];
-  for (const s of sessions.slice(0, SESSIONS_SHOWN_MAX)) out.push(`    ${s.session}  peer ${bytesPair(s.peer)}; router ${bytesPair(s.router)}`);
-  if (sessions.length > SESSIONS_SHOWN_MAX) out.push(`    … ${sessions.length - SESSIONS_SHOWN_MAX} more sessions (all of them with --json)`);
+  for (const s of sessions.slice(0, SESSIONS_SHOWN_MAX))
+    out.push(`    ${s.session}  peer ${bytesPair(s.peer)}; router ${bytesPair(s.router)}`);
+  if (sessions.length > SESSIONS_SHOWN_MAX)
+    out.push(
+      `    … ${sessions.length - SESSIONS_SHOWN_MAX} more sessions (all of them with --json)`,
+    );
   return out;
 }
 
 export interface ListData {
   designs: ReadonlyArray<{ id: string; description: string }>;
-  options: ReadonlyArray<{ name: string; spec: string; values: readonly string[]; default: unknown }>;
+  options: ReadonlyArray<{
+    name: string;
+    spec: string;
+    values: readonly string[];
+    default: unknown;
+  }>;
   mutants: ReadonlyArray<{ name: string; description: string }>;
   faults: readonly FaultKindInfo[];
   checkers: ReadonlyArray<{ id: string; spec: readonly string[]; description: string }>;
@@ -99,7 +119,8 @@ export function formatList(d: ListData, st: Style): string {
   lines.push(st.bold('design options (router.options, need nsr: true)'));
   const ow = Math.max(...d.options.map((o) => o.name.length));
   const sw = Math.max(...d.options.map((o) => o.spec.length));
-  for (const o of d.options) lines.push(`  ${o.name.padEnd(ow)}  ${o.spec.padEnd(sw)}  ${formatOptionValues(o)}`);
+  for (const o of d.options)
+    lines.push(`  ${o.name.padEnd(ow)}  ${o.spec.padEnd(sw)}  ${formatOptionValues(o)}`);
   lines.push(st.bold('mutants (router.mutant, need nsr: true)'));
   if (d.mutants.length === 0) lines.push('  (none)');
   const mw = Math.max(0, ...d.mutants.map((x) => x.name.length));
@@ -108,8 +129,15 @@ export function formatList(d: ListData, st: Style): string {
   const w = Math.max(...d.faults.map((f) => f.kind.length));
   for (const f of d.faults) {
     const params = f.params.map((p) => (p.required ? p.key : `${p.key}?`)).join(', ');
-    const tag = f.status === 'pending' ? st.dim(' (not supported yet)') : f.nsrOnly ? st.dim(' (needs nsr: true)') : '';
-    lines.push(`  ${f.kind.padEnd(w)}  ${f.spec.join(' ').padEnd(14)} ${f.description}${params !== '' ? ` [${params}]` : ''}${tag}`);
+    const tag =
+      f.status === 'pending'
+        ? st.dim(' (not supported yet)')
+        : f.nsrOnly
+          ? st.dim(' (needs nsr: true)')
+          : '';
+    lines.push(
+      `  ${f.kind.padEnd(w)}  ${f.spec.join(' ').padEnd(14)} ${f.description}${params !== '' ? ` [${params}]` : ''}${tag}`,
+    );
   }
   lines.push(st.bold('checkers'));
   for (const c of d.checkers) lines.push(`  ${c.id}  ${c.spec.join(' ')}  ${c.description}`);

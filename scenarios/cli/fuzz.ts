@@ -12,7 +12,13 @@ import { isMutant, MUTANTS, type MutantName } from '../../model/nsr/options.ts';
 import { MS, parseDuration } from '../../sim/index.ts';
 import { DESIGNS } from '../load/catalog.ts';
 import { UsageError } from '../load/errors.ts';
-import { DEFAULT_RUNS, runCampaign, type CampaignOptions, type CampaignReport, type Progress } from '../fuzz/campaign.ts';
+import {
+  DEFAULT_RUNS,
+  runCampaign,
+  type CampaignOptions,
+  type CampaignReport,
+  type Progress,
+} from '../fuzz/campaign.ts';
 import type { FuzzTarget } from '../fuzz/run-case.ts';
 import { parseShard } from '../fuzz/seeds.ts';
 import { SHRINK_BUDGET_DEFAULT } from '../fuzz/shrink.ts';
@@ -41,18 +47,66 @@ export interface FuzzArgs {
 
 export function fuzzOptions(y: Argv): Argv {
   return y
-    .option('runs', { type: 'number', requiresArg: true, describe: `runs of this shard (default ${DEFAULT_RUNS}; with --mutant, the budget per mutant, default ${MUTANT_RUNS_DEFAULT})` })
-    .option('time', { type: 'string', requiresArg: true, describe: 'wall-time budget instead of a run count, e.g. 10m or 30s' })
-    .option('seed', { type: 'string', requiresArg: true, describe: 'campaign seed (integer >= 0); random and printed when left out' })
-    .option('workers', { type: 'number', requiresArg: true, describe: 'worker threads (0 = in this process; default: the CPU count, at most 8)' })
-    .option('shard', { type: 'string', requiresArg: true, describe: 'i/n: run only the campaign runs k with k mod n = i (split one campaign over a CI matrix)' })
-    .option('design', { type: 'string', requiresArg: true, default: 'jsr', describe: `design family (${DESIGNS.map((d) => d.id).join(', ')})` })
-    .option('mutant', { type: 'string', requiresArg: true, describe: 'fuzz this mutant, or "all" of them, to find it: a failure is the expected outcome' })
+    .option('runs', {
+      type: 'number',
+      requiresArg: true,
+      describe: `runs of this shard (default ${DEFAULT_RUNS}; with --mutant, the budget per mutant, default ${MUTANT_RUNS_DEFAULT})`,
+    })
+    .option('time', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'wall-time budget instead of a run count, e.g. 10m or 30s',
+    })
+    .option('seed', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'campaign seed (integer >= 0); random and printed when left out',
+    })
+    .option('workers', {
+      type: 'number',
+      requiresArg: true,
+      describe: 'worker threads (0 = in this process; default: the CPU count, at most 8)',
+    })
+    .option('shard', {
+      type: 'string',
+      requiresArg: true,
+      describe:
+        'i/n: run only the campaign runs k with k mod n = i (split one campaign over a CI matrix)',
+    })
+    .option('design', {
+      type: 'string',
+      requiresArg: true,
+      default: 'jsr',
+      describe: `design family (${DESIGNS.map((d) => d.id).join(', ')})`,
+    })
+    .option('mutant', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'fuzz this mutant, or "all" of them, to find it: a failure is the expected outcome',
+    })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON report on stdout' })
-    .option('out', { type: 'string', requiresArg: true, default: OUT_DEFAULT, describe: 'directory for the shrunk failures (scenario files)' })
-    .option('check-determinism', { type: 'boolean', default: false, describe: `re-run a sample of ${DETERMINISM_SAMPLE} runs and report the first differing trace record` })
-    .option('shrink-budget', { type: 'number', requiresArg: true, describe: `runs one shrink may spend (default ${SHRINK_BUDGET_DEFAULT})` })
-    .option('unsafe-options', { type: 'boolean', default: false, describe: 'also draw the design options known to break an invariant by design (KNOWN_UNSAFE_OPTIONS)' })
+    .option('out', {
+      type: 'string',
+      requiresArg: true,
+      default: OUT_DEFAULT,
+      describe: 'directory for the shrunk failures (scenario files)',
+    })
+    .option('check-determinism', {
+      type: 'boolean',
+      default: false,
+      describe: `re-run a sample of ${DETERMINISM_SAMPLE} runs and report the first differing trace record`,
+    })
+    .option('shrink-budget', {
+      type: 'number',
+      requiresArg: true,
+      describe: `runs one shrink may spend (default ${SHRINK_BUDGET_DEFAULT})`,
+    })
+    .option('unsafe-options', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'also draw the design options known to break an invariant by design (KNOWN_UNSAFE_OPTIONS)',
+    })
     .example('$0 fuzz --runs 200 --seed 1', 'a campaign of 200 runs on the correct design')
     .example('$0 fuzz --time 10m --workers 4 --shard 0/4', 'one of four CI shards for ten minutes')
     .example('$0 fuzz --mutant all --json --out /tmp/fuzz-out', 'the mutant kill matrix');
@@ -71,17 +125,23 @@ interface Parsed {
 
 function intFlag(v: number | undefined, flag: string, min: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`${flag} must be an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isSafeInteger(v) || v < min)
+    throw new UsageError(`${flag} must be an integer >= ${min}, got ${String(v)}`);
   return v;
 }
 
 function parse(a: FuzzArgs): Parsed {
   const seedGiven = a.seed !== undefined;
   const seed = seedGiven ? Number(a.seed) : randomInt(0, 2 ** 31);
-  if (!Number.isSafeInteger(seed) || seed < 0 || String(a.seed ?? seed).trim() === '') throw new UsageError(`--seed must be an integer >= 0, got "${String(a.seed)}"`);
+  if (!Number.isSafeInteger(seed) || seed < 0 || String(a.seed ?? seed).trim() === '')
+    throw new UsageError(`--seed must be an integer >= 0, got "${String(a.seed)}"`);
   const shard = a.shard === undefined ? undefined : parseShard(a.shard);
-  if (a.shard !== undefined && shard === undefined) throw new UsageError(`--shard must be i/n with 0 <= i < n, got "${a.shard}"`);
-  if (!DESIGNS.some((d) => d.id === a.design)) throw new UsageError(`--design must be one of ${DESIGNS.map((d) => d.id).join(', ')}, got "${String(a.design)}"`);
+  if (a.shard !== undefined && shard === undefined)
+    throw new UsageError(`--shard must be i/n with 0 <= i < n, got "${a.shard}"`);
+  if (!DESIGNS.some((d) => d.id === a.design))
+    throw new UsageError(
+      `--design must be one of ${DESIGNS.map((d) => d.id).join(', ')}, got "${String(a.design)}"`,
+    );
   let timeMs: number | undefined;
   if (a.time !== undefined) {
     try {
@@ -94,10 +154,14 @@ function parse(a: FuzzArgs): Parsed {
   let mutants: MutantName[] | undefined;
   if (a.mutant === 'all') mutants = Object.keys(MUTANTS) as MutantName[];
   else if (a.mutant !== undefined) {
-    if (!isMutant(a.mutant)) throw new UsageError(`--mutant: no mutant "${a.mutant}" (mutants: ${Object.keys(MUTANTS).join(', ')}, or all)`);
+    if (!isMutant(a.mutant))
+      throw new UsageError(
+        `--mutant: no mutant "${a.mutant}" (mutants: ${Object.keys(MUTANTS).join(', ')}, or all)`,
+      );
     mutants = [a.mutant];
   }
-  const workers = intFlag(a.workers, '--workers', 0) ?? Math.min(WORKERS_MAX, availableParallelism());
+  const workers =
+    intFlag(a.workers, '--workers', 0) ?? Math.min(WORKERS_MAX, availableParallelism());
   const base: Parsed['base'] = {
     seed,
     workers,
@@ -107,7 +171,16 @@ function parse(a: FuzzArgs): Parsed {
     shrinkBudget: intFlag(a.shrinkBudget, '--shrink-budget', 0) ?? SHRINK_BUDGET_DEFAULT,
     determinismSample: a.checkDeterminism === true ? DETERMINISM_SAMPLE : 0,
   };
-  return { seed, seedGiven, base, runs: intFlag(a.runs, '--runs', 1), design: 'jsr', mutants, json: a.json === true, unsafe: a.unsafeOptions === true };
+  return {
+    seed,
+    seedGiven,
+    base,
+    runs: intFlag(a.runs, '--runs', 1),
+    design: 'jsr',
+    mutants,
+    json: a.json === true,
+    unsafe: a.unsafeOptions === true,
+  };
 }
 
 /** A progress bar on stderr, only when stderr is a terminal. */
@@ -119,9 +192,14 @@ function progressBar(label: string): { onProgress?: (p: Progress) => void; done(
       shown = true;
       const width = 30;
       const frac = p.total === undefined ? 0 : Math.min(1, p.done / p.total);
-      const bar = p.total === undefined ? '' : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] `;
+      const bar =
+        p.total === undefined
+          ? ''
+          : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] `;
       const rate = p.elapsedMs > 0 ? (p.done * 1000) / p.elapsedMs : 0;
-      process.stderr.write(`\r\x1b[K${label} ${bar}${p.done}${p.total === undefined ? '' : `/${p.total}`} runs, ${p.failures} failure${p.failures === 1 ? '' : 's'}, ${rate.toFixed(1)} runs/s`);
+      process.stderr.write(
+        `\r\x1b[K${label} ${bar}${p.done}${p.total === undefined ? '' : `/${p.total}`} runs, ${p.failures} failure${p.failures === 1 ? '' : 's'}, ${rate.toFixed(1)} runs/s`,
+      );
     },
     done: () => {
       if (shown) process.stderr.write('\r\x1b[K');
@@ -135,11 +213,22 @@ export async function cmdFuzz(a: FuzzArgs): Promise<number> {
 }
 
 async function designCampaign(p: Parsed): Promise<number> {
-  const target: FuzzTarget = { design: p.design, mutant: undefined, ...(p.unsafe ? { unsafeOptions: true } : {}) };
+  const target: FuzzTarget = {
+    design: p.design,
+    mutant: undefined,
+    ...(p.unsafe ? { unsafeOptions: true } : {}),
+  };
   const bar = progressBar('fuzz');
-  const r = await runCampaign({ ...p.base, target, ...(p.runs === undefined ? {} : { runs: p.runs }), ...(bar.onProgress === undefined ? {} : { onProgress: bar.onProgress }) });
+  const r = await runCampaign({
+    ...p.base,
+    target,
+    ...(p.runs === undefined ? {} : { runs: p.runs }),
+    ...(bar.onProgress === undefined ? {} : { onProgress: bar.onProgress }),
+  });
   bar.done();
-  process.stdout.write(p.json ? `${JSON.stringify(campaignJson(r))}\n` : formatCampaign(r, p.seedGiven));
+  process.stdout.write(
+    p.json ? `${JSON.stringify(campaignJson(r))}\n` : formatCampaign(r, p.seedGiven),
+  );
   const diverged = r.determinism?.divergence !== undefined;
   return r.failures.length > 0 || diverged ? 1 : 0;
 }
@@ -154,7 +243,13 @@ export interface MutantRow {
   shrunkFaults: number | null;
   file: string | null;
   fired: string[];
-  shrunk: { peers: number; sessions: number; tieBreaks: number; runs: number; wallMs: number } | null;
+  shrunk: {
+    peers: number;
+    sessions: number;
+    tieBreaks: number;
+    runs: number;
+    wallMs: number;
+  } | null;
   inconclusive: number;
 }
 
@@ -162,14 +257,23 @@ async function mutantCampaigns(p: Parsed, mutants: readonly MutantName[]): Promi
   const rows: MutantRow[] = [];
   for (const m of mutants) {
     const bar = progressBar(m);
-    const r = await runCampaign({ ...p.base, target: { design: p.design, mutant: m, ...(p.unsafe ? { unsafeOptions: true } : {}) }, runs: p.runs ?? MUTANT_RUNS_DEFAULT, stopAtFirst: true, ...(bar.onProgress === undefined ? {} : { onProgress: bar.onProgress }) });
+    const r = await runCampaign({
+      ...p.base,
+      target: { design: p.design, mutant: m, ...(p.unsafe ? { unsafeOptions: true } : {}) },
+      runs: p.runs ?? MUTANT_RUNS_DEFAULT,
+      stopAtFirst: true,
+      ...(bar.onProgress === undefined ? {} : { onProgress: bar.onProgress }),
+    });
     bar.done();
     const row = mutantRow(m, r);
     rows.push(row);
     if (!p.json) process.stdout.write(formatMutant(row, r));
   }
   if (p.json) process.stdout.write(`${JSON.stringify({ seed: p.seed, mutants: rows })}\n`);
-  else process.stdout.write(`${rows.filter((r) => r.found).length} of ${rows.length} mutant${rows.length === 1 ? '' : 's'} found (seed ${p.seed})\n`);
+  else
+    process.stdout.write(
+      `${rows.filter((r) => r.found).length} of ${rows.length} mutant${rows.length === 1 ? '' : 's'} found (seed ${p.seed})\n`,
+    );
   return rows.every((r) => r.found) ? 0 : 1;
 }
 
@@ -183,7 +287,16 @@ export function mutantRow(name: string, r: CampaignReport): MutantRow {
     shrunkFaults: f?.shrunk?.size.faults ?? null,
     file: f?.finding?.file ?? null,
     fired: f?.shrunk?.fired ?? f?.fired ?? [],
-    shrunk: f?.shrunk === undefined ? null : { peers: f.shrunk.size.peers, sessions: f.shrunk.size.sessions, tieBreaks: f.shrunk.size.tieBreaks, runs: f.shrunk.runs, wallMs: Math.round(f.shrunk.wallMs) },
+    shrunk:
+      f?.shrunk === undefined
+        ? null
+        : {
+            peers: f.shrunk.size.peers,
+            sessions: f.shrunk.size.sessions,
+            tieBreaks: f.shrunk.size.tieBreaks,
+            runs: f.shrunk.runs,
+            wallMs: Math.round(f.shrunk.wallMs),
+          },
     inconclusive: r.inconclusive,
   };
 }
@@ -199,7 +312,15 @@ function campaignJson(r: CampaignReport): Record<string, unknown> {
     wallMs: Math.round(r.wallMs),
     runsPerSec: Math.round(r.runsPerSec * 100) / 100,
     stoppedBy: r.stoppedBy,
-    failures: r.failures.map((f) => ({ run: f.run, runSeed: f.runSeed, fired: f.fired, ...(f.internalError === undefined ? {} : { internalError: f.internalError }), shrunk: f.shrunk ?? null, file: f.finding?.file ?? null, verified: f.finding?.verified ?? null })),
+    failures: r.failures.map((f) => ({
+      run: f.run,
+      runSeed: f.runSeed,
+      fired: f.fired,
+      ...(f.internalError === undefined ? {} : { internalError: f.internalError }),
+      shrunk: f.shrunk ?? null,
+      file: f.finding?.file ?? null,
+      verified: f.finding?.verified ?? null,
+    })),
     ...(r.determinism === undefined ? {} : { determinism: r.determinism }),
   };
 }
@@ -209,7 +330,12 @@ function shown(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-function sizeText(s: { faults: number; peers: number; sessions: number; tieBreaks: number }): string {
+function sizeText(s: {
+  faults: number;
+  peers: number;
+  sessions: number;
+  tieBreaks: number;
+}): string {
   const n = (k: number, w: string): string => `${k} ${w}${k === 1 ? '' : 's'}`;
   return `${n(s.faults, 'fault')}, ${n(s.peers, 'peer')}, ${n(s.sessions, 'session')}, ${n(s.tieBreaks, 'tie-break')}`;
 }
@@ -221,26 +347,39 @@ export function formatCampaign(r: CampaignReport, seedGiven: boolean): string {
     `  failures   ${r.failures.length === 0 ? 'none' : r.failures.length}`,
   ];
   for (const f of r.failures) {
-    lines.push(`    run ${f.run} (fast-check seed ${f.runSeed}): ${f.fired.join(', ')}${f.internalError === undefined ? '' : ` — ${f.internalError.split('\n')[0] ?? ''}`}`);
+    lines.push(
+      `    run ${f.run} (fast-check seed ${f.runSeed}): ${f.fired.join(', ')}${f.internalError === undefined ? '' : ` — ${f.internalError.split('\n')[0] ?? ''}`}`,
+    );
     if (f.shrunk !== undefined && f.finding !== undefined) {
-      lines.push(`      shrunk in ${f.shrunk.runs} runs to ${sizeText(f.shrunk.size)}: ${f.shrunk.fired.join(', ')}`, `      → ${shown(f.finding.file)}${f.finding.verified ? '' : ' (NOT reproduced when read back: see the file)'}`);
+      lines.push(
+        `      shrunk in ${f.shrunk.runs} runs to ${sizeText(f.shrunk.size)}: ${f.shrunk.fired.join(', ')}`,
+        `      → ${shown(f.finding.file)}${f.finding.verified ? '' : ' (NOT reproduced when read back: see the file)'}`,
+      );
     }
   }
   const d = r.determinism;
   if (d !== undefined) {
-    if (d.divergence === undefined) lines.push(`  determinism ${d.checked} runs re-run, identical traces`);
+    if (d.divergence === undefined)
+      lines.push(`  determinism ${d.checked} runs re-run, identical traces`);
     else {
       const v = d.divergence;
-      lines.push(`  determinism DIVERGED in run ${v.run} (fast-check seed ${v.runSeed}) at trace record ${v.recordId}:`, `    first  ${JSON.stringify(v.first)}`, `    second ${JSON.stringify(v.second)}`);
+      lines.push(
+        `  determinism DIVERGED in run ${v.run} (fast-check seed ${v.runSeed}) at trace record ${v.recordId}:`,
+        `    first  ${JSON.stringify(v.first)}`,
+        `    second ${JSON.stringify(v.second)}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
 function formatMutant(row: MutantRow, r: CampaignReport): string {
-  if (!row.found) return `mutant ${row.name}: NOT FOUND in ${row.runs} runs (${(row.wallMs / 1000).toFixed(1)} s)${row.inconclusive > 0 ? `; ${row.inconclusive} runs failed on the correct design too` : ''}\n`;
+  if (!row.found)
+    return `mutant ${row.name}: NOT FOUND in ${row.runs} runs (${(row.wallMs / 1000).toFixed(1)} s)${row.inconclusive > 0 ? `; ${row.inconclusive} runs failed on the correct design too` : ''}\n`;
   const f = r.failures[0];
-  const shrunk = f?.shrunk === undefined || f.finding === undefined ? '' : `\n  shrunk in ${f.shrunk.runs} runs to ${sizeText(f.shrunk.size)} → ${shown(f.finding.file)}`;
+  const shrunk =
+    f?.shrunk === undefined || f.finding === undefined
+      ? ''
+      : `\n  shrunk in ${f.shrunk.runs} runs to ${sizeText(f.shrunk.size)} → ${shown(f.finding.file)}`;
   return `mutant ${row.name}: found at run ${f?.run ?? '?'} (${row.runs} runs, ${(row.wallMs / 1000).toFixed(1)} s): ${row.fired.join(', ')}${shrunk}\n`;
 }
-

@@ -9,7 +9,13 @@ import yargs, { type Arguments, type Argv } from 'yargs';
 import { CHECKERS } from '../../model/checks/index.ts';
 import { formatDuration, SEC } from '../../sim/index.ts';
 import { DESIGNS, MUTANTS, OPTIONS, PENDING_FAULTS, SUPPORTED_FAULTS } from '../load/catalog.ts';
-import { formatIssue, isUserError, ScenarioError, UsageError, type ScenarioIssue } from '../load/errors.ts';
+import {
+  formatIssue,
+  isUserError,
+  ScenarioError,
+  UsageError,
+  type ScenarioIssue,
+} from '../load/errors.ts';
 import { formatList, formatSummary, styleFor, type ListData } from './format.ts';
 import { loadScenarioFile, type Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, VERSION, type RunOptions, type RunReport } from '../run.ts';
@@ -28,18 +34,25 @@ const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
 function files(a: Arguments): string[] {
-  return (a.files as unknown[] | undefined)?.map(String) ?? (a.file === undefined ? [] : [String(a.file)]);
+  return (
+    (a.files as unknown[] | undefined)?.map(String) ??
+    (a.file === undefined ? [] : [String(a.file)])
+  );
 }
 
 function seedFlag(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : Number(String(v).trim() === '' ? NaN : v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed must be an integer >= 0, got "${String(v)}"`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--seed must be an integer >= 0, got "${String(v)}"`);
   return n;
 }
 
 /** Loads every file; a ScenarioError per bad file is collected, not thrown. */
-function loadAll(paths: readonly string[]): { ok: Scenario[]; bad: Array<{ file: string; issues: readonly ScenarioIssue[] }> } {
+function loadAll(paths: readonly string[]): {
+  ok: Scenario[];
+  bad: Array<{ file: string; issues: readonly ScenarioIssue[] }>;
+} {
   const ok: Scenario[] = [];
   const bad: Array<{ file: string; issues: readonly ScenarioIssue[] }> = [];
   for (const f of paths) {
@@ -61,15 +74,21 @@ export function outputPath(path: string, scenarios: readonly Scenario[], s: Scen
 }
 
 /** A one-line progress display on stderr, only when both streams are terminals. */
-function progressFor(s: Scenario, json: boolean): { onProgress: RunOptions['onProgress']; done(): void } {
-  if (json || process.stdout.isTTY !== true || process.stderr.isTTY !== true) return { onProgress: undefined, done: () => undefined };
+function progressFor(
+  s: Scenario,
+  json: boolean,
+): { onProgress: RunOptions['onProgress']; done(): void } {
+  if (json || process.stdout.isTTY !== true || process.stderr.isTTY !== true)
+    return { onProgress: undefined, done: () => undefined };
   const t0 = performance.now();
   let shown = false;
   return {
     onProgress: (simNs, records) => {
       if (performance.now() - t0 < PROGRESS_AFTER_MS) return;
       shown = true;
-      err(`\r\x1b[K${s.name}: ${(simNs / SEC).toFixed(3)}s of ${formatDuration(s.config.durationNs)} simulated, ${records.toLocaleString('en-US')} records`);
+      err(
+        `\r\x1b[K${s.name}: ${(simNs / SEC).toFixed(3)}s of ${formatDuration(s.config.durationNs)} simulated, ${records.toLocaleString('en-US')} records`,
+      );
     },
     done: () => {
       if (shown) err('\r\x1b[K');
@@ -83,17 +102,25 @@ function cmdRun(a: Arguments): number {
   const { ok, bad } = loadAll(files(a));
   if (bad.length > 0) {
     for (const b of bad) for (const i of b.issues) err(`${formatIssue(i)}\n`);
-    err(`nsrsim: ${bad.length} invalid scenario file${bad.length === 1 ? '' : 's'}; nothing was run\n`);
+    err(
+      `nsrsim: ${bad.length} invalid scenario file${bad.length === 1 ? '' : 's'}; nothing was run\n`,
+    );
     return EXIT_USAGE;
   }
   const trace = a.trace === undefined ? undefined : String(a.trace);
   const pcap = a.pcap === undefined ? undefined : String(a.pcap);
   const names = new Set(ok.map((s) => s.name));
   if ((trace !== undefined || pcap !== undefined) && names.size !== ok.length) {
-    throw new UsageError('--trace/--pcap with several files needs distinct scenario names (they name the output files)');
+    throw new UsageError(
+      '--trace/--pcap with several files needs distinct scenario names (they name the output files)',
+    );
   }
-  for (const [flag, path] of [['--trace', trace], ['--pcap', pcap]] as const) {
-    if (path !== undefined && !isDirectory(dirname(path))) throw new UsageError(`${flag}: directory "${dirname(path)}" does not exist`);
+  for (const [flag, path] of [
+    ['--trace', trace],
+    ['--pcap', pcap],
+  ] as const) {
+    if (path !== undefined && !isDirectory(dirname(path)))
+      throw new UsageError(`${flag}: directory "${dirname(path)}" does not exist`);
   }
   let allMatch = true;
   for (const s of ok) {
@@ -141,11 +168,15 @@ function cmdValidate(a: Arguments): number {
   for (const f of paths) {
     const s = ok.find((x) => x.file === f);
     const b = bad.find((x) => x.file === f);
-    if (json) out(`${JSON.stringify({ file: f, valid: s !== undefined, ...(s !== undefined ? { scenario: s.name } : {}), errors: b?.issues ?? [] })}\n`);
+    if (json)
+      out(
+        `${JSON.stringify({ file: f, valid: s !== undefined, ...(s !== undefined ? { scenario: s.name } : {}), errors: b?.issues ?? [] })}\n`,
+      );
     else if (s !== undefined) out(`${f}: ok (${s.name})\n`);
     else for (const i of b?.issues ?? []) out(`${formatIssue(i)}\n`);
   }
-  if (!json && bad.length > 0) out(`${bad.length} of ${paths.length} file${paths.length === 1 ? '' : 's'} invalid\n`);
+  if (!json && bad.length > 0)
+    out(`${bad.length} of ${paths.length} file${paths.length === 1 ? '' : 's'} invalid\n`);
   return bad.length > 0 ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -153,9 +184,13 @@ function cmdReplay(a: Arguments): number {
   const file = String(a.file);
   const s = loadScenarioFile(file);
   const r = runScenario(s, { wallClock: () => performance.now() });
-  out(`${s.name}  ${file}, seed ${r.seed}: verdict ${r.verdict}, ${r.matches ? 'as expected' : 'NOT as expected'}\n`);
+  out(
+    `${s.name}  ${file}, seed ${r.seed}: verdict ${r.verdict}, ${r.matches ? 'as expected' : 'NOT as expected'}\n`,
+  );
   if (s.traceHash === undefined) {
-    out(`trace hash ${r.traceHash}\nthe file records no traceHash: nothing to compare (add "traceHash: ${r.traceHash}" to record it)\n`);
+    out(
+      `trace hash ${r.traceHash}\nthe file records no traceHash: nothing to compare (add "traceHash: ${r.traceHash}" to record it)\n`,
+    );
     return EXIT_OK;
   }
   if (s.traceHash === r.traceHash) {
@@ -169,7 +204,12 @@ function cmdReplay(a: Arguments): number {
 export function listData(): ListData {
   return {
     designs: DESIGNS,
-    options: OPTIONS.map((o) => ({ name: o.name, spec: o.spec, values: o.values, default: o.default })),
+    options: OPTIONS.map((o) => ({
+      name: o.name,
+      spec: o.spec,
+      values: o.values,
+      default: o.default,
+    })),
     mutants: MUTANTS,
     faults: [...SUPPORTED_FAULTS, ...PENDING_FAULTS],
     checkers: CHECKERS.map((c) => ({ id: c.id, spec: c.spec, description: c.description })),
@@ -214,38 +254,64 @@ function stackOf(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
-const filesArg = (y: Argv): Argv => y.positional('files', { type: 'string', array: true, describe: 'scenario files (YAML or JSON)' });
+const filesArg = (y: Argv): Argv =>
+  y.positional('files', { type: 'string', array: true, describe: 'scenario files (YAML or JSON)' });
 const jsonOpt = (describe: string) => ({ type: 'boolean' as const, default: false, describe });
 
 export function buildCli(argv: readonly string[]): Argv {
   const y = yargs(argv);
   return y
     .scriptName('nsrsim')
-    .usage('$0 <command> [options]\n\nDeterministic simulator of dual-RE routers running Non-Stop Routing.')
+    .usage(
+      '$0 <command> [options]\n\nDeterministic simulator of dual-RE routers running Non-Stop Routing.',
+    )
     .command(
       'run <files..>',
       'run scenarios and report verdicts (exit 0 when every verdict is as expected, 1 otherwise)',
       (c) =>
         filesArg(c)
-          .option('seed', { type: 'string', requiresArg: true, describe: "override every scenario's seed (integer >= 0)" })
+          .option('seed', {
+            type: 'string',
+            requiresArg: true,
+            describe: "override every scenario's seed (integer >= 0)",
+          })
           .option('json', jsonOpt('one JSON object per scenario per line instead of the summary'))
-          .option('trace', { type: 'string', requiresArg: true, describe: 'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)' })
-          .option('pcap', { type: 'string', requiresArg: true, describe: "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)" })
+          .option('trace', {
+            type: 'string',
+            requiresArg: true,
+            describe:
+              'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)',
+          })
+          .option('pcap', {
+            type: 'string',
+            requiresArg: true,
+            describe:
+              "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)",
+          })
           .example('$0 run scenarios/demo.yaml', 'run one scenario, human summary')
           .example('$0 run scenarios/library/*/*.yaml --json', 'run the library, JSON lines')
-          .example('$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap', 'another seed, with trace and capture'),
+          .example(
+            '$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap',
+            'another seed, with trace and capture',
+          ),
       handle(cmdRun),
     )
     .command(
       'validate <files..>',
       'check scenario files and report every error as file:line:col (exit 2 if any is invalid)',
-      (c) => filesArg(c).option('json', jsonOpt('one JSON object per file')).example('$0 validate scenarios/library/*/*.yaml', 'check the library'),
+      (c) =>
+        filesArg(c)
+          .option('json', jsonOpt('one JSON object per file'))
+          .example('$0 validate scenarios/library/*/*.yaml', 'check the library'),
       handle(cmdValidate),
     )
     .command(
       'replay <file>',
       "run a scenario and compare its trace hash with the file's traceHash (exit 1 on mismatch)",
-      (c) => c.positional('file', { type: 'string', describe: 'scenario file with a traceHash' }).example('$0 replay scenarios/demo.yaml', 'check the recorded hash still holds'),
+      (c) =>
+        c
+          .positional('file', { type: 'string', describe: 'scenario file with a traceHash' })
+          .example('$0 replay scenarios/demo.yaml', 'check the recorded hash still holds'),
       handle(cmdReplay),
     )
     .command(
@@ -263,7 +329,10 @@ export function buildCli(argv: readonly string[]): Argv {
     .command(
       'list',
       'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
-      (c) => c.option('json', jsonOpt('machine-readable')).example('$0 list --json', 'as one JSON object'),
+      (c) =>
+        c
+          .option('json', jsonOpt('machine-readable'))
+          .example('$0 list --json', 'as one JSON object'),
       handle(cmdList),
     )
     .command(
@@ -282,13 +351,16 @@ export function buildCli(argv: readonly string[]): Argv {
     .alias('h', 'help')
     .version(VERSION)
     .wrap(Math.min(110, y.terminalWidth()))
-    .epilogue('Exit status: 0 as expected, 1 a verdict or hash differs from what the file expects, 2 invalid input, 3 internal error. Docs: scenarios/README.md')
+    .epilogue(
+      'Exit status: 0 as expected, 1 a verdict or hash differs from what the file expects, 2 invalid input, 3 internal error. Docs: scenarios/README.md',
+    )
     .fail((message, e) => {
       if (e !== undefined && !isUserError(e) && e.name !== 'YError') {
         process.exit(report(e));
       }
-      err(`nsrsim: ${message ?? e?.message ?? 'invalid command line'}\nRun "nsrsim --help" (or "nsrsim <command> --help") for usage.\n`);
+      err(
+        `nsrsim: ${message ?? e?.message ?? 'invalid command line'}\nRun "nsrsim --help" (or "nsrsim <command> --help") for usage.\n`,
+      );
       process.exit(EXIT_USAGE);
     });
 }
-

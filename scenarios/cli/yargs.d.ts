@@ -23,7 +23,12 @@ declare module 'yargs' {
   export interface Argv {
     scriptName(name: string): Argv;
     usage(message: string): Argv;
-    command(cmd: string, description: string, builder: (y: Argv) => Argv, handler: (args: Arguments) => void): Argv;
+    command(
+      cmd: string,
+      description: string,
+      builder: (y: Argv) => Argv,
+      handler: (args: Arguments) => void,
+    ): Argv;
     positional(name: string, opts: PositionalOptions): Argv;
     option(name: string, opts: Options): Argv;
     example(cmd: string, description: string): Argv;
@@ -36,7 +41,9 @@ declare module 'yargs' {
     epilogue(text: string): Argv;
     wrap(columns: number | null): Argv;
     terminalWidth(): number;
-    fail(handler: (message: string | null | undefined, err: Error | undefined, y: Argv) => void): Argv;
+    fail(
+      handler: (message: string | null | undefined, err: Error | undefined, y: Argv) => void,
+    ): Argv;
     parse(): unknown;
   }
   export default function yargs(args?: readonly string[]): Argv;

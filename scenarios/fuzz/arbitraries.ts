@@ -11,14 +11,27 @@
 // fewer peers and sessions, earlier instants, default options, an empty tie-break list
 // (= FIFO), a shorter run.
 import fc from 'fast-check';
-import type { FaultAction, FaultConfig, PeerConfig, RouterConfig, WorldConfig } from '../../model/config.ts';
+import type {
+  FaultAction,
+  FaultConfig,
+  PeerConfig,
+  RouterConfig,
+  WorldConfig,
+} from '../../model/config.ts';
 import type { MutantName, NsrOptions } from '../../model/nsr/options.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC, US } from '../../sim/index.ts';
 import { INTER_RE_LINK_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT } from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
 import type { Scenario } from '../load/load.ts';
-import { FAMILY_NAMES, FAULT_FAMILIES, optionChoices, repairUnsafe, type FamilyName, type Swarm } from './families.ts';
+import {
+  FAMILY_NAMES,
+  FAULT_FAMILIES,
+  optionChoices,
+  repairUnsafe,
+  type FamilyName,
+  type Swarm,
+} from './families.ts';
 import { saneSchedule } from './schedule.ts';
 
 /** A generated run: the scenario (its `tieBreaks` included) and the swarm that shaped it. */
@@ -139,7 +152,11 @@ interface RawRead {
   everyMs: number;
 }
 
-const trafficArb = (min: number, sizeMin: number, max: number = FUZZ_LIMITS.ratePerSecMax): fc.Arbitrary<RawTraffic> =>
+const trafficArb = (
+  min: number,
+  sizeMin: number,
+  max: number = FUZZ_LIMITS.ratePerSecMax,
+): fc.Arbitrary<RawTraffic> =>
   fc.record({
     rate: fc.integer({ min: Math.min(min, max), max }),
     sizeA: fc.integer({ min: sizeMin, max: FUZZ_LIMITS.recordBytesMax }),
@@ -147,7 +164,11 @@ const trafficArb = (min: number, sizeMin: number, max: number = FUZZ_LIMITS.rate
   });
 
 const readArb = (busy: boolean): fc.Arbitrary<RawRead> =>
-  fc.record({ paced: busy ? fc.constant(true) : fc.boolean(), chunkKb: fc.integer({ min: 1, max: 8 }), everyMs: fc.integer({ min: 5, max: 50 }) });
+  fc.record({
+    paced: busy ? fc.constant(true) : fc.boolean(),
+    chunkKb: fc.integer({ min: 1, max: 8 }),
+    everyMs: fc.integer({ min: 5, max: 50 }),
+  });
 
 const rawPeerArb = (o: FuzzArbOptions): fc.Arbitrary<RawPeer> => {
   const busy = o.busyFlowControl === true;
@@ -156,7 +177,11 @@ const rawPeerArb = (o: FuzzArbOptions): fc.Arbitrary<RawPeer> => {
     latencyUs: fc.nat({ max: 5000 }),
     bandwidth: fc.nat({ max: BANDWIDTHS.length - 1 }),
     initiatorRouter: fc.boolean(),
-    toRouter: trafficArb(Math.max(busy ? 50 : 0, o.toRouterMinPerSec ?? 0), sizeMin, o.toRouterMaxPerSec),
+    toRouter: trafficArb(
+      Math.max(busy ? 50 : 0, o.toRouterMinPerSec ?? 0),
+      sizeMin,
+      o.toRouterMaxPerSec,
+    ),
     fromRouter: trafficArb(o.fromRouterMinPerSec ?? 0, sizeMin),
     peerRead: readArb(o.slowPeerReads === true),
     routerRead: readArb(busy),
@@ -177,53 +202,100 @@ function optionsArb(safeOnly: boolean): fc.Arbitrary<Partial<NsrOptions>> {
 }
 
 function swarmArb(force: readonly FamilyName[], only: readonly FamilyName[]): fc.Arbitrary<Swarm> {
-  const part = (f: FamilyName): fc.Arbitrary<boolean> => (force.includes(f) ? fc.constant(true) : only.includes(f) ? fc.boolean() : fc.constant(false));
-  return fc.record(Object.fromEntries(FAMILY_NAMES.map((f) => [f, part(f)])) as Record<FamilyName, fc.Arbitrary<boolean>>);
+  const part = (f: FamilyName): fc.Arbitrary<boolean> =>
+    force.includes(f) ? fc.constant(true) : only.includes(f) ? fc.boolean() : fc.constant(false);
+  return fc.record(
+    Object.fromEntries(FAMILY_NAMES.map((f) => [f, part(f)])) as Record<
+      FamilyName,
+      fc.Arbitrary<boolean>
+    >,
+  );
 }
 
 /** Generates fuzz cases (scenario + tie-breaks + swarm). */
 export function fuzzCaseArb(opts: FuzzArbOptions = {}): fc.Arbitrary<FuzzCase> {
   const safeOnly = opts.safeOnly ?? true;
   const busy = opts.busyFlowControl ?? false;
-  const minDurationMs = Math.ceil((FUZZ_LIMITS.warmupNs + (opts.healNs ?? FUZZ_LIMITS.healNs)) / MS) + 200;
+  const minDurationMs =
+    Math.ceil((FUZZ_LIMITS.warmupNs + (opts.healNs ?? FUZZ_LIMITS.healNs)) / MS) + 200;
   const [dMin, dMax] = opts.durationMs ?? [FUZZ_LIMITS.durationMsMin, FUZZ_LIMITS.durationMsMax];
-  return fc
-    // Field order is shrink order: fast-check tries the first field's shrinks first, so
-    // the ones that make a file smaller come first and the world seed (a new seed is a
-    // new run, which seldom fails the same way) comes last.
-    .record({
-      faults: fc.array(rawFaultArb, { minLength: opts.minFaults ?? 0, maxLength: Math.max(opts.minFaults ?? 0, opts.maxFaults ?? FUZZ_LIMITS.faultsMax) }),
-      swarm: swarmArb(opts.forceFamilies ?? [], opts.families ?? FAMILY_NAMES),
-      peers: fc.array(rawPeerArb(opts), { minLength: 1, maxLength: FUZZ_LIMITS.peersMax }),
-      sessions: fc.array(fc.integer({ min: 1, max: FUZZ_LIMITS.sessionsMax }), { minLength: 2, maxLength: 2 }),
-      tieBreaks: fc.array(fc.nat({ max: 7 }), { maxLength: opts.maxTieBreaks ?? FUZZ_LIMITS.tieBreaksMax }),
-      options: optionsArb(safeOnly).map((o) => ({ ...o, ...opts.forceOptions })),
-      durationMs: fc.integer({ min: Math.max(dMin, minDurationMs), max: Math.max(dMax, minDurationMs) }),
-      socketBuffer: fc.nat({ max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1 }),
-      seed: fc.nat({ max: 0x7fffffff }),
-    })
-    .map((r) => {
-      const durationNs = r.durationMs * MS;
-      const peers = buildPeers(r.peers, r.sessions);
-      const router = { ...buildRouter(busy || opts.slowPeerReads === true ? (SOCKET_BUFFERS[2] as number) : (SOCKET_BUFFERS[r.socketBuffer] as number), r.options, opts.mutant), nsrBounds: { ...opts.nsrBounds }, nsrCosts: { ...opts.nsrCosts } };
-      const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
-      const faults = saneSchedule(
-        r.faults.map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds)).filter((f): f is FaultConfig => f !== undefined),
-        { durationNs, masterDetectNs: router.masterDetectNs, pfeSwitchNs: router.pfeSwitchNs, allowPrlTimeout: opts.allowPrlTimeout === true },
-      );
-      const config: WorldConfig = {
-        name: 'fuzz',
-        seed: r.seed,
-        durationNs,
-        router,
-        peers,
-        faults,
-        maxEvents: FUZZ_LIMITS.maxEvents,
-        holdTimeNs: 90 * SEC,
-      };
-      const scenario: Scenario = { name: 'fuzz', description: describeSwarm(r.swarm, opts.mutant), config, checks: 'all', expect: 'pass', tieBreaks: r.tieBreaks, file: '<generated>' };
-      return { scenario, swarm: r.swarm };
-    });
+  return (
+    fc
+      // Field order is shrink order: fast-check tries the first field's shrinks first, so
+      // the ones that make a file smaller come first and the world seed (a new seed is a
+      // new run, which seldom fails the same way) comes last.
+      .record({
+        faults: fc.array(rawFaultArb, {
+          minLength: opts.minFaults ?? 0,
+          maxLength: Math.max(opts.minFaults ?? 0, opts.maxFaults ?? FUZZ_LIMITS.faultsMax),
+        }),
+        swarm: swarmArb(opts.forceFamilies ?? [], opts.families ?? FAMILY_NAMES),
+        peers: fc.array(rawPeerArb(opts), { minLength: 1, maxLength: FUZZ_LIMITS.peersMax }),
+        sessions: fc.array(fc.integer({ min: 1, max: FUZZ_LIMITS.sessionsMax }), {
+          minLength: 2,
+          maxLength: 2,
+        }),
+        tieBreaks: fc.array(fc.nat({ max: 7 }), {
+          maxLength: opts.maxTieBreaks ?? FUZZ_LIMITS.tieBreaksMax,
+        }),
+        options: optionsArb(safeOnly).map((o) => ({ ...o, ...opts.forceOptions })),
+        durationMs: fc.integer({
+          min: Math.max(dMin, minDurationMs),
+          max: Math.max(dMax, minDurationMs),
+        }),
+        socketBuffer: fc.nat({
+          max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1,
+        }),
+        seed: fc.nat({ max: 0x7fffffff }),
+      })
+      .map((r) => {
+        const durationNs = r.durationMs * MS;
+        const peers = buildPeers(r.peers, r.sessions);
+        const router = {
+          ...buildRouter(
+            busy || opts.slowPeerReads === true
+              ? (SOCKET_BUFFERS[2] as number)
+              : (SOCKET_BUFFERS[r.socketBuffer] as number),
+            r.options,
+            opts.mutant,
+          ),
+          nsrBounds: { ...opts.nsrBounds },
+          nsrCosts: { ...opts.nsrCosts },
+        };
+        const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
+        const faults = saneSchedule(
+          r.faults
+            .map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds))
+            .filter((f): f is FaultConfig => f !== undefined),
+          {
+            durationNs,
+            masterDetectNs: router.masterDetectNs,
+            pfeSwitchNs: router.pfeSwitchNs,
+            allowPrlTimeout: opts.allowPrlTimeout === true,
+          },
+        );
+        const config: WorldConfig = {
+          name: 'fuzz',
+          seed: r.seed,
+          durationNs,
+          router,
+          peers,
+          faults,
+          maxEvents: FUZZ_LIMITS.maxEvents,
+          holdTimeNs: 90 * SEC,
+        };
+        const scenario: Scenario = {
+          name: 'fuzz',
+          description: describeSwarm(r.swarm, opts.mutant),
+          config,
+          checks: 'all',
+          expect: 'pass',
+          tieBreaks: r.tieBreaks,
+          file: '<generated>',
+        };
+        return { scenario, swarm: r.swarm };
+      })
+  );
 }
 
 /** Generates scenarios only (the Scenario object the loader produces). */
@@ -240,10 +312,15 @@ export function describeSwarm(swarm: Swarm, mutant: MutantName | undefined): str
 
 function buildPeers(raw: readonly RawPeer[], sessions: readonly number[]): PeerConfig[] {
   // 1–3 sessions in all: the first peer takes its draw, the second what is left (at least 1).
-  const s0 = raw.length === 1 ? (sessions[0] ?? 1) : Math.min(sessions[0] ?? 1, FUZZ_LIMITS.sessionsMax - 1);
+  const s0 =
+    raw.length === 1 ? (sessions[0] ?? 1) : Math.min(sessions[0] ?? 1, FUZZ_LIMITS.sessionsMax - 1);
   const s1 = Math.max(1, Math.min(sessions[1] ?? 1, FUZZ_LIMITS.sessionsMax - s0));
   return raw.map((p, i) => {
-    const link: LinkParams = { ...PEER_LINK_DEFAULT, latencyNs: p.latencyUs * US, bandwidthBps: BANDWIDTHS[p.bandwidth] ?? 0 };
+    const link: LinkParams = {
+      ...PEER_LINK_DEFAULT,
+      latencyNs: p.latencyUs * US,
+      bandwidthBps: BANDWIDTHS[p.bandwidth] ?? 0,
+    };
     return {
       name: PEER_NAMES[i] ?? `p${i}`,
       link,
@@ -258,14 +335,24 @@ function buildPeers(raw: readonly RawPeer[], sessions: readonly number[]): PeerC
 }
 
 function traffic(t: RawTraffic): PeerConfig['toRouter'] {
-  return { ratePerSec: t.rate, sizeMin: Math.min(t.sizeA, t.sizeB), sizeMax: Math.max(t.sizeA, t.sizeB) };
+  return {
+    ratePerSec: t.rate,
+    sizeMin: Math.min(t.sizeA, t.sizeB),
+    sizeMax: Math.max(t.sizeA, t.sizeB),
+  };
 }
 
 function read(r: RawRead): PeerConfig['peerRead'] {
-  return r.paced ? { chunkBytes: r.chunkKb * 1024, intervalNs: r.everyMs * MS } : { chunkBytes: 0, intervalNs: 0 };
+  return r.paced
+    ? { chunkBytes: r.chunkKb * 1024, intervalNs: r.everyMs * MS }
+    : { chunkBytes: 0, intervalNs: 0 };
 }
 
-function buildRouter(socketBufferBytes: number, nsrOptions: Partial<NsrOptions>, mutant: MutantName | undefined): RouterConfig {
+function buildRouter(
+  socketBufferBytes: number,
+  nsrOptions: Partial<NsrOptions>,
+  mutant: MutantName | undefined,
+): RouterConfig {
   return {
     ...DEFAULT_ROUTER,
     nsr: true,
@@ -282,11 +369,23 @@ function buildRouter(socketBufferBytes: number, nsrOptions: Partial<NsrOptions>,
 }
 
 /** Resolves a raw fault against the enabled families (none enabled: no fault) and places it in the window. */
-function placeFault(f: RawFault, swarm: Swarm, peers: readonly PeerConfig[], durationNs: number, healNs: number, only: readonly FaultAction['kind'][] | undefined): FaultConfig | undefined {
-  const on = FAMILY_NAMES.filter((n) => swarm[n] && (only === undefined || FAULT_FAMILIES[n].some((k) => only.includes(k))));
+function placeFault(
+  f: RawFault,
+  swarm: Swarm,
+  peers: readonly PeerConfig[],
+  durationNs: number,
+  healNs: number,
+  only: readonly FaultAction['kind'][] | undefined,
+): FaultConfig | undefined {
+  const on = FAMILY_NAMES.filter(
+    (n) => swarm[n] && (only === undefined || FAULT_FAMILIES[n].some((k) => only.includes(k))),
+  );
   if (on.length === 0) return undefined;
   const family = on[f.family % on.length] as FamilyName;
-  const kinds = only === undefined ? FAULT_FAMILIES[family] : FAULT_FAMILIES[family].filter((k) => only.includes(k));
+  const kinds =
+    only === undefined
+      ? FAULT_FAMILIES[family]
+      : FAULT_FAMILIES[family].filter((k) => only.includes(k));
   const kind = kinds[f.kind % kinds.length] as FaultAction['kind'];
   // Faults happen between the warm-up and the heal phase, rounded to the microsecond,
   // and are over when the heal phase starts.
@@ -299,7 +398,12 @@ function placeFault(f: RawFault, swarm: Swarm, peers: readonly PeerConfig[], dur
 
 const TARGETS = ['master', 'backup', 're0', 're1'] as const;
 
-function buildAction(kind: FaultAction['kind'], f: RawFault, peers: readonly PeerConfig[], durationNs: number): FaultAction {
+function buildAction(
+  kind: FaultAction['kind'],
+  f: RawFault,
+  peers: readonly PeerConfig[],
+  durationNs: number,
+): FaultAction {
   const target = TARGETS[f.target % TARGETS.length] ?? 'master';
   const peer = f.peer === 0 ? undefined : peers[(f.peer - 1) % peers.length]?.name;
   const prob = f.prob / 100;
@@ -313,7 +417,15 @@ function buildAction(kind: FaultAction['kind'], f: RawFault, peers: readonly Pee
     case 'nsr-reconfig':
       return { kind };
     case 'app-stall':
-      return f.target < 2 ? { kind, side: 'peer', peer, durationNs } : { kind, side: 'router', peer: undefined, durationNs, re: f.target === 2 ? 'master' : 'backup' };
+      return f.target < 2
+        ? { kind, side: 'peer', peer, durationNs }
+        : {
+            kind,
+            side: 'router',
+            peer: undefined,
+            durationNs,
+            re: f.target === 2 ? 'master' : 'backup',
+          };
     case 'wire-loss':
       return { kind, peer, loss: prob, durationNs };
     case 'wire-reorder':

@@ -25,15 +25,35 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   'prl-pass-up-before-ack': { ...BUSY, forceFamilies: ['mastership'] },
   // Send data transmitted but not yet on the backup when the master goes: a crash during an
   // inter-RE outage, or while a slower SDRL (2 ms) has the data.
-  'sdrl-transmit-before-replicate': { forceFamilies: ['mastership', 'interRe'], families: ['mastership', 'interRe'], minFaults: 2, fromRouterMinPerSec: 50, nsrCosts: { sdrlNs: 2 * MS } },
+  'sdrl-transmit-before-replicate': {
+    forceFamilies: ['mastership', 'interRe'],
+    families: ['mastership', 'interRe'],
+    minFaults: 2,
+    fromRouterMinPerSec: 50,
+    nsrCosts: { sdrlNs: 2 * MS },
+  },
   // Nothing retransmits after the failover (M-4): harmless while the application writes
   // and the window is open (tcp_output re-arms the timer), but with the peer silent and
   // its window shut at the failover (slow peer reads, small buffers) the stream stops for
   // good. Judged by liveness, so long runs (its stall rule also sees a stop after the peer
   // drained buffered bytes past the heal: test/scenarios/fuzz/findings/skip-failover-timers-unreported-stall.yaml).
-  'psrm-skip-failover-timers': { ...LIVENESS_RUN, slowPeerReads: true, toRouterMaxPerSec: 0, forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, fromRouterMinPerSec: 80, recordBytesMin: 1000 },
+  'psrm-skip-failover-timers': {
+    ...LIVENESS_RUN,
+    slowPeerReads: true,
+    toRouterMaxPerSec: 0,
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    fromRouterMinPerSec: 80,
+    recordBytesMin: 1000,
+  },
   // Received data the backup application had not read yet: slow router reads, then a failover.
-  'psrm-failover-flushes-rcvbuf': { ...BUSY, forceFamilies: ['mastership'], families: ['mastership', 'wire'], minFaults: 1 },
+  'psrm-failover-flushes-rcvbuf': {
+    ...BUSY,
+    forceFamilies: ['mastership'],
+    families: ['mastership', 'wire'],
+    minFaults: 1,
+  },
   // Only means something with coalesced ACKs (an unsafe option for the correct design:
   // the differential twin shows what the design does alone).
   'prl-coalesce-without-rcvbufspc': { ...BUSY, forceOptions: { prlAck: 'coalesce' } },
@@ -43,30 +63,69 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // replicating) and the socket's replication is torn down, silently; a later failover
   // then resets the peer. Slow, loaded set-ups and a mastership change (a per-socket
   // failover of an unreplicated socket is refused, so only crashes and switchovers).
-  'iha-active-before-psrm-ack': { ...SLOW_SETUP, kinds: ['re-crash', 'switchover'], forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
+  'iha-active-before-psrm-ack': {
+    ...SLOW_SETUP,
+    kinds: ['re-crash', 'switchover'],
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    toRouterMinPerSec: 100,
+  },
   // Needs a PRL timeout: inter-RE outages long enough to run it.
-  'prl-timeout-drops-queue': { allowPrlTimeout: true, forceFamilies: ['interRe'], families: ['interRe', 'wire'], minFaults: 1, toRouterMinPerSec: 50 },
+  'prl-timeout-drops-queue': {
+    allowPrlTimeout: true,
+    forceFamilies: ['interRe'],
+    families: ['interRe', 'wire'],
+    minFaults: 1,
+    toRouterMinPerSec: 50,
+  },
   // Messages split over several KKCM segments: large records, and a failover to expose
   // what the secondary made of them.
-  'kkcm-partial-message-dispatch': { toRouterMinPerSec: 50, recordBytesMin: 1400, forceFamilies: ['mastership'] },
+  'kkcm-partial-message-dispatch': {
+    toRouterMinPerSec: 50,
+    recordBytesMin: 1400,
+    forceFamilies: ['mastership'],
+  },
   // The window never reopens: small buffers, records as large as half of them and slow
   // router reads close it, and liveness finds no data flowing 5 s after the heal. Seen
   // only with oooAccounting: count-incoming (an unsafe option: it can deadlock by itself,
   // SPEC P-11; the differential twin keeps only the runs the correct design survives):
   // without window updates its near-deadlocks stay shut.
-  'flow-control-never-sent': { ...BUSY, ...LIVENESS_RUN, families: ['wire', 'app'], forceOptions: { oooAccounting: 'count-incoming' } },
+  'flow-control-never-sent': {
+    ...BUSY,
+    ...LIVENESS_RUN,
+    families: ['wire', 'app'],
+    forceOptions: { oooAccounting: 'count-incoming' },
+  },
   // The PRL buffer must fill: a small one, and inter-RE outages that back replication up.
-  'prl-ignores-buffer-limit': { forceFamilies: ['interRe'], families: ['interRe'], minFaults: 1, toRouterMinPerSec: 50, nsrBounds: { prlBufferBytes: 16 * 1024 } },
+  'prl-ignores-buffer-limit': {
+    forceFamilies: ['interRe'],
+    families: ['interRe'],
+    minFaults: 1,
+    toRouterMinPerSec: 50,
+    nsrBounds: { prlBufferBytes: 16 * 1024 },
+  },
   // Packets held during a slow set-up and packets right after it, under load.
   'prl-flush-after-new': { ...SLOW_SETUP, families: ['interRe', 'config'], toRouterMinPerSec: 100 },
   // Both REs on the wire during a GRES switch: mastership changes while the router sends.
-  'pfe-leaky-switch': { forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, fromRouterMinPerSec: 50 },
+  'pfe-leaky-switch': {
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    fromRouterMinPerSec: 50,
+  },
   // Per-socket failovers while the peer sends: without steering, the session goes silent
   // (liveness, long runs) or the old RE resets it (peer-transparent).
-  'iha-socket-failover-no-steer': { ...LIVENESS_RUN, kinds: ['socket-failover'], forceFamilies: ['mastership'], families: ['mastership'], minFaults: 1, toRouterMinPerSec: 100 },
+  'iha-socket-failover-no-steer': {
+    ...LIVENESS_RUN,
+    kinds: ['socket-failover'],
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    toRouterMinPerSec: 100,
+  },
 };
 
 export function biasFor(mutant: MutantName | undefined): FuzzArbOptions {
   return mutant === undefined ? {} : MUTANT_BIAS[mutant];
 }
-

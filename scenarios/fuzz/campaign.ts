@@ -11,7 +11,12 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Tinypool } from 'tinypool';
-import { checkDeterminism, sampleRuns, type DeterminismOptions, type DeterminismReport } from './determinism.ts';
+import {
+  checkDeterminism,
+  sampleRuns,
+  type DeterminismOptions,
+  type DeterminismReport,
+} from './determinism.ts';
 import { writeFinding, type Finding } from './finding.ts';
 import type { FuzzTarget } from './run-case.ts';
 import { shardRun, type Shard } from './seeds.ts';
@@ -57,7 +62,13 @@ export interface CampaignFailure {
   internalError?: string;
   /** Wall time from the campaign start until this failure was seen. */
   atMs: number;
-  shrunk?: { runs: number; steps: number; fired: string[]; size: ReturnType<typeof scenarioSize>; wallMs: number };
+  shrunk?: {
+    runs: number;
+    steps: number;
+    fired: string[];
+    size: ReturnType<typeof scenarioSize>;
+    wallMs: number;
+  };
   finding?: Finding;
 }
 
@@ -88,9 +99,17 @@ export interface Executor {
 
 export function executor(workers: number): Executor {
   if (workers <= 0) {
-    return { exec: (task) => Promise.resolve(runTask(task, () => performance.now())), close: () => Promise.resolve() };
+    return {
+      exec: (task) => Promise.resolve(runTask(task, () => performance.now())),
+      close: () => Promise.resolve(),
+    };
   }
-  const pool = new Tinypool({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 0 });
+  const pool = new Tinypool({
+    filename: WORKER_ENTRY,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 0,
+  });
   return { exec: (task) => pool.run(task) as Promise<RunOutcome>, close: () => pool.destroy() };
 }
 
@@ -118,7 +137,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
           stoppedBy = 'time';
           break;
         }
-        pending.set(next, ex.exec({ target: o.target, campaignSeed: o.seed, run: shardRun(shard, next) }));
+        pending.set(
+          next,
+          ex.exec({ target: o.target, campaignSeed: o.seed, run: shardRun(shard, next) }),
+        );
         next++;
       }
       const p = pending.get(consumed);
@@ -129,10 +151,17 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       if (stop && stoppedBy === 'first-failure') continue; // runs started before the first failure was seen
       done.push(out.run);
       events += out.events;
-      const failed = out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
+      const failed =
+        out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
       if (out.fired.length > 0 && !failed) inconclusive++;
       if (failed) {
-        failures.push({ run: out.run, runSeed: out.runSeed, fired: out.fired, atMs: elapsed(), ...(out.internalError === undefined ? {} : { internalError: out.internalError }) });
+        failures.push({
+          run: out.run,
+          runSeed: out.runSeed,
+          fired: out.fired,
+          atMs: elapsed(),
+          ...(out.internalError === undefined ? {} : { internalError: out.internalError }),
+        });
         if (o.stopAtFirst === true) {
           stop = true;
           stoppedBy = 'first-failure';
@@ -141,8 +170,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       o.onProgress?.({ done: done.length, total, failures: failures.length, elapsedMs: elapsed() });
     }
     const wallMs = elapsed();
-    const determinism = (o.determinismSample ?? 0) > 0 ? await checkDeterminism(o.target, o.seed, sampleRuns(done, o.determinismSample ?? 0), { exec: (t) => ex.exec(t), ...(o.determinismAlter === undefined ? {} : { alterSecond: o.determinismAlter }) }) : undefined;
-    if (o.outDir !== undefined && o.shrink !== false) for (const f of failures) shrinkAndWrite(o, f);
+    const determinism =
+      (o.determinismSample ?? 0) > 0
+        ? await checkDeterminism(o.target, o.seed, sampleRuns(done, o.determinismSample ?? 0), {
+            exec: (t) => ex.exec(t),
+            ...(o.determinismAlter === undefined ? {} : { alterSecond: o.determinismAlter }),
+          })
+        : undefined;
+    if (o.outDir !== undefined && o.shrink !== false)
+      for (const f of failures) shrinkAndWrite(o, f);
     return {
       target: o.target,
       seed: o.seed,
@@ -164,7 +200,26 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
 
 function shrinkAndWrite(o: CampaignOptions, f: CampaignFailure): void {
   const t0 = performance.now();
-  const s = shrinkFailure(o.target, f.runSeed, { fired: f.fired }, o.shrinkBudget ?? SHRINK_BUDGET_DEFAULT);
-  f.finding = writeFinding(o.outDir as string, s, { target: o.target, campaignSeed: o.seed, run: f.run, runSeed: f.runSeed, originalFired: f.fired, shrinkRuns: s.shrinkRuns, steps: s.steps });
-  f.shrunk = { runs: s.shrinkRuns, steps: s.steps, fired: s.result.fired, size: f.finding.size, wallMs: performance.now() - t0 };
+  const s = shrinkFailure(
+    o.target,
+    f.runSeed,
+    { fired: f.fired },
+    o.shrinkBudget ?? SHRINK_BUDGET_DEFAULT,
+  );
+  f.finding = writeFinding(o.outDir as string, s, {
+    target: o.target,
+    campaignSeed: o.seed,
+    run: f.run,
+    runSeed: f.runSeed,
+    originalFired: f.fired,
+    shrinkRuns: s.shrinkRuns,
+    steps: s.steps,
+  });
+  f.shrunk = {
+    runs: s.shrinkRuns,
+    steps: s.steps,
+    fired: s.result.fired,
+    size: f.finding.size,
+    wallMs: performance.now() - t0,
+  };
 }

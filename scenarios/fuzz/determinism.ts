@@ -48,7 +48,12 @@ export function sampleRuns(runs: readonly number[], n: number): number[] {
 }
 
 /** Re-runs each sampled run twice and compares their traces; stops at the first divergence. */
-export async function checkDeterminism(target: FuzzTarget, campaignSeed: number, runs: readonly number[], opts: DeterminismOptions): Promise<DeterminismReport> {
+export async function checkDeterminism(
+  target: FuzzTarget,
+  campaignSeed: number,
+  runs: readonly number[],
+  opts: DeterminismOptions,
+): Promise<DeterminismReport> {
   const dir = mkdtempSync(join(tmpdir(), 'nsrsim-determinism-'));
   try {
     for (const run of runs) {
@@ -57,10 +62,23 @@ export async function checkDeterminism(target: FuzzTarget, campaignSeed: number,
       const seed = runSeed(campaignSeed, run);
       const first = await opts.exec({ target, campaignSeed, run, tracePath: a });
       const scenario = caseForSeed(target, seed).scenario;
-      const second = runCase(opts.alterSecond === undefined ? scenario : opts.alterSecond(scenario), { tracePath: b });
-      if (first.traceHash === second.traceHash && first.internalError === undefined && second.internalError === undefined) continue;
+      const second = runCase(
+        opts.alterSecond === undefined ? scenario : opts.alterSecond(scenario),
+        { tracePath: b },
+      );
+      if (
+        first.traceHash === second.traceHash &&
+        first.internalError === undefined &&
+        second.internalError === undefined
+      )
+        continue;
       const d = firstDifference(readLines(a), readLines(b));
-      if (d !== undefined) return { checked: runs.indexOf(run) + 1, runs: [...runs], divergence: { run, runSeed: seed, ...d } };
+      if (d !== undefined)
+        return {
+          checked: runs.indexOf(run) + 1,
+          runs: [...runs],
+          divergence: { run, runSeed: seed, ...d },
+        };
     }
     return { checked: runs.length, runs: [...runs], divergence: undefined };
   } finally {
@@ -70,20 +88,26 @@ export async function checkDeterminism(target: FuzzTarget, campaignSeed: number,
 
 function readLines(path: string): string[] {
   try {
-    return readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return [];
   }
 }
 
 /** The first record where two canonical traces differ (undefined when they are equal). */
-export function firstDifference(a: readonly string[], b: readonly string[]): { recordId: number; first: unknown; second: unknown } | undefined {
+export function firstDifference(
+  a: readonly string[],
+  b: readonly string[],
+): { recordId: number; first: unknown; second: unknown } | undefined {
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
     if (a[i] === b[i]) continue;
     const first = a[i] === undefined ? undefined : (JSON.parse(a[i] as string) as unknown);
     const second = b[i] === undefined ? undefined : (JSON.parse(b[i] as string) as unknown);
-    const id = (first as { id?: unknown } | undefined)?.id ?? (second as { id?: unknown } | undefined)?.id;
+    const id =
+      (first as { id?: unknown } | undefined)?.id ?? (second as { id?: unknown } | undefined)?.id;
     return { recordId: typeof id === 'number' ? id : i, first, second };
   }
   return undefined;

@@ -11,7 +11,13 @@ export type FaultKind = FaultAction['kind'];
 /** Each family and the fault kinds it stands for; a scenario enables a subset of families. */
 export const FAULT_FAMILIES = {
   mastership: ['re-crash', 're-restart', 'switchover', 'socket-failover'],
-  interRe: ['kkcm-io-error', 'inter-re-down', 'inter-re-partition', 'inter-re-hold', 'backup-stall'],
+  interRe: [
+    'kkcm-io-error',
+    'inter-re-down',
+    'inter-re-partition',
+    'inter-re-hold',
+    'backup-stall',
+  ],
   wire: ['wire-loss', 'wire-reorder', 'wire-partition'],
   app: ['app-stall'],
   config: ['nsr-deconfig', 'nsr-reconfig'],
@@ -83,7 +89,7 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
     breaks: 'G-9 (peer-transparent) on a failover soon after',
     // Found by a biased sample (test/scenarios/fuzz/findings/unsafe-global-queue-balanced.yaml): 4 in
     // 120 runs with mastership faults, 0 with per-inpcb queues.
-    why: 'one global PRL queue needs ACKs in queue order, which one KKCM connection gives (seed 001); spread over two connections an ACK overtakes another socket\'s, the mismatch tears that socket\'s replication down, and a failover before it is set up again resets the peer',
+    why: "one global PRL queue needs ACKs in queue order, which one KKCM connection gives (seed 001); spread over two connections an ACK overtakes another socket's, the mismatch tears that socket's replication down, and a failover before it is set up again resets the peer",
     matches: (o) => o.prlQueue === 'global' && o.kkcmChannels === 'balanced',
     repair: ({ prlQueue: _global, ...rest }) => rest,
   },
@@ -103,17 +109,24 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
 /** Effective options with KNOWN_UNSAFE_OPTIONS repaired. */
 export function repairUnsafe(o: Partial<NsrOptions>): Partial<NsrOptions> {
   let out = o;
-  for (const u of KNOWN_UNSAFE_OPTIONS) if (u.matches({ ...DEFAULT_NSR_OPTIONS, ...out })) out = u.repair(out);
+  for (const u of KNOWN_UNSAFE_OPTIONS)
+    if (u.matches({ ...DEFAULT_NSR_OPTIONS, ...out })) out = u.repair(out);
   return out;
 }
 
 /** The values of each option (unsafe ones included: the generator repairs them when asked). */
-export function optionChoices(): ReadonlyArray<{ option: keyof NsrOptions; values: ReadonlyArray<NsrOptions[keyof NsrOptions]> }> {
+export function optionChoices(): ReadonlyArray<{
+  option: keyof NsrOptions;
+  values: ReadonlyArray<NsrOptions[keyof NsrOptions]>;
+}> {
   return NSR_OPTION_INFO.map((o) => ({ option: o.name, values: valuesOf(o.name, o.values) }));
 }
 
 /** Typed values of one option; NSR_OPTION_INFO describes versions and booleans in words. */
-function valuesOf(name: keyof NsrOptions, described: readonly string[]): Array<NsrOptions[keyof NsrOptions]> {
+function valuesOf(
+  name: keyof NsrOptions,
+  described: readonly string[],
+): Array<NsrOptions[keyof NsrOptions]> {
   switch (name) {
     case 'versions':
       return [

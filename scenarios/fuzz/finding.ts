@@ -46,7 +46,11 @@ export function findingName(meta: FindingMeta): string {
 }
 
 /** Writes the shrunk case to `dir` as a scenario file and checks the file reproduces it. */
-export function writeFinding(dir: string, shrunk: { case: FuzzCase; result: CaseResult }, meta: FindingMeta): Finding {
+export function writeFinding(
+  dir: string,
+  shrunk: { case: FuzzCase; result: CaseResult },
+  meta: FindingMeta,
+): Finding {
   mkdirSync(dir, { recursive: true });
   const name = findingName(meta);
   const file = join(dir, `${name}.yaml`);
@@ -55,13 +59,21 @@ export function writeFinding(dir: string, shrunk: { case: FuzzCase; result: Case
   const expected = shrunk.result.fired.filter((c) => CHECKER_IDS.has(c));
   const write = (traceHash: string | undefined, fired: readonly string[]): void => {
     const expect = fired.length === 0 ? 'pass' : { fail: [...fired] };
-    writeFileSync(file, toYaml(scenario, { expect, ...(traceHash === undefined || traceHash === '' ? {} : { traceHash }), comment: header(meta, shrunk.result) }));
+    writeFileSync(
+      file,
+      toYaml(scenario, {
+        expect,
+        ...(traceHash === undefined || traceHash === '' ? {} : { traceHash }),
+        comment: header(meta, shrunk.result),
+      }),
+    );
   };
   write(undefined, expected);
   const replay = runCase(loadScenarioFile(file));
   const replayExpected = replay.fired.filter((c) => CHECKER_IDS.has(c));
   write(replay.traceHash, replayExpected);
-  const verified = replay.traceHash === shrunk.result.traceHash && sameList(replay.fired, shrunk.result.fired);
+  const verified =
+    replay.traceHash === shrunk.result.traceHash && sameList(replay.fired, shrunk.result.fired);
   return {
     file,
     name,
@@ -89,7 +101,11 @@ function header(meta: FindingMeta, r: CaseResult): string[] {
   if (r.fired.includes(INTERNAL_ERROR_CHECK)) {
     // Stack frames relative to the working directory: the file does not carry this machine's paths.
     const stack = (r.internalError ?? '').split(`${process.cwd()}/`).join('');
-    lines.push('', 'The simulator itself throws on this scenario (nsrsim run exits 3):', ...stack.split('\n').map((l) => `  ${l}`));
+    lines.push(
+      '',
+      'The simulator itself throws on this scenario (nsrsim run exits 3):',
+      ...stack.split('\n').map((l) => `  ${l}`),
+    );
   }
   for (const v of r.violations.slice(0, 5)) lines.push(`${v.check}: ${v.message}`);
   return lines;

@@ -40,7 +40,11 @@ export interface CaseResult {
 
 /** The generator options for a target: the mutant's bias (bias.ts) and the option safety. */
 export function arbOptions(target: FuzzTarget): FuzzArbOptions {
-  return { ...biasFor(target.mutant ?? target.biasOf), mutant: target.mutant, safeOnly: target.unsafeOptions !== true };
+  return {
+    ...biasFor(target.mutant ?? target.biasOf),
+    mutant: target.mutant,
+    safeOnly: target.unsafeOptions !== true,
+  };
 }
 
 /** The arbitrary of a target (one instance per target, so fast-check's runs are reproducible). */
@@ -73,15 +77,30 @@ export function runCase(s: Scenario, opts: RunOptions = {}): CaseResult {
     const fired = [...new Set(r.violations.map((v) => v.check))].sort();
     return {
       fired,
-      violations: r.violations.map((v) => ({ check: v.check, timeNs: v.timeNs, recordId: v.recordId, message: v.message })),
+      violations: r.violations.map((v) => ({
+        check: v.check,
+        timeNs: v.timeNs,
+        recordId: v.recordId,
+        message: v.message,
+      })),
       traceHash: r.traceHash,
       events: r.stats.events,
       simulatedNs: r.stats.simulatedNs,
     };
   } catch (e) {
     if (!(e instanceof InternalRunError)) throw e;
-    const cause = e.cause instanceof Error ? (e.cause.stack ?? e.cause.message).split('\n').slice(0, 4).join('\n') : String(e.cause);
-    return { fired: [INTERNAL_ERROR_CHECK], violations: [{ check: INTERNAL_ERROR_CHECK, timeNs: -1, recordId: -1, message: e.message }], traceHash: '', events: 0, simulatedNs: 0, internalError: cause };
+    const cause =
+      e.cause instanceof Error
+        ? (e.cause.stack ?? e.cause.message).split('\n').slice(0, 4).join('\n')
+        : String(e.cause);
+    return {
+      fired: [INTERNAL_ERROR_CHECK],
+      violations: [{ check: INTERNAL_ERROR_CHECK, timeNs: -1, recordId: -1, message: e.message }],
+      traceHash: '',
+      events: 0,
+      simulatedNs: 0,
+      internalError: cause,
+    };
   }
 }
 

@@ -37,7 +37,12 @@
 //     one, reconfigure a configured NSR) are left out, so a file shows only what acts.
 // Faults that break a rule are dropped, not moved: the list stays a function of the
 // generated values, so fast-check can shrink it.
-import { resolveTarget, type FaultAction, type FaultConfig, type FaultTarget } from '../../model/config.ts';
+import {
+  resolveTarget,
+  type FaultAction,
+  type FaultConfig,
+  type FaultTarget,
+} from '../../model/config.ts';
 import { MS } from '../../sim/index.ts';
 
 export interface ScheduleContext {
@@ -89,23 +94,47 @@ export function atOf(f: FaultConfig): number {
 
 /** Drops the faults that would make a failover non-transparent by design (rules above). */
 export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContext): FaultConfig[] {
-  const sorted = faults.map((f, i) => ({ f, i })).sort((a, b) => atOf(a.f) - atOf(b.f) || a.i - b.i);
-  const s: State = { master: 0, up: [true, true], configured: true, syncedAt: 0, busyUntil: 0, crashedAt: [-1, -1], linkOutStart: -Infinity, linkOutUntil: -Infinity, split: false };
+  const sorted = faults
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => atOf(a.f) - atOf(b.f) || a.i - b.i);
+  const s: State = {
+    master: 0,
+    up: [true, true],
+    configured: true,
+    syncedAt: 0,
+    busyUntil: 0,
+    crashedAt: [-1, -1],
+    linkOutStart: -Infinity,
+    linkOutUntil: -Infinity,
+    split: false,
+  };
   const takeoverNs = ctx.masterDetectNs + ctx.pfeSwitchNs;
   const interReSafeNs = INTER_RE_OUTAGE_SAFE_NS;
   const out: FaultConfig[] = [];
   for (const { f } of sorted) {
     const t = atOf(f);
-    const a = isOutage(f.action) ? outage(s, t, f.action, interReSafeNs, ctx.allowPrlTimeout === true) : applied(s, f.action, t, takeoverNs) ? f.action : undefined;
+    const a = isOutage(f.action)
+      ? outage(s, t, f.action, interReSafeNs, ctx.allowPrlTimeout === true)
+      : applied(s, f.action, t, takeoverNs)
+        ? f.action
+        : undefined;
     if (a !== undefined) out.push(a === f.action ? f : { ...f, action: a });
   }
   return out;
 }
 
-type Outage = Extract<FaultAction, { kind: 'inter-re-down' | 'inter-re-partition' | 'inter-re-hold' | 'backup-stall' }>;
+type Outage = Extract<
+  FaultAction,
+  { kind: 'inter-re-down' | 'inter-re-partition' | 'inter-re-hold' | 'backup-stall' }
+>;
 
 function isOutage(a: FaultAction): a is Outage {
-  return a.kind === 'inter-re-down' || a.kind === 'inter-re-partition' || a.kind === 'inter-re-hold' || a.kind === 'backup-stall';
+  return (
+    a.kind === 'inter-re-down' ||
+    a.kind === 'inter-re-partition' ||
+    a.kind === 'inter-re-hold' ||
+    a.kind === 'backup-stall'
+  );
 }
 
 function slot(s: State, t: FaultTarget): 0 | 1 {
@@ -211,7 +240,13 @@ function applied(s: State, a: FaultAction, t: number, takeoverNs: number): boole
  * An inter-RE outage: cut short (or dropped) so the continuous outage stays below the
  * PRL timeout, unless allowed; returns the action to keep.
  */
-function outage(s: State, t: number, a: Outage, interReSafeNs: number, allowPrlTimeout: boolean): Outage | undefined {
+function outage(
+  s: State,
+  t: number,
+  a: Outage,
+  interReSafeNs: number,
+  allowPrlTimeout: boolean,
+): Outage | undefined {
   // A hand-over in progress needs the link (one failure at a time).
   if (t < s.busyUntil) return undefined;
   // Outages closer than BACKLOG_MIN_NS are one (KKCM's TCP is still backed off), from the first start to the last end.

@@ -24,7 +24,8 @@ export function parseShard(text: string): Shard | undefined {
   if (m === null) return undefined;
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count) return undefined;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1 || index >= count)
+    return undefined;
   return { index, count };
 }
 

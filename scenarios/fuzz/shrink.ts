@@ -36,15 +36,25 @@ export function correctTwin(s: Scenario): Scenario {
 }
 
 /** Does a case fail like `original` (and, with a mutant, pass without it)? */
-export function stillFails(target: FuzzTarget, c: FuzzCase, original: readonly string[]): CaseResult | undefined {
+export function stillFails(
+  target: FuzzTarget,
+  c: FuzzCase,
+  original: readonly string[],
+): CaseResult | undefined {
   const r = runCase(c.scenario);
   if (!failsLike(r, original)) return undefined;
-  if (target.mutant !== undefined && runCase(correctTwin(c.scenario)).fired.length > 0) return undefined;
+  if (target.mutant !== undefined && runCase(correctTwin(c.scenario)).fired.length > 0)
+    return undefined;
   return r;
 }
 
 /** Shrinks the failing case of `seed`; `original.fired` are the checkers that fired on it. */
-export function shrinkFailure(target: FuzzTarget, seed: number, original: Pick<CaseResult, 'fired'>, budget = SHRINK_BUDGET_DEFAULT): Shrunk {
+export function shrinkFailure(
+  target: FuzzTarget,
+  seed: number,
+  original: Pick<CaseResult, 'fired'>,
+  budget = SHRINK_BUDGET_DEFAULT,
+): Shrunk {
   let best: { case: FuzzCase; result: CaseResult } | undefined;
   let runs = -1; // the first evaluation is the original run
   let steps = -1;
@@ -54,7 +64,10 @@ export function shrinkFailure(target: FuzzTarget, seed: number, original: Pick<C
       runs++;
       // The first case is the campaign's own run: it must fail again (else the run was not deterministic).
       const r = runs === 0 ? runCase(c.scenario) : stillFails(target, c, original.fired);
-      if (runs === 0 && !failsLike(r as CaseResult, original.fired)) throw new Error(`fuzz: seed ${seed} did not fail again when replayed for shrinking (fired ${(r as CaseResult).fired.join(', ') || 'nothing'}, was ${original.fired.join(', ')})`);
+      if (runs === 0 && !failsLike(r as CaseResult, original.fired))
+        throw new Error(
+          `fuzz: seed ${seed} did not fail again when replayed for shrinking (fired ${(r as CaseResult).fired.join(', ') || 'nothing'}, was ${original.fired.join(', ')})`,
+        );
       if (r === undefined) return true;
       best = { case: c, result: r };
       steps++;
@@ -62,6 +75,7 @@ export function shrinkFailure(target: FuzzTarget, seed: number, original: Pick<C
     }),
     { seed, numRuns: 1 },
   );
-  if (best === undefined) throw new Error(`fuzz: seed ${seed} did not fail again when replayed for shrinking`);
+  if (best === undefined)
+    throw new Error(`fuzz: seed ${seed} did not fail again when replayed for shrinking`);
   return { ...best, shrinkRuns: Math.max(0, runs), steps: Math.max(0, steps) };
 }

@@ -34,7 +34,10 @@ export function runTask(task: RunTask, now: () => number): RunOutcome {
   const seed = runSeed(task.campaignSeed, task.run);
   const c = caseForSeed(task.target, seed);
   const r = runCase(c.scenario, task.tracePath === undefined ? {} : { tracePath: task.tracePath });
-  const twin = task.target.mutant !== undefined && r.fired.length > 0 ? runCase(correctTwin(c.scenario)).fired : undefined;
+  const twin =
+    task.target.mutant !== undefined && r.fired.length > 0
+      ? runCase(correctTwin(c.scenario)).fired
+      : undefined;
   return {
     run: task.run,
     runSeed: seed,

@@ -11,8 +11,22 @@ import { DEFAULT_ROUTER } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import type { TrafficSpec, ReadSpec } from '../../model/app/stream.ts';
 import { formatDuration } from '../../sim/index.ts';
-import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, TIMER_KEYS, type NsrNumberKey } from '../load/catalog.ts';
-import { HOLD_TIME_NS_DEFAULT, INITIATOR_DEFAULT, INTER_RE_LINK_DEFAULT, MAX_EVENTS_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT, SESSIONS_DEFAULT } from '../load/defaults.ts';
+import {
+  BOUND_KEYS,
+  COST_KEYS,
+  DESIGN_DEFAULT,
+  TIMER_KEYS,
+  type NsrNumberKey,
+} from '../load/catalog.ts';
+import {
+  HOLD_TIME_NS_DEFAULT,
+  INITIATOR_DEFAULT,
+  INTER_RE_LINK_DEFAULT,
+  MAX_EVENTS_DEFAULT,
+  PEER_LINK_DEFAULT,
+  RE_LINK_DEFAULT,
+  SESSIONS_DEFAULT,
+} from '../load/defaults.ts';
 import type { Expectation, Scenario } from '../load/load.ts';
 import { WSCALE_OFF } from '../load/tcp.ts';
 import { formatBandwidth, formatRate, formatSize } from '../load/units.ts';
@@ -65,7 +79,8 @@ export function scenarioObject(s: Scenario, opts: ToYamlOptions = {}): Obj {
 
 /** Maps and lists of scalars (or of flat lists of scalars) print on one line. */
 function flowLeaves(doc: Document): void {
-  const flat = (n: unknown): boolean => isScalar(n) || (isSeq(n) && n.items.every((i) => isScalar(i)));
+  const flat = (n: unknown): boolean =>
+    isScalar(n) || (isSeq(n) && n.items.every((i) => isScalar(i)));
   visit(doc, {
     Map(_k, node) {
       if (node.items.length > 0 && node.items.every((p) => flat(p.value))) node.flow = true;
@@ -91,8 +106,10 @@ function routerObject(r: RouterConfig): Obj {
   linkInto(out, 'interRe', r.interRe, INTER_RE_LINK_DEFAULT);
   linkInto(out, 'reLink', r.reLink, RE_LINK_DEFAULT);
   if (r.pfeSwitchNs !== DEFAULT_ROUTER.pfeSwitchNs) out.pfeSwitch = formatDuration(r.pfeSwitchNs);
-  if (r.masterDetectNs !== DEFAULT_ROUTER.masterDetectNs) out.masterDetect = formatDuration(r.masterDetectNs);
-  if (r.socketBufferBytes !== DEFAULT_ROUTER.socketBufferBytes) out.socketBuffer = formatSize(r.socketBufferBytes);
+  if (r.masterDetectNs !== DEFAULT_ROUTER.masterDetectNs)
+    out.masterDetect = formatDuration(r.masterDetectNs);
+  if (r.socketBufferBytes !== DEFAULT_ROUTER.socketBufferBytes)
+    out.socketBuffer = formatSize(r.socketBufferBytes);
   const tcp = tcpObject(r.tcp);
   if (Object.keys(tcp).length > 0) out.tcp = tcp;
   return out;
@@ -106,7 +123,12 @@ function optionsObject(r: RouterConfig): Obj {
   return out;
 }
 
-function numbersInto<F extends string>(out: Obj, key: string, values: Partial<Record<F, number>>, keys: ReadonlyArray<NsrNumberKey<F>>): void {
+function numbersInto<F extends string>(
+  out: Obj,
+  key: string,
+  values: Partial<Record<F, number>>,
+  keys: ReadonlyArray<NsrNumberKey<F>>,
+): void {
   const o: Obj = {};
   for (const k of keys) {
     const v = values[k.field];
@@ -161,7 +183,10 @@ function peerObject(p: PeerConfig): Obj {
 }
 
 function trafficObject(t: TrafficSpec): Obj {
-  return { rate: formatRate(t.ratePerSec), size: t.sizeMin === t.sizeMax ? t.sizeMin : [t.sizeMin, t.sizeMax] };
+  return {
+    rate: formatRate(t.ratePerSec),
+    size: t.sizeMin === t.sizeMax ? t.sizeMin : [t.sizeMin, t.sizeMax],
+  };
 }
 
 function isEager(r: ReadSpec): boolean {
@@ -173,7 +198,10 @@ function readObject(r: ReadSpec): Obj {
 }
 
 function faultObject(f: FaultConfig): Obj {
-  const when: Obj = 'atNs' in f.when ? { at: formatDuration(f.when.atNs) } : { between: f.when.betweenNs.map((t) => formatDuration(t)) };
+  const when: Obj =
+    'atNs' in f.when
+      ? { at: formatDuration(f.when.atNs) }
+      : { between: f.when.betweenNs.map((t) => formatDuration(t)) };
   return { ...when, ...actionObject(f.action) };
 }
 
@@ -194,11 +222,27 @@ export function actionObject(a: FaultAction): Obj {
     case 'pfe-switch-delay':
       return { kind: a.kind, switch: formatDuration(a.switchNs) };
     case 'app-stall':
-      return { kind: a.kind, side: a.side, ...peer(a.peer), ...(a.side === 'router' && a.re !== undefined && a.re !== 'master' ? { re: a.re } : {}), duration: formatDuration(a.durationNs) };
+      return {
+        kind: a.kind,
+        side: a.side,
+        ...peer(a.peer),
+        ...(a.side === 'router' && a.re !== undefined && a.re !== 'master' ? { re: a.re } : {}),
+        duration: formatDuration(a.durationNs),
+      };
     case 'wire-loss':
-      return { kind: a.kind, ...peer(a.peer), loss: a.loss, duration: formatDuration(a.durationNs) };
+      return {
+        kind: a.kind,
+        ...peer(a.peer),
+        loss: a.loss,
+        duration: formatDuration(a.durationNs),
+      };
     case 'wire-reorder':
-      return { kind: a.kind, ...peer(a.peer), reorder: a.reorder, duration: formatDuration(a.durationNs) };
+      return {
+        kind: a.kind,
+        ...peer(a.peer),
+        reorder: a.reorder,
+        duration: formatDuration(a.durationNs),
+      };
     case 'wire-partition':
       return { kind: a.kind, ...peer(a.peer), duration: formatDuration(a.durationNs) };
     case 'inter-re-down':
@@ -209,7 +253,11 @@ export function actionObject(a: FaultAction): Obj {
     case 'backup-stall':
       return { kind: a.kind, duration: formatDuration(a.durationNs) };
     case 'socket-failover':
-      return { kind: a.kind, ...peer(a.peer), ...(a.session === undefined ? {} : { session: a.session }) };
+      return {
+        kind: a.kind,
+        ...peer(a.peer),
+        ...(a.session === undefined ? {} : { session: a.session }),
+      };
     default: {
       const never: never = a;
       throw new Error(`toYaml: unknown fault ${JSON.stringify(never)}`);
@@ -218,6 +266,16 @@ export function actionObject(a: FaultAction): Obj {
 }
 
 /** The number of faults, peers, sessions and tie-breaks of a scenario (the size of a finding). */
-export function scenarioSize(s: Scenario): { faults: number; peers: number; sessions: number; tieBreaks: number } {
-  return { faults: s.config.faults.length, peers: s.config.peers.length, sessions: s.config.peers.reduce((n, p) => n + p.sessions, 0), tieBreaks: (s.tieBreaks ?? []).length };
+export function scenarioSize(s: Scenario): {
+  faults: number;
+  peers: number;
+  sessions: number;
+  tieBreaks: number;
+} {
+  return {
+    faults: s.config.faults.length,
+    peers: s.config.peers.length,
+    sessions: s.config.peers.reduce((n, p) => n + p.sessions, 0),
+    tieBreaks: (s.tieBreaks ?? []).length,
+  };
 }

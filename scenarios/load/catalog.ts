@@ -4,7 +4,18 @@
 // moving it here from pending to supported (and teaching the loader to build it). Until
 // a key's feature exists the validator rejects it (GUIDE §4), rather than silently
 // ignoring it.
-import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS as MODEL_MUTANTS, NSR_OPTION_INFO, type NsrBounds, type NsrCosts, type NsrOptions, type NsrTimers } from '../../model/nsr/options.ts';
+import {
+  DEFAULT_NSR_BOUNDS,
+  DEFAULT_NSR_COSTS,
+  DEFAULT_NSR_OPTIONS,
+  DEFAULT_NSR_TIMERS,
+  MUTANTS as MODEL_MUTANTS,
+  NSR_OPTION_INFO,
+  type NsrBounds,
+  type NsrCosts,
+  type NsrOptions,
+  type NsrTimers,
+} from '../../model/nsr/options.ts';
 
 /** A parameter a fault kind takes, besides `kind` and `at`/`between`. */
 export interface FaultParam {
@@ -26,61 +37,242 @@ export interface FaultKindInfo {
   nsrOnly: boolean;
 }
 
-const target: FaultParam = { key: 'target', type: 'target', required: true, description: 'Which RE: the current master or backup, or re0 / re1 by slot.' };
-const peerOpt: FaultParam = { key: 'peer', type: 'peer', required: false, description: 'The peer whose wire link is affected; every peer when omitted.' };
-const lasting: FaultParam = { key: 'duration', type: 'duration', required: true, description: 'How long the fault lasts before the link returns to its configured parameters.' };
+const target: FaultParam = {
+  key: 'target',
+  type: 'target',
+  required: true,
+  description: 'Which RE: the current master or backup, or re0 / re1 by slot.',
+};
+const peerOpt: FaultParam = {
+  key: 'peer',
+  type: 'peer',
+  required: false,
+  description: 'The peer whose wire link is affected; every peer when omitted.',
+};
+const lasting: FaultParam = {
+  key: 'duration',
+  type: 'duration',
+  required: true,
+  description: 'How long the fault lasts before the link returns to its configured parameters.',
+};
 /** NSR link faults may last until the run ends (the model's durationNs 0). */
-const untilEnd: FaultParam = { key: 'duration', type: 'duration', required: false, default: '0s', description: 'How long the fault lasts; 0s or left out = until the end of the run.' };
+const untilEnd: FaultParam = {
+  key: 'duration',
+  type: 'duration',
+  required: false,
+  default: '0s',
+  description: 'How long the fault lasts; 0s or left out = until the end of the run.',
+};
 
 export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
-  { kind: 're-crash', status: 'supported', spec: ['F-1', 'G-1'], description: 'an RE crashes and stays down (a crashed master is noticed after masterDetect; GRES moves mastership)', params: [target], nsrOnly: false },
-  { kind: 'switchover', status: 'supported', spec: ['F-2'], description: 'manual mastership switchover (refused when the backup is down)', params: [], nsrOnly: false },
-  { kind: 'pfe-switch-delay', status: 'supported', spec: ['F-3'], description: 'changes the time the PFE takes to switch to a new master from then on', params: [{ key: 'switch', type: 'duration', required: true, description: 'The new GRES switch time of the PFE.' }], nsrOnly: false },
-  { kind: 're-restart', status: 'supported', spec: ['F-4'], description: 'a crashed RE boots again, empty, as backup', params: [target], nsrOnly: false },
+  {
+    kind: 're-crash',
+    status: 'supported',
+    spec: ['F-1', 'G-1'],
+    description:
+      'an RE crashes and stays down (a crashed master is noticed after masterDetect; GRES moves mastership)',
+    params: [target],
+    nsrOnly: false,
+  },
+  {
+    kind: 'switchover',
+    status: 'supported',
+    spec: ['F-2'],
+    description: 'manual mastership switchover (refused when the backup is down)',
+    params: [],
+    nsrOnly: false,
+  },
+  {
+    kind: 'pfe-switch-delay',
+    status: 'supported',
+    spec: ['F-3'],
+    description: 'changes the time the PFE takes to switch to a new master from then on',
+    params: [
+      {
+        key: 'switch',
+        type: 'duration',
+        required: true,
+        description: 'The new GRES switch time of the PFE.',
+      },
+    ],
+    nsrOnly: false,
+  },
+  {
+    kind: 're-restart',
+    status: 'supported',
+    spec: ['F-4'],
+    description: 'a crashed RE boots again, empty, as backup',
+    params: [target],
+    nsrOnly: false,
+  },
   {
     kind: 'app-stall',
     status: 'supported',
     spec: ['G-9'],
-    description: 'an application stops reading and writing for a while (the router side: every session of the master RE)',
+    description:
+      'an application stops reading and writing for a while (the router side: every session of the master RE)',
     params: [
-      { key: 'side', type: 'side', required: true, description: 'Whose application stalls: the external peer\'s or the router\'s.' },
-      { key: 'peer', type: 'peer', required: false, description: 'With side: peer, the one peer that stalls; every peer when omitted. Not allowed with side: router.' },
-      { key: 're', type: 'target', required: false, default: 'master', description: 'With side: router, whose application stalls: the master\'s (default) or the backup\'s snooping one (which then sends no window updates, S-4).' },
-      { key: 'duration', type: 'duration', required: true, description: 'How long the application stalls.' },
+      {
+        key: 'side',
+        type: 'side',
+        required: true,
+        description: "Whose application stalls: the external peer's or the router's.",
+      },
+      {
+        key: 'peer',
+        type: 'peer',
+        required: false,
+        description:
+          'With side: peer, the one peer that stalls; every peer when omitted. Not allowed with side: router.',
+      },
+      {
+        key: 're',
+        type: 'target',
+        required: false,
+        default: 'master',
+        description:
+          "With side: router, whose application stalls: the master's (default) or the backup's snooping one (which then sends no window updates, S-4).",
+      },
+      {
+        key: 'duration',
+        type: 'duration',
+        required: true,
+        description: 'How long the application stalls.',
+      },
     ],
     nsrOnly: false,
   },
-  { kind: 'wire-loss', status: 'supported', spec: ['F-1', 'G-9'], description: 'raises packet loss on wire links for a while', params: [peerOpt, { key: 'loss', type: 'probability', required: true, description: 'Loss probability in [0, 1] while the fault lasts.' }, lasting], nsrOnly: false },
-  { kind: 'wire-partition', status: 'supported', spec: ['F-1', 'G-9'], description: 'takes wire links down (every packet dropped) for a while', params: [peerOpt, lasting], nsrOnly: false },
-  { kind: 'wire-reorder', status: 'supported', spec: ['F-1', 'G-9'], description: 'raises packet reordering on wire links for a while', params: [peerOpt, { key: 'reorder', type: 'probability', required: true, description: 'Reorder probability in [0, 1] while the fault lasts.' }, lasting], nsrOnly: false },
+  {
+    kind: 'wire-loss',
+    status: 'supported',
+    spec: ['F-1', 'G-9'],
+    description: 'raises packet loss on wire links for a while',
+    params: [
+      peerOpt,
+      {
+        key: 'loss',
+        type: 'probability',
+        required: true,
+        description: 'Loss probability in [0, 1] while the fault lasts.',
+      },
+      lasting,
+    ],
+    nsrOnly: false,
+  },
+  {
+    kind: 'wire-partition',
+    status: 'supported',
+    spec: ['F-1', 'G-9'],
+    description: 'takes wire links down (every packet dropped) for a while',
+    params: [peerOpt, lasting],
+    nsrOnly: false,
+  },
+  {
+    kind: 'wire-reorder',
+    status: 'supported',
+    spec: ['F-1', 'G-9'],
+    description: 'raises packet reordering on wire links for a while',
+    params: [
+      peerOpt,
+      {
+        key: 'reorder',
+        type: 'probability',
+        required: true,
+        description: 'Reorder probability in [0, 1] while the fault lasts.',
+      },
+      lasting,
+    ],
+    nsrOnly: false,
+  },
   {
     kind: 'kkcm-io-error',
     status: 'supported',
     spec: ['F-1', 'K-5', 'K-7'],
-    description: 'an I/O error on an RE\'s KKCM channels: KKCM resets its connections and cleans up with reason IO_ERR',
-    params: [{ key: 'target', type: 'target', required: false, default: 'master', description: 'Whose KKCM sees the error: the current master or backup, or re0 / re1 by slot.' }],
+    description:
+      "an I/O error on an RE's KKCM channels: KKCM resets its connections and cleans up with reason IO_ERR",
+    params: [
+      {
+        key: 'target',
+        type: 'target',
+        required: false,
+        default: 'master',
+        description:
+          'Whose KKCM sees the error: the current master or backup, or re0 / re1 by slot.',
+      },
+    ],
     nsrOnly: true,
   },
-  { kind: 'inter-re-down', status: 'supported', spec: ['F-1', 'K-7'], description: 'the inter-RE link goes down, both directions', params: [untilEnd], nsrOnly: true },
+  {
+    kind: 'inter-re-down',
+    status: 'supported',
+    spec: ['F-1', 'K-7'],
+    description: 'the inter-RE link goes down, both directions',
+    params: [untilEnd],
+    nsrOnly: true,
+  },
   {
     kind: 'inter-re-partition',
     status: 'supported',
     spec: ['F-1'],
-    description: 'one direction of the inter-RE link drops everything: the packets one RE sends are lost, the other direction still works',
-    params: [{ key: 'from', type: 'target', required: true, description: 'Whose packets are lost: the current master or backup, or re0 / re1 by slot.' }, untilEnd],
+    description:
+      'one direction of the inter-RE link drops everything: the packets one RE sends are lost, the other direction still works',
+    params: [
+      {
+        key: 'from',
+        type: 'target',
+        required: true,
+        description: 'Whose packets are lost: the current master or backup, or re0 / re1 by slot.',
+      },
+      untilEnd,
+    ],
     nsrOnly: true,
   },
-  { kind: 'inter-re-hold', status: 'supported', spec: ['F-1', 'G-8'], description: 'the inter-RE link holds every packet, then releases them in order', params: [{ ...untilEnd, description: 'How long packets are held before they are released; 0s or left out = held until the end of the run.' }], nsrOnly: true },
+  {
+    kind: 'inter-re-hold',
+    status: 'supported',
+    spec: ['F-1', 'G-8'],
+    description: 'the inter-RE link holds every packet, then releases them in order',
+    params: [
+      {
+        ...untilEnd,
+        description:
+          'How long packets are held before they are released; 0s or left out = held until the end of the run.',
+      },
+    ],
+    nsrOnly: true,
+  },
   {
     kind: 'backup-stall',
     status: 'supported',
     spec: ['F-1', 'P-7'],
-    description: 'the backup RE stops answering replication for a while (its inter-RE traffic is held, then delivered late): drives the PRL timeout',
-    params: [{ key: 'duration', type: 'duration', required: true, description: 'How long the backup stalls (longer than 0s).' }],
+    description:
+      'the backup RE stops answering replication for a while (its inter-RE traffic is held, then delivered late): drives the PRL timeout',
+    params: [
+      {
+        key: 'duration',
+        type: 'duration',
+        required: true,
+        description: 'How long the backup stalls (longer than 0s).',
+      },
+    ],
     nsrOnly: true,
   },
-  { kind: 'nsr-deconfig', status: 'supported', spec: ['F-1', 'K-7'], description: 'NSR is deconfigured on both REs (KKCM cleanup with reason NSR_DECONFIG)', params: [], nsrOnly: true },
-  { kind: 'nsr-reconfig', status: 'supported', spec: ['K-9', 'F-4'], description: 'NSR is configured again: KKCM reconnects and every socket is re-replicated', params: [], nsrOnly: true },
+  {
+    kind: 'nsr-deconfig',
+    status: 'supported',
+    spec: ['F-1', 'K-7'],
+    description: 'NSR is deconfigured on both REs (KKCM cleanup with reason NSR_DECONFIG)',
+    params: [],
+    nsrOnly: true,
+  },
+  {
+    kind: 'nsr-reconfig',
+    status: 'supported',
+    spec: ['K-9', 'F-4'],
+    description: 'NSR is configured again: KKCM reconnects and every socket is re-replicated',
+    params: [],
+    nsrOnly: true,
+  },
   {
     kind: 'socket-failover',
     status: 'supported',
@@ -88,8 +280,18 @@ export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
     description:
       "per-socket sync failover asked by the application holding a session's primary socket: the PFE steers that connection to the other RE, the socket's PRL and SDRL data drain, the secondary becomes primary there and is replicated back; refused (traced) when the socket is not actively replicated",
     params: [
-      { key: 'peer', type: 'peer', required: false, description: 'The peer whose sessions fail over; every peer when omitted.' },
-      { key: 'session', type: 'session', required: false, description: 'The session number (0-based) of that peer; every session when omitted.' },
+      {
+        key: 'peer',
+        type: 'peer',
+        required: false,
+        description: 'The peer whose sessions fail over; every peer when omitted.',
+      },
+      {
+        key: 'session',
+        type: 'session',
+        required: false,
+        description: 'The session number (0-based) of that peer; every session when omitted.',
+      },
     ],
     nsrOnly: true,
   },
@@ -105,11 +307,22 @@ export const PENDING_WHY: ReadonlyMap<string, string> = new Map();
 export const PENDING_ROUTER_KEYS: ReadonlyMap<string, string> = new Map();
 
 /** Router keys that only mean something with socket replication: they need `nsr: true`. */
-export const NSR_ROUTER_KEYS = ['design', 'options', 'mutant', 'costs', 'timers', 'bounds'] as const;
+export const NSR_ROUTER_KEYS = [
+  'design',
+  'options',
+  'mutant',
+  'costs',
+  'timers',
+  'bounds',
+] as const;
 
 /** Design families a scenario can pick (`router.design`). */
 export const DESIGNS: ReadonlyArray<{ id: string; description: string }> = [
-  { id: 'jsr', description: 'the Juniper socket replication design of the seeds: KKCM, IHA, PRL, SDRL and PSRM on both REs' },
+  {
+    id: 'jsr',
+    description:
+      'the Juniper socket replication design of the seeds: KKCM, IHA, PRL, SDRL and PSRM on both REs',
+  },
 ];
 export const DESIGN_DEFAULT = 'jsr';
 
@@ -121,25 +334,40 @@ export interface OptionInfo {
   default: NsrOptions[keyof NsrOptions];
 }
 
-export const OPTIONS: readonly OptionInfo[] = NSR_OPTION_INFO.map((o) => ({ name: o.name, spec: o.spec, values: o.values, default: DEFAULT_NSR_OPTIONS[o.name] }));
+export const OPTIONS: readonly OptionInfo[] = NSR_OPTION_INFO.map((o) => ({
+  name: o.name,
+  spec: o.spec,
+  values: o.values,
+  default: DEFAULT_NSR_OPTIONS[o.name],
+}));
 
 /** What each option decides, for the schema (the SPEC id says where the seeds disagree). */
 export const OPTION_DESCRIPTIONS: Readonly<Record<keyof NsrOptions, string>> = {
-  kkcmChannels: 'KKCM channels: two by static message-type mapping (send side / receive side), one channel, or load-balanced per handle.',
-  kkcmContext: 'Where KKCM work runs: the KKCM kernel thread (a context switch per wake-up) or the interrupt/upcall path.',
-  encoding: 'Message encoding: fixed IPC structs carrying a version, or TLV converted at the KKCM boundary.',
+  kkcmChannels:
+    'KKCM channels: two by static message-type mapping (send side / receive side), one channel, or load-balanced per handle.',
+  kkcmContext:
+    'Where KKCM work runs: the KKCM kernel thread (a context switch per wake-up) or the interrupt/upcall path.',
+  encoding:
+    'Message encoding: fixed IPC structs carrying a version, or TLV converted at the KKCM boundary.',
   versions: 'Protocol version each RE speaks, [re0, re1] (version skew between the REs).',
-  nackBufferFull: 'PRL primary on NACK buffer-full: drop the queued packet (§6.2c) or requeue it to retry (§7.3c).',
-  nackError: 'PRL primary on NACK invalid-handle / not-replicating: drop (§6.2c) or push every queued packet to L4 (§7.3c).',
+  nackBufferFull:
+    'PRL primary on NACK buffer-full: drop the queued packet (§6.2c) or requeue it to retry (§7.3c).',
+  nackError:
+    'PRL primary on NACK invalid-handle / not-replicating: drop (§6.2c) or push every queued packet to L4 (§7.3c).',
   prlAck: 'PRL ACKs: one per packet, in order (§12.1), or coalesced by sequence number (§7.1).',
   prlQueue: 'PRL queues of unACKed packets: one per inpcb, or one global queue.',
-  oooAccounting: 'Secondary buffer check and out-of-order data: doc (the queue counts, the arriving packet does not), count-incoming (both count), ignore-ooo (only the arriving packet counts).',
-  prlL3Header: 'The replicated packet includes the L3 header (true) or starts at the TCP header (false).',
-  windowUpdate: 'When the secondary sends window updates: immediately, delayed-ACK style, a per-socket timer, or one global timer.',
+  oooAccounting:
+    'Secondary buffer check and out-of-order data: doc (the queue counts, the arriving packet does not), count-incoming (both count), ignore-ooo (only the arriving packet counts).',
+  prlL3Header:
+    'The replicated packet includes the L3 header (true) or starts at the TCP header (false).',
+  windowUpdate:
+    'When the secondary sends window updates: immediately, delayed-ACK style, a per-socket timer, or one global timer.',
 };
 
 /** Mutants a scenario can select (`router.mutant`): named, deliberately broken designs. */
-export const MUTANTS: ReadonlyArray<{ name: string; description: string }> = Object.entries(MODEL_MUTANTS).map(([name, description]) => ({ name, description }));
+export const MUTANTS: ReadonlyArray<{ name: string; description: string }> = Object.entries(
+  MODEL_MUTANTS,
+).map(([name, description]) => ({ name, description }));
 
 /**
  * The numeric NSR overrides (`router.costs`, `timers`, `bounds`): each model field under
@@ -153,41 +381,54 @@ export interface NsrNumberKey<F extends string> {
   default: number;
 }
 
-function numberKeys<T extends object>(defaults: Readonly<T>): Array<NsrNumberKey<Extract<keyof T, string>>> {
+function numberKeys<T extends object>(
+  defaults: Readonly<T>,
+): Array<NsrNumberKey<Extract<keyof T, string>>> {
   return (Object.keys(defaults) as Array<Extract<keyof T, string>>).map((field) => {
     const m = /^(.*?)(Ns|Bytes|Max)$/.exec(field);
-    if (m === null) throw new Error(`catalog: NSR field ${field} has no unit suffix (Ns, Bytes, Max)`);
+    if (m === null)
+      throw new Error(`catalog: NSR field ${field} has no unit suffix (Ns, Bytes, Max)`);
     const unit = m[2] === 'Ns' ? 'duration' : m[2] === 'Bytes' ? 'size' : 'count';
     return { key: m[1] ?? field, field, unit, default: defaults[field] as number };
   });
 }
 
 export const COST_KEYS: ReadonlyArray<NsrNumberKey<keyof NsrCosts>> = numberKeys(DEFAULT_NSR_COSTS);
-export const TIMER_KEYS: ReadonlyArray<NsrNumberKey<keyof NsrTimers>> = numberKeys(DEFAULT_NSR_TIMERS);
-export const BOUND_KEYS: ReadonlyArray<NsrNumberKey<keyof NsrBounds>> = numberKeys(DEFAULT_NSR_BOUNDS);
+export const TIMER_KEYS: ReadonlyArray<NsrNumberKey<keyof NsrTimers>> =
+  numberKeys(DEFAULT_NSR_TIMERS);
+export const BOUND_KEYS: ReadonlyArray<NsrNumberKey<keyof NsrBounds>> =
+  numberKeys(DEFAULT_NSR_BOUNDS);
 
 /** What each cost, timer and bound is, for the schema (model/nsr/options.ts has the detail). */
-export const NSR_NUMBER_DESCRIPTIONS: Readonly<Record<keyof NsrCosts | keyof NsrTimers | keyof NsrBounds, string>> = {
+export const NSR_NUMBER_DESCRIPTIONS: Readonly<
+  Record<keyof NsrCosts | keyof NsrTimers | keyof NsrBounds, string>
+> = {
   prlPrimaryNs: 'PRL on the primary per packet: lookup, copy, header, enqueue (interrupt context).',
   prlSecondaryNs: 'PRL on the secondary per packet: lookup, buffer check, ACK, L4 input.',
   prlAckNs: 'PRL ACK handling on the primary before L4 input.',
   kkcmSwitchNs: 'KKCM thread wake-up (context switch), with kkcmContext: thread (SPEC K-10).',
-  kkcmInterruptNs: 'Extra interrupt-path time per message, with kkcmContext: interrupt (SPEC K-10).',
+  kkcmInterruptNs:
+    'Extra interrupt-path time per message, with kkcmContext: interrupt (SPEC K-10).',
   kkcmPerMessageNs: 'KKCM output per message (sosend).',
   sdrlNs: 'SDRL per replicated send.',
   psrmNs: 'PSRM per message.',
   ihaNs: 'IHA per handle exchange step.',
   kkcmPeriodNs: 'KKCM periodic timer interval (SPEC K-6).',
-  prlTimeoutNs: 'PRL timeout: nothing heard from the other PRL while replicates are outstanding (SPEC P-7).',
+  prlTimeoutNs:
+    'PRL timeout: nothing heard from the other PRL while replicates are outstanding (SPEC P-7).',
   psrmTimeoutNs: 'PSRM replicate timeout (SPEC M-1).',
   windowDelayNs: 'Delay before a window update with windowUpdate: delack (SPEC M-3).',
   windowTimerNs: 'Timer interval with windowUpdate: socket-timer or global-timer (SPEC M-3).',
-  prlBufferBytes: 'PRL buffer for unACKed packets per RE; when full, later packets are dropped (SPEC P-8).',
+  prlBufferBytes:
+    'PRL buffer for unACKed packets per RE; when full, later packets are dropped (SPEC P-8).',
   prlPendingMax: 'Packets held per socket while replication setup is in progress (SPEC P-1).',
   kkcmQueueMax: 'KKCM output queue, messages per channel (SPEC K-4).',
-  sdrlInflightBytes: 'SDRL bytes replicated but not yet ACKed by the secondary, per socket (SPEC S-1).',
+  sdrlInflightBytes:
+    'SDRL bytes replicated but not yet ACKed by the secondary, per socket (SPEC S-1).',
 };
 
 export function faultInfo(kind: string): FaultKindInfo | undefined {
-  return SUPPORTED_FAULTS.find((f) => f.kind === kind) ?? PENDING_FAULTS.find((f) => f.kind === kind);
+  return (
+    SUPPORTED_FAULTS.find((f) => f.kind === kind) ?? PENDING_FAULTS.find((f) => f.kind === kind)
+  );
 }

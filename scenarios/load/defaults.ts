@@ -16,13 +16,20 @@ export const MAX_EVENTS_DEFAULT = DEFAULT_MAX_EVENTS;
 export type ScenarioLinkParams = Omit<LinkParams, 'up'>;
 
 export const PEER_LINK_DEFAULT: Readonly<LinkParams> = DEFAULT_LINK;
-export const INTER_RE_LINK_DEFAULT: Readonly<LinkParams> = { ...DEFAULT_LINK, ...DEFAULT_ROUTER.interRe };
+export const INTER_RE_LINK_DEFAULT: Readonly<LinkParams> = {
+  ...DEFAULT_LINK,
+  ...DEFAULT_ROUTER.interRe,
+};
 export const RE_LINK_DEFAULT: Readonly<LinkParams> = { ...DEFAULT_LINK, ...DEFAULT_ROUTER.reLink };
 
 export const SESSIONS_DEFAULT = 1;
 export const INITIATOR_DEFAULT: PeerConfig['initiator'] = 'peer';
 export const APP_DEFAULT = 'stream';
-export const TRAFFIC_DEFAULT: Readonly<TrafficSpec> = { ratePerSec: 10, sizeMin: 64, sizeMax: 1460 };
+export const TRAFFIC_DEFAULT: Readonly<TrafficSpec> = {
+  ratePerSec: 10,
+  sizeMin: 64,
+  sizeMax: 1460,
+};
 export const READ_DEFAULT: Readonly<ReadSpec> = { chunkBytes: 0, intervalNs: 0 };
 
 export const CHECKS_DEFAULT = 'all';

@@ -9,7 +9,16 @@ import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import { DEFAULT_ROUTER, type RouterConfig, type WorldConfig } from '../../model/config.ts';
 import { checkerIds } from '../../model/checks/index.ts';
 import { NSR_ROUTER_KEYS, PENDING_ROUTER_KEYS } from './catalog.ts';
-import { CHECKS_DEFAULT, EXPECT_DEFAULT, HOLD_TIME_NS_DEFAULT, INTER_RE_LINK_DEFAULT, MAX_EVENTS_DEFAULT, RE_LINK_DEFAULT, SOCKET_BUFFER_MAX, SOCKET_BUFFER_MIN } from './defaults.ts';
+import {
+  CHECKS_DEFAULT,
+  EXPECT_DEFAULT,
+  HOLD_TIME_NS_DEFAULT,
+  INTER_RE_LINK_DEFAULT,
+  MAX_EVENTS_DEFAULT,
+  RE_LINK_DEFAULT,
+  SOCKET_BUFFER_MAX,
+  SOCKET_BUFFER_MIN,
+} from './defaults.ts';
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { readFaults } from './faults.ts';
 import { readNsrFlag, readNsrKeys } from './nsr.ts';
@@ -38,8 +47,31 @@ export interface Scenario {
   file: string;
 }
 
-export const TOP_KEYS = ['name', 'description', 'seed', 'duration', 'maxEvents', 'holdTime', 'router', 'peers', 'faults', 'checks', 'expect', 'traceHash', 'tieBreaks'] as const;
-export const ROUTER_KEYS = ['nsr', ...NSR_ROUTER_KEYS, 'interRe', 'reLink', 'pfeSwitch', 'masterDetect', 'socketBuffer', 'tcp'] as const;
+export const TOP_KEYS = [
+  'name',
+  'description',
+  'seed',
+  'duration',
+  'maxEvents',
+  'holdTime',
+  'router',
+  'peers',
+  'faults',
+  'checks',
+  'expect',
+  'traceHash',
+  'tieBreaks',
+] as const;
+export const ROUTER_KEYS = [
+  'nsr',
+  ...NSR_ROUTER_KEYS,
+  'interRe',
+  'reLink',
+  'pfeSwitch',
+  'masterDetect',
+  'socketBuffer',
+  'tcp',
+] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
 /** Bound on `tieBreaks` (GUIDE §4: a limit on everything). */
@@ -51,8 +83,11 @@ export function loadScenarioFile(file: string): Scenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new ScenarioError('NSRSIM_SCENARIO_UNREADABLE', [{ file, line: 1, col: 1, message: `cannot read scenario: ${why}` }]);
+    const why =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw new ScenarioError('NSRSIM_SCENARIO_UNREADABLE', [
+      { file, line: 1, col: 1, message: `cannot read scenario: ${why}` },
+    ]);
   }
   return parseScenario(text, file);
 }
@@ -72,7 +107,8 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError('NSRSIM_SCENARIO_INVALID', w.issues);
   }
   const scenario = readScenario(w, contents, file);
-  if (w.issues.length > 0 || scenario === undefined) throw new ScenarioError('NSRSIM_SCENARIO_INVALID', byPosition(w.issues));
+  if (w.issues.length > 0 || scenario === undefined)
+    throw new ScenarioError('NSRSIM_SCENARIO_INVALID', byPosition(w.issues));
   return scenario;
 }
 
@@ -101,8 +137,16 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
   });
   const peers = readPeers(w, top.get('peers'));
   const router = readRouter(w, top.get('router')?.value ?? null, top.has('router'));
-  const faults = readFaults(w, top.get('faults'), durationNs, new Map(peers.map((p) => [p.name, p.sessions])), router.nsr);
-  const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) => readChecks(w, n));
+  const faults = readFaults(
+    w,
+    top.get('faults'),
+    durationNs,
+    new Map(peers.map((p) => [p.name, p.sessions])),
+    router.nsr,
+  );
+  const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
+    readChecks(w, n),
+  );
   const config: WorldConfig = {
     name,
     seed: w.read(top.get('seed'), 0, (n) => int(n, 'seed', 0)),
@@ -111,20 +155,27 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     peers,
     faults,
     maxEvents: w.read(top.get('maxEvents'), MAX_EVENTS_DEFAULT, (n) => int(n, 'maxEvents', 1)),
-    holdTimeNs: w.read(top.get('holdTime'), HOLD_TIME_NS_DEFAULT, (n) => positiveDuration(n, 'holdTime')),
+    holdTimeNs: w.read(top.get('holdTime'), HOLD_TIME_NS_DEFAULT, (n) =>
+      positiveDuration(n, 'holdTime'),
+    ),
   };
   const scenario: Scenario = {
     name,
     description: w.read(top.get('description'), '', (n) => str(n, 'description')),
     config,
     checks,
-    expect: w.read(top.get('expect'), EXPECT_DEFAULT as Expectation, (n) => readExpect(w, n, checks)),
+    expect: w.read(top.get('expect'), EXPECT_DEFAULT as Expectation, (n) =>
+      readExpect(w, n, checks),
+    ),
     tieBreaks: w.read(top.get('tieBreaks'), [] as number[], (n) => readTieBreaks(w, n)),
     file,
   };
   const hash = w.read(top.get('traceHash'), undefined as string | undefined, (n) => {
     const s = str(n, 'traceHash');
-    if (!HASH_RE.test(s)) throw new Invalid('traceHash must be 64 lowercase hex digits (a SHA-256, as printed by nsrsim run)');
+    if (!HASH_RE.test(s))
+      throw new Invalid(
+        'traceHash must be 64 lowercase hex digits (a SHA-256, as printed by nsrsim run)',
+      );
     return s;
   });
   if (hash !== undefined) scenario.traceHash = hash;
@@ -132,21 +183,42 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
 }
 
 /** The router config, and router.nsr (undefined when its value was invalid). */
-function readRouter(w: Walk, node: Node | null, present: boolean): { config: RouterConfig; nsr: boolean | undefined } {
-  const dflt: RouterConfig = { ...DEFAULT_ROUTER, interRe: { ...INTER_RE_LINK_DEFAULT }, reLink: { ...RE_LINK_DEFAULT }, tcp: {}, nsrOptions: {}, nsrCosts: {}, nsrTimers: {}, nsrBounds: {} };
+function readRouter(
+  w: Walk,
+  node: Node | null,
+  present: boolean,
+): { config: RouterConfig; nsr: boolean | undefined } {
+  const dflt: RouterConfig = {
+    ...DEFAULT_ROUTER,
+    interRe: { ...INTER_RE_LINK_DEFAULT },
+    reLink: { ...RE_LINK_DEFAULT },
+    tcp: {},
+    nsrOptions: {},
+    nsrCosts: {},
+    nsrTimers: {},
+    nsrBounds: {},
+  };
   if (!present) return { config: dflt, nsr: false };
-  const pending = new Map([...PENDING_ROUTER_KEYS].map(([k, why]) => [k, `router.${k} is not supported yet (${why})`]));
+  const pending = new Map(
+    [...PENDING_ROUTER_KEYS].map(([k, why]) => [k, `router.${k} is not supported yet (${why})`]),
+  );
   const r = w.map(node, 'router', ROUTER_KEYS, pending);
   if (r === undefined) return { config: dflt, nsr: undefined };
   const nsr = readNsrFlag(w, r.get('nsr'));
   const config: RouterConfig = {
     ...dflt,
     nsr: nsr ?? false,
-    pfeSwitchNs: w.read(r.get('pfeSwitch'), DEFAULT_ROUTER.pfeSwitchNs, (n) => duration(n, 'router.pfeSwitch')),
-    masterDetectNs: w.read(r.get('masterDetect'), DEFAULT_ROUTER.masterDetectNs, (n) => duration(n, 'router.masterDetect')),
+    pfeSwitchNs: w.read(r.get('pfeSwitch'), DEFAULT_ROUTER.pfeSwitchNs, (n) =>
+      duration(n, 'router.pfeSwitch'),
+    ),
+    masterDetectNs: w.read(r.get('masterDetect'), DEFAULT_ROUTER.masterDetectNs, (n) =>
+      duration(n, 'router.masterDetect'),
+    ),
     interRe: readLink(w, r.get('interRe'), 'router.interRe', INTER_RE_LINK_DEFAULT),
     reLink: readLink(w, r.get('reLink'), 'router.reLink', RE_LINK_DEFAULT),
-    socketBufferBytes: w.read(r.get('socketBuffer'), DEFAULT_ROUTER.socketBufferBytes, (n) => sizeIn(n, 'router.socketBuffer', SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX)),
+    socketBufferBytes: w.read(r.get('socketBuffer'), DEFAULT_ROUTER.socketBufferBytes, (n) =>
+      sizeIn(n, 'router.socketBuffer', SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX),
+    ),
     tcp: readTcp(w, r.get('tcp')),
     ...readNsrKeys(w, r, nsr),
   };
@@ -156,13 +228,15 @@ function readRouter(w: Walk, node: Node | null, present: boolean): { config: Rou
 /** `tieBreaks`: a list of integers >= 0; bad items are reported one by one. */
 function readTieBreaks(w: Walk, n: Node | null): number[] {
   const items = seq(n, 'tieBreaks').items;
-  if (items.length > TIE_BREAKS_MAX) throw new Invalid(`tieBreaks lists ${items.length} choices; at most ${TIE_BREAKS_MAX}`);
+  if (items.length > TIE_BREAKS_MAX)
+    throw new Invalid(`tieBreaks lists ${items.length} choices; at most ${TIE_BREAKS_MAX}`);
   return items.map((item, i) => w.readNode(item, 0, (x) => int(x, `tieBreaks[${i}]`, 0)));
 }
 
 function readChecks(w: Walk, n: Node | null): Scenario['checks'] {
   if (isScalar(n) && n.value === 'all') return 'all';
-  if (isScalar(n)) throw new Invalid(`checks must be "all" or a list of checker ids, got ${describe(n)}`);
+  if (isScalar(n))
+    throw new Invalid(`checks must be "all" or a list of checker ids, got ${describe(n)}`);
   return checkerList(w, n, 'checks');
 }
 
@@ -175,7 +249,9 @@ function checkerList(w: Walk, n: Node | null, what: string): string[] {
       const s = str(x, `${what} item`);
       if (!known.includes(s)) {
         const hint = closest(s, known);
-        throw new Invalid(`unknown checker "${s}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (checkers: ${known.join(', ')})`);
+        throw new Invalid(
+          `unknown checker "${s}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (checkers: ${known.join(', ')})`,
+        );
       }
       if (out.includes(s)) throw new Invalid(`checker "${s}" is listed twice`);
       return s;
@@ -187,19 +263,25 @@ function checkerList(w: Walk, n: Node | null, what: string): string[] {
 
 function readExpect(w: Walk, n: Node | null, checks: Scenario['checks']): Expectation {
   if (isScalar(n) && n.value === 'pass') return 'pass';
-  if (!isMap(n)) throw new Invalid(`expect must be "pass" or { fail: [checker ids] }, got ${describe(n)}`);
+  if (!isMap(n))
+    throw new Invalid(`expect must be "pass" or { fail: [checker ids] }, got ${describe(n)}`);
   const f: Fields | undefined = w.map(n, 'expect', ['fail']);
   if (f === undefined) return 'pass';
   w.require(f, 'expect', ['fail']);
   const field = f.get('fail');
   const fail = w.read(field, [] as string[], (x) => {
     const ids = checkerList(w, x, 'expect.fail');
-    if (seq(x, 'expect.fail').items.length === 0) throw new Invalid('expect.fail must name at least one checker (write expect: pass for none)');
+    if (seq(x, 'expect.fail').items.length === 0)
+      throw new Invalid('expect.fail must name at least one checker (write expect: pass for none)');
     return ids;
   });
   if (checks !== 'all' && field !== undefined) {
     for (const id of fail) {
-      if (!checks.includes(id)) w.errorAtValue(field, `expect.fail names "${id}", which checks does not run; add it to checks`);
+      if (!checks.includes(id))
+        w.errorAtValue(
+          field,
+          `expect.fail names "${id}", which checks does not run; add it to checks`,
+        );
     }
   }
   return { fail };

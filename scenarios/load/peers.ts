@@ -2,15 +2,60 @@
 // traffic both ends write and how both ends read; plus link parameters, which the
 // router's internal links share.
 import { isMap, isScalar, type Node } from 'yaml';
-import { RECORD_BYTES_MAX, RECORD_BYTES_MIN, type ReadSpec, type TrafficSpec } from '../../model/app/stream.ts';
+import {
+  RECORD_BYTES_MAX,
+  RECORD_BYTES_MIN,
+  type ReadSpec,
+  type TrafficSpec,
+} from '../../model/app/stream.ts';
 import type { PeerConfig } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
-import { APP_DEFAULT, INITIATOR_DEFAULT, MTU_MAX, MTU_MIN, PEER_LINK_DEFAULT, PEERS_MAX, RATE_PER_SEC_MAX, READ_DEFAULT, SESSIONS_DEFAULT, SESSIONS_PER_PEER_MAX, TRAFFIC_DEFAULT } from './defaults.ts';
+import {
+  APP_DEFAULT,
+  INITIATOR_DEFAULT,
+  MTU_MAX,
+  MTU_MIN,
+  PEER_LINK_DEFAULT,
+  PEERS_MAX,
+  RATE_PER_SEC_MAX,
+  READ_DEFAULT,
+  SESSIONS_DEFAULT,
+  SESSIONS_PER_PEER_MAX,
+  TRAFFIC_DEFAULT,
+} from './defaults.ts';
 import { bandwidth, duration, positiveDuration, rate, sizeIn } from './values.ts';
-import { describe, int, Invalid, oneOf, probability, seq, str, type Field, type Walk } from './walk.ts';
+import {
+  describe,
+  int,
+  Invalid,
+  oneOf,
+  probability,
+  seq,
+  str,
+  type Field,
+  type Walk,
+} from './walk.ts';
 
-export const LINK_KEYS = ['latency', 'bandwidth', 'jitter', 'loss', 'duplicate', 'reorder', 'reorderDelay', 'mtu', 'queue'] as const;
-export const PEER_KEYS = ['name', 'link', 'sessions', 'initiator', 'app', 'traffic', 'read'] as const;
+export const LINK_KEYS = [
+  'latency',
+  'bandwidth',
+  'jitter',
+  'loss',
+  'duplicate',
+  'reorder',
+  'reorderDelay',
+  'mtu',
+  'queue',
+] as const;
+export const PEER_KEYS = [
+  'name',
+  'link',
+  'sessions',
+  'initiator',
+  'app',
+  'traffic',
+  'read',
+] as const;
 export const TRAFFIC_KEYS = ['toRouter', 'fromRouter'] as const;
 export const DIRECTION_KEYS = ['rate', 'size'] as const;
 export const READ_KEYS = ['peer', 'router'] as const;
@@ -20,21 +65,34 @@ export const PEER_NAME_RE = /^[a-z0-9-]+$/;
 export const APPS = ['stream'] as const;
 
 /** Link parameters over `base`; every field is filled in (the model gets no gaps). */
-export function readLink(w: Walk, f: Field | undefined, what: string, base: Readonly<LinkParams>): LinkParams {
+export function readLink(
+  w: Walk,
+  f: Field | undefined,
+  what: string,
+  base: Readonly<LinkParams>,
+): LinkParams {
   const out: LinkParams = { ...base };
   if (f === undefined) return out;
   const m = w.map(f.value, what, LINK_KEYS);
   if (m === undefined) return out;
   const at = (k: string): string => `${what}.${k}`;
   out.latencyNs = w.read(m.get('latency'), base.latencyNs, (n) => duration(n, at('latency')));
-  out.bandwidthBps = w.read(m.get('bandwidth'), base.bandwidthBps, (n) => bandwidth(n, at('bandwidth')));
+  out.bandwidthBps = w.read(m.get('bandwidth'), base.bandwidthBps, (n) =>
+    bandwidth(n, at('bandwidth')),
+  );
   out.jitterNs = w.read(m.get('jitter'), base.jitterNs, (n) => duration(n, at('jitter')));
   out.loss = w.read(m.get('loss'), base.loss, (n) => probability(n, at('loss')));
-  out.duplicate = w.read(m.get('duplicate'), base.duplicate, (n) => probability(n, at('duplicate')));
+  out.duplicate = w.read(m.get('duplicate'), base.duplicate, (n) =>
+    probability(n, at('duplicate')),
+  );
   out.reorder = w.read(m.get('reorder'), base.reorder, (n) => probability(n, at('reorder')));
-  out.reorderDelayNs = w.read(m.get('reorderDelay'), base.reorderDelayNs, (n) => positiveDuration(n, at('reorderDelay')));
+  out.reorderDelayNs = w.read(m.get('reorderDelay'), base.reorderDelayNs, (n) =>
+    positiveDuration(n, at('reorderDelay')),
+  );
   out.mtu = w.read(m.get('mtu'), base.mtu, (n) => int(n, at('mtu'), MTU_MIN, MTU_MAX));
-  out.queueBytesMax = w.read(m.get('queue'), base.queueBytesMax, (n) => sizeIn(n, at('queue'), 1, Number.MAX_SAFE_INTEGER));
+  out.queueBytesMax = w.read(m.get('queue'), base.queueBytesMax, (n) =>
+    sizeIn(n, at('queue'), 1, Number.MAX_SAFE_INTEGER),
+  );
   return out;
 }
 
@@ -42,7 +100,8 @@ export function readPeers(w: Walk, f: Field | undefined): PeerConfig[] {
   if (f === undefined) return [];
   const items = w.read(f, [] as Array<Node | null>, (n) => {
     const s = seq(n, 'peers');
-    if (s.items.length < 1 || s.items.length > PEERS_MAX) throw new Invalid(`peers must list between 1 and ${PEERS_MAX} peers, got ${s.items.length}`);
+    if (s.items.length < 1 || s.items.length > PEERS_MAX)
+      throw new Invalid(`peers must list between 1 and ${PEERS_MAX} peers, got ${s.items.length}`);
     return s.items;
   });
   const seen = new Map<string, number>();
@@ -69,11 +128,15 @@ function readPeer(w: Walk, node: Node | null, what: string): PeerConfig | undefi
   w.require(m, what, ['name']);
   const name = w.read(m.get('name'), '', (n) => {
     const s = str(n, `${what}.name`);
-    if (!PEER_NAME_RE.test(s)) throw new Invalid(`${what}.name "${s}" must use only a-z, 0-9 and "-"`);
+    if (!PEER_NAME_RE.test(s))
+      throw new Invalid(`${what}.name "${s}" must use only a-z, 0-9 and "-"`);
     return s;
   });
   w.read(m.get('app'), APP_DEFAULT, (n) => {
-    if (isScalar(n) && typeof n.value === 'string' && n.value !== 'stream') throw new Invalid(`${what}.app "${n.value}" is not supported yet; the only application is "stream"`);
+    if (isScalar(n) && typeof n.value === 'string' && n.value !== 'stream')
+      throw new Invalid(
+        `${what}.app "${n.value}" is not supported yet; the only application is "stream"`,
+      );
     return oneOf(n, `${what}.app`, APPS);
   });
   const traffic = readTraffic(w, m.get('traffic'), `${what}.traffic`);
@@ -81,8 +144,12 @@ function readPeer(w: Walk, node: Node | null, what: string): PeerConfig | undefi
   return {
     name,
     link: readLink(w, m.get('link'), `${what}.link`, PEER_LINK_DEFAULT),
-    sessions: w.read(m.get('sessions'), SESSIONS_DEFAULT, (n) => int(n, `${what}.sessions`, 1, SESSIONS_PER_PEER_MAX)),
-    initiator: w.read(m.get('initiator'), INITIATOR_DEFAULT, (n) => oneOf(n, `${what}.initiator`, ['peer', 'router'] as const)),
+    sessions: w.read(m.get('sessions'), SESSIONS_DEFAULT, (n) =>
+      int(n, `${what}.sessions`, 1, SESSIONS_PER_PEER_MAX),
+    ),
+    initiator: w.read(m.get('initiator'), INITIATOR_DEFAULT, (n) =>
+      oneOf(n, `${what}.initiator`, ['peer', 'router'] as const),
+    ),
     toRouter: traffic.toRouter,
     fromRouter: traffic.fromRouter,
     peerRead: read.peer,
@@ -90,7 +157,11 @@ function readPeer(w: Walk, node: Node | null, what: string): PeerConfig | undefi
   };
 }
 
-function readTraffic(w: Walk, f: Field | undefined, what: string): { toRouter: TrafficSpec; fromRouter: TrafficSpec } {
+function readTraffic(
+  w: Walk,
+  f: Field | undefined,
+  what: string,
+): { toRouter: TrafficSpec; fromRouter: TrafficSpec } {
   const out = { toRouter: { ...TRAFFIC_DEFAULT }, fromRouter: { ...TRAFFIC_DEFAULT } };
   if (f === undefined) return out;
   const m = w.map(f.value, what, TRAFFIC_KEYS);
@@ -100,8 +171,14 @@ function readTraffic(w: Walk, f: Field | undefined, what: string): { toRouter: T
     if (d === undefined) continue;
     const dm = w.map(d.value, `${what}.${dir}`, DIRECTION_KEYS);
     if (dm === undefined) continue;
-    const ratePerSec = w.read(dm.get('rate'), TRAFFIC_DEFAULT.ratePerSec, (n) => rate(n, `${what}.${dir}.rate`, RATE_PER_SEC_MAX));
-    const [sizeMin, sizeMax] = w.read(dm.get('size'), [TRAFFIC_DEFAULT.sizeMin, TRAFFIC_DEFAULT.sizeMax] as const, (n) => recordSizes(w, n, `${what}.${dir}.size`));
+    const ratePerSec = w.read(dm.get('rate'), TRAFFIC_DEFAULT.ratePerSec, (n) =>
+      rate(n, `${what}.${dir}.rate`, RATE_PER_SEC_MAX),
+    );
+    const [sizeMin, sizeMax] = w.read(
+      dm.get('size'),
+      [TRAFFIC_DEFAULT.sizeMin, TRAFFIC_DEFAULT.sizeMax] as const,
+      (n) => recordSizes(w, n, `${what}.${dir}.size`),
+    );
     out[dir] = { ratePerSec, sizeMin, sizeMax };
   }
   return out;
@@ -115,19 +192,26 @@ function recordSizes(w: Walk, n: Node | null, what: string): readonly [number, n
     return [s, s];
   }
   const s = seq(n, what);
-  if (s.items.length !== 2) throw new Invalid(`${what} must be [min, max] or one size, got a list of ${s.items.length}`);
+  if (s.items.length !== 2)
+    throw new Invalid(`${what} must be [min, max] or one size, got a list of ${s.items.length}`);
   const lo = w.readNode(s.items[0] ?? null, -1, one);
   const hi = w.readNode(s.items[1] ?? null, -1, one);
-  if (lo >= 0 && hi >= 0 && lo > hi) throw new Invalid(`${what}: min ${lo} is larger than max ${hi}`);
+  if (lo >= 0 && hi >= 0 && lo > hi)
+    throw new Invalid(`${what}: min ${lo} is larger than max ${hi}`);
   return [lo, hi];
 }
 
-function readReads(w: Walk, f: Field | undefined, what: string): { peer: ReadSpec; router: ReadSpec } {
+function readReads(
+  w: Walk,
+  f: Field | undefined,
+  what: string,
+): { peer: ReadSpec; router: ReadSpec } {
   const out = { peer: { ...READ_DEFAULT }, router: { ...READ_DEFAULT } };
   if (f === undefined) return out;
   const m = w.map(f.value, what, READ_KEYS);
   if (m === undefined) return out;
-  for (const side of READ_KEYS) out[side] = w.read(m.get(side), { ...READ_DEFAULT }, (n) => readPace(w, n, `${what}.${side}`));
+  for (const side of READ_KEYS)
+    out[side] = w.read(m.get(side), { ...READ_DEFAULT }, (n) => readPace(w, n, `${what}.${side}`));
   return out;
 }
 
@@ -135,13 +219,17 @@ function readReads(w: Walk, f: Field | undefined, what: string): { peer: ReadSpe
 function readPace(w: Walk, n: Node | null, what: string): ReadSpec {
   if (isScalar(n)) {
     if (n.value === 'eager') return { ...READ_DEFAULT };
-    throw new Invalid(`${what} must be "eager" or { chunk: <size>, every: <duration> }, got ${describe(n)}`);
+    throw new Invalid(
+      `${what} must be "eager" or { chunk: <size>, every: <duration> }, got ${describe(n)}`,
+    );
   }
   const m = w.map(n, what, READ_PACE_KEYS);
   if (m === undefined) return { ...READ_DEFAULT };
   w.require(m, what, READ_PACE_KEYS);
   return {
-    chunkBytes: w.read(m.get('chunk'), 1, (x) => sizeIn(x, `${what}.chunk`, 1, Number.MAX_SAFE_INTEGER)),
+    chunkBytes: w.read(m.get('chunk'), 1, (x) =>
+      sizeIn(x, `${what}.chunk`, 1, Number.MAX_SAFE_INTEGER),
+    ),
     intervalNs: w.read(m.get('every'), 1, (x) => positiveDuration(x, `${what}.every`)),
   };
 }

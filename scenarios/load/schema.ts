@@ -10,7 +10,24 @@ import { DEFAULT_ROUTER } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { TCP_DEFAULTS } from '../../model/tcp/defs.ts';
 import { formatDuration } from '../../sim/index.ts';
-import { BOUND_KEYS, COST_KEYS, DESIGN_DEFAULT, DESIGNS, MUTANTS, NSR_NUMBER_DESCRIPTIONS, OPTION_DESCRIPTIONS, OPTIONS, PENDING_FAULTS, PENDING_ROUTER_KEYS, PENDING_WHY, SUPPORTED_FAULTS, TIMER_KEYS, type FaultParam, type NsrNumberKey, type OptionInfo } from './catalog.ts';
+import {
+  BOUND_KEYS,
+  COST_KEYS,
+  DESIGN_DEFAULT,
+  DESIGNS,
+  MUTANTS,
+  NSR_NUMBER_DESCRIPTIONS,
+  OPTION_DESCRIPTIONS,
+  OPTIONS,
+  PENDING_FAULTS,
+  PENDING_ROUTER_KEYS,
+  PENDING_WHY,
+  SUPPORTED_FAULTS,
+  TIMER_KEYS,
+  type FaultParam,
+  type NsrNumberKey,
+  type OptionInfo,
+} from './catalog.ts';
 import * as D from './defaults.ts';
 import { TIE_BREAKS_MAX } from './load.ts';
 import { NSR_VERSION_MAX, NSR_VERSION_MIN } from './nsr.ts';
@@ -25,7 +42,11 @@ export const BANDWIDTH_PATTERN = '^([0-9]+(\\.[0-9]+)?\\s*(bps|kbps|Mbps|Gbps)|u
 export const RATE_PATTERN = '^[0-9]+(\\.[0-9]+)?\\s*/\\s*s$';
 export const NAME_PATTERN = '^[a-z0-9-]+$';
 
-const ref = (name: string, description: string, dflt?: unknown): Schema => ({ $ref: `#/$defs/${name}`, description, ...(dflt === undefined ? {} : { default: dflt }) });
+const ref = (name: string, description: string, dflt?: unknown): Schema => ({
+  $ref: `#/$defs/${name}`,
+  description,
+  ...(dflt === undefined ? {} : { default: dflt }),
+});
 
 function link(what: string, d: Readonly<LinkParams>): Schema {
   return {
@@ -35,14 +56,40 @@ function link(what: string, d: Readonly<LinkParams>): Schema {
     default: {},
     properties: {
       latency: ref('duration', 'One-way propagation delay.', formatDuration(d.latencyNs)),
-      bandwidth: ref('bandwidth', 'Serialization rate (decimal: 1 Mbps = 1,000,000 bit/s); "unlimited" means no serialization delay.', formatBandwidth(d.bandwidthBps)),
-      jitter: ref('duration', 'Extra delay drawn uniformly from [0, jitter] per packet; jitter never reorders.', formatDuration(d.jitterNs)),
+      bandwidth: ref(
+        'bandwidth',
+        'Serialization rate (decimal: 1 Mbps = 1,000,000 bit/s); "unlimited" means no serialization delay.',
+        formatBandwidth(d.bandwidthBps),
+      ),
+      jitter: ref(
+        'duration',
+        'Extra delay drawn uniformly from [0, jitter] per packet; jitter never reorders.',
+        formatDuration(d.jitterNs),
+      ),
       loss: ref('probability', 'Probability that a packet is lost.', d.loss),
       duplicate: ref('probability', 'Probability that a packet is delivered twice.', d.duplicate),
-      reorder: ref('probability', 'Probability that a packet is delayed by up to reorderDelay extra and may overtake later ones.', d.reorder),
-      reorderDelay: ref('duration', 'Largest extra delay of a reordered packet.', formatDuration(d.reorderDelayNs)),
-      mtu: { type: 'integer', minimum: D.MTU_MIN, maximum: D.MTU_MAX, description: 'Largest IP packet in bytes; larger ones are dropped.', default: d.mtu },
-      queue: ref('size', 'Transmit queue bound (KB = 1024 bytes); a packet that does not fit is tail-dropped.', formatSize(d.queueBytesMax)),
+      reorder: ref(
+        'probability',
+        'Probability that a packet is delayed by up to reorderDelay extra and may overtake later ones.',
+        d.reorder,
+      ),
+      reorderDelay: ref(
+        'duration',
+        'Largest extra delay of a reordered packet.',
+        formatDuration(d.reorderDelayNs),
+      ),
+      mtu: {
+        type: 'integer',
+        minimum: D.MTU_MIN,
+        maximum: D.MTU_MAX,
+        description: 'Largest IP packet in bytes; larger ones are dropped.',
+        default: d.mtu,
+      },
+      queue: ref(
+        'size',
+        'Transmit queue bound (KB = 1024 bytes); a packet that does not fit is tail-dropped.',
+        formatSize(d.queueBytesMax),
+      ),
     },
   };
 }
@@ -53,11 +100,23 @@ const direction = (dir: string): Schema => ({
   description: `What each session writes ${dir}.`,
   default: {},
   properties: {
-    rate: ref('rate', 'Records per second per session (Poisson arrivals); "0/s" is silent.', formatRate(D.TRAFFIC_DEFAULT.ratePerSec)),
+    rate: ref(
+      'rate',
+      'Records per second per session (Poisson arrivals); "0/s" is silent.',
+      formatRate(D.TRAFFIC_DEFAULT.ratePerSec),
+    ),
     size: {
       description: `Total record size in bytes, header included: [min, max] inclusive, or one size. Between ${RECORD_BYTES_MIN} and ${RECORD_BYTES_MAX}.`,
       default: [D.TRAFFIC_DEFAULT.sizeMin, D.TRAFFIC_DEFAULT.sizeMax],
-      anyOf: [{ $ref: '#/$defs/size' }, { type: 'array', prefixItems: [{ $ref: '#/$defs/size' }, { $ref: '#/$defs/size' }], minItems: 2, maxItems: 2 }],
+      anyOf: [
+        { $ref: '#/$defs/size' },
+        {
+          type: 'array',
+          prefixItems: [{ $ref: '#/$defs/size' }, { $ref: '#/$defs/size' }],
+          minItems: 2,
+          maxItems: 2,
+        },
+      ],
     },
   },
 });
@@ -71,7 +130,10 @@ const readPace = (who: string): Schema => ({
       type: 'object',
       additionalProperties: false,
       required: ['chunk', 'every'],
-      properties: { chunk: ref('size', 'Bytes read per tick.'), every: ref('duration', 'Time between reads.') },
+      properties: {
+        chunk: ref('size', 'Bytes read per tick.'),
+        every: ref('duration', 'Time between reads.'),
+      },
     },
   ],
 });
@@ -81,19 +143,42 @@ function peer(): Schema {
     type: 'object',
     additionalProperties: false,
     required: ['name'],
-    description: 'An external peer: a router with its own TCP stack on its own wire link to the PFE.',
+    description:
+      'An external peer: a router with its own TCP stack on its own wire link to the PFE.',
     properties: {
-      name: { type: 'string', pattern: NAME_PATTERN, description: 'Unique peer name (a-z, 0-9, -); faults refer to it.' },
+      name: {
+        type: 'string',
+        pattern: NAME_PATTERN,
+        description: 'Unique peer name (a-z, 0-9, -); faults refer to it.',
+      },
       link: { ...ref('peerLink', "The peer's wire link to the router's PFE."), default: {} },
-      sessions: { type: 'integer', minimum: 1, maximum: D.SESSIONS_PER_PEER_MAX, description: 'Number of TCP sessions with this peer.', default: D.SESSIONS_DEFAULT },
-      initiator: { enum: ['peer', 'router'], description: 'Who opens each session (the other side listens).', default: D.INITIATOR_DEFAULT },
-      app: { enum: ['stream'], description: 'The application on both ends: "stream" is the verifiable record stream (the only one so far).', default: D.APP_DEFAULT },
+      sessions: {
+        type: 'integer',
+        minimum: 1,
+        maximum: D.SESSIONS_PER_PEER_MAX,
+        description: 'Number of TCP sessions with this peer.',
+        default: D.SESSIONS_DEFAULT,
+      },
+      initiator: {
+        enum: ['peer', 'router'],
+        description: 'Who opens each session (the other side listens).',
+        default: D.INITIATOR_DEFAULT,
+      },
+      app: {
+        enum: ['stream'],
+        description:
+          'The application on both ends: "stream" is the verifiable record stream (the only one so far).',
+        default: D.APP_DEFAULT,
+      },
       traffic: {
         type: 'object',
         additionalProperties: false,
         description: 'What both ends write.',
         default: {},
-        properties: { toRouter: direction('from the peer to the router'), fromRouter: direction('from the router to the peer') },
+        properties: {
+          toRouter: direction('from the peer to the router'),
+          fromRouter: direction('from the router to the peer'),
+        },
       },
       read: {
         type: 'object',
@@ -129,7 +214,9 @@ function faultParam(p: FaultParam): Schema {
 }
 
 function fault(): Schema {
-  const pending = PENDING_FAULTS.map((f) => `${f.kind} (${PENDING_WHY.get(f.kind) ?? 'not modelled'})`).join(', ');
+  const pending = PENDING_FAULTS.map(
+    (f) => `${f.kind} (${PENDING_WHY.get(f.kind) ?? 'not modelled'})`,
+  ).join(', ');
   return {
     description: `A fault: kind, when (at or between) and the kind's parameters. Kinds not supported yet: ${pending}.`,
     oneOf: SUPPORTED_FAULTS.map((f) => ({
@@ -141,7 +228,14 @@ function fault(): Schema {
       properties: {
         kind: { const: f.kind, description: f.description },
         at: ref('duration', 'The instant the fault happens (before the end of the run).'),
-        between: { type: 'array', prefixItems: [{ $ref: '#/$defs/duration' }, { $ref: '#/$defs/duration' }], minItems: 2, maxItems: 2, description: 'A window [lo, hi]: the instant is drawn from it with the seeded "sim/faults" stream.' },
+        between: {
+          type: 'array',
+          prefixItems: [{ $ref: '#/$defs/duration' }, { $ref: '#/$defs/duration' }],
+          minItems: 2,
+          maxItems: 2,
+          description:
+            'A window [lo, hi]: the instant is drawn from it with the seeded "sim/faults" stream.',
+        },
         ...Object.fromEntries(f.params.map((p) => [p.key, faultParam(p)])),
       },
     })),
@@ -153,17 +247,55 @@ function tcp(): Schema {
   return {
     type: 'object',
     additionalProperties: false,
-    description: 'TCP option overrides for every TCP in the world (router and peers). Keys left out keep the model defaults shown.',
+    description:
+      'TCP option overrides for every TCP in the world (router and peers). Keys left out keep the model defaults shown.',
     default: {},
     properties: {
-      mss: { type: 'integer', minimum: MSS_MIN, maximum: MSS_MAX, description: 'MSS offered in SYNs (t_mssoffer).', default: t.mss },
-      wscale: { anyOf: [{ type: 'integer', minimum: 0, maximum: 14 }, { const: WSCALE_OFF }], description: `Window scale shift requested; "${WSCALE_OFF}" = do not offer the option.`, default: t.wscale ?? WSCALE_OFF },
-      timestamps: { type: 'boolean', description: 'Offer RFC 7323 timestamps.', default: t.timestamps },
-      delack: ref('duration', `Delayed-ACK timeout (at most ${formatDuration(DELACK_MAX_NS)}).`, formatDuration(t.delackNs)),
-      rtoMin: ref('duration', 'Lower bound on the retransmission timeout.', formatDuration(t.rtoMinNs)),
-      rtoInit: ref('duration', 'Retransmission timeout before any RTT sample.', formatDuration(t.rtoInitNs)),
-      rtoMax: ref('duration', 'Upper bound on the retransmission timeout (>= rtoMin).', formatDuration(t.rtoMaxNs)),
-      maxRetries: { type: 'integer', minimum: 0, maximum: MAX_RETRIES_MAX, description: "Retransmission timeouts in a row tolerated; one more drops the connection ('timeout').", default: t.maxRetries },
+      mss: {
+        type: 'integer',
+        minimum: MSS_MIN,
+        maximum: MSS_MAX,
+        description: 'MSS offered in SYNs (t_mssoffer).',
+        default: t.mss,
+      },
+      wscale: {
+        anyOf: [{ type: 'integer', minimum: 0, maximum: 14 }, { const: WSCALE_OFF }],
+        description: `Window scale shift requested; "${WSCALE_OFF}" = do not offer the option.`,
+        default: t.wscale ?? WSCALE_OFF,
+      },
+      timestamps: {
+        type: 'boolean',
+        description: 'Offer RFC 7323 timestamps.',
+        default: t.timestamps,
+      },
+      delack: ref(
+        'duration',
+        `Delayed-ACK timeout (at most ${formatDuration(DELACK_MAX_NS)}).`,
+        formatDuration(t.delackNs),
+      ),
+      rtoMin: ref(
+        'duration',
+        'Lower bound on the retransmission timeout.',
+        formatDuration(t.rtoMinNs),
+      ),
+      rtoInit: ref(
+        'duration',
+        'Retransmission timeout before any RTT sample.',
+        formatDuration(t.rtoInitNs),
+      ),
+      rtoMax: ref(
+        'duration',
+        'Upper bound on the retransmission timeout (>= rtoMin).',
+        formatDuration(t.rtoMaxNs),
+      ),
+      maxRetries: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_RETRIES_MAX,
+        description:
+          "Retransmission timeouts in a row tolerated; one more drops the connection ('timeout').",
+        default: t.maxRetries,
+      },
       nodelay: { type: 'boolean', description: 'Disable Nagle (TF_NODELAY).', default: t.nodelay },
     },
   };
@@ -174,7 +306,14 @@ function option(o: OptionInfo): Schema {
   switch (o.name) {
     case 'versions': {
       const v = { type: 'integer', minimum: NSR_VERSION_MIN, maximum: NSR_VERSION_MAX };
-      return { type: 'array', prefixItems: [v, v], minItems: 2, maxItems: 2, description, default: o.default };
+      return {
+        type: 'array',
+        prefixItems: [v, v],
+        minItems: 2,
+        maxItems: 2,
+        description,
+        default: o.default,
+      };
     }
     case 'prlL3Header':
       return { type: 'boolean', description, default: o.default };
@@ -183,12 +322,27 @@ function option(o: OptionInfo): Schema {
   }
 }
 
-function numbers(what: string, keys: ReadonlyArray<NsrNumberKey<keyof typeof NSR_NUMBER_DESCRIPTIONS>>, rule: string): Schema {
+function numbers(
+  what: string,
+  keys: ReadonlyArray<NsrNumberKey<keyof typeof NSR_NUMBER_DESCRIPTIONS>>,
+  rule: string,
+): Schema {
   const one = (k: NsrNumberKey<keyof typeof NSR_NUMBER_DESCRIPTIONS>): Schema => {
     const d = NSR_NUMBER_DESCRIPTIONS[k.field];
     if (k.unit === 'duration') return ref('duration', d, formatDuration(k.default));
-    if (k.unit === 'size') return ref('size', `${d} At least 1 byte, at most ${formatSize(D.NSR_BOUND_BYTES_MAX)}.`, formatSize(k.default));
-    return { type: 'integer', minimum: 1, maximum: D.NSR_BOUND_COUNT_MAX, description: d, default: k.default };
+    if (k.unit === 'size')
+      return ref(
+        'size',
+        `${d} At least 1 byte, at most ${formatSize(D.NSR_BOUND_BYTES_MAX)}.`,
+        formatSize(k.default),
+      );
+    return {
+      type: 'integer',
+      minimum: 1,
+      maximum: D.NSR_BOUND_COUNT_MAX,
+      description: d,
+      default: k.default,
+    };
   };
   return {
     type: 'object',
@@ -202,37 +356,72 @@ function numbers(what: string, keys: ReadonlyArray<NsrNumberKey<keyof typeof NSR
 /** The NSR keys of router: each one needs nsr: true (the loader checks that). */
 function nsrKeys(): Schema {
   return {
-    design: { enum: DESIGNS.map((d) => d.id), description: `Design family: ${DESIGNS.map((d) => `${d.id} = ${d.description}`).join('; ')}. Needs nsr: true.`, default: DESIGN_DEFAULT },
+    design: {
+      enum: DESIGNS.map((d) => d.id),
+      description: `Design family: ${DESIGNS.map((d) => `${d.id} = ${d.description}`).join('; ')}. Needs nsr: true.`,
+      default: DESIGN_DEFAULT,
+    },
     options: {
       type: 'object',
       additionalProperties: false,
-      description: 'SPEC design options: where the seed documents disagree, pick a side. Keys left out keep the SPEC defaults shown. Needs nsr: true.',
+      description:
+        'SPEC design options: where the seed documents disagree, pick a side. Keys left out keep the SPEC defaults shown. Needs nsr: true.',
       default: {},
       properties: Object.fromEntries(OPTIONS.map((o) => [o.name, option(o)])),
     },
-    mutant: { enum: MUTANTS.map((m) => m.name), description: 'A named, deliberately broken design variant that a checker must catch (GUIDE §6); none when left out. Needs nsr: true. nsrsim list describes each.' },
-    costs: numbers('Per-message processing costs', COST_KEYS, `Durations, at most ${formatDuration(D.NSR_COST_NS_MAX)}.`),
+    mutant: {
+      enum: MUTANTS.map((m) => m.name),
+      description:
+        'A named, deliberately broken design variant that a checker must catch (GUIDE §6); none when left out. Needs nsr: true. nsrsim list describes each.',
+    },
+    costs: numbers(
+      'Per-message processing costs',
+      COST_KEYS,
+      `Durations, at most ${formatDuration(D.NSR_COST_NS_MAX)}.`,
+    ),
     timers: numbers('NSR timers', TIMER_KEYS, 'Durations longer than 0s.'),
     bounds: numbers('NSR bounds', BOUND_KEYS, 'Sizes (KB = 1024 bytes) and counts, at least 1.'),
   };
 }
 
 function router(): Schema {
-  const pending = Object.fromEntries([...PENDING_ROUTER_KEYS].map(([k, why]) => [k, { description: `Not supported yet: ${why}.`, not: {} }]));
+  const pending = Object.fromEntries(
+    [...PENDING_ROUTER_KEYS].map(([k, why]) => [
+      k,
+      { description: `Not supported yet: ${why}.`, not: {} },
+    ]),
+  );
   return {
     type: 'object',
     additionalProperties: false,
     description: 'The dual-RE router under test.',
     default: {},
     properties: {
-      nsr: { type: 'boolean', description: 'Non-Stop Routing: replicate every socket to the backup RE. design, options, mutant, costs, timers, bounds and the NSR fault kinds need true.', default: DEFAULT_ROUTER.nsr },
+      nsr: {
+        type: 'boolean',
+        description:
+          'Non-Stop Routing: replicate every socket to the backup RE. design, options, mutant, costs, timers, bounds and the NSR fault kinds need true.',
+        default: DEFAULT_ROUTER.nsr,
+      },
       ...nsrKeys(),
       ...pending,
       interRe: { ...ref('interReLink', 'The link between the two REs.'), default: {} },
       reLink: { ...ref('reLink', 'Each PFE<->RE internal link.'), default: {} },
-      pfeSwitch: ref('duration', 'GRES: time the PFE takes to switch to a new master (SPEC F-3).', formatDuration(DEFAULT_ROUTER.pfeSwitchNs)),
-      masterDetect: ref('duration', "Time for the backup's chassis daemon to notice the master is gone.", formatDuration(DEFAULT_ROUTER.masterDetectNs)),
-      socketBuffer: ref('size', 'so_rcv / so_snd high-water mark of every socket (KB = KiB = 1024 bytes).', formatSize(DEFAULT_ROUTER.socketBufferBytes)),
+      pfeSwitch: ref(
+        'duration',
+        'GRES: time the PFE takes to switch to a new master (SPEC F-3).',
+        formatDuration(DEFAULT_ROUTER.pfeSwitchNs),
+      ),
+      masterDetect: ref(
+        'duration',
+        "Time for the backup's chassis daemon to notice the master is gone.",
+        formatDuration(DEFAULT_ROUTER.masterDetectNs),
+      ),
+      socketBuffer: ref(
+        'size',
+        'so_rcv / so_snd high-water mark of every socket (KB = KiB = 1024 bytes).',
+        formatSize(DEFAULT_ROUTER.socketBufferBytes),
+      ),
       tcp: tcp(),
     },
   };
@@ -240,15 +429,41 @@ function router(): Schema {
 
 function defs(): Schema {
   return {
-    duration: { type: 'string', pattern: DURATION_PATTERN, description: 'A duration with a unit: ns, us (or µs), ms, s, m, h; e.g. "250us", "1.5ms", "20s".' },
-    size: {
-      description: 'Bytes: a whole number, or a number with a unit B, KB = KiB = 1024 B, MB = MiB = 1024 KiB (e.g. "64KB", "1.5MB").',
-      anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: SIZE_PATTERN }],
+    duration: {
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      description:
+        'A duration with a unit: ns, us (or µs), ms, s, m, h; e.g. "250us", "1.5ms", "20s".',
     },
-    bandwidth: { type: 'string', pattern: BANDWIDTH_PATTERN, description: 'Bits per second with a decimal unit: bps, kbps, Mbps, Gbps (e.g. "100Mbps"); or "unlimited".' },
-    rate: { type: 'string', pattern: RATE_PATTERN, description: 'Records per second, e.g. "200/s" or "0.5/s".' },
-    probability: { type: 'number', minimum: 0, maximum: 1, description: 'A probability in [0, 1].' },
-    checkerId: { enum: CHECKERS.map((c) => c.id), description: 'An invariant checker id (nsrsim list).' },
+    size: {
+      description:
+        'Bytes: a whole number, or a number with a unit B, KB = KiB = 1024 B, MB = MiB = 1024 KiB (e.g. "64KB", "1.5MB").',
+      anyOf: [
+        { type: 'integer', minimum: 0 },
+        { type: 'string', pattern: SIZE_PATTERN },
+      ],
+    },
+    bandwidth: {
+      type: 'string',
+      pattern: BANDWIDTH_PATTERN,
+      description:
+        'Bits per second with a decimal unit: bps, kbps, Mbps, Gbps (e.g. "100Mbps"); or "unlimited".',
+    },
+    rate: {
+      type: 'string',
+      pattern: RATE_PATTERN,
+      description: 'Records per second, e.g. "200/s" or "0.5/s".',
+    },
+    probability: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      description: 'A probability in [0, 1].',
+    },
+    checkerId: {
+      enum: CHECKERS.map((c) => c.id),
+      description: 'An invariant checker id (nsrsim list).',
+    },
     peerLink: link("a peer's wire link", D.PEER_LINK_DEFAULT),
     interReLink: link('the inter-RE link', D.INTER_RE_LINK_DEFAULT),
     reLink: link('a PFE<->RE internal link', D.RE_LINK_DEFAULT),
@@ -262,35 +477,87 @@ export function buildSchema(): Schema {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'nsrsim scenario',
-    description: 'A scenario for nsrsim: the router, its peers, the traffic, the faults, the checks and the expected verdict. See scenarios/README.md.',
+    description:
+      'A scenario for nsrsim: the router, its peers, the traffic, the faults, the checks and the expected verdict. See scenarios/README.md.',
     type: 'object',
     additionalProperties: false,
     required: ['name', 'seed', 'duration', 'peers'],
     properties: {
-      name: { type: 'string', pattern: NAME_PATTERN, description: 'Scenario name (a-z, 0-9, -); names output files.' },
-      description: { type: 'string', description: 'What the scenario shows, for people.', default: '' },
-      seed: { type: 'integer', minimum: 0, description: 'Root seed of every random stream (nsrsim run --seed overrides it).' },
+      name: {
+        type: 'string',
+        pattern: NAME_PATTERN,
+        description: 'Scenario name (a-z, 0-9, -); names output files.',
+      },
+      description: {
+        type: 'string',
+        description: 'What the scenario shows, for people.',
+        default: '',
+      },
+      seed: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Root seed of every random stream (nsrsim run --seed overrides it).',
+      },
       duration: ref('duration', 'Simulated time the run lasts.'),
-      maxEvents: { type: 'integer', minimum: 1, description: 'Bound on events; hitting it fails the run instead of hanging.', default: D.MAX_EVENTS_DEFAULT },
-      holdTime: ref('duration', 'Application hold timer (BGP: 90s): a peer session that hears nothing this long fails peer-transparent (SPEC G-9).', formatDuration(D.HOLD_TIME_NS_DEFAULT)),
+      maxEvents: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Bound on events; hitting it fails the run instead of hanging.',
+        default: D.MAX_EVENTS_DEFAULT,
+      },
+      holdTime: ref(
+        'duration',
+        'Application hold timer (BGP: 90s): a peer session that hears nothing this long fails peer-transparent (SPEC G-9).',
+        formatDuration(D.HOLD_TIME_NS_DEFAULT),
+      ),
       router: router(),
-      peers: { type: 'array', minItems: 1, maxItems: D.PEERS_MAX, items: { $ref: '#/$defs/peer' }, description: 'The external peers (1 to 254, unique names).' },
-      faults: { type: 'array', maxItems: D.FAULTS_MAX, items: { $ref: '#/$defs/fault' }, description: 'Faults injected during the run.', default: [] },
-      checks: { description: 'Invariant checkers to run: "all" or a list of ids.', default: D.CHECKS_DEFAULT, anyOf: [{ const: 'all' }, checkerList] },
+      peers: {
+        type: 'array',
+        minItems: 1,
+        maxItems: D.PEERS_MAX,
+        items: { $ref: '#/$defs/peer' },
+        description: 'The external peers (1 to 254, unique names).',
+      },
+      faults: {
+        type: 'array',
+        maxItems: D.FAULTS_MAX,
+        items: { $ref: '#/$defs/fault' },
+        description: 'Faults injected during the run.',
+        default: [],
+      },
+      checks: {
+        description: 'Invariant checkers to run: "all" or a list of ids.',
+        default: D.CHECKS_DEFAULT,
+        anyOf: [{ const: 'all' }, checkerList],
+      },
       expect: {
-        description: 'The verdict the scenario should produce: "pass" (no violation) or { fail: [ids] } (every listed checker fires).',
+        description:
+          'The verdict the scenario should produce: "pass" (no violation) or { fail: [ids] } (every listed checker fires).',
         default: D.EXPECT_DEFAULT,
         anyOf: [
           { const: 'pass' },
-          { type: 'object', additionalProperties: false, required: ['fail'], properties: { fail: { ...checkerList, minItems: 1, description: 'Checkers that must fire.' } } },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['fail'],
+            properties: {
+              fail: { ...checkerList, minItems: 1, description: 'Checkers that must fire.' },
+            },
+          },
         ],
       },
-      traceHash: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Recorded SHA-256 trace hash; nsrsim replay compares against it. No hash: nothing to compare.' },
+      traceHash: {
+        type: 'string',
+        pattern: '^[0-9a-f]{64}$',
+        description:
+          'Recorded SHA-256 trace hash; nsrsim replay compares against it. No hash: nothing to compare.',
+      },
       tieBreaks: {
         type: 'array',
         items: { type: 'integer', minimum: 0 },
         maxItems: TIE_BREAKS_MAX,
-        description: 'Same-instant tie-break choices: when several events are due at the same instant, the next choice (modulo their number) picks which runs first. [] = FIFO. nsrsim fuzz writes them into the scenarios it finds.',
+        description:
+          'Same-instant tie-break choices: when several events are due at the same instant, the next choice (modulo their number) picks which runs first. [] = FIFO. nsrsim fuzz writes them into the scenarios it finds.',
         default: [],
       },
     },

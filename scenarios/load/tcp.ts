@@ -2,12 +2,27 @@
 // peers use (model/tcp/config.ts). Only keys the file sets are passed on; the model
 // fills in its own defaults (TCP_DEFAULTS) for the rest.
 import { isScalar, type Node } from 'yaml';
-import { resolveTcpConfig, TCP_DEFAULTS, TCP_MAX_WINSHIFT, type TcpOptionsConfig } from '../../model/tcp/defs.ts';
+import {
+  resolveTcpConfig,
+  TCP_DEFAULTS,
+  TCP_MAX_WINSHIFT,
+  type TcpOptionsConfig,
+} from '../../model/tcp/defs.ts';
 import { MS } from '../../sim/index.ts';
 import { duration, positiveDuration } from './values.ts';
 import { bool, describe, int, Invalid, type Field, type Walk } from './walk.ts';
 
-export const TCP_KEYS = ['mss', 'wscale', 'timestamps', 'delack', 'rtoMin', 'rtoInit', 'rtoMax', 'maxRetries', 'nodelay'] as const;
+export const TCP_KEYS = [
+  'mss',
+  'wscale',
+  'timestamps',
+  'delack',
+  'rtoMin',
+  'rtoInit',
+  'rtoMax',
+  'maxRetries',
+  'nodelay',
+] as const;
 /** The model caps the delayed-ACK timer here; the validator refuses larger values instead. */
 export const DELACK_MAX_NS = 200 * MS;
 export const MSS_MIN = 64;
@@ -22,7 +37,11 @@ export function readTcp(w: Walk, f: Field | undefined): Partial<TcpOptionsConfig
   if (m === undefined) return {};
   const out: Partial<TcpOptionsConfig> = {};
   const issuesBefore = w.issues.length;
-  const set = <K extends keyof TcpOptionsConfig>(key: string, field: K, read: (n: Node | null) => TcpOptionsConfig[K]): void => {
+  const set = <K extends keyof TcpOptionsConfig>(
+    key: string,
+    field: K,
+    read: (n: Node | null) => TcpOptionsConfig[K],
+  ): void => {
     const fl = m.get(key);
     if (fl === undefined) return;
     const v = w.read(fl, undefined as TcpOptionsConfig[K] | undefined, read);
@@ -33,7 +52,10 @@ export function readTcp(w: Walk, f: Field | undefined): Partial<TcpOptionsConfig
   set('timestamps', 'timestamps', (n) => bool(n, 'router.tcp.timestamps'));
   set('delack', 'delackNs', (n) => {
     const d = positiveDuration(n, 'router.tcp.delack');
-    if (d > DELACK_MAX_NS) throw new Invalid('router.tcp.delack must be at most 200ms (the model caps the delayed-ACK timer there)');
+    if (d > DELACK_MAX_NS)
+      throw new Invalid(
+        'router.tcp.delack must be at most 200ms (the model caps the delayed-ACK timer there)',
+      );
     return d;
   });
   set('rtoMin', 'rtoMinNs', (n) => positiveDuration(n, 'router.tcp.rtoMin'));
@@ -53,6 +75,9 @@ export function readTcp(w: Walk, f: Field | undefined): Partial<TcpOptionsConfig
 }
 
 function intOrOff(n: Node | null): number {
-  if (!isScalar(n) || typeof n.value !== 'number') throw new Invalid(`router.tcp.wscale must be an integer 0..${TCP_MAX_WINSHIFT} or "${WSCALE_OFF}", got ${describe(n)}`);
+  if (!isScalar(n) || typeof n.value !== 'number')
+    throw new Invalid(
+      `router.tcp.wscale must be an integer 0..${TCP_MAX_WINSHIFT} or "${WSCALE_OFF}", got ${describe(n)}`,
+    );
   return int(n, 'router.tcp.wscale', 0, TCP_MAX_WINSHIFT);
 }

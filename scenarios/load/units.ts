@@ -52,7 +52,10 @@ function split(text: string, what: string, example: string): { num: string; unit
   const t = text.trim();
   if (t.startsWith('-')) throw new UnitError(`${what} "${text}" is negative`);
   const m = NUMBER_UNIT_RE.exec(t);
-  if (m === null) throw new UnitError(`cannot read ${what} "${text}"; expected a number and a unit, e.g. ${example}`);
+  if (m === null)
+    throw new UnitError(
+      `cannot read ${what} "${text}"; expected a number and a unit, e.g. ${example}`,
+    );
   return { num: m[1] ?? '', unit: m[2] ?? '' };
 }
 
@@ -62,12 +65,16 @@ function split(text: string, what: string, example: string): { num: string; unit
  */
 export function parseSize(value: number | string): number {
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value) || value < 0) throw new UnitError(`size ${value} is not a whole number of bytes >= 0`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new UnitError(`size ${value} is not a whole number of bytes >= 0`);
     return value;
   }
   const { num, unit } = split(value, 'size', '"64KB", "1MB" or a number of bytes');
   const scale = SIZE_UNITS.get(unit);
-  if (scale === undefined) throw new UnitError(`unknown size unit "${unit}" in "${value}" (units: B, KB = KiB = 1024 B, MB = MiB = 1024 KiB)`);
+  if (scale === undefined)
+    throw new UnitError(
+      `unknown size unit "${unit}" in "${value}" (units: B, KB = KiB = 1024 B, MB = MiB = 1024 KiB)`,
+    );
   const bytes = exactTimes(num, scale);
   if (bytes === undefined) throw new UnitError(`size "${value}" is not a whole number of bytes`);
   return bytes;
@@ -85,10 +92,17 @@ export function parseBandwidth(value: string): number {
   if (value.trim() === UNLIMITED) return 0;
   const { num, unit } = split(value, 'bandwidth', '"100Mbps", "1Gbps" or "unlimited"');
   const scale = BANDWIDTH_UNITS.get(unit);
-  if (scale === undefined) throw new UnitError(`unknown bandwidth unit "${unit}" in "${value}" (units: bps, kbps, Mbps, Gbps; decimal)`);
+  if (scale === undefined)
+    throw new UnitError(
+      `unknown bandwidth unit "${unit}" in "${value}" (units: bps, kbps, Mbps, Gbps; decimal)`,
+    );
   const bps = exactTimes(num, scale);
-  if (bps === undefined) throw new UnitError(`bandwidth "${value}" is not a whole number of bits per second`);
-  if (bps === 0) throw new UnitError(`bandwidth "${value}" is zero; write "${UNLIMITED}" for a link without serialization delay`);
+  if (bps === undefined)
+    throw new UnitError(`bandwidth "${value}" is not a whole number of bits per second`);
+  if (bps === 0)
+    throw new UnitError(
+      `bandwidth "${value}" is zero; write "${UNLIMITED}" for a link without serialization delay`,
+    );
   return bps;
 }
 
@@ -107,7 +121,10 @@ export function parseRate(value: string): number {
   const t = value.trim();
   if (t.startsWith('-')) throw new UnitError(`rate "${value}" is negative`);
   const m = RATE_RE.exec(t);
-  if (m === null) throw new UnitError(`cannot read rate "${value}"; expected records per second, e.g. "200/s" or "0.5/s"`);
+  if (m === null)
+    throw new UnitError(
+      `cannot read rate "${value}"; expected records per second, e.g. "200/s" or "0.5/s"`,
+    );
   return Number(m[1]);
 }
 

@@ -32,17 +32,22 @@ export function positiveDuration(n: Node | null, what: string): number {
 /** A size (a whole number of bytes, or "64KB" etc.) within [min, max]. */
 export function sizeIn(n: Node | null, what: string, min: number, max: number): number {
   if (!isScalar(n) || (typeof n.value !== 'number' && typeof n.value !== 'string')) {
-    throw new Invalid(`${what} must be a size such as "64KB" or a number of bytes, got ${describe(n)}`);
+    throw new Invalid(
+      `${what} must be a size such as "64KB" or a number of bytes, got ${describe(n)}`,
+    );
   }
   const v = n.value;
   const bytes = wrap(what, () => parseSize(v));
-  if (bytes < min || bytes > max) throw new Invalid(`${what} must be between ${min} and ${max} bytes, got ${bytes}`);
+  if (bytes < min || bytes > max)
+    throw new Invalid(`${what} must be between ${min} and ${max} bytes, got ${bytes}`);
   return bytes;
 }
 
 export function bandwidth(n: Node | null, what: string): number {
   if (!isScalar(n) || typeof n.value !== 'string') {
-    throw new Invalid(`${what} must be a bandwidth such as "100Mbps" or "unlimited", got ${describe(n)}`);
+    throw new Invalid(
+      `${what} must be a bandwidth such as "100Mbps" or "unlimited", got ${describe(n)}`,
+    );
   }
   const v = n.value;
   return wrap(what, () => parseBandwidth(v));

@@ -2,7 +2,19 @@
 // position instead of stopping at the first: mappings with their allowed keys (unknown
 // keys get a "did you mean …?" hint), and typed readers that report a bad value at the
 // value's own line and column. The scenario loader (load.ts) is written on top of it.
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import type { ScenarioIssue } from './errors.ts';
 
 /** Thrown by a value reader; the walk reports it at the node being read. */
@@ -73,7 +85,12 @@ export class Walk {
 
   /** Reports at the value, or at the key when the value is empty. */
   errorAtValue(f: Field, message: string): void {
-    this.error(f.value === null || (isScalar(f.value) && f.value.source === '' && f.value.value === null) ? f.key : f.value, message);
+    this.error(
+      f.value === null || (isScalar(f.value) && f.value.source === '' && f.value.value === null)
+        ? f.key
+        : f.value,
+      message,
+    );
   }
 
   /**
@@ -81,7 +98,12 @@ export class Walk {
    * recognised and rejected with their own message. Returns undefined (after reporting)
    * when `node` is not a mapping.
    */
-  map(at: Node | null, what: string, allowed: readonly string[], pending: ReadonlyMap<string, string> = new Map()): Fields | undefined {
+  map(
+    at: Node | null,
+    what: string,
+    allowed: readonly string[],
+    pending: ReadonlyMap<string, string> = new Map(),
+  ): Fields | undefined {
     const node = this.deref(at);
     if (!isMap(node)) {
       this.error(node, `${what} must be a mapping, got ${describe(node)}`);
@@ -91,7 +113,10 @@ export class Walk {
     for (const pair of node.items as Array<Pair<unknown, unknown>>) {
       const key = pair.key;
       if (!isScalar(key) || typeof key.value !== 'string') {
-        this.error(key as Node | null, `${what}: keys must be names, got ${describe(key as Node | null)}`);
+        this.error(
+          key as Node | null,
+          `${what}: keys must be names, got ${describe(key as Node | null)}`,
+        );
         continue;
       }
       const name = key.value;
@@ -111,7 +136,8 @@ export class Walk {
 
   /** Reports a missing required key at the mapping itself. */
   require(fields: Fields, what: string, keys: readonly string[]): void {
-    for (const k of keys) if (!fields.has(k)) this.error(fields.node, `${what}: missing required key "${k}"`);
+    for (const k of keys)
+      if (!fields.has(k)) this.error(fields.node, `${what}: missing required key "${k}"`);
   }
 
   /**
@@ -162,7 +188,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 export function unknownKeyMessage(name: string, what: string, allowed: readonly string[]): string {
   const hint = closest(name, allowed);
-  return hint !== undefined ? `unknown key "${name}" in ${what}; did you mean "${hint}"?` : `unknown key "${name}" in ${what}; allowed keys: ${allowed.join(', ')}`;
+  return hint !== undefined
+    ? `unknown key "${name}" in ${what}; did you mean "${hint}"?`
+    : `unknown key "${name}" in ${what}; allowed keys: ${allowed.join(', ')}`;
 }
 
 /** How a node reads in a message: "the number 5", "a mapping", "nothing". */
@@ -184,34 +212,53 @@ export function describe(node: Node | null | undefined): string {
 // ---- value readers (each throws Invalid with a message; Walk.read places it) ----
 
 export function str(n: Node | null, what: string): string {
-  if (!isScalar(n) || typeof n.value !== 'string') throw new Invalid(`${what} must be a string, got ${describe(n)}`);
+  if (!isScalar(n) || typeof n.value !== 'string')
+    throw new Invalid(`${what} must be a string, got ${describe(n)}`);
   return n.value;
 }
 
 export function bool(n: Node | null, what: string): boolean {
-  if (!isScalar(n) || typeof n.value !== 'boolean') throw new Invalid(`${what} must be true or false, got ${describe(n)}`);
+  if (!isScalar(n) || typeof n.value !== 'boolean')
+    throw new Invalid(`${what} must be true or false, got ${describe(n)}`);
   return n.value;
 }
 
-export function int(n: Node | null, what: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
-  if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value)) throw new Invalid(`${what} must be an integer, got ${describe(n)}`);
+export function int(
+  n: Node | null,
+  what: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
+  if (!isScalar(n) || typeof n.value !== 'number' || !Number.isInteger(n.value))
+    throw new Invalid(`${what} must be an integer, got ${describe(n)}`);
   const v = n.value;
-  if (v < min || v > max) throw new Invalid(`${what} must be ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`}, got ${n.source ?? v}`);
+  if (v < min || v > max)
+    throw new Invalid(
+      `${what} must be ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `between ${min} and ${max}`}, got ${n.source ?? v}`,
+    );
   return v;
 }
 
 /** A probability in [0, 1]. */
 export function probability(n: Node | null, what: string): number {
-  if (!isScalar(n) || typeof n.value !== 'number') throw new Invalid(`${what} must be a probability between 0 and 1, got ${describe(n)}`);
-  if (!(n.value >= 0 && n.value <= 1)) throw new Invalid(`${what} must be between 0 and 1, got ${n.source ?? n.value}`);
+  if (!isScalar(n) || typeof n.value !== 'number')
+    throw new Invalid(`${what} must be a probability between 0 and 1, got ${describe(n)}`);
+  if (!(n.value >= 0 && n.value <= 1))
+    throw new Invalid(`${what} must be between 0 and 1, got ${n.source ?? n.value}`);
   return n.value;
 }
 
 export function oneOf<T extends string>(n: Node | null, what: string, values: readonly T[]): T {
-  if (!isScalar(n) || typeof n.value !== 'string' || !(values as readonly string[]).includes(n.value)) {
+  if (
+    !isScalar(n) ||
+    typeof n.value !== 'string' ||
+    !(values as readonly string[]).includes(n.value)
+  ) {
     const got = describe(n);
     const hint = isScalar(n) && typeof n.value === 'string' ? closest(n.value, values) : undefined;
-    throw new Invalid(`${what} must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${got}${hint !== undefined ? `; did you mean "${hint}"?` : ''}`);
+    throw new Invalid(
+      `${what} must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${got}${hint !== undefined ? `; did you mean "${hint}"?` : ''}`,
+    );
   }
   return n.value as T;
 }

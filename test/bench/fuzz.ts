@@ -36,15 +36,53 @@ const BIN = fileURLToPath(new URL('../../scenarios/cli/bin.mjs', import.meta.url
 function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
   const out = mkdtempSync(join(tmpdir(), 'nsrsim-bench-fuzz-'));
   try {
-    const text = execFileSync(process.execPath, [BIN, 'fuzz', '--runs', String(runs), '--seed', String(seed), '--workers', String(workers), '--json', '--out', out], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const r = JSON.parse(text) as { runs: number; wallMs: number; runsPerSec: number; events: number };
-    return { workers, runs: r.runs, wallMs: r.wallMs, runsPerSec: r.runsPerSec, eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0 };
+    const text = execFileSync(
+      process.execPath,
+      [
+        BIN,
+        'fuzz',
+        '--runs',
+        String(runs),
+        '--seed',
+        String(seed),
+        '--workers',
+        String(workers),
+        '--json',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    const r = JSON.parse(text) as {
+      runs: number;
+      wallMs: number;
+      runsPerSec: number;
+      events: number;
+    };
+    return {
+      workers,
+      runs: r.runs,
+      wallMs: r.wallMs,
+      runsPerSec: r.runsPerSec,
+      eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0,
+    };
   } catch (e) {
     // A campaign that found a failure exits 1 and still prints its report.
     const stdout = (e as { stdout?: string }).stdout;
     if (typeof stdout !== 'string' || stdout === '') throw e;
-    const r = JSON.parse(stdout) as { runs: number; wallMs: number; runsPerSec: number; events: number };
-    return { workers, runs: r.runs, wallMs: r.wallMs, runsPerSec: r.runsPerSec, eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0 };
+    const r = JSON.parse(stdout) as {
+      runs: number;
+      wallMs: number;
+      runsPerSec: number;
+      events: number;
+    };
+    return {
+      workers,
+      runs: r.runs,
+      wallMs: r.wallMs,
+      runsPerSec: r.runsPerSec,
+      eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -63,10 +101,23 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const two1 = campaign(2, seed, runs);
   const oneWorker = best(one1, campaign(1, seed, runs));
   const twoWorkers = best(two1, campaign(2, seed, runs));
-  return { seed, runs, oneWorker, twoWorkers, speedup: Math.round((twoWorkers.runsPerSec / oneWorker.runsPerSec) * 100) / 100 };
+  return {
+    seed,
+    runs,
+    oneWorker,
+    twoWorkers,
+    speedup: Math.round((twoWorkers.runsPerSec / oneWorker.runsPerSec) * 100) / 100,
+  };
 }
 
 export function formatFuzz(b: FuzzBench): string {
-  const row = (r: FuzzBenchRow): string => `  ${String(r.workers).padStart(7)}  ${r.runsPerSec.toFixed(2).padStart(8)}  ${(r.wallMs / 1000).toFixed(1).padStart(6)}  ${r.eventsPerSec.toLocaleString('en-US').padStart(10)}`;
-  return [`fuzz: nsrsim fuzz --runs ${b.runs} --seed ${b.seed} (generated scenarios per second, pool start-up included)`, '  workers    runs/s  wall s    events/s', row(b.oneWorker), row(b.twoWorkers), `  two workers vs one: ${b.speedup}x`].join('\n');
+  const row = (r: FuzzBenchRow): string =>
+    `  ${String(r.workers).padStart(7)}  ${r.runsPerSec.toFixed(2).padStart(8)}  ${(r.wallMs / 1000).toFixed(1).padStart(6)}  ${r.eventsPerSec.toLocaleString('en-US').padStart(10)}`;
+  return [
+    `fuzz: nsrsim fuzz --runs ${b.runs} --seed ${b.seed} (generated scenarios per second, pool start-up included)`,
+    '  workers    runs/s  wall s    events/s',
+    row(b.oneWorker),
+    row(b.twoWorkers),
+    `  two workers vs one: ${b.speedup}x`,
+  ].join('\n');
 }

@@ -5,7 +5,13 @@ import { benchHold, formatHold } from './hold.ts';
 describe('hold benchmark (smoke)', () => {
   it('returns one row per size with positive rates and a ratio, and formats a table', () => {
     // benchHold throws if the kernel and the floor end on different clocks.
-    const rows = benchHold({ sizes: [10, 300], events: 20_000, warmup: 2_000, repeats: 1, isolate: false });
+    const rows = benchHold({
+      sizes: [10, 300],
+      events: 20_000,
+      warmup: 2_000,
+      repeats: 1,
+      isolate: false,
+    });
     expect(rows.map((r) => r.n)).toEqual([10, 300]);
     for (const r of rows) {
       expect(r.kernelEventsPerSec).toBeGreaterThan(0);

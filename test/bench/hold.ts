@@ -60,7 +60,8 @@ function kernelHold(n: number, seed: number): HoldRunner {
   return {
     run(events: number): void {
       const r = sim.run({ maxEvents: events });
-      if (r.events !== events || r.reason !== 'maxEvents') throw new Error(`hold: kernel ran ${r.events} events (${r.reason})`);
+      if (r.events !== events || r.reason !== 'maxEvents')
+        throw new Error(`hold: kernel ran ${r.events} events (${r.reason})`);
     },
     now: () => sim.now,
   };
@@ -179,7 +180,13 @@ export function measureHold(n: number, opts: HoldOptions = {}): HoldRow {
 function measureHoldInChild(n: number, opts: HoldOptions): HoldRow {
   const child = fileURLToPath(new URL('./hold-child.ts', import.meta.url));
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  const args = { n, events: opts.events, warmup: opts.warmup, repeats: opts.repeats, seed: opts.seed };
+  const args = {
+    n,
+    events: opts.events,
+    warmup: opts.warmup,
+    repeats: opts.repeats,
+    seed: opts.seed,
+  };
   const out = execFileSync(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], {
     cwd: repoRoot,
     encoding: 'utf8',
@@ -204,7 +211,9 @@ export function formatHold(rows: readonly HoldRow[], opts: HoldOptions = {}): st
     `${'N'.padStart(9)}  ${'kernel ev/s'.padStart(13)}  ${'floor ev/s'.padStart(13)}  ${'kernel/floor'.padStart(12)}`,
   ];
   for (const r of rows) {
-    lines.push(`${fmt(r.n).padStart(9)}  ${fmt(r.kernelEventsPerSec).padStart(13)}  ${fmt(r.floorEventsPerSec).padStart(13)}  ${r.ratio.toFixed(3).padStart(12)}`);
+    lines.push(
+      `${fmt(r.n).padStart(9)}  ${fmt(r.kernelEventsPerSec).padStart(13)}  ${fmt(r.floorEventsPerSec).padStart(13)}  ${r.ratio.toFixed(3).padStart(12)}`,
+    );
   }
   return lines.join('\n');
 }

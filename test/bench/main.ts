@@ -24,7 +24,9 @@ function main(argv: readonly string[]): void {
   const only = argv.filter((a) => !a.startsWith('--'));
   for (const name of only) {
     if (!(name in SECTIONS)) {
-      process.stderr.write(`bench: unknown section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})\n`);
+      process.stderr.write(
+        `bench: unknown section "${name}" (known: ${Object.keys(SECTIONS).join(', ')})\n`,
+      );
       process.exit(2);
     }
   }

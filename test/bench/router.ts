@@ -54,13 +54,28 @@ type Variant = 'noNsr' | 'nsr' | 'nsrLatency';
 
 export function routerBenchConfig(nsr: boolean, opts: RouterBenchOptions = {}): WorldConfig {
   const traffic = { ratePerSec: opts.ratePerSec ?? 20, sizeMin: 64, sizeMax: 1460 };
-  const peers = Array.from({ length: opts.peers ?? 10 }, (_, i) => peer(`p${i}`, { sessions: opts.sessionsPerPeer ?? 10, initiator: 'peer', toRouter: traffic, fromRouter: traffic }));
-  return worldConfig({ name: `bench-router-${nsr ? 'nsr' : 'no-nsr'}`, seed: opts.seed ?? 1, durationNs: (opts.seconds ?? 60) * SEC, router: { nsr }, peers, maxEvents: 500_000_000 });
+  const peers = Array.from({ length: opts.peers ?? 10 }, (_, i) =>
+    peer(`p${i}`, {
+      sessions: opts.sessionsPerPeer ?? 10,
+      initiator: 'peer',
+      toRouter: traffic,
+      fromRouter: traffic,
+    }),
+  );
+  return worldConfig({
+    name: `bench-router-${nsr ? 'nsr' : 'no-nsr'}`,
+    seed: opts.seed ?? 1,
+    durationNs: (opts.seconds ?? 60) * SEC,
+    router: { nsr },
+    peers,
+    maxEvents: 500_000_000,
+  });
 }
 
 function summary(samples: number[]): LatencySummary {
   const s = Float64Array.from(samples).sort();
-  const at = (q: number): number => (s.length === 0 ? 0 : (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number));
+  const at = (q: number): number =>
+    s.length === 0 ? 0 : (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number);
   return { p50: at(0.5), p99: at(0.99), samples: s.length };
 }
 
@@ -123,16 +138,24 @@ function checkHealthy(world: World, label: string): void {
     for (const s of p.sessions) {
       const st = s.stats();
       if (st.closed !== undefined || st.verifyErrors > 0 || st.recordsVerified === 0) {
-        throw new Error(`bench router ${label}: session ${s.cfg.id} is unhealthy: ${JSON.stringify(st)}`);
+        throw new Error(
+          `bench router ${label}: session ${s.cfg.id} is unhealthy: ${JSON.stringify(st)}`,
+        );
       }
     }
   }
 }
 
 /** Measures one variant in this process. */
-export function measureRouter(variant: Variant, opts: RouterBenchOptions = {}): RouterRunFigures | { fromQueue: LatencySummary; fromArrival: LatencySummary } {
+export function measureRouter(
+  variant: Variant,
+  opts: RouterBenchOptions = {},
+): RouterRunFigures | { fromQueue: LatencySummary; fromArrival: LatencySummary } {
   const nsr = variant !== 'noNsr';
-  const world = new World(routerBenchConfig(nsr, opts), { hash: false, wallClock: () => performance.now() });
+  const world = new World(routerBenchConfig(nsr, opts), {
+    hash: false,
+    wallClock: () => performance.now(),
+  });
   let probe: PrlLatencyProbe | undefined;
   if (variant === 'nsrLatency') {
     const p = new PrlLatencyProbe();
@@ -140,10 +163,12 @@ export function measureRouter(variant: Variant, opts: RouterBenchOptions = {}): 
     world.sim.trace.addListener((rec) => p.onRecord(rec));
   }
   const res = world.run();
-  if (res.run.boundHit || res.run.reason !== 'time') throw new Error(`bench router ${variant}: run stopped on ${res.run.reason}`);
+  if (res.run.boundHit || res.run.reason !== 'time')
+    throw new Error(`bench router ${variant}: run stopped on ${res.run.reason}`);
   checkHealthy(world, variant);
   if (probe !== undefined) {
-    if (probe.fromQueue.length === 0) throw new Error('bench router: no prl.queue/prl.l4 pairs found in the trace');
+    if (probe.fromQueue.length === 0)
+      throw new Error('bench router: no prl.queue/prl.l4 pairs found in the trace');
     return { fromQueue: summary(probe.fromQueue), fromArrival: summary(probe.fromArrival) };
   }
   const wallSeconds = res.run.wallMs / 1000;
@@ -161,14 +186,21 @@ export function measureRouter(variant: Variant, opts: RouterBenchOptions = {}): 
 
 const SELF = fileURLToPath(import.meta.url);
 
-function measureInChild(variant: Variant, opts: RouterBenchOptions): ReturnType<typeof measureRouter> {
+function measureInChild(
+  variant: Variant,
+  opts: RouterBenchOptions,
+): ReturnType<typeof measureRouter> {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-  const out = execFileSync(process.execPath, ['--import', 'tsx', SELF, JSON.stringify({ variant, opts })], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', SELF, JSON.stringify({ variant, opts })],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(out) as ReturnType<typeof measureRouter>;
 }
 
@@ -178,11 +210,15 @@ function measureInChild(variant: Variant, opts: RouterBenchOptions): ReturnType<
  * the probe (the simulation is deterministic, so it is the same run, only slower).
  */
 export function benchRouter(opts: RouterBenchOptions = {}): RouterBenchResult {
-  const measure = (v: Variant): ReturnType<typeof measureRouter> => ((opts.isolate ?? true) ? measureInChild(v, opts) : measureRouter(v, opts));
+  const measure = (v: Variant): ReturnType<typeof measureRouter> =>
+    (opts.isolate ?? true) ? measureInChild(v, opts) : measureRouter(v, opts);
   const noNsr = measure('noNsr') as RouterRunFigures;
   const nsr = measure('nsr') as RouterRunFigures;
   const lat = measure('nsrLatency') as { fromQueue: LatencySummary; fromArrival: LatencySummary };
-  return { noNsr, nsr: { ...nsr, prlLatencyNs: lat.fromQueue, prlLatencyFromArrivalNs: lat.fromArrival } };
+  return {
+    noNsr,
+    nsr: { ...nsr, prlLatencyNs: lat.fromQueue, prlLatencyFromArrivalNs: lat.fromArrival },
+  };
 }
 
 export function formatRouter(r: RouterBenchResult, opts: RouterBenchOptions = {}): string {
@@ -205,7 +241,9 @@ export function formatRouter(r: RouterBenchResult, opts: RouterBenchOptions = {}
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === SELF) {
   const arg = process.argv[2];
   if (arg === undefined) {
-    process.stderr.write('usage: node --import tsx test/bench/router.ts \'{"variant":"noNsr"|"nsr"|"nsrLatency","opts":{...}}\'\n');
+    process.stderr.write(
+      'usage: node --import tsx test/bench/router.ts \'{"variant":"noNsr"|"nsr"|"nsrLatency","opts":{...}}\'\n',
+    );
     process.exit(2);
   }
   const { variant, opts } = JSON.parse(arg) as { variant: Variant; opts?: RouterBenchOptions };

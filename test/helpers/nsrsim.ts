@@ -10,7 +10,9 @@ export interface CliResult {
 
 export function nsrsim(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['scenarios/cli/bin.mjs', ...args], { env: { ...process.env, NO_COLOR: '' } });
+    const child = spawn(process.execPath, ['scenarios/cli/bin.mjs', ...args], {
+      env: { ...process.env, NO_COLOR: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

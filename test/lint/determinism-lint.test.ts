@@ -29,21 +29,37 @@ describe('determinism lint (GUIDE §3)', () => {
   }
 
   it('rejects async functions and await in sim/', async () => {
-    const ids = await ruleIds('export async function f(p: unknown) { return await p; }\n', 'sim/probe.ts');
+    const ids = await ruleIds(
+      'export async function f(p: unknown) { return await p; }\n',
+      'sim/probe.ts',
+    );
     expect(ids.filter((id) => id.startsWith('no-restricted-syntax')).length).toBe(2);
   });
 
   it('rejects timer and randomness imports in sim/', async () => {
-    const ids = await ruleIds("import { setTimeout as t } from 'node:timers';\nimport { randomBytes } from 'node:crypto';\nexport { t, randomBytes };\n", 'sim/probe.ts');
+    const ids = await ruleIds(
+      "import { setTimeout as t } from 'node:timers';\nimport { randomBytes } from 'node:crypto';\nexport { t, randomBytes };\n",
+      'sim/probe.ts',
+    );
     // Each import is refused twice: as a determinism hazard and as a node: module in sim/.
     expect(new Set(ids.filter((id) => id.startsWith('no-restricted-imports'))).size).toBe(2);
   });
 
   it('rejects even hashing with node:crypto in sim/ (sim hashes with @noble/hashes; GUIDE §1)', async () => {
-    expect(await ruleIds("import { createHash } from 'node:crypto';\nexport const h = createHash('sha256');\n", 'sim/probe.ts')).toEqual(['no-restricted-imports:1']);
+    expect(
+      await ruleIds(
+        "import { createHash } from 'node:crypto';\nexport const h = createHash('sha256');\n",
+        'sim/probe.ts',
+      ),
+    ).toEqual(['no-restricted-imports:1']);
   });
 
   it('allows the same hazards outside simulated code (CLI, reports, tests)', async () => {
-    expect(await ruleIds('export async function f() { return Date.now() + Math.random(); }\n', 'scenarios/probe.ts')).toEqual([]);
+    expect(
+      await ruleIds(
+        'export async function f() { return Date.now() + Math.random(); }\n',
+        'scenarios/probe.ts',
+      ),
+    ).toEqual([]);
   });
 });

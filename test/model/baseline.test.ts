@@ -8,16 +8,27 @@ import { MemorySink, SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
 
 const CRASH_AT = 1 * SEC;
-const crash = (target: 'master' | 'backup'): FaultConfig => ({ when: { atNs: CRASH_AT }, action: { kind: 're-crash', target } });
+const crash = (target: 'master' | 'backup'): FaultConfig => ({
+  when: { atNs: CRASH_AT },
+  action: { kind: 're-crash', target },
+});
 
-function run(faults: FaultConfig[], peers: PeerConfig[] = [peer('pa', { sessions: 3 })], holdTimeNs = 90 * SEC): { world: World; res: WorldResult; records: readonly TraceRecord[] } {
+function run(
+  faults: FaultConfig[],
+  peers: PeerConfig[] = [peer('pa', { sessions: 3 })],
+  holdTimeNs = 90 * SEC,
+): { world: World; res: WorldResult; records: readonly TraceRecord[] } {
   const sink = new MemorySink();
-  const world = new World(worldConfig({ durationNs: 4 * SEC, peers, faults, holdTimeNs, router: { nsr: false } }), { sinks: [sink] });
+  const world = new World(
+    worldConfig({ durationNs: 4 * SEC, peers, faults, holdTimeNs, router: { nsr: false } }),
+    { sinks: [sink] },
+  );
   attachCheckers(world, 'all');
   return { world, res: world.run(), records: sink.records };
 }
 
-const peerSide = (w: World) => w.peers.flatMap((p) => [...p.retired, ...p.sessions].map((s) => s.stats()));
+const peerSide = (w: World) =>
+  w.peers.flatMap((p) => [...p.retired, ...p.sessions].map((s) => s.stats()));
 
 describe('baseline without NSR', () => {
   it('steady state (no crash) passes: no violation, every peer session open and verified', () => {
@@ -49,8 +60,11 @@ describe('baseline without NSR', () => {
     expect(pt.every((v) => v.timeNs > CRASH_AT)).toBe(true);
   });
 
-  it('a master crash with router-initiated sessions: the peer\'s old connections end reset, the new master starts the streams over', () => {
-    const { world, res } = run([crash('master')], [peer('pb', { sessions: 2, initiator: 'router' })]);
+  it("a master crash with router-initiated sessions: the peer's old connections end reset, the new master starts the streams over", () => {
+    const { world, res } = run(
+      [crash('master')],
+      [peer('pb', { sessions: 2, initiator: 'router' })],
+    );
     const p = world.peers[0];
     expect(p?.retired).toHaveLength(2);
     for (const s of p?.retired ?? []) expect(['reset', 'timeout']).toContain(s.closed);
@@ -64,7 +78,10 @@ describe('baseline without NSR', () => {
   });
 
   it('a master crash with a peer that never writes: only the application hold timer tells the peer', () => {
-    const silentPeer = peer('pa', { sessions: 1, toRouter: { ratePerSec: 0, sizeMin: 64, sizeMax: 1460 } });
+    const silentPeer = peer('pa', {
+      sessions: 1,
+      toRouter: { ratePerSec: 0, sizeMin: 64, sizeMax: 1460 },
+    });
     const { world, res } = run([crash('master')], [silentPeer], 2 * SEC);
     // The peer's TCP has nothing to send, so it never meets the new master's RST ...
     expect(world.peers[0]?.sessions[0]?.closed).toBeUndefined();

@@ -13,11 +13,19 @@ import { peer, worldConfig } from './world-fixture.ts';
 import { libraryFilesOf } from '../../scenarios/load/library.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
-const crashAt = (atNs: number): FaultConfig => ({ when: { atNs }, action: { kind: 're-crash', target: 'master' } });
+const crashAt = (atNs: number): FaultConfig => ({
+  when: { atNs },
+  action: { kind: 're-crash', target: 'master' },
+});
 
 /** NSR on, one peer pa, `sessions` peer-initiated sessions at 200 records/s each way. */
 function small(durationNs: number, sessions: number, faults: FaultConfig[]): WorldConfig {
-  return worldConfig({ durationNs, router: { nsr: true }, peers: [peer('pa', { sessions, toRouter: TRAFFIC, fromRouter: { ...TRAFFIC } })], faults });
+  return worldConfig({
+    durationNs,
+    router: { nsr: true },
+    peers: [peer('pa', { sessions, toRouter: TRAFFIC, fromRouter: { ...TRAFFIC } })],
+    faults,
+  });
 }
 
 describe('fault kinds', () => {
@@ -40,23 +48,28 @@ describe('fault kinds', () => {
 describe('master crash at any instant', () => {
   // 20 instants from 20 ms (replication is set up within a few ms) to 800 ms, so that
   // every takeover (crash + masterDetect + PFE switch) happens inside the 1 s run.
-  const instants = Array.from({ length: 20 }, (_, i) => Math.round(20 * MS + (i * (780 * MS)) / 19));
+  const instants = Array.from({ length: 20 }, (_, i) =>
+    Math.round(20 * MS + (i * (780 * MS)) / 19),
+  );
 
-  it.each(instants)('crash of the master at %i ns: every checker passes and the backup took over', (at) => {
-    const world = new World(small(1 * SEC, 1, [crashAt(at)]), { hash: false });
-    attachCheckers(world, 'all');
-    let takeover: TraceRecord | undefined;
-    world.sim.trace.addListener((rec) => {
-      if (rec.kind === 'app.takeover' && rec.actor === 're1') takeover = rec;
-    });
-    const res = world.run();
-    expect(res.violations.map((v) => `${v.check} at ${v.timeNs}: ${v.message}`)).toEqual([]);
-    expect(world.chassis.master).toBe(1);
-    expect(takeover?.t).toBeGreaterThan(at);
-    const s = world.peers[0]?.sessions[0]?.stats();
-    expect(s?.closed).toBeUndefined();
-    expect(s?.verifyErrors).toBe(0);
-  });
+  it.each(instants)(
+    'crash of the master at %i ns: every checker passes and the backup took over',
+    (at) => {
+      const world = new World(small(1 * SEC, 1, [crashAt(at)]), { hash: false });
+      attachCheckers(world, 'all');
+      let takeover: TraceRecord | undefined;
+      world.sim.trace.addListener((rec) => {
+        if (rec.kind === 'app.takeover' && rec.actor === 're1') takeover = rec;
+      });
+      const res = world.run();
+      expect(res.violations.map((v) => `${v.check} at ${v.timeNs}: ${v.message}`)).toEqual([]);
+      expect(world.chassis.master).toBe(1);
+      expect(takeover?.t).toBeGreaterThan(at);
+      const s = world.peers[0]?.sessions[0]?.stats();
+      expect(s?.closed).toBeUndefined();
+      expect(s?.verifyErrors).toBe(0);
+    },
+  );
 });
 
 describe('takeover continues the streams', () => {
@@ -71,16 +84,25 @@ describe('takeover continues the streams', () => {
       const inner = nsr.onSendData;
       nsr.onSendData = (rep: Rep, offset: number, bytes: Uint8Array) => {
         inner?.(rep, offset, bytes);
-        if (nsr.reIndex === 1 && rep.role === 'secondary') replicatedEnd.set(rep.session, offset + bytes.length);
+        if (nsr.reIndex === 1 && rep.role === 'secondary')
+          replicatedEnd.set(rep.session, offset + bytes.length);
       };
     });
     const peerSessions = world.peers[0]?.sessions ?? [];
-    const takeovers = new Map<string, { t: number; outOffset: number; replicatedEnd: number | undefined; peerRead: number }>();
+    const takeovers = new Map<
+      string,
+      { t: number; outOffset: number; replicatedEnd: number | undefined; peerRead: number }
+    >();
     world.sim.trace.addListener((rec) => {
       if (rec.kind !== 'app.takeover' || rec.actor !== 're1') return;
       const session = rec.fields.session as string;
       const peerRead = peerSessions.find((s) => s.cfg.id === session)?.stats().bytesRead ?? -1;
-      takeovers.set(session, { t: rec.t, outOffset: rec.fields.outOffset as number, replicatedEnd: replicatedEnd.get(session), peerRead });
+      takeovers.set(session, {
+        t: rec.t,
+        outOffset: rec.fields.outOffset as number,
+        replicatedEnd: replicatedEnd.get(session),
+        peerRead,
+      });
     });
     const res = world.run();
 

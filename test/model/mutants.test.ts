@@ -30,14 +30,21 @@ const NOT_YET_CAUGHT: readonly string[] = [];
 
 /** The same scenario with the mutant taken out: the correct design. */
 function correct(s: Scenario): Scenario {
-  return { ...s, config: { ...s.config, router: { ...s.config.router, mutant: undefined } }, expect: 'pass' };
+  return {
+    ...s,
+    config: { ...s.config, router: { ...s.config.router, mutant: undefined } },
+    expect: 'pass',
+  };
 }
 
 function firstOf(r: RunReport, check: string): RunReport['violations'][number] | undefined {
-  return r.violations.filter((v) => v.check === check).sort((a, b) => a.timeNs - b.timeNs || a.recordId - b.recordId)[0];
+  return r.violations
+    .filter((v) => v.check === check)
+    .sort((a, b) => a.timeNs - b.timeNs || a.recordId - b.recordId)[0];
 }
 
-const describeViolations = (r: RunReport): string[] => r.violations.slice(0, 5).map((v) => `${v.check} at ${formatDuration(v.timeNs)}: ${v.message}`);
+const describeViolations = (r: RunReport): string[] =>
+  r.violations.slice(0, 5).map((v) => `${v.check} at ${formatDuration(v.timeNs)}: ${v.message}`);
 
 describe('mutant files', () => {
   it('there is at least one, each names one mutant and expects exactly one checker to fire', () => {
@@ -52,23 +59,37 @@ describe('mutant files', () => {
     }
   });
 
-  it.each(FILES)('%s: the named checker catches the mutant; without the mutant nothing fires', (file) => {
-    const s = loadScenarioFile(file);
-    if (s.expect === 'pass') throw new Error(`${file} expects pass`);
-    const checker = s.expect.fail[0] as string;
-    const buggy = runScenario(s);
-    expect(buggy.matches, `${file}: expected ${checker} to fire, got:\n${describeViolations(buggy).join('\n')}`).toBe(true);
-    const first = firstOf(buggy, checker);
-    expect(first).toBeDefined();
-    if (first === undefined) return;
-    expect(first.timeNs).toBeGreaterThan(0);
-    expect(first.timeNs).toBeLessThanOrEqual(s.config.durationNs);
-    table.push({ mutant: String(s.config.router.mutant), checker, firstViolationNs: first.timeNs, message: first.message });
+  it.each(FILES)(
+    '%s: the named checker catches the mutant; without the mutant nothing fires',
+    (file) => {
+      const s = loadScenarioFile(file);
+      if (s.expect === 'pass') throw new Error(`${file} expects pass`);
+      const checker = s.expect.fail[0] as string;
+      const buggy = runScenario(s);
+      expect(
+        buggy.matches,
+        `${file}: expected ${checker} to fire, got:\n${describeViolations(buggy).join('\n')}`,
+      ).toBe(true);
+      const first = firstOf(buggy, checker);
+      expect(first).toBeDefined();
+      if (first === undefined) return;
+      expect(first.timeNs).toBeGreaterThan(0);
+      expect(first.timeNs).toBeLessThanOrEqual(s.config.durationNs);
+      table.push({
+        mutant: String(s.config.router.mutant),
+        checker,
+        firstViolationNs: first.timeNs,
+        message: first.message,
+      });
 
-    const fixed = runScenario(correct(s));
-    expect(fixed.violations.map((v) => `${v.check} at ${formatDuration(v.timeNs)}: ${v.message}`), `${file} without its mutant`).toEqual([]);
-    expect(fixed.stats.stopReason).toBe('time');
-  });
+      const fixed = runScenario(correct(s));
+      expect(
+        fixed.violations.map((v) => `${v.check} at ${formatDuration(v.timeNs)}: ${v.message}`),
+        `${file} without its mutant`,
+      ).toEqual([]);
+      expect(fixed.stats.stopReason).toBe('time');
+    },
+  );
 
   // Mutants no file catches yet: listed as todo, not failed.
   const covered = new Set(FILES.map((f) => loadScenarioFile(f).config.router.mutant));
@@ -93,6 +114,9 @@ afterAll(() => {
   table.sort((a, b) => a.mutant.localeCompare(b.mutant));
   const w = Math.max(...table.map((r) => r.mutant.length));
   const c = Math.max(...table.map((r) => r.checker.length));
-  const lines = table.map((r) => `${r.mutant.padEnd(w)}  ${r.checker.padEnd(c)}  ${formatDuration(r.firstViolationNs).padStart(14)}  ${r.message.slice(0, 110)}`);
+  const lines = table.map(
+    (r) =>
+      `${r.mutant.padEnd(w)}  ${r.checker.padEnd(c)}  ${formatDuration(r.firstViolationNs).padStart(14)}  ${r.message.slice(0, 110)}`,
+  );
   console.log(`mutant → checker → first violation (simulated time)\n${lines.join('\n')}`);
 });

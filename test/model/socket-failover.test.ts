@@ -15,22 +15,39 @@ import { peer, worldConfig } from './world-fixture.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
 
-function cfg(durationNs: number, faults: FaultConfig[], extra: Partial<WorldConfig['router']> = {}): WorldConfig {
-  return worldConfig({ durationNs, router: { nsr: true, ...extra }, peers: [peer('pa', { sessions: 2, toRouter: TRAFFIC, fromRouter: { ...TRAFFIC } })], faults });
+function cfg(
+  durationNs: number,
+  faults: FaultConfig[],
+  extra: Partial<WorldConfig['router']> = {},
+): WorldConfig {
+  return worldConfig({
+    durationNs,
+    router: { nsr: true, ...extra },
+    peers: [peer('pa', { sessions: 2, toRouter: TRAFFIC, fromRouter: { ...TRAFFIC } })],
+    faults,
+  });
 }
 
-const sf = (atNs: number, session?: number): FaultConfig => ({ when: { atNs }, action: { kind: 'socket-failover', peer: 'pa', session } });
+const sf = (atNs: number, session?: number): FaultConfig => ({
+  when: { atNs },
+  action: { kind: 'socket-failover', peer: 'pa', session },
+});
 
 function run(c: WorldConfig): { world: World; records: TraceRecord[]; violations: string[] } {
   const world = new World(c, { hash: false });
   attachCheckers(world, 'all');
   const records: TraceRecord[] = [];
-  const keep = /^(iha\.socket-failover.*|iha\.forget-primary|iha\.active|iha\.failover|psrm\.failover|app\.takeover|app\.snoop|app\.attach|pfe\.flow.*|tcp\.rst-received)$/;
+  const keep =
+    /^(iha\.socket-failover.*|iha\.forget-primary|iha\.active|iha\.failover|psrm\.failover|app\.takeover|app\.snoop|app\.attach|pfe\.flow.*|tcp\.rst-received)$/;
   world.sim.trace.addListener((rec) => {
     if (keep.test(rec.kind)) records.push(rec);
   });
   const res = world.run();
-  return { world, records, violations: res.violations.map((v) => `${v.check} at ${v.timeNs}: ${v.message}`) };
+  return {
+    world,
+    records,
+    violations: res.violations.map((v) => `${v.check} at ${v.timeNs}: ${v.message}`),
+  };
 }
 
 describe('per-socket failover (F-2)', () => {
@@ -49,11 +66,23 @@ describe('per-socket failover (F-2)', () => {
     // request (its message is sent before the socket is let go).
     const req = records.find((r) => r.kind === 'iha.socket-failover');
     expect(records.find((r) => r.kind === 'pfe.flow-switch')?.t).toBe(req?.t);
-    const order = ['re0/iha iha.socket-failover', 're0/iha iha.forget-primary', 're1/iha iha.failover', 're1/psrm psrm.failover', 're1 app.takeover', 're0 app.snoop', 're1/iha iha.active', 'pfe pfe.flow'];
+    const order = [
+      're0/iha iha.socket-failover',
+      're0/iha iha.forget-primary',
+      're1/iha iha.failover',
+      're1/psrm psrm.failover',
+      're1 app.takeover',
+      're0 app.snoop',
+      're1/iha iha.active',
+      'pfe pfe.flow',
+    ];
     let at = -1;
     for (const k of order) {
       const i = kinds.indexOf(k, at + 1);
-      expect(i, `${k} after ${order[order.indexOf(k) - 1] ?? 'the start'} in ${kinds.join(', ')}`).toBeGreaterThan(at);
+      expect(
+        i,
+        `${k} after ${order[order.indexOf(k) - 1] ?? 'the start'} in ${kinds.join(', ')}`,
+      ).toBeGreaterThan(at);
       at = i;
     }
     // Both streams of pa/0 continued without a defect at the peer.
@@ -71,7 +100,11 @@ describe('per-socket failover (F-2)', () => {
     // At 100 µs the sessions are not even established.
     const { world, records, violations } = run(cfg(6 * SEC, [sf(100_000)]));
     expect(violations).toEqual([]);
-    expect(records.filter((r) => r.kind === 'iha.socket-failover-refused').map((r) => `${r.actor} ${String(r.fields.session)}: ${String(r.fields.reason)}`)).toEqual(['re0/iha pa/0: not replicated', 're0/iha pa/1: not replicated']);
+    expect(
+      records
+        .filter((r) => r.kind === 'iha.socket-failover-refused')
+        .map((r) => `${r.actor} ${String(r.fields.session)}: ${String(r.fields.reason)}`),
+    ).toEqual(['re0/iha pa/0: not replicated', 're0/iha pa/1: not replicated']);
     expect(records.some((r) => r.kind === 'iha.socket-failover')).toBe(false);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(records.some((r) => r.kind.startsWith('pfe.flow'))).toBe(false);
@@ -88,26 +121,41 @@ describe('per-socket failover (F-2)', () => {
   it('a channel error while the socket drains abandons the failover: the connection is steered back and the application carries on, unreplicated until KKCM re-replicates it', () => {
     // The inter-RE link holds everything from 1 s, so SDRL's data cannot be confirmed and
     // the drain waits; the KKCM I/O error at 1.1 s tears replication down mid-drain.
-    const faults: FaultConfig[] = [{ when: { atNs: 1 * SEC }, action: { kind: 'inter-re-hold', durationNs: 300 * MS } }, sf(1 * SEC + 20 * MS, 0), { when: { atNs: 1 * SEC + 100 * MS }, action: { kind: 'kkcm-io-error', target: 'master' } }];
+    const faults: FaultConfig[] = [
+      { when: { atNs: 1 * SEC }, action: { kind: 'inter-re-hold', durationNs: 300 * MS } },
+      sf(1 * SEC + 20 * MS, 0),
+      { when: { atNs: 1 * SEC + 100 * MS }, action: { kind: 'kkcm-io-error', target: 'master' } },
+    ];
     const { world, records, violations } = run(cfg(8 * SEC, faults));
     const abandoned = records.find((r) => r.kind === 'iha.socket-failover-abandoned');
     expect(abandoned?.actor).toBe('re0/iha');
-    expect(records.some((r) => r.kind === 'iha.forget-primary' && r.fields.session === 'pa/0')).toBe(false);
+    expect(
+      records.some((r) => r.kind === 'iha.forget-primary' && r.fields.session === 'pa/0'),
+    ).toBe(false);
     // Steered away at the request, back at the abandon.
     const steer = records.filter((r) => r.kind === 'pfe.flow-switch').map((r) => r.fields.to);
     expect(steer).toEqual([1, 0]);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
-    expect(records.filter((r) => r.kind === 'app.attach' && r.actor === 're0' && r.t > 1 * SEC).map((r) => r.fields.session)).toContain('pa/0');
+    expect(
+      records
+        .filter((r) => r.kind === 'app.attach' && r.actor === 're0' && r.t > 1 * SEC)
+        .map((r) => r.fields.session),
+    ).toContain('pa/0');
     expect(violations).toEqual([]);
   });
 
   it('the backup holding a primary crashes: the master fails its secondary over (async, F-1) and the PFE gives the connection back to the master', () => {
-    const faults: FaultConfig[] = [sf(1 * SEC, 0), { when: { atNs: 2 * SEC }, action: { kind: 're-crash', target: 'backup' } }];
+    const faults: FaultConfig[] = [
+      sf(1 * SEC, 0),
+      { when: { atNs: 2 * SEC }, action: { kind: 're-crash', target: 'backup' } },
+    ];
     const { world, records, violations } = run(cfg(8 * SEC, faults));
     expect(violations).toEqual([]);
     const clear = records.find((r) => r.kind === 'pfe.flow-clear');
     expect(clear?.fields.reason).toBe('re1 down');
-    const fo = records.find((r) => r.kind === 'psrm.failover' && r.actor === 're0/psrm' && r.t > 2 * SEC);
+    const fo = records.find(
+      (r) => r.kind === 'psrm.failover' && r.actor === 're0/psrm' && r.t > 2 * SEC,
+    );
     expect(fo?.fields.session).toBe('pa/0');
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(world.peers[0]?.sessions[0]?.stats().closed).toBeUndefined();

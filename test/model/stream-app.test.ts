@@ -1,7 +1,14 @@
 // Proves that the verifiable stream application (model/app/stream.ts) generates records deterministically per (key, recno) within the size range, that StreamVerifier accepts a good stream however it is chunked and reports gap, duplicate, reorder, corrupt and framing defects at the right byte offsets, and that StreamWriter and StreamVerifier resume byte-exactly from any offset.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RECORD_BYTES_MAX, RECORD_BYTES_MIN, RECORD_HEADER_BYTES, RecordSource, StreamVerifier, StreamWriter } from '../../model/app/stream.ts';
+import {
+  RECORD_BYTES_MAX,
+  RECORD_BYTES_MIN,
+  RECORD_HEADER_BYTES,
+  RecordSource,
+  StreamVerifier,
+  StreamWriter,
+} from '../../model/app/stream.ts';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -22,7 +29,9 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Cuts `bytes` at the given fractions (each in [0, 1]) into consecutive chunks. */
 function cut(bytes: Uint8Array, fractions: readonly number[]): Uint8Array[] {
-  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort((a, b) => a - b);
+  const points = [...new Set(fractions.map((f) => Math.floor(f * bytes.length)))].sort(
+    (a, b) => a - b,
+  );
   const chunks: Uint8Array[] = [];
   let prev = 0;
   for (const p of [...points, bytes.length]) {
@@ -57,19 +66,25 @@ describe('RecordSource', () => {
       expect(rec.length).toBe(src.size(r));
       expect(dv.getUint32(4)).toBe(r);
       let h = 0x811c9dc5;
-      for (let i = RECORD_HEADER_BYTES; i < rec.length; i++) h = Math.imul(h ^ (rec[i] as number), 0x01000193);
+      for (let i = RECORD_HEADER_BYTES; i < rec.length; i++)
+        h = Math.imul(h ^ (rec[i] as number), 0x01000193);
       expect(dv.getUint32(8)).toBe(h >>> 0);
     }
   });
 
   it('keeps sizes within [min, max] and uses the range (property)', () => {
     fc.assert(
-      fc.property(fc.string(), fc.integer({ min: RECORD_BYTES_MIN, max: 3000 }), fc.integer({ min: 0, max: 3000 }), (key, min, span) => {
-        const src = new RecordSource(key, min, min + span);
-        const sizes = range(200).map((r) => src.size(r));
-        expect(sizes.every((s) => s >= min && s <= min + span)).toBe(true);
-        if (span >= 10) expect(new Set(sizes).size).toBeGreaterThan(1);
-      }),
+      fc.property(
+        fc.string(),
+        fc.integer({ min: RECORD_BYTES_MIN, max: 3000 }),
+        fc.integer({ min: 0, max: 3000 }),
+        (key, min, span) => {
+          const src = new RecordSource(key, min, min + span);
+          const sizes = range(200).map((r) => src.size(r));
+          expect(sizes.every((s) => s >= min && s <= min + span)).toBe(true);
+          if (span >= 10) expect(new Set(sizes).size).toBeGreaterThan(1);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -94,17 +109,22 @@ describe('RecordSource', () => {
 describe('StreamVerifier', () => {
   it('accepts a good stream cut into arbitrary chunks (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }), fc.string({ maxLength: 8 }), (n, fractions, key) => {
-        const src = new RecordSource(key, 13, 400);
-        const stream = records(src, range(n));
-        const v = new StreamVerifier(src);
-        for (const c of cut(stream, fractions)) expect(v.push(c)).toEqual([]);
-        expect(v.errors).toEqual([]);
-        expect(v.records).toBe(n);
-        expect(v.nextRecno).toBe(n);
-        expect(v.bytes).toBe(stream.length);
-        expect(v.offset).toBe(stream.length);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }),
+        fc.string({ maxLength: 8 }),
+        (n, fractions, key) => {
+          const src = new RecordSource(key, 13, 400);
+          const stream = records(src, range(n));
+          const v = new StreamVerifier(src);
+          for (const c of cut(stream, fractions)) expect(v.push(c)).toEqual([]);
+          expect(v.errors).toEqual([]);
+          expect(v.records).toBe(n);
+          expect(v.nextRecno).toBe(n);
+          expect(v.bytes).toBe(stream.length);
+          expect(v.offset).toBe(stream.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -122,7 +142,9 @@ describe('StreamVerifier', () => {
   it('reports a duplicate (the previous record again)', () => {
     const v = new StreamVerifier(src);
     v.push(records(src, [0, 1, 1, 2]));
-    expect(v.errors).toEqual([{ kind: 'duplicate', offset: size(0) + size(1), expected: 2, got: 1 }]);
+    expect(v.errors).toEqual([
+      { kind: 'duplicate', offset: size(0) + size(1), expected: 2, got: 1 },
+    ]);
     // The stream goes on from where it was.
     expect(v.nextRecno).toBe(3);
   });
@@ -130,7 +152,9 @@ describe('StreamVerifier', () => {
   it('reports a reorder (an older record than the previous one)', () => {
     const v = new StreamVerifier(src);
     v.push(records(src, [0, 1, 2, 0, 3]));
-    expect(v.errors).toEqual([{ kind: 'reorder', offset: size(0) + size(1) + size(2), expected: 3, got: 0 }]);
+    expect(v.errors).toEqual([
+      { kind: 'reorder', offset: size(0) + size(1) + size(2), expected: 3, got: 0 },
+    ]);
     expect(v.nextRecno).toBe(4);
   });
 
@@ -154,7 +178,9 @@ describe('StreamVerifier', () => {
   it('reports framing once on an impossible length and ignores everything after it', () => {
     const v = new StreamVerifier(src);
     const garbage = new Uint8Array(RECORD_HEADER_BYTES); // length 0
-    expect(v.push(concat([src.record(0), src.record(1), garbage]))).toEqual([{ kind: 'framing', offset: size(0) + size(1), expected: 2, got: 0 }]);
+    expect(v.push(concat([src.record(0), src.record(1), garbage]))).toEqual([
+      { kind: 'framing', offset: size(0) + size(1), expected: 2, got: 0 },
+    ]);
     expect(v.push(records(src, [2, 3]))).toEqual([]);
     expect(v.errors).toHaveLength(1);
     expect(v.records).toBe(2);
@@ -177,17 +203,21 @@ describe('StreamVerifier', () => {
     const s = new RecordSource('pb/3/peer', 13, 300);
     const stream = records(s, range(20));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: stream.length }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }), (offset, fractions) => {
-        const v = new StreamVerifier(s);
-        v.resumeAt(offset);
-        for (const c of cut(stream.subarray(offset), fractions)) v.push(c);
-        expect(v.errors).toEqual([]);
-        const { recno, within } = s.locate(offset);
-        expect(v.records).toBe(20 - recno - (within > 0 ? 1 : 0));
-        expect(v.nextRecno).toBe(20);
-        expect(v.bytes).toBe(stream.length);
-        expect(v.offset).toBe(stream.length);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: stream.length }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 10 }),
+        (offset, fractions) => {
+          const v = new StreamVerifier(s);
+          v.resumeAt(offset);
+          for (const c of cut(stream.subarray(offset), fractions)) v.push(c);
+          expect(v.errors).toEqual([]);
+          const { recno, within } = s.locate(offset);
+          expect(v.records).toBe(20 - recno - (within > 0 ? 1 : 0));
+          expect(v.nextRecno).toBe(20);
+          expect(v.bytes).toBe(stream.length);
+          expect(v.offset).toBe(stream.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -203,7 +233,11 @@ describe('StreamVerifier', () => {
 
 describe('StreamWriter', () => {
   /** Drains the writer's backlog, producing records until `total` bytes were written; `accept` caps each write. */
-  function drain(w: StreamWriter, total: number, accept: () => number = () => Infinity): Uint8Array {
+  function drain(
+    w: StreamWriter,
+    total: number,
+    accept: () => number = () => Infinity,
+  ): Uint8Array {
     const out: Uint8Array[] = [];
     for (let guard = 0; w.offset < total; guard++) {
       if (guard > 100_000) throw new Error('writer made no progress');
@@ -261,7 +295,7 @@ describe('StreamWriter', () => {
     );
   });
 
-  it('resumeAt on a record boundary has no backlog; mid-record the backlog is the record\'s tail', () => {
+  it("resumeAt on a record boundary has no backlog; mid-record the backlog is the record's tail", () => {
     const s = new RecordSource('k', 13, 300);
     const w = new StreamWriter(s);
     w.resumeAt(s.size(0));

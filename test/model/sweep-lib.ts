@@ -59,7 +59,9 @@ export function sweepConfig(o: SweepScenarioOptions = {}): WorldConfig {
     seed: o.seed ?? 1,
     durationNs: o.durationNs ?? 1200 * MS,
     router: { nsr: true },
-    peers: [peer('pa', { sessions: o.sessions ?? 2, toRouter: traffic, fromRouter: { ...traffic } })],
+    peers: [
+      peer('pa', { sessions: o.sessions ?? 2, toRouter: traffic, fromRouter: { ...traffic } }),
+    ],
   });
 }
 
@@ -85,7 +87,11 @@ function action(kind: FailoverKind): FaultAction {
 export function evenPoints(n: number, loNs: number, hiNs: number): SweepPoint[] {
   if (n < 1) return [];
   const step = n === 1 ? 0 : (hiNs - loNs) / (n - 1);
-  return Array.from({ length: n }, (_, i) => ({ atNs: Math.round(loNs + i * step), kind: kindAt(i), mode: 'even' as const }));
+  return Array.from({ length: n }, (_, i) => ({
+    atNs: Math.round(loNs + i * step),
+    kind: kindAt(i),
+    mode: 'even' as const,
+  }));
 }
 
 /**
@@ -103,23 +109,41 @@ export function eventTimes(cfg: WorldConfig, fromNs: number, toNs = cfg.duration
 }
 
 /** Every `every`-th of the first `count * every` event instants from `fromNs` on, kinds alternating. */
-export function eventPoints(cfg: WorldConfig, fromNs: number, every: number, count: number): SweepPoint[] {
+export function eventPoints(
+  cfg: WorldConfig,
+  fromNs: number,
+  every: number,
+  count: number,
+): SweepPoint[] {
   const times = eventTimes(cfg, fromNs);
   const out: SweepPoint[] = [];
-  for (let i = 0; i < times.length && out.length < count; i += every) out.push({ atNs: times[i] as number, kind: kindAt(out.length), mode: 'event' });
+  for (let i = 0; i < times.length && out.length < count; i += every)
+    out.push({ atNs: times[i] as number, kind: kindAt(out.length), mode: 'event' });
   return out;
 }
 
 /** Runs `cfg` with one failover at `point`, every checker attached. */
 export function runPoint(cfg: WorldConfig, point: SweepPoint): PointResult {
-  const world = new World({ ...cfg, faults: [{ when: { atNs: point.atNs }, action: action(point.kind) }] }, { hash: false });
+  const world = new World(
+    { ...cfg, faults: [{ when: { atNs: point.atNs }, action: action(point.kind) }] },
+    { hash: false },
+  );
   attachCheckers(world, 'all');
   const res = world.run();
-  return { point, violations: res.violations, events: res.run.events, completed: res.run.reason === 'time' && !res.run.boundHit };
+  return {
+    point,
+    violations: res.violations,
+    events: res.run.events,
+    completed: res.run.reason === 'time' && !res.run.boundHit,
+  };
 }
 
 /** Runs every point; `onResult` sees each result as it comes (progress, early logging). */
-export function sweep(cfg: WorldConfig, points: readonly SweepPoint[], onResult?: (r: PointResult, i: number) => void): SweepSummary {
+export function sweep(
+  cfg: WorldConfig,
+  points: readonly SweepPoint[],
+  onResult?: (r: PointResult, i: number) => void,
+): SweepSummary {
   const results: PointResult[] = [];
   let events = 0;
   points.forEach((p, i) => {
@@ -128,7 +152,11 @@ export function sweep(cfg: WorldConfig, points: readonly SweepPoint[], onResult?
     events += r.events;
     onResult?.(r, i);
   });
-  return { results, failed: results.filter((r) => r.violations.length > 0 || !r.completed), events };
+  return {
+    results,
+    failed: results.filter((r) => r.violations.length > 0 || !r.completed),
+    events,
+  };
 }
 
 /** What a sweep worker gets (workerData) and sends back. */
@@ -156,13 +184,19 @@ import(workerData.tsxApi).then((tsx) => { tsx.register(); return import(workerDa
 /** file: URL of tsx's ESM API (its package exports, "import" condition). */
 function tsxEsmApi(): string {
   const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
   const entry = pkg.exports['./esm/api']?.import.default ?? './dist/esm/api/index.mjs';
   return pathToFileURL(join(dirname(pkgPath), entry)).href;
 }
 
 /** Like sweep(), with the points dealt round-robin to `threads` worker threads; results in point order. */
-export async function sweepParallel(cfg: WorldConfig, points: readonly SweepPoint[], threads = 2): Promise<SweepSummary> {
+export async function sweepParallel(
+  cfg: WorldConfig,
+  points: readonly SweepPoint[],
+  threads = 2,
+): Promise<SweepSummary> {
   const n = Math.max(1, Math.min(threads, points.length));
   const shares = Array.from({ length: n }, (_, t) => points.filter((_p, i) => i % n === t));
   const tsxApi = tsxEsmApi();
@@ -171,7 +205,10 @@ export async function sweepParallel(cfg: WorldConfig, points: readonly SweepPoin
       (share) =>
         new Promise<PointResult[]>((resolve, reject) => {
           const job: WorkerJob = { nsrsimSweep: true, cfg, points: share };
-          const w = new Worker(WORKER_BOOT, { eval: true, workerData: { ...job, lib: import.meta.url, tsxApi } });
+          const w = new Worker(WORKER_BOOT, {
+            eval: true,
+            workerData: { ...job, lib: import.meta.url, tsxApi },
+          });
           w.once('message', (r: PointResult[]) => {
             resolve(r);
             void w.terminate();
@@ -184,6 +221,11 @@ export async function sweepParallel(cfg: WorldConfig, points: readonly SweepPoin
     ),
   );
   const results: PointResult[] = [];
-  for (let i = 0; i < points.length; i++) results.push(parts[i % n]?.[Math.floor(i / n)] as PointResult);
-  return { results, failed: results.filter((r) => r.violations.length > 0 || !r.completed), events: results.reduce((a, r) => a + r.events, 0) };
+  for (let i = 0; i < points.length; i++)
+    results.push(parts[i % n]?.[Math.floor(i / n)] as PointResult);
+  return {
+    results,
+    failed: results.filter((r) => r.violations.length > 0 || !r.completed),
+    events: results.reduce((a, r) => a + r.events, 0),
+  };
 }

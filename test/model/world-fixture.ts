@@ -1,7 +1,13 @@
 // Shared test helper: builds a WorldConfig quickly from a few overrides (one peer "pa"
 // with one peer-initiated session at 20 records/s each way unless told otherwise).
 import type { TrafficSpec } from '../../model/app/stream.ts';
-import { DEFAULT_ROUTER, type FaultConfig, type PeerConfig, type RouterConfig, type WorldConfig } from '../../model/config.ts';
+import {
+  DEFAULT_ROUTER,
+  type FaultConfig,
+  type PeerConfig,
+  type RouterConfig,
+  type WorldConfig,
+} from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC } from '../../sim/index.ts';
 
@@ -37,7 +43,9 @@ export interface WorldOverrides {
 
 /** A whole WorldConfig: one peer "pa", no NSR, no faults, 2 s, seed 1, unless overridden. */
 export function worldConfig(o: WorldOverrides = {}): WorldConfig {
-  const peers = (o.peers ?? [peer('pa')]).map((p) => (o.link === undefined ? p : { ...p, link: { ...p.link, ...o.link } }));
+  const peers = (o.peers ?? [peer('pa')]).map((p) =>
+    o.link === undefined ? p : { ...p, link: { ...p.link, ...o.link } },
+  );
   return {
     name: o.name ?? 'test',
     seed: o.seed ?? 1,

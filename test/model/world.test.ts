@@ -7,7 +7,15 @@ import { World, type WorldResult } from '../../model/world.ts';
 import { MS, MemorySink, SEC, US, hashRecords } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
 
-const DIRTY = { latencyNs: 2 * MS, bandwidthBps: 50_000_000, loss: 0.02, duplicate: 0.01, reorder: 0.02, reorderDelayNs: 3 * MS, jitterNs: 500 * US };
+const DIRTY = {
+  latencyNs: 2 * MS,
+  bandwidthBps: 50_000_000,
+  loss: 0.02,
+  duplicate: 0.01,
+  reorder: 0.02,
+  reorderDelayNs: 3 * MS,
+  jitterNs: 500 * US,
+};
 
 function runChecked(cfg: WorldConfig): { world: World; res: WorldResult } {
   const world = new World(cfg);
@@ -16,7 +24,9 @@ function runChecked(cfg: WorldConfig): { world: World; res: WorldResult } {
 }
 
 /** Both ends of every configured session: the peer's and the master RE's. */
-function sessionPairs(world: World): Array<{ id: string; peer: StreamSession; router: StreamSession }> {
+function sessionPairs(
+  world: World,
+): Array<{ id: string; peer: StreamSession; router: StreamSession }> {
   const master = world.res[world.chassis.master as 0 | 1];
   return world.peers.flatMap((p) =>
     p.sessions.map((s, i) => {
@@ -38,15 +48,27 @@ function expectDelivered(id: string, writer: StreamSession, reader: StreamSessio
   const unacked = writer.conn?.so_snd.cc ?? 0;
   const got = reader.verifier.bytes + (reader.conn?.so_rcv.cc ?? 0);
   expect(reader.verifier.errors, `${id} ${reader.cfg.side} verify errors`).toEqual([]);
-  expect(got, `${id}: ${reader.cfg.side} got more than ${writer.cfg.side} wrote`).toBeLessThanOrEqual(written);
-  expect(got, `${id}: ${reader.cfg.side} got ${got} of ${written} bytes, ${unacked} unacked`).toBeGreaterThanOrEqual(written - unacked);
+  expect(
+    got,
+    `${id}: ${reader.cfg.side} got more than ${writer.cfg.side} wrote`,
+  ).toBeLessThanOrEqual(written);
+  expect(
+    got,
+    `${id}: ${reader.cfg.side} got ${got} of ${written} bytes, ${unacked} unacked`,
+  ).toBeGreaterThanOrEqual(written - unacked);
   expect(reader.verifier.records).toBeGreaterThan(0);
   // The verifier's record count matches the bytes it consumed.
   expect(reader.verifier.nextRecno).toBe(reader.verifier.records);
 }
 
 describe('World determinism', () => {
-  const cfg = (seed: number): WorldConfig => worldConfig({ seed, durationNs: 2 * SEC, peers: [peer('pa', { sessions: 2 }), peer('pb', { initiator: 'router' })], link: DIRTY });
+  const cfg = (seed: number): WorldConfig =>
+    worldConfig({
+      seed,
+      durationNs: 2 * SEC,
+      peers: [peer('pa', { sessions: 2 }), peer('pb', { initiator: 'router' })],
+      link: DIRTY,
+    });
 
   it('gives the same trace hash for the same config and seed, and another for another seed', () => {
     const a = new World(cfg(42)).run();
@@ -77,7 +99,12 @@ describe('World determinism', () => {
 
 describe('World delivery', () => {
   it('steady state without faults delivers every record both ways (peer- and router-initiated sessions)', () => {
-    const { world, res } = runChecked(worldConfig({ durationNs: 3 * SEC, peers: [peer('pa', { sessions: 3 }), peer('pb', { sessions: 2, initiator: 'router' })] }));
+    const { world, res } = runChecked(
+      worldConfig({
+        durationNs: 3 * SEC,
+        peers: [peer('pa', { sessions: 3 }), peer('pb', { sessions: 2, initiator: 'router' })],
+      }),
+    );
     expect(res.violations).toEqual([]);
     expect(res.run.reason).toBe('time');
     const pairs = sessionPairs(world);
@@ -103,7 +130,19 @@ describe('World delivery', () => {
       worldConfig({
         seed: 3,
         durationNs: 5 * SEC,
-        peers: [peer('pa', { sessions: 2, toRouter: { ratePerSec: 60, sizeMin: 64, sizeMax: 1460 }, fromRouter: { ratePerSec: 60, sizeMin: 64, sizeMax: 1460 } }), peer('pb', { sessions: 1, initiator: 'router', toRouter: { ratePerSec: 40, sizeMin: 64, sizeMax: 3000 }, fromRouter: { ratePerSec: 40, sizeMin: 64, sizeMax: 3000 } })],
+        peers: [
+          peer('pa', {
+            sessions: 2,
+            toRouter: { ratePerSec: 60, sizeMin: 64, sizeMax: 1460 },
+            fromRouter: { ratePerSec: 60, sizeMin: 64, sizeMax: 1460 },
+          }),
+          peer('pb', {
+            sessions: 1,
+            initiator: 'router',
+            toRouter: { ratePerSec: 40, sizeMin: 64, sizeMax: 3000 },
+            fromRouter: { ratePerSec: 40, sizeMin: 64, sizeMax: 3000 },
+          }),
+        ],
         link: DIRTY,
       }),
     );
@@ -111,7 +150,8 @@ describe('World delivery', () => {
     // The wire did misbehave, in both directions.
     const wires = Object.entries(res.stats.links).filter(([n]) => n.startsWith('wire-'));
     for (const dir of ['aToB', 'bToA'] as const) {
-      const sum = (k: 'lost' | 'duplicated' | 'reordered'): number => wires.reduce((n, [, l]) => n + l[dir][k], 0);
+      const sum = (k: 'lost' | 'duplicated' | 'reordered'): number =>
+        wires.reduce((n, [, l]) => n + l[dir][k], 0);
       expect(sum('lost')).toBeGreaterThan(5);
       expect(sum('duplicated')).toBeGreaterThan(2);
       expect(sum('reordered')).toBeGreaterThan(5);
@@ -124,7 +164,9 @@ describe('World delivery', () => {
   });
 
   it('runs a 30-peer world clean, every session delivering both ways', () => {
-    const peers = Array.from({ length: 30 }, (_, i) => peer(`p${i}`, { initiator: i % 3 === 0 ? 'router' : 'peer' }));
+    const peers = Array.from({ length: 30 }, (_, i) =>
+      peer(`p${i}`, { initiator: i % 3 === 0 ? 'router' : 'peer' }),
+    );
     const { world, res } = runChecked(worldConfig({ durationNs: 2 * SEC, peers }));
     expect(res.violations).toEqual([]);
     expect(res.run.boundHit).toBe(false);

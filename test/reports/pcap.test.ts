@@ -29,7 +29,8 @@ describe('PcapWriter', () => {
     expect(w.count).toBe(0);
     expect(hex(w.toBytes())).toBe(
       'd4c3b2a1' + // magic 0xa1b2c3d4, little-endian
-        '0200' + '0400' + // version 2.4
+        '0200' +
+        '0400' + // version 2.4
         '00000000' + // thiszone
         '00000000' + // sigfigs
         'ffff0000' + // snaplen 65535
@@ -177,7 +178,10 @@ describe('readPcap', () => {
 
     const inclOverOrig = w.toBytes();
     new DataView(inclOverOrig.buffer).setUint32(36, 1, true);
-    expect(readPcap(inclOverOrig)).toMatchObject({ ok: false, error: expect.stringMatching(/incl_len/) });
+    expect(readPcap(inclOverOrig)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/incl_len/),
+    });
   });
 
   it('reads big-endian and nanosecond-resolution files', () => {
@@ -224,18 +228,147 @@ function session(): Array<{ timeNs: number; seg: Segment }> {
   const a = 0x0a000001;
   const b = 0x0a000002;
   const base = { urp: 0, ttl: 64 };
-  const payload = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
+  const payload = (n: number): Uint8Array =>
+    Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
   const isn1 = 0xfffffff0; // wraps during the session
   const isn2 = 0x12345678;
   return [
-    { timeNs: 0, seg: { ...base, src: a, dst: b, sport: 49152, dport: 179, seq: isn1, ack: 0, flags: TH_SYN, wnd: 64240, options: { mss: 1460, ts: { val: 100, ecr: 0 }, wscale: 7 }, payload: payload(0), ipId: 1 } },
-    { timeNs: 50_000, seg: { ...base, src: b, dst: a, sport: 179, dport: 49152, seq: isn2, ack: isn1 + 1, flags: TH_SYN | TH_ACK, wnd: 65160, options: { mss: 1460, ts: { val: 900, ecr: 100 }, wscale: 9 }, payload: payload(0), ipId: 0 } },
-    { timeNs: 100_000, seg: { ...base, src: a, dst: b, sport: 49152, dport: 179, seq: isn1 + 1, ack: isn2 + 1, flags: TH_ACK, wnd: 502, options: { ts: { val: 101, ecr: 900 } }, payload: payload(0), ipId: 2 } },
-    { timeNs: 1_000_123, seg: { ...base, src: a, dst: b, sport: 49152, dport: 179, seq: isn1 + 1, ack: isn2 + 1, flags: TH_ACK | TH_PUSH, wnd: 502, options: { ts: { val: 102, ecr: 900 } }, payload: payload(29), ipId: 3 } },
-    { timeNs: 1_050_000, seg: { ...base, src: b, dst: a, sport: 179, dport: 49152, seq: isn2 + 1, ack: (isn1 + 30) >>> 0, flags: TH_ACK | TH_PUSH, wnd: 128, options: { ts: { val: 905, ecr: 102 } }, payload: payload(1448), ipId: 1 } },
-    { timeNs: 2_000_000_000, seg: { ...base, src: a, dst: b, sport: 49152, dport: 179, seq: (isn1 + 30) >>> 0, ack: isn2 + 1449, flags: TH_ACK | TH_FIN, wnd: 502, options: {}, payload: payload(0), ipId: 4 } },
-    { timeNs: 2_000_050_000, seg: { ...base, src: b, dst: a, sport: 179, dport: 49152, seq: isn2 + 1449, ack: (isn1 + 31) >>> 0, flags: TH_ACK | TH_FIN, wnd: 128, options: {}, payload: payload(0), ipId: 2 } },
-    { timeNs: 2_000_100_000, seg: { ...base, src: a, dst: b, sport: 49152, dport: 179, seq: (isn1 + 31) >>> 0, ack: isn2 + 1450, flags: TH_ACK, wnd: 502, options: {}, payload: payload(0), ipId: 5 } },
+    {
+      timeNs: 0,
+      seg: {
+        ...base,
+        src: a,
+        dst: b,
+        sport: 49152,
+        dport: 179,
+        seq: isn1,
+        ack: 0,
+        flags: TH_SYN,
+        wnd: 64240,
+        options: { mss: 1460, ts: { val: 100, ecr: 0 }, wscale: 7 },
+        payload: payload(0),
+        ipId: 1,
+      },
+    },
+    {
+      timeNs: 50_000,
+      seg: {
+        ...base,
+        src: b,
+        dst: a,
+        sport: 179,
+        dport: 49152,
+        seq: isn2,
+        ack: isn1 + 1,
+        flags: TH_SYN | TH_ACK,
+        wnd: 65160,
+        options: { mss: 1460, ts: { val: 900, ecr: 100 }, wscale: 9 },
+        payload: payload(0),
+        ipId: 0,
+      },
+    },
+    {
+      timeNs: 100_000,
+      seg: {
+        ...base,
+        src: a,
+        dst: b,
+        sport: 49152,
+        dport: 179,
+        seq: isn1 + 1,
+        ack: isn2 + 1,
+        flags: TH_ACK,
+        wnd: 502,
+        options: { ts: { val: 101, ecr: 900 } },
+        payload: payload(0),
+        ipId: 2,
+      },
+    },
+    {
+      timeNs: 1_000_123,
+      seg: {
+        ...base,
+        src: a,
+        dst: b,
+        sport: 49152,
+        dport: 179,
+        seq: isn1 + 1,
+        ack: isn2 + 1,
+        flags: TH_ACK | TH_PUSH,
+        wnd: 502,
+        options: { ts: { val: 102, ecr: 900 } },
+        payload: payload(29),
+        ipId: 3,
+      },
+    },
+    {
+      timeNs: 1_050_000,
+      seg: {
+        ...base,
+        src: b,
+        dst: a,
+        sport: 179,
+        dport: 49152,
+        seq: isn2 + 1,
+        ack: (isn1 + 30) >>> 0,
+        flags: TH_ACK | TH_PUSH,
+        wnd: 128,
+        options: { ts: { val: 905, ecr: 102 } },
+        payload: payload(1448),
+        ipId: 1,
+      },
+    },
+    {
+      timeNs: 2_000_000_000,
+      seg: {
+        ...base,
+        src: a,
+        dst: b,
+        sport: 49152,
+        dport: 179,
+        seq: (isn1 + 30) >>> 0,
+        ack: isn2 + 1449,
+        flags: TH_ACK | TH_FIN,
+        wnd: 502,
+        options: {},
+        payload: payload(0),
+        ipId: 4,
+      },
+    },
+    {
+      timeNs: 2_000_050_000,
+      seg: {
+        ...base,
+        src: b,
+        dst: a,
+        sport: 179,
+        dport: 49152,
+        seq: isn2 + 1449,
+        ack: (isn1 + 31) >>> 0,
+        flags: TH_ACK | TH_FIN,
+        wnd: 128,
+        options: {},
+        payload: payload(0),
+        ipId: 2,
+      },
+    },
+    {
+      timeNs: 2_000_100_000,
+      seg: {
+        ...base,
+        src: a,
+        dst: b,
+        sport: 49152,
+        dport: 179,
+        seq: (isn1 + 31) >>> 0,
+        ack: isn2 + 1450,
+        flags: TH_ACK,
+        wnd: 502,
+        options: {},
+        payload: payload(0),
+        ipId: 5,
+      },
+    },
   ];
 }
 
@@ -248,7 +381,8 @@ function tshark(file: string, args: string[]): string[] {
   return out.split('\n').filter((l) => l.length > 0);
 }
 
-const PROBLEMS = '_ws.malformed || _ws.expert.severity >= 8388608 || ip.checksum.status != 1 || tcp.checksum.status != 1';
+const PROBLEMS =
+  '_ws.malformed || _ws.expert.severity >= 8388608 || ip.checksum.status != 1 || tcp.checksum.status != 1';
 
 describe('written files round-trip through the file system and tshark', () => {
   it('writePcapFile writes exactly toBytes()', () => {
@@ -263,47 +397,82 @@ describe('written files round-trip through the file system and tshark', () => {
     });
   });
 
-  it.skipIf(!hasTshark)('tshark decodes every packet with good IP and TCP checksums and nothing malformed', () => {
-    withTmpDir((dir) => {
-      const segs = session();
-      const w = new PcapWriter();
-      for (const { timeNs, seg } of segs) w.add(timeNs, encodeSegment(seg));
-      const file = join(dir, 'session.pcap');
-      writePcapFile(file, w);
+  it.skipIf(!hasTshark)(
+    'tshark decodes every packet with good IP and TCP checksums and nothing malformed',
+    () => {
+      withTmpDir((dir) => {
+        const segs = session();
+        const w = new PcapWriter();
+        for (const { timeNs, seg } of segs) w.add(timeNs, encodeSegment(seg));
+        const file = join(dir, 'session.pcap');
+        writePcapFile(file, w);
 
-      expect(tshark(file, ['-Y', PROBLEMS, '-T', 'fields', '-e', 'frame.number'])).toEqual([]);
-      expect(tshark(file, ['-Y', 'ip.checksum.status == 1 && tcp.checksum.status == 1', '-T', 'fields', '-e', 'frame.number'])).toHaveLength(segs.length);
+        expect(tshark(file, ['-Y', PROBLEMS, '-T', 'fields', '-e', 'frame.number'])).toEqual([]);
+        expect(
+          tshark(file, [
+            '-Y',
+            'ip.checksum.status == 1 && tcp.checksum.status == 1',
+            '-T',
+            'fields',
+            '-e',
+            'frame.number',
+          ]),
+        ).toHaveLength(segs.length);
 
-      // Field by field, tshark sees what we encoded.
-      const fields = ['frame.time_epoch', 'ip.src', 'ip.id', 'ip.ttl', 'ip.flags.df', 'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags', 'tcp.window_size_value', 'tcp.len', 'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.options.timestamp.tsval', 'tcp.options.timestamp.tsecr'];
-      const rows = tshark(file, ['-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])]).map((l) => l.split('|'));
-      expect(rows).toHaveLength(segs.length);
-      rows.forEach((row, i) => {
-        const { timeNs, seg } = segs[i]!;
-        const o = seg.options;
-        const ip = `${seg.src >>> 24}.${(seg.src >>> 16) & 255}.${(seg.src >>> 8) & 255}.${seg.src & 255}`;
-        expect(row).toEqual([
-          (Math.floor(timeNs / 1000) / 1e6).toFixed(9),
-          ip,
-          `0x${seg.ipId.toString(16).padStart(4, '0')}`,
-          String(seg.ttl),
-          expect.stringMatching(/^(1|True)$/),
-          String(seg.sport),
-          String(seg.dport),
-          String(seg.seq >>> 0),
-          // tshark leaves the raw ack empty when the ACK flag is clear
-          (seg.flags & TH_ACK) !== 0 ? String(seg.ack >>> 0) : expect.any(String),
-          `0x${seg.flags.toString(16).padStart(4, '0')}`,
-          String(seg.wnd),
-          String(seg.payload.length),
-          o.mss !== undefined ? String(o.mss) : '',
-          o.wscale !== undefined ? String(o.wscale) : '',
-          o.ts !== undefined ? String(o.ts.val) : '',
-          o.ts !== undefined ? String(o.ts.ecr) : '',
-        ]);
+        // Field by field, tshark sees what we encoded.
+        const fields = [
+          'frame.time_epoch',
+          'ip.src',
+          'ip.id',
+          'ip.ttl',
+          'ip.flags.df',
+          'tcp.srcport',
+          'tcp.dstport',
+          'tcp.seq_raw',
+          'tcp.ack_raw',
+          'tcp.flags',
+          'tcp.window_size_value',
+          'tcp.len',
+          'tcp.options.mss_val',
+          'tcp.options.wscale.shift',
+          'tcp.options.timestamp.tsval',
+          'tcp.options.timestamp.tsecr',
+        ];
+        const rows = tshark(file, [
+          '-T',
+          'fields',
+          '-E',
+          'separator=|',
+          ...fields.flatMap((f) => ['-e', f]),
+        ]).map((l) => l.split('|'));
+        expect(rows).toHaveLength(segs.length);
+        rows.forEach((row, i) => {
+          const { timeNs, seg } = segs[i]!;
+          const o = seg.options;
+          const ip = `${seg.src >>> 24}.${(seg.src >>> 16) & 255}.${(seg.src >>> 8) & 255}.${seg.src & 255}`;
+          expect(row).toEqual([
+            (Math.floor(timeNs / 1000) / 1e6).toFixed(9),
+            ip,
+            `0x${seg.ipId.toString(16).padStart(4, '0')}`,
+            String(seg.ttl),
+            expect.stringMatching(/^(1|True)$/),
+            String(seg.sport),
+            String(seg.dport),
+            String(seg.seq >>> 0),
+            // tshark leaves the raw ack empty when the ACK flag is clear
+            (seg.flags & TH_ACK) !== 0 ? String(seg.ack >>> 0) : expect.any(String),
+            `0x${seg.flags.toString(16).padStart(4, '0')}`,
+            String(seg.wnd),
+            String(seg.payload.length),
+            o.mss !== undefined ? String(o.mss) : '',
+            o.wscale !== undefined ? String(o.wscale) : '',
+            o.ts !== undefined ? String(o.ts.val) : '',
+            o.ts !== undefined ? String(o.ts.ecr) : '',
+          ]);
+        });
       });
-    });
-  });
+    },
+  );
 
   it.skipIf(!hasTshark)('the tshark check is live: a corrupted checksum is reported', () => {
     withTmpDir((dir) => {
@@ -317,7 +486,10 @@ describe('written files round-trip through the file system and tshark', () => {
       });
       const file = join(dir, 'bad.pcap');
       writePcapFile(file, w);
-      expect(tshark(file, ['-Y', PROBLEMS, '-T', 'fields', '-e', 'frame.number'])).toEqual(['4', '6']);
+      expect(tshark(file, ['-Y', PROBLEMS, '-T', 'fields', '-e', 'frame.number'])).toEqual([
+        '4',
+        '6',
+      ]);
     });
   });
 });

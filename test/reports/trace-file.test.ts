@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
-import { MemorySink, Simulation, hashRecords, nobleSha256, type TraceRecord } from '../../sim/index.ts';
+import {
+  MemorySink,
+  Simulation,
+  hashRecords,
+  nobleSha256,
+  type TraceRecord,
+} from '../../sim/index.ts';
 import { buildSynthetic, runSynthetic, SYNTHETIC_UNTIL_NS } from '../sim/synthetic.ts';
 
 describe('trace file and hashers', () => {
@@ -47,6 +53,8 @@ describe('trace file and hashers', () => {
       b.update(text);
       expect(a.digest()).toBe(b.digest());
     }
-    expect(new Simulation({ seed: 1, hasher: nodeSha256 }).trace.digest()).toBe(createHash('sha256').digest('hex'));
+    expect(new Simulation({ seed: 1, hasher: nodeSha256 }).trace.digest()).toBe(
+      createHash('sha256').digest('hex'),
+    );
   });
 });

@@ -19,7 +19,15 @@ import { join } from 'node:path';
 import type { WorldConfig } from '../../model/config.ts';
 import type { LinkTap } from '../../model/net/link.ts';
 import { decodeSegment, encodeSegment } from '../../model/net/packet.ts';
-import { TH_ACK, TH_FIN, TH_RST, TH_SYN, ipv4ToString, seqDiff, type Segment } from '../../model/net/segment.ts';
+import {
+  TH_ACK,
+  TH_FIN,
+  TH_RST,
+  TH_SYN,
+  ipv4ToString,
+  seqDiff,
+  type Segment,
+} from '../../model/net/segment.ts';
 import { World } from '../../model/world.ts';
 import { PcapWriter, writePcapFile } from '../../reports/pcap.ts';
 import { MS, SEC, US } from '../../sim/index.ts';
@@ -36,8 +44,18 @@ function lossyConfig(): WorldConfig {
     seed: 21,
     durationNs: 6 * SEC,
     router: { tcp: { mss: MSS, wscale: WSCALE, timestamps: true } },
-    peers: [peer('pa', { sessions: 2, toRouter: traffic, fromRouter: traffic }), peer('pb', { sessions: 1, initiator: 'router', toRouter: traffic, fromRouter: traffic })],
-    link: { latencyNs: 2 * MS, bandwidthBps: 20_000_000, loss: 0.03, reorder: 0.03, reorderDelayNs: 3 * MS, jitterNs: 200 * US },
+    peers: [
+      peer('pa', { sessions: 2, toRouter: traffic, fromRouter: traffic }),
+      peer('pb', { sessions: 1, initiator: 'router', toRouter: traffic, fromRouter: traffic }),
+    ],
+    link: {
+      latencyNs: 2 * MS,
+      bandwidthBps: 20_000_000,
+      loss: 0.03,
+      reorder: 0.03,
+      reorderDelayNs: 3 * MS,
+      jitterNs: 200 * US,
+    },
   });
 }
 
@@ -68,7 +86,12 @@ function capture(): Capture {
   world.run();
   // Stable by time: a packet that reaches the peer precedes the peer's answer sent at the same instant.
   got.sort((a, b) => a.timeNs - b.timeNs || a.order - b.order);
-  return { times: got.map((c) => c.timeNs), packets: got.map((c) => encodeSegment(c.seg)), segments: got.map((c) => c.seg), world };
+  return {
+    times: got.map((c) => c.timeNs),
+    packets: got.map((c) => encodeSegment(c.seg)),
+    segments: got.map((c) => c.seg),
+    world,
+  };
 }
 
 function writePcap(path: string, times: readonly number[], packets: readonly Uint8Array[]): void {
@@ -116,7 +139,25 @@ const FIELDS = [
  * dissectors' opinions of random bytes out of the TCP verdict.
  */
 function tshark(path: string): Frame[] {
-  const args = ['-r', path, '-n', '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-d', 'tcp.port==179,data', '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', '-E', 'aggregator=|'];
+  const args = [
+    '-r',
+    path,
+    '-n',
+    '-o',
+    'tcp.check_checksum:TRUE',
+    '-o',
+    'ip.check_checksum:TRUE',
+    '-d',
+    'tcp.port==179,data',
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=|',
+  ];
   for (const f of FIELDS) args.push('-e', f);
   const r = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`tshark failed (${r.status}): ${r.stderr}`);
@@ -136,15 +177,22 @@ function tshark(path: string): Frame[] {
         wscale: at('tcp.options.wscale.shift'),
         tsval: at('tcp.options.timestamp.tsval'),
         ackLost: at('tcp.analysis.ack_lost_segment') !== '',
-        resent: at('tcp.analysis.retransmission') !== '' || at('tcp.analysis.fast_retransmission') !== '' || at('tcp.analysis.out_of_order') !== '',
+        resent:
+          at('tcp.analysis.retransmission') !== '' ||
+          at('tcp.analysis.fast_retransmission') !== '' ||
+          at('tcp.analysis.out_of_order') !== '',
         malformed: at('_ws.malformed') !== '',
-        messages: at('_ws.expert.message').split('|').filter((m) => m.length > 0),
+        messages: at('_ws.expert.message')
+          .split('|')
+          .filter((m) => m.length > 0),
       };
     });
 }
 
-const flowKey = (s: Segment): string => `${ipv4ToString(s.src)}:${s.sport}>${ipv4ToString(s.dst)}:${s.dport}`;
-const reverseKey = (s: Segment): string => `${ipv4ToString(s.dst)}:${s.dport}>${ipv4ToString(s.src)}:${s.sport}`;
+const flowKey = (s: Segment): string =>
+  `${ipv4ToString(s.src)}:${s.sport}>${ipv4ToString(s.dst)}:${s.dport}`;
+const reverseKey = (s: Segment): string =>
+  `${ipv4ToString(s.dst)}:${s.dport}>${ipv4ToString(s.src)}:${s.sport}`;
 
 /** Per direction: the sender's ISN and the captured sequence space, each piece tagged with the frame that first carried it. */
 interface Flow {
@@ -195,7 +243,8 @@ function auditAcks(segments: readonly Segment[]): AckAudit {
     const f = flows.get(key);
     if (f !== undefined) {
       const start = seqDiff(s.seq, f.isn);
-      const len = s.payload.length + ((s.flags & TH_SYN) !== 0 ? 1 : 0) + ((s.flags & TH_FIN) !== 0 ? 1 : 0);
+      const len =
+        s.payload.length + ((s.flags & TH_SYN) !== 0 ? 1 : 0) + ((s.flags & TH_FIN) !== 0 ? 1 : 0);
       if (len > 0) addCoverage(f, start, start + len, frame);
     }
     if ((s.flags & TH_ACK) === 0 || (s.flags & TH_RST) !== 0) return;
@@ -225,7 +274,9 @@ interface Verdict {
 function judge(frames: readonly Frame[], segments: readonly Segment[]): Verdict {
   const audit = auditAcks(segments);
   const byNo = new Map(frames.map((f) => [f.no, f]));
-  const lost = frames.filter((f) => f.ackLost || f.messages.some((m) => /ACKed segment that wasn't captured/.test(m)));
+  const lost = frames.filter(
+    (f) => f.ackLost || f.messages.some((m) => /ACKed segment that wasn't captured/.test(m)),
+  );
   const explained = (f: Frame): boolean => {
     if (audit.unseen.includes(f.no)) return false;
     const carrier = byNo.get(audit.lastByteFrame.get(f.no) ?? 0);
@@ -234,8 +285,17 @@ function judge(frames: readonly Frame[], segments: readonly Segment[]): Verdict 
   return {
     notTcp: frames.filter((f) => !/^raw:ip:tcp(:data)?$/.test(f.protocols)).map((f) => f.no),
     // Checksum status 1 = good (0 bad, 2 unverified).
-    badChecksum: frames.filter((f) => f.ipChecksum !== '1' || f.tcpChecksum !== '1' || f.messages.some((m) => /bad checksum/i.test(m))).map((f) => f.no),
-    malformed: frames.filter((f) => f.malformed || f.messages.some((m) => /malformed/i.test(m))).map((f) => f.no),
+    badChecksum: frames
+      .filter(
+        (f) =>
+          f.ipChecksum !== '1' ||
+          f.tcpChecksum !== '1' ||
+          f.messages.some((m) => /bad checksum/i.test(m)),
+      )
+      .map((f) => f.no),
+    malformed: frames
+      .filter((f) => f.malformed || f.messages.some((m) => /malformed/i.test(m)))
+      .map((f) => f.no),
     ackLostUnexplained: lost.filter((f) => !explained(f)).map((f) => f.no),
     ackLostExplained: lost.filter(explained).map((f) => f.no),
     ackUnseen: audit.unseen,
@@ -255,11 +315,15 @@ describe('pcap of a lossy run through tshark', () => {
   const cap = capture();
 
   it('the run was lossy and reordered, and TCP hid it from the applications', () => {
-    const wires = [...cap.world.links.entries()].filter(([n]) => n.startsWith('wire-')).map(([, l]) => l);
-    const sum = (k: 'lost' | 'reordered'): number => wires.reduce((n, l) => n + l.counters('a')[k] + l.counters('b')[k], 0);
+    const wires = [...cap.world.links.entries()]
+      .filter(([n]) => n.startsWith('wire-'))
+      .map(([, l]) => l);
+    const sum = (k: 'lost' | 'reordered'): number =>
+      wires.reduce((n, l) => n + l.counters('a')[k] + l.counters('b')[k], 0);
     expect(sum('lost')).toBeGreaterThan(20);
     expect(sum('reordered')).toBeGreaterThan(20);
-    for (const p of cap.world.peers) for (const s of p.sessions) expect(s.stats().verifyErrors).toBe(0);
+    for (const p of cap.world.peers)
+      for (const s of p.sessions) expect(s.stats().verifyErrors).toBe(0);
     expect(cap.packets.length).toBeGreaterThan(1000);
     // Our own decoder agrees with our encoder on every captured packet.
     cap.packets.forEach((p, i) => expect(decodeSegment(p).ok, `frame ${i + 1}`).toBe(true));
@@ -269,68 +333,90 @@ describe('pcap of a lossy run through tshark', () => {
     expect(auditAcks(cap.segments).unseen).toEqual([]);
   });
 
-  it.skipIf(!hasTshark)('tshark: every frame is IPv4/TCP with good checksums, nothing malformed, no unexplained ACK of an unseen segment', () => {
-    withTmpDir((dir) => {
-      const path = join(dir, 'lossy.pcap');
-      writePcap(path, cap.times, cap.packets);
-      const frames = tshark(path);
-      expect(frames).toHaveLength(cap.packets.length);
-      const v = judge(frames, cap.segments);
-      expect(v.notTcp).toEqual([]);
-      expect(v.badChecksum).toEqual([]);
-      expect(v.malformed).toEqual([]);
-      expect(v.ackUnseen).toEqual([]);
-      expect(v.ackLostUnexplained).toEqual([]);
-      // Loss showed up as tshark sees it at the peer: retransmissions and holes.
-      expect(frames.filter((f) => f.resent).length).toBeGreaterThan(10);
-      expect(frames.some((f) => f.messages.some((m) => /Previous segment\(s\) not captured/.test(m)))).toBe(true);
-    });
-  });
+  it.skipIf(!hasTshark)(
+    'tshark: every frame is IPv4/TCP with good checksums, nothing malformed, no unexplained ACK of an unseen segment',
+    () => {
+      withTmpDir((dir) => {
+        const path = join(dir, 'lossy.pcap');
+        writePcap(path, cap.times, cap.packets);
+        const frames = tshark(path);
+        expect(frames).toHaveLength(cap.packets.length);
+        const v = judge(frames, cap.segments);
+        expect(v.notTcp).toEqual([]);
+        expect(v.badChecksum).toEqual([]);
+        expect(v.malformed).toEqual([]);
+        expect(v.ackUnseen).toEqual([]);
+        expect(v.ackLostUnexplained).toEqual([]);
+        // Loss showed up as tshark sees it at the peer: retransmissions and holes.
+        expect(frames.filter((f) => f.resent).length).toBeGreaterThan(10);
+        expect(
+          frames.some((f) => f.messages.some((m) => /Previous segment\(s\) not captured/.test(m))),
+        ).toBe(true);
+      });
+    },
+  );
 
-  it.skipIf(!hasTshark)('tshark: SYNs carry our MSS and window scale, and every non-RST segment carries timestamps', () => {
-    withTmpDir((dir) => {
-      const path = join(dir, 'lossy.pcap');
-      writePcap(path, cap.times, cap.packets);
-      const frames = tshark(path);
-      const syns = frames.filter((f) => f.syn);
-      // 3 sessions: SYN and SYN-ACK each, plus any retransmitted ones.
-      expect(syns.length).toBeGreaterThanOrEqual(6);
-      for (const f of syns) {
-        const seg = cap.segments[f.no - 1] as Segment;
-        expect(f.mss, `frame ${f.no}`).toBe(String(MSS));
-        expect(f.wscale, `frame ${f.no}`).toBe(String(WSCALE));
-        expect(seg.options.mss).toBe(MSS);
-        expect(seg.options.wscale).toBe(WSCALE);
-      }
-      const nonRst = frames.filter((f) => ((cap.segments[f.no - 1] as Segment).flags & TH_RST) === 0);
-      for (const f of nonRst) expect(f.tsval, `frame ${f.no}`).toBe(String((cap.segments[f.no - 1] as Segment).options.ts?.val));
-    });
-  });
+  it.skipIf(!hasTshark)(
+    'tshark: SYNs carry our MSS and window scale, and every non-RST segment carries timestamps',
+    () => {
+      withTmpDir((dir) => {
+        const path = join(dir, 'lossy.pcap');
+        writePcap(path, cap.times, cap.packets);
+        const frames = tshark(path);
+        const syns = frames.filter((f) => f.syn);
+        // 3 sessions: SYN and SYN-ACK each, plus any retransmitted ones.
+        expect(syns.length).toBeGreaterThanOrEqual(6);
+        for (const f of syns) {
+          const seg = cap.segments[f.no - 1] as Segment;
+          expect(f.mss, `frame ${f.no}`).toBe(String(MSS));
+          expect(f.wscale, `frame ${f.no}`).toBe(String(WSCALE));
+          expect(seg.options.mss).toBe(MSS);
+          expect(seg.options.wscale).toBe(WSCALE);
+        }
+        const nonRst = frames.filter(
+          (f) => ((cap.segments[f.no - 1] as Segment).flags & TH_RST) === 0,
+        );
+        for (const f of nonRst)
+          expect(f.tsval, `frame ${f.no}`).toBe(
+            String((cap.segments[f.no - 1] as Segment).options.ts?.val),
+          );
+      });
+    },
+  );
 
-  it.skipIf(!hasTshark)('negative control: a missing delivered packet, a bad checksum and a truncated packet are all caught', () => {
-    // Drop a data packet the router sent that reached the peer and was never resent.
-    const isRouterData = (s: Segment): boolean => ipv4ToString(s.src) === '10.0.0.1' && s.payload.length > 0;
-    const victim = cap.segments.findIndex((s, i) => i > 100 && isRouterData(s) && cap.segments.filter((o) => flowKey(o) === flowKey(s) && o.seq === s.seq).length === 1);
-    expect(victim).toBeGreaterThan(0);
-    const segments = cap.segments.filter((_, i) => i !== victim);
-    const times = cap.times.filter((_, i) => i !== victim);
-    const packets = cap.packets.filter((_, i) => i !== victim).map((p) => p.slice());
-    // Flip a payload byte of one data packet (checksums left as they were).
-    const flip = segments.findIndex((s, i) => i > 200 && s.payload.length > 0);
-    const fp = packets[flip] as Uint8Array;
-    fp[fp.length - 1] = (fp[fp.length - 1] as number) ^ 0x5a;
-    // Truncate another (the IP total length still claims the whole packet).
-    const cutAt = segments.findIndex((s, i) => i > 300 && s.payload.length > 100);
-    packets[cutAt] = (packets[cutAt] as Uint8Array).slice(0, 30);
-    withTmpDir((dir) => {
-      const path = join(dir, 'broken.pcap');
-      writePcap(path, times, packets);
-      const v = judge(tshark(path), segments);
-      expect(v.ackUnseen.length).toBeGreaterThan(0);
-      expect(v.ackLostUnexplained.length).toBeGreaterThan(0);
-      expect(v.badChecksum).toContain(flip + 1);
-      expect(v.malformed.length + v.notTcp.length).toBeGreaterThan(0);
-      expect([...v.malformed, ...v.notTcp, ...v.badChecksum]).toContain(cutAt + 1);
-    });
-  });
+  it.skipIf(!hasTshark)(
+    'negative control: a missing delivered packet, a bad checksum and a truncated packet are all caught',
+    () => {
+      // Drop a data packet the router sent that reached the peer and was never resent.
+      const isRouterData = (s: Segment): boolean =>
+        ipv4ToString(s.src) === '10.0.0.1' && s.payload.length > 0;
+      const victim = cap.segments.findIndex(
+        (s, i) =>
+          i > 100 &&
+          isRouterData(s) &&
+          cap.segments.filter((o) => flowKey(o) === flowKey(s) && o.seq === s.seq).length === 1,
+      );
+      expect(victim).toBeGreaterThan(0);
+      const segments = cap.segments.filter((_, i) => i !== victim);
+      const times = cap.times.filter((_, i) => i !== victim);
+      const packets = cap.packets.filter((_, i) => i !== victim).map((p) => p.slice());
+      // Flip a payload byte of one data packet (checksums left as they were).
+      const flip = segments.findIndex((s, i) => i > 200 && s.payload.length > 0);
+      const fp = packets[flip] as Uint8Array;
+      fp[fp.length - 1] = (fp[fp.length - 1] as number) ^ 0x5a;
+      // Truncate another (the IP total length still claims the whole packet).
+      const cutAt = segments.findIndex((s, i) => i > 300 && s.payload.length > 100);
+      packets[cutAt] = (packets[cutAt] as Uint8Array).slice(0, 30);
+      withTmpDir((dir) => {
+        const path = join(dir, 'broken.pcap');
+        writePcap(path, times, packets);
+        const v = judge(tshark(path), segments);
+        expect(v.ackUnseen.length).toBeGreaterThan(0);
+        expect(v.ackLostUnexplained.length).toBeGreaterThan(0);
+        expect(v.badChecksum).toContain(flip + 1);
+        expect(v.malformed.length + v.notTcp.length).toBeGreaterThan(0);
+        expect([...v.malformed, ...v.notTcp, ...v.badChecksum]).toContain(cutAt + 1);
+      });
+    },
+  );
 });

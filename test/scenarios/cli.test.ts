@@ -36,7 +36,8 @@ describe.concurrent('help and flags', async () => {
   it('--help lists the commands, each command has its own help with examples', async () => {
     const top = await nsrsim('--help');
     expect(top.status).toBe(0);
-    for (const c of ['run', 'validate', 'replay', 'list', 'schema']) expect(top.stdout).toContain(`nsrsim ${c}`);
+    for (const c of ['run', 'validate', 'replay', 'list', 'schema'])
+      expect(top.stdout).toContain(`nsrsim ${c}`);
     const run = await nsrsim('run', '--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Examples:');
@@ -49,14 +50,20 @@ describe.concurrent('help and flags', async () => {
     [['run'], 'Not enough non-option arguments'],
     [['frobnicate'], 'Unknown argument'],
     [[], 'give a command'],
-    [['run', STEADY, '--trace', '/no/such/dir/t.ndjson'], '--trace: directory "/no/such/dir" does not exist'],
-  ])('bad command line %j exits 2 with one message and the --help hint, no stack', async (args, msg) => {
-    const r = await nsrsim(...args);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(msg);
-    expect(r.stderr).toContain('--help');
-    expect(r.stderr).not.toMatch(NO_STACK);
-  });
+    [
+      ['run', STEADY, '--trace', '/no/such/dir/t.ndjson'],
+      '--trace: directory "/no/such/dir" does not exist',
+    ],
+  ])(
+    'bad command line %j exits 2 with one message and the --help hint, no stack',
+    async (args, msg) => {
+      const r = await nsrsim(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr).toContain('--help');
+      expect(r.stderr).not.toMatch(NO_STACK);
+    },
+  );
 });
 
 describe.concurrent('run', async () => {
@@ -75,19 +82,41 @@ describe.concurrent('run', async () => {
     const r = await nsrsim('run', crash, STEADY, '--json');
     expect(r.status).toBe(0);
     const [demo, steady] = jsonLines(r.stdout);
-    expect(demo).toMatchObject({ scenario: 'baseline-master-crash', file: crash, seed: 11, verdict: 'fail', expected: { fail: ['peer-transparent'] }, matches: true });
-    expect(steady).toMatchObject({ scenario: 'baseline-steady', verdict: 'pass', expected: 'pass', matches: true, violations: [] });
+    expect(demo).toMatchObject({
+      scenario: 'baseline-master-crash',
+      file: crash,
+      seed: 11,
+      verdict: 'fail',
+      expected: { fail: ['peer-transparent'] },
+      matches: true,
+    });
+    expect(steady).toMatchObject({
+      scenario: 'baseline-steady',
+      verdict: 'pass',
+      expected: 'pass',
+      matches: true,
+      violations: [],
+    });
     const v = (demo?.violations as Array<Record<string, unknown>>)[0];
-    expect(Object.keys(v ?? {}).sort()).toEqual(['check', 'evidence', 'message', 'recordId', 'timeNs']);
+    expect(Object.keys(v ?? {}).sort()).toEqual([
+      'check',
+      'evidence',
+      'message',
+      'recordId',
+      'timeNs',
+    ]);
     expect(v?.check).toBe('peer-transparent');
     const stats = demo?.stats as Record<string, unknown>;
-    for (const k of ['events', 'simulatedNs', 'wallMs', 'eventsPerSec', 'traceRecords', 'sessions']) expect(stats).toHaveProperty(k);
+    for (const k of ['events', 'simulatedNs', 'wallMs', 'eventsPerSec', 'traceRecords', 'sessions'])
+      expect(stats).toHaveProperty(k);
     expect(stats.simulatedNs).toBe(3_000_000_000);
     expect(demo?.traceHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('exits 1 when a verdict differs from the expectation', async () => {
-    const wrong = variant(STEADY, 'wrong-expect', (t) => t.replace('expect: pass', 'expect: { fail: [peer-transparent] }'));
+    const wrong = variant(STEADY, 'wrong-expect', (t) =>
+      t.replace('expect: pass', 'expect: { fail: [peer-transparent] }'),
+    );
     const r = await nsrsim('run', wrong, '--json');
     expect(r.status).toBe(1);
     expect(jsonLines(r.stdout)[0]).toMatchObject({ verdict: 'pass', matches: false });
@@ -97,7 +126,9 @@ describe.concurrent('run', async () => {
     const r = await nsrsim('run', STEADY, 'test/scenarios/fixtures/many-errors.yaml');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('test/scenarios/fixtures/many-errors.yaml:6:19: peers[0].link.loss must be between 0 and 1, got 1.5');
+    expect(r.stderr).toContain(
+      'test/scenarios/fixtures/many-errors.yaml:6:19: peers[0].link.loss must be between 0 and 1, got 1.5',
+    );
     expect(r.stderr).toContain('nothing was run');
     expect(r.stderr).not.toMatch(NO_STACK);
   });
@@ -110,7 +141,11 @@ describe.concurrent('run', async () => {
   });
 
   it('is deterministic: same file, same hash; --seed changes it', async () => {
-    const [a, b, c] = await Promise.all([nsrsim('run', STEADY, '--json'), nsrsim('run', STEADY, '--json'), nsrsim('run', STEADY, '--json', '--seed', '2')]);
+    const [a, b, c] = await Promise.all([
+      nsrsim('run', STEADY, '--json'),
+      nsrsim('run', STEADY, '--json'),
+      nsrsim('run', STEADY, '--json', '--seed', '2'),
+    ]);
     const hashA = jsonLines(a.stdout)[0]?.traceHash;
     expect(hashA).toMatch(/^[0-9a-f]{64}$/);
     expect(jsonLines(b.stdout)[0]?.traceHash).toBe(hashA);
@@ -145,9 +180,12 @@ describe.concurrent('run', async () => {
     const pcap = readPcap(readFileSync(out));
     if (!pcap.ok) throw new Error(pcap.error);
     expect(pcap.linkType).toBe(LINKTYPE_RAW);
-    expect(pcap.records.length).toBe((jsonLines(r.stdout)[0]?.stats as { pcapPackets: number }).pcapPackets);
+    expect(pcap.records.length).toBe(
+      (jsonLines(r.stdout)[0]?.stats as { pcapPackets: number }).pcapPackets,
+    );
     expect(pcap.records.length).toBeGreaterThan(100);
-    for (let i = 1; i < pcap.records.length; i++) expect(pcap.records[i]!.timeNs).toBeGreaterThanOrEqual(pcap.records[i - 1]!.timeNs);
+    for (let i = 1; i < pcap.records.length; i++)
+      expect(pcap.records[i]!.timeNs).toBeGreaterThanOrEqual(pcap.records[i - 1]!.timeNs);
     for (const rec of pcap.records) expect(decodeSegment(rec.packet).ok).toBe(true);
   });
 });
@@ -157,7 +195,9 @@ describe.concurrent('validate', async () => {
     const r = await nsrsim('validate', STEADY, 'test/scenarios/fixtures/unknown-key.yaml');
     expect(r.status).toBe(2);
     expect(r.stdout).toContain(`${STEADY}: ok (baseline-steady)`);
-    expect(r.stdout).toContain('test/scenarios/fixtures/unknown-key.yaml:7:13: unknown key "latncy" in peers[0].link; did you mean "latency"?');
+    expect(r.stdout).toContain(
+      'test/scenarios/fixtures/unknown-key.yaml:7:13: unknown key "latncy" in peers[0].link; did you mean "latency"?',
+    );
     expect(r.stdout).toContain('1 of 2 files invalid');
     expect(r.stderr).not.toMatch(NO_STACK);
   });
@@ -169,18 +209,34 @@ describe.concurrent('validate', async () => {
     expect(ok).toEqual({ file: DEMO, valid: true, scenario: 'demo', errors: [] });
     expect(bad).toMatchObject({ file: 'test/scenarios/fixtures/syntax-error.yaml', valid: false });
     expect((bad?.errors as Array<Record<string, unknown>>)[0]).toMatchObject({ line: 6, col: 38 });
-    const lib = await nsrsim('validate', 'scenarios/demo.yaml', 'scenarios/library/baseline/steady.yaml', 'scenarios/library/baseline/master-crash.yaml', 'scenarios/library/misc/dirty-wire.yaml', 'scenarios/library/scale/steady-30-peers.yaml', 'scenarios/library/scale/stress.yaml');
+    const lib = await nsrsim(
+      'validate',
+      'scenarios/demo.yaml',
+      'scenarios/library/baseline/steady.yaml',
+      'scenarios/library/baseline/master-crash.yaml',
+      'scenarios/library/misc/dirty-wire.yaml',
+      'scenarios/library/scale/steady-30-peers.yaml',
+      'scenarios/library/scale/stress.yaml',
+    );
     expect(lib.status).toBe(0);
   });
 });
 
 describe.concurrent('validate NSR files', async () => {
   it('NSR keys without nsr: true exit 2 with positions; the NSR library files validate', async () => {
-    const r = await nsrsim('validate', 'scenarios/library/misc/nsr-steady.yaml', 'test/scenarios/fixtures/nsr-off.yaml');
+    const r = await nsrsim(
+      'validate',
+      'scenarios/library/misc/nsr-steady.yaml',
+      'test/scenarios/fixtures/nsr-off.yaml',
+    );
     expect(r.status).toBe(2);
     expect(r.stdout).toContain('scenarios/library/misc/nsr-steady.yaml: ok (nsr-steady)');
-    expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:6:3: router.options applies only with socket replication; set router.nsr: true (it is false by default)');
-    expect(r.stdout).toContain('test/scenarios/fixtures/nsr-off.yaml:15:11: fault kind "kkcm-io-error" needs socket replication; set router.nsr: true');
+    expect(r.stdout).toContain(
+      'test/scenarios/fixtures/nsr-off.yaml:6:3: router.options applies only with socket replication; set router.nsr: true (it is false by default)',
+    );
+    expect(r.stdout).toContain(
+      'test/scenarios/fixtures/nsr-off.yaml:15:11: fault kind "kkcm-io-error" needs socket replication; set router.nsr: true',
+    );
     expect(r.stderr).not.toMatch(NO_STACK);
   });
 });
@@ -216,7 +272,13 @@ describe.concurrent('list', async () => {
     designs: Array<{ id: string; description: string }>;
     options: Array<{ name: string; spec: string; values: string[]; default: unknown }>;
     mutants: Array<{ name: string; description: string }>;
-    faults: Array<{ kind: string; status: string; spec: string[]; params: Array<{ key: string; required: boolean }>; description: string }>;
+    faults: Array<{
+      kind: string;
+      status: string;
+      spec: string[];
+      params: Array<{ key: string; required: boolean }>;
+      description: string;
+    }>;
     checkers: Array<{ id: string; spec: string[]; description: string }>;
   }
 
@@ -232,16 +294,45 @@ describe.concurrent('list', async () => {
       expect(Object.keys(o)).toEqual(['name', 'spec', 'values', 'default']);
       expect(o.default).toEqual(DEFAULT_NSR_OPTIONS[o.name as keyof typeof DEFAULT_NSR_OPTIONS]);
     }
-    expect(d.options.find((o) => o.name === 'prlAck')).toEqual({ name: 'prlAck', spec: 'P-6', values: ['per-packet', 'coalesce'], default: 'per-packet' });
+    expect(d.options.find((o) => o.name === 'prlAck')).toEqual({
+      name: 'prlAck',
+      spec: 'P-6',
+      values: ['per-packet', 'coalesce'],
+      default: 'per-packet',
+    });
     expect(d.options.find((o) => o.name === 'versions')?.default).toEqual([1, 1]);
     expect(d.mutants.map((m) => m.name)).toEqual(Object.keys(MUTANTS));
-    expect(d.mutants.find((m) => m.name === 'prl-l4-after-nack')?.description).toBe(MUTANTS['prl-l4-after-nack']);
-    expect(d.faults.find((f) => f.kind === 're-crash')).toMatchObject({ status: 'supported', spec: ['F-1', 'G-1'] });
-    expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({ status: 'supported', spec: ['F-1', 'K-5', 'K-7'], params: [{ key: 'target', required: false }] });
-    expect(d.faults.find((f) => f.kind === 'inter-re-partition')?.params.map((p) => [p.key, p.required])).toEqual([['from', true], ['duration', false]]);
-    expect(d.faults.find((f) => f.kind === 'backup-stall')?.params.map((p) => [p.key, p.required])).toEqual([['duration', true]]);
+    expect(d.mutants.find((m) => m.name === 'prl-l4-after-nack')?.description).toBe(
+      MUTANTS['prl-l4-after-nack'],
+    );
+    expect(d.faults.find((f) => f.kind === 're-crash')).toMatchObject({
+      status: 'supported',
+      spec: ['F-1', 'G-1'],
+    });
+    expect(d.faults.find((f) => f.kind === 'kkcm-io-error')).toMatchObject({
+      status: 'supported',
+      spec: ['F-1', 'K-5', 'K-7'],
+      params: [{ key: 'target', required: false }],
+    });
+    expect(
+      d.faults.find((f) => f.kind === 'inter-re-partition')?.params.map((p) => [p.key, p.required]),
+    ).toEqual([
+      ['from', true],
+      ['duration', false],
+    ]);
+    expect(
+      d.faults.find((f) => f.kind === 'backup-stall')?.params.map((p) => [p.key, p.required]),
+    ).toEqual([['duration', true]]);
     expect(d.faults.filter((f) => f.status === 'pending').map((f) => f.kind)).toEqual([]);
-    expect(d.faults.find((f) => f.kind === 'socket-failover')).toMatchObject({ status: 'supported', spec: ['F-2', 'I-5', 'G-3'], nsrOnly: true, params: [{ key: 'peer', required: false }, { key: 'session', required: false }] });
+    expect(d.faults.find((f) => f.kind === 'socket-failover')).toMatchObject({
+      status: 'supported',
+      spec: ['F-2', 'I-5', 'G-3'],
+      nsrOnly: true,
+      params: [
+        { key: 'peer', required: false },
+        { key: 'session', required: false },
+      ],
+    });
     expect(d.checkers.find((c) => c.id === 'peer-transparent')?.spec).toEqual(['G-9']);
   });
 
@@ -250,7 +341,9 @@ describe.concurrent('list', async () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ {2}jsr {2}.*socket replication/m);
     expect(r.stdout).toMatch(/^ {2}kkcmChannels +K-1 +two \(default\), one, balanced$/m);
-    expect(r.stdout).toMatch(/^ {2}versions +K-11\/G-5 +\[v0, v1\] with 1 <= v <= 2; default \[1, 1\]$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}versions +K-11\/G-5 +\[v0, v1\] with 1 <= v <= 2; default \[1, 1\]$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}prl-l4-after-nack +PRL §7\.3f/m);
     expect(r.stdout).toMatch(/^ {2}kkcm-io-error .*\[target\?\] \(needs nsr: true\)$/m);
     expect(r.stdout).toMatch(/^ {2}socket-failover .*\[peer\?, session\?\] \(needs nsr: true\)$/m);

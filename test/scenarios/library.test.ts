@@ -18,20 +18,28 @@ describe('scenario library', () => {
       .slice(0, 5)
       .map((v) => `${v.check} at ${v.timeNs}: ${v.message}`)
       .join('\n');
-    expect(r.matches, `${file}: verdict ${r.verdict}, expected ${JSON.stringify(s.expect)}\n${detail}`).toBe(true);
+    expect(
+      r.matches,
+      `${file}: verdict ${r.verdict}, expected ${JSON.stringify(s.expect)}\n${detail}`,
+    ).toBe(true);
     expect(r.stats.stopReason).toBe('time');
     expect(r.stats.simulatedNs).toBe(s.config.durationNs);
     // Traffic flowed: every session moved bytes in each direction that has traffic.
     for (const x of r.stats.sessions) {
       const p = s.config.peers.find((q) => x.session.startsWith(`${q.name}/`));
-      if ((p?.toRouter.ratePerSec ?? 0) > 0) expect(x.peer.bytesWritten, x.session).toBeGreaterThan(0);
+      if ((p?.toRouter.ratePerSec ?? 0) > 0)
+        expect(x.peer.bytesWritten, x.session).toBeGreaterThan(0);
       else expect(x.peer.bytesRead + (x.router?.bytesWritten ?? 0), x.session).toBeGreaterThan(0);
     }
   });
 });
 
 describe('world builder', () => {
-  it.each(['scenarios/demo.yaml', 'scenarios/library/baseline/master-crash.yaml', 'scenarios/library/misc/dirty-wire.yaml'])('%s: same trace hash as new World(cfg)', (file) => {
+  it.each([
+    'scenarios/demo.yaml',
+    'scenarios/library/baseline/master-crash.yaml',
+    'scenarios/library/misc/dirty-wire.yaml',
+  ])('%s: same trace hash as new World(cfg)', (file) => {
     const s = loadScenarioFile(file);
     expect(s.config.faults.length).toBeGreaterThan(0);
     const direct = new World(s.config);

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { checkerIds } from '../../model/checks/index.ts';
 import { DEFAULT_ROUTER, type WorldConfig } from '../../model/config.ts';
 import { DEFAULT_LINK } from '../../model/net/link.ts';
-import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
+import {
+  DEFAULT_NSR_BOUNDS,
+  DEFAULT_NSR_COSTS,
+  DEFAULT_NSR_OPTIONS,
+  DEFAULT_NSR_TIMERS,
+  MUTANTS,
+} from '../../model/nsr/options.ts';
 import { OPTIONS } from '../../scenarios/load/catalog.ts';
 import { ScenarioError, formatIssue } from '../../scenarios/load/errors.ts';
 import { loadScenarioFile, parseScenario } from '../../scenarios/load/load.ts';
@@ -79,7 +85,9 @@ describe('broken fixtures', () => {
     const f = join(FIX, 'syntax-error.yaml');
     const got = issuesOf(f);
     expect(got.length).toBeGreaterThan(0);
-    expect(got[0]).toBe(`${f}:6:38: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]`);
+    expect(got[0]).toBe(
+      `${f}:6:38: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    );
   });
 
   it('every error of a file is reported at once, in file order', () => {
@@ -121,7 +129,11 @@ describe('broken fixtures', () => {
       `${f}:11:18: router.options.prlL3Header must be true or false, got the string "no"`,
       `${f}:12:19: router.options.windowUpdate must be one of "immediate", "delack", "socket-timer", "global-timer", got the string "delayed"`,
       `${f}:13:13: router.options.prlAck must be one of "per-packet", "coalesce", got the string "coalesced"; did you mean "coalesce"?`,
-      expect.stringMatching(new RegExp(`^${f}:14:11: router\\.mutant: no mutant "prl-l4-after-nak"; did you mean "prl-l4-after-nack"\\? \\(mutants: prl-l4-after-nack, .*\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${f}:14:11: router\\.mutant: no mutant "prl-l4-after-nak"; did you mean "prl-l4-after-nack"\\? \\(mutants: prl-l4-after-nack, .*\\)$`,
+        ),
+      ),
       `${f}:15:24: router.costs.prlPrimary: duration "5" has no unit; write e.g. "5ms" (units: ns, us, ms, s, m, h)`,
       `${f}:15:39: router.costs.kkcmSwitch must be at most 1s (a per-message processing cost), got 2s`,
       `${f}:16:25: router.timers.prlTimeout must be longer than 0s`,
@@ -138,7 +150,8 @@ describe('broken fixtures', () => {
 
   it('NSR keys and NSR fault kinds without nsr: true are rejected at the key (or kind)', () => {
     const f = join(FIX, 'nsr-off.yaml');
-    const why = 'applies only with socket replication; set router.nsr: true (it is false by default)';
+    const why =
+      'applies only with socket replication; set router.nsr: true (it is false by default)';
     expect(issuesOf(f)).toEqual([
       `${f}:5:3: router.design ${why}`,
       `${f}:6:3: router.options ${why}`,
@@ -152,57 +165,85 @@ describe('broken fixtures', () => {
   });
 
   it('an unreadable file is a ScenarioError of its own code', () => {
-    expect(() => loadScenarioFile(join(FIX, 'no-such-file.yaml'))).toThrowError(expect.objectContaining({ code: 'NSRSIM_SCENARIO_UNREADABLE' }));
+    expect(() => loadScenarioFile(join(FIX, 'no-such-file.yaml'))).toThrowError(
+      expect.objectContaining({ code: 'NSRSIM_SCENARIO_UNREADABLE' }),
+    );
   });
 });
 
 describe('smaller rules', () => {
   it('fault times must lie inside the run', () => {
     const text = `${MINIMAL}faults:\n  - at: 1s\n    kind: switchover\n  - between: [500ms, 2s]\n    kind: switchover\n`;
-    expect(issuesOfText(text)).toEqual(['x.yaml:6:9: faults[0].at is not inside the run (duration 1s)', 'x.yaml:8:22: faults[1].between hi is not inside the run (duration 1s)']);
+    expect(issuesOfText(text)).toEqual([
+      'x.yaml:6:9: faults[0].at is not inside the run (duration 1s)',
+      'x.yaml:8:22: faults[1].between hi is not inside the run (duration 1s)',
+    ]);
   });
 
   it('a fault needs exactly one of at and between', () => {
-    expect(issuesOfText(`${MINIMAL}faults:\n  - kind: switchover\n`)).toEqual(['x.yaml:6:5: faults[0] needs exactly one of "at" (an instant) or "between" (a window [lo, hi])']);
-    expect(issuesOfText(`${MINIMAL}faults:\n  - { at: 1ms, between: [0s, 1ms], kind: switchover }\n`)).toEqual([
+    expect(issuesOfText(`${MINIMAL}faults:\n  - kind: switchover\n`)).toEqual([
+      'x.yaml:6:5: faults[0] needs exactly one of "at" (an instant) or "between" (a window [lo, hi])',
+    ]);
+    expect(
+      issuesOfText(`${MINIMAL}faults:\n  - { at: 1ms, between: [0s, 1ms], kind: switchover }\n`),
+    ).toEqual([
       'x.yaml:6:7: faults[0] needs exactly one of "at" (an instant) or "between" (a window [lo, hi])',
     ]);
   });
 
   it('a fault kind only takes its own parameters', () => {
-    expect(issuesOfText(`${MINIMAL}faults:\n  - { at: 1ms, kind: switchover, target: master }\n`)).toEqual(['x.yaml:6:34: unknown key "target" in faults[0]; allowed keys: kind, at, between']);
+    expect(
+      issuesOfText(`${MINIMAL}faults:\n  - { at: 1ms, kind: switchover, target: master }\n`),
+    ).toEqual(['x.yaml:6:34: unknown key "target" in faults[0]; allowed keys: kind, at, between']);
   });
 
   it('expect may only name checkers the scenario runs', () => {
-    expect(issuesOfText(`${MINIMAL}checks: []\nexpect: { fail: [peer-transparent] }\n`)).toEqual(['x.yaml:6:17: expect.fail names "peer-transparent", which checks does not run; add it to checks']);
+    expect(issuesOfText(`${MINIMAL}checks: []\nexpect: { fail: [peer-transparent] }\n`)).toEqual([
+      'x.yaml:6:17: expect.fail names "peer-transparent", which checks does not run; add it to checks',
+    ]);
   });
 
-  it('the TCP options are checked with the model\'s own cross-field rules', () => {
-    expect(issuesOfText(`${MINIMAL}router: { tcp: { rtoMin: 2s, rtoMax: 1s } }\n`)).toEqual(['x.yaml:5:16: router.tcp: tcp option rtoMaxNs: need an integer in [2000000000, 9007199254740991], got 1000000000']);
+  it("the TCP options are checked with the model's own cross-field rules", () => {
+    expect(issuesOfText(`${MINIMAL}router: { tcp: { rtoMin: 2s, rtoMax: 1s } }\n`)).toEqual([
+      'x.yaml:5:16: router.tcp: tcp option rtoMaxNs: need an integer in [2000000000, 9007199254740991], got 1000000000',
+    ]);
   });
 
   it('expect.fail must be a non-empty list, reported once', () => {
-    expect(issuesOfText(`${MINIMAL}expect: { fail: peer-transparent }\n`)).toEqual(['x.yaml:5:17: expect.fail must be a list, got the string "peer-transparent"']);
+    expect(issuesOfText(`${MINIMAL}expect: { fail: peer-transparent }\n`)).toEqual([
+      'x.yaml:5:17: expect.fail must be a list, got the string "peer-transparent"',
+    ]);
   });
 
   it('duplicate keys are YAML errors', () => {
-    expect(issuesOfText('name: a\nname: b\n')).toEqual(['x.yaml:2:1: YAML syntax error: Map keys must be unique']);
+    expect(issuesOfText('name: a\nname: b\n')).toEqual([
+      'x.yaml:2:1: YAML syntax error: Map keys must be unique',
+    ]);
   });
 
   it('an empty file says what a scenario needs', () => {
-    expect(issuesOfText('# nothing\n')).toEqual(['x.yaml:1:1: the file is empty; a scenario needs at least name, seed, duration and peers']);
+    expect(issuesOfText('# nothing\n')).toEqual([
+      'x.yaml:1:1: the file is empty; a scenario needs at least name, seed, duration and peers',
+    ]);
   });
 
   it('anchors and aliases work, with positions still reported', () => {
-    const text = 'name: a\nseed: 1\nduration: 1s\npeers:\n  - { name: pa, link: &wire { latency: 3ms, loss: 2 } }\n  - { name: pb, link: *wire }\n';
-    expect(issuesOfText(text)).toEqual(['x.yaml:5:51: peers[0].link.loss must be between 0 and 1, got 2', 'x.yaml:5:51: peers[1].link.loss must be between 0 and 1, got 2']);
+    const text =
+      'name: a\nseed: 1\nduration: 1s\npeers:\n  - { name: pa, link: &wire { latency: 3ms, loss: 2 } }\n  - { name: pb, link: *wire }\n';
+    expect(issuesOfText(text)).toEqual([
+      'x.yaml:5:51: peers[0].link.loss must be between 0 and 1, got 2',
+      'x.yaml:5:51: peers[1].link.loss must be between 0 and 1, got 2',
+    ]);
     const ok = parseScenario(text.replace('loss: 2', 'loss: 0.5'), 'x.yaml');
     expect(ok.config.peers[1]?.link.latencyNs).toBe(3_000_000);
     expect(ok.config.peers[1]?.link.loss).toBe(0.5);
   });
 
   it('JSON is accepted (it is YAML)', () => {
-    const s = parseScenario('{"name": "j", "seed": 3, "duration": "2s", "peers": [{"name": "pa"}]}', 'j.json');
+    const s = parseScenario(
+      '{"name": "j", "seed": 3, "duration": "2s", "peers": [{"name": "pa"}]}',
+      'j.json',
+    );
     expect(s.config.seed).toBe(3);
     expect(s.config.durationNs).toBe(2_000_000_000);
   });
@@ -258,7 +299,14 @@ traceHash: ${'ab'.repeat(32)}
         interRe: { ...DEFAULT_LINK, latencyNs: 60_000, bandwidthBps: 10e9 },
         reLink: { ...DEFAULT_LINK, ...DEFAULT_ROUTER.reLink, latencyNs: 10_000 },
         socketBufferBytes: 32768,
-        tcp: { mss: 1400, wscale: null, timestamps: true, delackNs: 50e6, rtoMinNs: 300e6, maxRetries: 5 },
+        tcp: {
+          mss: 1400,
+          wscale: null,
+          timestamps: true,
+          delackNs: 50e6,
+          rtoMinNs: 300e6,
+          maxRetries: 5,
+        },
         nsrOptions: {},
         nsrCosts: {},
         nsrTimers: {},
@@ -268,7 +316,18 @@ traceHash: ${'ab'.repeat(32)}
       peers: [
         {
           name: 'pa',
-          link: { ...DEFAULT_LINK, latencyNs: 1e6, bandwidthBps: 100e6, loss: 0.001, duplicate: 0.01, reorder: 0.02, jitterNs: 10_000, mtu: 1400, queueBytesMax: 1 << 20, reorderDelayNs: 2e6 },
+          link: {
+            ...DEFAULT_LINK,
+            latencyNs: 1e6,
+            bandwidthBps: 100e6,
+            loss: 0.001,
+            duplicate: 0.01,
+            reorder: 0.02,
+            jitterNs: 10_000,
+            mtu: 1400,
+            queueBytesMax: 1 << 20,
+            reorderDelayNs: 2e6,
+          },
           sessions: 4,
           initiator: 'router',
           toRouter: { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 },
@@ -279,18 +338,35 @@ traceHash: ${'ab'.repeat(32)}
       ],
       faults: [
         { when: { atNs: 5e9 }, action: { kind: 're-crash', target: 'master' } },
-        { when: { betweenNs: [2e9, 8e9] }, action: { kind: 'wire-loss', peer: 'pa', loss: 0.5, durationNs: 1e9 } },
-        { when: { atNs: 6e9 }, action: { kind: 'app-stall', side: 'peer', peer: undefined, durationNs: 2e9 } },
+        {
+          when: { betweenNs: [2e9, 8e9] },
+          action: { kind: 'wire-loss', peer: 'pa', loss: 0.5, durationNs: 1e9 },
+        },
+        {
+          when: { atNs: 6e9 },
+          action: { kind: 'app-stall', side: 'peer', peer: undefined, durationNs: 2e9 },
+        },
         { when: { atNs: 7e9 }, action: { kind: 'pfe-switch-delay', switchNs: 200e6 } },
       ],
     };
     expect(s.config).toEqual(want);
-    expect(s).toMatchObject({ name: 'full', description: 'every key', checks: ['peer-transparent'], expect: { fail: ['peer-transparent'] }, traceHash: 'ab'.repeat(32), file: 'full.yaml' });
+    expect(s).toMatchObject({
+      name: 'full',
+      description: 'every key',
+      checks: ['peer-transparent'],
+      expect: { fail: ['peer-transparent'] },
+      traceHash: 'ab'.repeat(32),
+      file: 'full.yaml',
+    });
   });
 
   it('a minimal file gets the model defaults', () => {
     const s = parseScenario(MINIMAL, 'm.yaml');
-    expect(s.config.router).toEqual({ ...DEFAULT_ROUTER, interRe: { ...DEFAULT_LINK, ...DEFAULT_ROUTER.interRe }, reLink: { ...DEFAULT_LINK, ...DEFAULT_ROUTER.reLink } });
+    expect(s.config.router).toEqual({
+      ...DEFAULT_ROUTER,
+      interRe: { ...DEFAULT_LINK, ...DEFAULT_ROUTER.interRe },
+      reLink: { ...DEFAULT_LINK, ...DEFAULT_ROUTER.reLink },
+    });
     expect(s.config.maxEvents).toBe(DEFAULT_MAX_EVENTS);
     expect(s.config.peers[0]?.link).toEqual(DEFAULT_LINK);
     expect(s.checks).toBe('all');
@@ -351,15 +427,44 @@ faults:
         windowUpdate: 'socket-timer',
       },
       mutant: 'prl-l4-after-nack',
-      nsrCosts: { prlPrimaryNs: 5_000, prlSecondaryNs: 6_000, prlAckNs: 1_500, kkcmSwitchNs: 20_000, kkcmInterruptNs: 0, kkcmPerMessageNs: 2_000, sdrlNs: 1_000, psrmNs: 1_000_000, ihaNs: 10_000 },
-      nsrTimers: { kkcmPeriodNs: 100e6, prlTimeoutNs: 1e9, psrmTimeoutNs: 2e9, windowDelayNs: 100e6, windowTimerNs: 50e6 },
-      nsrBounds: { prlBufferBytes: 1 << 20, prlPendingMax: 4096, kkcmQueueMax: 65536, sdrlInflightBytes: 65536 },
+      nsrCosts: {
+        prlPrimaryNs: 5_000,
+        prlSecondaryNs: 6_000,
+        prlAckNs: 1_500,
+        kkcmSwitchNs: 20_000,
+        kkcmInterruptNs: 0,
+        kkcmPerMessageNs: 2_000,
+        sdrlNs: 1_000,
+        psrmNs: 1_000_000,
+        ihaNs: 10_000,
+      },
+      nsrTimers: {
+        kkcmPeriodNs: 100e6,
+        prlTimeoutNs: 1e9,
+        psrmTimeoutNs: 2e9,
+        windowDelayNs: 100e6,
+        windowTimerNs: 50e6,
+      },
+      nsrBounds: {
+        prlBufferBytes: 1 << 20,
+        prlPendingMax: 4096,
+        kkcmQueueMax: 65536,
+        sdrlInflightBytes: 65536,
+      },
     });
     // Every field of each table is settable: the keys cover the model's tables exactly.
-    expect(Object.keys(s.config.router.nsrOptions).sort()).toEqual(Object.keys(DEFAULT_NSR_OPTIONS).sort());
-    expect(Object.keys(s.config.router.nsrCosts).sort()).toEqual(Object.keys(DEFAULT_NSR_COSTS).sort());
-    expect(Object.keys(s.config.router.nsrTimers).sort()).toEqual(Object.keys(DEFAULT_NSR_TIMERS).sort());
-    expect(Object.keys(s.config.router.nsrBounds).sort()).toEqual(Object.keys(DEFAULT_NSR_BOUNDS).sort());
+    expect(Object.keys(s.config.router.nsrOptions).sort()).toEqual(
+      Object.keys(DEFAULT_NSR_OPTIONS).sort(),
+    );
+    expect(Object.keys(s.config.router.nsrCosts).sort()).toEqual(
+      Object.keys(DEFAULT_NSR_COSTS).sort(),
+    );
+    expect(Object.keys(s.config.router.nsrTimers).sort()).toEqual(
+      Object.keys(DEFAULT_NSR_TIMERS).sort(),
+    );
+    expect(Object.keys(s.config.router.nsrBounds).sort()).toEqual(
+      Object.keys(DEFAULT_NSR_BOUNDS).sort(),
+    );
     expect(s.config.faults.map((f) => f.action)).toEqual([
       { kind: 'kkcm-io-error', target: 'master' },
       { kind: 'kkcm-io-error', target: 're1' },
@@ -376,23 +481,54 @@ faults:
   });
 
   it('only the keys a file sets are passed on; the model fills in its defaults', () => {
-    const s = parseScenario(`${NSR}router: { nsr: true, options: { prlAck: coalesce }, timers: { prlTimeout: 500ms } }\n`, 'n.yaml');
-    expect(s.config.router).toMatchObject({ nsr: true, nsrOptions: { prlAck: 'coalesce' }, nsrCosts: {}, nsrTimers: { prlTimeoutNs: 500e6 }, nsrBounds: {}, mutant: undefined });
-    expect(parseScenario(`${NSR}router: { nsr: true }\n`, 'n.yaml').config.router).toMatchObject({ nsr: true, nsrOptions: {}, mutant: undefined });
+    const s = parseScenario(
+      `${NSR}router: { nsr: true, options: { prlAck: coalesce }, timers: { prlTimeout: 500ms } }\n`,
+      'n.yaml',
+    );
+    expect(s.config.router).toMatchObject({
+      nsr: true,
+      nsrOptions: { prlAck: 'coalesce' },
+      nsrCosts: {},
+      nsrTimers: { prlTimeoutNs: 500e6 },
+      nsrBounds: {},
+      mutant: undefined,
+    });
+    expect(parseScenario(`${NSR}router: { nsr: true }\n`, 'n.yaml').config.router).toMatchObject({
+      nsr: true,
+      nsrOptions: {},
+      mutant: undefined,
+    });
   });
 
-  it.each(OPTIONS.flatMap((o) => (o.name === 'versions' ? [] : o.values.map((v) => [o.name, v] as const))))('option %s accepts %s', (name, value) => {
-    const s = parseScenario(`${NSR}router: { nsr: true, options: { ${name}: ${value} } }\n`, 'n.yaml');
-    expect((s.config.router.nsrOptions as Record<string, unknown>)[name]).toBe(name === 'prlL3Header' ? value === 'true' : value);
+  it.each(
+    OPTIONS.flatMap((o) =>
+      o.name === 'versions' ? [] : o.values.map((v) => [o.name, v] as const),
+    ),
+  )('option %s accepts %s', (name, value) => {
+    const s = parseScenario(
+      `${NSR}router: { nsr: true, options: { ${name}: ${value} } }\n`,
+      'n.yaml',
+    );
+    expect((s.config.router.nsrOptions as Record<string, unknown>)[name]).toBe(
+      name === 'prlL3Header' ? value === 'true' : value,
+    );
   });
 
   it.each(Object.keys(MUTANTS))('mutant %s is accepted', (m) => {
-    expect(parseScenario(`${NSR}router: { nsr: true, mutant: ${m} }\n`, 'n.yaml').config.router.mutant).toBe(m);
+    expect(
+      parseScenario(`${NSR}router: { nsr: true, mutant: ${m} }\n`, 'n.yaml').config.router.mutant,
+    ).toBe(m);
   });
 
   it('versions is a pair of integers', () => {
-    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: [1, 2, 2] } }\n`)).toEqual(['x.yaml:5:43: router.options.versions must be [v0, v1] (the versions re0 and re1 speak), got a list of 3']);
-    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: 2 } }\n`)).toEqual(['x.yaml:5:43: router.options.versions must be a list, got the number 2']);
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: [1, 2, 2] } }\n`)).toEqual(
+      [
+        'x.yaml:5:43: router.options.versions must be [v0, v1] (the versions re0 and re1 speak), got a list of 3',
+      ],
+    );
+    expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: 2 } }\n`)).toEqual([
+      'x.yaml:5:43: router.options.versions must be a list, got the number 2',
+    ]);
     expect(issuesOfText(`${NSR}router: { nsr: true, options: { versions: [0, 1.5] } }\n`)).toEqual([
       'x.yaml:5:44: router.options.versions[0] (the version re0 speaks) must be between 1 and 2, got 0',
       'x.yaml:5:47: router.options.versions[1] (the version re1 speaks) must be an integer, got the number 1.5',
@@ -400,24 +536,48 @@ faults:
   });
 
   it('an explicit nsr: false is named as such; a bad nsr value is reported once, without follow-on errors', () => {
-    expect(issuesOfText(`${NSR}router: { nsr: false, mutant: prl-l4-after-nack }\n`)).toEqual(['x.yaml:5:23: router.mutant applies only with socket replication; set router.nsr: true (it is false)']);
-    expect(issuesOfText(`${NSR}router: { nsr: yes, mutant: prl-l4-after-nack }\nfaults: [{ at: 1s, kind: nsr-deconfig }]\n`)).toEqual(['x.yaml:5:16: router.nsr must be true or false, got the string "yes"']);
+    expect(issuesOfText(`${NSR}router: { nsr: false, mutant: prl-l4-after-nack }\n`)).toEqual([
+      'x.yaml:5:23: router.mutant applies only with socket replication; set router.nsr: true (it is false)',
+    ]);
+    expect(
+      issuesOfText(
+        `${NSR}router: { nsr: yes, mutant: prl-l4-after-nack }\nfaults: [{ at: 1s, kind: nsr-deconfig }]\n`,
+      ),
+    ).toEqual(['x.yaml:5:16: router.nsr must be true or false, got the string "yes"']);
   });
 
   it('NSR fault kinds need nsr: true even when there is no router key at all', () => {
-    expect(issuesOfText(`${NSR}faults: [{ at: 1s, kind: backup-stall, duration: 1s }]\n`)).toEqual(['x.yaml:5:26: fault kind "backup-stall" needs socket replication; set router.nsr: true']);
+    expect(issuesOfText(`${NSR}faults: [{ at: 1s, kind: backup-stall, duration: 1s }]\n`)).toEqual([
+      'x.yaml:5:26: fault kind "backup-stall" needs socket replication; set router.nsr: true',
+    ]);
   });
 
   it('NSR fault kinds take only their own parameters; unknown kinds hint at the NSR ones too', () => {
-    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: nsr-deconfig, duration: 1s }]\n`)).toEqual(['x.yaml:6:40: unknown key "duration" in faults[0]; allowed keys: kind, at, between']);
-    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: inter-re-partition, from: re2 }]\n`)).toEqual([
+    expect(
+      issuesOfText(
+        `${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: nsr-deconfig, duration: 1s }]\n`,
+      ),
+    ).toEqual([
+      'x.yaml:6:40: unknown key "duration" in faults[0]; allowed keys: kind, at, between',
+    ]);
+    expect(
+      issuesOfText(
+        `${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: inter-re-partition, from: re2 }]\n`,
+      ),
+    ).toEqual([
       'x.yaml:6:52: faults[0].from must be one of "master", "backup", "re0", "re1", got the string "re2"; did you mean "re0"?',
     ]);
-    expect(issuesOfText(`${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: backup-stal, duration: 1s }]\n`)[0]).toContain('unknown fault kind "backup-stal"; did you mean "backup-stall"?');
+    expect(
+      issuesOfText(
+        `${NSR}router: { nsr: true }\nfaults: [{ at: 1s, kind: backup-stal, duration: 1s }]\n`,
+      )[0],
+    ).toContain('unknown fault kind "backup-stal"; did you mean "backup-stall"?');
   });
 
   it('NSR maps must be mappings and close their keys', () => {
-    expect(issuesOfText(`${NSR}router: { nsr: true, options: coalesce, costs: { prlPrimry: 1us } }\n`)).toEqual([
+    expect(
+      issuesOfText(`${NSR}router: { nsr: true, options: coalesce, costs: { prlPrimry: 1us } }\n`),
+    ).toEqual([
       'x.yaml:5:31: router.options must be a mapping, got the string "coalesce"',
       'x.yaml:5:50: unknown key "prlPrimry" in router.costs; did you mean "prlPrimary"?',
     ]);

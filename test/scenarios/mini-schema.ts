@@ -54,7 +54,8 @@ export function validate(root: Schema, value: unknown): string[] {
 }
 
 function check(root: Schema, s: Schema, v: unknown, at: string, errors: string[]): void {
-  for (const k of Object.keys(s)) if (!KNOWN.has(k)) throw new Error(`mini-schema: keyword ${k} at ${at}`);
+  for (const k of Object.keys(s))
+    if (!KNOWN.has(k)) throw new Error(`mini-schema: keyword ${k} at ${at}`);
   const fail = (m: string): void => void errors.push(`${at}: ${m}`);
   if (typeof s.$ref === 'string') {
     const name = s.$ref.replace('#/$defs/', '');
@@ -65,7 +66,8 @@ function check(root: Schema, s: Schema, v: unknown, at: string, errors: string[]
   if (typeof s.type === 'string' && !typeOk(s.type, v)) return fail(`not ${s.type}`);
   if (Array.isArray(s.enum) && !s.enum.includes(v)) fail(`not one of ${JSON.stringify(s.enum)}`);
   if ('const' in s && s.const !== v) fail(`not ${JSON.stringify(s.const)}`);
-  if (typeof s.pattern === 'string' && typeof v === 'string' && !new RegExp(s.pattern, 'u').test(v)) fail(`does not match ${s.pattern}`);
+  if (typeof s.pattern === 'string' && typeof v === 'string' && !new RegExp(s.pattern, 'u').test(v))
+    fail(`does not match ${s.pattern}`);
   if (typeof v === 'number') {
     if (typeof s.minimum === 'number' && v < s.minimum) fail(`< ${s.minimum}`);
     if (typeof s.maximum === 'number' && v > s.maximum) fail(`> ${s.maximum}`);
@@ -76,9 +78,12 @@ function check(root: Schema, s: Schema, v: unknown, at: string, errors: string[]
 }
 
 function checkArray(root: Schema, s: Schema, v: unknown[], at: string, errors: string[]): void {
-  if (typeof s.minItems === 'number' && v.length < s.minItems) errors.push(`${at}: fewer than ${s.minItems} items`);
-  if (typeof s.maxItems === 'number' && v.length > s.maxItems) errors.push(`${at}: more than ${s.maxItems} items`);
-  if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) errors.push(`${at}: items not unique`);
+  if (typeof s.minItems === 'number' && v.length < s.minItems)
+    errors.push(`${at}: fewer than ${s.minItems} items`);
+  if (typeof s.maxItems === 'number' && v.length > s.maxItems)
+    errors.push(`${at}: more than ${s.maxItems} items`);
+  if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length)
+    errors.push(`${at}: items not unique`);
   const prefix = (s.prefixItems as Schema[] | undefined) ?? [];
   v.forEach((x, i) => {
     const sub = prefix[i] ?? (s.items as Schema | undefined);
@@ -86,9 +91,16 @@ function checkArray(root: Schema, s: Schema, v: unknown[], at: string, errors: s
   });
 }
 
-function checkObject(root: Schema, s: Schema, v: Record<string, unknown>, at: string, errors: string[]): void {
+function checkObject(
+  root: Schema,
+  s: Schema,
+  v: Record<string, unknown>,
+  at: string,
+  errors: string[],
+): void {
   const props = (s.properties as Record<string, Schema> | undefined) ?? {};
-  for (const r of (s.required as string[] | undefined) ?? []) if (!(r in v)) errors.push(`${at}: missing ${r}`);
+  for (const r of (s.required as string[] | undefined) ?? [])
+    if (!(r in v)) errors.push(`${at}: missing ${r}`);
   for (const [k, x] of Object.entries(v)) {
     const sub = props[k];
     if (sub !== undefined) check(root, sub, x, `${at}.${k}`, errors);
@@ -98,12 +110,14 @@ function checkObject(root: Schema, s: Schema, v: Record<string, unknown>, at: st
 
 function checkCombinators(root: Schema, s: Schema, v: unknown, at: string, errors: string[]): void {
   const passes = (sub: Schema): boolean => validateSub(root, sub, v, at).length === 0;
-  if (Array.isArray(s.anyOf) && !(s.anyOf as Schema[]).some(passes)) errors.push(`${at}: matches none of anyOf`);
+  if (Array.isArray(s.anyOf) && !(s.anyOf as Schema[]).some(passes))
+    errors.push(`${at}: matches none of anyOf`);
   if (Array.isArray(s.oneOf)) {
     const n = (s.oneOf as Schema[]).filter(passes).length;
     if (n !== 1) errors.push(`${at}: matches ${n} of oneOf, not exactly 1`);
   }
-  if (s.not !== undefined && passes(s.not as Schema)) errors.push(`${at}: matches a schema it must not`);
+  if (s.not !== undefined && passes(s.not as Schema))
+    errors.push(`${at}: matches a schema it must not`);
 }
 
 function validateSub(root: Schema, sub: Schema, v: unknown, at: string): string[] {

@@ -3,7 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS, MUTANTS } from '../../model/nsr/options.ts';
+import {
+  DEFAULT_NSR_BOUNDS,
+  DEFAULT_NSR_COSTS,
+  DEFAULT_NSR_OPTIONS,
+  DEFAULT_NSR_TIMERS,
+  MUTANTS,
+} from '../../model/nsr/options.ts';
 import { resolveTcpConfig, TCP_DEFAULTS } from '../../model/tcp/defs.ts';
 import { OPTIONS, SUPPORTED_FAULTS } from '../../scenarios/load/catalog.ts';
 import { loadScenarioFile, parseScenario, type Scenario } from '../../scenarios/load/load.ts';
@@ -42,11 +48,20 @@ function properties(s: Schema, path: Array<string | number>, out: Prop[], kind?:
   const props = (t.properties as Record<string, Schema> | undefined) ?? {};
   const ownKind = (props.kind?.const as string | undefined) ?? kind;
   for (const [k, sub] of Object.entries(props)) {
-    out.push({ path: [...path, k], schema: sub, required: req.includes(k), ...(ownKind === undefined ? {} : { kind: ownKind }) });
+    out.push({
+      path: [...path, k],
+      schema: sub,
+      required: req.includes(k),
+      ...(ownKind === undefined ? {} : { kind: ownKind }),
+    });
     properties(sub, [...path, k], out, ownKind);
   }
   if (t.items !== undefined) properties(t.items as Schema, [...path, 0], out, kind);
-  for (const v of [...((t.oneOf as Schema[] | undefined) ?? []), ...((t.anyOf as Schema[] | undefined) ?? [])]) properties(v, path, out, ownKind);
+  for (const v of [
+    ...((t.oneOf as Schema[] | undefined) ?? []),
+    ...((t.anyOf as Schema[] | undefined) ?? []),
+  ])
+    properties(v, path, out, ownKind);
   return out;
 }
 
@@ -54,19 +69,34 @@ function properties(s: Schema, path: Array<string | number>, out: Prop[], kind?:
 function baseFor(p: Prop): Record<string, unknown> {
   const base = structuredClone(BASE) as Record<string, unknown>;
   const nsrKey = p.path[0] === 'router' && NSR_KEYS.has(String(p.path[1]));
-  const fault = p.path[0] === 'faults' && p.path.length === 3 && p.kind !== undefined ? SUPPORTED_FAULTS.find((f) => f.kind === p.kind) : undefined;
+  const fault =
+    p.path[0] === 'faults' && p.path.length === 3 && p.kind !== undefined
+      ? SUPPORTED_FAULTS.find((f) => f.kind === p.kind)
+      : undefined;
   if (nsrKey || fault?.nsrOnly === true) base.router = { nsr: true };
   if (fault !== undefined) {
-    const required = Object.fromEntries(fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]));
+    const required = Object.fromEntries(
+      fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]),
+    );
     base.faults = [{ kind: fault.kind, at: '500ms', ...required }];
   }
   return base;
 }
 
 /** A valid value of each fault parameter type, for the required parameters of a fault under test. */
-const REQUIRED_SAMPLE: Record<string, unknown> = { duration: '100ms', probability: 0.5, target: 'master', side: 'peer', peer: 'pa' };
+const REQUIRED_SAMPLE: Record<string, unknown> = {
+  duration: '100ms',
+  probability: 0.5,
+  target: 'master',
+  side: 'peer',
+  peer: 'pa',
+};
 
-function setAt(doc: Record<string, unknown>, path: ReadonlyArray<string | number>, value: unknown): void {
+function setAt(
+  doc: Record<string, unknown>,
+  path: ReadonlyArray<string | number>,
+  value: unknown,
+): void {
   let cur: Record<string | number, unknown> = doc;
   path.forEach((seg, i) => {
     if (i === path.length - 1) {
@@ -110,10 +140,20 @@ describe('schema.json', () => {
   const props = properties(SCHEMA, [], []);
 
   it('describes every property and gives every optional one a default', () => {
-    const undocumented = props.filter((p) => typeof p.schema.description !== 'string' && typeof target(p.schema).description !== 'string');
+    const undocumented = props.filter(
+      (p) =>
+        typeof p.schema.description !== 'string' &&
+        typeof target(p.schema).description !== 'string',
+    );
     expect(undocumented.map((p) => p.path.join('.'))).toEqual([]);
     const pending = (p: Prop): boolean => p.schema.not !== undefined;
-    const missing = props.filter((p) => !p.required && !pending(p) && !('default' in p.schema) && !NO_DEFAULT.has(String(p.path.at(-1))));
+    const missing = props.filter(
+      (p) =>
+        !p.required &&
+        !pending(p) &&
+        !('default' in p.schema) &&
+        !NO_DEFAULT.has(String(p.path.at(-1))),
+    );
     expect(missing.map((p) => p.path.join('.'))).toEqual([]);
   });
 
@@ -123,30 +163,60 @@ describe('schema.json', () => {
     expect(withDefault.length).toBeGreaterThan(35);
   });
 
-  it.each(withDefault.map((p) => [`${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`, p] as const))('default of %s is what the loader does without it', (_name, p) => {
+  it.each(
+    withDefault.map(
+      (p) => [`${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`, p] as const,
+    ),
+  )('default of %s is what the loader does without it', (_name, p) => {
     const base = baseFor(p);
     const explicit = structuredClone(base);
-    if (p.path[0] === 'faults' && p.path.length === 3) (explicit.faults as Array<Record<string, unknown>>)[0]![String(p.path[2])] = p.schema.default;
+    if (p.path[0] === 'faults' && p.path.length === 3)
+      (explicit.faults as Array<Record<string, unknown>>)[0]![String(p.path[2])] = p.schema.default;
     else setAt(explicit, p.path, p.schema.default);
     expect(effective(load(explicit))).toEqual(effective(load(base)));
   });
 
   it('compares the NSR keys and the defaults of fault parameters too', () => {
-    const names = withDefault.map((p) => `${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`);
+    const names = withDefault.map(
+      (p) => `${p.path.join('.')}${p.kind === undefined ? '' : ` (${p.kind})`}`,
+    );
     for (const o of OPTIONS) expect(names).toContain(`router.options.${o.name}`);
-    for (const n of ['router.design', 'router.costs.prlPrimary', 'router.timers.prlTimeout', 'router.bounds.prlBuffer', 'router.bounds.prlPending']) expect(names).toContain(n);
-    for (const n of ['faults.0.target (kkcm-io-error)', 'faults.0.duration (inter-re-down)', 'faults.0.duration (inter-re-partition)', 'faults.0.duration (inter-re-hold)']) expect(names).toContain(n);
+    for (const n of [
+      'router.design',
+      'router.costs.prlPrimary',
+      'router.timers.prlTimeout',
+      'router.bounds.prlBuffer',
+      'router.bounds.prlPending',
+    ])
+      expect(names).toContain(n);
+    for (const n of [
+      'faults.0.target (kkcm-io-error)',
+      'faults.0.duration (inter-re-down)',
+      'faults.0.duration (inter-re-partition)',
+      'faults.0.duration (inter-re-hold)',
+    ])
+      expect(names).toContain(n);
   });
 
-  it('NSR defaults are written in the file\'s units and equal the model defaults', () => {
+  it("NSR defaults are written in the file's units and equal the model defaults", () => {
     const router = (SCHEMA.properties as Record<string, Schema>).router as Schema;
     const rp = router.properties as Record<string, Schema>;
     const opt = (rp.options as Schema).properties as Record<string, Schema>;
-    expect(Object.fromEntries(Object.entries(opt).map(([k, v]) => [k, v.default]))).toEqual({ ...DEFAULT_NSR_OPTIONS });
-    expect(((rp.costs as Schema).properties as Record<string, Schema>).kkcmSwitch?.default).toBe('20us');
-    expect(((rp.timers as Schema).properties as Record<string, Schema>).prlTimeout?.default).toBe('1s');
-    expect(((rp.bounds as Schema).properties as Record<string, Schema>).prlBuffer?.default).toBe('1MB');
-    expect(((rp.bounds as Schema).properties as Record<string, Schema>).kkcmQueue?.default).toBe(DEFAULT_NSR_BOUNDS.kkcmQueueMax);
+    expect(Object.fromEntries(Object.entries(opt).map(([k, v]) => [k, v.default]))).toEqual({
+      ...DEFAULT_NSR_OPTIONS,
+    });
+    expect(((rp.costs as Schema).properties as Record<string, Schema>).kkcmSwitch?.default).toBe(
+      '20us',
+    );
+    expect(((rp.timers as Schema).properties as Record<string, Schema>).prlTimeout?.default).toBe(
+      '1s',
+    );
+    expect(((rp.bounds as Schema).properties as Record<string, Schema>).prlBuffer?.default).toBe(
+      '1MB',
+    );
+    expect(((rp.bounds as Schema).properties as Record<string, Schema>).kkcmQueue?.default).toBe(
+      DEFAULT_NSR_BOUNDS.kkcmQueueMax,
+    );
     expect(rp.mutant?.enum).toEqual(Object.keys(MUTANTS));
   });
 
@@ -166,14 +236,27 @@ describe('the scenario library', () => {
   it.each(LIBRARY)('%s names the schema, validates against it and loads', (file) => {
     const text = readFileSync(file, 'utf8');
     const schemaPath = relative(dirname(file), 'scenarios/schema.json');
-    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`}`);
+    expect(text.split('\n')[0]).toBe(
+      `# yaml-language-server: $schema=${schemaPath.startsWith('.') ? schemaPath : `./${schemaPath}`}`,
+    );
     expect(validate(SCHEMA, parse(text))).toEqual([]);
     expect(() => loadScenarioFile(file)).not.toThrow();
   });
 
   it('broken fixtures are rejected by the schema too', () => {
-    for (const f of ['unknown-key', 'negative-count', 'wrong-type', 'many-errors', 'not-supported', 'bad-unit', 'nsr-errors']) {
-      expect(validate(SCHEMA, parse(readFileSync(`test/scenarios/fixtures/${f}.yaml`, 'utf8'))), f).not.toEqual([]);
+    for (const f of [
+      'unknown-key',
+      'negative-count',
+      'wrong-type',
+      'many-errors',
+      'not-supported',
+      'bad-unit',
+      'nsr-errors',
+    ]) {
+      expect(
+        validate(SCHEMA, parse(readFileSync(`test/scenarios/fixtures/${f}.yaml`, 'utf8'))),
+        f,
+      ).not.toEqual([]);
     }
   });
 });

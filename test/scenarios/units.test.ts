@@ -2,7 +2,14 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { closest, editDistance } from '../../scenarios/load/walk.ts';
-import { formatBandwidth, formatSize, parseBandwidth, parseRate, parseSize, UnitError } from '../../scenarios/load/units.ts';
+import {
+  formatBandwidth,
+  formatSize,
+  parseBandwidth,
+  parseRate,
+  parseSize,
+  UnitError,
+} from '../../scenarios/load/units.ts';
 
 describe('sizes', () => {
   it('KB = KiB = 1024 bytes, MB = MiB = 1024 KiB, bare integers are bytes', () => {
@@ -14,7 +21,8 @@ describe('sizes', () => {
     expect(parseSize(4096)).toBe(4096);
   });
   it('refuses fractions of a byte, negatives, unknown units', () => {
-    for (const bad of ['0.1KB', '-1KB', '64kb', '64 GB', 'lots']) expect(() => parseSize(bad)).toThrow(UnitError);
+    for (const bad of ['0.1KB', '-1KB', '64kb', '64 GB', 'lots'])
+      expect(() => parseSize(bad)).toThrow(UnitError);
     expect(() => parseSize(1.5)).toThrow(UnitError);
     expect(() => parseSize(-3)).toThrow(UnitError);
   });
@@ -33,7 +41,8 @@ describe('bandwidth', () => {
     expect(parseBandwidth('unlimited')).toBe(0);
   });
   it('refuses zero (write unlimited), fractions of a bit, unknown units', () => {
-    for (const bad of ['0bps', '0.5bps', '100MBps', '100', 'fast']) expect(() => parseBandwidth(bad)).toThrow(UnitError);
+    for (const bad of ['0bps', '0.5bps', '100MBps', '100', 'fast'])
+      expect(() => parseBandwidth(bad)).toThrow(UnitError);
   });
   test.prop([fc.integer({ min: 0, max: 2 ** 50 })])('formatBandwidth round-trips', (n) => {
     expect(parseBandwidth(formatBandwidth(n))).toBe(n);

@@ -137,7 +137,8 @@ class TakeCmd implements fc.Command<Model, Real> {
     }
     expect(r.q.take()).toBe(true);
     checkTaken(m, r, expected);
-    if (this.cancelAfter) expect(r.q.cancel(expected.id), 'cancel of the event just taken').toBe(false);
+    if (this.cancelAfter)
+      expect(r.q.cancel(expected.id), 'cancel of the event just taken').toBe(false);
     checkSize(m, r);
   }
   toString(): string {
@@ -179,7 +180,8 @@ class TakeNthCmd implements fc.Command<Model, Real> {
     const chosen = group[Math.min(this.k, group.length - 1)] as Entry;
     expect(r.q.takeNthSameInstant(this.k)).toBe(true);
     checkTaken(m, r, chosen);
-    if (this.cancelAfter) expect(r.q.cancel(chosen.id), 'cancel of the event just taken').toBe(false);
+    if (this.cancelAfter)
+      expect(r.q.cancel(chosen.id), 'cancel of the event just taken').toBe(false);
     checkSize(m, r);
     checkHead(m, r);
   }
@@ -189,7 +191,9 @@ class TakeNthCmd implements fc.Command<Model, Real> {
 }
 
 const TIMES = [0, 1, 2, 5, 9] as const;
-const pushArb = fc.tuple(fc.constantFrom(...TIMES), fc.constantFrom(PRIO_URGENT, PRIO_NORMAL)).map(([t, p]) => new PushCmd(t, p));
+const pushArb = fc
+  .tuple(fc.constantFrom(...TIMES), fc.constantFrom(PRIO_URGENT, PRIO_NORMAL))
+  .map(([t, p]) => new PushCmd(t, p));
 
 const commandArb = fc.commands(
   [
@@ -199,7 +203,12 @@ const commandArb = fc.commands(
     fc.nat().map((k) => new CancelCmd(k)),
     fc.boolean().map((b) => new TakeCmd(b)),
     fc.constant(new SameInstantCountCmd()),
-    fc.tuple(fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 5, max: 1_000 })), fc.boolean()).map(([k, c]) => new TakeNthCmd(k, c)),
+    fc
+      .tuple(
+        fc.oneof(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 5, max: 1_000 })),
+        fc.boolean(),
+      )
+      .map(([k, c]) => new TakeNthCmd(k, c)),
   ],
   // size 'large' (up to 400 commands, ~200 on average): fast-check's default size caps
   // command lists at 10, too short to grow past 16 slots or revisit a same-instant group.
@@ -211,7 +220,10 @@ describe('EventQueue against a sorted-array reference', () => {
     fc.assert(
       fc.property(commandArb, (cmds) => {
         // Capacity 16 (the minimum) so that long command lists also exercise growth.
-        const setup = () => ({ model: { all: [], sorted: [] } as Model, real: { q: new EventQueue(16) } as Real });
+        const setup = () => ({
+          model: { all: [], sorted: [] } as Model,
+          real: { q: new EventQueue(16) } as Real,
+        });
         fc.modelRun(setup, cmds);
       }),
       { numRuns: 300 },
@@ -221,7 +233,14 @@ describe('EventQueue against a sorted-array reference', () => {
   it('drains to the reference order after a random batch of pushes and cancels', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(PRIO_URGENT, PRIO_NORMAL), fc.boolean()), { maxLength: 3000 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 3 }),
+            fc.constantFrom(PRIO_URGENT, PRIO_NORMAL),
+            fc.boolean(),
+          ),
+          { maxLength: 3000 },
+        ),
         (ops) => {
           const q = new EventQueue(16);
           const ref: { seq: number; time: number; prio: number }[] = [];
@@ -318,7 +337,8 @@ describe('EventQueue examples', () => {
     while (q.take()) {
       const i = q.lastMessage as number;
       // One expect at the end keeps 50k iterations fast; the first few misfits are kept.
-      if (i % 3 === 0 || q.lastSeq !== i || !(q.lastTime > prev)) wrong.push(`#${i} seq ${q.lastSeq} at ${q.lastTime}`);
+      if (i % 3 === 0 || q.lastSeq !== i || !(q.lastTime > prev))
+        wrong.push(`#${i} seq ${q.lastSeq} at ${q.lastTime}`);
       prev = q.lastTime;
       taken++;
     }
@@ -414,7 +434,14 @@ describe('EventQueue same-instant groups', () => {
     const b = q.push(8, PRIO_NORMAL, 2, 20, 200, 'b');
     const c = q.push(8, PRIO_NORMAL, 3, 30, 300, 'c');
     expect(q.takeNthSameInstant(1)).toBe(true);
-    expect(q).toMatchObject({ lastTime: 8, lastTarget: 2, lastInc: 20, lastCause: 200, lastSeq: 1, lastMessage: 'b' });
+    expect(q).toMatchObject({
+      lastTime: 8,
+      lastTarget: 2,
+      lastInc: 20,
+      lastCause: 200,
+      lastSeq: 1,
+      lastMessage: 'b',
+    });
     expect(q.cancel(b)).toBe(false);
     expect(q.cancel(c)).toBe(true);
     expect(q.size).toBe(1);

@@ -74,25 +74,30 @@ describe('Rng reproducibility and independence', () => {
     expect(draw(new Rng(1, 'net'), 20)).not.toEqual(draw(new Rng('1', 'net'), 20));
   });
 
-  fcTest.prop([fc.oneof(fc.integer(), fc.string()), fc.string(), fc.oneof(fc.integer(), fc.string()), fc.string()])(
-    'two different (seed, name) pairs never share a seed string',
-    (s1, n1, s2, n2) => {
-      fc.pre(s1 !== s2 || n1 !== n2);
-      expect(new Rng(s1, n1).seed).not.toBe(new Rng(s2, n2).seed);
-    },
-  );
+  fcTest.prop([
+    fc.oneof(fc.integer(), fc.string()),
+    fc.string(),
+    fc.oneof(fc.integer(), fc.string()),
+    fc.string(),
+  ])('two different (seed, name) pairs never share a seed string', (s1, n1, s2, n2) => {
+    fc.pre(s1 !== s2 || n1 !== n2);
+    expect(new Rng(s1, n1).seed).not.toBe(new Rng(s2, n2).seed);
+  });
 });
 
 describe('Rng ranges and distributions', () => {
-  fcTest.prop([fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer()])('int(n) is an integer in [0, n) for any safe n', (n, seed) => {
-    const r = new Rng(seed, 'int');
-    for (let i = 0; i < 20; i++) {
-      const v = r.int(n);
-      expect(Number.isInteger(v)).toBe(true);
-      expect(v).toBeGreaterThanOrEqual(0);
-      expect(v).toBeLessThan(n);
-    }
-  });
+  fcTest.prop([fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), fc.integer()])(
+    'int(n) is an integer in [0, n) for any safe n',
+    (n, seed) => {
+      const r = new Rng(seed, 'int');
+      for (let i = 0; i < 20; i++) {
+        const v = r.int(n);
+        expect(Number.isInteger(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThan(n);
+      }
+    },
+  );
 
   it('int(10) fills ten buckets roughly uniformly over 100k draws', () => {
     const r = new Rng(5, 'buckets');
@@ -116,16 +121,19 @@ describe('Rng ranges and distributions', () => {
     for (const c of thirds) expect(Math.abs(c - 20_000)).toBeLessThan(1_000);
   });
 
-  fcTest.prop([fc.integer({ min: -1e12, max: 1e12 }), fc.nat({ max: 1000 }), fc.integer()])('between(lo, hi) is inclusive at both ends', (lo, width, seed) => {
-    const hi = lo + width;
-    const r = new Rng(seed, 'between');
-    for (let i = 0; i < 30; i++) {
-      const v = r.between(lo, hi);
-      expect(Number.isInteger(v)).toBe(true);
-      expect(v).toBeGreaterThanOrEqual(lo);
-      expect(v).toBeLessThanOrEqual(hi);
-    }
-  });
+  fcTest.prop([fc.integer({ min: -1e12, max: 1e12 }), fc.nat({ max: 1000 }), fc.integer()])(
+    'between(lo, hi) is inclusive at both ends',
+    (lo, width, seed) => {
+      const hi = lo + width;
+      const r = new Rng(seed, 'between');
+      for (let i = 0; i < 30; i++) {
+        const v = r.between(lo, hi);
+        expect(Number.isInteger(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(lo);
+        expect(v).toBeLessThanOrEqual(hi);
+      }
+    },
+  );
 
   it('between(1, 3) hits both bounds and between(x, x) always returns x', () => {
     const r = new Rng(8, 'edges');
@@ -153,18 +161,24 @@ describe('Rng ranges and distributions', () => {
     expect(Math.abs(hits - 25_000)).toBeLessThan(1_000);
   });
 
-  fcTest.prop([fc.array(fc.integer(), { maxLength: 60 }), fc.integer()])('shuffle returns the same array holding a permutation of its items', (items, seed) => {
-    const copy = [...items];
-    const out = new Rng(seed, 'shuffle').shuffle(copy);
-    expect(out).toBe(copy);
-    expect([...out].sort((a, b) => a - b)).toEqual([...items].sort((a, b) => a - b));
-  });
+  fcTest.prop([fc.array(fc.integer(), { maxLength: 60 }), fc.integer()])(
+    'shuffle returns the same array holding a permutation of its items',
+    (items, seed) => {
+      const copy = [...items];
+      const out = new Rng(seed, 'shuffle').shuffle(copy);
+      expect(out).toBe(copy);
+      expect([...out].sort((a, b) => a - b)).toEqual([...items].sort((a, b) => a - b));
+    },
+  );
 
   it('shuffle of 0..9 reaches many orders and is reproducible per seed', () => {
     const orders = new Set<string>();
-    for (let seed = 0; seed < 200; seed++) orders.add(new Rng(seed, 'sh').shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).join(','));
+    for (let seed = 0; seed < 200; seed++)
+      orders.add(new Rng(seed, 'sh').shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).join(','));
     expect(orders.size).toBeGreaterThan(190);
-    expect(new Rng(4, 'sh').shuffle([1, 2, 3, 4, 5])).toEqual(new Rng(4, 'sh').shuffle([1, 2, 3, 4, 5]));
+    expect(new Rng(4, 'sh').shuffle([1, 2, 3, 4, 5])).toEqual(
+      new Rng(4, 'sh').shuffle([1, 2, 3, 4, 5]),
+    );
   });
 
   it('pick returns only list members and eventually every member', () => {
@@ -228,9 +242,12 @@ describe('Rng ranges and distributions', () => {
 });
 
 describe('Rng argument checks', () => {
-  it.each([[0], [-1], [1.5], [Number.NaN], [Infinity], [2 ** 53]])('int(%s) throws RangeError', (n) => {
-    expect(() => new Rng(1, 'x').int(n)).toThrow(RangeError);
-  });
+  it.each([[0], [-1], [1.5], [Number.NaN], [Infinity], [2 ** 53]])(
+    'int(%s) throws RangeError',
+    (n) => {
+      expect(() => new Rng(1, 'x').int(n)).toThrow(RangeError);
+    },
+  );
 
   it('between with hi < lo, fractional bounds or an unsafe span throws RangeError', () => {
     const r = new Rng(1, 'x');

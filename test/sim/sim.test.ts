@@ -20,7 +20,11 @@ const repoRoot = join(here, '..', '..');
 type SyntheticResult = { hash: string; records: number };
 
 async function hashInChild(seed: number): Promise<SyntheticResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'synthetic-cli.ts'), String(seed)], { cwd: repoRoot });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'synthetic-cli.ts'), String(seed)],
+    { cwd: repoRoot },
+  );
   const parsed = JSON.parse(stdout.trim()) as SyntheticResult & { seed: number };
   expect(parsed.seed).toBe(seed);
   return { hash: parsed.hash, records: parsed.records };
@@ -31,7 +35,9 @@ async function hashInChild(seed: number): Promise<SyntheticResult> {
  * Worker's execArgv, so the entry is a plain .mjs bootstrap that registers tsx first.
  */
 function hashInWorker(seed: number): Promise<SyntheticResult> {
-  const worker = new Worker(new URL('./synthetic-worker-boot.mjs', import.meta.url), { workerData: { seed } });
+  const worker = new Worker(new URL('./synthetic-worker-boot.mjs', import.meta.url), {
+    workerData: { seed },
+  });
   return new Promise((resolve, reject) => {
     worker.once('message', (m: SyntheticResult) => {
       resolve(m);
@@ -86,13 +92,16 @@ describe('determinism of the synthetic system', () => {
   it('matches the hashes pinned in test/fixtures/determinism-synthetic.json', () => {
     // Regenerate (after an intended trace change only) with:
     //   node --import tsx test/sim/synthetic-cli.ts --fixture > test/fixtures/determinism-synthetic.json
-    const fixture = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/determinism-synthetic.json'), 'utf8')) as {
+    const fixture = JSON.parse(
+      readFileSync(join(repoRoot, 'test/fixtures/determinism-synthetic.json'), 'utf8'),
+    ) as {
       untilNs: number;
       seeds: Record<string, SyntheticResult>;
     };
     expect(fixture.untilNs).toBe(SYNTHETIC_UNTIL_NS);
     expect(Object.keys(fixture.seeds).sort()).toEqual(FIXTURE_SEEDS.map(String).sort());
-    for (const s of FIXTURE_SEEDS) expect(runSynthetic(s), `seed ${s}`).toEqual(fixture.seeds[String(s)]);
+    for (const s of FIXTURE_SEEDS)
+      expect(runSynthetic(s), `seed ${s}`).toEqual(fixture.seeds[String(s)]);
   });
 
   it('records the relay crash and restart, drops what reaches it while down, and keeps one heartbeat chain', () => {
@@ -148,7 +157,11 @@ describe('stopped actors and timers', () => {
     const drop = drops[0] as TraceRecord;
     expect(drop).toMatchObject({ t: 30, actor: 'b', fields: { type: 'late', reason: 'stopped' } });
     const send = mem.records[drop.cause] as TraceRecord;
-    expect(send).toMatchObject({ kind: 'send', actor: 'a', fields: { to: 'b', type: 'late', delayNs: 30 } });
+    expect(send).toMatchObject({
+      kind: 'send',
+      actor: 'a',
+      fields: { to: 'b', type: 'late', delayNs: 30 },
+    });
   });
 
   it('never fires a timer armed before a stop into the restarted incarnation', () => {
@@ -299,7 +312,11 @@ describe('run() bounds', () => {
 
   it('run({ untilNs }) on an empty queue advances now to untilNs', () => {
     const sim = new Simulation({ seed: 1 });
-    expect(sim.run({ untilNs: 5_000 })).toMatchObject({ boundHit: false, events: 0, simulatedNs: 5_000 });
+    expect(sim.run({ untilNs: 5_000 })).toMatchObject({
+      boundHit: false,
+      events: 0,
+      simulatedNs: 5_000,
+    });
     expect(sim.now).toBe(5_000);
     expect(sim.pending).toBe(0);
     expect(() => sim.run({ untilNs: 4_999 })).toThrow(RangeError);
@@ -346,7 +363,11 @@ describe('run() bounds', () => {
         ctx.send(a, { type: 'normal' }, 59);
       },
     });
-    expect(sim.run({ untilNs: 100 })).toMatchObject({ reason: 'time', events: 2, simulatedNs: 100 });
+    expect(sim.run({ untilNs: 100 })).toMatchObject({
+      reason: 'time',
+      events: 2,
+      simulatedNs: 100,
+    });
     expect(log).toEqual(['99:a:normal']);
     expect(sim.pending).toBe(1);
   });
@@ -369,7 +390,12 @@ describe('run() bounds', () => {
       },
     });
     const r = sim.run({ maxEvents: 10_000 });
-    expect(r).toMatchObject({ reason: 'maxEvents', boundHit: true, events: 10_000, simulatedNs: 0 });
+    expect(r).toMatchObject({
+      reason: 'maxEvents',
+      boundHit: true,
+      events: 10_000,
+      simulatedNs: 0,
+    });
     // untilNs cannot stop a run whose time never advances; maxEvents still does.
     const r2 = sim.run({ untilNs: 1, maxEvents: 5_000 });
     expect(r2).toMatchObject({ reason: 'maxEvents', boundHit: true, events: 5_000 });
@@ -379,14 +405,33 @@ describe('run() bounds', () => {
   it('run({ maxEvents }) reports idle, not maxEvents, when the queue empties exactly at the bound or is empty', () => {
     const log: string[] = [];
     const sim = timers([10, 20, 30], log);
-    expect(sim.run({ maxEvents: 3 })).toMatchObject({ reason: 'idle', boundHit: false, events: 3, simulatedNs: 30 });
+    expect(sim.run({ maxEvents: 3 })).toMatchObject({
+      reason: 'idle',
+      boundHit: false,
+      events: 3,
+      simulatedNs: 30,
+    });
     expect(sim.run({ maxEvents: 0 })).toMatchObject({ reason: 'idle', boundHit: false, events: 0 });
     expect(sim.run({ maxEvents: 5 })).toMatchObject({ reason: 'idle', boundHit: false, events: 0 });
     const more = timers([10, 20, 30], []);
-    expect(more.run({ maxEvents: 2 })).toMatchObject({ reason: 'maxEvents', boundHit: true, events: 2, simulatedNs: 20 });
-    expect(more.run({ maxEvents: 0 })).toMatchObject({ reason: 'maxEvents', boundHit: true, events: 0 });
+    expect(more.run({ maxEvents: 2 })).toMatchObject({
+      reason: 'maxEvents',
+      boundHit: true,
+      events: 2,
+      simulatedNs: 20,
+    });
+    expect(more.run({ maxEvents: 0 })).toMatchObject({
+      reason: 'maxEvents',
+      boundHit: true,
+      events: 0,
+    });
     // Past-the-horizon events stop on time even when the bound is also reached.
-    expect(more.run({ maxEvents: 0, untilNs: 25 })).toMatchObject({ reason: 'time', boundHit: false, events: 0, simulatedNs: 25 });
+    expect(more.run({ maxEvents: 0, untilNs: 25 })).toMatchObject({
+      reason: 'time',
+      boundHit: false,
+      events: 0,
+      simulatedNs: 25,
+    });
   });
 
   it('the maxEvents given to the constructor bounds a run() with no options', () => {
@@ -399,7 +444,12 @@ describe('run() bounds', () => {
         ctx.startTimer(1, msg);
       },
     });
-    expect(sim.run()).toMatchObject({ reason: 'maxEvents', boundHit: true, events: 2_000, simulatedNs: 2_000 });
+    expect(sim.run()).toMatchObject({
+      reason: 'maxEvents',
+      boundHit: true,
+      events: 2_000,
+      simulatedNs: 2_000,
+    });
   });
 
   it('run({ until }) stops with reason predicate right after the event that made it true', () => {
@@ -459,7 +509,8 @@ describe('trace sinks, hashing and cause ids', () => {
     sim.inject(b, { type: 'injected' }, 1);
     sim.run();
     const recs = mem.records;
-    const byKind = (k: string, type: string) => recs.find((r) => r.kind === k && r.fields.type === type) as TraceRecord;
+    const byKind = (k: string, type: string) =>
+      recs.find((r) => r.kind === k && r.fields.type === type) as TraceRecord;
     const inject = recs.find((r) => r.kind === 'inject') as TraceRecord;
     const sendFirst = byKind('send', 'first');
     const sendSecond = byKind('send', 'second');
@@ -467,7 +518,12 @@ describe('trace sinks, hashing and cause ids', () => {
     expect(sendFirst).toMatchObject({ actor: 'a', cause: -1, fields: { to: 'b', delayNs: 2 } });
     expect(byKind('b.got', 'injected')).toMatchObject({ t: 1, cause: inject.id });
     expect(byKind('b.got', 'first')).toMatchObject({ t: 2, cause: sendFirst.id });
-    expect(sendSecond).toMatchObject({ actor: 'b', t: 2, cause: sendFirst.id, fields: { to: 'c', delayNs: 3 } });
+    expect(sendSecond).toMatchObject({
+      actor: 'b',
+      t: 2,
+      cause: sendFirst.id,
+      fields: { to: 'c', delayNs: 3 },
+    });
     expect(byKind('c.got', 'second')).toMatchObject({ t: 5, cause: sendSecond.id });
     // A timer carries the cause of the handler that armed it.
     expect(byKind('b.got', 'tmo')).toMatchObject({ t: 5, cause: inject.id });
@@ -486,7 +542,13 @@ describe('safety and liveness checks', () => {
       onRecord(rec, report) {
         if (rec.kind !== 'sink.recv') return;
         const n = rec.fields.n as number;
-        if (n % 10 === 0) report({ recordId: rec.id, timeNs: rec.t, message: `n=${n}`, evidence: { n, count: rec.fields.count } });
+        if (n % 10 === 0)
+          report({
+            recordId: rec.id,
+            timeNs: rec.t,
+            message: `n=${n}`,
+            evidence: { n, count: rec.fields.count },
+          });
       },
     });
     const mem = new MemorySink();
@@ -511,7 +573,13 @@ describe('safety and liveness checks', () => {
       id: 'sink-gets-10000',
       atEnd(end, report) {
         seen.push(end);
-        if (sink.count < 10_000) report({ recordId: sim.trace.count - 1, timeNs: end.simulatedNs, message: `only ${sink.count}`, evidence: { count: sink.count } });
+        if (sink.count < 10_000)
+          report({
+            recordId: sim.trace.count - 1,
+            timeNs: end.simulatedNs,
+            message: `only ${sink.count}`,
+            evidence: { count: sink.count },
+          });
       },
     });
     const result = sim.run({ untilNs: SYNTHETIC_UNTIL_NS });
@@ -520,7 +588,11 @@ describe('safety and liveness checks', () => {
     const vs = sim.finish(result);
     expect(seen).toEqual([result]);
     expect(vs).toHaveLength(1);
-    expect(vs[0]).toMatchObject({ check: 'sink-gets-10000', timeNs: SYNTHETIC_UNTIL_NS, evidence: { count: sink.count } });
+    expect(vs[0]).toMatchObject({
+      check: 'sink-gets-10000',
+      timeNs: SYNTHETIC_UNTIL_NS,
+      evidence: { count: sink.count },
+    });
   });
 });
 
@@ -686,7 +758,9 @@ describe('tie-breaks', () => {
   it('is deterministic per (seed, tieBreaks): same list, same trace hash; a list that reorders changes it', () => {
     const hashOf = (tieBreaks: readonly number[]) => {
       const sim = new Simulation({ seed: 3, tieBreaks });
-      const a = sim.addActor('a', { receive: (msg, ctx) => void ctx.trace('got', { type: msg.type }) });
+      const a = sim.addActor('a', {
+        receive: (msg, ctx) => void ctx.trace('got', { type: msg.type }),
+      });
       for (let i = 0; i < 3; i++) sim.inject(a, { type: `e${i}` }, 10);
       sim.run();
       return sim.trace.digest();

@@ -8,7 +8,9 @@ if (args.includes('--fixture')) {
   process.stdout.write(`${JSON.stringify({ untilNs: SYNTHETIC_UNTIL_NS, seeds }, null, 2)}\n`);
 } else {
   if (args.length === 0) {
-    process.stderr.write('usage: node --import tsx test/sim/synthetic-cli.ts <seed>... | --fixture\n');
+    process.stderr.write(
+      'usage: node --import tsx test/sim/synthetic-cli.ts <seed>... | --fixture\n',
+    );
     process.exit(2);
   }
   for (const a of args) {

@@ -104,7 +104,10 @@ export interface SyntheticSystem {
  * Builds the system without running it. Sinks in `opts.sinks` are attached before the
  * first record (the fault schedule) is emitted, so they see the whole trace.
  */
-export function buildSynthetic(seed: number, opts: { hash?: boolean; sinks?: readonly TraceSink[] } = {}): SyntheticSystem {
+export function buildSynthetic(
+  seed: number,
+  opts: { hash?: boolean; sinks?: readonly TraceSink[] } = {},
+): SyntheticSystem {
   const sim = new Simulation({ seed, hash: opts.hash ?? true });
   for (const s of opts.sinks ?? []) sim.trace.addSink(s);
   sim.addActor('gen', new Generator());

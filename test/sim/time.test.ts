@@ -1,7 +1,16 @@
 // Proves that parseDuration reads unit-bearing durations into exact integer nanoseconds, rejects bad input with clear messages, and round-trips with formatDuration.
 import { describe, expect, it } from 'vitest';
 import { test as fcTest, fc } from '@fast-check/vitest';
-import { DurationError, formatDuration, parseDuration, HOUR, MIN, MS, SEC, US } from '../../sim/index.ts';
+import {
+  DurationError,
+  formatDuration,
+  parseDuration,
+  HOUR,
+  MIN,
+  MS,
+  SEC,
+  US,
+} from '../../sim/index.ts';
 
 describe('parseDuration examples', () => {
   it.each([
@@ -73,14 +82,20 @@ describe('formatDuration', () => {
     expect(() => formatDuration(2 ** 53)).toThrow(RangeError);
   });
 
-  fcTest.prop([fc.maxSafeNat()], { numRuns: 2000 })('parseDuration(formatDuration(n)) === n for every safe n >= 0', (n) => {
-    expect(parseDuration(formatDuration(n))).toBe(n);
-  });
+  fcTest.prop([fc.maxSafeNat()], { numRuns: 2000 })(
+    'parseDuration(formatDuration(n)) === n for every safe n >= 0',
+    (n) => {
+      expect(parseDuration(formatDuration(n))).toBe(n);
+    },
+  );
 
-  fcTest.prop([fc.maxSafeNat()], { numRuns: 500 })('formatDuration(parseDuration(formatDuration(n))) is a fixed point', (n) => {
-    const text = formatDuration(n);
-    expect(formatDuration(parseDuration(text))).toBe(text);
-  });
+  fcTest.prop([fc.maxSafeNat()], { numRuns: 500 })(
+    'formatDuration(parseDuration(formatDuration(n))) is a fixed point',
+    (n) => {
+      const text = formatDuration(n);
+      expect(formatDuration(parseDuration(text))).toBe(text);
+    },
+  );
 
   it('round-trips at the edges of every unit boundary', () => {
     for (const scale of [1, US, MS, SEC]) {
@@ -123,20 +138,28 @@ describe('parseDuration with minutes and hours', () => {
   // Same root cause, as a property: any <= 9-decimal minute value must be exact.
   it('reads any minute value with up to 9 decimals exactly (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 999_999_999 }), (whole, frac) => {
-        const text = `${whole}.${String(frac).padStart(9, '0')}m`;
-        expect(parseDuration(text)).toBe((whole * SEC + frac) * 60);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        (whole, frac) => {
+          const text = `${whole}.${String(frac).padStart(9, '0')}m`;
+          expect(parseDuration(text)).toBe((whole * SEC + frac) * 60);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('reads any hour value with up to 9 decimals exactly, up to the safe-integer range (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2_500 }), fc.integer({ min: 0, max: 999_999_999 }), (whole, frac) => {
-        const text = `${whole}.${String(frac).padStart(9, '0')}h`;
-        expect(parseDuration(text)).toBe((whole * SEC + frac) * 3_600);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2_500 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        (whole, frac) => {
+          const text = `${whole}.${String(frac).padStart(9, '0')}h`;
+          expect(parseDuration(text)).toBe((whole * SEC + frac) * 3_600);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

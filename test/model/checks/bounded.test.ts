@@ -4,7 +4,12 @@ import { BOUNDED, BoundedCheck } from '../../../model/checks/bounded.ts';
 import { DEFAULT_NSR_BOUNDS } from '../../../model/nsr/options.ts';
 import { collector, Records } from './fixture.ts';
 
-const bounds = { ...DEFAULT_NSR_BOUNDS, prlBufferBytes: 16_384, prlPendingMax: 4, sdrlInflightBytes: 8192 };
+const bounds = {
+  ...DEFAULT_NSR_BOUNDS,
+  prlBufferBytes: 16_384,
+  prlPendingMax: 4,
+  sdrlInflightBytes: 8192,
+};
 
 describe('bounded', () => {
   it('passes: occupancy up to and including each bound', () => {
@@ -12,8 +17,10 @@ describe('bounded', () => {
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(BOUNDED);
-    for (const bytes of [1000, 8000, 16_384]) c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/0', bytes }), report);
-    for (const pending of [1, 2, 3, 4]) c.onRecord(r.rec('re0/prl', 'prl.pending', { session: 'pa/0', pending }), report);
+    for (const bytes of [1000, 8000, 16_384])
+      c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/0', bytes }), report);
+    for (const pending of [1, 2, 3, 4])
+      c.onRecord(r.rec('re0/prl', 'prl.pending', { session: 'pa/0', pending }), report);
     c.onRecord(r.rec('re0/sdrl', 'sdrl.inflight', { session: 'pa/0', bytes: 8192 }), report);
     // Other records, even with big numbers, are not occupancy.
     c.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', bytes: 1 << 30 }), report);
@@ -29,8 +36,14 @@ describe('bounded', () => {
     c.onRecord(over, report);
     c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/1', bytes: 20_000 }), report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: over.id, timeNs: over.t, evidence: { session: 'pa/1', value: 16_385, bound: 16_384 } });
-    expect(got[0]?.message).toMatch(/re0\/prl: PRL buffer \(bytes\) at 16385, over its bound 16384/);
+    expect(got[0]).toMatchObject({
+      recordId: over.id,
+      timeNs: over.t,
+      evidence: { session: 'pa/1', value: 16_385, bound: 16_384 },
+    });
+    expect(got[0]?.message).toMatch(
+      /re0\/prl: PRL buffer \(bytes\) at 16385, over its bound 16384/,
+    );
     // The other RE's PRL is a different actor: its excess is reported too.
     c.onRecord(r.rec('re1/prl', 'prl.queue', { session: 'pa/0', bytes: 17_000 }), report);
     expect(got).toHaveLength(2);
@@ -42,6 +55,9 @@ describe('bounded', () => {
     const r = new Records();
     c.onRecord(r.rec('re0/prl', 'prl.pending', { session: 'pa/0', pending: 5 }), report);
     c.onRecord(r.rec('re0/sdrl', 'sdrl.inflight', { session: 'pa/0', bytes: 8193 }), report);
-    expect(got.map((v) => v.message)).toEqual([expect.stringMatching(/pending queue \(packets\) at 5, over its bound 4/), expect.stringMatching(/SDRL unconfirmed bytes at 8193, over its bound 8192/)]);
+    expect(got.map((v) => v.message)).toEqual([
+      expect.stringMatching(/pending queue \(packets\) at 5, over its bound 4/),
+      expect.stringMatching(/SDRL unconfirmed bytes at 8193, over its bound 8192/),
+    ]);
   });
 });

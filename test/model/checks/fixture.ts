@@ -25,11 +25,20 @@ export class Records {
 
 /** A run that reached its duration at `simulatedNs`. */
 export function ended(simulatedNs: number, boundHit = false): RunResult {
-  return { reason: boundHit ? 'maxEvents' : 'time', boundHit, events: 1000, simulatedNs, wallMs: 0 };
+  return {
+    reason: boundHit ? 'maxEvents' : 'time',
+    boundHit,
+    events: 1000,
+    simulatedNs,
+    wallMs: 0,
+  };
 }
 
 /** Runs `cfg` with the named checkers attached (all by default). */
-export function runWorld(cfg: WorldConfig, checks: readonly string[] | 'all' = 'all'): { world: World; res: WorldResult } {
+export function runWorld(
+  cfg: WorldConfig,
+  checks: readonly string[] | 'all' = 'all',
+): { world: World; res: WorldResult } {
   const world = new World(cfg, { hash: false });
   attachCheckers(world, checks);
   return { world, res: world.run() };

@@ -11,11 +11,23 @@ function kernel(reIndex: 0 | 1): NsrKernel {
 }
 
 /** A fake replicated socket; `conn` is read only when a primary's outbound stream is lost. */
-function rep(handle: number, role: 'primary' | 'secondary', over: Record<string, unknown> = {}): Rep {
-  return { session: 'pa/0', handle, role, sndAppended: 0, conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 }, ...over } as unknown as Rep;
+function rep(
+  handle: number,
+  role: 'primary' | 'secondary',
+  over: Record<string, unknown> = {},
+): Rep {
+  return {
+    session: 'pa/0',
+    handle,
+    role,
+    sndAppended: 0,
+    conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 },
+    ...over,
+  } as unknown as Rep;
 }
 
-const bytes = (from: number, n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+const bytes = (from: number, n: number): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 
 function setup() {
   const check = new IdenticalDataCheck(new Simulation({ seed: 1 }));
@@ -23,8 +35,10 @@ function setup() {
   const k1 = kernel(1);
   check.attach(k0);
   check.attach(k1);
-  const deliverIn = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) => k.onDeliver?.(r, off, data);
-  const deliverOut = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) => k.onSendData?.(r, off, data);
+  const deliverIn = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) =>
+    k.onDeliver?.(r, off, data);
+  const deliverOut = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) =>
+    k.onSendData?.(r, off, data);
   return { check, k0, k1, deliverIn, deliverOut, ...collector(), r: new Records() };
 }
 
@@ -57,7 +71,12 @@ describe('identical-data', () => {
     deliverIn(k1, rep(9, 'secondary'), 1000, 500, wrong);
     check.atEnd(ended(1e9), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'in', firstDifferingOffset: 1234, re: 1 });
+    expect(got[0]?.evidence).toMatchObject({
+      session: 'pa/0',
+      direction: 'in',
+      firstDifferingOffset: 1234,
+      re: 1,
+    });
     expect(got[0]?.message).toMatch(/inbound data of pa\/0 differs at byte 1234/);
   });
 
@@ -84,38 +103,120 @@ describe('identical-data', () => {
         expect(got).toEqual([]);
       } else {
         expect(got).toHaveLength(1);
-        expect(got[0]?.evidence).toMatchObject({ direction: 'in', lost: 're0#1', lostEnd: 2000, survivorEnd: 1500, firstDifferingOffset: 1500 });
+        expect(got[0]?.evidence).toMatchObject({
+          direction: 'in',
+          lost: 're0#1',
+          lostEnd: 2000,
+          survivorEnd: 1500,
+          firstDifferingOffset: 1500,
+        });
       }
     }
   });
 
   it('fails: a replicated packet the primary passed up L4 but the secondary refused (NACK)', () => {
     const { check, report, got, r } = setup();
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 5, replicated: true }));
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 6, replicated: true }));
-    check.onRecord(r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 }));
-    const nack = r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/0', pair: 're0#1', seq: 5, reason: 'bufferFull' });
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: 5,
+        replicated: true,
+      }),
+    );
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: 6,
+        replicated: true,
+      }),
+    );
+    check.onRecord(
+      r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 }),
+    );
+    const nack = r.rec('re1/prl', 'prl.nack-sent', {
+      session: 'pa/0',
+      pair: 're0#1',
+      seq: 5,
+      reason: 'bufferFull',
+    });
     check.onRecord(nack);
     check.atEnd(ended(1e9), report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ recordId: nack.id, evidence: { seq: 5, pair: 're0#1' } });
-    expect(got[0]?.message).toMatch(/the secondary refused it \(NACK\) but the primary had passed it up L4/);
+    expect(got[0]?.message).toMatch(
+      /the secondary refused it \(NACK\) but the primary had passed it up L4/,
+    );
   });
 
   it('after the primary released its queue with a push (P-7 timeout): the doomed secondary refusing a pushed packet passes, one going up that the primary dropped still fails', () => {
     const { check, report, got, r } = setup();
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 4, replicated: true }));
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: 4,
+        replicated: true,
+      }),
+    );
     check.onRecord(r.rec('re0/prl', 'prl.timeout', { session: 'pa/0', queued: 2, quietNs: 1e9 }));
-    check.onRecord(r.rec('re0/prl', 'prl.release', { session: 'pa/0', mode: 'push', queued: 2, pending: 0 }));
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: 5, replicated: false }));
-    check.onRecord(r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/0', pair: 're0#1', seq: 5, reason: 'bufferFull' }));
+    check.onRecord(
+      r.rec('re0/prl', 'prl.release', { session: 'pa/0', mode: 'push', queued: 2, pending: 0 }),
+    );
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: 5,
+        replicated: false,
+      }),
+    );
+    check.onRecord(
+      r.rec('re1/prl', 'prl.nack-sent', {
+        session: 'pa/0',
+        pair: 're0#1',
+        seq: 5,
+        reason: 'bufferFull',
+      }),
+    );
     // A drop on the released pair is still compared: the secondary must not have passed it up.
-    check.onRecord(r.rec('re0/prl', 'prl.drop', { session: 'pa/0', pair: 're0#1', seq: 6, reason: 'release', len: 10 }));
-    const up = r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 });
+    check.onRecord(
+      r.rec('re0/prl', 'prl.drop', {
+        session: 'pa/0',
+        pair: 're0#1',
+        seq: 6,
+        reason: 'release',
+        len: 10,
+      }),
+    );
+    const up = r.rec('re1/prl', 'prl.l4', {
+      session: 'pa/0',
+      pair: 're0#1',
+      role: 'secondary',
+      seq: 6,
+    });
     check.onRecord(up);
     // Another socket's pair is still judged.
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/1', pair: 're0#2', role: 'primary', seq: 9, replicated: true }));
-    const nack = r.rec('re1/prl', 'prl.nack-sent', { session: 'pa/1', pair: 're0#2', seq: 9, reason: 'bufferFull' });
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/1',
+        pair: 're0#2',
+        role: 'primary',
+        seq: 9,
+        replicated: true,
+      }),
+    );
+    const nack = r.rec('re1/prl', 'prl.nack-sent', {
+      session: 'pa/1',
+      pair: 're0#2',
+      seq: 9,
+      reason: 'bufferFull',
+    });
     check.onRecord(nack);
     check.atEnd(ended(1e9), report);
     expect(got.map((g) => g.recordId)).toEqual([up.id, nack.id]);
@@ -123,11 +224,33 @@ describe('identical-data', () => {
 
   it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {
     const { check, report, got, r } = setup();
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'primary', seq: -1, replicated: true, tcpSeq: 77, arrival: 3 }));
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: -1,
+        replicated: true,
+        tcpSeq: 77,
+        arrival: 3,
+      }),
+    );
     // Not replicated at the time (set-up not active yet): allowed.
-    check.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/1', pair: 're0#2', role: 'primary', seq: -1, replicated: false }));
+    check.onRecord(
+      r.rec('re0/prl', 'prl.l4', {
+        session: 'pa/1',
+        pair: 're0#2',
+        role: 'primary',
+        seq: -1,
+        replicated: false,
+      }),
+    );
     check.atEnd(ended(1e9), report);
-    expect(got.map((v) => v.message)).toEqual([expect.stringMatching(/pa\/0: the primary passed a packet \(TCP seq 77\) up L4 without replicating it/)]);
+    expect(got.map((v) => v.message)).toEqual([
+      expect.stringMatching(
+        /pa\/0: the primary passed a packet \(TCP seq 77\) up L4 without replicating it/,
+      ),
+    ]);
   });
 
   it('outbound S-1: a takeover at the end of what the lost primary transmitted passes, one behind it fails', () => {
@@ -135,17 +258,32 @@ describe('identical-data', () => {
       const { check, k0, k1, deliverOut, report, got, r } = setup();
       // The master's application wrote 300 bytes; the peer acknowledged 200 (so_snd holds
       // 100) and 80 more are in flight: the master transmitted up to byte 280.
-      const p = rep(1, 'primary', { sndAppended: 300, conn: { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 } });
+      const p = rep(1, 'primary', {
+        sndAppended: 300,
+        conn: { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 },
+      });
       deliverOut(k0, p, 0, 300);
       deliverOut(k1, rep(9, 'secondary'), 0, resumeAt);
       check.onRecord(r.rec('re0', 'actor.stop', { reason: 'crash' }));
-      check.onRecord(r.rec('re1', 'app.takeover', { session: 'pa/0', side: 'router', outOffset: resumeAt, inOffset: 0 }));
+      check.onRecord(
+        r.rec('re1', 'app.takeover', {
+          session: 'pa/0',
+          side: 'router',
+          outOffset: resumeAt,
+          inOffset: 0,
+        }),
+      );
       check.atEnd(ended(1e9), report);
       if (resumeAt === 280) {
         expect(got).toEqual([]);
       } else {
         expect(got.length).toBeGreaterThanOrEqual(1);
-        expect(got[0]?.evidence).toMatchObject({ direction: 'out', lost: 're0#1', lostTransmittedEnd: 280, resumedAt: 250 });
+        expect(got[0]?.evidence).toMatchObject({
+          direction: 'out',
+          lost: 're0#1',
+          lostTransmittedEnd: 280,
+          resumedAt: 250,
+        });
       }
     }
   });

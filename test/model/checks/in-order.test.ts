@@ -3,8 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { IN_ORDER, InOrderCheck } from '../../../model/checks/in-order.ts';
 import { collector, Records } from './fixture.ts';
 
-const l4 = (r: Records, actor: string, role: string, handle: number, order: number, session = 'pa/0') =>
-  r.rec(actor, 'prl.l4', { session, handle, role, ...(role === 'primary' ? { arrival: order, seq: order } : { seq: order, arrival: -1 }), tcpSeq: 1000 + order });
+const l4 = (
+  r: Records,
+  actor: string,
+  role: string,
+  handle: number,
+  order: number,
+  session = 'pa/0',
+) =>
+  r.rec(actor, 'prl.l4', {
+    session,
+    handle,
+    role,
+    ...(role === 'primary' ? { arrival: order, seq: order } : { seq: order, arrival: -1 }),
+    tcpSeq: 1000 + order,
+  });
 
 describe('in-order', () => {
   it('passes: rising arrival indexes on the primary, rising sequence numbers on the secondary, sockets independent', () => {
@@ -18,7 +31,10 @@ describe('in-order', () => {
     for (const n of [0, 1]) c.onRecord(l4(r, 're0/prl', 'primary', 2, n, 'pa/1'), report);
     // Packets outside replication (order -1) and other roles are not judged.
     c.onRecord(l4(r, 're0/prl', 'primary', 1, -1), report);
-    c.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', handle: 1, role: 'none', seq: -1 }), report);
+    c.onRecord(
+      r.rec('re0/prl', 'prl.l4', { session: 'pa/0', handle: 1, role: 'none', seq: -1 }),
+      report,
+    );
     expect(got).toEqual([]);
   });
 
@@ -31,7 +47,11 @@ describe('in-order', () => {
     const bad = l4(r, 're0/prl', 'primary', 1, 1);
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: bad.id, timeNs: bad.t, evidence: { session: 'pa/0', role: 'primary', previous: 2, got: 1 } });
+    expect(got[0]).toMatchObject({
+      recordId: bad.id,
+      timeNs: bad.t,
+      evidence: { session: 'pa/0', role: 'primary', previous: 2, got: 1 },
+    });
     // One violation per session.
     c.onRecord(l4(r, 're0/prl', 'primary', 1, 0), report);
     expect(got).toHaveLength(1);
@@ -44,6 +64,8 @@ describe('in-order', () => {
     c.onRecord(l4(r, 're1/prl', 'secondary', 7, 3), report);
     c.onRecord(l4(r, 're1/prl', 'secondary', 7, 3), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.message).toMatch(/secondary on re1 passed packet 3 up L4 after packet 3 \(PRL sequence\)/);
+    expect(got[0]?.message).toMatch(
+      /secondary on re1 passed packet 3 up L4 after packet 3 \(PRL sequence\)/,
+    );
   });
 });

@@ -1,6 +1,10 @@
 // Proves the liveness checker (SPEC G-1, P-10) judges at heal + 5 s that data flowed both ways since the faults healed, skips runs too short to judge, reports a reader silent past the deadline after the heal and a run that hit its event bound, and passes a real faulted run.
 import { describe, expect, it } from 'vitest';
-import { LIVENESS, LIVENESS_DEADLINE_NS, LivenessCheckImpl } from '../../../model/checks/liveness.ts';
+import {
+  LIVENESS,
+  LIVENESS_DEADLINE_NS,
+  LivenessCheckImpl,
+} from '../../../model/checks/liveness.ts';
 import type { FaultConfig } from '../../../model/config.ts';
 import type { World } from '../../../model/world.ts';
 import { MS, SEC } from '../../../sim/index.ts';
@@ -15,8 +19,20 @@ interface Reads {
 }
 
 /** A fake world: a 1 s wire partition at 1 s (heals at 2 s) and one session pa/0 with the given reads. */
-function fakeWorld(reads: Reads, faults: FaultConfig[] = [{ when: { atNs: 1 * SEC }, action: { kind: 'wire-partition', peer: 'pa', durationNs: 1 * SEC } }]): World {
-  const routerSession = { mode: 'active', lastReadNs: reads.routerLastRead, readGaps: reads.routerGaps ?? [] };
+function fakeWorld(
+  reads: Reads,
+  faults: FaultConfig[] = [
+    {
+      when: { atNs: 1 * SEC },
+      action: { kind: 'wire-partition', peer: 'pa', durationNs: 1 * SEC },
+    },
+  ],
+): World {
+  const routerSession = {
+    mode: 'active',
+    lastReadNs: reads.routerLastRead,
+    readGaps: reads.routerGaps ?? [],
+  };
   return {
     cfg: { router: { masterDetectNs: 100 * MS, pfeSwitchNs: 50 * MS }, faults },
     faultTimes: faults.map((f) => ('atNs' in f.when ? f.when.atNs : 0)),
@@ -26,7 +42,15 @@ function fakeWorld(reads: Reads, faults: FaultConfig[] = [{ when: { atNs: 1 * SE
     peers: [
       {
         cfg: { fromRouter: { ratePerSec: 10 }, toRouter: { ratePerSec: 10 } },
-        sessions: [{ cfg: { id: 'pa/0' }, closed: undefined, lastReadNs: reads.peerLastRead, readGaps: reads.peerGaps ?? [], conn: undefined }],
+        sessions: [
+          {
+            cfg: { id: 'pa/0' },
+            closed: undefined,
+            lastReadNs: reads.peerLastRead,
+            readGaps: reads.peerGaps ?? [],
+            conn: undefined,
+          },
+        ],
       },
     ],
   } as unknown as World;
@@ -36,7 +60,9 @@ const JUDGE_AT = 2 * SEC + LIVENESS_DEADLINE_NS;
 
 describe('liveness', () => {
   it('passes: both ways read after the heal; judged at the first record at heal + 5 s', () => {
-    const c = new LivenessCheckImpl(fakeWorld({ peerLastRead: 6 * SEC, routerLastRead: 6.5 * SEC }));
+    const c = new LivenessCheckImpl(
+      fakeWorld({ peerLastRead: 6 * SEC, routerLastRead: 6.5 * SEC }),
+    );
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(LIVENESS);
@@ -47,13 +73,19 @@ describe('liveness', () => {
   });
 
   it('fails: the peer heard nothing since the heal', () => {
-    const c = new LivenessCheckImpl(fakeWorld({ peerLastRead: 1.5 * SEC, routerLastRead: 6 * SEC }));
+    const c = new LivenessCheckImpl(
+      fakeWorld({ peerLastRead: 1.5 * SEC, routerLastRead: 6 * SEC }),
+    );
     const { report, got } = collector();
     const r = new Records();
     const at = r.rec('pfe', 'pfe.tx', {}, JUDGE_AT + 10);
     c.onRecord(at, report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: at.id, timeNs: at.t, evidence: { session: 'pa/0', direction: 'router → peer', healNs: 2 * SEC } });
+    expect(got[0]).toMatchObject({
+      recordId: at.id,
+      timeNs: at.t,
+      evidence: { session: 'pa/0', direction: 'router → peer', healNs: 2 * SEC },
+    });
     // Judged once.
     c.onRecord(r.rec('pfe', 'pfe.tx', {}, JUDGE_AT + 20), report);
     expect(got).toHaveLength(1);
@@ -61,49 +93,91 @@ describe('liveness', () => {
 
   it('passes: a run that ends before heal + 5 s is not judged', () => {
     const { report, got } = collector();
-    new LivenessCheckImpl(fakeWorld({ peerLastRead: 0, routerLastRead: 0 })).atEnd(ended(JUDGE_AT - 1), report);
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: 0, routerLastRead: 0 })).atEnd(
+      ended(JUDGE_AT - 1),
+      report,
+    );
     expect(got).toEqual([]);
   });
 
   it('heal of a master crash includes masterDetect and the PFE switch', () => {
-    const crash: FaultConfig[] = [{ when: { atNs: 1 * SEC }, action: { kind: 're-crash', target: 'master' } }];
+    const crash: FaultConfig[] = [
+      { when: { atNs: 1 * SEC }, action: { kind: 're-crash', target: 'master' } },
+    ];
     const heal = 1 * SEC + 100 * MS + 50 * MS;
     const { report, got } = collector();
     // Read just after the crash but before the heal: counts as nothing since the heal.
-    new LivenessCheckImpl(fakeWorld({ peerLastRead: heal, routerLastRead: heal + 1 }, crash)).atEnd(ended(heal + LIVENESS_DEADLINE_NS), report);
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: heal, routerLastRead: heal + 1 }, crash)).atEnd(
+      ended(heal + LIVENESS_DEADLINE_NS),
+      report,
+    );
     expect(got.map((v) => v.evidence?.direction)).toEqual(['router → peer']);
   });
 
   it('fails: a reader silent for longer than the deadline after the heal (a stalled window)', () => {
-    const c = new LivenessCheckImpl(fakeWorld({ peerLastRead: 9 * SEC, routerLastRead: 9 * SEC, routerGaps: [[2.5 * SEC, 8 * SEC]] }));
+    const c = new LivenessCheckImpl(
+      fakeWorld({
+        peerLastRead: 9 * SEC,
+        routerLastRead: 9 * SEC,
+        routerGaps: [[2.5 * SEC, 8 * SEC]],
+      }),
+    );
     const { report, got } = collector();
     c.atEnd(ended(10 * SEC), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'toRouter', gapFromNs: 2.5 * SEC, gapToNs: 8 * SEC });
+    expect(got[0]?.evidence).toMatchObject({
+      session: 'pa/0',
+      direction: 'toRouter',
+      gapFromNs: 2.5 * SEC,
+      gapToNs: 8 * SEC,
+    });
   });
 
   it('fails: a reader that read past the heal, then nothing until the end (the gap still open at the end counts)', () => {
     // The peer read at 2.5 s (after the heal at 2 s), then never again in a 10 s run.
-    const c = new LivenessCheckImpl(fakeWorld({ peerLastRead: 2.5 * SEC, routerLastRead: 9.9 * SEC }));
+    const c = new LivenessCheckImpl(
+      fakeWorld({ peerLastRead: 2.5 * SEC, routerLastRead: 9.9 * SEC }),
+    );
     const { report, got } = collector();
     c.atEnd(ended(10 * SEC), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', direction: 'toPeer', gapFromNs: 2.5 * SEC, gapToNs: 10 * SEC });
+    expect(got[0]?.evidence).toMatchObject({
+      session: 'pa/0',
+      direction: 'toPeer',
+      gapFromNs: 2.5 * SEC,
+      gapToNs: 10 * SEC,
+    });
     // Stopping less than the deadline before the end is not a stall yet.
     const { report: r2, got: g2 } = collector();
-    new LivenessCheckImpl(fakeWorld({ peerLastRead: 5.5 * SEC, routerLastRead: 9.9 * SEC })).atEnd(ended(10 * SEC), r2);
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: 5.5 * SEC, routerLastRead: 9.9 * SEC })).atEnd(
+      ended(10 * SEC),
+      r2,
+    );
     expect(g2).toEqual([]);
   });
 
   it('fails: a run that hit its event bound', () => {
     const { report, got } = collector();
-    new LivenessCheckImpl(fakeWorld({ peerLastRead: 9 * SEC, routerLastRead: 9 * SEC })).atEnd(ended(3 * SEC, true), report);
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: 9 * SEC, routerLastRead: 9 * SEC })).atEnd(
+      ended(3 * SEC, true),
+      report,
+    );
     expect(got).toHaveLength(1);
     expect(got[0]?.message).toMatch(/hit its event bound/);
   });
 
   it('a real run: NSR, a 300 ms wire partition, 6 s: judged and passed', () => {
-    const cfg = worldConfig({ durationNs: 6 * SEC, router: { nsr: true }, peers: [peer('pa', { sessions: 1 })], faults: [{ when: { atNs: 500 * MS }, action: { kind: 'wire-partition', peer: 'pa', durationNs: 300 * MS } }] });
+    const cfg = worldConfig({
+      durationNs: 6 * SEC,
+      router: { nsr: true },
+      peers: [peer('pa', { sessions: 1 })],
+      faults: [
+        {
+          when: { atNs: 500 * MS },
+          action: { kind: 'wire-partition', peer: 'pa', durationNs: 300 * MS },
+        },
+      ],
+    });
     const { res } = runWorld(cfg, [LIVENESS]);
     expect(res.run.simulatedNs).toBeGreaterThanOrEqual(800 * MS + LIVENESS_DEADLINE_NS);
     expect(of(res, LIVENESS)).toEqual([]);

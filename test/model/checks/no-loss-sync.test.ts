@@ -18,12 +18,26 @@ function fakeWorld(acked: number, read: number, inBuffer: number): World {
     chassis: { master: 1 },
     res: [{ session: () => undefined }, re],
     routerSession: (id: string) => re.session(id),
-    peers: [{ cfg: { name: 'pa' }, sessions: [{ cfg: { id: 'pa/0' }, generation: 0, conn: { iss, snd_una: iss + 1 + acked } }] }],
+    peers: [
+      {
+        cfg: { name: 'pa' },
+        sessions: [{ cfg: { id: 'pa/0' }, generation: 0, conn: { iss, snd_una: iss + 1 + acked } }],
+      },
+    ],
   } as unknown as World;
 }
 
 const syncSwitch = (r: Records) => r.rec('chassis', 'chassis.master', { master: 1, sync: true });
-const verifyError = (r: Records, actor: string, direction?: string) => r.rec(actor, 'app.verify-error', { session: 'pa/0', side: 'router', kind: 'gap', offset: 4096, expected: 7, got: 9, ...(direction === undefined ? {} : { direction }) });
+const verifyError = (r: Records, actor: string, direction?: string) =>
+  r.rec(actor, 'app.verify-error', {
+    session: 'pa/0',
+    side: 'router',
+    kind: 'gap',
+    offset: 4096,
+    expected: 7,
+    got: 9,
+    ...(direction === undefined ? {} : { direction }),
+  });
 
 describe('no-loss-sync', () => {
   it('passes: no sync failover means nothing to judge, even with errors and a short new master', () => {
@@ -57,7 +71,10 @@ describe('no-loss-sync', () => {
     const bad = verifyError(r, 're1');
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: bad.id, evidence: { session: 'pa/0', kind: 'gap', offset: 4096 } });
+    expect(got[0]).toMatchObject({
+      recordId: bad.id,
+      evidence: { session: 'pa/0', kind: 'gap', offset: 4096 },
+    });
   });
 
   it('fails: a per-socket failover (F-2) starts the judgement too: a gap the application then sees is caught', () => {
@@ -66,7 +83,10 @@ describe('no-loss-sync', () => {
     const r = new Records();
     c.onRecord(verifyError(r, 're1'), report);
     expect(got).toEqual([]);
-    c.onRecord(r.rec('re0/iha', 'iha.socket-failover', { session: 'pa/0', handle: 1, peer: 1 }), report);
+    c.onRecord(
+      r.rec('re0/iha', 'iha.socket-failover', { session: 'pa/0', handle: 1, peer: 1 }),
+      report,
+    );
     const bad = verifyError(r, 're1');
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
@@ -84,7 +104,14 @@ describe('no-loss-sync', () => {
   });
 
   it('a real run: a switchover under traffic both ways passes', () => {
-    const cfg = worldConfig({ durationNs: 1500 * MS, router: { nsr: true }, peers: [peer('pa', { sessions: 2, toRouter: { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 } })], faults: [{ when: { atNs: 700 * MS }, action: { kind: 'switchover' } }] });
+    const cfg = worldConfig({
+      durationNs: 1500 * MS,
+      router: { nsr: true },
+      peers: [
+        peer('pa', { sessions: 2, toRouter: { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 } }),
+      ],
+      faults: [{ when: { atNs: 700 * MS }, action: { kind: 'switchover' } }],
+    });
     const { world, res } = runWorld(cfg, [NO_LOSS_SYNC]);
     expect(world.chassis.master).toBe(1);
     expect(of(res, NO_LOSS_SYNC)).toEqual([]);

@@ -10,7 +10,12 @@ import { collector, ended, of, Records, runWorld } from './fixture.ts';
 function fakeWorld(lastReadNs: number, fromRouterRate = 10, holdTimeNs = 90 * SEC): World {
   return {
     cfg: { holdTimeNs },
-    peers: [{ cfg: { name: 'pa', fromRouter: { ratePerSec: fromRouterRate } }, sessions: [{ cfg: { id: 'pa/0' }, closed: undefined, lastReadNs }] }],
+    peers: [
+      {
+        cfg: { name: 'pa', fromRouter: { ratePerSec: fromRouterRate } },
+        sessions: [{ cfg: { id: 'pa/0' }, closed: undefined, lastReadNs }],
+      },
+    ],
   } as unknown as World;
 }
 
@@ -33,8 +38,20 @@ describe('peer-transparent', () => {
     const { report, got } = collector();
     const r = new Records();
     c.onRecord(r.rec('peer:pa', 'app.closed', { session: 'pa/0', reason: 'reset' }), report);
-    c.onRecord(r.rec('peer:pa', 'app.verify-error', { session: 'pa/0', kind: 'duplicate', offset: 10, expected: 1, got: 0 }), report);
-    c.onRecord(r.rec('peer:pa', 'tcp.rst-received', { conn: '10.0.1.1:20000>10.0.0.1:179' }), report);
+    c.onRecord(
+      r.rec('peer:pa', 'app.verify-error', {
+        session: 'pa/0',
+        kind: 'duplicate',
+        offset: 10,
+        expected: 1,
+        got: 0,
+      }),
+      report,
+    );
+    c.onRecord(
+      r.rec('peer:pa', 'tcp.rst-received', { conn: '10.0.1.1:20000>10.0.0.1:179' }),
+      report,
+    );
     c.onRecord(r.rec('peer:pa', 'tcp.timeout', { conn: 'c' }), report);
     c.onRecord(r.rec('peer:pa', 'peer.ack-unsent', { conn: 'c' }), report);
     expect(got.map((v) => v.message)).toEqual([
@@ -50,13 +67,21 @@ describe('peer-transparent', () => {
     const { report, got } = collector();
     new PeerTransparentCheck(fakeWorld(5 * SEC, 10, 90 * SEC)).atEnd(ended(100 * SEC), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.message).toMatch(/pa\/0 heard nothing for 95000000000 ns; its hold timer \(90000000000 ns\) expired/);
+    expect(got[0]?.message).toMatch(
+      /pa\/0 heard nothing for 95000000000 ns; its hold timer \(90000000000 ns\) expired/,
+    );
     new PeerTransparentCheck(fakeWorld(5 * SEC, 0, 90 * SEC)).atEnd(ended(100 * SEC), report);
     expect(got).toHaveLength(1);
   });
 
   it('real runs: a master crash fires it without NSR and not with NSR', () => {
-    const cfg = (nsr: boolean) => worldConfig({ durationNs: 1500 * MS, router: { nsr }, peers: [peer('pa', { sessions: 1 })], faults: [{ when: { atNs: 600 * MS }, action: { kind: 're-crash', target: 'master' } }] });
+    const cfg = (nsr: boolean) =>
+      worldConfig({
+        durationNs: 1500 * MS,
+        router: { nsr },
+        peers: [peer('pa', { sessions: 1 })],
+        faults: [{ when: { atNs: 600 * MS }, action: { kind: 're-crash', target: 'master' } }],
+      });
     const without = runWorld(cfg(false), [PEER_TRANSPARENT]);
     expect(of(without.res, PEER_TRANSPARENT).length).toBeGreaterThan(0);
     expect(of(without.res, PEER_TRANSPARENT).every((v) => v.timeNs > 600 * MS)).toBe(true);

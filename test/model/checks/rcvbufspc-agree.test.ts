@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { RCVBUFSPC_AGREE, RcvbufspcAgreeCheck } from '../../../model/checks/rcvbufspc-agree.ts';
 import { collector, Records } from './fixture.ts';
 
-const l4 = (r: Records, re: number, role: string, seq: number, space: number | undefined, session = 'pa/0') =>
+const l4 = (
+  r: Records,
+  re: number,
+  role: string,
+  seq: number,
+  space: number | undefined,
+  session = 'pa/0',
+) =>
   r.rec(`re${re}/prl`, 'prl.l4', { session, role, seq, ...(space === undefined ? {} : { space }) });
 
 describe('rcvbufspc-agree', () => {
@@ -36,6 +43,9 @@ describe('rcvbufspc-agree', () => {
     c.onRecord(l4(r, 0, 'primary', 5, 1), report);
     c.onRecord(l4(r, 1, 'secondary', 5, 2), report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: bad.id, evidence: { session: 'pa/0', seq: 4, primary: 8000, secondary: 6540 } });
+    expect(got[0]).toMatchObject({
+      recordId: bad.id,
+      evidence: { session: 'pa/0', seq: 4, primary: 8000, secondary: 6540 },
+    });
   });
 });

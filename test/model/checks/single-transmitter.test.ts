@@ -1,6 +1,9 @@
 // Proves the single-transmitter checker (SPEC F-3, F-2, G-9) accepts packets only from the PFE's current master, or for a steered connection from its steering entry's RE, and reports a packet from another RE, or from any RE while the relevant switch is in progress.
 import { describe, expect, it } from 'vitest';
-import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from '../../../model/checks/single-transmitter.ts';
+import {
+  SINGLE_TRANSMITTER,
+  SingleTransmitterCheck,
+} from '../../../model/checks/single-transmitter.ts';
 import { collector, Records } from './fixture.ts';
 
 const tx = (r: Records, re: number) => r.rec('pfe', 'pfe.tx', { re, dst: 'pa', seq: 1 });
@@ -28,7 +31,11 @@ describe('single-transmitter', () => {
     const bad = tx(r, 1);
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: bad.id, timeNs: bad.t, evidence: { re: 1, switching: true } });
+    expect(got[0]).toMatchObject({
+      recordId: bad.id,
+      timeNs: bad.t,
+      evidence: { re: 1, switching: true },
+    });
     expect(got[0]?.message).toMatch(/while mastership was switching/);
   });
 
@@ -38,24 +45,33 @@ describe('single-transmitter', () => {
     const r = new Records();
     c.onRecord(r.rec('pfe', 'pfe.master', { master: 1 }), report);
     c.onRecord(tx(r, 0), report);
-    expect(got.map((v) => v.message)).toEqual(['a packet from re0 reached the wire while re1 was master']);
+    expect(got.map((v) => v.message)).toEqual([
+      'a packet from re0 reached the wire while re1 was master',
+    ]);
   });
 });
 
 describe('single-transmitter with steered connections (per-socket failover, F-2)', () => {
   /** A packet of the connection router:179 > 10.0.1.1:peerPort, sent by `re`. */
-  const connTx = (r: Records, re: number, peerPort: number) => r.rec('pfe', 'pfe.tx', { re, dst: '10.0.1.1', sport: 179, dport: peerPort, seq: 1, len: 10 });
+  const connTx = (r: Records, re: number, peerPort: number) =>
+    r.rec('pfe', 'pfe.tx', { re, dst: '10.0.1.1', sport: 179, dport: peerPort, seq: 1, len: 10 });
 
   it('passes: the steered connection is sent by its RE, the others by the master', () => {
     const c = new SingleTransmitterCheck();
     const { report, got } = collector();
     const r = new Records();
     c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
+    c.onRecord(
+      r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }),
+      report,
+    );
     c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
     c.onRecord(connTx(r, 1, 20000), report);
     c.onRecord(connTx(r, 0, 20001), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-clear', { flow: '10.0.1.1:20000>179', reason: 'mastership' }), report);
+    c.onRecord(
+      r.rec('pfe', 'pfe.flow-clear', { flow: '10.0.1.1:20000>179', reason: 'mastership' }),
+      report,
+    );
     c.onRecord(connTx(r, 0, 20000), report);
     expect(got).toEqual([]);
   });
@@ -65,13 +81,21 @@ describe('single-transmitter with steered connections (per-socket failover, F-2)
     const { report, got } = collector();
     const r = new Records();
     c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }), report);
+    c.onRecord(
+      r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }),
+      report,
+    );
     const during = connTx(r, 1, 20000);
     c.onRecord(during, report);
     c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
     const wrong = connTx(r, 0, 20000);
     c.onRecord(wrong, report);
     expect(got.map((g) => g.recordId)).toEqual([during.id, wrong.id]);
-    expect(got[1]?.evidence).toMatchObject({ re: 0, owner: 1, steered: true, flow: '10.0.1.1:20000>179' });
+    expect(got[1]?.evidence).toMatchObject({
+      re: 0,
+      owner: 1,
+      steered: true,
+      flow: '10.0.1.1:20000>179',
+    });
   });
 });

@@ -1,12 +1,43 @@
 // Proves that model/link.ts delivers packets with exact latency and serialization, tail-drops a full queue, drops over-MTU and down-link packets, loses/duplicates/reorders at roughly the configured rates reproducibly per seed, keeps FIFO order under jitter, holds and releases in order, applies link.set mid-run, reports every packet to its tap, and draws from its own RNG stream.
 import { describe, expect, it } from 'vitest';
-import { Link, wireBytes, type LinkControl, type LinkParams, type LinkTap, type LinkTx, type PacketIn, type Side } from '../../../model/net/link.ts';
+import {
+  Link,
+  wireBytes,
+  type LinkControl,
+  type LinkParams,
+  type LinkTap,
+  type LinkTx,
+  type PacketIn,
+  type Side,
+} from '../../../model/net/link.ts';
 import { TH_ACK, type Segment } from '../../../model/net/segment.ts';
-import { MS, Simulation, US, type Actor, type ActorContext, type ActorId, type Message } from '../../../sim/index.ts';
+import {
+  MS,
+  Simulation,
+  US,
+  type Actor,
+  type ActorContext,
+  type ActorId,
+  type Message,
+} from '../../../sim/index.ts';
 
 /** A segment whose wire size is exactly `bytes` (40 header bytes + payload), tagged by seq. */
 function seg(seq: number, bytes = 100): Segment {
-  return { src: 1, dst: 2, sport: 1000, dport: 2000, seq, ack: 0, flags: TH_ACK, wnd: 1000, urp: 0, options: {}, payload: new Uint8Array(bytes - 40), ipId: seq & 0xffff, ttl: 64 };
+  return {
+    src: 1,
+    dst: 2,
+    sport: 1000,
+    dport: 2000,
+    seq,
+    ack: 0,
+    flags: TH_ACK,
+    wnd: 1000,
+    urp: 0,
+    options: {},
+    payload: new Uint8Array(bytes - 40),
+    ipId: seq & 0xffff,
+    ttl: 64,
+  };
 }
 
 interface Arrival {
@@ -37,7 +68,11 @@ interface Bench {
   seqsAtB(): number[];
 }
 
-function bench(params: Partial<LinkParams>, seed: number | string = 1, paramsBtoA?: Partial<LinkParams>): Bench {
+function bench(
+  params: Partial<LinkParams>,
+  seed: number | string = 1,
+  paramsBtoA?: Partial<LinkParams>,
+): Bench {
   const sim = new Simulation({ seed, hash: false });
   const a = new Sink();
   const b = new Sink();
@@ -51,7 +86,8 @@ function bench(params: Partial<LinkParams>, seed: number | string = 1, paramsBto
     linkId,
     a,
     b,
-    tx: (atNs, s, from = 'a') => sim.inject(linkId, { type: 'link.tx', side: from, seg: s } satisfies LinkTx, atNs),
+    tx: (atNs, s, from = 'a') =>
+      sim.inject(linkId, { type: 'link.tx', side: from, seg: s } satisfies LinkTx, atNs),
     ctl: (atNs, msg) => sim.inject(linkId, msg, atNs),
     seqsAtB: () => b.got.map((x) => x.seq),
   };
@@ -90,7 +126,10 @@ describe('Link: timing', () => {
   });
 
   it('keeps the two directions independent (own parameters, own serialization)', () => {
-    const t = bench({ latencyNs: 1 * MS, bandwidthBps: 1_000_000 }, 1, { latencyNs: 2 * MS, bandwidthBps: 0 });
+    const t = bench({ latencyNs: 1 * MS, bandwidthBps: 1_000_000 }, 1, {
+      latencyNs: 2 * MS,
+      bandwidthBps: 0,
+    });
     t.tx(0, seg(1, 1000), 'a');
     t.tx(0, seg(2, 1000), 'b');
     t.tx(0, seg(3, 1000), 'b');
@@ -197,7 +236,7 @@ describe('Link: loss, duplication, reordering', () => {
     expect([...got].sort((x, y) => x - y)).toEqual(range(2_000));
   });
 
-  it('gives each link its own RNG stream: adding a second busy link does not change the first one\'s pattern', () => {
+  it("gives each link its own RNG stream: adding a second busy link does not change the first one's pattern", () => {
     const p = { latencyNs: 1 * MS, loss: 0.2, duplicate: 0.1, jitterNs: 100 * US };
     const run = (withSecond: boolean): Arrival[] => {
       const sim = new Simulation({ seed: 5, hash: false });
@@ -208,9 +247,15 @@ describe('Link: loss, duplication, reordering', () => {
       const l1 = sim.addActor('link:l1', new Link('l1', aId, bId, sim.rng('link/l1'), p));
       if (withSecond) {
         const l2 = sim.addActor('link:l2', new Link('l2', aId, bId, sim.rng('link/l2'), p));
-        for (const i of range(500)) sim.inject(l2, { type: 'link.tx', side: 'a', seg: seg(100_000 + i) } satisfies LinkTx, i * 7 * US);
+        for (const i of range(500))
+          sim.inject(
+            l2,
+            { type: 'link.tx', side: 'a', seg: seg(100_000 + i) } satisfies LinkTx,
+            i * 7 * US,
+          );
       }
-      for (const i of range(500)) sim.inject(l1, { type: 'link.tx', side: 'a', seg: seg(i) } satisfies LinkTx, i * 10 * US);
+      for (const i of range(500))
+        sim.inject(l1, { type: 'link.tx', side: 'a', seg: seg(i) } satisfies LinkTx, i * 10 * US);
       sim.run();
       return b.got.filter((x) => x.link === 'l1');
     };
@@ -287,8 +332,15 @@ describe('Link: hold, release and link.set', () => {
 describe('Link: tap', () => {
   it('sees lost packets with arrival undefined and duplicates as copy 1, matching the deliveries', () => {
     const t = bench({ latencyNs: 1 * MS, loss: 0.3, duplicate: 0.3, mtu: 500 });
-    const calls: Array<{ from: Side; seq: number; sentNs: number; arrivalNs: number | undefined; copy: number }> = [];
-    const tap: LinkTap = (from, s, sentNs, arrivalNs, copy) => calls.push({ from, seq: s.seq, sentNs, arrivalNs, copy });
+    const calls: Array<{
+      from: Side;
+      seq: number;
+      sentNs: number;
+      arrivalNs: number | undefined;
+      copy: number;
+    }> = [];
+    const tap: LinkTap = (from, s, sentNs, arrivalNs, copy) =>
+      calls.push({ from, seq: s.seq, sentNs, arrivalNs, copy });
     t.link.tap = tap;
     for (const i of range(400)) t.tx(i * 10 * US, seg(i));
     t.tx(5 * MS, seg(999, 600)); // over the MTU: lost at once
@@ -302,11 +354,18 @@ describe('Link: tap', () => {
     expect(dups).toHaveLength(c.duplicated);
     expect(c.duplicated).toBeGreaterThan(0);
     // Every duplicate follows its original, which was delivered.
-    for (const d of dups) expect(calls.some((x) => x.seq === d.seq && x.copy === 0 && x.arrivalNs !== undefined)).toBe(true);
+    for (const d of dups)
+      expect(calls.some((x) => x.seq === d.seq && x.copy === 0 && x.arrivalNs !== undefined)).toBe(
+        true,
+      );
     expect(calls).toHaveLength(401 + c.duplicated);
     // The tap's arrivals are exactly what the far end received.
-    const tapArrivals = calls.filter((x) => x.arrivalNs !== undefined).map((x) => `${x.seq}@${x.arrivalNs}`);
+    const tapArrivals = calls
+      .filter((x) => x.arrivalNs !== undefined)
+      .map((x) => `${x.seq}@${x.arrivalNs}`);
     expect([...tapArrivals].sort()).toEqual(t.b.got.map((x) => `${x.seq}@${x.t}`).sort());
-    expect(calls.every((x) => x.from === 'a' && x.sentNs === (x.seq === 999 ? 5 * MS : x.seq * 10 * US))).toBe(true);
+    expect(
+      calls.every((x) => x.from === 'a' && x.sentNs === (x.seq === 999 ? 5 * MS : x.seq * 10 * US)),
+    ).toBe(true);
   });
 });

@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
 import type { Segment, TcpOptions } from '../../../model/net/segment.ts';
 import { TH_ACK, TH_FIN, TH_PUSH, TH_SYN } from '../../../model/net/segment.ts';
-import { decodeSegment, encodeSegment, ipChecksum, tcpChecksum, verifyChecksums } from '../../../model/net/packet.ts';
+import {
+  decodeSegment,
+  encodeSegment,
+  ipChecksum,
+  tcpChecksum,
+  verifyChecksums,
+} from '../../../model/net/packet.ts';
 
 // ---------------------------------------------------------------------------------------
 // Independent, deliberately naive reference implementation (no shared code with the codec).
@@ -21,7 +27,12 @@ function refChecksum(data: number[]): number {
 }
 
 const be16 = (x: number): number[] => [(x >> 8) & 255, x & 255];
-const be32 = (x: number): number[] => [Math.floor(x / 2 ** 24) % 256, (x >>> 16) & 255, (x >>> 8) & 255, x & 255];
+const be32 = (x: number): number[] => [
+  Math.floor(x / 2 ** 24) % 256,
+  (x >>> 16) & 255,
+  (x >>> 8) & 255,
+  x & 255,
+];
 
 interface RawSpec {
   ipOptions?: number[];
@@ -58,7 +69,21 @@ function refBuild(spec: RawSpec): Uint8Array {
   tcp[16] = tc >> 8;
   tcp[17] = tc & 255;
   const ihl = 5 + ipOpts.length / 4;
-  const ip = [0x40 | ihl, 0, ...be16(ihl * 4 + tcp.length), ...be16(77), 0x40, 0, 64, spec.protocol ?? 6, 0, 0, ...be32(src), ...be32(dst), ...ipOpts];
+  const ip = [
+    0x40 | ihl,
+    0,
+    ...be16(ihl * 4 + tcp.length),
+    ...be16(77),
+    0x40,
+    0,
+    64,
+    spec.protocol ?? 6,
+    0,
+    0,
+    ...be32(src),
+    ...be32(dst),
+    ...ipOpts,
+  ];
   const ic = refChecksum(ip);
   ip[10] = ic >> 8;
   ip[11] = ic & 255;
@@ -102,27 +127,29 @@ const optionsArb = fc.record(
   { requiredKeys: [] },
 );
 
-const segmentArb: fc.Arbitrary<Segment> = fc.record({
-  src: u32,
-  dst: u32,
-  sport: u16,
-  dport: u16,
-  seq: u32,
-  ack: u32,
-  flags: fc.integer({ min: 0, max: 0x3f }), // every combination of the six TH_* bits
-  wnd: u16,
-  urp: u16,
-  options: optionsArb,
-  payload: fc.uint8Array({ maxLength: 1460 }),
-  ipId: u16,
-  ttl: fc.integer({ min: 1, max: 255 }),
-}).map((s) => {
-  // fast-check may build null-prototype records; rebuild them as plain objects so that
-  // toStrictEqual compares only contents against the decoder's plain objects.
-  const options: TcpOptions = { ...s.options };
-  if (s.options.ts !== undefined) options.ts = { ...s.options.ts };
-  return { ...s, options };
-});
+const segmentArb: fc.Arbitrary<Segment> = fc
+  .record({
+    src: u32,
+    dst: u32,
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: fc.integer({ min: 0, max: 0x3f }), // every combination of the six TH_* bits
+    wnd: u16,
+    urp: u16,
+    options: optionsArb,
+    payload: fc.uint8Array({ maxLength: 1460 }),
+    ipId: u16,
+    ttl: fc.integer({ min: 1, max: 255 }),
+  })
+  .map((s) => {
+    // fast-check may build null-prototype records; rebuild them as plain objects so that
+    // toStrictEqual compares only contents against the decoder's plain objects.
+    const options: TcpOptions = { ...s.options };
+    if (s.options.ts !== undefined) options.ts = { ...s.options.ts };
+    return { ...s, options };
+  });
 
 /** A fixed SYN: 10.0.0.1:49152 -> 10.0.0.2:179, all three options. */
 const SYN: Segment = {
@@ -164,12 +191,22 @@ describe('encodeSegment known answers', () => {
     //   ~0x8dbb = 0x7244.
     const b = encodeSegment(SYN);
     expect(b.length).toBe(60);
-    expect(hex(b.subarray(0, 20))).toBe('4500003c0001400040' + '06' + '26b9' + '0a000001' + '0a000002');
+    expect(hex(b.subarray(0, 20))).toBe(
+      '4500003c0001400040' + '06' + '26b9' + '0a000001' + '0a000002',
+    );
     expect((b[10]! << 8) | b[11]!).toBe(0x26b9);
     expect((b[36]! << 8) | b[37]!).toBe(0x7244);
     expect(hex(b.subarray(20))).toBe(
-      'c00000b3' + '01020304' + '00000000' + 'a002' + 'ffff' + '7244' + '0000' +
-        '020405b4' + '0101080a0000000100000000' + '01030307',
+      'c00000b3' +
+        '01020304' +
+        '00000000' +
+        'a002' +
+        'ffff' +
+        '7244' +
+        '0000' +
+        '020405b4' +
+        '0101080a0000000100000000' +
+        '01030307',
     );
     // And the independent reference checksum agrees on both.
     const ipHdr = Array.from(b.subarray(0, 20));
@@ -182,7 +219,11 @@ describe('encodeSegment known answers', () => {
 
   it('agrees byte for byte with the independent reference builder', () => {
     const payload = [104, 101, 108, 108, 111]; // odd length exercises the zero pad
-    const ref = refBuild({ tcpOptions: [1, 1, 8, 10, ...be32(0xdeadbeef), ...be32(42)], payload, flags: TH_ACK | TH_PUSH });
+    const ref = refBuild({
+      tcpOptions: [1, 1, 8, 10, ...be32(0xdeadbeef), ...be32(42)],
+      payload,
+      flags: TH_ACK | TH_PUSH,
+    });
     const seg: Segment = {
       src: 0xc0a80001,
       dst: 0xc0a80002,
@@ -209,8 +250,12 @@ describe('encodeSegment known answers', () => {
     expect(none.length).toBe(40);
     expect(opts(encodeSegment({ ...SYN, options: { mss: 536 } }))).toBe('02040218');
     expect(opts(encodeSegment({ ...SYN, options: { wscale: 14 } }))).toBe('0103030e');
-    expect(opts(encodeSegment({ ...SYN, options: { ts: { val: 0xffffffff, ecr: 1 } } }))).toBe('0101080affffffff00000001');
-    expect(opts(encodeSegment({ ...SYN, options: { mss: 1460, wscale: 2 } }))).toBe('020405b4' + '01030302');
+    expect(opts(encodeSegment({ ...SYN, options: { ts: { val: 0xffffffff, ecr: 1 } } }))).toBe(
+      '0101080affffffff00000001',
+    );
+    expect(opts(encodeSegment({ ...SYN, options: { mss: 1460, wscale: 2 } }))).toBe(
+      '020405b4' + '01030302',
+    );
     expect(doff(encodeSegment(SYN))).toBe(10);
   });
 
@@ -226,7 +271,9 @@ describe('encodeSegment known answers', () => {
     expect(() => encodeSegment({ ...SYN, seq: -1 })).toThrow(RangeError);
     expect(() => encodeSegment({ ...SYN, options: { mss: 70000 } })).toThrow(/options\.mss/);
     expect(() => encodeSegment({ ...SYN, ttl: 1.5 })).toThrow(/ttl/);
-    expect(() => encodeSegment({ ...SYN, payload: new Uint8Array(65535 - 60 + 1) })).toThrow(/total length/);
+    expect(() => encodeSegment({ ...SYN, payload: new Uint8Array(65535 - 60 + 1) })).toThrow(
+      /total length/,
+    );
     expect(encodeSegment({ ...SYN, payload: new Uint8Array(65535 - 60) }).length).toBe(65535);
   });
 });
@@ -261,7 +308,12 @@ describe('round trip and checksums (property-based)', () => {
   });
 
   it('every single-bit flip of a fixed data packet is caught (ones-complement sums detect all single-bit errors)', () => {
-    const seg: Segment = { ...SYN, flags: TH_ACK | TH_PUSH | TH_FIN, options: { ts: { val: 5, ecr: 6 } }, payload: Uint8Array.from([1, 2, 3, 4, 5, 6, 7]) };
+    const seg: Segment = {
+      ...SYN,
+      flags: TH_ACK | TH_PUSH | TH_FIN,
+      options: { ts: { val: 5, ecr: 6 } },
+      payload: Uint8Array.from([1, 2, 3, 4, 5, 6, 7]),
+    };
     const good = encodeSegment(seg);
     for (let bit = 0; bit < good.length * 8; bit++) {
       const b = good.slice();
@@ -285,7 +337,10 @@ describe('round trip and checksums (property-based)', () => {
   it('decoding corrupted packets with repaired checksums never throws, and what decodes re-encodes to the same segment', () => {
     // Repairing the checksums gets the corruption past them, into the IHL, length, data
     // offset and option parsers.
-    const corruption = fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 });
+    const corruption = fc.array(
+      fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+      { minLength: 1, maxLength: 4 },
+    );
     fc.assert(
       fc.property(segmentArb, corruption, fc.boolean(), (seg, edits, fixLength) => {
         const b = encodeSegment({ ...seg, payload: seg.payload.subarray(0, 40) });
@@ -325,9 +380,18 @@ describe('decodeSegment errors name the field', () => {
   });
 
   it('wrong IP version, bad IHL', () => {
-    expectError(withRepair((b) => (b[0] = 0x65)), /IP version: 6/);
-    expectError(withRepair((b) => (b[0] = 0x44)), /IHL.*4/);
-    expectError(withRepair((b) => (b[0] = 0x4f)), /truncated: 3 bytes of TCP/); // 60 of the 63 bytes are IP header
+    expectError(
+      withRepair((b) => (b[0] = 0x65)),
+      /IP version: 6/,
+    );
+    expectError(
+      withRepair((b) => (b[0] = 0x44)),
+      /IHL.*4/,
+    );
+    expectError(
+      withRepair((b) => (b[0] = 0x4f)),
+      /truncated: 3 bytes of TCP/,
+    ); // 60 of the 63 bytes are IP header
     const short = good().subarray(0, 24);
     short[0] = 0x47; // 28-byte header in 24 bytes
     expectError(short, /IHL/);
@@ -337,27 +401,60 @@ describe('decodeSegment errors name the field', () => {
     const longer = new Uint8Array(good().length + 1);
     longer.set(good());
     expectError(longer, /IP total length: field says 63, packet has 64/);
-    expectError(withRepair((b) => (b[3] = b[3]! + 1)), /IP total length/);
-    expectError(withRepair((b) => (b[3] = b[3]! - 1)), /IP total length/);
+    expectError(
+      withRepair((b) => (b[3] = b[3]! + 1)),
+      /IP total length/,
+    );
+    expectError(
+      withRepair((b) => (b[3] = b[3]! - 1)),
+      /IP total length/,
+    );
   });
 
   it('bad IP and TCP checksums', () => {
-    expectError(withRepair(() => undefined).map((x, i) => (i === 10 ? x ^ 0x80 : x)), /IP header checksum/);
-    expectError(good().map((x, i) => (i === 8 ? x - 1 : x)), /IP header checksum/); // TTL changed
-    expectError(good().map((x, i) => (i === 60 ? x ^ 1 : x)), /TCP checksum/); // payload byte
-    expectError(good().map((x, i) => (i === 37 ? x ^ 1 : x)), /TCP checksum/); // checksum field itself
+    expectError(
+      withRepair(() => undefined).map((x, i) => (i === 10 ? x ^ 0x80 : x)),
+      /IP header checksum/,
+    );
+    expectError(
+      good().map((x, i) => (i === 8 ? x - 1 : x)),
+      /IP header checksum/,
+    ); // TTL changed
+    expectError(
+      good().map((x, i) => (i === 60 ? x ^ 1 : x)),
+      /TCP checksum/,
+    ); // payload byte
+    expectError(
+      good().map((x, i) => (i === 37 ? x ^ 1 : x)),
+      /TCP checksum/,
+    ); // checksum field itself
   });
 
   it('fragments and non-TCP protocols', () => {
-    expectError(withRepair((b) => (b[6] = 0x60)), /fragment/); // DF|MF
-    expectError(withRepair((b) => (b[7] = 1)), /fragment/); // offset 8
+    expectError(
+      withRepair((b) => (b[6] = 0x60)),
+      /fragment/,
+    ); // DF|MF
+    expectError(
+      withRepair((b) => (b[7] = 1)),
+      /fragment/,
+    ); // offset 8
     expectError(refBuild({ protocol: 17 }), /IP protocol: 17/);
   });
 
   it('bad TCP data offset', () => {
-    expectError(withRepair((b) => (b[32] = 0x40)), /TCP data offset: 4/);
-    expectError(withRepair((b) => (b[32] = 0xf0)), /TCP data offset: 60 bytes exceeds/);
-    const tiny = Uint8Array.from([0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expectError(
+      withRepair((b) => (b[32] = 0x40)),
+      /TCP data offset: 4/,
+    );
+    expectError(
+      withRepair((b) => (b[32] = 0xf0)),
+      /TCP data offset: 60 bytes exceeds/,
+    );
+    const tiny = Uint8Array.from([
+      0x45, 0, 0, 30, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0,
+    ]);
     refRepair(tiny);
     expectError(tiny, /truncated: 10 bytes of TCP/);
   });
@@ -377,7 +474,32 @@ describe('decodeSegment errors name the field', () => {
 describe('decodeSegment tolerance', () => {
   it('skips unknown TCP options by their length (SACK-permitted, SACK, experimental)', () => {
     const r = decodeSegment(
-      refBuild({ tcpOptions: [2, 4, 0x05, 0xb4, 4, 2, 1, 1, 5, 10, ...be32(1), ...be32(2), 254, 4, 0, 0, 1, 3, 3, 9, 0, 0] }),
+      refBuild({
+        tcpOptions: [
+          2,
+          4,
+          0x05,
+          0xb4,
+          4,
+          2,
+          1,
+          1,
+          5,
+          10,
+          ...be32(1),
+          ...be32(2),
+          254,
+          4,
+          0,
+          0,
+          1,
+          3,
+          3,
+          9,
+          0,
+          0,
+        ],
+      }),
     );
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.segment.options).toStrictEqual({ mss: 1460, wscale: 9 });
@@ -390,7 +512,9 @@ describe('decodeSegment tolerance', () => {
 
   it('skips IPv4 options (IHL > 5)', () => {
     const payload = [1, 2, 3];
-    const r = decodeSegment(refBuild({ ipOptions: [1, 1, 1, 0, 7, 3, 4, 0], payload, tcpOptions: [1, 3, 3, 2] }));
+    const r = decodeSegment(
+      refBuild({ ipOptions: [1, 1, 1, 0, 7, 3, 4, 0], payload, tcpOptions: [1, 3, 3, 2] }),
+    );
     expect(r.ok).toBe(true);
     if (r.ok) {
       expect(r.segment).toStrictEqual({

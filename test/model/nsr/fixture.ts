@@ -4,15 +4,38 @@
 // that runs a closure at a chosen instant (to hand a KKCM a message, or to write raw
 // bytes into a channel's TCP connection as if the other RE's KKCM had written them).
 import { attachCheckers } from '../../../model/checks/index.ts';
-import { DEFAULT_ROUTER, type FaultAction, type FaultConfig, type PeerConfig, type RouterConfig, type WorldConfig } from '../../../model/config.ts';
+import {
+  DEFAULT_ROUTER,
+  type FaultAction,
+  type FaultConfig,
+  type PeerConfig,
+  type RouterConfig,
+  type WorldConfig,
+} from '../../../model/config.ts';
 import type { LinkParams } from '../../../model/net/link.ts';
 import { KKCM_PORTS, type Channel } from '../../../model/nsr/kkcm.ts';
 import type { NsrKernel } from '../../../model/nsr/kernel.ts';
-import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../../../model/nsr/options.ts';
+import type {
+  MutantName,
+  NsrBounds,
+  NsrCosts,
+  NsrOptions,
+  NsrTimers,
+} from '../../../model/nsr/options.ts';
 import type { NsrMessage } from '../../../model/nsr/wire.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { RE_INTERNAL_ADDR, World } from '../../../model/world.ts';
-import { MemorySink, SEC, type Actor, type ActorContext, type ActorId, type Message, type RunResult, type TraceRecord, type Violation } from '../../../sim/index.ts';
+import {
+  MemorySink,
+  SEC,
+  type Actor,
+  type ActorContext,
+  type ActorId,
+  type Message,
+  type RunResult,
+  type TraceRecord,
+  type Violation,
+} from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 
 export { peer };
@@ -101,7 +124,11 @@ export class Harness {
 
   /** Runs until `pred` holds after an event (or `limitNs`). */
   runUntil(pred: () => boolean, limitNs: number): this {
-    this.last = this.world.sim.run({ until: pred, untilNs: limitNs, maxEvents: this.cfg.maxEvents });
+    this.last = this.world.sim.run({
+      until: pred,
+      untilNs: limitNs,
+      maxEvents: this.cfg.maxEvents,
+    });
     return this;
   }
 
@@ -131,7 +158,8 @@ export class Harness {
       const conn = channelConn(this.world, re, ch);
       if (conn === undefined) throw new Error(`writeRaw: no ${ch} channel on re${re}`);
       const n = conn.write(bytes);
-      if (n !== bytes.length) throw new Error(`writeRaw: so_snd took ${n} of ${bytes.length} bytes`);
+      if (n !== bytes.length)
+        throw new Error(`writeRaw: so_snd took ${n} of ${bytes.length} bytes`);
     });
   }
 
@@ -143,7 +171,14 @@ export class Harness {
 
   /** Records of `kind` (exact, or a RegExp), optionally by actor (exact name, or prefix ending in '/'). */
   of(kind: string | RegExp, actor?: string): TraceRecord[] {
-    return this.recs.filter((r) => (typeof kind === 'string' ? r.kind === kind : kind.test(r.kind)) && (actor === undefined || (actor.endsWith('/') ? r.actor.startsWith(actor) || r.actor === actor.slice(0, -1) : r.actor === actor)));
+    return this.recs.filter(
+      (r) =>
+        (typeof kind === 'string' ? r.kind === kind : kind.test(r.kind)) &&
+        (actor === undefined ||
+          (actor.endsWith('/')
+            ? r.actor.startsWith(actor) || r.actor === actor.slice(0, -1)
+            : r.actor === actor)),
+    );
   }
 
   /** kkcm.tx records of message type `t` sent by RE `re`'s clients. */
@@ -158,7 +193,13 @@ export class Harness {
 
   /** 'send' records (the simulator's relay trace) of message type `type` from `from` to `to`. */
   sends(type: string, from?: string, to?: string): TraceRecord[] {
-    return this.recs.filter((r) => r.kind === 'send' && r.fields.type === type && (from === undefined || r.actor === from) && (to === undefined || r.fields.to === to));
+    return this.recs.filter(
+      (r) =>
+        r.kind === 'send' &&
+        r.fields.type === type &&
+        (from === undefined || r.actor === from) &&
+        (to === undefined || r.fields.to === to),
+    );
   }
 
   /**
@@ -212,11 +253,18 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Index of the first record matching `pred`, or -1. */
-export function firstIndex(recs: readonly TraceRecord[], pred: (r: TraceRecord) => boolean): number {
+export function firstIndex(
+  recs: readonly TraceRecord[],
+  pred: (r: TraceRecord) => boolean,
+): number {
   return recs.findIndex(pred);
 }
 
 /** A traffic spec at `rate` records/s of sizes in [min, max]. */
-export function traffic(rate: number, min = 64, max = 1460): { ratePerSec: number; sizeMin: number; sizeMax: number } {
+export function traffic(
+  rate: number,
+  min = 64,
+  max = 1460,
+): { ratePerSec: number; sizeMin: number; sizeMax: number } {
   return { ratePerSec: rate, sizeMin: min, sizeMax: max };
 }

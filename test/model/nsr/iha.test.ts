@@ -1,7 +1,12 @@
 // Proves that IHA sets up replication in the order SPEC I-1/I-4 give (mirror, secondary, ready, PSRM replicate/ACK, active, PRL flush), keeps consistent handle tables on both REs (I-2), drives the two inpcb flags over a socket's life (I-3), NACKs unknown handles, cleans a socket up on both REs when an error is posted (I-6), and coordinates failover so every secondary becomes primary and its application takes over (I-5).
 import { describe, expect, it } from 'vitest';
 import type { Rep } from '../../../model/nsr/kernel.ts';
-import { PSRM_INIT_FIELDS, PSRM_STATE_FIELDS, type PsrmInitFields, type PsrmStateFields } from '../../../model/nsr/wire.ts';
+import {
+  PSRM_INIT_FIELDS,
+  PSRM_STATE_FIELDS,
+  type PsrmInitFields,
+  type PsrmStateFields,
+} from '../../../model/nsr/wire.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer } from './fixture.ts';
 
@@ -17,31 +22,86 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
     expect(h.finish()).toEqual([]);
     const setup = idx(h, (r) => r.kind === 'iha.setup' && r.actor === 're0/iha', 'iha.setup');
     const primary = h.recs[setup]?.fields.handle as number;
-    const mirrorTx = idx(h, (r) => r.kind === 'kkcm.tx' && r.fields.t === 'iha.mirror' && r.fields.handle === primary, 'mirror tx');
-    const secondary = idx(h, (r) => r.kind === 'iha.secondary' && r.actor === 're1/iha', 'iha.secondary');
+    const mirrorTx = idx(
+      h,
+      (r) => r.kind === 'kkcm.tx' && r.fields.t === 'iha.mirror' && r.fields.handle === primary,
+      'mirror tx',
+    );
+    const secondary = idx(
+      h,
+      (r) => r.kind === 'iha.secondary' && r.actor === 're1/iha',
+      'iha.secondary',
+    );
     const sec = h.recs[secondary]?.fields;
     expect(sec?.peer).toBe(primary);
-    const readyTx = idx(h, (r) => r.kind === 'kkcm.tx' && r.actor === 're1/iha' && r.fields.t === 'iha.ready', 'ready tx');
-    expect(h.recs[readyTx]?.fields).toMatchObject({ handle: primary, secondary: sec?.handle, reason: 'ok' });
-    const readyRx = idx(h, (r) => r.kind === 'kkcm.rx' && r.actor === 're0/kkcm' && r.fields.t === 'iha.ready', 'ready rx');
-    const psrmRep = idx(h, (r) => r.kind === 'psrm.replicate' && r.actor === 're0/psrm', 'psrm.replicate');
-    const psrmTx = idx(h, (r) => r.kind === 'kkcm.tx' && r.fields.t === 'psrm.replicate', 'psrm.replicate tx');
+    const readyTx = idx(
+      h,
+      (r) => r.kind === 'kkcm.tx' && r.actor === 're1/iha' && r.fields.t === 'iha.ready',
+      'ready tx',
+    );
+    expect(h.recs[readyTx]?.fields).toMatchObject({
+      handle: primary,
+      secondary: sec?.handle,
+      reason: 'ok',
+    });
+    const readyRx = idx(
+      h,
+      (r) => r.kind === 'kkcm.rx' && r.actor === 're0/kkcm' && r.fields.t === 'iha.ready',
+      'ready rx',
+    );
+    const psrmRep = idx(
+      h,
+      (r) => r.kind === 'psrm.replicate' && r.actor === 're0/psrm',
+      'psrm.replicate',
+    );
+    const psrmTx = idx(
+      h,
+      (r) => r.kind === 'kkcm.tx' && r.fields.t === 'psrm.replicate',
+      'psrm.replicate tx',
+    );
     expect(h.recs[psrmTx]?.fields.handle).toBe(sec?.handle);
-    const applied = idx(h, (r) => r.kind === 'psrm.applied' && r.actor === 're1/psrm', 'psrm.applied');
-    const ackTx = idx(h, (r) => r.kind === 'kkcm.tx' && r.actor === 're1/psrm' && r.fields.t === 'psrm.ack', 'psrm.ack tx');
+    const applied = idx(
+      h,
+      (r) => r.kind === 'psrm.applied' && r.actor === 're1/psrm',
+      'psrm.applied',
+    );
+    const ackTx = idx(
+      h,
+      (r) => r.kind === 'kkcm.tx' && r.actor === 're1/psrm' && r.fields.t === 'psrm.ack',
+      'psrm.ack tx',
+    );
     expect(h.recs[ackTx]?.fields.reason).toBe('ok');
     const active = idx(h, (r) => r.kind === 'iha.active' && r.actor === 're0/iha', 'iha.active');
     expect(h.recs[active]?.fields).toMatchObject({ handle: primary, peer: sec?.handle });
     const flush = idx(h, (r) => r.kind === 'prl.flush' && r.actor === 're0/prl', 'prl.flush');
-    const order = [setup, mirrorTx, secondary, readyTx, readyRx, psrmRep, psrmTx, applied, ackTx, active, flush];
+    const order = [
+      setup,
+      mirrorTx,
+      secondary,
+      readyTx,
+      readyRx,
+      psrmRep,
+      psrmTx,
+      applied,
+      ackTx,
+      active,
+      flush,
+    ];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Nothing of PRL or SDRL is replicated before active.
-    const firstData = h.recs.findIndex((r) => r.kind === 'kkcm.tx' && /^(prl|sdrl)\./.test(String(r.fields.t)));
+    const firstData = h.recs.findIndex(
+      (r) => r.kind === 'kkcm.tx' && /^(prl|sdrl)\./.test(String(r.fields.t)),
+    );
     if (firstData >= 0) expect(firstData).toBeGreaterThan(active);
   });
 
   it('I-1: every session gets its own handle pair, allocated by each RE from its own space', () => {
-    const h = new Harness(nsrConfig({ durationNs: 300 * MS, peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 300 * MS,
+        peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const actives = h.of('iha.active', 're0/iha');
     expect(actives).toHaveLength(4);
@@ -52,7 +112,12 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
 
 describe('I-2: handle tables', () => {
   it('I-2: each RE maps its handle to the inpcb, the pairs point at each other, and bySession/byConn agree', () => {
-    const h = new Harness(nsrConfig({ durationNs: 500 * MS, peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 500 * MS,
+        peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const p = h.nsr(0);
     const s = h.nsr(1);
@@ -70,7 +135,12 @@ describe('I-2: handle tables', () => {
       expect(twin.session).toBe(rep.session);
       expect(s.byConn.get(twin.conn)).toBe(twin);
       // The same 4-tuple on both REs (the secondary socket was adopted without a handshake).
-      expect([twin.conn.laddr, twin.conn.lport, twin.conn.faddr, twin.conn.fport]).toEqual([rep.conn.laddr, rep.conn.lport, rep.conn.faddr, rep.conn.fport]);
+      expect([twin.conn.laddr, twin.conn.lport, twin.conn.faddr, twin.conn.fport]).toEqual([
+        rep.conn.laddr,
+        rep.conn.lport,
+        rep.conn.faddr,
+        rep.conn.fport,
+      ]);
     }
   });
 
@@ -78,12 +148,41 @@ describe('I-2: handle tables', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }));
     const fields = Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, 1])) as PsrmInitFields;
     const state = Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, 0])) as PsrmStateFields;
-    h.sendVia(0, 200 * MS, { t: 'prl.replicate', handle: 999, seq: 42, primarySpace: 1000, iif: 0, packet: new Uint8Array(40) });
-    h.sendVia(0, 210 * MS, { t: 'psrm.replicate', handle: 998, fields, state, rcvData: new Uint8Array(0), sndData: new Uint8Array(0), rcvOoo: new Uint8Array(0) });
-    h.sendVia(0, 220 * MS, { t: 'sdrl.data', handle: 997, offset: 0, snd_nxt: 0, snd_up: 0, urgent: false, data: new Uint8Array(8) });
+    h.sendVia(0, 200 * MS, {
+      t: 'prl.replicate',
+      handle: 999,
+      seq: 42,
+      primarySpace: 1000,
+      iif: 0,
+      packet: new Uint8Array(40),
+    });
+    h.sendVia(0, 210 * MS, {
+      t: 'psrm.replicate',
+      handle: 998,
+      fields,
+      state,
+      rcvData: new Uint8Array(0),
+      sndData: new Uint8Array(0),
+      rcvOoo: new Uint8Array(0),
+    });
+    h.sendVia(0, 220 * MS, {
+      t: 'sdrl.data',
+      handle: 997,
+      offset: 0,
+      snd_nxt: 0,
+      snd_up: 0,
+      urgent: false,
+      data: new Uint8Array(8),
+    });
     expect(h.finish()).toEqual([]);
-    expect(h.of('prl.nack-sent', 're1/prl')).toEqual([expect.objectContaining({ fields: { handle: 999, seq: 42, reason: 'invalidHandle' } })]);
-    expect(h.of('nsr.replication-error', 're1/prl')).toEqual([expect.objectContaining({ fields: expect.objectContaining({ handle: 999, reason: 'invalid handle' }) })]);
+    expect(h.of('prl.nack-sent', 're1/prl')).toEqual([
+      expect.objectContaining({ fields: { handle: 999, seq: 42, reason: 'invalidHandle' } }),
+    ]);
+    expect(h.of('nsr.replication-error', 're1/prl')).toEqual([
+      expect.objectContaining({
+        fields: expect.objectContaining({ handle: 999, reason: 'invalid handle' }),
+      }),
+    ]);
     const nacks = h.tx(1).filter((r) => r.fields.reason === 'invalidHandle');
     expect(nacks.map((r) => [r.fields.t, r.fields.handle])).toEqual([
       ['prl.ack', 999],
@@ -99,16 +198,30 @@ describe('I-2: handle tables', () => {
   it('I-2: a PRL replicate for a socket that is not a replicating secondary is NACKed not-replicating', () => {
     const h = new Harness(nsrConfig({ durationNs: 400 * MS }));
     // RE1 sends a replicate naming RE0's primary handle: RE0's socket is a primary.
-    h.sendVia(1, 200 * MS, { t: 'prl.replicate', handle: 1, seq: 5, primarySpace: 1000, iif: 0, packet: new Uint8Array(40) });
+    h.sendVia(1, 200 * MS, {
+      t: 'prl.replicate',
+      handle: 1,
+      seq: 5,
+      primarySpace: 1000,
+      iif: 0,
+      packet: new Uint8Array(40),
+    });
     h.finish();
-    expect(h.of('prl.nack-sent', 're0/prl')).toEqual([expect.objectContaining({ fields: { handle: 1, seq: 5, reason: 'notReplicating' } })]);
+    expect(h.of('prl.nack-sent', 're0/prl')).toEqual([
+      expect.objectContaining({ fields: { handle: 1, seq: 5, reason: 'notReplicating' } }),
+    ]);
     expect(h.tx(0, 'prl.ack').filter((r) => r.fields.reason === 'notReplicating')).toHaveLength(1);
   });
 });
 
 describe('I-3: the two inpcb flags', () => {
   it('I-3: primary: neither → setup in progress → active (setup off); secondary: neither → active; both go off at failover', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })],
+      }),
+    );
     const seen: Record<0 | 1, string[]> = { 0: [], 1: [] };
     const reps: Record<0 | 1, Rep | undefined> = { 0: undefined, 1: undefined };
     h.world.sim.trace.addListener(() => {
@@ -124,12 +237,23 @@ describe('I-3: the two inpcb flags', () => {
     expect(seen[0]).toEqual(['primary:setup:-', 'primary:-:active']);
     // The secondary: created inactive, active once PSRM applied the state, inactive when
     // IHA starts the failover, then PSRM makes it the primary (still inactive: RE0 is gone).
-    expect(seen[1]).toEqual(['secondary:-:-', 'secondary:-:active', 'secondary:-:-', 'primary:-:-']);
+    expect(seen[1]).toEqual([
+      'secondary:-:-',
+      'secondary:-:active',
+      'secondary:-:-',
+      'primary:-:-',
+    ]);
   });
 
-  it('I-3: while setup is in progress the primary holds the peer\'s packets (PRL pending), and active turns the hold into replication', () => {
+  it("I-3: while setup is in progress the primary holds the peer's packets (PRL pending), and active turns the hold into replication", () => {
     // A slow PSRM makes set-up last long enough for packets to arrive meanwhile.
-    const h = new Harness(nsrConfig({ durationNs: 600 * MS, costs: { psrmNs: 150 * MS }, peers: [peer('pa', { toRouter: { ratePerSec: 100, sizeMin: 64, sizeMax: 600 } })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 600 * MS,
+        costs: { psrmNs: 150 * MS },
+        peers: [peer('pa', { toRouter: { ratePerSec: 100, sizeMin: 64, sizeMax: 600 } })],
+      }),
+    );
     const flagsAtPending: Array<[boolean, boolean]> = [];
     h.world.sim.trace.addListener((r) => {
       if (r.kind !== 'prl.pending') return;
@@ -171,7 +295,13 @@ describe('I-6: errors posted to IHA', () => {
   });
 
   it('I-6: a channel I/O error cleans up every socket on both REs; the primaries carry on unreplicated until KKCM is back', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, peers: [peer('pa', { sessions: 2 })], faults: [fault(500 * MS, { kind: 'kkcm-io-error', target: 're0' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        peers: [peer('pa', { sessions: 2 })],
+        faults: [fault(500 * MS, { kind: 'kkcm-io-error', target: 're0' })],
+      }),
+    );
     h.runTo(500 * MS + 1);
     expect(h.nsr(0).reps.size).toBe(0);
     expect(h.finish()).toEqual([]);
@@ -184,12 +314,30 @@ describe('I-6: errors posted to IHA', () => {
 describe('I-5: failover coordination', () => {
   it('I-5: on a master crash every secondary becomes primary: iha.failover, then psrm.failover, then app.takeover, per socket', () => {
     const sessions = ['pa/0', 'pa/1', 'pa/2', 'pb/0'];
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })], faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        peers: [peer('pa', { sessions: 3 }), peer('pb', { initiator: 'router' })],
+        faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     for (const s of sessions) {
-      const fo = idx(h, (r) => r.kind === 'iha.failover' && r.fields.session === s, `iha.failover ${s}`);
-      const ps = idx(h, (r) => r.kind === 'psrm.failover' && r.fields.session === s, `psrm.failover ${s}`);
-      const tk = idx(h, (r) => r.kind === 'app.takeover' && r.fields.session === s, `app.takeover ${s}`);
+      const fo = idx(
+        h,
+        (r) => r.kind === 'iha.failover' && r.fields.session === s,
+        `iha.failover ${s}`,
+      );
+      const ps = idx(
+        h,
+        (r) => r.kind === 'psrm.failover' && r.fields.session === s,
+        `psrm.failover ${s}`,
+      );
+      const tk = idx(
+        h,
+        (r) => r.kind === 'app.takeover' && r.fields.session === s,
+        `app.takeover ${s}`,
+      );
       expect(fo).toBeLessThan(ps);
       expect(ps).toBeLessThan(tk);
       expect(h.recs[ps]?.fields.state).toBe('ESTABLISHED');
@@ -197,16 +345,27 @@ describe('I-5: failover coordination', () => {
       expect(app?.mode).toBe('active');
       expect(app?.conn?.replica).toBe(false);
     }
-    const become = idx(h, (r) => r.kind === 'iha.become-master' && r.actor === 're1/iha', 'become-master');
+    const become = idx(
+      h,
+      (r) => r.kind === 'iha.become-master' && r.actor === 're1/iha',
+      'become-master',
+    );
     expect(h.recs[become]?.fields).toEqual({ sync: false, secondaries: 4 });
     // No secondary is left on the new master; the sockets wait to be replicated to the next backup.
     expect([...h.nsr(1).reps.values()].filter((r) => r.role === 'secondary')).toEqual([]);
     // And the sessions carry on: the peers keep receiving from the new master.
-    for (const p of h.world.peers) for (const s of p.sessions) expect(s.verifier.errors).toEqual([]);
+    for (const p of h.world.peers)
+      for (const s of p.sessions) expect(s.verifier.errors).toEqual([]);
   });
 
   it('I-5: a manual switchover fails each socket over by its own failover message from the old master, then the handle-0 one', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, peers: [peer('pa', { sessions: 2 })], faults: [fault(1 * SEC, { kind: 'switchover' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        peers: [peer('pa', { sessions: 2 })],
+        faults: [fault(1 * SEC, { kind: 'switchover' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const msgs = h.tx(0, 'iha.failover').map((r) => r.fields.handle);
     expect(msgs).toHaveLength(3);

@@ -8,8 +8,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NsrKernel } from '../../../model/nsr/kernel.ts';
-import { DEFAULT_NSR_BOUNDS, DEFAULT_NSR_COSTS, DEFAULT_NSR_OPTIONS, DEFAULT_NSR_TIMERS } from '../../../model/nsr/options.ts';
-import { IPC_HEADER_BYTES, PSRM_INIT_FIELDS, PSRM_STATE_FIELDS, clientOf, decodeMessage, encodeMessage, peekLength, type IpcClient, type NsrMessage, type NsrMessageType, type PsrmInitFields, type PsrmStateFields } from '../../../model/nsr/wire.ts';
+import {
+  DEFAULT_NSR_BOUNDS,
+  DEFAULT_NSR_COSTS,
+  DEFAULT_NSR_OPTIONS,
+  DEFAULT_NSR_TIMERS,
+} from '../../../model/nsr/options.ts';
+import {
+  IPC_HEADER_BYTES,
+  PSRM_INIT_FIELDS,
+  PSRM_STATE_FIELDS,
+  clientOf,
+  decodeMessage,
+  encodeMessage,
+  peekLength,
+  type IpcClient,
+  type NsrMessage,
+  type NsrMessageType,
+  type PsrmInitFields,
+  type PsrmStateFields,
+} from '../../../model/nsr/wire.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, median, nsrConfig, peer, silence, traffic } from './fixture.ts';
 
@@ -31,29 +49,60 @@ describe('K-1: channels', () => {
   it('K-1: two channels by static type mapping: PRL on the receive-side channel, IHA, SDRL and PSRM on the send-side one', () => {
     const h = new Harness(nsrConfig({ durationNs: 1 * SEC }));
     expect(h.finish()).toEqual([]);
-    for (const re of [0, 1] as const) expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send', 'recv']);
+    for (const re of [0, 1] as const)
+      expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send', 'recv']);
     const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
     const types = new Set(all.map((r) => String(r.fields.t)));
-    for (const t of ['prl.replicate', 'prl.ack', 'iha.mirror', 'iha.ready', 'psrm.replicate', 'psrm.ack', 'sdrl.data', 'sdrl.ack']) expect(types, t).toContain(t);
-    for (const r of all) expect(r.fields.ch, `${r.kind} ${String(r.fields.t)}`).toBe(String(r.fields.t).startsWith('prl.') ? 'recv' : 'send');
+    for (const t of [
+      'prl.replicate',
+      'prl.ack',
+      'iha.mirror',
+      'iha.ready',
+      'psrm.replicate',
+      'psrm.ack',
+      'sdrl.data',
+      'sdrl.ack',
+    ])
+      expect(types, t).toContain(t);
+    for (const r of all)
+      expect(r.fields.ch, `${r.kind} ${String(r.fields.t)}`).toBe(
+        String(r.fields.t).startsWith('prl.') ? 'recv' : 'send',
+      );
   });
 
   it('K-1: the one-channel option carries every type on one connection, and replication works', () => {
     const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { kkcmChannels: 'one' } }));
     expect(h.finish()).toEqual([]);
-    for (const re of [0, 1] as const) expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send']);
+    for (const re of [0, 1] as const)
+      expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send']);
     const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
     expect(new Set(all.map((r) => r.fields.ch))).toEqual(new Set(['send']));
-    expect(h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length).toBeGreaterThan(10);
+    expect(
+      h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length,
+    ).toBeGreaterThan(10);
     // Only one channel connection was ever opened.
-    expect(new Set(h.of('tcp.state', 're1').filter(isChannelConn).map((r) => String(r.fields.conn).split('>')[1]))).toEqual(new Set(['128.0.0.1:7001']));
+    expect(
+      new Set(
+        h
+          .of('tcp.state', 're1')
+          .filter(isChannelConn)
+          .map((r) => String(r.fields.conn).split('>')[1]),
+      ),
+    ).toEqual(new Set(['128.0.0.1:7001']));
   });
 
   it('K-1: the balanced option spreads messages over both channels by handle parity, and replication works', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { kkcmChannels: 'balanced' }, peers: [peer('pa', { sessions: 3 })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        opts: { kkcmChannels: 'balanced' },
+        peers: [peer('pa', { sessions: 3 })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
-    for (const r of all) expect(r.fields.ch).toBe((Number(r.fields.handle) & 1) === 0 ? 'send' : 'recv');
+    for (const r of all)
+      expect(r.fields.ch).toBe((Number(r.fields.handle) & 1) === 0 ? 'send' : 'recv');
     // Both channels carry PRL and non-PRL traffic.
     for (const ch of ['send', 'recv']) {
       const ts = new Set(all.filter((r) => r.fields.ch === ch).map((r) => String(r.fields.t)));
@@ -80,26 +129,47 @@ describe('K-2: RE0 listens, RE1 connects', () => {
     expect(channelStates(h, 0, 'SYN_SENT')).toEqual([]);
     expect(channelStates(h, 0, 'SYN_RECEIVED')).toHaveLength(2);
     // RE0's ends are the listening ports.
-    for (const s of channelStates(h, 0, 'ESTABLISHED')) expect(String(s.fields.conn)).toMatch(/^128\.0\.0\.1:700[12]>/);
+    for (const s of channelStates(h, 0, 'ESTABLISHED'))
+      expect(String(s.fields.conn)).toMatch(/^128\.0\.0\.1:700[12]>/);
   });
 
   it('K-2: after a backup crash, RE1 reconnects only once restarted and told RE0 is up, and the channels and replication come back', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2500 * MS, faults: [fault(1 * SEC, { kind: 're-crash', target: 'backup' }), fault(1500 * MS, { kind: 're-restart', target: 'backup' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2500 * MS,
+        faults: [
+          fault(1 * SEC, { kind: 're-crash', target: 'backup' }),
+          fault(1500 * MS, { kind: 're-restart', target: 'backup' }),
+        ],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const syn = channelStates(h, 1, 'SYN_SENT');
     expect(syn.map((r) => r.t)).toEqual([0, 0, 1500 * MS, 1500 * MS]);
     const oreUp = h.of('kkcm.ore', 're1/kkcm').filter((r) => r.fields.up === true);
     expect(oreUp.map((r) => r.t)).toEqual([0, 1500 * MS]);
     expect(channelStates(h, 0, 'SYN_SENT')).toEqual([]);
-    for (const re of [0, 1] as const) expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+    for (const re of [0, 1] as const)
+      expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
     // The restarted backup is re-synchronized (F-4) and replicates again.
     expect(h.of('psrm.applied', 're1/psrm').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
     expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
-    expect(h.of('prl.l4', 're1/prl').filter((r) => r.t > 1600 * MS && r.fields.role === 'secondary').length).toBeGreaterThan(0);
+    expect(
+      h.of('prl.l4', 're1/prl').filter((r) => r.t > 1600 * MS && r.fields.role === 'secondary')
+        .length,
+    ).toBeGreaterThan(0);
   });
 
   it('K-2: after a master crash RE1 (now master) makes no connect attempt while RE0 is offline, connects at once when RE0 is back, and RE0 still listens', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2500 * MS, faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' }), fault(1500 * MS, { kind: 're-restart', target: 're0' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2500 * MS,
+        faults: [
+          fault(1 * SEC, { kind: 're-crash', target: 'master' }),
+          fault(1500 * MS, { kind: 're-restart', target: 're0' }),
+        ],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const down = h.of('kkcm.ore', 're1/kkcm').find((r) => r.fields.up === false);
     expect(down).toBeDefined();
@@ -114,7 +184,16 @@ describe('K-2: RE0 listens, RE1 connects', () => {
 
 describe('K-3: client registration', () => {
   const ids = { kernel: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
-  const kernel = (): NsrKernel => new NsrKernel(0, ids, { ...DEFAULT_NSR_OPTIONS }, { ...DEFAULT_NSR_COSTS }, { ...DEFAULT_NSR_TIMERS }, { ...DEFAULT_NSR_BOUNDS }, undefined);
+  const kernel = (): NsrKernel =>
+    new NsrKernel(
+      0,
+      ids,
+      { ...DEFAULT_NSR_OPTIONS },
+      { ...DEFAULT_NSR_COSTS },
+      { ...DEFAULT_NSR_TIMERS },
+      { ...DEFAULT_NSR_BOUNDS },
+      undefined,
+    );
 
   it('K-3: each of IHA, SDRL, PSRM and PRL registers once; registering twice fails and keeps the first handler', () => {
     const nsr = kernel();
@@ -143,13 +222,25 @@ describe('K-3: client registration', () => {
 
 describe('K-4: send API', () => {
   it('K-4: a message handed to KKCM while the channels are down is refused with an error and consumed (never sent later)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(500 * MS, { kind: 'nsr-deconfig' }), fault(1 * SEC, { kind: 'nsr-reconfig' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [
+          fault(500 * MS, { kind: 'nsr-deconfig' }),
+          fault(1 * SEC, { kind: 'nsr-reconfig' }),
+        ],
+      }),
+    );
     const errors: Array<string | undefined> = [];
-    h.at(700 * MS, (ctx) => errors.push(h.nsr(0).kkcm.send(ctx, { t: 'iha.failover', handle: 4242 })));
+    h.at(700 * MS, (ctx) =>
+      errors.push(h.nsr(0).kkcm.send(ctx, { t: 'iha.failover', handle: 4242 })),
+    );
     expect(h.finish()).toEqual([]);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/ENOTCONN/);
-    expect([...h.of('kkcm.tx'), ...h.of('kkcm.rx')].filter((r) => r.fields.handle === 4242)).toEqual([]);
+    expect(
+      [...h.of('kkcm.tx'), ...h.of('kkcm.rx')].filter((r) => r.fields.handle === 4242),
+    ).toEqual([]);
     // Set-up after the reconfiguration works.
     expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1 * SEC)).toHaveLength(1);
   });
@@ -160,7 +251,9 @@ describe('K-4: send API', () => {
     h.finish();
     const rx = h.rx(1, 'iha.start').filter((r) => r.fields.handle === 777);
     expect(rx).toHaveLength(1);
-    expect(h.of('iha.started', 're1/iha').filter((r) => r.fields.handle === 777)).toEqual([expect.objectContaining({ fields: { handle: 777, known: false } })]);
+    expect(h.of('iha.started', 're1/iha').filter((r) => r.fields.handle === 777)).toEqual([
+      expect.objectContaining({ fields: { handle: 777, known: false } }),
+    ]);
   });
 });
 
@@ -168,7 +261,15 @@ describe('K-4: send API', () => {
 
 /** Message types that travel towards RE `re` in steady state (primary = RE0, secondary = RE1). */
 const TOWARDS: Record<0 | 1, NsrMessageType[]> = {
-  1: ['prl.replicate', 'psrm.replicate', 'sdrl.data', 'iha.mirror', 'iha.start', 'iha.error', 'iha.failover'],
+  1: [
+    'prl.replicate',
+    'psrm.replicate',
+    'sdrl.data',
+    'iha.mirror',
+    'iha.start',
+    'iha.error',
+    'iha.failover',
+  ],
   // prl.ack is left out: see the it.fails below.
   0: ['psrm.ack', 'psrm.window', 'sdrl.ack', 'iha.ready', 'iha.error'],
 };
@@ -183,14 +284,30 @@ function sample(t: NsrMessageType, handle: number): NsrMessage {
     case 'psrm.replicate': {
       const fields = Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, 1])) as PsrmInitFields;
       const state = Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, 1])) as PsrmStateFields;
-      return { t, handle, fields, state, rcvData: new Uint8Array(4), sndData: new Uint8Array(4), rcvOoo: new Uint8Array(0) };
+      return {
+        t,
+        handle,
+        fields,
+        state,
+        rcvData: new Uint8Array(4),
+        sndData: new Uint8Array(4),
+        rcvOoo: new Uint8Array(0),
+      };
     }
     case 'psrm.ack':
       return { t, handle, space: 1000, reason: 'ok' };
     case 'psrm.window':
       return { t, handle, space: 1000, seq: 2 };
     case 'sdrl.data':
-      return { t, handle, offset: u, snd_nxt: u, snd_up: u, urgent: false, data: new Uint8Array(16) };
+      return {
+        t,
+        handle,
+        offset: u,
+        snd_nxt: u,
+        snd_up: u,
+        urgent: false,
+        data: new Uint8Array(16),
+      };
     case 'sdrl.ack':
       return { t, handle, offset: u, reason: 'ok' };
     case 'iha.mirror':
@@ -246,7 +363,9 @@ const malformedArb = fc
 const garbageArb = fc.record({
   from: fc.constantFrom(0 as const, 1 as const),
   ch: fc.constantFrom('send' as const, 'recv' as const),
-  bytes: fc.uint8Array({ minLength: IPC_HEADER_BYTES, maxLength: 200 }).filter((b) => !peekLength(b, 0).ok),
+  bytes: fc
+    .uint8Array({ minLength: IPC_HEADER_BYTES, maxLength: 200 })
+    .filter((b) => !peekLength(b, 0).ok),
 });
 
 const INJECT_AT = 300 * MS;
@@ -263,7 +382,8 @@ describe('K-5: malformed input on a channel', () => {
         expect(fe).toHaveLength(1);
         expect(fe[0]?.fields.ch).toBe(ch);
         for (const re of [0, 1] as const) expect(cleanups(h, re)).toEqual(['IO_ERR']);
-        for (const re of [0, 1] as const) expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > INJECT_AT)).toHaveLength(1);
+        for (const re of [0, 1] as const)
+          expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > INJECT_AT)).toHaveLength(1);
         expect(h.of('iha.active', 're0/iha').filter((r) => r.t > INJECT_AT)).toHaveLength(1);
         expect(h.nsr(0).bySession.get('pa/0')?.active).toBe(true);
       }),
@@ -283,8 +403,15 @@ describe('K-5: malformed input on a channel', () => {
         const at = bad[0]?.t as number;
         expect(bad[0]?.fields.handle).toBe(1);
         const after = h.recs.filter((r) => r.t >= at && r.actor.startsWith(`re${to}`));
-        const nack = after.find((r) => r.kind === 'kkcm.tx' && /^(prl|psrm|sdrl)\.ack$/.test(String(r.fields.t)) && r.fields.reason !== 'ok');
-        const err = after.find((r) => r.kind === 'nsr.replication-error' || r.kind === 'iha.cleanup-socket');
+        const nack = after.find(
+          (r) =>
+            r.kind === 'kkcm.tx' &&
+            /^(prl|psrm|sdrl)\.ack$/.test(String(r.fields.t)) &&
+            r.fields.reason !== 'ok',
+        );
+        const err = after.find(
+          (r) => r.kind === 'nsr.replication-error' || r.kind === 'iha.cleanup-socket',
+        );
         const ioErr = after.find((r) => r.kind === 'kkcm.cleanup' && r.fields.reason === 'IO_ERR');
         expect(nack ?? err ?? ioErr, `${t}: no NACK, replication error or IO_ERR`).toBeDefined();
         expect(h.nsr(0).bySession.get('pa/0')?.active, `${t}: replication is back`).toBe(true);
@@ -299,26 +426,47 @@ describe('K-5: malformed input on a channel', () => {
   // head of the queue or the P-7 timeout fires.
   it('K-5, I-6: a malformed PRL ACK on the primary posts a replication error for its socket (fails: PRL only traces it)', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
-    const b = encodeMessage({ t: 'prl.ack', handle: 1, seq: 1, space: 1000, reason: 'ok' }, 'ipc', 1);
+    const b = encodeMessage(
+      { t: 'prl.ack', handle: 1, seq: 1, space: 1000, reason: 'ok' },
+      'ipc',
+      1,
+    );
     b[20] = 0xee; // unknown reason code
     h.writeRaw(1, 'recv', INJECT_AT, b);
     h.finish();
     expect(h.of('prl.malformed', 're0/prl')).toHaveLength(1);
-    expect(h.of('nsr.replication-error', 're0/prl').filter((r) => r.t >= INJECT_AT).length).toBeGreaterThan(0);
+    expect(
+      h.of('nsr.replication-error', 're0/prl').filter((r) => r.t >= INJECT_AT).length,
+    ).toBeGreaterThan(0);
   });
 
   // Model bug: with TLV encoding decodeMessage returns no handle for a message it cannot
   // parse (only the fixed struct's offset-8 handle is read), so PRL, PSRM, SDRL and IHA
   // cannot NACK or clean up the socket: a malformed TLV replicate is silently dropped.
   it('K-5, K-11: with TLV encoding a malformed prl.replicate is NACKed by the secondary like a fixed-struct one (fails: no handle, only traced)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 600 * MS, opts: { encoding: 'tlv' } }), { checkers: false });
-    const b = encodeMessage({ t: 'prl.replicate', handle: 1, seq: 3, primarySpace: 1000, iif: 0, packet: new Uint8Array(48) }, 'tlv', 1);
+    const h = new Harness(nsrConfig({ durationNs: 600 * MS, opts: { encoding: 'tlv' } }), {
+      checkers: false,
+    });
+    const b = encodeMessage(
+      {
+        t: 'prl.replicate',
+        handle: 1,
+        seq: 3,
+        primarySpace: 1000,
+        iif: 0,
+        packet: new Uint8Array(48),
+      },
+      'tlv',
+      1,
+    );
     new DataView(b.buffer).setUint16(b.length - 52 + 2, 0xffff); // the packet TLV's length runs past the message
     h.writeRaw(0, 'recv', INJECT_AT, b);
     h.finish();
     const bad = h.of('kkcm.rx-malformed', 're1/kkcm');
     expect(bad).toHaveLength(1);
-    expect(h.tx(1, 'prl.ack').filter((r) => r.t >= INJECT_AT && r.fields.reason === 'failed')).toHaveLength(1);
+    expect(
+      h.tx(1, 'prl.ack').filter((r) => r.t >= INJECT_AT && r.fields.reason === 'failed'),
+    ).toHaveLength(1);
   });
 });
 
@@ -345,42 +493,72 @@ describe('K-7: cleanup reasons and triggers', () => {
     expect(c).toBeDefined();
     const at = c?.t as number;
     // Every client's cleanup handler is called with the reason.
-    for (const cl of CLIENTS) expect(h.sends('nsr.cleanup', `re${re}/kkcm`, `re${re}/${cl}`).filter((r) => r.t === at), cl).toHaveLength(1);
-    for (const cl of ['iha', 'prl']) expect(h.of(`${cl}.cleanup`, `re${re}/${cl}`).find((r) => r.t === at)?.fields.reason).toBe(c?.fields.reason);
+    for (const cl of CLIENTS)
+      expect(
+        h.sends('nsr.cleanup', `re${re}/kkcm`, `re${re}/${cl}`).filter((r) => r.t === at),
+        cl,
+      ).toHaveLength(1);
+    for (const cl of ['iha', 'prl'])
+      expect(h.of(`${cl}.cleanup`, `re${re}/${cl}`).find((r) => r.t === at)?.fields.reason).toBe(
+        c?.fields.reason,
+      );
     // Both connections are closed (by the cleanup, or already by the other side's reset).
     const states = h.of('tcp.state', `re${re}`).filter(isChannelConn);
-    const live = new Set(states.filter((r) => r.t < after && r.fields.to === 'ESTABLISHED').map((r) => String(r.fields.conn)));
-    for (const r of states) if (r.t < after && r.fields.to === 'CLOSED') live.delete(String(r.fields.conn));
+    const live = new Set(
+      states
+        .filter((r) => r.t < after && r.fields.to === 'ESTABLISHED')
+        .map((r) => String(r.fields.conn)),
+    );
+    for (const r of states)
+      if (r.t < after && r.fields.to === 'CLOSED') live.delete(String(r.fields.conn));
     expect(live.size).toBe(2);
-    for (const conn of live) expect(states.find((r) => r.fields.conn === conn && r.fields.to === 'CLOSED' && r.t >= after && r.t <= at), conn).toBeDefined();
+    for (const conn of live)
+      expect(
+        states.find(
+          (r) => r.fields.conn === conn && r.fields.to === 'CLOSED' && r.t >= after && r.t <= at,
+        ),
+        conn,
+      ).toBeDefined();
     // The periodic timer stopped: no periodic call until the channels are up again.
     const upAgain = h.of('kkcm.up', `re${re}/kkcm`).find((r) => r.t > at)?.t ?? Infinity;
-    expect(h.sends('nsr.periodic', `re${re}/kkcm`).filter((r) => r.t > at && r.t <= upAgain)).toEqual([]);
+    expect(
+      h.sends('nsr.periodic', `re${re}/kkcm`).filter((r) => r.t > at && r.t <= upAgain),
+    ).toEqual([]);
   }
 
   // Model bug: only the new master's IHA sends kkcm.switchover (after the last failover
   // message); the old master is never told, sees its channels reset and cleans up with
   // IO_ERR. SPEC K-7 lists manual switchover as a trigger on both REs, reason SWITCHOVER.
   it('K-7: a manual switchover cleans KKCM up with reason SWITCHOVER on both REs (fails: the old master gets IO_ERR)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'switchover' })] }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'switchover' })] }),
+    );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 1)).toEqual(['SWITCHOVER']);
     expect(cleanups(h, 0)).toEqual(['SWITCHOVER']);
   });
 
   it('K-7: a manual switchover cleans the new master up with reason SWITCHOVER after the per-socket failovers, and the channels come back', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'switchover' })] }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'switchover' })] }),
+    );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 1)).toEqual(['SWITCHOVER']);
     const c = h.of('kkcm.cleanup', 're1/kkcm')[0] as TraceRecord;
     expect(h.of('iha.failover', 're1/iha').every((r) => r.id < c.id)).toBe(true);
     expect(cleanups(h, 0)).toHaveLength(1);
     expectCleanupSteps(h, 1, 1 * SEC);
-    for (const re of [0, 1] as const) expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
+    for (const re of [0, 1] as const)
+      expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
   });
 
   it('K-7: a backup crash cleans the master up with ORE_DOWN once the PFE-manager connection is seen down', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 're-crash', target: 'backup' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [fault(1 * SEC, { kind: 're-crash', target: 'backup' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 0)).toEqual(['ORE_DOWN']);
     const ore = h.of('kkcm.ore', 're0/kkcm').find((r) => r.fields.up === false);
@@ -392,7 +570,13 @@ describe('K-7: cleanup reasons and triggers', () => {
   });
 
   it('K-7: a master crash cleans the backup up with ORE_DOWN through its takeover (after failing every secondary over)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, peers: [peer('pa', { sessions: 2 })], faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        peers: [peer('pa', { sessions: 2 })],
+        faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 1)).toEqual(['ORE_DOWN']);
     const role = h.of('re.role', 're1')[0] as TraceRecord;
@@ -406,7 +590,15 @@ describe('K-7: cleanup reasons and triggers', () => {
   });
 
   it('K-7: NSR deconfiguration cleans up with NSR_DECONFIG on both REs, and K-9: KKCM sleeps until NSR is configured again', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, faults: [fault(1 * SEC, { kind: 'nsr-deconfig' }), fault(1500 * MS, { kind: 'nsr-reconfig' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        faults: [
+          fault(1 * SEC, { kind: 'nsr-deconfig' }),
+          fault(1500 * MS, { kind: 'nsr-reconfig' }),
+        ],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const) {
       expect(cleanups(h, re)).toEqual(['NSR_DECONFIG']);
@@ -422,7 +614,12 @@ describe('K-7: cleanup reasons and triggers', () => {
 
   it('K-7: a channel I/O error cleans up with IO_ERR on the RE that saw it and, through the reset channels, on the other', () => {
     for (const target of ['re0', 're1'] as const) {
-      const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target })] }));
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 1500 * MS,
+          faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target })],
+        }),
+      );
       expect(h.finish()).toEqual([]);
       const me = target === 're0' ? 0 : 1;
       expect(h.of('kkcm.io-error', `re${me}/kkcm`)).toHaveLength(1);
@@ -439,15 +636,27 @@ describe('K-7: cleanup reasons and triggers', () => {
 
 describe('K-8: tracing', () => {
   it('K-8: in a steady run every message one RE sends is traced (kkcm.tx) and traced again on receipt (kkcm.rx) by the other, same order, per channel', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, peers: [peer('pa', { sessions: 2, toRouter: traffic(40), fromRouter: traffic(40) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: [peer('pa', { sessions: 2, toRouter: traffic(40), fromRouter: traffic(40) })],
+      }),
+    );
     quiescent(h, 1500 * MS);
     expect(h.finish()).toEqual([]);
     for (const from of [0, 1] as const) {
       const to = (1 - from) as 0 | 1;
       for (const ch of ['send', 'recv']) {
-        const key = (r: TraceRecord): string => `${String(r.fields.t)} ${String(r.fields.handle)} ${String(r.fields.len)} ${String(r.fields.seq ?? r.fields.offset ?? '')}`;
-        const tx = h.tx(from).filter((r) => r.fields.ch === ch).map(key);
-        const rx = h.rx(to).filter((r) => r.fields.ch === ch).map(key);
+        const key = (r: TraceRecord): string =>
+          `${String(r.fields.t)} ${String(r.fields.handle)} ${String(r.fields.len)} ${String(r.fields.seq ?? r.fields.offset ?? '')}`;
+        const tx = h
+          .tx(from)
+          .filter((r) => r.fields.ch === ch)
+          .map(key);
+        const rx = h
+          .rx(to)
+          .filter((r) => r.fields.ch === ch)
+          .map(key);
         expect(tx.length, `re${from}→re${to} ${ch}`).toBeGreaterThan(50);
         expect(rx).toEqual(tx);
       }
@@ -457,7 +666,12 @@ describe('K-8: tracing', () => {
 
 describe('K-9: initialization order', () => {
   it('K-9: once both channels are up KKCM runs the init routines of IHA, SDRL, PSRM and PRL, in that order, on both REs and after every reconnection', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target: 're1' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target: 're1' })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const) {
       const ups = h.of('kkcm.up', `re${re}/kkcm`);
@@ -492,17 +706,23 @@ describe('K-10: processing context', () => {
 
 describe('K-11: encoding and version skew', () => {
   it('K-11, G-5: with TLV encoding, REs speaking versions 1 and 2 replicate normally (each parses the other)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'tlv', versions: [1, 2] } }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'tlv', versions: [1, 2] } }),
+    );
     expect(h.finish()).toEqual([]);
     expect(h.of('iha.active', 're0/iha')).toHaveLength(1);
     expect(h.of('kkcm.rx-malformed')).toEqual([]);
     expect(new Set(h.rx(0).map((r) => r.fields.version))).toEqual(new Set([2]));
     expect(new Set(h.rx(1).map((r) => r.fields.version))).toEqual(new Set([1]));
-    expect(h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length).toBeGreaterThan(10);
+    expect(
+      h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length,
+    ).toBeGreaterThan(10);
   });
 
   it('K-11, G-5: with fixed structs and versions [1, 2] replication never becomes active (RE0 rejects every v2 struct), and the session still carries data', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'ipc', versions: [1, 2] } }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'ipc', versions: [1, 2] } }),
+    );
     expect(h.finish()).toEqual([]);
     expect(h.of('iha.active')).toEqual([]);
     expect(h.of('psrm.replicate')).toEqual([]);
@@ -523,7 +743,9 @@ describe('K-11: encoding and version skew', () => {
   // holds every byte the application writes. The session carries no data at all (and no
   // checker notices: the run reports no violation).
   it('K-11, I-1: with fixed structs and versions [2, 1] the mirror the backup cannot read is refused, the set-up given up, and the session carries data', () => {
-    const h = new Harness(nsrConfig({ durationNs: 3 * SEC, opts: { encoding: 'ipc', versions: [2, 1] } }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 3 * SEC, opts: { encoding: 'ipc', versions: [2, 1] } }),
+    );
     h.finish();
     expect(h.of('kkcm.rx-malformed', 're1/kkcm').length).toBeGreaterThanOrEqual(1);
     const rep = h.nsr(0).bySession.get('pa/0');

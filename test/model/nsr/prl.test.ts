@@ -4,26 +4,58 @@ import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer, silence, traffic } from './fixture.ts';
 
-const primaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] => h.of('prl.l4', 're0/prl').filter((r) => r.fields.role === 'primary' && r.fields.session === session);
-const secondaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] => h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary' && r.fields.session === session);
+const primaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] =>
+  h
+    .of('prl.l4', 're0/prl')
+    .filter((r) => r.fields.role === 'primary' && r.fields.session === session);
+const secondaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] =>
+  h
+    .of('prl.l4', 're1/prl')
+    .filter((r) => r.fields.role === 'secondary' && r.fields.session === session);
 
 /** A backup application that stops reading for a second fills the secondary's small buffer. */
 const BACKUP_STALL = {
   durationNs: 2500 * MS,
   router: { socketBufferBytes: 8192 },
   peers: [peer('pa', { toRouter: traffic(200) })],
-  faults: [fault(500 * MS, { kind: 'app-stall', side: 'router', peer: undefined, durationNs: 1 * SEC, re: 'backup' })],
+  faults: [
+    fault(500 * MS, {
+      kind: 'app-stall',
+      side: 'router',
+      peer: undefined,
+      durationNs: 1 * SEC,
+      re: 'backup',
+    }),
+  ],
 };
 
 /**
  * The same, shorter: with requeue (§7.3c) a full secondary buffer makes every NACKed packet
  * bounce between the REs at once until the backup reads again (no back-off in the design).
  */
-const REQUEUE_STALL = { ...BACKUP_STALL, durationNs: 1 * SEC, faults: [fault(500 * MS, { kind: 'app-stall', side: 'router', peer: undefined, durationNs: 150 * MS, re: 'backup' })] };
+const REQUEUE_STALL = {
+  ...BACKUP_STALL,
+  durationNs: 1 * SEC,
+  faults: [
+    fault(500 * MS, {
+      kind: 'app-stall',
+      side: 'router',
+      peer: undefined,
+      durationNs: 150 * MS,
+      re: 'backup',
+    }),
+  ],
+};
 
 describe('P-1, I-4: packets during set-up', () => {
   it('P-1, I-4: packets that arrive while set-up is in progress are held (not passed up, not replicated), then replicated in arrival order when replication becomes active', () => {
-    const h = new Harness(nsrConfig({ durationNs: 800 * MS, costs: { psrmNs: 150 * MS }, peers: [peer('pa', { toRouter: traffic(100, 64, 600) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 800 * MS,
+        costs: { psrmNs: 150 * MS },
+        peers: [peer('pa', { toRouter: traffic(100, 64, 600) })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const pending = h.of('prl.pending', 're0/prl');
     expect(pending.length).toBeGreaterThanOrEqual(3);
@@ -38,14 +70,21 @@ describe('P-1, I-4: packets during set-up', () => {
     expect(h.of('prl.queue', 're0/prl').filter((r) => r.id < flush.id)).toEqual([]);
     // The held packets are the first replicated, in arrival order, numbered 1…n.
     const queued = h.of('prl.queue', 're0/prl');
-    expect(queued.slice(0, pending.length).map((r) => [r.fields.seq, r.fields.arrival])).toEqual(pending.map((p, i) => [i + 1, p.fields.arrival]));
+    expect(queued.slice(0, pending.length).map((r) => [r.fields.seq, r.fields.arrival])).toEqual(
+      pending.map((p, i) => [i + 1, p.fields.arrival]),
+    );
     // G-4: both sockets pass them up in that order.
     expect(primaryL4(h).map((r) => r.fields.arrival)).toEqual(queued.map((r) => r.fields.arrival));
     expect(secondaryL4(h).map((r) => r.fields.seq)).toEqual(queued.map((r) => r.fields.seq));
   });
 
   it('P-1: once a socket is no longer replicated (backup gone), its packets go straight to L4: no PRL queueing, data still delivered', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, faults: [fault(800 * MS, { kind: 're-crash', target: 'backup' })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        faults: [fault(800 * MS, { kind: 're-crash', target: 'backup' })],
+      }),
+    );
     h.runTo(1 * SEC);
     const before = h.world.res[0].session('pa/0')?.verifier.bytes as number;
     expect(h.finish()).toEqual([]);
@@ -57,26 +96,43 @@ describe('P-1, I-4: packets during set-up', () => {
 
 describe('P-3, P-9: sequence numbers and ACKs', () => {
   it('P-9: sequence numbers are per inpcb by default: each socket numbers its replicated packets 1, 2, 3, …', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, peers: [peer('pa', { sessions: 3, toRouter: traffic(40) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        peers: [peer('pa', { sessions: 3, toRouter: traffic(40) })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     for (const s of ['pa/0', 'pa/1', 'pa/2']) {
-      const seqs = h.of('prl.queue', 're0/prl').filter((r) => r.fields.session === s).map((r) => r.fields.seq);
+      const seqs = h
+        .of('prl.queue', 're0/prl')
+        .filter((r) => r.fields.session === s)
+        .map((r) => r.fields.seq);
       expect(seqs.length, s).toBeGreaterThan(10);
       expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     }
   });
 
   it('P-9: with one global queue the sequence numbers are global: consecutive over all sockets, and replication works', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { prlQueue: 'global' }, peers: [peer('pa', { sessions: 3, toRouter: traffic(40) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        opts: { prlQueue: 'global' },
+        peers: [peer('pa', { sessions: 3, toRouter: traffic(40) })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const q = h.of('prl.queue', 're0/prl');
     expect(q.map((r) => r.fields.seq)).toEqual(q.map((_, i) => i + 1));
     expect(new Set(q.slice(0, 30).map((r) => r.fields.session)).size).toBe(3);
-    for (const s of ['pa/0', 'pa/1', 'pa/2']) expect(secondaryL4(h, s).length).toBe(primaryL4(h, s).length);
+    for (const s of ['pa/0', 'pa/1', 'pa/2'])
+      expect(secondaryL4(h, s).length).toBe(primaryL4(h, s).length);
   });
 
   it('P-3, P-10: a packet goes up L4 on the primary only when the ACK for its sequence number arrives, judged against the common_rcvbufspc the ACK carries', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, peers: [peer('pa', { toRouter: traffic(100) })] }));
+    const h = new Harness(
+      nsrConfig({ durationNs: 1 * SEC, peers: [peer('pa', { toRouter: traffic(100) })] }),
+    );
     expect(h.finish()).toEqual([]);
     const acks = new Map(h.rx(0, 'prl.ack').map((r) => [r.fields.seq, r]));
     const l4 = primaryL4(h);
@@ -115,14 +171,19 @@ describe('P-4, P-5: NACKs', () => {
   });
 
   it('P-4: with nackBufferFull requeue the NACKed packet is replicated again (new sequence number, same arrival) and eventually passed up on both sides', () => {
-    const h = new Harness(nsrConfig({ ...REQUEUE_STALL, opts: { nackBufferFull: 'requeue' } }), { checkers: false });
+    const h = new Harness(nsrConfig({ ...REQUEUE_STALL, opts: { nackBufferFull: 'requeue' } }), {
+      checkers: false,
+    });
     h.finish();
     const nacked = h.of('prl.nack', 're0/prl').filter((r) => r.fields.reason === 'bufferFull');
     expect(nacked.length).toBeGreaterThan(0);
-    expect(h.of('prl.drop', 're0/prl').filter((r) => r.fields.reason === 'nack-buffer-full')).toEqual([]);
+    expect(
+      h.of('prl.drop', 're0/prl').filter((r) => r.fields.reason === 'nack-buffer-full'),
+    ).toEqual([]);
     const queue = h.of('prl.queue', 're0/prl');
     const byArrival = new Map<unknown, TraceRecord[]>();
-    for (const q of queue) byArrival.set(q.fields.arrival, [...(byArrival.get(q.fields.arrival) ?? []), q]);
+    for (const q of queue)
+      byArrival.set(q.fields.arrival, [...(byArrival.get(q.fields.arrival) ?? []), q]);
     for (const n of nacked) {
       const first = queue.find((q) => q.fields.seq === n.fields.seq) as TraceRecord;
       const tries = byArrival.get(first.fields.arrival) as TraceRecord[];
@@ -134,18 +195,37 @@ describe('P-4, P-5: NACKs', () => {
   it('P-4: NACK not-replicating posts a replication error; nackError drop drops the queued packets, push passes them up L4', () => {
     for (const mode of ['drop', 'push'] as const) {
       // Hold the inter-RE link so packets pile up unACKed, then the NACK arrives first.
-      const h = new Harness(nsrConfig({ durationNs: 1500 * MS, opts: { nackError: mode }, peers: [peer('pa', { toRouter: traffic(200) })], faults: [fault(500 * MS, { kind: 'inter-re-hold', durationNs: 60 * MS })] }));
-      h.sendVia(1, 530 * MS, { t: 'prl.ack', handle: 1, seq: 0, space: 0, reason: 'notReplicating' });
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 1500 * MS,
+          opts: { nackError: mode },
+          peers: [peer('pa', { toRouter: traffic(200) })],
+          faults: [fault(500 * MS, { kind: 'inter-re-hold', durationNs: 60 * MS })],
+        }),
+      );
+      h.sendVia(1, 530 * MS, {
+        t: 'prl.ack',
+        handle: 1,
+        seq: 0,
+        space: 0,
+        reason: 'notReplicating',
+      });
       expect(h.finish(), mode).toEqual([]);
-      expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual(['NACK notReplicating']);
+      expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual([
+        'NACK notReplicating',
+      ]);
       const rel = h.of('prl.release', 're0/iha');
       expect(rel).toHaveLength(1);
       expect(rel[0]?.fields.mode).toBe(mode);
       const queued = rel[0]?.fields.queued as number;
       expect(queued).toBeGreaterThan(0);
       const at = rel[0]?.t;
-      const dropped = h.of('prl.drop', 're0/iha').filter((r) => r.t === at && r.fields.reason === 'release');
-      const pushed = h.of('prl.l4', 're0/iha').filter((r) => r.t === at && r.fields.space === undefined);
+      const dropped = h
+        .of('prl.drop', 're0/iha')
+        .filter((r) => r.t === at && r.fields.reason === 'release');
+      const pushed = h
+        .of('prl.l4', 're0/iha')
+        .filter((r) => r.t === at && r.fields.space === undefined);
       expect([dropped.length, pushed.length]).toEqual(mode === 'drop' ? [queued, 0] : [0, queued]);
       expect(h.of('iha.cleanup-socket', 're1/iha')).toHaveLength(1);
     }
@@ -156,14 +236,22 @@ describe('P-4, P-5: NACKs', () => {
     h.sendVia(1, 300 * MS, { t: 'prl.ack', handle: 1, seq: 0, space: 0, reason: 'invalidHandle' });
     expect(h.finish()).toEqual([]);
     expect(h.of('prl.nack', 're0/prl').map((r) => r.fields.reason)).toEqual(['invalidHandle']);
-    expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual(['NACK invalidHandle']);
+    expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual([
+      'NACK invalidHandle',
+    ]);
     expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 300 * MS)).toHaveLength(1);
   });
 });
 
 describe('P-7: timeout', () => {
   it('P-7: when the backup stalls, the periodic handler times the socket out: queued packets go up L4 on the primary, replication is disabled, an error is posted, and set-up resumes later', () => {
-    const h = new Harness(nsrConfig({ durationNs: 3 * SEC, peers: [peer('pa', { toRouter: traffic(100) })], faults: [fault(500 * MS, { kind: 'backup-stall', durationNs: 1500 * MS })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 3 * SEC,
+        peers: [peer('pa', { toRouter: traffic(100) })],
+        faults: [fault(500 * MS, { kind: 'backup-stall', durationNs: 1500 * MS })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const to = h.of('prl.timeout', 're0/prl');
     expect(to).toHaveLength(1);
@@ -174,24 +262,40 @@ describe('P-7: timeout', () => {
     expect(h.sends('nsr.periodic', 're0/kkcm', 're0/prl').some((r) => r.t === t.t)).toBe(true);
     const rel = h.of('prl.release', 're0/prl').find((r) => r.t === t.t);
     expect(rel?.fields).toMatchObject({ mode: 'push', queued: t.fields.queued });
-    expect(h.of('prl.l4', 're0/prl').filter((r) => r.t === t.t && r.fields.space === undefined)).toHaveLength(t.fields.queued as number);
-    expect(h.of('nsr.replication-error', 're0/prl').find((r) => r.t === t.t)?.fields.reason).toBe('PRL timeout');
+    expect(
+      h.of('prl.l4', 're0/prl').filter((r) => r.t === t.t && r.fields.space === undefined),
+    ).toHaveLength(t.fields.queued as number);
+    expect(h.of('nsr.replication-error', 're0/prl').find((r) => r.t === t.t)?.fields.reason).toBe(
+      'PRL timeout',
+    );
     expect(h.of('iha.cleanup-socket', 're0/iha').filter((r) => r.t >= t.t)).toHaveLength(1);
     // After the stall the socket is replicated again.
     expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 2 * SEC)).toHaveLength(1);
   });
 
   it('P-7: no timeout while nothing is outstanding, however long the quiet', () => {
-    const h = new Harness(nsrConfig({ durationNs: 3 * SEC, timers: { prlTimeoutNs: 200 * MS }, peers: [peer('pa', { toRouter: traffic(1) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 3 * SEC,
+        timers: { prlTimeoutNs: 200 * MS },
+        peers: [peer('pa', { toRouter: traffic(1) })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     expect(h.of('prl.timeout')).toEqual([]);
   });
 });
 
 describe('P-8: PRL buffer', () => {
-  it('P-8: with PRL\'s buffer for unACKed packets exhausted, later packets are dropped (never queued beyond the bound) and the peer recovers', () => {
+  it("P-8: with PRL's buffer for unACKed packets exhausted, later packets are dropped (never queued beyond the bound) and the peer recovers", () => {
     const bound = 2000;
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, bounds: { prlBufferBytes: bound }, peers: [peer('pa', { toRouter: traffic(300) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        bounds: { prlBufferBytes: bound },
+        peers: [peer('pa', { toRouter: traffic(300) })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const drops = h.of('prl.drop', 're0/prl').filter((r) => r.fields.reason === 'prl-buffer');
     expect(drops.length).toBeGreaterThan(0);
@@ -204,7 +308,9 @@ describe('P-8: PRL buffer', () => {
     // The peer resent what was dropped: the stream is whole.
     const reader = h.world.res[0].session('pa/0');
     expect(reader?.verifier.errors).toEqual([]);
-    expect(reader?.verifier.bytes).toBeGreaterThan(0.9 * (h.world.peers[0]?.sessions[0]?.writer.offset as number));
+    expect(reader?.verifier.bytes).toBeGreaterThan(
+      0.9 * (h.world.peers[0]?.sessions[0]?.writer.offset as number),
+    );
   });
 });
 
@@ -215,18 +321,25 @@ describe('P-10: common_rcvbufspc', () => {
     const sec = new Map(secondaryL4(h).map((r) => [r.fields.seq, r.fields.space]));
     const prim = primaryL4(h);
     expect(prim.length).toBeGreaterThan(100);
-    for (const r of prim) expect(r.fields.space, `seq ${String(r.fields.seq)}`).toBe(sec.get(r.fields.seq));
+    for (const r of prim)
+      expect(r.fields.space, `seq ${String(r.fields.seq)}`).toBe(sec.get(r.fields.seq));
     // The space did go down to nothing during the stall.
     expect(Math.min(...prim.map((r) => r.fields.space as number))).toBe(0);
   });
 
-  it('P-10: the replicate carries the primary\'s space, the secondary ACKs min(primary space, its own free space)', () => {
+  it("P-10: the replicate carries the primary's space, the secondary ACKs min(primary space, its own free space)", () => {
     const h = new Harness(nsrConfig(BACKUP_STALL));
     h.runTo(1);
     const sent = h.capture(0);
     const checked: Array<[number, number, number]> = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind !== 'kkcm.tx' || r.actor !== 're1/prl' || r.fields.t !== 'prl.ack' || r.fields.reason !== 'ok') return;
+      if (
+        r.kind !== 'kkcm.tx' ||
+        r.actor !== 're1/prl' ||
+        r.fields.t !== 'prl.ack' ||
+        r.fields.reason !== 'ok'
+      )
+        return;
       // The ACK is sent before the secondary's L4 input: so_rcv is as the check saw it.
       const own = h.nsr(1).bySession.get('pa/0')?.conn.so_rcv.sbspace() as number;
       const rep = sent.find((m) => m.msg.t === 'prl.replicate' && m.msg.seq === r.fields.seq)?.msg;
@@ -235,7 +348,8 @@ describe('P-10: common_rcvbufspc', () => {
     });
     expect(h.finish()).toEqual([]);
     expect(checked.length).toBeGreaterThan(100);
-    for (const [space, primarySpace, own] of checked) expect(space).toBe(Math.min(primarySpace, own));
+    for (const [space, primarySpace, own] of checked)
+      expect(space).toBe(Math.min(primarySpace, own));
     // Both sides were the limit at some point.
     expect(checked.some(([, p, o]) => o < p)).toBe(true);
   });
@@ -252,17 +366,34 @@ describe('P-10: common_rcvbufspc', () => {
     expect(win.length).toBeGreaterThan(0);
     expect(win[0]?.fields.space).toBeGreaterThan(0);
     // Data flows again on both sockets.
-    expect(secondaryL4(h).filter((r) => r.t > 1600 * MS && (r.fields.len as number) > 0).length).toBeGreaterThan(20);
+    expect(
+      secondaryL4(h).filter((r) => r.t > 1600 * MS && (r.fields.len as number) > 0).length,
+    ).toBeGreaterThan(20);
     expect(h.world.res[1].session('pa/0')?.verifier.bytes).toBeGreaterThan(atEnd);
   });
 
-  it('P-10: a zero window closed by the master\'s stalled application reopens too', () => {
-    const h = new Harness(nsrConfig({ ...BACKUP_STALL, faults: [fault(500 * MS, { kind: 'app-stall', side: 'router', peer: undefined, durationNs: 1 * SEC, re: 'master' })] }));
+  it("P-10: a zero window closed by the master's stalled application reopens too", () => {
+    const h = new Harness(
+      nsrConfig({
+        ...BACKUP_STALL,
+        faults: [
+          fault(500 * MS, {
+            kind: 'app-stall',
+            side: 'router',
+            peer: undefined,
+            durationNs: 1 * SEC,
+            re: 'master',
+          }),
+        ],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const zero = h.of('pfe.tx').filter((r) => r.fields.sport === 179 && r.fields.wnd === 0);
     expect(zero.length).toBeGreaterThan(0);
     expect(zero.every((r) => r.t < 1600 * MS)).toBe(true);
-    expect(primaryL4(h).filter((r) => r.t > 1600 * MS && (r.fields.len as number) > 0).length).toBeGreaterThan(20);
+    expect(
+      primaryL4(h).filter((r) => r.t > 1600 * MS && (r.fields.len as number) > 0).length,
+    ).toBeGreaterThan(20);
   });
 });
 
@@ -283,14 +414,28 @@ describe('design options: every PRL option runs and replicates', () => {
         nsrConfig({
           durationNs: 1500 * MS,
           opts,
-          peers: [peer('pa', { toRouter: traffic(80) }), peer('pb', { toRouter: traffic(80), link: { latencyNs: 1 * MS, bandwidthBps: 100_000_000, reorder: 0.05, reorderDelayNs: 2 * MS } })],
+          peers: [
+            peer('pa', { toRouter: traffic(80) }),
+            peer('pb', {
+              toRouter: traffic(80),
+              link: {
+                latencyNs: 1 * MS,
+                bandwidthBps: 100_000_000,
+                reorder: 0.05,
+                reorderDelayNs: 2 * MS,
+              },
+            }),
+          ],
         }),
       );
       expect(h.finish()).toEqual([]);
       for (const s of ['pa/0', 'pb/0']) {
         const prim = primaryL4(h, s);
         expect(prim.length, s).toBeGreaterThan(50);
-        expect(secondaryL4(h, s).map((r) => r.fields.seq), s).toEqual(prim.map((r) => r.fields.seq));
+        expect(
+          secondaryL4(h, s).map((r) => r.fields.seq),
+          s,
+        ).toEqual(prim.map((r) => r.fields.seq));
       }
     });
   }
@@ -305,7 +450,18 @@ describe('design options: every PRL option runs and replicates', () => {
 
   it('P-6: coalesced ACKs: fewer ACKs than replicated packets, and both sides still agree on common_rcvbufspc packet by packet', () => {
     // Large records over a fast wire: bursts of back-to-back segments, so batches fill.
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, opts: { prlAck: 'coalesce' }, peers: [peer('pa', { toRouter: traffic(100, 3000, 9000), link: { latencyNs: 1 * MS, bandwidthBps: 1_000_000_000 } })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        opts: { prlAck: 'coalesce' },
+        peers: [
+          peer('pa', {
+            toRouter: traffic(100, 3000, 9000),
+            link: { latencyNs: 1 * MS, bandwidthBps: 1_000_000_000 },
+          }),
+        ],
+      }),
+    );
     expect(h.finish()).toEqual([]);
     const reps = h.tx(0, 'prl.replicate').length;
     const acks = h.tx(1, 'prl.ack').length;
@@ -318,8 +474,14 @@ describe('design options: every PRL option runs and replicates', () => {
     const overhead = (l3: boolean): Set<number> => {
       const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { prlL3Header: l3 } }));
       expect(h.finish()).toEqual([]);
-      const len = new Map(h.of('prl.queue', 're0/prl').map((r) => [r.fields.seq, r.fields.len as number]));
-      return new Set(h.tx(0, 'prl.replicate').map((r) => (r.fields.bytes as number) - (len.get(r.fields.seq) as number)));
+      const len = new Map(
+        h.of('prl.queue', 're0/prl').map((r) => [r.fields.seq, r.fields.len as number]),
+      );
+      return new Set(
+        h
+          .tx(0, 'prl.replicate')
+          .map((r) => (r.fields.bytes as number) - (len.get(r.fields.seq) as number)),
+      );
     };
     const withL3 = overhead(true);
     const without = overhead(false);
@@ -328,12 +490,41 @@ describe('design options: every PRL option runs and replicates', () => {
   });
 });
 
-describe('P-13: the secondary follows the primary\'s receive-side tcpcb', () => {
-  const FIELDS = ['rcv_nxt', 'rcv_wnd', 'rcv_up', 'snd_una', 'snd_nxt', 'snd_max', 'snd_wnd', 'snd_wl1', 'snd_wl2', 'max_sndwnd', 't_dupacks'] as const;
-  const fields = (c: TcpConnection): Record<string, number> => Object.fromEntries(FIELDS.map((f) => [f, c[f]]));
+describe("P-13: the secondary follows the primary's receive-side tcpcb", () => {
+  const FIELDS = [
+    'rcv_nxt',
+    'rcv_wnd',
+    'rcv_up',
+    'snd_una',
+    'snd_nxt',
+    'snd_max',
+    'snd_wnd',
+    'snd_wl1',
+    'snd_wl2',
+    'max_sndwnd',
+    't_dupacks',
+  ] as const;
+  const fields = (c: TcpConnection): Record<string, number> =>
+    Object.fromEntries(FIELDS.map((f) => [f, c[f]]));
 
-  it('P-13: at quiescent points the secondary\'s rcv_nxt, rcv_wnd, snd_una, snd_wnd, snd_wl1/2, max_sndwnd, dupacks and reassembly queue equal the primary\'s', () => {
-    const h = new Harness(nsrConfig({ durationNs: 3 * SEC, peers: [peer('pa', { sessions: 2, toRouter: traffic(100), fromRouter: traffic(100) }), peer('pb', { initiator: 'router', link: { latencyNs: 3 * MS, bandwidthBps: 100_000_000, reorder: 0.05, reorderDelayNs: 2 * MS } })] }));
+  it("P-13: at quiescent points the secondary's rcv_nxt, rcv_wnd, snd_una, snd_wnd, snd_wl1/2, max_sndwnd, dupacks and reassembly queue equal the primary's", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 3 * SEC,
+        peers: [
+          peer('pa', { sessions: 2, toRouter: traffic(100), fromRouter: traffic(100) }),
+          peer('pb', {
+            initiator: 'router',
+            link: {
+              latencyNs: 3 * MS,
+              bandwidthBps: 100_000_000,
+              reorder: 0.05,
+              reorderDelayNs: 2 * MS,
+            },
+          }),
+        ],
+      }),
+    );
     const sessions = ['pa/0', 'pa/1', 'pb/0'];
     const compare = (when: string): void => {
       for (const s of sessions) {

@@ -14,15 +14,32 @@ const SLOW_WIRE = { latencyNs: 10 * MS, bandwidthBps: 50_000_000 };
  * `session` ends at or before the stream offset the secondary had confirmed (sdrl.ack
  * received by the primary RE) by then. Returns the violations found and the segments checked.
  */
-function s1Check(h: Harness, session: string, dport: number): { bad: TraceRecord[]; checked: number } {
+function s1Check(
+  h: Harness,
+  session: string,
+  dport: number,
+): { bad: TraceRecord[]; checked: number } {
   const conn = h.world.res[0].session(session)?.conn as TcpConnection;
   const iss = conn.iss;
-  let confirmed = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === session)?.fields.app_out as number;
+  let confirmed = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === session)?.fields
+    .app_out as number;
   const bad: TraceRecord[] = [];
   let checked = 0;
   for (const r of h.recs) {
-    if (r.kind === 'kkcm.rx' && r.actor === 're0/kkcm' && r.fields.t === 'sdrl.ack' && r.fields.reason === 'ok') confirmed = Math.max(confirmed, r.fields.offset as number);
-    if (r.kind === 'pfe.tx' && r.fields.re === 0 && r.fields.sport === 179 && r.fields.dport === dport && (r.fields.len as number) > 0) {
+    if (
+      r.kind === 'kkcm.rx' &&
+      r.actor === 're0/kkcm' &&
+      r.fields.t === 'sdrl.ack' &&
+      r.fields.reason === 'ok'
+    )
+      confirmed = Math.max(confirmed, r.fields.offset as number);
+    if (
+      r.kind === 'pfe.tx' &&
+      r.fields.re === 0 &&
+      r.fields.sport === 179 &&
+      r.fields.dport === dport &&
+      (r.fields.len as number) > 0
+    ) {
       const end = (((r.fields.seq as number) - iss - 1) >>> 0) + (r.fields.len as number);
       checked++;
       if (end > confirmed) bad.push(r);
@@ -33,9 +50,17 @@ function s1Check(h: Harness, session: string, dport: number): { bad: TraceRecord
 
 describe('S-1: replicate before transmit', () => {
   it('S-1: no byte reaches the wire (pfe.tx) before the secondary confirmed holding it (sdrl.ack)', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, peers: [peer('pa', { sessions: 2, fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: [peer('pa', { sessions: 2, fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })],
+      }),
+    );
     expect(h.finish()).toEqual([]);
-    for (const [s, port] of [['pa/0', 20000], ['pa/1', 20001]] as const) {
+    for (const [s, port] of [
+      ['pa/0', 20000],
+      ['pa/1', 20001],
+    ] as const) {
       const { bad, checked } = s1Check(h, s, port);
       expect(checked, s).toBeGreaterThan(100);
       expect(bad, s).toEqual([]);
@@ -43,15 +68,27 @@ describe('S-1: replicate before transmit', () => {
   });
 
   it('S-1: the same check catches the sdrl-transmit-before-replicate mutant', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1 * SEC, mutant: 'sdrl-transmit-before-replicate', peers: [peer('pa', { fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })] }), { checkers: false });
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        mutant: 'sdrl-transmit-before-replicate',
+        peers: [peer('pa', { fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })],
+      }),
+      { checkers: false },
+    );
     h.finish();
     expect(s1Check(h, 'pa/0', 20000).bad.length).toBeGreaterThan(0);
   });
 });
 
 describe('S-2: replicated sends carry snd_nxt and snd_up', () => {
-  it('S-2: every sdrl.data carries the primary\'s snd_nxt and snd_up as they were when it was sent; urgent data moves the secondary\'s snd_up', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, peers: [peer('pa', { fromRouter: traffic(100), link: SLOW_WIRE })] }));
+  it("S-2: every sdrl.data carries the primary's snd_nxt and snd_up as they were when it was sent; urgent data moves the secondary's snd_up", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        peers: [peer('pa', { fromRouter: traffic(100), link: SLOW_WIRE })],
+      }),
+    );
     h.runTo(1);
     const sent = h.capture(0);
     const at: Array<{ msg: NsrMessage; snd_nxt: number; snd_up: number }> = [];
@@ -73,7 +110,8 @@ describe('S-2: replicated sends carry snd_nxt and snd_up', () => {
     // The secondary's snd_up each time it has applied a data message (its sdrl.ack goes out).
     const secUp: number[] = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind === 'kkcm.tx' && r.actor === 're1/sdrl') secUp.push(h.nsr(1).bySession.get('pa/0')?.conn.snd_up as number);
+      if (r.kind === 'kkcm.tx' && r.actor === 're1/sdrl')
+        secUp.push(h.nsr(1).bySession.get('pa/0')?.conn.snd_up as number);
     });
     expect(h.finish()).toEqual([]);
     expect(at.length).toBeGreaterThan(50);
@@ -95,7 +133,12 @@ describe('S-2: replicated sends carry snd_nxt and snd_up', () => {
 
 describe('S-3, S-4, S-5: the secondary socket and the backup application', () => {
   it('S-3: the snooping backup application reads what the peer sent and what the master application sent, without errors, and keeps up with both', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, peers: [peer('pa', { sessions: 2, toRouter: traffic(80), fromRouter: traffic(80) })] }));
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: [peer('pa', { sessions: 2, toRouter: traffic(80), fromRouter: traffic(80) })],
+      }),
+    );
     h.runTo(1500 * MS);
     silence(h.cfg);
     expect(h.finish()).toEqual([]);
@@ -113,8 +156,18 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
     }
   });
 
-  it('S-4: each read of the backup application\'s receive snoop buffer makes SDRL ask PSRM for a window update, sent to the primary', () => {
-    const h = new Harness(nsrConfig({ durationNs: 1500 * MS, peers: [peer('pa', { toRouter: traffic(100), routerRead: { chunkBytes: 700, intervalNs: 15 * MS } })] }));
+  it("S-4: each read of the backup application's receive snoop buffer makes SDRL ask PSRM for a window update, sent to the primary", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        peers: [
+          peer('pa', {
+            toRouter: traffic(100),
+            routerRead: { chunkBytes: 700, intervalNs: 15 * MS },
+          }),
+        ],
+      }),
+    );
     // Count the backup application's reads that returned data, at the socket.
     h.runUntil(() => h.of('psrm.applied').length > 0, 100 * MS);
     const conn = h.nsr(1).bySession.get('pa/0')?.conn as TcpConnection;
@@ -134,14 +187,21 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
   });
 
   it('S-4: the flow-control-never-sent mutant sends none', () => {
-    const h = new Harness(nsrConfig({ durationNs: 800 * MS, mutant: 'flow-control-never-sent' }), { checkers: false });
+    const h = new Harness(nsrConfig({ durationNs: 800 * MS, mutant: 'flow-control-never-sent' }), {
+      checkers: false,
+    });
     h.finish();
     expect(h.sends('psrm.window-update', 're1').length).toBeGreaterThan(5);
     expect(h.tx(1, 'psrm.window')).toEqual([]);
   });
 
-  it('S-5: the secondary\'s so_snd holds exactly the bytes from its snd_una on, so it shrinks as the peer\'s ACKs (replicated by PRL) arrive', () => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, peers: [peer('pa', { fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })] }));
+  it("S-5: the secondary's so_snd holds exactly the bytes from its snd_una on, so it shrinks as the peer's ACKs (replicated by PRL) arrive", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: [peer('pa', { fromRouter: traffic(150, 64, 4000), link: SLOW_WIRE })],
+      }),
+    );
     let shrinks = 0;
     let maxHeld = 0;
     let last = 0;
@@ -151,7 +211,10 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
       if (rep === undefined || !rep.active || r.actor.startsWith('re0')) return;
       const c = rep.conn;
       const unaOffset = (c.snd_una - c.iss - 1) >>> 0;
-      if (c.so_snd.cc !== rep.sndAppended - unaOffset) mismatches.push(`${r.kind}@${r.t}: cc ${c.so_snd.cc} appended ${rep.sndAppended} una ${unaOffset}`);
+      if (c.so_snd.cc !== rep.sndAppended - unaOffset)
+        mismatches.push(
+          `${r.kind}@${r.t}: cc ${c.so_snd.cc} appended ${rep.sndAppended} una ${unaOffset}`,
+        );
       if (c.so_snd.cc < last) shrinks++;
       last = c.so_snd.cc;
       maxHeld = Math.max(maxHeld, c.so_snd.cc);
@@ -171,7 +234,7 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
 });
 
 describe('M-1: PSRM initialization', () => {
-  it('M-1: the replicate message carries exactly the M-1 field list from the primary\'s tcpcb, the secondary writes them and ACKs OK with its space', () => {
+  it("M-1: the replicate message carries exactly the M-1 field list from the primary's tcpcb, the secondary writes them and ACKs OK with its space", () => {
     const h = new Harness(nsrConfig({ durationNs: 300 * MS }));
     h.runTo(1);
     const sent = h.capture(0);
@@ -181,13 +244,25 @@ describe('M-1: PSRM initialization', () => {
     expect(Object.keys(rep.fields)).toEqual([...PSRM_INIT_FIELDS]);
     const p = h.nsr(0).bySession.get('pa/0')?.conn as TcpConnection;
     const s = h.nsr(1).bySession.get('pa/0')?.conn as TcpConnection;
-    const tcpcb = ['iss', 'irs', 't_maxopd', 't_maxsend', 't_mssoffer', 't_maxseg', 'snd_scale', 'rcv_scale', 'request_r_scale', 'requested_s_scale'] as const;
+    const tcpcb = [
+      'iss',
+      'irs',
+      't_maxopd',
+      't_maxsend',
+      't_mssoffer',
+      't_maxseg',
+      'snd_scale',
+      'rcv_scale',
+      'request_r_scale',
+      'requested_s_scale',
+    ] as const;
     for (const f of tcpcb) {
       expect(rep.fields[f], f).toBe(p[f]);
       expect(s[f], `secondary ${f}`).toBe(p[f]);
     }
     // Fields the model does not carry (no MD5, one routing table, no T/TCP) are zero.
-    for (const f of ['md5_key', 'rtbl_iif', 'record_iif', 'cc_send', 'cc_recv'] as const) expect(rep.fields[f], f).toBe(0);
+    for (const f of ['md5_key', 'rtbl_iif', 'record_iif', 'cc_send', 'cc_recv'] as const)
+      expect(rep.fields[f], f).toBe(0);
     const ack = h.tx(1, 'psrm.ack');
     expect(ack).toHaveLength(1);
     expect(ack[0]?.fields.reason).toBe('ok');
@@ -203,7 +278,11 @@ describe('M-1: PSRM initialization', () => {
     h.runUntil(() => h.of('psrm.replicate', 're0/psrm').length > 0, 100 * MS);
     const sentAt = h.now;
     expect(h.of('psrm.replicate', 're0/psrm')).toHaveLength(1);
-    h.world.sim.inject(h.world.ids.get('chassis') as number, { type: 'fault', action: { kind: 'inter-re-hold', durationNs: 2 * timeout } }, sentAt);
+    h.world.sim.inject(
+      h.world.ids.get('chassis') as number,
+      { type: 'fault', action: { kind: 'inter-re-hold', durationNs: 2 * timeout } },
+      sentAt,
+    );
     expect(h.finish()).toEqual([]);
     const to = h.of('psrm.timeout', 're0/psrm');
     expect(to).toHaveLength(1);
@@ -220,10 +299,22 @@ describe('M-1: PSRM initialization', () => {
 });
 
 describe('M-3: window-update options', () => {
-  const run = (wu: 'immediate' | 'delack' | 'socket-timer' | 'global-timer'): { h: Harness; requests: number; win: TraceRecord[] } => {
-    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, opts: { windowUpdate: wu }, peers: [peer('pa', { sessions: 2, toRouter: traffic(60) })] }));
+  const run = (
+    wu: 'immediate' | 'delack' | 'socket-timer' | 'global-timer',
+  ): { h: Harness; requests: number; win: TraceRecord[] } => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        opts: { windowUpdate: wu },
+        peers: [peer('pa', { sessions: 2, toRouter: traffic(60) })],
+      }),
+    );
     expect(h.finish(), wu).toEqual([]);
-    return { h, requests: h.sends('psrm.window-update', 're1').length, win: h.tx(1, 'psrm.window') };
+    return {
+      h,
+      requests: h.sends('psrm.window-update', 're1').length,
+      win: h.tx(1, 'psrm.window'),
+    };
   };
   const perSocketGaps = (win: TraceRecord[]): number[] => {
     const by = new Map<unknown, number[]>();
@@ -253,7 +344,10 @@ describe('M-3: window-update options', () => {
     // global-timer: one sweep covers every dirty socket at the same instant.
     const sweeps = [...new Set(glob.win.map((r) => r.t))];
     expect(sweeps.length).toBeLessThan(glob.win.length);
-    for (let i = 1; i < sweeps.length; i++) expect((sweeps[i] as number) - (sweeps[i - 1] as number)).toBeGreaterThanOrEqual(timers.windowTimerNs);
+    for (let i = 1; i < sweeps.length; i++)
+      expect((sweeps[i] as number) - (sweeps[i - 1] as number)).toBeGreaterThanOrEqual(
+        timers.windowTimerNs,
+      );
   });
 });
 
@@ -282,7 +376,13 @@ describe('M-4: failover handler', () => {
       nsrConfig({
         durationNs: 2 * SEC,
         ...(mutant === undefined ? {} : { mutant }),
-        peers: [peer('pa', { sessions: 2, fromRouter: traffic(200, 64, 4000), link: { latencyNs: 20 * MS, bandwidthBps: 100_000_000 } })],
+        peers: [
+          peer('pa', {
+            sessions: 2,
+            fromRouter: traffic(200, 64, 4000),
+            link: { latencyNs: 20 * MS, bandwidthBps: 100_000_000 },
+          }),
+        ],
         faults: [fault(1 * SEC, { kind: 're-crash', target: 'master' })],
       }),
       { checkers: mutant === undefined },
@@ -301,7 +401,12 @@ describe('M-4: failover handler', () => {
         una: c.snd_una,
         nxt: c.snd_nxt,
         max: c.snd_max,
-        timers: Object.fromEntries((['rexmt', 'persist', 'keep', '2msl', 'delack'] as const).map((k) => [k, c.isTimerPending(k)])),
+        timers: Object.fromEntries(
+          (['rexmt', 'persist', 'keep', '2msl', 'delack'] as const).map((k) => [
+            k,
+            c.isTimerPending(k),
+          ]),
+        ),
         tsAge: c.ts_recent_age,
         now: r.t,
         state: c.t_state,
@@ -316,19 +421,27 @@ describe('M-4: failover handler', () => {
     return snaps;
   };
 
-  it('M-4: the new primary\'s timers and congestion/RTT state are reset (cwnd, srtt = rttvar = 0, rxtshift = 0, rxtcur = initial RTO), ts_recent_age = now, ESTABLISHED, snd_nxt back to snd_una and rexmt armed for the unacknowledged data', () => {
+  it("M-4: the new primary's timers and congestion/RTT state are reset (cwnd, srtt = rttvar = 0, rxtshift = 0, rxtcur = initial RTO), ts_recent_age = now, ESTABLISHED, snd_nxt back to snd_una and rexmt armed for the unacknowledged data", () => {
     const snaps = snapAtFailover();
     expect(snaps).toHaveLength(2);
     for (const s of snaps) {
       expect(s.cwnd).toBe(Math.max(s.maxseg, TCP_MSS_DEFAULT));
-      expect([s.srtt, s.rttvar, s.rxtshift, s.dupacks, s.force, s.soft]).toEqual([0, 0, 0, 0, 0, 0]);
+      expect([s.srtt, s.rttvar, s.rxtshift, s.dupacks, s.force, s.soft]).toEqual([
+        0, 0, 0, 0, 0, 0,
+      ]);
       expect(s.rxtcur).toBe(s.rtoInit);
       expect(s.tsAge).toBe(s.now);
       expect(s.state).toBe('ESTABLISHED');
       expect(s.nxt).toBe(s.una);
       // Data was in flight at the crash (20 ms wire): the retransmission timer is armed, nothing else.
       expect(s.max).not.toBe(s.una);
-      expect(s.timers).toEqual({ rexmt: true, persist: false, keep: false, '2msl': false, delack: false });
+      expect(s.timers).toEqual({
+        rexmt: true,
+        persist: false,
+        keep: false,
+        '2msl': false,
+        delack: false,
+      });
     }
   });
 

@@ -51,19 +51,33 @@ function firstDiff(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-function verifierState(v: StreamSession['verifier']): { bytes: number; nextRecno: number; records: number; errors: unknown[] } {
+function verifierState(v: StreamSession['verifier']): {
+  bytes: number;
+  nextRecno: number;
+  records: number;
+  errors: unknown[];
+} {
   return { bytes: v.bytes, nextRecno: v.nextRecno, records: v.records, errors: [...v.errors] };
 }
 
 describe('steady state without faults', () => {
-  it('G-2, S-1, S-3, P-13: for every replicated socket the secondary\'s inbound and outbound streams equal the primary\'s byte for byte, and the backup application\'s state equals the master\'s', () => {
+  it("G-2, S-1, S-3, P-13: for every replicated socket the secondary's inbound and outbound streams equal the primary's byte for byte, and the backup application's state equals the master's", () => {
     const h = new Harness(
       nsrConfig({
         durationNs: 2500 * MS,
         seed: 7,
         peers: [
-          peer('pa', { sessions: 2, toRouter: traffic(60, 64, 3000), fromRouter: traffic(60, 64, 3000) }),
-          peer('pb', { initiator: 'router', toRouter: traffic(40, 13, 6000), fromRouter: traffic(80, 13, 1000), link: { latencyNs: 5 * MS, bandwidthBps: 20_000_000 } }),
+          peer('pa', {
+            sessions: 2,
+            toRouter: traffic(60, 64, 3000),
+            fromRouter: traffic(60, 64, 3000),
+          }),
+          peer('pb', {
+            initiator: 'router',
+            toRouter: traffic(40, 13, 6000),
+            fromRouter: traffic(80, 13, 1000),
+            link: { latencyNs: 5 * MS, bandwidthBps: 20_000_000 },
+          }),
         ],
       }),
     );
@@ -94,33 +108,56 @@ describe('steady state without faults', () => {
     h.runTo(2500 * MS);
     expect(h.finish()).toEqual([]);
     // Nothing in the last ~100 ms: the run is quiescent.
-    expect(h.recs.filter((r) => r.t > 2400 * MS && (r.kind === 'kkcm.tx' || r.kind === 'pfe.tx'))).toEqual([]);
+    expect(
+      h.recs.filter((r) => r.t > 2400 * MS && (r.kind === 'kkcm.tx' || r.kind === 'pfe.tx')),
+    ).toEqual([]);
 
     const sessions = ['pa/0', 'pa/1', 'pb/0'];
-    expect(h.of('iha.active', 're0/iha').map((r) => r.fields.session).sort()).toEqual(sessions);
+    expect(
+      h
+        .of('iha.active', 're0/iha')
+        .map((r) => r.fields.session)
+        .sort(),
+    ).toEqual(sessions);
     for (const id of sessions) {
       const [peerName, idx] = id.split('/') as [string, string];
-      const peerApp = h.world.peers.find((p) => p.cfg.name === peerName)?.sessions[Number(idx)] as StreamSession;
+      const peerApp = h.world.peers.find((p) => p.cfg.name === peerName)?.sessions[
+        Number(idx)
+      ] as StreamSession;
       const master = h.world.res[0].session(id) as StreamSession;
       const backup = h.world.res[1].session(id) as StreamSession;
       const prim = h.nsr(0).bySession.get(id) as Rep;
       const sec = h.nsr(1).bySession.get(id) as Rep;
-      expect([prim.role, prim.active, sec.role, sec.active], id).toEqual(['primary', true, 'secondary', true]);
-      const applied = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === id)?.fields as Record<string, number>;
+      expect([prim.role, prim.active, sec.role, sec.active], id).toEqual([
+        'primary',
+        true,
+        'secondary',
+        true,
+      ]);
+      const applied = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === id)
+        ?.fields as Record<string, number>;
 
       // Inbound (peer → router): what TCP appended to each socket's so_rcv.
       const pin = stream(0, id, 'in');
       const sin = stream(1, id, 'in');
       expect([pin.gaps, sin.gaps], `${id} in: contiguous`).toEqual([[], []]);
-      expect(sin.start, `${id} in: the secondary starts at the PSRM snapshot`).toBe(((applied.rcv_nxt as number) - sec.conn.irs - 1) >>> 0);
+      expect(sin.start, `${id} in: the secondary starts at the PSRM snapshot`).toBe(
+        ((applied.rcv_nxt as number) - sec.conn.irs - 1) >>> 0,
+      );
       expect(pin.start).toBeLessThanOrEqual(sin.start);
       expect(sin.end, `${id} in: same end`).toBe(pin.end);
       expect(pin.end, `${id} in: everything the peer wrote`).toBe(peerApp.writer.offset);
       const pinBytes = pin.bytes();
       const sinBytes = sin.bytes();
       expect(sinBytes.length).toBeGreaterThan(20_000);
-      expect(firstDiff(pinBytes.subarray(sin.start - pin.start), sinBytes), `${id} in: first differing byte`).toBe(-1);
-      expect(firstDiff(pinBytes, expected(peerApp.writer.source, pin.end).subarray(pin.start)), `${id} in: vs the peer's stream`).toBe(-1);
+      expect(
+        firstDiff(pinBytes.subarray(sin.start - pin.start), sinBytes),
+        `${id} in: first differing byte`,
+      ).toBe(-1);
+      expect(
+        firstDiff(pinBytes, expected(peerApp.writer.source, pin.end).subarray(pin.start)),
+        `${id} in: vs the peer's stream`,
+      ).toBe(-1);
 
       // Outbound (router → peer): what the master application wrote vs what SDRL appended on the secondary.
       const pout = stream(0, id, 'out');
@@ -131,25 +168,43 @@ describe('steady state without faults', () => {
       expect(pout.end, `${id} out: everything the master app wrote`).toBe(master.writer.offset);
       const soutBytes = sout.bytes();
       expect(soutBytes.length).toBeGreaterThan(20_000);
-      expect(firstDiff(pout.bytes().subarray(sout.start - pout.start), soutBytes), `${id} out: first differing byte`).toBe(-1);
-      expect(firstDiff(soutBytes, expected(master.writer.source, sout.end).subarray(sout.start)), `${id} out: vs the master's stream`).toBe(-1);
+      expect(
+        firstDiff(pout.bytes().subarray(sout.start - pout.start), soutBytes),
+        `${id} out: first differing byte`,
+      ).toBe(-1);
+      expect(
+        firstDiff(soutBytes, expected(master.writer.source, sout.end).subarray(sout.start)),
+        `${id} out: vs the master's stream`,
+      ).toBe(-1);
 
       // Both sockets' buffers are drained and their sequence state agrees (P-13).
       for (const c of [prim.conn, sec.conn]) expect([c.so_rcv.cc, c.so_snd.cc], id).toEqual([0, 0]);
-      expect([sec.conn.rcv_nxt, sec.conn.snd_una, sec.conn.snd_max], id).toEqual([prim.conn.rcv_nxt, prim.conn.snd_una, prim.conn.snd_max]);
+      expect([sec.conn.rcv_nxt, sec.conn.snd_una, sec.conn.snd_max], id).toEqual([
+        prim.conn.rcv_nxt,
+        prim.conn.snd_una,
+        prim.conn.snd_max,
+      ]);
 
       // The backup application's state equals the master's: it started snooping at the
       // beginning of both streams, read everything the master read, and tracked
       // everything the master wrote.
-      expect(h.of('app.snoop', 're1').find((r) => r.fields.session === id)?.fields).toMatchObject({ inOffset: 0, outOffset: 0 });
+      expect(h.of('app.snoop', 're1').find((r) => r.fields.session === id)?.fields).toMatchObject({
+        inOffset: 0,
+        outOffset: 0,
+      });
       expect(backup.mode).toBe('snoop');
-      expect(verifierState(backup.verifier), `${id} backup inbound verifier`).toEqual(verifierState(master.verifier));
+      expect(verifierState(backup.verifier), `${id} backup inbound verifier`).toEqual(
+        verifierState(master.verifier),
+      );
       expect(master.verifier.errors).toEqual([]);
       expect(master.verifier.bytes).toBe(peerApp.writer.offset);
       const tracker = backup.outTracker;
       expect(tracker).toBeDefined();
       expect(tracker?.errors, `${id} outbound tracker errors`).toEqual([]);
-      expect([tracker?.bytes, tracker?.records, tracker?.nextRecno], `${id} outbound tracker vs master writer`).toEqual([master.writer.offset, master.writer.records, master.writer.records]);
+      expect(
+        [tracker?.bytes, tracker?.records, tracker?.nextRecno],
+        `${id} outbound tracker vs master writer`,
+      ).toEqual([master.writer.offset, master.writer.records, master.writer.records]);
       expect(peerApp.verifier.bytes).toBe(master.writer.offset);
     }
   });
@@ -159,8 +214,23 @@ describe('steady state without faults', () => {
       nsrConfig({
         durationNs: 2 * SEC,
         seed: 11,
-        opts: { kkcmChannels: 'one', kkcmContext: 'interrupt', encoding: 'tlv', versions: [2, 1], prlAck: 'coalesce', prlQueue: 'global', windowUpdate: 'delack', prlL3Header: false },
-        peers: [peer('pa', { sessions: 2, toRouter: traffic(60, 64, 3000), fromRouter: traffic(60, 64, 3000) })],
+        opts: {
+          kkcmChannels: 'one',
+          kkcmContext: 'interrupt',
+          encoding: 'tlv',
+          versions: [2, 1],
+          prlAck: 'coalesce',
+          prlQueue: 'global',
+          windowUpdate: 'delack',
+          prlL3Header: false,
+        },
+        peers: [
+          peer('pa', {
+            sessions: 2,
+            toRouter: traffic(60, 64, 3000),
+            fromRouter: traffic(60, 64, 3000),
+          }),
+        ],
       }),
     );
     h.runTo(1400 * MS);

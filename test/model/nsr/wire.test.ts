@@ -37,14 +37,46 @@ function stateFields(base: number): PsrmStateFields {
 
 /** One hand-written sample of every message type. */
 const SAMPLES: Record<NsrMessageType, NsrMessage> = {
-  'prl.replicate': { t: 'prl.replicate', handle: 7, seq: 0xfffffffe, primarySpace: 65536, iif: 3, packet: Uint8Array.from([0x45, 0, 0, 40, 1, 2, 3]) },
+  'prl.replicate': {
+    t: 'prl.replicate',
+    handle: 7,
+    seq: 0xfffffffe,
+    primarySpace: 65536,
+    iif: 3,
+    packet: Uint8Array.from([0x45, 0, 0, 40, 1, 2, 3]),
+  },
   'prl.ack': { t: 'prl.ack', handle: 7, seq: 12, space: 4096, reason: 'bufferFull' },
-  'psrm.replicate': { t: 'psrm.replicate', handle: 9, fields: initFields(0x10203040), state: stateFields(0xdeadbeef), rcvData: Uint8Array.from([1, 2, 3]), sndData: new Uint8Array(0), rcvOoo: Uint8Array.from([0, 0, 0, 9, 0, 0, 0, 1, 1, 7]) },
+  'psrm.replicate': {
+    t: 'psrm.replicate',
+    handle: 9,
+    fields: initFields(0x10203040),
+    state: stateFields(0xdeadbeef),
+    rcvData: Uint8Array.from([1, 2, 3]),
+    sndData: new Uint8Array(0),
+    rcvOoo: Uint8Array.from([0, 0, 0, 9, 0, 0, 0, 1, 1, 7]),
+  },
   'psrm.ack': { t: 'psrm.ack', handle: 9, space: 0, reason: 'ok' },
   'psrm.window': { t: 'psrm.window', handle: 9, space: 30000, seq: 77 },
-  'sdrl.data': { t: 'sdrl.data', handle: 2, offset: 0x80000000, snd_nxt: 123456789, snd_up: 123456700, urgent: true, data: Uint8Array.from([9, 8, 7, 6]) },
+  'sdrl.data': {
+    t: 'sdrl.data',
+    handle: 2,
+    offset: 0x80000000,
+    snd_nxt: 123456789,
+    snd_up: 123456700,
+    urgent: true,
+    data: Uint8Array.from([9, 8, 7, 6]),
+  },
   'sdrl.ack': { t: 'sdrl.ack', handle: 2, offset: 4, reason: 'failed' },
-  'iha.mirror': { t: 'iha.mirror', handle: 1, laddr: 0x0a000001, lport: 179, faddr: 0x0a000102, fport: 20000, rtbl: 0, session: 'pa/0 ü' },
+  'iha.mirror': {
+    t: 'iha.mirror',
+    handle: 1,
+    laddr: 0x0a000001,
+    lport: 179,
+    faddr: 0x0a000102,
+    fport: 20000,
+    rtbl: 0,
+    session: 'pa/0 ü',
+  },
   'iha.ready': { t: 'iha.ready', handle: 1, secondary: 5, reason: 'ok' },
   'iha.start': { t: 'iha.start', handle: 5, secondary: 1 },
   'iha.error': { t: 'iha.error', handle: 5, reason: 'notReplicating' },
@@ -77,22 +109,56 @@ describe('M-5, K-11: every message type round-trips', () => {
   const reason = fc.constantFrom(...(Object.keys(ACK_REASON) as AckReason[]));
   const bytes = fc.uint8Array({ maxLength: 300 });
   const msgArb: fc.Arbitrary<NsrMessage> = fc.oneof(
-    fc.record({ t: fc.constant('prl.replicate' as const), handle: u32, seq: u32, primarySpace: u32, iif: u32, packet: bytes }),
+    fc.record({
+      t: fc.constant('prl.replicate' as const),
+      handle: u32,
+      seq: u32,
+      primarySpace: u32,
+      iif: u32,
+      packet: bytes,
+    }),
     fc.record({ t: fc.constant('prl.ack' as const), handle: u32, seq: u32, space: u32, reason }),
     fc.record({
       t: fc.constant('psrm.replicate' as const),
       handle: u32,
-      fields: fc.record(Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, u32])) as Record<keyof PsrmInitFields, fc.Arbitrary<number>>),
-      state: fc.record(Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, u32])) as Record<keyof PsrmStateFields, fc.Arbitrary<number>>),
+      fields: fc.record(
+        Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, u32])) as Record<
+          keyof PsrmInitFields,
+          fc.Arbitrary<number>
+        >,
+      ),
+      state: fc.record(
+        Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, u32])) as Record<
+          keyof PsrmStateFields,
+          fc.Arbitrary<number>
+        >,
+      ),
       rcvData: bytes,
       sndData: bytes,
       rcvOoo: bytes,
     }),
     fc.record({ t: fc.constant('psrm.ack' as const), handle: u32, space: u32, reason }),
     fc.record({ t: fc.constant('psrm.window' as const), handle: u32, space: u32, seq: u32 }),
-    fc.record({ t: fc.constant('sdrl.data' as const), handle: u32, offset: u32, snd_nxt: u32, snd_up: u32, urgent: fc.boolean(), data: bytes }),
+    fc.record({
+      t: fc.constant('sdrl.data' as const),
+      handle: u32,
+      offset: u32,
+      snd_nxt: u32,
+      snd_up: u32,
+      urgent: fc.boolean(),
+      data: bytes,
+    }),
     fc.record({ t: fc.constant('sdrl.ack' as const), handle: u32, offset: u32, reason }),
-    fc.record({ t: fc.constant('iha.mirror' as const), handle: u32, laddr: u32, lport: u32, faddr: u32, fport: u32, rtbl: u32, session: fc.string({ unit: 'grapheme', maxLength: 40 }) }),
+    fc.record({
+      t: fc.constant('iha.mirror' as const),
+      handle: u32,
+      laddr: u32,
+      lport: u32,
+      faddr: u32,
+      fport: u32,
+      rtbl: u32,
+      session: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    }),
     fc.record({ t: fc.constant('iha.ready' as const), handle: u32, secondary: u32, reason }),
     fc.record({ t: fc.constant('iha.start' as const), handle: u32, secondary: u32 }),
     fc.record({ t: fc.constant('iha.error' as const), handle: u32, reason }),
@@ -101,10 +167,15 @@ describe('M-5, K-11: every message type round-trips', () => {
 
   it('M-5/K-11: arbitrary field values of every type round-trip in both encodings and versions (fast-check)', () => {
     fc.assert(
-      fc.property(msgArb, fc.constantFrom(...ENCODINGS), fc.constantFrom(...VERSIONS), (msg, enc, v) => {
-        const r = decodeMessage(encodeMessage(msg, enc, v), NSR_VERSION_MAX);
-        expect(r.ok && r.msg).toEqual(msg);
-      }),
+      fc.property(
+        msgArb,
+        fc.constantFrom(...ENCODINGS),
+        fc.constantFrom(...VERSIONS),
+        (msg, enc, v) => {
+          const r = decodeMessage(encodeMessage(msg, enc, v), NSR_VERSION_MAX);
+          expect(r.ok && r.msg).toEqual(msg);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -121,10 +192,15 @@ describe('M-5: byte layout', () => {
           expect(d.getUint8(0), `${t} type`).toBe(IPC_TYPE[client]);
           expect(d.getUint8(1), `${t} version byte`).toBe(enc === 'tlv' ? 0x80 | v : v);
           expect(d.getUint32(4), `${t} length`).toBe(b.length);
-          if (enc === 'ipc') expect(d.getUint32(IPC_HEADER_BYTES), `${t} handle`).toBe(SAMPLES[t].handle);
+          if (enc === 'ipc')
+            expect(d.getUint32(IPC_HEADER_BYTES), `${t} handle`).toBe(SAMPLES[t].handle);
           else {
             // TLV: the handle is the first field, u16 tag 1, u32 length 4.
-            expect([d.getUint16(8), d.getUint32(10), d.getUint32(14)]).toEqual([1, 4, SAMPLES[t].handle]);
+            expect([d.getUint16(8), d.getUint32(10), d.getUint32(14)]).toEqual([
+              1,
+              4,
+              SAMPLES[t].handle,
+            ]);
           }
         }
       }
@@ -132,7 +208,17 @@ describe('M-5: byte layout', () => {
   });
 
   it('M-5: a PRL ACK is header, handle, u32 seq, u32 space, u8 reason, 24 bits of padding (exact bytes)', () => {
-    const b = encodeMessage({ t: 'prl.ack', handle: 0x01020304, seq: 0x05060708, space: 0x090a0b0c, reason: 'bufferFull' }, 'ipc', 1);
+    const b = encodeMessage(
+      {
+        t: 'prl.ack',
+        handle: 0x01020304,
+        seq: 0x05060708,
+        space: 0x090a0b0c,
+        reason: 'bufferFull',
+      },
+      'ipc',
+      1,
+    );
     // prettier-ignore
     expect([...b]).toEqual([
       4, 1, 0, 2, 0, 0, 0, 24, // PRL, v1, subtype 2 (ack), length 24
@@ -144,7 +230,11 @@ describe('M-5: byte layout', () => {
   });
 
   it('M-5: a PSRM ACK is header, handle, u32 space, u8 reason, 24 bits of padding (exact bytes)', () => {
-    const b = encodeMessage({ t: 'psrm.ack', handle: 0xa0b0c0d0, space: 65536, reason: 'invalidHandle' }, 'ipc', 2);
+    const b = encodeMessage(
+      { t: 'psrm.ack', handle: 0xa0b0c0d0, space: 65536, reason: 'invalidHandle' },
+      'ipc',
+      2,
+    );
     // prettier-ignore
     expect([...b]).toEqual([
       3, 2, 0, 2, 0, 0, 0, 20,
@@ -156,7 +246,18 @@ describe('M-5: byte layout', () => {
 
   it('M-5: a PRL replicate carries the u32 sequence right after the handle, then the primary space, iif and the packet', () => {
     const packet = Uint8Array.from([0x45, 0x00, 0xaa]);
-    const v1 = encodeMessage({ t: 'prl.replicate', handle: 0x11, seq: 0x01000002, primarySpace: 0x3000, iif: 0x0203, packet }, 'ipc', 1);
+    const v1 = encodeMessage(
+      {
+        t: 'prl.replicate',
+        handle: 0x11,
+        seq: 0x01000002,
+        primarySpace: 0x3000,
+        iif: 0x0203,
+        packet,
+      },
+      'ipc',
+      1,
+    );
     // prettier-ignore
     expect([...v1]).toEqual([
       4, 1, 0, 1, 0, 0, 0, 31,
@@ -167,7 +268,18 @@ describe('M-5: byte layout', () => {
       0, 0, 0, 3, 0x45, 0x00, 0xaa,
     ]);
     // Version 2 adds a u32 receive stamp before the packet (the field version skew is shown with).
-    const v2 = encodeMessage({ t: 'prl.replicate', handle: 0x11, seq: 0x01000002, primarySpace: 0x3000, iif: 0x0203, packet }, 'ipc', 2);
+    const v2 = encodeMessage(
+      {
+        t: 'prl.replicate',
+        handle: 0x11,
+        seq: 0x01000002,
+        primarySpace: 0x3000,
+        iif: 0x0203,
+        packet,
+      },
+      'ipc',
+      2,
+    );
     expect(v2.length).toBe(v1.length + 4);
     expect(dv(v2).getUint32(12)).toBe(0x01000002);
     expect([...v2.subarray(28)]).toEqual([0, 0, 0, 3, 0x45, 0x00, 0xaa]);
@@ -216,7 +328,15 @@ describe('G-5, K-11: version skew', () => {
 });
 
 describe('K-5: the parsers never throw', () => {
-  const valid = fc.constantFrom(...TYPES).chain((t) => fc.tuple(fc.constant(SAMPLES[t]), fc.constantFrom(...ENCODINGS), fc.constantFrom(...VERSIONS)));
+  const valid = fc
+    .constantFrom(...TYPES)
+    .chain((t) =>
+      fc.tuple(
+        fc.constant(SAMPLES[t]),
+        fc.constantFrom(...ENCODINGS),
+        fc.constantFrom(...VERSIONS),
+      ),
+    );
 
   it('K-5: decodeMessage returns a result (never throws) for arbitrary bytes and any version (fast-check)', () => {
     fc.assert(
@@ -241,12 +361,16 @@ describe('K-5: the parsers never throw', () => {
         const b = new Uint8Array(Math.max(0, orig.length - e.cut) + e.extend.length);
         b.set(orig.subarray(0, orig.length - e.cut));
         b.set(e.extend, orig.length - e.cut);
-        for (const [at, x] of e.flips) if (b.length > 0) b[at % b.length] = (b[at % b.length] as number) ^ x;
+        for (const [at, x] of e.flips)
+          if (b.length > 0) b[at % b.length] = (b[at % b.length] as number) ^ x;
         if (e.fixLength && b.length >= 8) dv(b).setUint32(4, b.length);
         const r = decodeMessage(b, NSR_VERSION_MAX);
         if (r.ok) {
           // Whatever parses re-encodes to a message of the same type that parses the same.
-          const again = decodeMessage(encodeMessage(r.msg, (b[1] as number) & 0x80 ? 'tlv' : 'ipc', r.version), NSR_VERSION_MAX);
+          const again = decodeMessage(
+            encodeMessage(r.msg, (b[1] as number) & 0x80 ? 'tlv' : 'ipc', r.version),
+            NSR_VERSION_MAX,
+          );
           expect(again.ok && again.msg).toEqual(r.msg);
         } else {
           expect(r.error.length).toBeGreaterThan(0);
@@ -276,7 +400,8 @@ describe('K-5: the parsers never throw', () => {
 
   it('K-5: peekLength reads the length of every valid message in a concatenated stream', () => {
     const stream: Uint8Array[] = [];
-    for (const t of TYPES) for (const enc of ENCODINGS) stream.push(encodeMessage(SAMPLES[t], enc, 2));
+    for (const t of TYPES)
+      for (const enc of ENCODINGS) stream.push(encodeMessage(SAMPLES[t], enc, 2));
     const all = new Uint8Array(stream.reduce((n, s) => n + s.length, 0));
     let at = 0;
     for (const s of stream) {
@@ -297,7 +422,9 @@ describe('K-5: the parsers never throw', () => {
   // fewer than 8 bytes after `at` throws a RangeError instead of returning an error.
   it('K-5: peekLength on fewer bytes than the 8-byte header returns an error instead of throwing (fails: RangeError)', () => {
     for (let n = 0; n < IPC_HEADER_BYTES; n++) {
-      expect(() => peekLength(encodeMessage(SAMPLES['iha.start'], 'ipc', 1).slice(0, n), 0)).not.toThrow();
+      expect(() =>
+        peekLength(encodeMessage(SAMPLES['iha.start'], 'ipc', 1).slice(0, n), 0),
+      ).not.toThrow();
     }
   });
 });
@@ -310,14 +437,21 @@ describe('K-11: TLV field lengths', () => {
   // backup of a socket whose application has stopped reading gets a PSRM replicate its
   // TLV parser must reject (K-11 'tlv' only; the IPC struct has a u32 length).
   it('K-11: a psrm.replicate carrying a full 64 KiB receive buffer survives TLV encoding (fails: the u16 TLV length wraps)', () => {
-    const msg: NsrMessage = { ...(SAMPLES['psrm.replicate'] as NsrMessage & { t: 'psrm.replicate' }), rcvData: new Uint8Array(65536).fill(0x5a) };
+    const msg: NsrMessage = {
+      ...(SAMPLES['psrm.replicate'] as NsrMessage & { t: 'psrm.replicate' }),
+      rcvData: new Uint8Array(65536).fill(0x5a),
+    };
     roundTrip(msg, 'ipc', 1); // fine with fixed structs
     roundTrip(msg, 'tlv', 1);
   });
 });
 
 describe('P-13, F-4: the reassembly queue of a PSRM snapshot (rcvOoo)', () => {
-  const seg = fc.record({ seq: fc.nat({ max: 0xffffffff }), fin: fc.boolean(), data: fc.uint8Array({ maxLength: 200 }) });
+  const seg = fc.record({
+    seq: fc.nat({ max: 0xffffffff }),
+    fin: fc.boolean(),
+    data: fc.uint8Array({ maxLength: 200 }),
+  });
 
   it('P-13: a list of out-of-order segments round-trips (fast-check)', () => {
     fc.assert(

@@ -3,14 +3,35 @@ import { describe, expect, it } from 'vitest';
 import type { LinkTx, PacketIn } from '../../../model/net/link.ts';
 import { Pfe, type PfeControl } from '../../../model/router/pfe.ts';
 import { TH_ACK, type Segment } from '../../../model/net/segment.ts';
-import { MS, MemorySink, Simulation, type Actor, type ActorContext, type Message } from '../../../sim/index.ts';
+import {
+  MS,
+  MemorySink,
+  Simulation,
+  type Actor,
+  type ActorContext,
+  type Message,
+} from '../../../sim/index.ts';
 
 const ROUTER = 0x0a000001; // 10.0.0.1
 const PEER = 0x0a000102; // 10.0.1.2
 const OTHER = 0x0a000909; // not the router, not a known peer
 
 function seg(seq: number, src: number, dst: number): Segment {
-  return { src, dst, sport: 20000, dport: 179, seq, ack: 0, flags: TH_ACK, wnd: 1000, urp: 0, options: {}, payload: new Uint8Array(10), ipId: 0, ttl: 64 };
+  return {
+    src,
+    dst,
+    sport: 20000,
+    dport: 179,
+    seq,
+    ack: 0,
+    flags: TH_ACK,
+    wnd: 1000,
+    urp: 0,
+    options: {},
+    payload: new Uint8Array(10),
+    ipId: 0,
+    ttl: 64,
+  };
 }
 
 /** Stands in for a link: records what the PFE hands it (link.tx) and when. */
@@ -44,7 +65,8 @@ function rig(switchNs = 50 * MS) {
     0,
   );
   const pfeId = sim.addActor('pfe', pfe);
-  const pkt = (atNs: number, link: string, s: Segment): void => sim.inject(pfeId, { type: 'pkt', link, seg: s } satisfies PacketIn, atNs);
+  const pkt = (atNs: number, link: string, s: Segment): void =>
+    sim.inject(pfeId, { type: 'pkt', link, seg: s } satisfies PacketIn, atNs);
   return {
     sim,
     pfe,
@@ -53,9 +75,11 @@ function rig(switchNs = 50 * MS) {
     re1,
     wire,
     /** A packet from the peer for the router, arriving at the PFE. */
-    fromWire: (atNs: number, seq: number, dst = ROUTER) => pkt(atNs, 'wire-pa', seg(seq, PEER, dst)),
+    fromWire: (atNs: number, seq: number, dst = ROUTER) =>
+      pkt(atNs, 'wire-pa', seg(seq, PEER, dst)),
     /** A packet from RE `re` for the peer. */
-    fromRe: (atNs: number, re: 0 | 1, seq: number, dst = PEER) => pkt(atNs, `int-re${re}`, seg(seq, ROUTER, dst)),
+    fromRe: (atNs: number, re: 0 | 1, seq: number, dst = PEER) =>
+      pkt(atNs, `int-re${re}`, seg(seq, ROUTER, dst)),
     control: (atNs: number, msg: PfeControl) => sim.inject(pfeId, msg, atNs),
   };
 }
@@ -76,7 +100,7 @@ describe('PFE forwarding', () => {
     expect(r.pfe.counters.toHost).toBe(2);
   });
 
-  it('passes the master\'s packets to the wire and suppresses and counts the backup\'s', () => {
+  it("passes the master's packets to the wire and suppresses and counts the backup's", () => {
     const r = rig();
     r.fromRe(0, 0, 10);
     r.fromRe(0, 1, 11);
@@ -85,7 +109,9 @@ describe('PFE forwarding', () => {
     r.sim.run();
     expect(seqs(r.wire)).toEqual([10, 13]);
     expect(r.pfe.counters).toMatchObject({ toWire: 2, suppressed: 2 });
-    expect(r.sink.records.filter((x) => x.kind === 'pfe.suppress').map((x) => x.fields.seq)).toEqual([11, 12]);
+    expect(
+      r.sink.records.filter((x) => x.kind === 'pfe.suppress').map((x) => x.fields.seq),
+    ).toEqual([11, 12]);
   });
 
   it('drops packets with no route: wire packets not for the router, RE packets for an unknown peer', () => {
@@ -118,7 +144,12 @@ describe('PFE mastership switch (GRES)', () => {
     expect(r.re0.got).toEqual([]);
     expect(seqs(r.re1)).toEqual([7]);
     expect(seqs(r.wire)).toEqual([9]);
-    expect(r.pfe.counters).toMatchObject({ droppedNoMaster: 2, suppressed: 5, toHost: 1, toWire: 1 });
+    expect(r.pfe.counters).toMatchObject({
+      droppedNoMaster: 2,
+      suppressed: 5,
+      toHost: 1,
+      toWire: 1,
+    });
     expect(r.pfe.master).toBe(1);
     expect(r.pfe.switching).toBe(false);
     const done = r.sink.records.filter((x) => x.kind === 'pfe.master');

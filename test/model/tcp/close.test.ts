@@ -27,8 +27,19 @@ function watchClose(conn: TcpConnection): { reason: TcpCloseReason | undefined; 
 
 function rstTo(conn: TcpConnection, seq: number): Segment {
   return {
-    src: conn.faddr, dst: conn.laddr, sport: conn.fport, dport: conn.lport, seq, ack: 0,
-    flags: TH_RST, wnd: 0, urp: 0, options: {}, payload: new Uint8Array(0), ipId: 9, ttl: 64,
+    src: conn.faddr,
+    dst: conn.laddr,
+    sport: conn.fport,
+    dport: conn.lport,
+    seq,
+    ack: 0,
+    flags: TH_RST,
+    wnd: 0,
+    urp: 0,
+    options: {},
+    payload: new Uint8Array(0),
+    ipId: 9,
+    ttl: 64,
   };
 }
 
@@ -54,8 +65,21 @@ describe('FIN paths', () => {
     expect(ws.reason).toBe('normal');
     expect(client.t_state).toBe('TIME_WAIT');
     expect(wc.reason).toBe('normal');
-    expect(statesOf(net, 'A')).toEqual(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
-    expect(statesOf(net, 'B')).toEqual(['LISTEN', 'SYN_RECEIVED', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(statesOf(net, 'A')).toEqual([
+      'SYN_SENT',
+      'ESTABLISHED',
+      'FIN_WAIT_1',
+      'FIN_WAIT_2',
+      'TIME_WAIT',
+    ]);
+    expect(statesOf(net, 'B')).toEqual([
+      'LISTEN',
+      'SYN_RECEIVED',
+      'ESTABLISHED',
+      'CLOSE_WAIT',
+      'LAST_ACK',
+      'CLOSED',
+    ]);
     const entered = net.eventsOf('state', 'A').at(-1)?.t as number;
     net.run(net.loop.now + 60 * SEC);
     const left = net.eventsOf('state', 'A').at(-1);
@@ -78,7 +102,13 @@ describe('FIN paths', () => {
     client.close();
     net.run(net.loop.now + 1 * SEC);
     expect(wc.reason).toBe('normal');
-    expect(statesOf(net, 'A')).toEqual(['SYN_SENT', 'ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK', 'CLOSED']);
+    expect(statesOf(net, 'A')).toEqual([
+      'SYN_SENT',
+      'ESTABLISHED',
+      'CLOSE_WAIT',
+      'LAST_ACK',
+      'CLOSED',
+    ]);
     expect(server.t_state).toBe('TIME_WAIT');
   });
 
@@ -106,7 +136,8 @@ describe('FIN paths', () => {
     client.shutdown();
     net.run(net.loop.now + 1 * SEC);
     // Lose the client's final ACK: the server retransmits its FIN.
-    net.links.A.drop = (seg) => seg.payload.length === 0 && (seg.flags & TH_ACK) !== 0 && server.t_state === 'LAST_ACK';
+    net.links.A.drop = (seg) =>
+      seg.payload.length === 0 && (seg.flags & TH_ACK) !== 0 && server.t_state === 'LAST_ACK';
     server.shutdown();
     net.run(net.loop.now + 100 * MS);
     expect(client.t_state).toBe('TIME_WAIT');
@@ -144,8 +175,19 @@ describe('RST', () => {
   it('an ACK to a closed port gets RST with seq = its ack; an RST gets nothing', () => {
     const net = new Net({ seed: 62 });
     const base: Segment = {
-      src: ADDR_A, dst: ADDR_B, sport: 40001, dport: 82, seq: 100, ack: 5555,
-      flags: TH_ACK, wnd: 100, urp: 0, options: {}, payload: new Uint8Array(10), ipId: 1, ttl: 64,
+      src: ADDR_A,
+      dst: ADDR_B,
+      sport: 40001,
+      dport: 82,
+      seq: 100,
+      ack: 5555,
+      flags: TH_ACK,
+      wnd: 100,
+      urp: 0,
+      options: {},
+      payload: new Uint8Array(10),
+      ipId: 1,
+      ttl: 64,
     };
     net.inject('B', base);
     expect(net.segsFrom('B').length).toBe(1);
@@ -215,9 +257,19 @@ describe('RST', () => {
     const net = new Net({ seed: 66 });
     const [, server] = establish(net);
     net.inject('B', {
-      src: server.faddr, dst: server.laddr, sport: server.fport, dport: server.lport,
-      seq: seqAdd(server.rcv_nxt, 10), ack: 0, flags: TH_SYN, wnd: 1000, urp: 0,
-      options: {}, payload: new Uint8Array(0), ipId: 3, ttl: 64,
+      src: server.faddr,
+      dst: server.laddr,
+      sport: server.fport,
+      dport: server.lport,
+      seq: seqAdd(server.rcv_nxt, 10),
+      ack: 0,
+      flags: TH_SYN,
+      wnd: 1000,
+      urp: 0,
+      options: {},
+      payload: new Uint8Array(0),
+      ipId: 3,
+      ttl: 64,
     });
     expect(server.t_state).toBe('ESTABLISHED');
     expect(net.eventsOf('challenge-ack', 'B').length).toBe(1);

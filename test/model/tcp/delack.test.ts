@@ -5,7 +5,8 @@ import { MS, Net, SEC, establish, pattern } from './harness.ts';
 
 /** Time of B's first pure ACK at or after t that acknowledges `ack`. */
 function ackTime(net: Net, ack: number, t: number): number | undefined {
-  return net.segsFrom('B').find((r) => r.t >= t && r.seg.payload.length === 0 && r.seg.ack === ack)?.t;
+  return net.segsFrom('B').find((r) => r.t >= t && r.seg.payload.length === 0 && r.seg.ack === ack)
+    ?.t;
 }
 
 describe('delayed ACK', () => {
@@ -56,7 +57,9 @@ describe('delayed ACK', () => {
     expect(dups.map((r) => r.t)).toEqual([t0 + 10 * MS, t0 + 10 * MS]);
     net.run(t0 + 2 * SEC);
     // The retransmission fills the hole: ACKed on arrival, covering everything.
-    const rexmt = net.segsFrom('A').find((r) => r.t > t0 && r.seg.seq === una && r.seg.payload.length > 0);
+    const rexmt = net
+      .segsFrom('A')
+      .find((r) => r.t > t0 && r.seg.seq === una && r.seg.payload.length > 0);
     expect(rexmt).toBeDefined();
     expect(ackTime(net, seqAdd(una, 3 * 1460), t0)).toBe((rexmt?.t as number) + 10 * MS);
   });

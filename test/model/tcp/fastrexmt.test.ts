@@ -32,7 +32,8 @@ function firstSend(net: Net, seq: number): number {
   return net.segsFrom('A').find((r) => r.seg.seq === seq && r.seg.payload.length > 0)?.t as number;
 }
 function resend(net: Net, seq: number): number {
-  return net.segsFrom('A').filter((r) => r.seg.seq === seq && r.seg.payload.length > 0)[1]?.t as number;
+  return net.segsFrom('A').filter((r) => r.seg.seq === seq && r.seg.payload.length > 0)[1]
+    ?.t as number;
 }
 
 describe('fast retransmit', () => {

@@ -4,9 +4,22 @@
 // predicates and black-holing), all randomness from sim/rng.ts named streams.
 import { Rng } from '../../../sim/rng.ts';
 import type { Ipv4, Segment } from '../../../model/net/segment.ts';
-import { TH_ACK, TH_RST, TH_SYN, seqAdd, seqDiff, seqGt, seqLeq } from '../../../model/net/segment.ts';
+import {
+  TH_ACK,
+  TH_RST,
+  TH_SYN,
+  seqAdd,
+  seqDiff,
+  seqGt,
+  seqLeq,
+} from '../../../model/net/segment.ts';
 import { TF_DELACK, TF_SENTFIN, TcpStack, haveRcvdFin } from '../../../model/tcp/tcp.ts';
-import type { TcpConnection, TcpHost, TcpOptionsConfig, TcpTimerKind } from '../../../model/tcp/tcp.ts';
+import type {
+  TcpConnection,
+  TcpHost,
+  TcpOptionsConfig,
+  TcpTimerKind,
+} from '../../../model/tcp/tcp.ts';
 
 export const MS = 1_000_000;
 export const SEC = 1_000_000_000;
@@ -46,7 +59,11 @@ export class Loop {
   }
 
   /** Runs until `stop()` holds, the queue empties, time passes untilNs, or maxEvents. */
-  run(untilNs: number, stop: () => boolean = () => false, maxEvents = 5_000_000): 'stop' | 'idle' | 'time' | 'events' {
+  run(
+    untilNs: number,
+    stop: () => boolean = () => false,
+    maxEvents = 5_000_000,
+  ): 'stop' | 'idle' | 'time' | 'events' {
     let n = 0;
     for (;;) {
       if (stop()) return 'stop';
@@ -245,7 +262,9 @@ export class Net {
     for (const side of ['A', 'B'] as const) {
       for (const c of this.stack(side).connections()) {
         const fail = (what: string): never => {
-          throw new Error(`invariant (${side} ${c.lport}->${c.fport} ${c.t_state} t=${this.loop.now}): ${what}`);
+          throw new Error(
+            `invariant (${side} ${c.lport}->${c.fport} ${c.t_state} t=${this.loop.now}): ${what}`,
+          );
         };
         checkConnection(c, fail);
       }
@@ -261,7 +280,9 @@ export class Net {
     const edge = seqAdd(seg.ack, seg.wnd * 2 ** scale);
     const prev = this.rightEdge.get(conn);
     if (prev !== undefined && seqGt(prev, edge)) {
-      throw new Error(`window shrank: ${from} offered right edge ${edge} after ${prev} (t=${this.loop.now})`);
+      throw new Error(
+        `window shrank: ${from} offered right edge ${edge} after ${prev} (t=${this.loop.now})`,
+      );
     }
     this.rightEdge.set(conn, edge);
   }
@@ -283,7 +304,8 @@ export function checkConnection(c: TcpConnection, fail: (what: string) => never)
   if (!seqLeq(c.snd_nxt, c.snd_max)) fail(`snd_nxt ${c.snd_nxt} > snd_max ${c.snd_max}`);
   const synOut = c.snd_una === c.iss ? 1 : 0;
   const finOut = (c.t_flags & TF_SENTFIN) !== 0 ? 1 : 0;
-  if (seqDiff(c.snd_max, c.snd_una) > c.so_snd.cc + synOut + finOut) fail('more in flight than the send buffer holds');
+  if (seqDiff(c.snd_max, c.snd_una) > c.so_snd.cc + synOut + finOut)
+    fail('more in flight than the send buffer holds');
   if (c.snd_cwnd < c.t_maxseg) fail(`cwnd ${c.snd_cwnd} below one segment`);
   // Beyond hiwat only inside a window already offered (scale rounding, never shrinking).
   const dataEnd = haveRcvdFin(st) ? seqAdd(c.rcv_nxt, -1) : c.rcv_nxt;
@@ -293,10 +315,12 @@ export function checkConnection(c: TcpConnection, fail: (what: string) => never)
   let prevEnd: number | undefined;
   for (const e of c.t_segq.entries) {
     if (!seqGt(e.seq, c.rcv_nxt)) fail(`t_segq entry ${e.seq} not after rcv_nxt ${c.rcv_nxt}`);
-    if (prevEnd !== undefined && seqGt(prevEnd, e.seq)) fail('t_segq entries overlap or are unsorted');
+    if (prevEnd !== undefined && seqGt(prevEnd, e.seq))
+      fail('t_segq entries overlap or are unsorted');
     prevEnd = seqAdd(e.seq, e.data.length);
   }
-  if ((c.t_flags & TF_DELACK) !== 0 && !c.isTimerPending('delack')) fail('TF_DELACK without a delack timer');
+  if ((c.t_flags & TF_DELACK) !== 0 && !c.isTimerPending('delack'))
+    fail('TF_DELACK without a delack timer');
   if (st === 'TIME_WAIT') {
     if (!c.isTimerPending('2msl')) fail('TIME_WAIT without 2MSL timer');
     return;
@@ -330,14 +354,19 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Opens A -> B on port 80 and runs until both ends are ESTABLISHED; returns [client, server]. */
-export function establish(net: Net, port = 80, connectOpts?: TcpOptionsConfig): [TcpConnection, TcpConnection] {
+export function establish(
+  net: Net,
+  port = 80,
+  connectOpts?: TcpOptionsConfig,
+): [TcpConnection, TcpConnection] {
   let server: TcpConnection | undefined;
   net.b.listen(port, (c) => {
     server = c;
   });
   const client = net.a.connect(undefined, ADDR_B, port, connectOpts);
   net.run(net.loop.now + 60 * SEC, () => server !== undefined && client.t_state === 'ESTABLISHED');
-  if (server === undefined || client.t_state !== 'ESTABLISHED') throw new Error('handshake did not complete');
+  if (server === undefined || client.t_state !== 'ESTABLISHED')
+    throw new Error('handshake did not complete');
   return [client, server];
 }
 

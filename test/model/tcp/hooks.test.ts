@@ -66,7 +66,8 @@ describe('replication hooks', () => {
     const data = pattern(3000, 3);
     client.write(data);
     const copies = (): void => {
-      for (const r of net.segs.slice(before)) if (r.from === 'A' && r.seg.payload.length > 0) rep.input({ ...r.seg, sport: 1234 });
+      for (const r of net.segs.slice(before))
+        if (r.from === 'A' && r.seg.payload.length > 0) rep.input({ ...r.seg, sport: 1234 });
     };
     net.run(net.loop.now + 1 * SEC);
     copies();
@@ -74,7 +75,8 @@ describe('replication hooks', () => {
     expect(rep.read(3000)).toEqual(data);
     // Nothing from the replica's 4-tuple ever went out, and no timer is pending.
     expect(net.segs.some((r) => r.from === 'B' && r.seg.dport === 1234)).toBe(false);
-    for (const k of ['rexmt', 'persist', 'keep', '2msl', 'delack'] as const) expect(rep.isTimerPending(k)).toBe(false);
+    for (const k of ['rexmt', 'persist', 'keep', '2msl', 'delack'] as const)
+      expect(rep.isTimerPending(k)).toBe(false);
   });
 
   it('abort() removes a replica that never became active', () => {

@@ -2,9 +2,24 @@
 import { describe, it, expect } from 'vitest';
 import { TH_SYN, TH_ACK } from '../../../model/net/segment.ts';
 import type { Segment } from '../../../model/net/segment.ts';
-import { TCP_DEFAULTS, TF_RCVD_TSTMP, TF_REQ_TSTMP, resolveTcpConfig } from '../../../model/tcp/tcp.ts';
+import {
+  TCP_DEFAULTS,
+  TF_RCVD_TSTMP,
+  TF_REQ_TSTMP,
+  resolveTcpConfig,
+} from '../../../model/tcp/tcp.ts';
 import type { TcpOptionsConfig } from '../../../model/tcp/tcp.ts';
-import { MS, Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
+import {
+  MS,
+  Net,
+  SEC,
+  concat,
+  establish,
+  firstDiff,
+  pattern,
+  readAll,
+  writeAll,
+} from './harness.ts';
 import type { Side } from './harness.ts';
 
 function synOf(net: Net, side: Side): Segment {
@@ -25,13 +40,17 @@ function exchange(seed: number, tcpA: TcpOptionsConfig, tcpB: TcpOptionsConfig, 
   readAll(client, atA);
   writeAll(client, toB);
   writeAll(server, toA);
-  net.run(net.loop.now + 120 * SEC, () => concat(atB).length === bytes && concat(atA).length === bytes);
+  net.run(
+    net.loop.now + 120 * SEC,
+    () => concat(atB).length === bytes && concat(atA).length === bytes,
+  );
   expect(firstDiff(concat(atB), toB)).toBe(-1);
   expect(firstDiff(concat(atA), toA)).toBe(-1);
   return { net, client, server };
 }
 
-const maxPayload = (net: Net): number => net.segs.reduce((m, r) => Math.max(m, r.seg.payload.length), 0);
+const maxPayload = (net: Net): number =>
+  net.segs.reduce((m, r) => Math.max(m, r.seg.payload.length), 0);
 
 describe('MSS', () => {
   it('uses the smaller of the two offers in both directions', () => {
@@ -44,7 +63,11 @@ describe('MSS', () => {
   });
 
   it('leaves room for the timestamps option', () => {
-    const { net, client, server } = exchange(22, { mss: 1000, timestamps: true }, { timestamps: true });
+    const { net, client, server } = exchange(
+      22,
+      { mss: 1000, timestamps: true },
+      { timestamps: true },
+    );
     expect(client.t_maxopd).toBe(1000);
     expect(client.t_maxseg).toBe(988);
     expect(server.t_maxseg).toBe(988);
@@ -61,8 +84,19 @@ describe('MSS', () => {
       server = c;
     });
     net.inject('B', {
-      src: 0x0a000001, dst: 0x0a000002, sport: 40000, dport: 90, seq: 1000, ack: 0,
-      flags: TH_SYN, wnd: 8192, urp: 0, options: {}, payload: new Uint8Array(0), ipId: 1, ttl: 64,
+      src: 0x0a000001,
+      dst: 0x0a000002,
+      sport: 40000,
+      dport: 90,
+      seq: 1000,
+      ack: 0,
+      flags: TH_SYN,
+      wnd: 8192,
+      urp: 0,
+      options: {},
+      payload: new Uint8Array(0),
+      ipId: 1,
+      ttl: 64,
     });
     const half = net.b.lookup(0x0a000002, 90, 0x0a000001, 40000);
     expect(half?.t_state).toBe('SYN_RECEIVED');
@@ -74,7 +108,12 @@ describe('MSS', () => {
 describe('window scale', () => {
   it('scales when both SYNs carry the option; SYN windows are not scaled', () => {
     const big = 1 << 20;
-    const { net, client, server } = exchange(31, { wscale: 7, rcvBuf: big, sndBuf: big }, { wscale: 5, rcvBuf: big, sndBuf: big }, 200_000);
+    const { net, client, server } = exchange(
+      31,
+      { wscale: 7, rcvBuf: big, sndBuf: big },
+      { wscale: 5, rcvBuf: big, sndBuf: big },
+      200_000,
+    );
     const synA = synOf(net, 'A');
     const synB = synOf(net, 'B');
     expect(synA.options.wscale).toBe(7);
@@ -92,10 +131,16 @@ describe('window scale', () => {
 
   it('does not scale when only the active side offers it', () => {
     const big = 1 << 20;
-    const { net, client, server } = exchange(32, { wscale: 7, rcvBuf: big }, { wscale: null, rcvBuf: big });
+    const { net, client, server } = exchange(
+      32,
+      { wscale: 7, rcvBuf: big },
+      { wscale: null, rcvBuf: big },
+    );
     expect(synOf(net, 'A').options.wscale).toBe(7);
     expect(synOf(net, 'B').options.wscale).toBeUndefined();
-    expect([client.snd_scale, client.rcv_scale, server.snd_scale, server.rcv_scale]).toEqual([0, 0, 0, 0]);
+    expect([client.snd_scale, client.rcv_scale, server.snd_scale, server.rcv_scale]).toEqual([
+      0, 0, 0, 0,
+    ]);
     expect(client.max_sndwnd).toBe(65535);
     expect(server.max_sndwnd).toBe(65535);
   });
@@ -104,7 +149,9 @@ describe('window scale', () => {
     const { net, client, server } = exchange(33, { wscale: undefined }, { wscale: 7 });
     expect(synOf(net, 'A').options.wscale).toBeUndefined();
     expect(synOf(net, 'B').options.wscale).toBeUndefined();
-    expect([client.snd_scale, client.rcv_scale, server.snd_scale, server.rcv_scale]).toEqual([0, 0, 0, 0]);
+    expect([client.snd_scale, client.rcv_scale, server.snd_scale, server.rcv_scale]).toEqual([
+      0, 0, 0, 0,
+    ]);
   });
 
   it('validates the shift and caps the delayed-ACK timeout', () => {
@@ -133,7 +180,12 @@ describe('timestamps', () => {
   it('carry floor(now / 1 ms) + tsOffset mod 2^32, and echo the peer', () => {
     const offA = 1_000_000;
     const offB = 2 ** 32 - 5; // wraps after 5 ms
-    const { net } = exchange(43, { timestamps: true, tsOffset: offA }, { timestamps: true, tsOffset: offB }, 5000);
+    const { net } = exchange(
+      43,
+      { timestamps: true, tsOffset: offA },
+      { timestamps: true, tsOffset: offB },
+      5000,
+    );
     for (const r of net.segs) {
       const ts = r.seg.options.ts;
       expect(ts).toBeDefined();

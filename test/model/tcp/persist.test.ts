@@ -48,7 +48,8 @@ describe('zero window and persist', () => {
       const gap = (times[i] as number) - (times[i - 1] as number);
       expect(gap).toBeGreaterThanOrEqual(5 * SEC);
       expect(gap).toBeLessThanOrEqual(60 * SEC);
-      if (i >= 2) expect(gap).toBeGreaterThanOrEqual((times[i - 1] as number) - (times[i - 2] as number));
+      if (i >= 2)
+        expect(gap).toBeGreaterThanOrEqual((times[i - 1] as number) - (times[i - 2] as number));
     }
     // Probe answers were zero-window ACKs, no connection died.
     expect(client.t_state).toBe('ESTABLISHED');

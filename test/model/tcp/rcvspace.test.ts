@@ -2,7 +2,17 @@
 import { describe, it, expect } from 'vitest';
 import { TH_ACK, TH_SYN, seqAdd, seqDiff } from '../../../model/net/segment.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
-import { MS, Net, SEC, concat, establish, firstDiff, pattern, readAll, writeAll } from './harness.ts';
+import {
+  MS,
+  Net,
+  SEC,
+  concat,
+  establish,
+  firstDiff,
+  pattern,
+  readAll,
+  writeAll,
+} from './harness.ts';
 
 describe('rcvSpacePolicy', () => {
   it('limits the window and in-order acceptance, and recovers when it opens', () => {
@@ -10,7 +20,8 @@ describe('rcvSpacePolicy', () => {
     // The "secondary" holds what B accepted minus what it has released; its buffer is `limit`.
     let limit = 5000;
     let released = 0;
-    const accepted = (c: TcpConnection): number => Math.max(0, seqDiff(c.rcv_nxt, seqAdd(c.irs, 1)));
+    const accepted = (c: TcpConnection): number =>
+      Math.max(0, seqDiff(c.rcv_nxt, seqAdd(c.irs, 1)));
     const policy = (c: TcpConnection): number => Math.max(0, limit - (accepted(c) - released));
     net.b.onNewConnection = (c) => {
       c.rcvSpacePolicy = policy;
@@ -30,7 +41,8 @@ describe('rcvSpacePolicy', () => {
     expect(client.snd_wnd).toBe(0);
     // No segment from B ever offered a right edge beyond what the policy allowed.
     for (const r of net.segsFrom('B')) {
-      if ((r.seg.flags & TH_SYN) === 0) expect(seqDiff(seqAdd(r.seg.ack, r.seg.wnd), start)).toBeLessThanOrEqual(5000);
+      if ((r.seg.flags & TH_SYN) === 0)
+        expect(seqDiff(seqAdd(r.seg.ack, r.seg.wnd), start)).toBeLessThanOrEqual(5000);
     }
 
     // The secondary releases 3000 bytes: window update. Then its space shrinks again
@@ -72,7 +84,15 @@ describe('rcvSpacePolicy', () => {
     expect(seqDiff(server.rcv_adv, server.rcv_nxt)).toBe(5000); // offered in the SYN|ACK
     limit = 1000; // the common space shrank; the offered window does not
     const seg = (off: number, len: number) =>
-      client.makeSegment(TH_ACK, seqAdd(server.rcv_nxt, off), client.rcv_nxt, client.rcv_wnd, 0, {}, pattern(len, off));
+      client.makeSegment(
+        TH_ACK,
+        seqAdd(server.rcv_nxt, off),
+        client.rcv_nxt,
+        client.rcv_wnd,
+        0,
+        {},
+        pattern(len, off),
+      );
     // 500 bytes past a hole, 1000 long: the part beyond rcv_nxt + 1000 is dropped although
     // it lies inside rcv_adv.
     server.input(seg(500, 1000));

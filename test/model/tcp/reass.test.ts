@@ -6,7 +6,10 @@ import { ReassQueue } from '../../../model/tcp/tcp.ts';
 
 describe('ReassQueue', () => {
   it('keeps disjoint sorted entries and drains the contiguous prefix', () => {
-    const pieceArb = fc.record({ off: fc.integer({ min: 0, max: 2999 }), len: fc.integer({ min: 0, max: 700 }) });
+    const pieceArb = fc.record({
+      off: fc.integer({ min: 0, max: 2999 }),
+      len: fc.integer({ min: 0, max: 700 }),
+    });
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 32 - 1 }),
@@ -45,10 +48,15 @@ describe('ReassQueue', () => {
             q.entries.forEach((e, j) => {
               sum += e.data.length;
               const next = q.entries[j + 1];
-              if (next !== undefined) expect(seqLt(seqAdd(e.seq, e.data.length - 1), next.seq) || e.data.length === 0).toBe(true);
+              if (next !== undefined)
+                expect(
+                  seqLt(seqAdd(e.seq, e.data.length - 1), next.seq) || e.data.length === 0,
+                ).toBe(true);
               expect(seqDiff(e.seq, base)).toBeGreaterThanOrEqual(delivered);
               const off = seqDiff(e.seq, base);
-              expect(Array.from(e.data)).toEqual(Array.from(stream.subarray(off, off + e.data.length)));
+              expect(Array.from(e.data)).toEqual(
+                Array.from(stream.subarray(off, off + e.data.length)),
+              );
             });
             expect(q.bytes).toBe(sum);
             const at = drainAt[i];

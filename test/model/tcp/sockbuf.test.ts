@@ -3,12 +3,27 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SockBuf } from '../../../model/tcp/tcp.ts';
 
-type Op = { kind: 'append'; n: number; salt: number } | { kind: 'drop'; frac: number } | { kind: 'peek'; off: number; n: number } | { kind: 'read'; n: number };
+type Op =
+  | { kind: 'append'; n: number; salt: number }
+  | { kind: 'drop'; frac: number }
+  | { kind: 'peek'; off: number; n: number }
+  | { kind: 'read'; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('append' as const), n: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 40_000 })), salt: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('drop' as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
-  fc.record({ kind: fc.constant('peek' as const), off: fc.integer({ min: 0, max: 50_000 }), n: fc.integer({ min: 0, max: 50_000 }) }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    n: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 40_000 })),
+    salt: fc.integer({ min: 0, max: 255 }),
+  }),
+  fc.record({
+    kind: fc.constant('drop' as const),
+    frac: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
+  fc.record({
+    kind: fc.constant('peek' as const),
+    off: fc.integer({ min: 0, max: 50_000 }),
+    n: fc.integer({ min: 0, max: 50_000 }),
+  }),
   fc.record({ kind: fc.constant('read' as const), n: fc.integer({ min: 0, max: 30_000 }) }),
 );
 

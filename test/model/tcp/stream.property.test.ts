@@ -14,7 +14,10 @@ interface ReadStep {
   gapMs: number;
 }
 
-const writeArb = fc.record({ size: fc.integer({ min: 1, max: 5000 }), gapMs: fc.integer({ min: 0, max: 300 }) });
+const writeArb = fc.record({
+  size: fc.integer({ min: 1, max: 5000 }),
+  gapMs: fc.integer({ min: 0, max: 300 }),
+});
 const readArb = fc.record({
   amount: fc.integer({ min: 1, max: 8000 }),
   gapMs: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1000, max: 8000 })),
@@ -140,7 +143,12 @@ export function runScenario(s: Scenario, dbg?: (net: Net) => void): void {
   // MSL 300 s: with 20% loss each way the last ACK can need many backed-off
   // retransmissions of the FIN, and TIME_WAIT must outlast them (real TCP has the same
   // limit with its 60 s 2MSL). Only the run's simulated end depends on it.
-  const common = { wscale: s.wscale, timestamps: s.timestamps, nodelay: s.nodelay, mslNs: 300 * SEC };
+  const common = {
+    wscale: s.wscale,
+    timestamps: s.timestamps,
+    nodelay: s.nodelay,
+    mslNs: 300 * SEC,
+  };
   const net = new Net({
     seed: s.seed,
     ab: link,
@@ -179,13 +187,24 @@ export function runScenario(s: Scenario, dbg?: (net: Net) => void): void {
   expect(biggest, repro).toBeLessThanOrEqual(mss);
 }
 
-function makeApp(loop: Loop, conn: TcpConnection, writes: WriteStep[], reads: ReadStep[], salt: number): App {
+function makeApp(
+  loop: Loop,
+  conn: TcpConnection,
+  writes: WriteStep[],
+  reads: ReadStep[],
+  salt: number,
+): App {
   return new App(loop, conn, writes, reads, salt);
 }
 
 /** A digest of everything on the wire, for the determinism check. */
 function wireDigest(net: Net): string {
-  return net.segs.map((r) => `${r.t}${r.from}${r.seg.flags},${r.seg.seq},${r.seg.ack},${r.seg.wnd},${r.seg.payload.length},${r.dropped ? 1 : 0}`).join(';');
+  return net.segs
+    .map(
+      (r) =>
+        `${r.t}${r.from}${r.seg.flags},${r.seg.seq},${r.seg.ack},${r.seg.wnd},${r.seg.payload.length},${r.dropped ? 1 : 0}`,
+    )
+    .join(';');
 }
 
 describe('tcp byte stream under faults', () => {
@@ -204,7 +223,10 @@ describe('tcp byte stream under faults', () => {
         runScenario(s);
       }),
       // TCP_PROP_RUNS / TCP_PROP_SEED widen the search locally; CI uses the fixed values.
-      { numRuns: Number(process.env.TCP_PROP_RUNS ?? 100), seed: Number(process.env.TCP_PROP_SEED ?? 20240607) },
+      {
+        numRuns: Number(process.env.TCP_PROP_RUNS ?? 100),
+        seed: Number(process.env.TCP_PROP_SEED ?? 20240607),
+      },
     );
   });
 });

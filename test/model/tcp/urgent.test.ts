@@ -22,7 +22,9 @@ describe('urgent pointer', () => {
     for (const r of urgSegs) expect(seqAdd(r.seg.seq, r.seg.urp)).toBe(mark);
     // Segments after the mark was sent and acknowledged carry no URG.
     const lastUrg = urgSegs.at(-1)?.t as number;
-    expect(net.segsFrom('A').filter((r) => r.t > lastUrg + 100_000_000 && (r.seg.flags & TH_URG) !== 0)).toEqual([]);
+    expect(
+      net.segsFrom('A').filter((r) => r.t > lastUrg + 100_000_000 && (r.seg.flags & TH_URG) !== 0),
+    ).toEqual([]);
     const ev = net.eventsOf('urgent', 'B');
     expect(ev.length).toBe(1);
     expect(ev[0]?.fields.rcv_up).toBe(mark);

@@ -7,10 +7,27 @@ import { Net, SEC, establish, pattern } from './harness.ts';
 import type { Side } from './harness.ts';
 
 /** A segment from conn's peer to conn. */
-function fromPeer(conn: TcpConnection, seq: number, ack: number, wnd: number, payload: Uint8Array = new Uint8Array(0)): Segment {
+function fromPeer(
+  conn: TcpConnection,
+  seq: number,
+  ack: number,
+  wnd: number,
+  payload: Uint8Array = new Uint8Array(0),
+): Segment {
   return {
-    src: conn.faddr, dst: conn.laddr, sport: conn.fport, dport: conn.lport, seq, ack,
-    flags: TH_ACK, wnd, urp: 0, options: {}, payload, ipId: 77, ttl: 64,
+    src: conn.faddr,
+    dst: conn.laddr,
+    sport: conn.fport,
+    dport: conn.lport,
+    seq,
+    ack,
+    flags: TH_ACK,
+    wnd,
+    urp: 0,
+    options: {},
+    payload,
+    ipId: 77,
+    ttl: 64,
   };
 }
 
@@ -59,7 +76,9 @@ describe('receiving data', () => {
     net.run(net.loop.now + 1 * SEC);
     expect(server.readable).toBe(1000);
     const n = net.segsFrom('B').length;
-    server.input(fromPeer(server, seqAdd(server.rcv_nxt, -1000), server.snd_nxt, 1000, pattern(1000, 2)));
+    server.input(
+      fromPeer(server, seqAdd(server.rcv_nxt, -1000), server.snd_nxt, 1000, pattern(1000, 2)),
+    );
     expect(server.readable).toBe(1000);
     expect(net.segsFrom('B').length).toBe(n + 1); // immediate ACK, not delayed
     expect(lastFrom(net, 'B')?.ack).toBe(server.rcv_nxt);
@@ -71,7 +90,15 @@ describe('receiving data', () => {
     const data = pattern(1000, 3);
     client.write(data.subarray(0, 600));
     net.run(net.loop.now + 1 * SEC);
-    server.input(fromPeer(server, seqAdd(server.rcv_nxt, -100), server.snd_nxt, 1000, data.subarray(500, 1000)));
+    server.input(
+      fromPeer(
+        server,
+        seqAdd(server.rcv_nxt, -100),
+        server.snd_nxt,
+        1000,
+        data.subarray(500, 1000),
+      ),
+    );
     expect(server.readable).toBe(1000);
     expect(server.read(1000)).toEqual(data);
   });
@@ -87,7 +114,9 @@ describe('receiving data', () => {
     expect(server.read(2000)).toEqual(big.subarray(0, 2000));
     // Entirely beyond the window: dropped, answered with an ACK.
     const n = net.segsFrom('B').length;
-    server.input(fromPeer(server, seqAdd(server.rcv_nxt, 5000), server.snd_nxt, 1000, pattern(10, 5)));
+    server.input(
+      fromPeer(server, seqAdd(server.rcv_nxt, 5000), server.snd_nxt, 1000, pattern(10, 5)),
+    );
     expect(server.t_segq.length).toBe(0);
     expect(net.segsFrom('B').length).toBe(n + 1);
   });

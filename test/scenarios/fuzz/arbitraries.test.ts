@@ -29,7 +29,9 @@ describe('fuzzCaseArb', () => {
         expect(c.maxEvents).toBe(FUZZ_LIMITS.maxEvents);
         expect(c.router.nsr).toBe(true);
         expect(c.router.mutant).toBeUndefined();
-        expect((s.tieBreaks ?? []).every((t) => Number.isInteger(t) && t >= 0 && t <= 7)).toBe(true);
+        expect((s.tieBreaks ?? []).every((t) => Number.isInteger(t) && t >= 0 && t <= 7)).toBe(
+          true,
+        );
         expect((s.tieBreaks ?? []).length).toBeLessThanOrEqual(FUZZ_LIMITS.tieBreaksMax);
       }),
       { numRuns: 300, seed: 11 },
@@ -45,7 +47,9 @@ describe('fuzzCaseArb', () => {
           const lasting = 'durationNs' in f.action ? f.action.durationNs : 0;
           expect(at(f) + lasting).toBeLessThanOrEqual(healFrom);
         }
-        expect([...s.config.faults].map(at)).toEqual([...s.config.faults].map(at).sort((a, b) => a - b));
+        expect([...s.config.faults].map(at)).toEqual(
+          [...s.config.faults].map(at).sort((a, b) => a - b),
+        );
       }),
       { numRuns: 300, seed: 12 },
     );
@@ -69,7 +73,8 @@ describe('fuzzCaseArb', () => {
   });
 
   it('never picks a known-unsafe option for the correct design, and may when asked', () => {
-    const unsafe = (o: typeof DEFAULT_NSR_OPTIONS): boolean => KNOWN_UNSAFE_OPTIONS.some((u) => u.matches(o));
+    const unsafe = (o: typeof DEFAULT_NSR_OPTIONS): boolean =>
+      KNOWN_UNSAFE_OPTIONS.some((u) => u.matches(o));
     fc.assert(
       fc.property(fuzzCaseArb(), ({ scenario: s }) => {
         expect(unsafe({ ...DEFAULT_NSR_OPTIONS, ...s.config.router.nsrOptions })).toBe(false);
@@ -77,14 +82,18 @@ describe('fuzzCaseArb', () => {
       { numRuns: 300, seed: 14 },
     );
     const drawn = fc.sample(fuzzCaseArb({ safeOnly: false }), { numRuns: 300, seed: 14 });
-    expect(drawn.some((c) => unsafe({ ...DEFAULT_NSR_OPTIONS, ...c.scenario.config.router.nsrOptions }))).toBe(true);
+    expect(
+      drawn.some((c) => unsafe({ ...DEFAULT_NSR_OPTIONS, ...c.scenario.config.router.nsrOptions })),
+    ).toBe(true);
     for (const u of KNOWN_UNSAFE_OPTIONS) expect(u.why.length, u.value).toBeGreaterThan(20);
   });
 
   it('keeps inter-RE outages short of the PRL timeout unless a bias allows it', () => {
     fc.assert(
       fc.property(fuzzCaseArb({ forceFamilies: ['interRe'], minFaults: 3 }), ({ scenario: s }) => {
-        for (const f of s.config.faults) if ('durationNs' in f.action && familyOf(f.action.kind) === 'interRe') expect(f.action.durationNs).toBeLessThan(INTER_RE_OUTAGE_SAFE_NS);
+        for (const f of s.config.faults)
+          if ('durationNs' in f.action && familyOf(f.action.kind) === 'interRe')
+            expect(f.action.durationNs).toBeLessThan(INTER_RE_OUTAGE_SAFE_NS);
       }),
       { numRuns: 200, seed: 15 },
     );
@@ -101,7 +110,10 @@ describe('fuzzCaseArb', () => {
 
 describe('saneSchedule', () => {
   const ctx = { durationNs: 4000 * MS, masterDetectNs: 100 * MS, pfeSwitchNs: 50 * MS };
-  const f = (atMs: number, action: FaultConfig['action']): FaultConfig => ({ when: { atNs: atMs * MS }, action });
+  const f = (atMs: number, action: FaultConfig['action']): FaultConfig => ({
+    when: { atNs: atMs * MS },
+    action,
+  });
 
   it('drops a second mastership change while the backup is down or out of sync, keeps it after restart and resync', () => {
     const kept = saneSchedule(
@@ -115,11 +127,23 @@ describe('saneSchedule', () => {
       ],
       ctx,
     );
-    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual(['400:re-crash', '700:re-restart', '1300:re-crash']);
+    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual([
+      '400:re-crash',
+      '700:re-restart',
+      '1300:re-crash',
+    ]);
   });
 
   it('drops a failover after nsr-deconfig until nsr-reconfig and resync', () => {
-    const kept = saneSchedule([f(400, { kind: 'nsr-deconfig' }), f(600, { kind: 'switchover' }), f(800, { kind: 'nsr-reconfig' }), f(1400, { kind: 'switchover' })], ctx);
+    const kept = saneSchedule(
+      [
+        f(400, { kind: 'nsr-deconfig' }),
+        f(600, { kind: 'switchover' }),
+        f(800, { kind: 'nsr-reconfig' }),
+        f(1400, { kind: 'switchover' }),
+      ],
+      ctx,
+    );
     expect(kept.map((x) => x.action.kind)).toEqual(['nsr-deconfig', 'nsr-reconfig', 'switchover']);
   });
 
@@ -134,17 +158,39 @@ describe('saneSchedule', () => {
       ],
       ctx,
     );
-    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual(['400:socket-failover', '1200:re-crash']);
+    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual([
+      '400:socket-failover',
+      '1200:re-crash',
+    ]);
     // Without a per-socket failover before it, a backup crash needs no sync and starts no takeover.
-    const plain = saneSchedule([f(400, { kind: 're-crash', target: 'backup' }), f(450, { kind: 'kkcm-io-error', target: 'master' })], ctx);
+    const plain = saneSchedule(
+      [
+        f(400, { kind: 're-crash', target: 'backup' }),
+        f(450, { kind: 'kkcm-io-error', target: 'master' }),
+      ],
+      ctx,
+    );
     expect(plain.map((x) => x.action.kind)).toEqual(['re-crash', 'kkcm-io-error']);
   });
 
   it('cuts inter-RE outages (nearby ones counted together) short of the PRL timeout', () => {
-    const kept = saneSchedule([f(400, { kind: 'inter-re-hold', durationNs: 300 * MS }), f(800, { kind: 'backup-stall', durationNs: 900 * MS })], ctx);
-    expect(kept.map((x) => ('durationNs' in x.action ? x.action.durationNs / MS : 0))).toEqual([300, 49]);
-    const allowed = saneSchedule([f(400, { kind: 'inter-re-hold', durationNs: 1500 * MS })], { ...ctx, allowPrlTimeout: true });
-    expect(allowed.map((x) => ('durationNs' in x.action ? x.action.durationNs / MS : 0))).toEqual([1500]);
+    const kept = saneSchedule(
+      [
+        f(400, { kind: 'inter-re-hold', durationNs: 300 * MS }),
+        f(800, { kind: 'backup-stall', durationNs: 900 * MS }),
+      ],
+      ctx,
+    );
+    expect(kept.map((x) => ('durationNs' in x.action ? x.action.durationNs / MS : 0))).toEqual([
+      300, 49,
+    ]);
+    const allowed = saneSchedule([f(400, { kind: 'inter-re-hold', durationNs: 1500 * MS })], {
+      ...ctx,
+      allowPrlTimeout: true,
+    });
+    expect(allowed.map((x) => ('durationNs' in x.action ? x.action.durationNs / MS : 0))).toEqual([
+      1500,
+    ]);
   });
 });
 
@@ -163,7 +209,8 @@ describe('seeds', () => {
     expect(new Set(runs).size).toBe(30);
     expect([...runs].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, k) => k));
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
-    for (const bad of ['3/3', '1', 'a/b', '-1/2', '1/0']) expect(parseShard(bad), bad).toBeUndefined();
+    for (const bad of ['3/3', '1', 'a/b', '-1/2', '1/0'])
+      expect(parseShard(bad), bad).toBeUndefined();
   });
 
   it('caseForSeed is what fc.check draws first for that seed (what the shrinker replays)', () => {

@@ -11,24 +11,63 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 describe.concurrent('nsrsim fuzz', () => {
   it('runs a campaign and prints one JSON report: runs, runs/s, no failures; nothing on stderr off a terminal', async () => {
-    const r = await nsrsim('fuzz', '--runs', '4', '--seed', '3', '--workers', '1', '--json', '--out', join(TMP, 'a'));
+    const r = await nsrsim(
+      'fuzz',
+      '--runs',
+      '4',
+      '--seed',
+      '3',
+      '--workers',
+      '1',
+      '--json',
+      '--out',
+      join(TMP, 'a'),
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(j).toMatchObject({ design: 'jsr', seed: 3, shard: '0/1', workers: 1, runs: 4, stoppedBy: 'runs', failures: [] });
+    expect(j).toMatchObject({
+      design: 'jsr',
+      seed: 3,
+      shard: '0/1',
+      workers: 1,
+      runs: 4,
+      stoppedBy: 'runs',
+      failures: [],
+    });
     expect(j.runsPerSec).toBeGreaterThan(0);
   });
 
   it('prints a human summary with the random seed to repeat it, and the shard', async () => {
-    const r = await nsrsim('fuzz', '--runs', '2', '--workers', '0', '--shard', '1/3', '--out', join(TMP, 'b'));
+    const r = await nsrsim(
+      'fuzz',
+      '--runs',
+      '2',
+      '--workers',
+      '0',
+      '--shard',
+      '1/3',
+      '--out',
+      join(TMP, 'b'),
+    );
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^nsrsim fuzz: design jsr, seed \d+ \(random; --seed \d+ repeats it\), shard 1\/3, 0 workers$/m);
+    expect(r.stdout).toMatch(
+      /^nsrsim fuzz: design jsr, seed \d+ \(random; --seed \d+ repeats it\), shard 1\/3, 0 workers$/m,
+    );
     expect(r.stdout).toMatch(/^ {2}runs {7}2 in [\d.]+ s: [\d.]+ runs\/s, [\d,]+ events$/m);
     expect(r.stdout).toMatch(/^ {2}failures {3}none$/m);
   });
 
   it('refuses bad flags with exit 2 and one line', async () => {
-    for (const args of [['--shard', '3/2'], ['--mutant', 'nope'], ['--seed', '-1'], ['--time', '0s'], ['--design', 'rtcp'], ['--workers', '-1'], ['--runs', '0']]) {
+    for (const args of [
+      ['--shard', '3/2'],
+      ['--mutant', 'nope'],
+      ['--seed', '-1'],
+      ['--time', '0s'],
+      ['--design', 'rtcp'],
+      ['--workers', '-1'],
+      ['--runs', '0'],
+    ]) {
       const r = await nsrsim('fuzz', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^nsrsim: /);
@@ -38,9 +77,33 @@ describe.concurrent('nsrsim fuzz', () => {
 
   it('finds a mutant (exit 0), shrinks it to a scenario file that run shows as expected and replay reproduces', async () => {
     const out = join(TMP, 'm');
-    const r = await nsrsim('fuzz', '--mutant', 'prl-l4-after-nack', '--seed', '1', '--runs', '10', '--workers', '0', '--shrink-budget', '15', '--json', '--out', out);
+    const r = await nsrsim(
+      'fuzz',
+      '--mutant',
+      'prl-l4-after-nack',
+      '--seed',
+      '1',
+      '--runs',
+      '10',
+      '--workers',
+      '0',
+      '--shrink-budget',
+      '15',
+      '--json',
+      '--out',
+      out,
+    );
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { mutants: Array<{ name: string; found: boolean; runs: number; wallMs: number; shrunkFaults: number; file: string }> };
+    const j = JSON.parse(r.stdout) as {
+      mutants: Array<{
+        name: string;
+        found: boolean;
+        runs: number;
+        wallMs: number;
+        shrunkFaults: number;
+        file: string;
+      }>;
+    };
     expect(j.mutants).toHaveLength(1);
     const m = j.mutants[0];
     expect(m).toMatchObject({ name: 'prl-l4-after-nack', found: true });
@@ -62,14 +125,37 @@ describe.concurrent('nsrsim fuzz', () => {
   });
 
   it('exits 1 when a mutant is not found in its budget', async () => {
-    const r = await nsrsim('fuzz', '--mutant', 'psrm-skip-failover-timers', '--seed', '1', '--runs', '1', '--workers', '0', '--out', join(TMP, 'n'));
+    const r = await nsrsim(
+      'fuzz',
+      '--mutant',
+      'psrm-skip-failover-timers',
+      '--seed',
+      '1',
+      '--runs',
+      '1',
+      '--workers',
+      '0',
+      '--out',
+      join(TMP, 'n'),
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^mutant psrm-skip-failover-timers: NOT FOUND in 1 runs/m);
     expect(r.stdout).toMatch(/^0 of 1 mutant found \(seed 1\)$/m);
   });
 
   it('--check-determinism re-runs a sample in this process and reports identical traces', async () => {
-    const r = await nsrsim('fuzz', '--runs', '3', '--seed', '4', '--workers', '1', '--check-determinism', '--out', join(TMP, 'd'));
+    const r = await nsrsim(
+      'fuzz',
+      '--runs',
+      '3',
+      '--seed',
+      '4',
+      '--workers',
+      '1',
+      '--check-determinism',
+      '--out',
+      join(TMP, 'd'),
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ {2}determinism 3 runs re-run, identical traces$/m);
   });
@@ -78,6 +164,18 @@ describe.concurrent('nsrsim fuzz', () => {
     const r = await nsrsim('--help');
     expect(r.stdout).toContain('nsrsim fuzz');
     const f = await nsrsim('fuzz', '--help');
-    for (const flag of ['--runs', '--time', '--seed', '--workers', '--shard', '--design', '--mutant', '--json', '--out', '--check-determinism']) expect(f.stdout).toContain(flag);
+    for (const flag of [
+      '--runs',
+      '--time',
+      '--seed',
+      '--workers',
+      '--shard',
+      '--design',
+      '--mutant',
+      '--json',
+      '--out',
+      '--check-determinism',
+    ])
+      expect(f.stdout).toContain(flag);
   });
 });

@@ -46,49 +46,94 @@ describe('open fuzz findings', () => {
   // the replicated so_rcv begins (app_in + so_rcv = rcv_nxt's stream offset; the shrunk
   // file's bug), and the secondary holds the primary's reassembly queue (P-13; the unshrunk
   // run's bug).
-  it.each(['switchover-stream-corrupt.yaml', 'switchover-stale-app-in.yaml', 'switchover-resync-ooo-lost.yaml', 'switchover-segq-not-replicated.yaml'])('%s (fixed): every PSRM snapshot hands over app_in, so_rcv and t_segq consistently', (name) => {
-    const s = loadScenarioFile(join(DIR, name));
-    const kernels = new Map<number, NsrKernel>();
-    const world = new World(s.config, { hash: false, tieBreaks: s.tieBreaks ?? [], onNsrKernel: (k) => kernels.set(k.reIndex, k) });
-    attachCheckers(world, s.checks);
-    const applied: Array<{ t: number; session: string; appIn: number; held: number; rcvOffset: number; ooo: string; primaryOoo: string }> = [];
-    const segq = (rep: Rep | undefined): string => (rep === undefined ? '-' : rep.conn.t_segq.entries.map((e) => `${e.seq}+${e.data.length}${e.fin ? 'F' : ''}`).join(','));
-    world.sim.trace.addListener((rec) => {
-      if (rec.kind !== 'psrm.applied') return;
-      const re = Number(rec.actor.slice(2, 3));
-      const session = String(rec.fields.session);
-      const sec = kernels.get(re)?.bySession.get(session);
-      const pri = kernels.get(1 - re)?.bySession.get(session);
-      if (sec === undefined) throw new Error(`no secondary for ${session} on re${re}`);
-      applied.push({ t: rec.t, session, appIn: sec.appInBase, held: sec.conn.so_rcv.cc, rcvOffset: sec.rcvOffset, ooo: segq(sec), primaryOoo: segq(pri) });
-    });
-    const res = world.run();
-    expect(res.violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
-    for (const a of applied) {
-      expect(a.appIn + a.held, `${a.session} at ${a.t}`).toBe(a.rcvOffset);
-      expect(a.ooo, `${a.session} at ${a.t}`).toBe(a.primaryOoo);
-    }
-    // The situations the two bugs needed are still there: a set-up again after the switchover
-    // (shrunk file), a snapshot with out-of-order data (unshrunk run).
-    // (The TCP window fix of crash-slow-reader-acked-data-lost moved switchover-stream-corrupt's
-    // resync earlier; switchover-stale-app-in reproduces its bug on today's model.)
-    const switchedAt = world.faultTimes[0] ?? 0;
-    if (name === 'switchover-stream-corrupt.yaml' || name === 'switchover-stale-app-in.yaml') expect(applied.some((a) => a.t > switchedAt)).toBe(true);
-    else expect(applied.some((a) => a.ooo !== '')).toBe(true);
-  });
+  it.each([
+    'switchover-stream-corrupt.yaml',
+    'switchover-stale-app-in.yaml',
+    'switchover-resync-ooo-lost.yaml',
+    'switchover-segq-not-replicated.yaml',
+  ])(
+    '%s (fixed): every PSRM snapshot hands over app_in, so_rcv and t_segq consistently',
+    (name) => {
+      const s = loadScenarioFile(join(DIR, name));
+      const kernels = new Map<number, NsrKernel>();
+      const world = new World(s.config, {
+        hash: false,
+        tieBreaks: s.tieBreaks ?? [],
+        onNsrKernel: (k) => kernels.set(k.reIndex, k),
+      });
+      attachCheckers(world, s.checks);
+      const applied: Array<{
+        t: number;
+        session: string;
+        appIn: number;
+        held: number;
+        rcvOffset: number;
+        ooo: string;
+        primaryOoo: string;
+      }> = [];
+      const segq = (rep: Rep | undefined): string =>
+        rep === undefined
+          ? '-'
+          : rep.conn.t_segq.entries
+              .map((e) => `${e.seq}+${e.data.length}${e.fin ? 'F' : ''}`)
+              .join(',');
+      world.sim.trace.addListener((rec) => {
+        if (rec.kind !== 'psrm.applied') return;
+        const re = Number(rec.actor.slice(2, 3));
+        const session = String(rec.fields.session);
+        const sec = kernels.get(re)?.bySession.get(session);
+        const pri = kernels.get(1 - re)?.bySession.get(session);
+        if (sec === undefined) throw new Error(`no secondary for ${session} on re${re}`);
+        applied.push({
+          t: rec.t,
+          session,
+          appIn: sec.appInBase,
+          held: sec.conn.so_rcv.cc,
+          rcvOffset: sec.rcvOffset,
+          ooo: segq(sec),
+          primaryOoo: segq(pri),
+        });
+      });
+      const res = world.run();
+      expect(res.violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
+      for (const a of applied) {
+        expect(a.appIn + a.held, `${a.session} at ${a.t}`).toBe(a.rcvOffset);
+        expect(a.ooo, `${a.session} at ${a.t}`).toBe(a.primaryOoo);
+      }
+      // The situations the two bugs needed are still there: a set-up again after the switchover
+      // (shrunk file), a snapshot with out-of-order data (unshrunk run).
+      // (The TCP window fix of crash-slow-reader-acked-data-lost moved switchover-stream-corrupt's
+      // resync earlier; switchover-stale-app-in reproduces its bug on today's model.)
+      const switchedAt = world.faultTimes[0] ?? 0;
+      if (name === 'switchover-stream-corrupt.yaml' || name === 'switchover-stale-app-in.yaml')
+        expect(applied.some((a) => a.t > switchedAt)).toBe(true);
+      else expect(applied.some((a) => a.ooo !== '')).toBe(true);
+    },
+  );
 
   it('skip-failover-timers-unreported-stall (fixed): liveness sees the stream stop for good; without the mutant the same run passes', () => {
     const s = loadScenarioFile(join(DIR, 'skip-failover-timers-unreported-stall.yaml'));
     expect(runScenario(s).violations.map((v) => v.check)).toEqual(['liveness']);
-    const twin = { ...s, config: { ...s.config, router: { ...s.config.router, mutant: undefined } }, expect: 'pass' as const };
+    const twin = {
+      ...s,
+      config: { ...s.config, router: { ...s.config.router, mutant: undefined } },
+      expect: 'pass' as const,
+    };
     expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
   });
 
   it('unsafe-global-queue-balanced: the same run passes with per-inpcb queues and with kkcmChannels: two', () => {
     const s = loadScenarioFile(join(DIR, 'unsafe-global-queue-balanced.yaml'));
     const o = s.config.router.nsrOptions;
-    for (const nsrOptions of [{ ...o, prlQueue: 'per-inpcb' as const }, { ...o, kkcmChannels: 'two' as const }]) {
-      const twin = { ...s, config: { ...s.config, router: { ...s.config.router, nsrOptions } }, expect: 'pass' as const };
+    for (const nsrOptions of [
+      { ...o, prlQueue: 'per-inpcb' as const },
+      { ...o, kkcmChannels: 'two' as const },
+    ]) {
+      const twin = {
+        ...s,
+        config: { ...s.config, router: { ...s.config.router, nsrOptions } },
+        expect: 'pass' as const,
+      };
       expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
     }
   });
@@ -96,7 +141,9 @@ describe('open fuzz findings', () => {
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
     const s = loadScenarioFile(file);
     const r = runScenario(s);
-    expect(r.matches, `${file}: ${r.verdict}, ${r.violations.map((v) => v.check).join(', ')}`).toBe(true);
+    expect(r.matches, `${file}: ${r.verdict}, ${r.violations.map((v) => v.check).join(', ')}`).toBe(
+      true,
+    );
     if (s.traceHash !== undefined) expect(r.traceHash).toBe(s.traceHash);
   });
 });

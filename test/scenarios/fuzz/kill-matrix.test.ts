@@ -18,12 +18,20 @@ const NOT_FOUND: Partial<Record<MutantName, { budget: number; why: string }>> = 
 };
 
 async function hunt(mutant: MutantName, budget: number): Promise<CampaignReport> {
-  return runCampaign({ target: { design: 'jsr', mutant }, seed: SEED, runs: budget, workers: 0, stopAtFirst: true });
+  return runCampaign({
+    target: { design: 'jsr', mutant },
+    seed: SEED,
+    runs: budget,
+    workers: 0,
+    stopAtFirst: true,
+  });
 }
 
 function summary(mutant: string, r: CampaignReport): string {
   const f = r.failures[0];
-  return f === undefined ? `${mutant}: not found in ${r.runs} runs (${r.inconclusive} inconclusive)` : `${mutant}: found at run ${f.run} after ${r.runs} runs, ${(f.atMs / 1000).toFixed(1)} s: ${f.fired.join(', ')}`;
+  return f === undefined
+    ? `${mutant}: not found in ${r.runs} runs (${r.inconclusive} inconclusive)`
+    : `${mutant}: found at run ${f.run} after ${r.runs} runs, ${(f.atMs / 1000).toFixed(1)} s: ${f.fired.join(', ')}`;
 }
 
 describe('mutant kill matrix', () => {
@@ -47,7 +55,12 @@ describe('mutant kill matrix', () => {
   }
 
   it(`does not flag the correct design on the same budget (${BUDGET} runs)`, async () => {
-    const r = await runCampaign({ target: { design: 'jsr', mutant: undefined }, seed: SEED, runs: BUDGET, workers: 0 });
+    const r = await runCampaign({
+      target: { design: 'jsr', mutant: undefined },
+      seed: SEED,
+      runs: BUDGET,
+      workers: 0,
+    });
     expect(r.runs).toBe(BUDGET);
     expect(r.failures.map((f) => `run ${f.run}: ${f.fired.join(', ')}`)).toEqual([]);
   });

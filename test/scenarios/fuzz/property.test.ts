@@ -6,7 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FuzzCase } from '../../../scenarios/fuzz/arbitraries.ts';
 import { writeFinding } from '../../../scenarios/fuzz/finding.ts';
-import { caseArb, runCase, type CaseResult, type FuzzTarget } from '../../../scenarios/fuzz/run-case.ts';
+import {
+  caseArb,
+  runCase,
+  type CaseResult,
+  type FuzzTarget,
+} from '../../../scenarios/fuzz/run-case.ts';
 
 /** The property's seed: fixed so `npm test` is reproducible; NSRSIM_FUZZ_SEED picks another. */
 const SEED = Number(process.env.NSRSIM_FUZZ_SEED ?? 20_250_601);
@@ -17,14 +22,20 @@ const TARGET: FuzzTarget = { design: 'jsr', mutant: undefined };
 
 describe('fuzz property: the correct design', () => {
   it(`fires no checker on ${NUM_RUNS} generated scenarios (seed ${SEED})`, () => {
-    process.stdout.write(`fuzz property: seed ${SEED}, ${NUM_RUNS} runs (NSRSIM_FUZZ_SEED=<n> npx vitest run test/scenarios/fuzz/property.test.ts to try another)\n`);
+    process.stdout.write(
+      `fuzz property: seed ${SEED}, ${NUM_RUNS} runs (NSRSIM_FUZZ_SEED=<n> npx vitest run test/scenarios/fuzz/property.test.ts to try another)\n`,
+    );
     let evaluations = 0;
     let smallest: { case: FuzzCase; result: CaseResult } | undefined;
     const out = fc.check(
       fc.property(caseArb(TARGET), (c) => {
         evaluations++;
         // Past the runs and the shrink budget every case counts as passing, which ends the shrink.
-        if (evaluations > NUM_RUNS + SHRINK_RUNS || (smallest === undefined && evaluations > NUM_RUNS)) return true;
+        if (
+          evaluations > NUM_RUNS + SHRINK_RUNS ||
+          (smallest === undefined && evaluations > NUM_RUNS)
+        )
+          return true;
         const r = runCase(c.scenario);
         if (r.fired.length === 0) return true;
         smallest = { case: c, result: r };
@@ -37,11 +48,21 @@ describe('fuzz property: the correct design', () => {
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'nsrsim-fuzz-property-'));
-    const f = writeFinding(dir, smallest, { target: TARGET, campaignSeed: SEED, run: out.numRuns - 1, runSeed: SEED, originalFired: smallest.result.fired, shrinkRuns: out.numShrinks, steps: out.numShrinks });
+    const f = writeFinding(dir, smallest, {
+      target: TARGET,
+      campaignSeed: SEED,
+      run: out.numRuns - 1,
+      runSeed: SEED,
+      originalFired: smallest.result.fired,
+      shrinkRuns: out.numShrinks,
+      steps: out.numShrinks,
+    });
     const why = smallest.result.violations
       .slice(0, 3)
       .map((v) => `  ${v.check}: ${v.message}`)
       .join('\n');
-    expect.fail(`the correct design failed (${f.fired.join(', ')}) on a generated scenario, seed ${SEED}, path ${out.counterexamplePath ?? '?'}.\nShrunk scenario: ${f.file} (nsrsim run / nsrsim replay it)\n${why}`);
+    expect.fail(
+      `the correct design failed (${f.fired.join(', ')}) on a generated scenario, seed ${SEED}, path ${out.counterexamplePath ?? '?'}.\nShrunk scenario: ${f.file} (nsrsim run / nsrsim replay it)\n${why}`,
+    );
   });
 });

@@ -41,9 +41,12 @@ describe('toYaml round trip', () => {
   it('round-trips the biased generators too (mutants, costs, bounds, long runs, unsafe options)', () => {
     for (const [mutant, bias] of Object.entries(MUTANT_BIAS)) {
       fc.assert(
-        fc.property(fuzzCaseArb({ ...bias, mutant: mutant as MutantName, safeOnly: false }), (c) => {
-          expect(parseScenario(toYaml(c.scenario), 'gen.yaml').config).toEqual(c.scenario.config);
-        }),
+        fc.property(
+          fuzzCaseArb({ ...bias, mutant: mutant as MutantName, safeOnly: false }),
+          (c) => {
+            expect(parseScenario(toYaml(c.scenario), 'gen.yaml').config).toEqual(c.scenario.config);
+          },
+        ),
         { numRuns: 15, seed: 7 },
       );
     }
@@ -61,7 +64,13 @@ describe('toYaml round trip', () => {
   it('writes the seed, tie-breaks, expectation, hash and comments it is given', () => {
     const [c] = fc.sample(fuzzCaseArb(), { numRuns: 1, seed: 3 });
     if (c === undefined) throw new Error('no sample');
-    const text = toYaml(c.scenario, { seed: 99, tieBreaks: [3, 0, 7], expect: { fail: ['in-order'] }, traceHash: 'ab'.repeat(32), comment: ['first line', '', 'third'] });
+    const text = toYaml(c.scenario, {
+      seed: 99,
+      tieBreaks: [3, 0, 7],
+      expect: { fail: ['in-order'] },
+      traceHash: 'ab'.repeat(32),
+      comment: ['first line', '', 'third'],
+    });
     expect(text.startsWith('# first line\n#\n# third\nname: fuzz\n')).toBe(true);
     const back = parseScenario(text, 'x.yaml');
     expect(back.config.seed).toBe(99);
@@ -78,7 +87,9 @@ describe('tieBreaks in scenario files', () => {
 
   it('defaults to [] (FIFO) and reads a list of integers >= 0', () => {
     expect(parseScenario(MINIMAL, 'x.yaml').tieBreaks).toEqual([]);
-    expect(parseScenario(`${MINIMAL}tieBreaks: [0, 5, 12]\n`, 'x.yaml').tieBreaks).toEqual([0, 5, 12]);
+    expect(parseScenario(`${MINIMAL}tieBreaks: [0, 5, 12]\n`, 'x.yaml').tieBreaks).toEqual([
+      0, 5, 12,
+    ]);
   });
 
   it('reports bad items one by one with their position, and a non-list', () => {
@@ -87,6 +98,8 @@ describe('tieBreaks in scenario files', () => {
       'x.yaml:5:20: tieBreaks[2] must be an integer, got the number 1.5',
       'x.yaml:5:25: tieBreaks[3] must be an integer, got the string "x"',
     ]);
-    expect(issues(`${MINIMAL}tieBreaks: 3\n`)).toEqual(['x.yaml:5:12: tieBreaks must be a list, got the number 3']);
+    expect(issues(`${MINIMAL}tieBreaks: 3\n`)).toEqual([
+      'x.yaml:5:12: tieBreaks must be a list, got the number 3',
+    ]);
   });
 });
