@@ -9,6 +9,7 @@ import { NetHost, type Interface } from './net/host.ts';
 import { TH_ACK, seqGt, type Ipv4, type Segment } from './net/segment.ts';
 import type { Interface as HostInterface } from './net/host.ts';
 import type { TcpConnection, TcpOptionsConfig } from './tcp/tcp.ts';
+import { K } from './vocab.ts';
 
 export interface AppStall extends Message {
   readonly type: 'app.stall';
@@ -94,7 +95,7 @@ export class Peer extends NetHost<AppStall> {
       conn.t_state !== 'CLOSED' &&
       seqGt(seg.ack, conn.snd_max)
     ) {
-      this.ctx.trace('peer.ack-unsent', {
+      this.ctx.trace(K.peer.ackUnsent, {
         conn: `${conn.lport}>${conn.fport}`,
         ack: seg.ack,
         snd_max: conn.snd_max,

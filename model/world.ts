@@ -5,6 +5,7 @@
 // Addresses: the router is 10.0.0.1; peer k is 10.0.1.(k+1); the REs' internal
 // addresses are 128.0.0.1 (RE0) and 128.0.0.4 (RE1), as on a Junos chassis.
 import {
+  Observers,
   Simulation,
   type Actor,
   type HasherFactory,
@@ -22,7 +23,7 @@ import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/li
 import { Peer } from './peer.ts';
 import { Pfe, type PfeCounters } from './router/pfe.ts';
 import { Iha } from './nsr/iha.ts';
-import type { NsrIds, NsrKernel } from './nsr/kernel.ts';
+import type { NsrIds, NsrState } from './nsr/state.ts';
 import { Kkcm } from './nsr/kkcm.ts';
 import {
   DEFAULT_NSR_BOUNDS,
@@ -33,8 +34,10 @@ import {
 import { Prl } from './nsr/prl.ts';
 import { Psrm } from './nsr/psrm.ts';
 import { Sdrl } from './nsr/sdrl.ts';
-import { RoutingEngine, type ReNsrConfig } from './router/re.ts';
+import { RoutingEngine, type RePeerInfo, type ReNsrConfig } from './router/re.ts';
 import { parseIpv4, type Ipv4 } from './net/segment.ts';
+import type { Interface } from './net/host.ts';
+import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
 export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
@@ -57,11 +60,9 @@ export interface WorldOptions {
   wireTap?: (peer: string) => LinkTap;
   /** Trace sinks attached before anything is traced (so they see every record). */
   sinks?: readonly TraceSink[];
-  /** Called with every NSR kernel an RE builds (at start and at each restart). */
-  onNsrKernel?: (nsr: NsrKernel) => void;
 }
 
-export const NSR_SUBSYSTEMS = ['kkcm', 'iha', 'prl', 'sdrl', 'psrm'] as const;
+export { NSR_SUBSYSTEMS };
 
 export interface WorldStats {
   events: number;
@@ -80,6 +81,29 @@ export interface WorldResult {
   traceHash: string | undefined;
 }
 
+/**
+ * Every actor's name in id order. Ids are assigned in this order, and links need both
+ * ends' ids before any actor exists, so the list comes first (and World.add checks that
+ * each actor gets the id the list gave it).
+ */
+function actorNames(cfg: WorldConfig): string[] {
+  const nsr = cfg.router.nsr
+    ? ([0, 1] as const).flatMap((i) => NSR_SUBSYSTEMS.map((n) => ACTOR.nsr(i, n)))
+    : [];
+  return [
+    ACTOR.chassis,
+    ACTOR.pfe,
+    ACTOR.re(0),
+    ACTOR.re(1),
+    ...nsr,
+    ...cfg.peers.map((p) => ACTOR.peer(p.name)),
+    ACTOR.link(LINK.intRe(0)),
+    ACTOR.link(LINK.intRe(1)),
+    ACTOR.link(LINK.interRe),
+    ...cfg.peers.map((p) => ACTOR.link(LINK.wire(p.name))),
+  ];
+}
+
 export class World {
   readonly sim: Simulation;
   readonly res: readonly [RoutingEngine, RoutingEngine];
@@ -87,8 +111,8 @@ export class World {
   readonly pfe: Pfe;
   readonly chassis: Chassis;
   readonly links = new Map<string, Link>();
-  /** Called with every NSR kernel an RE builds (checkers wire their taps here). */
-  readonly nsrKernelListeners: Array<(nsr: NsrKernel) => void> = [];
+  /** Every NSR state an RE builds (at start and at each restart): checkers tap it here. */
+  readonly nsrStates = new Observers<[NsrState]>();
   /** The instant each scheduled fault fires (windows resolved), in cfg.faults order. */
   readonly faultTimes: number[] = [];
   readonly ids = new Map<string, ActorId>();
@@ -106,168 +130,153 @@ export class World {
       ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }),
     });
     for (const sink of opts.sinks ?? []) this.sim.trace.addSink(sink);
-    // Actor ids are assigned in this order; links need both ends' ids up front.
-    const nsrNames = cfg.router.nsr
-      ? [0, 1].flatMap((i) => NSR_SUBSYSTEMS.map((n) => `re${i}/${n}`))
-      : [];
-    const names = [
-      'chassis',
-      'pfe',
-      're0',
-      're1',
-      ...nsrNames,
-      ...cfg.peers.map((p) => `peer:${p.name}`),
-      'link:int-re0',
-      'link:int-re1',
-      'link:inter-re',
-      ...cfg.peers.map((p) => `link:wire-${p.name}`),
-    ];
-    names.forEach((n, i) => this.ids.set(n, i));
-    const id = (n: string): ActorId => this.ids.get(n) as ActorId;
-    const r = cfg.router;
-    const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
+    actorNames(cfg).forEach((n, i) => this.ids.set(n, i));
     const peerInfo = cfg.peers.map((p, k) => ({ cfg: p, addr: peerAddr(k) }));
+    this.res = [this.buildRe(0, peerInfo), this.buildRe(1, peerInfo)];
+    this.peers = peerInfo.map((p) => this.buildPeer(p));
+    this.pfe = this.buildPfe(peerInfo);
+    this.chassis = this.buildChassis();
+    this.add(ACTOR.chassis, this.chassis);
+    this.add(ACTOR.pfe, this.pfe);
+    this.add(ACTOR.re(0), this.res[0]);
+    this.add(ACTOR.re(1), this.res[1]);
+    if (cfg.router.nsr) for (const i of [0, 1] as const) this.addNsrActors(i);
+    this.peers.forEach((p) => this.add(ACTOR.peer(p.cfg.name), p));
+    this.addLinks(opts.wireTap);
+    this.scheduleFaults();
+  }
 
-    const nsrCfg = (i: 0 | 1): ReNsrConfig | undefined => {
-      if (!r.nsr) return undefined;
-      const ids: NsrIds = {
-        kernel: id(`re${i}`),
-        kkcm: id(`re${i}/kkcm`),
-        iha: id(`re${i}/iha`),
-        prl: id(`re${i}/prl`),
-        sdrl: id(`re${i}/sdrl`),
-        psrm: id(`re${i}/psrm`),
-        pfe: id('pfe'),
-      };
-      return {
-        ids,
-        opts: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
-        costs: { ...DEFAULT_NSR_COSTS, ...r.nsrCosts },
-        timers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
-        bounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
-        mutant: r.mutant,
-        onKernel: (nsr) => {
-          opts.onNsrKernel?.(nsr);
-          for (const l of this.nsrKernelListeners) l(nsr);
-        },
-      };
+  /** The id of a named actor (a name of model/vocab.ts ACTOR). */
+  id(name: string): ActorId {
+    const id = this.ids.get(name);
+    if (id === undefined) throw new Error(`world: no actor named ${name}`);
+    return id;
+  }
+
+  private linkPort(link: string, side: 'a' | 'b'): Omit<Interface, 'addr'> {
+    return { linkId: this.id(ACTOR.link(link)), linkName: link, side };
+  }
+
+  private nsrConfig(i: ReIndex): ReNsrConfig | undefined {
+    const r = this.cfg.router;
+    if (!r.nsr) return undefined;
+    const id = (sub: (typeof NSR_SUBSYSTEMS)[number]): ActorId => this.id(ACTOR.nsr(i, sub));
+    const ids: NsrIds = {
+      re: this.id(ACTOR.re(i)),
+      kkcm: id('kkcm'),
+      iha: id('iha'),
+      prl: id('prl'),
+      sdrl: id('sdrl'),
+      psrm: id('psrm'),
+      pfe: this.id(ACTOR.pfe),
     };
-    const re = (i: 0 | 1): RoutingEngine =>
-      new RoutingEngine(
-        i,
-        ROUTER_ADDR,
-        RE_INTERNAL_ADDR[i],
-        { linkId: id(`link:int-re${i}`), linkName: `int-re${i}`, side: 'a', addr: ROUTER_ADDR },
-        {
-          linkId: id('link:inter-re'),
-          linkName: 'inter-re',
-          side: i === 0 ? 'a' : 'b',
-          addr: RE_INTERNAL_ADDR[i],
-        },
-        i === 0 ? 'master' : 'backup',
-        peerInfo,
-        tcp,
-        nsrCfg(i),
-      );
-    this.res = [re(0), re(1)];
-    this.peers = peerInfo.map(
-      (p) =>
-        new Peer(
-          p.cfg,
-          p.addr,
-          ROUTER_ADDR,
-          {
-            linkId: id(`link:wire-${p.cfg.name}`),
-            linkName: `wire-${p.cfg.name}`,
-            side: 'a',
-            addr: p.addr,
-          },
-          { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp },
-        ),
-    );
-    const wirePorts = new Map(
-      peerInfo.map((p) => [
-        p.addr,
-        {
-          linkId: id(`link:wire-${p.cfg.name}`),
-          linkName: `wire-${p.cfg.name}`,
-          side: 'b' as const,
-        },
-      ]),
-    );
-    this.pfe = new Pfe(
-      ROUTER_ADDR,
-      [
-        { linkId: id('link:int-re0'), linkName: 'int-re0', side: 'b' },
-        { linkId: id('link:int-re1'), linkName: 'int-re1', side: 'b' },
-      ],
-      wirePorts,
-      r.pfeSwitchNs,
-      0,
-      r.nsr && r.mutant === 'pfe-leaky-switch',
-    );
-    this.chassis = new Chassis(
-      {
-        sim: this.sim,
-        reIds: [id('re0'), id('re1')],
-        reGroups: [0, 1].map((i) => [
-          id(`re${i}`),
-          ...(r.nsr ? NSR_SUBSYSTEMS.map((n) => id(`re${i}/${n}`)) : []),
-        ]) as unknown as [ActorId[], ActorId[]],
-        nsr: r.nsr,
-        pfeId: id('pfe'),
-        wire: new Map(
-          cfg.peers.map((p) => [p.name, { linkId: id(`link:wire-${p.name}`), params: p.link }]),
-        ),
-        peerIds: new Map(cfg.peers.map((p) => [p.name, id(`peer:${p.name}`)])),
-        interReLink: id('link:inter-re'),
-        interReParams: r.interRe,
-        kkcmIds: r.nsr ? [id('re0/kkcm'), id('re1/kkcm')] : undefined,
-      },
-      r,
-    );
+    return {
+      ids,
+      opts: { ...DEFAULT_NSR_OPTIONS, ...r.nsrOptions },
+      costs: { ...DEFAULT_NSR_COSTS, ...r.nsrCosts },
+      timers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
+      bounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
+      mutant: r.mutant,
+      onState: (nsr) => this.nsrStates.publish(nsr),
+    };
+  }
 
-    this.add('chassis', this.chassis);
-    this.add('pfe', this.pfe);
-    this.add('re0', this.res[0]);
-    this.add('re1', this.res[1]);
-    if (r.nsr) {
-      for (const i of [0, 1] as const) {
-        const eng = this.res[i];
-        const kernel = (): NsrKernel => {
-          if (eng.nsr === undefined) throw new Error(`re${i}: NSR kernel missing`);
-          return eng.nsr;
-        };
-        this.add(
-          `re${i}/kkcm`,
-          new Kkcm(
-            kernel,
-            () => eng.stack(RE_INTERNAL_ADDR[i]),
-            RE_INTERNAL_ADDR[1 - i] as Ipv4,
-            true,
-          ),
-        );
-        this.add(`re${i}/iha`, new Iha(kernel));
-        this.add(`re${i}/prl`, new Prl(kernel));
-        this.add(`re${i}/sdrl`, new Sdrl(kernel));
-        this.add(`re${i}/psrm`, new Psrm(kernel));
-      }
+  private buildRe(i: ReIndex, peerInfo: readonly RePeerInfo[]): RoutingEngine {
+    const r = this.cfg.router;
+    const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
+    return new RoutingEngine(
+      i,
+      ROUTER_ADDR,
+      RE_INTERNAL_ADDR[i],
+      { ...this.linkPort(LINK.intRe(i), 'a'), addr: ROUTER_ADDR },
+      { ...this.linkPort(LINK.interRe, i === 0 ? 'a' : 'b'), addr: RE_INTERNAL_ADDR[i] },
+      i === 0 ? 'master' : 'backup',
+      peerInfo,
+      tcp,
+      this.nsrConfig(i),
+    );
+  }
+
+  private buildPeer(p: RePeerInfo): Peer {
+    const r = this.cfg.router;
+    const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
+    const port = { ...this.linkPort(LINK.wire(p.cfg.name), 'a'), addr: p.addr };
+    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp);
+  }
+
+  private buildPfe(peerInfo: readonly RePeerInfo[]): Pfe {
+    const r = this.cfg.router;
+    const wirePorts = new Map(
+      peerInfo.map((p) => [p.addr, this.linkPort(LINK.wire(p.cfg.name), 'b')]),
+    );
+    const rePorts = [this.linkPort(LINK.intRe(0), 'b'), this.linkPort(LINK.intRe(1), 'b')] as const;
+    const leaky = r.nsr && r.mutant === 'pfe-leaky-switch';
+    return new Pfe(ROUTER_ADDR, rePorts, wirePorts, r.pfeSwitchNs, 0, leaky);
+  }
+
+  private buildChassis(): Chassis {
+    const r = this.cfg.router;
+    const reGroup = (i: ReIndex): ActorId[] => [
+      this.id(ACTOR.re(i)),
+      ...(r.nsr ? NSR_SUBSYSTEMS.map((n) => this.id(ACTOR.nsr(i, n))) : []),
+    ];
+    const wire = this.cfg.peers.map(
+      (p) => [p.name, { linkId: this.id(ACTOR.link(LINK.wire(p.name))), params: p.link }] as const,
+    );
+    const wiring = {
+      sim: this.sim,
+      reIds: [this.id(ACTOR.re(0)), this.id(ACTOR.re(1))] as const,
+      reGroups: [reGroup(0), reGroup(1)] as const,
+      nsr: r.nsr,
+      pfeId: this.id(ACTOR.pfe),
+      wire: new Map(wire),
+      peerIds: new Map(this.cfg.peers.map((p) => [p.name, this.id(ACTOR.peer(p.name))])),
+      interReLink: this.id(ACTOR.link(LINK.interRe)),
+      interReParams: r.interRe,
+      kkcmIds: r.nsr
+        ? ([this.id(ACTOR.nsr(0, 'kkcm')), this.id(ACTOR.nsr(1, 'kkcm'))] as const)
+        : undefined,
+    };
+    return new Chassis(wiring, r);
+  }
+
+  private addNsrActors(i: ReIndex): void {
+    const eng = this.res[i];
+    const state = (): NsrState => {
+      if (eng.nsr === undefined) throw new Error(`${ACTOR.re(i)}: NSR state missing`);
+      return eng.nsr;
+    };
+    const other = RE_INTERNAL_ADDR[1 - i] as Ipv4;
+    const internal = (): ReturnType<typeof eng.stack> => eng.stack(RE_INTERNAL_ADDR[i]);
+    this.add(ACTOR.nsr(i, 'kkcm'), new Kkcm(state, internal, other, true));
+    this.add(ACTOR.nsr(i, 'iha'), new Iha(state));
+    this.add(ACTOR.nsr(i, 'prl'), new Prl(state));
+    this.add(ACTOR.nsr(i, 'sdrl'), new Sdrl(state));
+    this.add(ACTOR.nsr(i, 'psrm'), new Psrm(state));
+  }
+
+  private addLinks(wireTap: WorldOptions['wireTap']): void {
+    const r = this.cfg.router;
+    const re = (i: ReIndex): ActorId => this.id(ACTOR.re(i));
+    this.addLink(LINK.intRe(0), re(0), this.id(ACTOR.pfe), r.reLink);
+    this.addLink(LINK.intRe(1), re(1), this.id(ACTOR.pfe), r.reLink);
+    this.addLink(LINK.interRe, re(0), re(1), r.interRe);
+    for (const p of this.cfg.peers) {
+      const l = this.addLink(
+        LINK.wire(p.name),
+        this.id(ACTOR.peer(p.name)),
+        this.id(ACTOR.pfe),
+        p.link,
+      );
+      if (wireTap !== undefined) l.tap = wireTap(p.name);
     }
-    this.peers.forEach((p) => this.add(`peer:${p.cfg.name}`, p));
-    this.addLink('int-re0', id('re0'), id('pfe'), r.reLink);
-    this.addLink('int-re1', id('re1'), id('pfe'), r.reLink);
-    this.addLink('inter-re', id('re0'), id('re1'), r.interRe);
-    for (const p of cfg.peers) {
-      const l = this.addLink(`wire-${p.name}`, id(`peer:${p.name}`), id('pfe'), p.link);
-      if (opts.wireTap !== undefined) l.tap = opts.wireTap(p.name);
-    }
-    for (const f of cfg.faults) {
+  }
+
+  private scheduleFaults(): void {
+    for (const f of this.cfg.faults) {
       const when = 'atNs' in f.when ? { atNs: f.when.atNs } : { betweenNs: f.when.betweenNs };
-      const at = this.sim.scheduleFault(when, id('chassis'), {
-        type: 'fault',
-        action: f.action,
-      } satisfies FaultMsg);
-      this.faultTimes.push(at);
+      const msg: FaultMsg = { type: 'fault', action: f.action };
+      this.faultTimes.push(this.sim.scheduleFault(when, this.id(ACTOR.chassis), msg));
     }
   }
 
@@ -291,11 +300,11 @@ export class World {
    */
   routerSession(id: string): StreamSession | undefined {
     for (const re of this.res) {
-      if (!this.sim.isRunning(this.ids.get(`re${re.index}`) as ActorId)) continue;
+      if (!this.sim.isRunning(this.id(ACTOR.re(re.index)))) continue;
       const s = re.session(id);
       if (s !== undefined && s.mode === 'active' && s.conn !== undefined) return s;
     }
-    return this.res[this.chassis.master as 0 | 1].session(id);
+    return this.res[this.chassis.master as ReIndex].session(id);
   }
 
   stats(run: RunResult): WorldStats {
@@ -321,7 +330,7 @@ export class World {
   }
 
   private add(name: string, actor: Actor): void {
-    const got = this.sim.addActor(name, actor as Actor);
+    const got = this.sim.addActor(name, actor);
     if (got !== this.ids.get(name))
       throw new Error(`world: actor ${name} got id ${got}, expected ${this.ids.get(name)}`);
   }
@@ -329,7 +338,7 @@ export class World {
   private addLink(name: string, a: ActorId, b: ActorId, params: Partial<LinkParams>): Link {
     const link = new Link(name, a, b, this.sim.rng(`link/${name}`), params);
     this.links.set(name, link);
-    this.add(`link:${name}`, link);
+    this.add(ACTOR.link(name), link);
     return link;
   }
 }

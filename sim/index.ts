@@ -4,3 +4,4 @@ export * from './rng.ts';
 export * from './queue.ts';
 export * from './trace.ts';
 export * from './sim.ts';
+export * from './observers.ts';

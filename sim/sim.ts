@@ -87,6 +87,19 @@ export interface SimOptions {
   tieBreaks?: readonly number[];
 }
 
+/** The actor name sim itself traces under (set-up records: injections, scheduled faults). */
+export const SIM_ACTOR = 'sim';
+
+/** The trace kinds sim itself emits (model/vocab.ts adds the model's). */
+export const SIM_KIND = {
+  send: 'send',
+  inject: 'inject',
+  faultScheduled: 'fault.scheduled',
+  actorStop: 'actor.stop',
+  actorRestart: 'actor.restart',
+  drop: 'drop',
+} as const;
+
 export const DEFAULT_MAX_EVENTS = 50_000_000;
 
 const ANY_INCARNATION = -1;
@@ -235,7 +248,7 @@ export class Simulation {
     if (!s.running) return;
     s.running = false;
     s.incarnation++;
-    this.traceFrom(s.name, 'actor.stop', { reason });
+    this.traceFrom(s.name, SIM_KIND.actorStop, { reason });
     s.actor.stop?.();
   }
 
@@ -244,7 +257,7 @@ export class Simulation {
     const s = this.slot(id);
     if (s.running) return;
     s.running = true;
-    this.traceFrom(s.name, 'actor.restart', { incarnation: s.incarnation });
+    this.traceFrom(s.name, SIM_KIND.actorRestart, { incarnation: s.incarnation });
     s.actor.start?.(s.ctx);
   }
 
@@ -271,7 +284,7 @@ export class Simulation {
           this.nowNs,
           this.currentCause,
           this.actors[from]?.name ?? '-',
-          'send',
+          SIM_KIND.send,
           sendFields(target.name, msg, delayNs),
         )
       : this.trace.skip();
@@ -283,7 +296,7 @@ export class Simulation {
     if (!Number.isSafeInteger(atNs) || atNs < this.nowNs)
       throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
     const target = this.slot(to);
-    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'inject', {
+    const rec = this.trace.emit(this.nowNs, -1, SIM_ACTOR, SIM_KIND.inject, {
       to: target.name,
       type: msg.type,
       at: atNs,
@@ -325,7 +338,7 @@ export class Simulation {
     }
     if (!Number.isSafeInteger(at) || at < this.nowNs)
       throw new RangeError(`sim: fault time ${at} is in the past or not an integer`);
-    const rec = this.trace.emit(this.nowNs, -1, 'sim', 'fault.scheduled', {
+    const rec = this.trace.emit(this.nowNs, -1, SIM_ACTOR, SIM_KIND.faultScheduled, {
       to: this.slot(target).name,
       type: msg.type,
       at,
@@ -409,7 +422,10 @@ export class Simulation {
     const s = this.actors[target] as ActorSlot;
     this.currentCause = cause;
     if (!s.running) {
-      this.trace.emit(this.nowNs, cause, s.name, 'drop', { type: msg.type, reason: 'stopped' });
+      this.trace.emit(this.nowNs, cause, s.name, SIM_KIND.drop, {
+        type: msg.type,
+        reason: 'stopped',
+      });
       return;
     }
     if (inc !== ANY_INCARNATION && inc !== s.incarnation) return; // a timer of a dead incarnation

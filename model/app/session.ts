@@ -1,6 +1,6 @@
 // One end of one application session: a TCP connection driven by the verifiable
 // stream application (stream.ts). Hosted by the external peer and by each RE; the
-// host gives it a clock, timers and a trace (AppHost), never the simulator itself.
+// host gives it a clock, timers and a trace (AppEnv), never the simulator itself.
 import type { Rng } from '../../sim/index.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type ReadSpec,
   type TrafficSpec,
 } from './stream.ts';
+import { K } from '../vocab.ts';
 
 export type AppTimerTag = 'write' | 'read' | 'stall-end';
 
@@ -19,7 +20,7 @@ export type AppTimerTag = 'write' | 'read' | 'stall-end';
 export const READ_GAP_NS = 1_000_000_000;
 const READ_GAPS_MAX = 256;
 
-export interface AppHost {
+export interface AppEnv {
   now(): number;
   startAppTimer(session: StreamSession, tag: AppTimerTag, delayNs: number): number;
   cancelAppTimer(handle: number): void;
@@ -83,7 +84,7 @@ export class StreamSession {
 
   constructor(
     readonly cfg: SessionConfig,
-    private readonly host: AppHost,
+    private readonly env: AppEnv,
     private readonly rng: Rng,
   ) {
     const other = cfg.side === 'peer' ? 'router' : 'peer';
@@ -101,7 +102,7 @@ export class StreamSession {
     conn.onReadable = () => this.onReadable();
     conn.onWritable = () => this.pump();
     conn.onClosed = (reason) => this.onClosed(reason);
-    this.host.trace('app.attach', { session: this.cfg.id, side: this.cfg.side });
+    this.env.trace(K.app.attach, { session: this.cfg.id, side: this.cfg.side });
     this.scheduleWrite();
     this.pump();
     if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
@@ -121,7 +122,7 @@ export class StreamSession {
     this.outTracker.resumeAt(outOffset);
     conn.onReadable = () => this.onReadable();
     conn.onClosed = (reason) => this.onClosed(reason);
-    this.host.trace('app.snoop', {
+    this.env.trace(K.app.snoop, {
       session: this.cfg.id,
       side: this.cfg.side,
       inOffset,
@@ -138,7 +139,7 @@ export class StreamSession {
     if (t === undefined || this.snoopOut === undefined) return;
     for (const chunk of this.snoopOut()) {
       for (const e of t.push(chunk))
-        this.host.trace('app.verify-error', {
+        this.env.trace(K.app.verifyError, {
           session: this.cfg.id,
           side: this.cfg.side,
           direction: 'out-snoop',
@@ -160,7 +161,7 @@ export class StreamSession {
     this.snoopOut = undefined;
     this.outTracker = undefined;
     const conn = this.conn;
-    this.host.trace('app.takeover', {
+    this.env.trace(K.app.takeover, {
       session: this.cfg.id,
       side: this.cfg.side,
       outOffset: at,
@@ -176,7 +177,7 @@ export class StreamSession {
   /** Stops all timers (host crash or session end). */
   detach(): void {
     for (const t of [this.writeTimer, this.readTimer, this.stallTimer])
-      if (t >= 0) this.host.cancelAppTimer(t);
+      if (t >= 0) this.env.cancelAppTimer(t);
     this.writeTimer = this.readTimer = this.stallTimer = -1;
     this.conn = undefined;
   }
@@ -197,7 +198,7 @@ export class StreamSession {
         return;
       case 'stall-end':
         this.stallTimer = -1;
-        this.host.trace('app.stall-end', { session: this.cfg.id, side: this.cfg.side });
+        this.env.trace(K.app.stallEnd, { session: this.cfg.id, side: this.cfg.side });
         this.onReadable();
         return;
       default: {
@@ -209,14 +210,14 @@ export class StreamSession {
 
   /** Stops reading for `durationNs` (the app-stall fault). */
   stall(durationNs: number): void {
-    this.stalledUntilNs = Math.max(this.stalledUntilNs, this.host.now() + durationNs);
-    if (this.stallTimer >= 0) this.host.cancelAppTimer(this.stallTimer);
-    this.stallTimer = this.host.startAppTimer(
+    this.stalledUntilNs = Math.max(this.stalledUntilNs, this.env.now() + durationNs);
+    if (this.stallTimer >= 0) this.env.cancelAppTimer(this.stallTimer);
+    this.stallTimer = this.env.startAppTimer(
       this,
       'stall-end',
-      this.stalledUntilNs - this.host.now(),
+      this.stalledUntilNs - this.env.now(),
     );
-    this.host.trace('app.stall', { session: this.cfg.id, side: this.cfg.side, durationNs });
+    this.env.trace(K.app.stall, { session: this.cfg.id, side: this.cfg.side, durationNs });
   }
 
   stats(): SessionStats {
@@ -240,7 +241,7 @@ export class StreamSession {
       this.writeTimer >= 0
     )
       return;
-    this.writeTimer = this.host.startAppTimer(
+    this.writeTimer = this.env.startAppTimer(
       this,
       'write',
       nextGapNs(this.rng, this.cfg.send.ratePerSec),
@@ -249,7 +250,7 @@ export class StreamSession {
 
   private scheduleRead(): void {
     if (this.conn === undefined || this.readTimer >= 0) return;
-    this.readTimer = this.host.startAppTimer(this, 'read', this.cfg.read.intervalNs);
+    this.readTimer = this.env.startAppTimer(this, 'read', this.cfg.read.intervalNs);
   }
 
   /** Hands the writer's backlog to the socket as far as so_snd has room. */
@@ -258,7 +259,7 @@ export class StreamSession {
     if (conn === undefined || this.mode !== 'active') return;
     if (this.writer.backlog > 0) {
       const n = this.writer.flush((b) => conn.write(b));
-      if (n > 0) this.lastWriteNs = this.host.now();
+      if (n > 0) this.lastWriteNs = this.env.now();
     }
   }
 
@@ -268,11 +269,11 @@ export class StreamSession {
 
   private readSome(): void {
     const conn = this.conn;
-    if (conn === undefined || this.host.now() < this.stalledUntilNs) return;
+    if (conn === undefined || this.env.now() < this.stalledUntilNs) return;
     const max = this.cfg.read.chunkBytes === 0 ? Number.MAX_SAFE_INTEGER : this.cfg.read.chunkBytes;
     const data = conn.read(max);
     if (data.length === 0) return;
-    const now = this.host.now();
+    const now = this.env.now();
     if (now - this.lastReadNs > READ_GAP_NS && this.readGaps.length < READ_GAPS_MAX)
       this.readGaps.push([this.lastReadNs, now]);
     this.lastReadNs = now;
@@ -282,13 +283,13 @@ export class StreamSession {
   /** Verifies received bytes and reports each defect with its byte offset. */
   consume(data: Uint8Array): void {
     for (const e of this.verifier.push(data)) {
-      this.host.trace('app.verify-error', { session: this.cfg.id, side: this.cfg.side, ...e });
+      this.env.trace(K.app.verifyError, { session: this.cfg.id, side: this.cfg.side, ...e });
     }
   }
 
   private onClosed(reason: string): void {
     this.closed = reason;
-    this.host.trace('app.closed', { session: this.cfg.id, side: this.cfg.side, reason });
+    this.env.trace(K.app.closed, { session: this.cfg.id, side: this.cfg.side, reason });
     this.detach();
   }
 }

@@ -24,11 +24,12 @@
 // The checker keeps, per session and direction, the bytes seen so far beyond what every
 // live socket has passed (a sliding window), compares each new delivery against it and
 // reports the first differing byte offset. It is fed by the NSR kernels' taps
-// (NsrKernel.onDeliver / onSendData), not by the trace, because it needs the bytes; it
+// (NsrState.delivered / sent), not by the trace, because it needs the bytes; it
 // reports through the simulation like any safety check (record id of the moment).
 import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
-import type { NsrKernel, Rep } from '../nsr/kernel.ts';
+import type { NsrState, Rep } from '../nsr/state.ts';
+import { ACTOR, K } from '../vocab.ts';
 
 export const IDENTICAL_DATA = 'identical-data';
 
@@ -76,9 +77,13 @@ export class IdenticalDataCheck implements LivenessCheck {
   constructor(private readonly sim: Simulation) {}
 
   /** Wires the taps of one RE incarnation's NSR kernel. */
-  attach(nsr: NsrKernel): void {
-    nsr.onDeliver = (rep, offset, bytes) => this.deliver(nsr.reIndex, rep, 'in', offset, bytes);
-    nsr.onSendData = (rep, offset, bytes) => this.deliver(nsr.reIndex, rep, 'out', offset, bytes);
+  attach(nsr: NsrState): void {
+    nsr.delivered.subscribe((rep, offset, bytes) =>
+      this.deliver(nsr.reIndex, rep, 'in', offset, bytes),
+    );
+    nsr.sent.subscribe((rep, offset, bytes) =>
+      this.deliver(nsr.reIndex, rep, 'out', offset, bytes),
+    );
   }
 
   /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
@@ -345,7 +350,7 @@ export class IdenticalDataCheck implements LivenessCheck {
       message,
       evidence: { session: s.session, direction: s.dir, firstDifferingOffset: offset, ...evidence },
     };
-    this.sim.traceFrom('check', 'check.violation', { check: this.id, ...v.evidence });
+    this.sim.traceFrom(ACTOR.check, K.check.violation, { check: this.id, ...v.evidence });
     this.pendingViolations.push(v);
   }
 

@@ -29,7 +29,7 @@ export const CHECKERS: readonly CheckerInfo[] = [
       'primary and secondary socket hold prefix-consistent data in each direction; a survivor holds all the lost socket delivered',
     attach(world) {
       const c = new IdenticalDataCheck(world.sim);
-      world.nsrKernelListeners.push((n) => c.attach(n));
+      world.nsrStates.subscribe((n) => c.attach(n));
       world.sim.trace.addListener((rec) => c.onRecord(rec));
       world.addLivenessCheck(c);
     },

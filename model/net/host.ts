@@ -6,16 +6,17 @@
 // its destination address, then by 5-tuple inside the stack; ip_output picks the link
 // by the packet's source address. Timers are actor timers, so they die with the host.
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
-import type { AppHost, AppTimerTag, StreamSession } from '../app/session.ts';
+import type { AppEnv, AppTimerTag, StreamSession } from '../app/session.ts';
 import type { LinkTx, PacketIn, Side } from './link.ts';
 import { ipv4ToString, type Ipv4, type Segment } from './segment.ts';
 import {
   TcpStack,
   type TcpConnection,
-  type TcpHost,
+  type TcpEnv,
   type TcpOptionsConfig,
   type TcpTimerKind,
 } from '../tcp/tcp.ts';
+import { K, tcpKind } from '../vocab.ts';
 
 export interface Interface {
   /** Link actor and this host's side of it. */
@@ -45,7 +46,7 @@ export function connKey(c: { laddr: Ipv4; lport: number; faddr: Ipv4; fport: num
 }
 
 export abstract class NetHost<M extends Message = Message>
-  implements Actor<HostMessage | M>, AppHost
+  implements Actor<HostMessage | M>, AppEnv
 {
   protected ctx!: ActorContext;
   protected stacks = new Map<Ipv4, TcpStack>();
@@ -113,7 +114,7 @@ export abstract class NetHost<M extends Message = Message>
     const iface = this.byLink.get(pkt.link);
     if (iface === undefined || iface.addr !== pkt.seg.dst) {
       this.ipDrops++;
-      this.ctx.trace('ip.drop', {
+      this.ctx.trace(K.re.ipDrop, {
         reason: 'wrong-interface',
         link: pkt.link,
         dst: ipv4ToString(pkt.seg.dst),
@@ -136,7 +137,7 @@ export abstract class NetHost<M extends Message = Message>
     this.ctx.send(iface.linkId, { type: 'link.tx', side: iface.side, seg } satisfies LinkTx);
   }
 
-  // AppHost
+  // AppEnv
   now(): number {
     return this.ctx.now;
   }
@@ -150,7 +151,7 @@ export abstract class NetHost<M extends Message = Message>
     this.ctx.trace(kind, fields);
   }
 
-  private tcpHost(): TcpHost {
+  private tcpHost(): TcpEnv {
     const ctx = this.ctx;
     return {
       now: () => ctx.now,
@@ -162,7 +163,7 @@ export abstract class NetHost<M extends Message = Message>
       },
       rng: ctx.rng,
       event: (conn, kind, fields) => {
-        ctx.trace(`tcp.${kind}`, { conn: conn === undefined ? '-' : connKey(conn), ...fields });
+        ctx.trace(tcpKind(kind), { conn: conn === undefined ? '-' : connKey(conn), ...fields });
       },
     };
   }

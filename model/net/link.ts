@@ -14,6 +14,7 @@
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
 import { Rng } from '../../sim/index.ts';
 import type { Segment } from './segment.ts';
+import { K } from '../vocab.ts';
 
 export interface LinkParams {
   latencyNs: number;
@@ -156,7 +157,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
         return;
       case 'link.set':
         for (const d of this.sides(msg.dir)) Object.assign(this.dirs[d].params, msg.params);
-        ctx.trace('link.set', {
+        ctx.trace(K.link.set, {
           link: this.name,
           dir: msg.dir ?? 'both',
           params: { ...msg.params },
@@ -164,7 +165,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
         return;
       case 'link.hold':
         for (const d of this.sides(msg.dir)) this.dirs[d].held = true;
-        ctx.trace('link.hold', { link: this.name, dir: msg.dir ?? 'both' });
+        ctx.trace(K.link.hold, { link: this.name, dir: msg.dir ?? 'both' });
         return;
       case 'link.release':
         for (const d of this.sides(msg.dir)) this.release(d, ctx);
@@ -258,7 +259,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
     d.held = false;
     const pkts = d.heldPackets;
     d.heldPackets = [];
-    ctx.trace('link.release', { link: this.name, dir, packets: pkts.length });
+    ctx.trace(K.link.release, { link: this.name, dir, packets: pkts.length });
     for (const seg of pkts) {
       // Released packets meet the link as it is now.
       if (!d.params.up) {
@@ -272,7 +273,7 @@ export class Link implements Actor<LinkTx | LinkControl> {
 
   private drop(ctx: ActorContext, from: Side, seg: Segment, reason: string): void {
     this.tap?.(from, seg, ctx.now, undefined, 0);
-    ctx.trace('link.drop', {
+    ctx.trace(K.link.drop, {
       link: this.name,
       from,
       reason,

@@ -2,8 +2,9 @@
 // start (K-3), one switch over the messages KKCM hands them (whole messages, periodic,
 // cleanup, init), and the replication-error path to IHA (I-6).
 import type { Actor, ActorContext, Message } from '../../sim/index.ts';
-import type { ClientMessage, CleanupReason, NsrKernel, Rep } from './kernel.ts';
+import type { ClientMessage, CleanupReason, NsrState, Rep } from './state.ts';
 import type { AckReason, IpcClient, NsrMessage } from './wire.ts';
+import { K } from '../vocab.ts';
 
 /** A replication error posted to IHA, which cleans up the socket (I-6). */
 export interface IhaPostError extends Message {
@@ -19,11 +20,11 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
 
   constructor(
     readonly client: IpcClient,
-    protected readonly kernel: () => NsrKernel,
+    protected readonly state: () => NsrState,
   ) {}
 
-  get nsr(): NsrKernel {
-    return this.kernel();
+  get nsr(): NsrState {
+    return this.state();
   }
 
   start(ctx: ActorContext): void {
@@ -70,13 +71,13 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
   protected send(msg: NsrMessage, rep?: Rep): boolean {
     const err = this.nsr.kkcm.send(this.ctx, msg);
     if (err === undefined) return true;
-    this.ctx.trace(`${this.client}.send-failed`, { t: msg.t, handle: msg.handle, error: err });
+    this.ctx.trace(K.nsr.sendFailed[this.client], { t: msg.t, handle: msg.handle, error: err });
     if (rep !== undefined) this.postError(rep, `send failed: ${err}`, 'push');
     return false;
   }
 
   protected postError(rep: Rep, reason: string, queued: 'push' | 'drop'): void {
-    this.ctx.trace('nsr.replication-error', {
+    this.ctx.trace(K.nsr.replicationError, {
       session: rep.session,
       handle: rep.handle,
       by: this.client,

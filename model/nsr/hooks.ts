@@ -4,7 +4,7 @@
 // L4 keyed off common_rcvbufspc instead of sbspace (P-10), sosend replicating before
 // transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4), and a
 // secondary socket that never transmits and runs no timers until failover (M-4).
-import type { NsrKernel, Rep } from './kernel.ts';
+import type { NsrState, Rep } from './state.ts';
 
 export interface SdrlWrite {
   readonly type: 'sdrl.write';
@@ -16,7 +16,7 @@ export interface PsrmWindowRequest {
   readonly handle: number;
 }
 
-export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
+export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
   const conn = rep.conn;
   // P-10: the window advertised to the peer is min(own space, the secondary's), and
   // a replicated packet is judged against the common value both sides agreed on.
@@ -39,9 +39,9 @@ export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
   conn.sosendHook = (_c, bytes) => {
     const offset = rep.sndAppended;
     rep.sndAppended += bytes.length;
-    nsr.onSendData?.(rep, offset, bytes);
+    nsr.sent.publish(rep, offset, bytes);
     if (rep.active)
-      nsr.host.post(
+      nsr.kernel.post(
         nsr.ids.sdrl,
         { type: 'sdrl.write', handle: rep.handle } satisfies SdrlWrite,
         nsr.costs.sdrlNs,
@@ -49,14 +49,14 @@ export function installPrimaryHooks(nsr: NsrKernel, rep: Rep): void {
   };
 }
 
-export function installSecondaryHooks(nsr: NsrKernel, rep: Rep): void {
+export function installSecondaryHooks(nsr: NsrState, rep: Rep): void {
   const conn = rep.conn;
   conn.replica = true;
   conn.rcvSpacePolicy = (c) => rep.inputSpace ?? c.so_rcv.sbspace();
   // S-4: the backup application read its receive snoop buffer: tell the primary.
   conn.soreceiveHook = () => {
     if (rep.active)
-      nsr.host.post(
+      nsr.kernel.post(
         nsr.ids.psrm,
         { type: 'psrm.window-update', handle: rep.handle } satisfies PsrmWindowRequest,
         nsr.costs.sdrlNs,

@@ -33,10 +33,11 @@ import type { Message } from '../../sim/index.ts';
 import type { StreamSession } from '../app/session.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
-import type { CleanupReason, NsrKernel, Rep } from './kernel.ts';
+import type { CleanupReason, NsrState, Rep } from './state.ts';
 import { installPrimaryHooks, installSecondaryHooks, removeHooks } from './hooks.ts';
 import { prlRelease } from './prl.ts';
 import type { NsrMessage } from './wire.ts';
+import { K } from '../vocab.ts';
 
 export type IhaLocal =
   | {
@@ -91,8 +92,8 @@ export class Iha extends NsrClient<IhaLocal> {
   /** Per-socket failovers in progress (draining), by primary handle. */
   private handovers = new Map<number, Candidate>();
 
-  constructor(kernel: () => NsrKernel) {
-    super('iha', kernel);
+  constructor(state: () => NsrState) {
+    super('iha', state);
   }
 
   protected reset(): void {
@@ -130,7 +131,7 @@ export class Iha extends NsrClient<IhaLocal> {
         return;
       case 'iha.sync-guard':
         if (this.awaitingSync) {
-          this.ctx.trace('iha.sync-timeout', {});
+          this.ctx.trace(K.iha.syncTimeout, {});
           this.failoverAll();
           this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.switchover' });
         }
@@ -184,7 +185,7 @@ export class Iha extends NsrClient<IhaLocal> {
     rep.appInBase = c.app.verifier.bytes;
     installPrimaryHooks(this.nsr, rep);
     const conn = c.conn;
-    this.ctx.trace('iha.setup', { session, handle: rep.handle });
+    this.ctx.trace(K.iha.setup, { session, handle: rep.handle });
     this.send(
       {
         t: 'iha.mirror',
@@ -203,7 +204,7 @@ export class Iha extends NsrClient<IhaLocal> {
   private onReady(msg: NsrMessage & { t: 'iha.ready' }): void {
     const rep = this.nsr.rep(msg.handle);
     if (rep === undefined || rep.role !== 'primary' || !rep.setupInProgress) {
-      this.ctx.trace('iha.ready-unknown', { handle: msg.handle });
+      this.ctx.trace(K.iha.readyUnknown, { handle: msg.handle });
       return;
     }
     if (msg.reason !== 'ok') {
@@ -233,7 +234,7 @@ export class Iha extends NsrClient<IhaLocal> {
   private activate(rep: Rep): void {
     rep.active = true;
     rep.setupInProgress = false;
-    this.ctx.trace('iha.active', {
+    this.ctx.trace(K.iha.active, {
       session: rep.session,
       handle: rep.handle,
       peer: rep.peerHandle,
@@ -256,7 +257,7 @@ export class Iha extends NsrClient<IhaLocal> {
   private onMirror(msg: NsrMessage & { t: 'iha.mirror' }): void {
     const old = this.nsr.bySession.get(msg.session);
     if (old !== undefined) this.deleteSecondary(old, 'replaced by a new mirror');
-    const stack = this.nsr.host.routerStack();
+    const stack = this.nsr.kernel.routerStack();
     const conn = stack.adoptReplica(msg.lport, msg.faddr, msg.fport);
     if (conn === undefined) {
       this.send({ t: 'iha.ready', handle: msg.handle, secondary: 0, reason: 'failed' });
@@ -265,7 +266,7 @@ export class Iha extends NsrClient<IhaLocal> {
     const rep = this.nsr.addRep(msg.session, 'secondary', conn);
     rep.peerHandle = msg.handle;
     installSecondaryHooks(this.nsr, rep);
-    this.ctx.trace('iha.secondary', { session: msg.session, handle: rep.handle, peer: msg.handle });
+    this.ctx.trace(K.iha.secondary, { session: msg.session, handle: rep.handle, peer: msg.handle });
     this.send({ t: 'iha.ready', handle: msg.handle, secondary: rep.handle, reason: 'ok' }, rep);
   }
 
@@ -274,7 +275,7 @@ export class Iha extends NsrClient<IhaLocal> {
   private error(handle: number, reason: string, queued: 'push' | 'drop', tellPeer: boolean): void {
     const rep = this.nsr.rep(handle);
     if (rep === undefined) return;
-    this.ctx.trace('iha.cleanup-socket', { session: rep.session, handle, role: rep.role, reason });
+    this.ctx.trace(K.iha.cleanupSocket, { session: rep.session, handle, role: rep.role, reason });
     if (tellPeer && rep.peerHandle !== 0)
       this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
     if (rep.role === 'primary') this.unreplicate(rep, queued);
@@ -292,8 +293,8 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** The secondary socket disappears without a trace on the wire (it never transmits). */
   private deleteSecondary(rep: Rep, reason: string): void {
-    this.ctx.trace('iha.delete-secondary', { session: rep.session, handle: rep.handle, reason });
-    this.nsr.host.dropApp(rep);
+    this.ctx.trace(K.iha.deleteSecondary, { session: rep.session, handle: rep.handle, reason });
+    this.nsr.kernel.dropApp(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
     rep.conn.outputFilter = () => false;
@@ -301,9 +302,9 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   protected override onCleanup(reason: CleanupReason): void {
-    this.ctx.trace('iha.cleanup', { reason, sockets: this.nsr.reps.size });
+    this.ctx.trace(K.iha.cleanup, { reason, sockets: this.nsr.reps.size });
     for (const rep of [...this.nsr.reps.values()]) {
-      const master = this.nsr.host.isMaster();
+      const master = this.nsr.kernel.isMaster();
       if (rep.role === 'primary') {
         this.unreplicate(rep, 'push');
       } else if (reason === 'ORE_DOWN' && master) {
@@ -324,7 +325,7 @@ export class Iha extends NsrClient<IhaLocal> {
   // ---- failover (I-5) ---------------------------------------------------------------
 
   private becomeMaster(sync: boolean): void {
-    this.ctx.trace('iha.become-master', { sync, secondaries: this.countRole('secondary') });
+    this.ctx.trace(K.iha.becomeMaster, { sync, secondaries: this.countRole('secondary') });
     if (sync && this.nsr.kkcm.ready) {
       // Wait for the old master's per-socket failover messages.
       this.awaitingSync = true;
@@ -351,7 +352,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // hands it back to IHA as a socket of this (now master) RE.
     rep.active = false;
     rep.failingOver = true;
-    this.ctx.trace('iha.failover', { session: rep.session, handle: rep.handle });
+    this.ctx.trace(K.iha.failover, { session: rep.session, handle: rep.handle });
     this.ctx.send(
       this.nsr.ids.psrm,
       { type: 'psrm.failover', handle: rep.handle },
@@ -361,7 +362,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** Old master, sync switchover: drain, then hand every socket over. */
   private becomeBackup(): void {
-    this.ctx.trace('iha.become-backup', { primaries: this.countRole('primary') });
+    this.ctx.trace(K.iha.becomeBackup, { primaries: this.countRole('primary') });
     for (const c of this.candidates.values()) c.app.detach();
     this.candidates = new Map();
     if (!this.nsr.kkcm.ready) {
@@ -379,7 +380,7 @@ export class Iha extends NsrClient<IhaLocal> {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
       return;
     }
-    this.ctx.trace('iha.drained', { undrained: busy.map(drainState) });
+    this.ctx.trace(K.iha.drained, { undrained: busy.map(drainState) });
     for (const rep of [...this.nsr.reps.values()]) {
       if (rep.role !== 'primary') continue;
       if (rep.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
@@ -410,10 +411,10 @@ export class Iha extends NsrClient<IhaLocal> {
     const app = rep?.app;
     if (rep === undefined || why !== undefined || app === undefined) {
       // The application carries on with its socket here.
-      this.ctx.trace('iha.socket-failover-refused', { session, reason: why ?? 'no application' });
+      this.ctx.trace(K.iha.socketFailoverRefused, { session, reason: why ?? 'no application' });
       return;
     }
-    this.ctx.trace('iha.socket-failover', { session, handle: rep.handle, peer: rep.peerHandle });
+    this.ctx.trace(K.iha.socketFailover, { session, handle: rep.handle, peer: rep.peerHandle });
     this.handovers.set(rep.handle, { conn: rep.conn, app });
     this.candidates.delete(session);
     // The application stops here: what it wrote is all SDRL must replicate (S-1).
@@ -441,12 +442,12 @@ export class Iha extends NsrClient<IhaLocal> {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-socket', handle, deadlineNs });
       return;
     }
-    this.ctx.trace('iha.drained', { undrained: busy ? [drainState(rep)] : [] });
+    this.ctx.trace(K.iha.drained, { undrained: busy ? [drainState(rep)] : [] });
     // A message that cannot be sent posts an error: replication is torn down and the
     // hand-over abandoned (abandonHandover), so the socket stays here.
     if (!this.send({ t: 'iha.failover', handle: rep.peerHandle }, rep)) return;
     this.forgetPrimary(rep);
-    this.nsr.host.dropApp(rep);
+    this.nsr.kernel.dropApp(rep);
   }
 
   /**
@@ -458,7 +459,7 @@ export class Iha extends NsrClient<IhaLocal> {
     const h = this.handovers.get(rep.handle);
     if (h === undefined) return;
     this.handovers.delete(rep.handle);
-    this.ctx.trace('iha.socket-failover-abandoned', { session: rep.session, handle: rep.handle });
+    this.ctx.trace(K.iha.socketFailoverAbandoned, { session: rep.session, handle: rep.handle });
     this.steer(rep.conn, this.nsr.reIndex);
     this.candidates.set(rep.session, h);
     h.app.attach(rep.conn);
@@ -471,7 +472,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** The old primary socket is abandoned silently: the new master owns the session now. */
   private forgetPrimary(rep: Rep, reason = 'handed over'): void {
-    this.ctx.trace('iha.forget-primary', { session: rep.session, handle: rep.handle, reason });
+    this.ctx.trace(K.iha.forgetPrimary, { session: rep.session, handle: rep.handle, reason });
     this.handovers.delete(rep.handle);
     prlRelease(this.nsr, this.ctx, rep, 'drop');
     removeHooks(rep);
@@ -498,7 +499,7 @@ export class Iha extends NsrClient<IhaLocal> {
         return;
       case 'iha.start': {
         const rep = this.nsr.rep(msg.handle);
-        this.ctx.trace('iha.started', { handle: msg.handle, known: rep !== undefined });
+        this.ctx.trace(K.iha.started, { handle: msg.handle, known: rep !== undefined });
         return;
       }
       case 'iha.error': {
@@ -511,7 +512,7 @@ export class Iha extends NsrClient<IhaLocal> {
         this.onSyncFailover(msg.handle);
         return;
       default:
-        this.ctx.trace('iha.unexpected', { t: msg.t });
+        this.ctx.trace(K.iha.unexpected, { t: msg.t });
     }
   }
 
@@ -527,7 +528,7 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   protected onMalformed(handle: number | undefined, error: string): void {
-    this.ctx.trace('iha.malformed', { handle: handle ?? -1, error });
+    this.ctx.trace(K.iha.malformed, { handle: handle ?? -1, error });
     const rep = handle === undefined ? undefined : this.nsr.rep(handle);
     if (rep !== undefined) {
       this.error(rep.handle, `malformed IHA message: ${error}`, 'push', true);

@@ -21,7 +21,7 @@
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
-import type { CleanupReason, ClientMessage, NsrKernel } from './kernel.ts';
+import type { CleanupReason, ClientMessage, NsrState } from './state.ts';
 import {
   IPC_HEADER_BYTES,
   clientOf,
@@ -31,6 +31,7 @@ import {
   type IpcClient,
   type NsrMessage,
 } from './wire.ts';
+import { K } from '../vocab.ts';
 
 export const KKCM_PORTS = { send: 7001, recv: 7002 } as const;
 export type Channel = keyof typeof KKCM_PORTS;
@@ -84,7 +85,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   readonly counters = { tx: 0, rx: 0, txBytes: 0, rxBytes: 0, ioErrors: 0, cleanups: 0 };
 
   constructor(
-    private readonly nsr: () => NsrKernel,
+    private readonly nsr: () => NsrState,
     private readonly internalStack: () => import('../tcp/tcp.ts').TcpStack,
     private readonly otherAddr: number,
     private readonly initiallyConfigured: boolean,
@@ -123,7 +124,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         if (this.running || this.anyConn()) this.cleanup('SWITCHOVER');
         return;
       case 'kkcm.io-error':
-        ctx.trace('kkcm.io-error', { detail: msg.detail });
+        ctx.trace(K.kkcm.ioError, { detail: msg.detail });
         if (this.running || this.anyConn()) this.cleanup('IO_ERR');
         return;
       case 'kkcm.wake':
@@ -144,7 +145,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         return;
       case 'kkcm.channel-closed':
         if (this.channels[msg.ch].conn !== msg.conn) return;
-        this.ctx.trace('kkcm.channel-closed', { ch: msg.ch, reason: msg.reason });
+        this.ctx.trace(K.kkcm.channelClosed, { ch: msg.ch, reason: msg.reason });
         this.cleanup(this.switchoverExpected ? 'SWITCHOVER' : this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
         return;
       default: {
@@ -157,7 +158,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   // ---- configuration and connection set-up (K-2, K-9) -------------------------------
 
   private configure(on: boolean): void {
-    this.ctx.trace('kkcm.configure', { on });
+    this.ctx.trace(K.kkcm.configure, { on });
     if (on === this.configured) return;
     this.configured = on;
     if (on) this.tryConnect();
@@ -165,7 +166,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   }
 
   private ore(up: boolean): void {
-    this.ctx.trace('kkcm.ore', { up });
+    this.ctx.trace(K.kkcm.ore, { up });
     this.oreUp = up;
     if (up) this.tryConnect();
     else if (this.running || this.anyConn()) this.cleanup('ORE_DOWN');
@@ -227,7 +228,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   private channelUp(): void {
     if (this.running || !this.usedChannels().every((c) => this.channels[c].established)) return;
     this.running = true;
-    this.ctx.trace('kkcm.up', { channels: this.usedChannels() });
+    this.ctx.trace(K.kkcm.up, { channels: this.usedChannels() });
     this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
       type: 'kkcm.periodic',
     });
@@ -270,12 +271,12 @@ export class Kkcm implements Actor<KkcmMessage> {
     const ch = this.channelFor(msg);
     const st = this.channels[ch];
     if (st.out.length - st.outPos >= nsr.bounds.kkcmQueueMax) {
-      ctx.trace('kkcm.queue-full', { ch, t: msg.t, handle: msg.handle });
+      ctx.trace(K.kkcm.queueFull, { ch, t: msg.t, handle: msg.handle });
       return 'ENOBUFS: KKCM output queue full';
     }
     const bytes = encodeMessage(msg, nsr.opts.encoding, nsr.version);
     st.out.push(bytes);
-    ctx.trace('kkcm.tx', { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
+    ctx.trace(K.kkcm.tx, { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
     this.counters.tx++;
     this.counters.txBytes += bytes.length;
     this.wakeFrom(ctx);
@@ -363,7 +364,7 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private framingError(ch: Channel, error: string): void {
     this.counters.ioErrors++;
-    this.ctx.trace('kkcm.framing-error', { ch, error });
+    this.ctx.trace(K.kkcm.framingError, { ch, error });
     this.cleanup('IO_ERR');
   }
 
@@ -374,7 +375,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.counters.rxBytes += bytes.length;
     const cost = nsr.opts.kkcmContext === 'thread' ? 0 : nsr.costs.kkcmInterruptNs;
     if (!parsed.ok) {
-      this.ctx.trace('kkcm.rx-malformed', {
+      this.ctx.trace(K.kkcm.rxMalformed, {
         ch,
         len: bytes.length,
         error: parsed.error,
@@ -399,7 +400,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       return;
     }
     const msg = parsed.msg;
-    this.ctx.trace('kkcm.rx', {
+    this.ctx.trace(K.kkcm.rx, {
       ch,
       t: msg.t,
       handle: msg.handle,
@@ -409,7 +410,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     });
     const id = this.clients.get(clientOf(msg.t));
     if (id === undefined) {
-      this.ctx.trace('kkcm.no-client', { t: msg.t });
+      this.ctx.trace(K.kkcm.noClient, { t: msg.t });
       return;
     }
     this.ctx.send(id, { type: 'nsr.deliver', msg } satisfies ClientMessage, cost);
@@ -432,7 +433,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   cleanup(reason: CleanupReason): void {
     this.switchoverExpected = false;
     this.counters.cleanups++;
-    this.ctx.trace('kkcm.cleanup', { reason });
+    this.ctx.trace(K.kkcm.cleanup, { reason });
     if (this.periodicTimer >= 0) this.ctx.cancelTimer(this.periodicTimer);
     this.periodicTimer = -1;
     const wasRunning = this.running;

@@ -28,8 +28,9 @@ import type { Message } from '../../sim/index.ts';
 import { decodeSegment, encodeSegment } from '../net/packet.ts';
 import { seqLeq, type Segment } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
-import type { CleanupReason, NsrKernel, PrlEntry, Rep } from './kernel.ts';
+import type { CleanupReason, NsrState, PrlEntry, Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
+import { K } from '../vocab.ts';
 
 export type PrlLocal =
   | { readonly type: 'prl.input'; readonly handle: number; readonly seg: Segment }
@@ -44,8 +45,8 @@ const COALESCE_DELAY_NS = 100_000;
 const COALESCE_MAX = 8;
 
 export class Prl extends NsrClient<PrlLocal> {
-  constructor(kernel: () => NsrKernel) {
-    super('prl', kernel);
+  constructor(state: () => NsrState) {
+    super('prl', state);
   }
 
   protected reset(): void {}
@@ -88,14 +89,14 @@ export class Prl extends NsrClient<PrlLocal> {
         this.onAck(msg);
         return;
       default:
-        this.ctx.trace('prl.unexpected', { t: msg.t });
+        this.ctx.trace(K.prl.unexpected, { t: msg.t });
     }
   }
 
   protected onMalformed(handle: number | undefined, error: string): void {
     // A replicate we cannot parse is NACKed so the primary drops its copy too (K-5).
     const rep = handle === undefined ? undefined : this.lookup(handle);
-    this.ctx.trace('prl.malformed', { handle: handle ?? -1, error });
+    this.ctx.trace(K.prl.malformed, { handle: handle ?? -1, error });
     if (rep !== undefined && rep.role === 'secondary') {
       this.send(
         {
@@ -127,7 +128,7 @@ export class Prl extends NsrClient<PrlLocal> {
     const arrival = rep.nextArrival++;
     if (!rep.active) {
       if (rep.pending.length >= this.nsr.bounds.prlPendingMax) {
-        this.ctx.trace('prl.drop', {
+        this.ctx.trace(K.prl.drop, {
           session: rep.session,
           reason: 'pending-full',
           tcpSeq: seg.seq,
@@ -135,7 +136,7 @@ export class Prl extends NsrClient<PrlLocal> {
         return;
       }
       rep.pending.push({ seg, arrival });
-      this.ctx.trace('prl.pending', {
+      this.ctx.trace(K.prl.pending, {
         session: rep.session,
         arrival,
         tcpSeq: seg.seq,
@@ -166,7 +167,7 @@ export class Prl extends NsrClient<PrlLocal> {
     // the part inside common_rcvbufspc (requiring the whole packet to fit would drop
     // in-window segments once the window can no longer shrink, and the peer backs off).
     if (len > 0 && primarySpace <= 0) {
-      this.ctx.trace('prl.drop', {
+      this.ctx.trace(K.prl.drop, {
         session: rep.session,
         reason: 'rcvbuf',
         tcpSeq: seg.seq,
@@ -179,7 +180,7 @@ export class Prl extends NsrClient<PrlLocal> {
       nsr.prlBufferedBytes + len > nsr.bounds.prlBufferBytes &&
       !nsr.is('prl-ignores-buffer-limit')
     ) {
-      this.ctx.trace('prl.drop', {
+      this.ctx.trace(K.prl.drop, {
         session: rep.session,
         reason: 'prl-buffer',
         tcpSeq: seg.seq,
@@ -204,7 +205,7 @@ export class Prl extends NsrClient<PrlLocal> {
     if (nsr.opts.prlQueue === 'global') nsr.globalQueue.push({ handle: rep.handle, entry });
     rep.queuedBytes += len;
     nsr.prlBufferedBytes += len;
-    this.ctx.trace('prl.queue', {
+    this.ctx.trace(K.prl.queue, {
       session: rep.session,
       seq,
       arrival,
@@ -221,7 +222,7 @@ export class Prl extends NsrClient<PrlLocal> {
     if (rep === undefined) return;
     const held = rep.pending;
     rep.pending = [];
-    this.ctx.trace('prl.flush', { session: rep.session, packets: held.length });
+    this.ctx.trace(K.prl.flush, { session: rep.session, packets: held.length });
     for (const p of held) {
       // Mutant: the held packets go straight up L4 on the primary, never replicated.
       if (this.nsr.is('prl-no-pending-flush')) this.l4(rep, p.seg, undefined, -1, p.arrival);
@@ -233,7 +234,7 @@ export class Prl extends NsrClient<PrlLocal> {
   private onAck(msg: NsrMessage & { t: 'prl.ack' }): void {
     const rep = this.lookup(msg.handle);
     if (rep === undefined || rep.role !== 'primary') {
-      this.ctx.trace('prl.ack-unknown', { handle: msg.handle, seq: msg.seq });
+      this.ctx.trace(K.prl.ackUnknown, { handle: msg.handle, seq: msg.seq });
       return;
     }
     rep.lastHeardNs = this.ctx.now;
@@ -248,7 +249,7 @@ export class Prl extends NsrClient<PrlLocal> {
   private ackOne(rep: Rep, seq: number, space: number): void {
     const head = this.head(rep);
     if (head === undefined || head.seq !== seq) {
-      this.ctx.trace('prl.ack-mismatch', { session: rep.session, seq, head: head?.seq ?? -1 });
+      this.ctx.trace(K.prl.ackMismatch, { session: rep.session, seq, head: head?.seq ?? -1 });
       this.postError(rep, `ACK for ${seq} does not match the head of the queue`, 'push');
       return;
     }
@@ -308,14 +309,14 @@ export class Prl extends NsrClient<PrlLocal> {
 
   private onNack(rep: Rep, seq: number, space: number, reason: string): void {
     const head = this.head(rep);
-    this.ctx.trace('prl.nack', { session: rep.session, seq, reason, space });
+    this.ctx.trace(K.prl.nack, { session: rep.session, seq, reason, space });
     if (reason === 'bufferFull') {
       rep.secSpace = space;
       if (head === undefined || head.seq !== seq) return;
       this.shift(rep);
       if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg, head.arrival);
       else
-        this.ctx.trace('prl.drop', {
+        this.ctx.trace(K.prl.drop, {
           session: rep.session,
           pair: pairOf(this.nsr, rep),
           reason: 'nack-buffer-full',
@@ -327,7 +328,7 @@ export class Prl extends NsrClient<PrlLocal> {
     // invalid handle, not replicating, malformed: the socket's replication is broken.
     if (head !== undefined && head.seq === seq) {
       this.shift(rep);
-      this.ctx.trace('prl.drop', {
+      this.ctx.trace(K.prl.drop, {
         session: rep.session,
         pair: pairOf(this.nsr, rep),
         reason: `nack-${reason}`,
@@ -346,7 +347,7 @@ export class Prl extends NsrClient<PrlLocal> {
       if (head === undefined) continue;
       const quietNs = now - Math.max(rep.lastHeardNs, head.sentNs);
       if (quietNs < this.nsr.timers.prlTimeoutNs) continue;
-      this.ctx.trace('prl.timeout', { session: rep.session, queued: rep.queue.length, quietNs });
+      this.ctx.trace(K.prl.timeout, { session: rep.session, queued: rep.queue.length, quietNs });
       prlRelease(this.nsr, this.ctx, rep, this.nsr.is('prl-timeout-drops-queue') ? 'drop' : 'push');
       rep.active = false;
       this.postError(rep, 'PRL timeout', 'push');
@@ -354,7 +355,7 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   protected override onCleanup(reason: CleanupReason): void {
-    this.ctx.trace('prl.cleanup', { reason });
+    this.ctx.trace(K.prl.cleanup, { reason });
   }
 
   // ---- secondary ------------------------------------------------------------------
@@ -364,7 +365,7 @@ export class Prl extends NsrClient<PrlLocal> {
     const rep = this.nsr.rep(msg.handle);
     const bad = this.ackReasonFor(rep, 'secondary');
     if (rep === undefined || bad !== undefined) {
-      this.ctx.trace('prl.nack-sent', {
+      this.ctx.trace(K.prl.nackSent, {
         handle: msg.handle,
         seq: msg.seq,
         reason: bad ?? 'invalidHandle',
@@ -377,7 +378,7 @@ export class Prl extends NsrClient<PrlLocal> {
         reason: bad ?? 'invalidHandle',
       });
       if (rep === undefined)
-        this.ctx.trace('nsr.replication-error', {
+        this.ctx.trace(K.nsr.replicationError, {
           handle: msg.handle,
           by: 'prl',
           reason: 'invalid handle',
@@ -415,7 +416,7 @@ export class Prl extends NsrClient<PrlLocal> {
         : Math.min(msg.primarySpace, own);
     if (!this.bufferCheck(rep, seg, common)) {
       this.flushBatchFirst(rep);
-      this.ctx.trace('prl.nack-sent', {
+      this.ctx.trace(K.prl.nackSent, {
         session: rep.session,
         pair: pairOf(this.nsr, rep),
         seq: msg.seq,
@@ -469,7 +470,7 @@ export class Prl extends NsrClient<PrlLocal> {
     }
     const r = decodeSegment(bytes);
     if (!r.ok) {
-      this.ctx.trace('prl.bad-packet', { session: rep.session, error: r.error });
+      this.ctx.trace(K.prl.badPacket, { session: rep.session, error: r.error });
       return undefined;
     }
     return r.segment;
@@ -547,7 +548,7 @@ export class Prl extends NsrClient<PrlLocal> {
  * P-10) when given. Returns the bytes TCP appended to so_rcv. Traced for G-4/P-10.
  */
 export function prlL4(
-  nsr: NsrKernel,
+  nsr: NsrState,
   rep: Rep | undefined,
   seg: Segment,
   space: number | undefined,
@@ -556,13 +557,13 @@ export function prlL4(
   arrival = -1,
 ): number {
   if (rep === undefined) {
-    trace('prl.l4', { seq, role: 'none', len: seg.payload.length });
+    trace(K.prl.l4, { seq, role: 'none', len: seg.payload.length });
     nsrL4Fallback(nsr, seg);
     return 0;
   }
   const before = rep.rcvAppended;
   rep.inputSpace = space;
-  trace('prl.l4', {
+  trace(K.prl.l4, {
     handle: rep.handle,
     pair: pairOf(nsr, rep),
     replicated: rep.active,
@@ -583,12 +584,12 @@ export function prlL4(
 }
 
 /** A packet for a socket that is no longer replicated goes to the stack as usual. */
-function nsrL4Fallback(nsr: NsrKernel, seg: Segment): void {
+function nsrL4Fallback(nsr: NsrState, seg: Segment): void {
   nsr.l4Fallback(seg);
 }
 
 /** Names one replication pair the same on both REs: the primary's RE and handle. */
-export function pairOf(nsr: NsrKernel, rep: Rep): string {
+export function pairOf(nsr: NsrState, rep: Rep): string {
   return rep.role === 'primary'
     ? `re${nsr.reIndex}#${rep.handle}`
     : `re${1 - nsr.reIndex}#${rep.peerHandle}`;
@@ -596,7 +597,7 @@ export function pairOf(nsr: NsrKernel, rep: Rep): string {
 
 /** Empties a socket's PRL queue (and pending packets) into L4 or drops them (P-4, P-7, cleanup). */
 export function prlRelease(
-  nsr: NsrKernel,
+  nsr: NsrState,
   ctx: { trace(kind: string, f?: Record<string, unknown>): number },
   rep: Rep,
   mode: 'push' | 'drop',
@@ -609,7 +610,7 @@ export function prlRelease(
     if (nsr.globalQueue[i]?.handle === rep.handle) nsr.globalQueue.splice(i, 1);
   const held = rep.pending;
   rep.pending = [];
-  ctx.trace('prl.release', {
+  ctx.trace(K.prl.release, {
     session: rep.session,
     mode,
     queued: entries.length,
@@ -617,7 +618,7 @@ export function prlRelease(
   });
   if (mode === 'drop') {
     for (const e of entries)
-      ctx.trace('prl.drop', {
+      ctx.trace(K.prl.drop, {
         session: rep.session,
         pair: pairOf(nsr, rep),
         reason: 'release',

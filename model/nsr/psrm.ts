@@ -31,7 +31,7 @@ import {
 } from '../tcp/tcp.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
-import type { NsrKernel, Rep } from './kernel.ts';
+import type { NsrState, Rep } from './state.ts';
 import {
   decodeOoo,
   encodeOoo,
@@ -39,6 +39,7 @@ import {
   type PsrmInitFields,
   type PsrmStateFields,
 } from './wire.ts';
+import { K } from '../vocab.ts';
 
 export type PsrmLocal =
   | { readonly type: 'psrm.start'; readonly handle: number }
@@ -51,8 +52,8 @@ export type PsrmLocal =
 export class Psrm extends NsrClient<PsrmLocal> {
   private sweepArmed = false;
 
-  constructor(kernel: () => NsrKernel) {
-    super('psrm', kernel);
+  constructor(state: () => NsrState) {
+    super('psrm', state);
   }
 
   protected reset(): void {
@@ -67,7 +68,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
       case 'psrm.timeout': {
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined && rep.setupInProgress && rep.psrmSentNs === msg.sentNs) {
-          this.ctx.trace('psrm.timeout', { session: rep.session });
+          this.ctx.trace(K.psrm.timeout, { session: rep.session });
           this.ctx.send(this.nsr.ids.iha, {
             type: 'iha.psrm-done',
             handle: rep.handle,
@@ -155,7 +156,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const sndData = c.so_snd.peek(0, c.so_snd.cc);
     // P-13: out-of-order data the primary holds is receive state too (wire.ts, rcvOoo).
     const rcvOoo = encodeOoo(c.t_segq.entries);
-    this.ctx.trace('psrm.replicate', {
+    this.ctx.trace(K.psrm.replicate, {
       session: rep.session,
       rcv_nxt: c.rcv_nxt,
       snd_una: c.snd_una,
@@ -209,7 +210,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
       ((st.snd_max - st.snd_una) | 0) < 0 ||
       !oooOk
     ) {
-      this.ctx.trace('psrm.reject', { session: rep.session, reason: 'fields out of range' });
+      this.ctx.trace(K.psrm.reject, { session: rep.session, reason: 'fields out of range' });
       this.send({ t: 'psrm.ack', handle: rep.peerHandle, space: 0, reason: 'failed' }, rep);
       return;
     }
@@ -244,7 +245,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     rep.sndAppended = rep.snapOffset = rep.snoopOutBase = st.app_out;
     rep.appInBase = st.app_in;
     rep.active = true;
-    this.ctx.trace('psrm.applied', {
+    this.ctx.trace(K.psrm.applied, {
       session: rep.session,
       rcv_nxt: c.rcv_nxt,
       snd_una: c.snd_una,
@@ -252,7 +253,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
       app_in: st.app_in,
       app_out: st.app_out,
     });
-    this.nsr.host.attachBackupApp(rep);
+    this.nsr.kernel.attachBackupApp(rep);
     this.send(
       { t: 'psrm.ack', handle: rep.peerHandle, space: c.so_rcv.sbspace(), reason: 'ok' },
       rep,
@@ -262,7 +263,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private onAck(msg: NsrMessage & { t: 'psrm.ack' }): void {
     const rep = this.lookup(msg.handle);
     if (rep === undefined || rep.role !== 'primary' || !rep.setupInProgress) {
-      this.ctx.trace('psrm.ack-unexpected', { handle: msg.handle, reason: msg.reason });
+      this.ctx.trace(K.psrm.ackUnexpected, { handle: msg.handle, reason: msg.reason });
       return;
     }
     rep.psrmSentNs = -1;
@@ -336,7 +337,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     rep.secSpace = msg.space;
     rep.windowSeq = msg.seq;
     rep.common_rcvbufspc = Math.min(rep.conn.so_rcv.sbspace(), msg.space);
-    this.ctx.trace('psrm.window', {
+    this.ctx.trace(K.psrm.window, {
       session: rep.session,
       space: msg.space,
       common: rep.common_rcvbufspc,
@@ -376,14 +377,14 @@ export class Psrm extends NsrClient<PsrmLocal> {
       c.snd_nxt = c.snd_una;
       if (c.snd_max !== c.snd_una) c.setTimer('rexmt', c.t_rxtcur);
     }
-    this.ctx.trace('psrm.failover', {
+    this.ctx.trace(K.psrm.failover, {
       session: rep.session,
       snd_una: c.snd_una,
       snd_max: c.snd_max,
       rcv_nxt: c.rcv_nxt,
       state: c.t_state,
     });
-    this.nsr.host.takeoverApp(rep);
+    this.nsr.kernel.takeoverApp(rep);
     if (!skipTimers) c.output();
     if (rep.app !== undefined) {
       // The socket is now one of this master's: IHA replicates it to the next backup (F-4).
@@ -408,12 +409,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
         this.onWindow(msg);
         return;
       default:
-        this.ctx.trace('psrm.unexpected', { t: msg.t });
+        this.ctx.trace(K.psrm.unexpected, { t: msg.t });
     }
   }
 
   protected onMalformed(handle: number | undefined, error: string): void {
-    this.ctx.trace('psrm.malformed', { handle: handle ?? -1, error });
+    this.ctx.trace(K.psrm.malformed, { handle: handle ?? -1, error });
     const rep = handle === undefined ? undefined : this.nsr.rep(handle);
     if (rep === undefined) return;
     if (rep.role === 'secondary')

@@ -16,8 +16,9 @@ import type { Message } from '../../sim/index.ts';
 import { seqAdd } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
 import type { SdrlWrite } from './hooks.ts';
-import type { NsrKernel, Rep } from './kernel.ts';
+import type { NsrState, Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
+import { K } from '../vocab.ts';
 
 export type SdrlLocal = SdrlWrite | { readonly type: 'sdrl.start'; readonly handle: number };
 
@@ -26,8 +27,8 @@ const SDRL_CHUNK_MAX = 16 * 1024;
 const U32 = 0x1_0000_0000;
 
 export class Sdrl extends NsrClient<SdrlLocal> {
-  constructor(kernel: () => NsrKernel) {
-    super('sdrl', kernel);
+  constructor(state: () => NsrState) {
+    super('sdrl', state);
   }
 
   protected reset(): void {}
@@ -55,7 +56,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       const from = rep.sdrlSent - soStart;
       if (from < 0) {
         // Bytes already acknowledged by the peer before being replicated: only a mutant gets here.
-        this.ctx.trace('sdrl.gap', { session: rep.session, offset: rep.sdrlSent, soStart });
+        this.ctx.trace(K.sdrl.gap, { session: rep.session, offset: rep.sdrlSent, soStart });
         rep.sdrlSent = rep.sdrlAcked = soStart;
         continue;
       }
@@ -75,7 +76,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       );
       if (!ok) return;
       rep.sdrlSent += n;
-      this.ctx.trace('sdrl.inflight', {
+      this.ctx.trace(K.sdrl.inflight, {
         session: rep.session,
         offset: rep.sdrlSent,
         bytes: rep.sdrlSent - rep.sdrlAcked,
@@ -92,7 +93,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
         this.onAck(msg);
         return;
       default:
-        this.ctx.trace('sdrl.unexpected', { t: msg.t });
+        this.ctx.trace(K.sdrl.unexpected, { t: msg.t });
     }
   }
 
@@ -110,7 +111,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       return;
     }
     if (msg.offset !== rep.sndAppended % U32) {
-      this.ctx.trace('sdrl.out-of-order', {
+      this.ctx.trace(K.sdrl.outOfOrder, {
         session: rep.session,
         offset: msg.offset,
         expected: rep.sndAppended % U32,
@@ -132,7 +133,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     if (msg.urgent) conn.snd_up = msg.snd_up;
     rep.snoopOut.push(msg.data);
     rep.snoopOutBytes += msg.data.length;
-    this.nsr.onSendData?.(rep, offset, msg.data);
+    this.nsr.sent.publish(rep, offset, msg.data);
     rep.app?.onSnoopOut();
     this.send(
       { t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sndAppended % U32, reason: 'ok' },
@@ -159,7 +160,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
   }
 
   protected onMalformed(handle: number | undefined, error: string): void {
-    this.ctx.trace('sdrl.malformed', { handle: handle ?? -1, error });
+    this.ctx.trace(K.sdrl.malformed, { handle: handle ?? -1, error });
     const rep = handle === undefined ? undefined : this.lookup(handle);
     if (rep !== undefined) this.postError(rep, `malformed SDRL message: ${error}`, 'push');
   }

@@ -12,6 +12,7 @@ import { resolveTarget, type FaultAction, type FaultTarget, type RouterConfig } 
 import type { LinkControl, LinkParams } from '../net/link.ts';
 import type { PfeControl } from './pfe.ts';
 import type { ReMessage } from './re.ts';
+import { K } from '../vocab.ts';
 
 export interface FaultMsg extends Message {
   readonly type: 'fault';
@@ -78,7 +79,7 @@ export class Chassis implements Actor<ChassisMessage> {
   receive(msg: ChassisMessage, ctx: ActorContext): void {
     switch (msg.type) {
       case 'fault':
-        ctx.trace('fault', { ...msg.action });
+        ctx.trace(K.chassis.fault, { ...msg.action });
         this.fault(msg.action);
         return;
       case 'chassis.takeover':
@@ -224,7 +225,7 @@ export class Chassis implements Actor<ChassisMessage> {
   private takeover(from: number): void {
     const to = 1 - from;
     if (this.master !== from || !this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
-      this.ctx.trace('chassis.no-takeover', { from, to });
+      this.ctx.trace(K.chassis.noTakeover, { from, to });
       return;
     }
     this.setMaster(to);
@@ -233,7 +234,7 @@ export class Chassis implements Actor<ChassisMessage> {
   private switchover(): void {
     const to = 1 - this.master;
     if (!this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
-      this.ctx.trace('chassis.switchover-refused', { reason: 'backup-down' });
+      this.ctx.trace(K.chassis.switchoverRefused, { reason: 'backup-down' });
       return;
     }
     this.ctx.send(this.w.reIds[this.master as 0 | 1], {
@@ -246,7 +247,7 @@ export class Chassis implements Actor<ChassisMessage> {
 
   private setMaster(to: number, sync = false): void {
     this.master = to;
-    this.ctx.trace('chassis.master', { master: to, sync });
+    this.ctx.trace(K.chassis.master, { master: to, sync });
     this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
     this.ctx.send(this.w.reIds[to as 0 | 1], {
       type: 're.role',

@@ -18,6 +18,7 @@
 import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
 import type { LinkTx, PacketIn, Side } from '../net/link.ts';
 import { ipv4ToString, type Ipv4 } from '../net/segment.ts';
+import { K } from '../vocab.ts';
 
 export type PfeControl =
   | {
@@ -118,7 +119,7 @@ export class Pfe implements Actor<PfeMessage> {
         return;
       case 'pfe.set-switch':
         this.switchNs = msg.switchNs;
-        ctx.trace('pfe.set-switch', { switchNs: msg.switchNs });
+        ctx.trace(K.pfe.setSwitch, { switchNs: msg.switchNs });
         return;
       case 'pfe.flow':
         this.steer(flowKey(msg.faddr, msg.fport, msg.lport), msg.re, ctx);
@@ -127,21 +128,21 @@ export class Pfe implements Actor<PfeMessage> {
         const e = this.flows.get(msg.key);
         if (e === undefined || e.epoch !== msg.epoch) return;
         e.switching = false;
-        ctx.trace('pfe.flow', { flow: msg.key, re: e.re });
+        ctx.trace(K.pfe.flow, { flow: msg.key, re: e.re });
         return;
       }
       case 'pfe.re-down':
         for (const [key, e] of [...this.flows]) {
           if (e.re !== msg.re) continue;
           this.flows.delete(key);
-          ctx.trace('pfe.flow-clear', { flow: key, reason: `re${msg.re} down` });
+          ctx.trace(K.pfe.flowClear, { flow: key, reason: `re${msg.re} down` });
         }
         return;
       case 'pfe.switch-done':
         if (msg.epoch !== this.epoch) return; // superseded by a later switch
         this.switching = false;
         this.master = msg.master;
-        ctx.trace('pfe.master', { master: msg.master });
+        ctx.trace(K.pfe.master, { master: msg.master });
         return;
       default: {
         const never: never = msg;
@@ -157,7 +158,7 @@ export class Pfe implements Actor<PfeMessage> {
 
   private steer(key: string, re: number, ctx: ActorContext): void {
     const epoch = ++this.flowEpoch;
-    ctx.trace('pfe.flow-switch', {
+    ctx.trace(K.pfe.flowSwitch, {
       flow: key,
       from: this.flows.get(key)?.re ?? this.master,
       to: re,
@@ -165,20 +166,20 @@ export class Pfe implements Actor<PfeMessage> {
     });
     const e: FlowEntry = { re, switching: this.switchNs > 0, epoch };
     this.flows.set(key, e);
-    if (this.switchNs === 0) ctx.trace('pfe.flow', { flow: key, re });
+    if (this.switchNs === 0) ctx.trace(K.pfe.flow, { flow: key, re });
     else ctx.startTimer(this.switchNs, { type: 'pfe.flow-done', key, epoch } satisfies FlowDone);
   }
 
   private startSwitch(master: number, ctx: ActorContext): void {
     this.epoch++;
     for (const key of this.flows.keys())
-      ctx.trace('pfe.flow-clear', { flow: key, reason: 'mastership' });
+      ctx.trace(K.pfe.flowClear, { flow: key, reason: 'mastership' });
     this.flows.clear();
-    ctx.trace('pfe.switch', { from: this.master, to: master, switchNs: this.switchNs });
+    ctx.trace(K.pfe.switch, { from: this.master, to: master, switchNs: this.switchNs });
     if (this.switchNs === 0) {
       this.master = master;
       this.switching = false;
-      ctx.trace('pfe.master', { master });
+      ctx.trace(K.pfe.master, { master });
       return;
     }
     this.switching = true;
@@ -200,14 +201,14 @@ export class Pfe implements Actor<PfeMessage> {
       throw new Error(`pfe: packet from unknown link ${msg.link}`);
     if (msg.seg.dst !== this.routerAddr) {
       this.counters.droppedNoRoute++;
-      ctx.trace('pfe.drop', { reason: 'not-host-bound', dst: ipv4ToString(msg.seg.dst) });
+      ctx.trace(K.pfe.drop, { reason: 'not-host-bound', dst: ipv4ToString(msg.seg.dst) });
       return;
     }
     const flow = this.flowOf(msg.seg.src, msg.seg.sport, msg.seg.dport);
     if (flow !== undefined) {
       if (flow.switching) {
         this.counters.droppedNoMaster++;
-        ctx.trace('pfe.drop', { reason: 'flow-switching', seq: msg.seg.seq });
+        ctx.trace(K.pfe.drop, { reason: 'flow-switching', seq: msg.seg.seq });
         return;
       }
       const fp = this.rePorts[flow.re as 0 | 1];
@@ -218,7 +219,7 @@ export class Pfe implements Actor<PfeMessage> {
     const port = this.master >= 0 ? this.rePorts[this.master as 0 | 1] : undefined;
     if (port === undefined || this.switching) {
       this.counters.droppedNoMaster++;
-      ctx.trace('pfe.drop', {
+      ctx.trace(K.pfe.drop, {
         reason: this.switching ? 'switching' : 'no-master',
         seq: msg.seg.seq,
       });
@@ -237,7 +238,7 @@ export class Pfe implements Actor<PfeMessage> {
         : leak || (re === this.master && !this.switching);
     if (!allowed) {
       this.counters.suppressed++;
-      ctx.trace('pfe.suppress', {
+      ctx.trace(K.pfe.suppress, {
         re,
         master: this.master,
         seq: msg.seg.seq,
@@ -249,11 +250,11 @@ export class Pfe implements Actor<PfeMessage> {
     const port = this.wire.get(msg.seg.dst);
     if (port === undefined) {
       this.counters.droppedNoRoute++;
-      ctx.trace('pfe.drop', { reason: 'no-route', dst: ipv4ToString(msg.seg.dst) });
+      ctx.trace(K.pfe.drop, { reason: 'no-route', dst: ipv4ToString(msg.seg.dst) });
       return;
     }
     this.counters.toWire++;
-    ctx.trace('pfe.tx', {
+    ctx.trace(K.pfe.tx, {
       re,
       dst: ipv4ToString(msg.seg.dst),
       sport: msg.seg.sport,

@@ -1,7 +1,7 @@
 // A routing engine (RE): a kernel (ip_input demultiplexing by incoming interface and
 // 5-tuple, TCP for the router's address and for the internal inter-RE address,
 // sockets), the routing application's sessions, a mastership role, and, with NSR on,
-// the replication state its NSR subsystem actors share (model/nsr/kernel.ts).
+// the replication state its NSR subsystem actors share (model/nsr/state.ts).
 //
 // Crash loses all state and sends nothing more (the simulator stops the actor and its
 // NSR actors); restart comes back empty, as a backup. Without NSR, an RE that becomes
@@ -14,10 +14,11 @@ import type { ActorId, Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from '../config.ts';
 import { NetHost, type Interface } from '../net/host.ts';
-import { NsrKernel, type NsrHost, type NsrIds, type Rep } from '../nsr/kernel.ts';
+import { NsrState, type ReKernel, type NsrIds, type Rep } from '../nsr/state.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../nsr/options.ts';
 import type { Ipv4, Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpOptionsConfig, TcpStack } from '../tcp/tcp.ts';
+import { K } from '../vocab.ts';
 
 export type Role = 'master' | 'backup';
 
@@ -64,17 +65,17 @@ export interface ReNsrConfig {
   timers: NsrTimers;
   bounds: NsrBounds;
   mutant: MutantName | undefined;
-  /** Set on every NsrKernel this RE builds (checker taps). */
-  onKernel?: (nsr: NsrKernel) => void;
+  /** Set on every NsrState this RE builds (checker taps). */
+  onState?: (nsr: NsrState) => void;
 }
 
-export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
+export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   role: Role;
   private boots = 0;
   /** Sessions by peer name, one list per peer, index = session number. */
   sessions = new Map<string, StreamSession[]>();
   /** This incarnation's replication state (undefined without NSR). */
-  nsr: NsrKernel | undefined;
+  nsr: NsrState | undefined;
   private listening = false;
 
   constructor(
@@ -101,7 +102,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     this.nsr =
       n === undefined
         ? undefined
-        : new NsrKernel(
+        : new NsrState(
             this.index,
             n.ids,
             n.opts,
@@ -112,10 +113,10 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
             (this.boots - 1) * HANDLES_PER_BOOT,
           );
     if (this.nsr !== undefined) {
-      this.nsr.host = this;
-      n?.onKernel?.(this.nsr);
+      this.nsr.kernel = this;
+      n?.onState?.(this.nsr);
     }
-    this.ctx.trace('re.boot', { role: this.role, boots: this.boots, nsr: this.nsr !== undefined });
+    this.ctx.trace(K.re.boot, { role: this.role, boots: this.boots, nsr: this.nsr !== undefined });
     if (this.role === 'master') this.openSessions();
   }
 
@@ -161,7 +162,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
           (msg.session !== undefined && i !== msg.session)
         )
           return;
-        this.ctx.trace('app.socket-failover', { session: s.cfg.id });
+        this.ctx.trace(K.re.socketFailover, { session: s.cfg.id });
         this.ctx.send(
           nsr.ids.iha,
           { type: 'iha.socket-failover', session: s.cfg.id },
@@ -184,7 +185,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     if (role === this.role) return;
     const from = this.role;
     this.role = role;
-    this.ctx.trace('re.role', { from, to: role, sync });
+    this.ctx.trace(K.re.role, { from, to: role, sync });
     const nsr = this.nsr;
     if (role === 'master') {
       if (nsr !== undefined) {
@@ -248,7 +249,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     if (stale === undefined) return;
     const rep = this.nsr?.byConn.get(stale);
     if (rep !== undefined) this.nsr?.dropRep(rep);
-    this.ctx.trace('re.drop-stale-socket', { lport, fport, state: stale.t_state });
+    this.ctx.trace(K.re.dropStaleSocket, { lport, fport, state: stale.t_state });
     stale.outputFilter = () => false;
     stale.abort();
   }
@@ -308,7 +309,11 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     }
     if (rep.role === 'secondary') {
       // Mastership moved here but the socket is not primary yet: the peer will resend.
-      this.ctx.trace('ip.drop', { reason: 'secondary-socket', session: rep.session, seq: seg.seq });
+      this.ctx.trace(K.re.ipDrop, {
+        reason: 'secondary-socket',
+        session: rep.session,
+        seq: seg.seq,
+      });
       return;
     }
     this.ctx.send(
@@ -318,7 +323,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements NsrHost {
     );
   }
 
-  // ---- NsrHost ---------------------------------------------------------------------------
+  // ---- ReKernel ---------------------------------------------------------------------------
 
   routerStack(): TcpStack {
     return this.stack(this.routerAddr);

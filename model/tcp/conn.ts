@@ -4,6 +4,7 @@
 import type { Ipv4, Segment, TcpOptions } from '../net/segment.ts';
 import { TH_ACK, TH_RST, seqAdd } from '../net/segment.ts';
 import {
+  TCP_EVENT,
   TCP_CLOCK_G_NS,
   TCP_MSS_DEFAULT,
   TCP_TIMER_KINDS,
@@ -15,8 +16,9 @@ import {
   haveRcvdSyn,
   type TcpCloseReason,
   type TcpConfig,
-  type TcpHost,
+  type TcpEnv,
   type TcpState,
+  type TcpEvent,
   type TcpTimerKind,
 } from './defs.ts';
 import { ReassQueue } from './reass.ts';
@@ -44,7 +46,7 @@ export interface TcpWriteOptions {
 
 export class TcpConnection {
   readonly stack: TcpStack;
-  readonly host: TcpHost;
+  readonly env: TcpEnv;
   readonly cfg: TcpConfig;
   readonly laddr: Ipv4;
   readonly lport: number;
@@ -162,7 +164,7 @@ export class TcpConnection {
     passive: boolean,
   ) {
     this.stack = stack;
-    this.host = stack.host;
+    this.env = stack.env;
     this.cfg = cfg;
     this.laddr = laddr;
     this.lport = lport;
@@ -376,8 +378,8 @@ export class TcpConnection {
   }
 
   /** @internal */
-  trace(kind: string, fields: Record<string, unknown>): void {
-    this.host.event?.(this, kind, fields);
+  trace(kind: TcpEvent, fields: Record<string, unknown>): void {
+    this.env.event?.(this, kind, fields);
   }
 
   /** @internal */
@@ -385,7 +387,7 @@ export class TcpConnection {
     if (s === this.t_state) return;
     const from = this.t_state;
     this.t_state = s;
-    this.trace('state', { from, to: s });
+    this.trace(TCP_EVENT.state, { from, to: s });
   }
 
   /** @internal Arms (or re-arms) the timer of this kind. */
@@ -393,7 +395,7 @@ export class TcpConnection {
     this.clearTimer(kind);
     if (this.replica) return;
     const d = Math.max(0, Math.round(delayNs));
-    this.timerHandles.set(kind, this.host.setTimer(this, kind, d));
+    this.timerHandles.set(kind, this.env.setTimer(this, kind, d));
   }
 
   /** @internal */
@@ -401,7 +403,7 @@ export class TcpConnection {
     const h = this.timerHandles.get(kind);
     if (h === undefined) return;
     this.timerHandles.delete(kind);
-    this.host.clearTimer(h);
+    this.env.clearTimer(h);
   }
 
   /** @internal */
@@ -418,7 +420,7 @@ export class TcpConnection {
 
   /** @internal TSval for now. */
   tsNow(): number {
-    const ms = Math.floor(this.host.now() / 1_000_000) + this.cfg.tsOffset;
+    const ms = Math.floor(this.env.now() / 1_000_000) + this.cfg.tsOffset;
     const m = ms % 2 ** 32;
     return (m < 0 ? m + 2 ** 32 : m) >>> 0;
   }
@@ -452,11 +454,11 @@ export class TcpConnection {
 
   /** @internal Sends through outputFilter. */
   send(seg: Segment): void {
-    if ((seg.flags & TH_RST) !== 0) this.trace('rst-sent', { seq: seg.seq, ack: seg.ack });
+    if ((seg.flags & TH_RST) !== 0) this.trace(TCP_EVENT.rstSent, { seq: seg.seq, ack: seg.ack });
     if (this.replica) return;
     const f = this.outputFilter;
     if (f !== undefined && !f(this, seg)) return;
-    this.host.output(seg);
+    this.env.output(seg);
   }
 
   /** @internal Bare RST|ACK at snd_max (tcp_drop's last segment). */
@@ -470,7 +472,7 @@ export class TcpConnection {
   /** @internal BSD tcp_drop: RST if the peer has our SYN state, then close. */
   dropConn(reason: TcpCloseReason): void {
     const s = this.t_state;
-    if (reason === 'timeout') this.trace('timeout', { state: s });
+    if (reason === 'timeout') this.trace(TCP_EVENT.timeout, { state: s });
     if (
       haveRcvdSyn(s) &&
       s !== 'TIME_WAIT' &&

@@ -19,7 +19,7 @@ export const TCP_TIMER_KINDS: readonly TcpTimerKind[] = [
  * when a timer it was asked to set fires; the TCP keeps at most one pending host timer
  * per kind per connection (it clears the old handle before arming a new one).
  */
-export interface TcpHost {
+export interface TcpEnv {
   /** Current virtual time, integer ns. */
   now(): number;
   /** Hand a segment to IP. The segment object is fresh and never mutated afterwards. */
@@ -31,12 +31,30 @@ export interface TcpHost {
   rng: Rng;
   /**
    * Trace hook. `conn` is undefined for segments the stack answers without a
-   * connection (RST to a closed port). Kinds: state, retransmit, rto, fast-retransmit,
-   * dupack, persist-probe, keepalive-probe, rst-sent, rst-received, rst-ignored,
-   * challenge-ack, timeout, rcv-space-drop, paws-drop, urgent.
+   * connection (RST to a closed port). Kinds: TCP_EVENT.
    */
-  event?(conn: TcpConnection | undefined, kind: string, fields: Record<string, unknown>): void;
+  event?(conn: TcpConnection | undefined, kind: TcpEvent, fields: Record<string, unknown>): void;
 }
+
+/** What a TCP reports through TcpEnv.event (the model traces each as `tcp.<event>`). */
+export const TCP_EVENT = {
+  state: 'state',
+  retransmit: 'retransmit',
+  rto: 'rto',
+  fastRetransmit: 'fast-retransmit',
+  dupack: 'dupack',
+  persistProbe: 'persist-probe',
+  keepaliveProbe: 'keepalive-probe',
+  rstSent: 'rst-sent',
+  rstReceived: 'rst-received',
+  rstIgnored: 'rst-ignored',
+  challengeAck: 'challenge-ack',
+  timeout: 'timeout',
+  rcvSpaceDrop: 'rcv-space-drop',
+  pawsDrop: 'paws-drop',
+  urgent: 'urgent',
+} as const;
+export type TcpEvent = (typeof TCP_EVENT)[keyof typeof TCP_EVENT];
 
 export type TcpState =
   | 'CLOSED'

@@ -19,6 +19,7 @@ import {
   seqLt,
 } from '../net/segment.ts';
 import {
+  TCP_EVENT,
   TCPOLEN_TSTAMP_APPA,
   TCP_MAX_WINSHIFT,
   TCP_MSS_DEFAULT,
@@ -59,7 +60,7 @@ const CWND_MAX = TCP_MAXWIN * 2 ** TCP_MAX_WINSHIFT;
 /** Handles one segment; returns true if the stack must dispatch it again (TIME_WAIT reuse). */
 export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
   if (tp.t_state === 'CLOSED') return false;
-  const now = tp.host.now();
+  const now = tp.env.now();
   tp.t_rcvtime = now;
   const syn = (seg.flags & TH_SYN) !== 0;
   const c: InCtx = {
@@ -87,7 +88,7 @@ export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
 
 /** Active open: ISS, SYN out. */
 export function tcpConnect(tp: TcpConnection): void {
-  tp.iss = tp.host.rng.uint32();
+  tp.iss = tp.env.rng.uint32();
   sendSeqInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   tp.setState('SYN_SENT');
@@ -156,7 +157,7 @@ function listenInput(tp: TcpConnection, c: InCtx): void {
   }
   if ((c.flags & TH_SYN) === 0) return tp.closeConn('reset');
   rcvSeqInit(tp, c.seq);
-  tp.iss = tp.host.rng.uint32();
+  tp.iss = tp.env.rng.uint32();
   sendSeqInit(tp);
   synOptions(tp, c);
   tp.setState('SYN_RECEIVED');
@@ -174,7 +175,7 @@ function synSentInput(tp: TcpConnection, c: InCtx): void {
   }
   if ((c.flags & TH_RST) !== 0) {
     if (hasAck) {
-      tp.trace('rst-received', { seq: c.seq, ack: c.ack });
+      tp.trace(TCP_EVENT.rstReceived, { seq: c.seq, ack: c.ack });
       tp.closeConn('reset');
     }
     return;
@@ -232,7 +233,7 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   updateTsRecent(tp, c);
   if ((c.flags & TH_SYN) !== 0) {
     // RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
-    tp.trace('challenge-ack', { seq: c.seq, why: 'syn' });
+    tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
     dropAfterAck(tp);
     return false;
   }
@@ -258,21 +259,21 @@ function rstInput(tp: TcpConnection, c: InCtx): void {
   const fields = { seq: c.seq, rcv_nxt: tp.rcv_nxt };
   if (c.seq === tp.rcv_nxt) {
     if (tp.t_state === 'TIME_WAIT') {
-      tp.trace('rst-ignored', { ...fields, why: 'time-wait' }); // RFC 1337: no TIME_WAIT assassination
+      tp.trace(TCP_EVENT.rstIgnored, { ...fields, why: 'time-wait' }); // RFC 1337: no TIME_WAIT assassination
       return;
     }
-    tp.trace('rst-received', fields);
+    tp.trace(TCP_EVENT.rstReceived, fields);
     tp.closeConn('reset');
     return;
   }
   const inWindow =
     seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
   if (inWindow && tp.t_state !== 'TIME_WAIT') {
-    tp.trace('challenge-ack', { ...fields, why: 'rst' });
+    tp.trace(TCP_EVENT.challengeAck, { ...fields, why: 'rst' });
     dropAfterAck(tp);
     return;
   }
-  tp.trace('rst-ignored', fields);
+  tp.trace(TCP_EVENT.rstIgnored, fields);
 }
 
 function timeWaitInput(tp: TcpConnection, c: InCtx): boolean {
@@ -301,7 +302,7 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
     tp.ts_recent = 0;
     return true;
   }
-  tp.trace('paws-drop', { seq: c.seq, tsval: ts.val, ts_recent: tp.ts_recent });
+  tp.trace(TCP_EVENT.pawsDrop, { seq: c.seq, tsval: ts.val, ts_recent: tp.ts_recent });
   return false;
 }
 
@@ -357,7 +358,7 @@ function trimToWindow(tp: TcpConnection, c: InCtx): boolean {
       // dropped for lack of common space, traced as acceptInOrder traces its own cut.
       const edge = seqAdd(tp.rcv_nxt, tp.rcv_wnd);
       if (seqLt(seqGt(c.seq, edge) ? c.seq : edge, tp.rcv_adv))
-        tp.trace('rcv-space-drop', { seq: c.seq, len: tlen, space: tp.rcv_wnd });
+        tp.trace(TCP_EVENT.rcvSpaceDrop, { seq: c.seq, len: tlen, space: tp.rcv_wnd });
     }
     if (after >= tlen) {
       // Only a probe at the edge of a closed window is kept (for its ACK field).
@@ -430,7 +431,7 @@ function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     return 'continue';
   }
   tp.t_dupacks++;
-  tp.trace('dupack', { ack: c.ack, count: tp.t_dupacks });
+  tp.trace(TCP_EVENT.dupack, { ack: c.ack, count: tp.t_dupacks });
   const mss = tp.t_maxseg;
   if (tp.t_dupacks === TCP_REXMT_THRESH) {
     if (!seqGt(c.ack, tp.snd_recover)) {
@@ -446,7 +447,7 @@ function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     tp.t_rtttime = 0;
     tp.snd_nxt = c.ack;
     tp.snd_cwnd = mss;
-    tp.trace('fast-retransmit', { seq: c.ack, ssthresh: tp.snd_ssthresh });
+    tp.trace(TCP_EVENT.fastRetransmit, { seq: c.ack, ssthresh: tp.snd_ssthresh });
     tcpOutput(tp);
     tp.snd_cwnd = tp.snd_ssthresh + mss * tp.t_dupacks;
     if (seqGt(onxt, tp.snd_nxt)) tp.snd_nxt = onxt;
@@ -551,7 +552,7 @@ function urgInput(tp: TcpConnection, c: InCtx): void {
     const up = seqAdd(c.seq, c.urp);
     if (seqGt(up, tp.rcv_up)) {
       tp.rcv_up = up;
-      tp.trace('urgent', { rcv_up: up });
+      tp.trace(TCP_EVENT.urgent, { rcv_up: up });
     }
   } else if (seqGt(tp.rcv_nxt, tp.rcv_up)) {
     tp.rcv_up = tp.rcv_nxt;
@@ -578,7 +579,7 @@ function acceptInOrder(tp: TcpConnection, c: InCtx, finIn: boolean): boolean {
   if (data.length > 0) {
     const space = inOrderSpace(tp);
     if (data.length > space) {
-      tp.trace('rcv-space-drop', { seq: c.seq, len: data.length, space });
+      tp.trace(TCP_EVENT.rcvSpaceDrop, { seq: c.seq, len: data.length, space });
       data = data.subarray(0, space);
       fin = false;
       tp.t_flags |= TF_ACKNOW;

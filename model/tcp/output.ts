@@ -16,6 +16,7 @@ import {
   seqLt,
 } from '../net/segment.ts';
 import {
+  TCP_EVENT,
   TCP_MAXRXTSHIFT,
   TCP_MAXWIN,
   TF_ACKNOW,
@@ -89,7 +90,7 @@ function synOutput(tp: TcpConnection): void {
   const win = Math.min(tp.rcvSpace(), TCP_MAXWIN); // never scaled in a SYN
   const flags = active ? TH_SYN : TH_SYN | TH_ACK;
   const ack = active ? 0 : tp.rcv_nxt;
-  if (tp.snd_max !== tp.iss) tp.trace('retransmit', { seq: tp.iss, len: 0, syn: true });
+  if (tp.snd_max !== tp.iss) tp.trace(TCP_EVENT.retransmit, { seq: tp.iss, len: 0, syn: true });
   tp.send(tp.makeSegment(flags, tp.iss, ack, win, 0, options, EMPTY));
   if (!active) {
     if (seqGt(seqAdd(tp.rcv_nxt, win), tp.rcv_adv)) tp.rcv_adv = seqAdd(tp.rcv_nxt, win);
@@ -107,7 +108,7 @@ function synOutput(tp: TcpConnection): void {
 
 function startRtt(tp: TcpConnection, seq: number): void {
   if (tp.t_rtttime !== 0) return;
-  tp.t_rtttime = Math.max(1, tp.host.now());
+  tp.t_rtttime = Math.max(1, tp.env.now());
   tp.t_rtseq = seq;
 }
 
@@ -247,9 +248,9 @@ function sendSegment(tp: TcpConnection, p: Plan): void {
   }
   const fin = (flags & TH_FIN) !== 0;
   if (tp.t_force !== 0 && p.sendwin === 1 && tp.snd_wnd === 0) {
-    tp.trace('persist-probe', { seq: tp.snd_nxt, len, fin });
+    tp.trace(TCP_EVENT.persistProbe, { seq: tp.snd_nxt, len, fin });
   } else if ((len > 0 || fin) && seqLt(tp.snd_nxt, tp.snd_max)) {
-    tp.trace('retransmit', { seq: tp.snd_nxt, len, fin });
+    tp.trace(TCP_EVENT.retransmit, { seq: tp.snd_nxt, len, fin });
   }
   const seq = len > 0 || fin || persisting ? tp.snd_nxt : tp.snd_max;
   let urp = 0;

@@ -5,11 +5,12 @@
 import type { Ipv4, Segment } from '../net/segment.ts';
 import { TH_ACK, TH_RST, TH_SYN } from '../net/segment.ts';
 import {
+  TCP_EVENT,
   TCP_DEFAULTS,
   TCP_TTL,
   resolveTcpConfig,
   type TcpConfig,
-  type TcpHost,
+  type TcpEnv,
   type TcpOptionsConfig,
 } from './defs.ts';
 import { TcpConnection } from './conn.ts';
@@ -30,7 +31,7 @@ function key(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): string {
 }
 
 export class TcpStack {
-  readonly host: TcpHost;
+  readonly env: TcpEnv;
   readonly addr: Ipv4;
   readonly config: TcpConfig;
   /**
@@ -43,8 +44,8 @@ export class TcpStack {
   private readonly listeners = new Map<number, Listener>();
   private ipId = 0;
 
-  constructor(host: TcpHost, addr: Ipv4, options: TcpOptionsConfig = {}) {
-    this.host = host;
+  constructor(env: TcpEnv, addr: Ipv4, options: TcpOptionsConfig = {}) {
+    this.env = env;
     this.addr = addr;
     this.config = resolveTcpConfig(TCP_DEFAULTS, options);
   }
@@ -183,18 +184,18 @@ export class TcpStack {
       ipId: this.nextIpId(),
       ttl: TCP_TTL,
     };
-    this.host.event?.(undefined, 'rst-sent', {
+    this.env.event?.(undefined, TCP_EVENT.rstSent, {
       seq: out.seq,
       ack: out.ack,
       dport: out.dport,
       sport: out.sport,
     });
-    this.host.output(out);
+    this.env.output(out);
   }
 
   private ephemeralPort(faddr: Ipv4, fport: number): number {
     for (let i = 0; i < EPHEMERAL_TRIES; i++) {
-      const p = this.host.rng.between(EPHEMERAL_LO, EPHEMERAL_HI);
+      const p = this.env.rng.between(EPHEMERAL_LO, EPHEMERAL_HI);
       if (this.lookup(this.addr, p, faddr, fport) === undefined) return p;
     }
     for (let p = EPHEMERAL_LO; p <= EPHEMERAL_HI; p++) {

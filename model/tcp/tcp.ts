@@ -2,7 +2,7 @@
 // router RE's kernel and by the inter-RE replication channels. It is BSD's TCP in
 // shape (tcp_input / tcp_output / tcp_timer, the tcpcb fields under their BSD names, so
 // the PSRM field lists of seed 000 §6.2f map one to one) running on a host interface
-// (TcpHost) that supplies virtual time, IP output, timers and a seeded RNG; it never
+// (TcpEnv) that supplies virtual time, IP output, timers and a seeded RNG; it never
 // sees the simulator and never reads real time or real randomness.
 //
 // What it models:
@@ -88,6 +88,7 @@
 //   firing for a kind that is no longer pending is ignored.
 export {
   TCP_DEFAULTS,
+  TCP_EVENT,
   TCP_TIMER_KINDS,
   TF_ACKNOW,
   TF_DELACK,
@@ -106,7 +107,8 @@ export {
 export type {
   TcpCloseReason,
   TcpConfig,
-  TcpHost,
+  TcpEnv,
+  TcpEvent,
   TcpKeepaliveConfig,
   TcpOptionsConfig,
   TcpState,

@@ -2,7 +2,7 @@
 // persist (window probes), keepalive, 2MSL, delayed ACK. The connection keeps one host
 // timer per kind; conn.onTimer has already forgotten the fired handle when we get here.
 import { TH_ACK, seqAdd } from '../net/segment.ts';
-import { TF_ACKNOW, haveRcvdSyn, type TcpTimerKind } from './defs.ts';
+import { TCP_EVENT, TF_ACKNOW, haveRcvdSyn, type TcpTimerKind } from './defs.ts';
 import type { TcpConnection } from './conn.ts';
 import { advertise, setPersist, tcpOutput } from './output.ts';
 
@@ -39,7 +39,7 @@ function rexmtTimeout(tp: TcpConnection): void {
     return;
   }
   tp.t_rxtcur = Math.min(Math.max(tp.t_rxtcur * 2, tp.t_rttmin), tp.cfg.rtoMaxNs);
-  tp.trace('rto', {
+  tp.trace(TCP_EVENT.rto, {
     shift: tp.t_rxtshift,
     rto: tp.t_rxtcur,
     snd_una: tp.snd_una,
@@ -71,13 +71,13 @@ function keepTimeout(tp: TcpConnection): void {
   const ka = tp.cfg.keepalive;
   const s = tp.t_state;
   if (ka === undefined || !haveRcvdSyn(s) || s === 'SYN_RECEIVED' || s === 'TIME_WAIT') return;
-  const idle = tp.host.now() - tp.t_rcvtime;
+  const idle = tp.env.now() - tp.t_rcvtime;
   if (idle >= ka.idleNs + ka.count * ka.intervalNs) {
     tp.dropConn('timeout');
     return;
   }
   if (idle >= ka.idleNs) {
-    tp.trace('keepalive-probe', { seq: seqAdd(tp.snd_una, -1) });
+    tp.trace(TCP_EVENT.keepaliveProbe, { seq: seqAdd(tp.snd_una, -1) });
     const wnd = advertise(tp).field;
     tp.send(
       tp.makeSegment(TH_ACK, seqAdd(tp.snd_una, -1), tp.rcv_nxt, wnd, 0, {}, new Uint8Array(0)),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { attachCheckers } from '../../model/checks/index.ts';
 import type { FaultConfig, WorldConfig } from '../../model/config.ts';
-import type { Rep } from '../../model/nsr/kernel.ts';
+import type { Rep } from '../../model/nsr/state.ts';
 import { World } from '../../model/world.ts';
 import { SUPPORTED_FAULTS } from '../../scenarios/load/catalog.ts';
 import { loadScenarioFile } from '../../scenarios/load/load.ts';
@@ -78,15 +78,13 @@ describe('takeover continues the streams', () => {
     const world = new World(small(1500 * MS, 3, [crashAt(CRASH)]), { hash: false });
     attachCheckers(world, 'all');
     // Outbound bytes SDRL appended to each secondary socket on re1: the master's
-    // replicated writes as the backup holds them (wrapping the checkers' tap).
+    // replicated writes as the backup holds them (a second subscriber beside the checkers').
     const replicatedEnd = new Map<string, number>();
-    world.nsrKernelListeners.push((nsr) => {
-      const inner = nsr.onSendData;
-      nsr.onSendData = (rep: Rep, offset: number, bytes: Uint8Array) => {
-        inner?.(rep, offset, bytes);
+    world.nsrStates.subscribe((nsr) => {
+      nsr.sent.subscribe((rep: Rep, offset: number, bytes: Uint8Array) => {
         if (nsr.reIndex === 1 && rep.role === 'secondary')
           replicatedEnd.set(rep.session, offset + bytes.length);
-      };
+      });
     });
     const peerSessions = world.peers[0]?.sessions ?? [];
     const takeovers = new Map<

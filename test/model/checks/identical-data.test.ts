@@ -1,13 +1,13 @@
 // Proves the identical-data checker (SPEC G-2, S-1) accepts a primary and a secondary that deliver the same bytes in each direction and a survivor holding all a lost socket delivered, and reports differing bytes, a survivor that lacks bytes, a packet passed up on one side only, and a takeover behind what the lost primary had transmitted.
 import { describe, expect, it } from 'vitest';
 import { IDENTICAL_DATA, IdenticalDataCheck } from '../../../model/checks/identical-data.ts';
-import type { NsrKernel, Rep } from '../../../model/nsr/kernel.ts';
-import { Simulation } from '../../../sim/index.ts';
+import type { NsrState, Rep } from '../../../model/nsr/state.ts';
+import { Observers, Simulation } from '../../../sim/index.ts';
 import { collector, ended, Records } from './fixture.ts';
 
-/** A fake NSR kernel: only what the checker's attach() touches. */
-function kernel(reIndex: 0 | 1): NsrKernel {
-  return { reIndex, onDeliver: undefined, onSendData: undefined } as unknown as NsrKernel;
+/** A fake NSR state: only what the checker's attach() touches. */
+function kernel(reIndex: 0 | 1): NsrState {
+  return { reIndex, delivered: new Observers(), sent: new Observers() } as unknown as NsrState;
 }
 
 /** A fake replicated socket; `conn` is read only when a primary's outbound stream is lost. */
@@ -35,10 +35,10 @@ function setup() {
   const k1 = kernel(1);
   check.attach(k0);
   check.attach(k1);
-  const deliverIn = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) =>
-    k.onDeliver?.(r, off, data);
-  const deliverOut = (k: NsrKernel, r: Rep, off: number, n: number, data = bytes(off, n)) =>
-    k.onSendData?.(r, off, data);
+  const deliverIn = (k: NsrState, r: Rep, off: number, n: number, data = bytes(off, n)) =>
+    k.delivered.publish(r, off, data);
+  const deliverOut = (k: NsrState, r: Rep, off: number, n: number, data = bytes(off, n)) =>
+    k.sent.publish(r, off, data);
   return { check, k0, k1, deliverIn, deliverOut, ...collector(), r: new Records() };
 }
 

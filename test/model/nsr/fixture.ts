@@ -14,7 +14,7 @@ import {
 } from '../../../model/config.ts';
 import type { LinkParams } from '../../../model/net/link.ts';
 import { KKCM_PORTS, type Channel } from '../../../model/nsr/kkcm.ts';
-import type { NsrKernel } from '../../../model/nsr/kernel.ts';
+import type { NsrState } from '../../../model/nsr/state.ts';
 import type {
   MutantName,
   NsrBounds,
@@ -163,7 +163,7 @@ export class Harness {
     });
   }
 
-  nsr(re: 0 | 1): NsrKernel {
+  nsr(re: 0 | 1): NsrState {
     const n = this.world.res[re].nsr;
     if (n === undefined) throw new Error(`re${re} has no NSR kernel`);
     return n;

@@ -1,6 +1,6 @@
 // Proves that IHA sets up replication in the order SPEC I-1/I-4 give (mirror, secondary, ready, PSRM replicate/ACK, active, PRL flush), keeps consistent handle tables on both REs (I-2), drives the two inpcb flags over a socket's life (I-3), NACKs unknown handles, cleans a socket up on both REs when an error is posted (I-6), and coordinates failover so every secondary becomes primary and its application takes over (I-5).
 import { describe, expect, it } from 'vitest';
-import type { Rep } from '../../../model/nsr/kernel.ts';
+import type { Rep } from '../../../model/nsr/state.ts';
 import {
   PSRM_INIT_FIELDS,
   PSRM_STATE_FIELDS,

@@ -7,7 +7,7 @@
 // KKCM input exactly as if its peer KKCM had sent them, through the real TCP channel.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NsrKernel } from '../../../model/nsr/kernel.ts';
+import { NsrState } from '../../../model/nsr/state.ts';
 import {
   DEFAULT_NSR_BOUNDS,
   DEFAULT_NSR_COSTS,
@@ -183,9 +183,9 @@ describe('K-2: RE0 listens, RE1 connects', () => {
 });
 
 describe('K-3: client registration', () => {
-  const ids = { kernel: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
-  const kernel = (): NsrKernel =>
-    new NsrKernel(
+  const ids = { re: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
+  const kernel = (): NsrState =>
+    new NsrState(
       0,
       ids,
       { ...DEFAULT_NSR_OPTIONS },

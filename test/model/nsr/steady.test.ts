@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamSession } from '../../../model/app/session.ts';
 import type { RecordSource } from '../../../model/app/stream.ts';
-import type { Rep } from '../../../model/nsr/kernel.ts';
+import type { Rep } from '../../../model/nsr/state.ts';
 import { MS, SEC } from '../../../sim/index.ts';
 import { Harness, nsrConfig, peer, silence, traffic } from './fixture.ts';
 
@@ -88,18 +88,14 @@ describe('steady state without faults', () => {
       if (s === undefined) streams.set(k, (s = new Stream()));
       return s;
     };
-    // Tap both kernels (after the identical-data checker, whose taps we keep).
-    h.world.nsrKernelListeners.push((nsr) => {
-      const deliver = nsr.onDeliver;
-      const send = nsr.onSendData;
-      nsr.onDeliver = (rep: Rep, offset, bytes) => {
-        deliver?.(rep, offset, bytes);
-        stream(nsr.reIndex, rep.session, 'in').add(offset, bytes);
-      };
-      nsr.onSendData = (rep: Rep, offset, bytes) => {
-        send?.(rep, offset, bytes);
-        stream(nsr.reIndex, rep.session, 'out').add(offset, bytes);
-      };
+    // Tap both REs' NSR state (beside the identical-data checker, a second subscriber).
+    h.world.nsrStates.subscribe((nsr) => {
+      nsr.delivered.subscribe((rep: Rep, offset, bytes) =>
+        stream(nsr.reIndex, rep.session, 'in').add(offset, bytes),
+      );
+      nsr.sent.subscribe((rep: Rep, offset, bytes) =>
+        stream(nsr.reIndex, rep.session, 'out').add(offset, bytes),
+      );
     });
 
     // Traffic for 1.8 s, then silence: at 2.5 s everything sent has been delivered and read.

@@ -16,7 +16,7 @@ import {
 import { TF_DELACK, TF_SENTFIN, TcpStack, haveRcvdFin } from '../../../model/tcp/tcp.ts';
 import type {
   TcpConnection,
-  TcpHost,
+  TcpEnv,
   TcpOptionsConfig,
   TcpTimerKind,
 } from '../../../model/tcp/tcp.ts';
@@ -154,7 +154,7 @@ export interface EventRecord {
 export const ADDR_A: Ipv4 = 0x0a000001;
 export const ADDR_B: Ipv4 = 0x0a000002;
 
-class SimHost implements TcpHost {
+class SimHost implements TcpEnv {
   readonly rng: Rng;
   private readonly net: Net;
   private readonly side: Side;

@@ -6,7 +6,7 @@ import { runCase, INTERNAL_ERROR_CHECK } from '../../../scenarios/fuzz/run-case.
 import { loadScenarioFile } from '../../../scenarios/load/load.ts';
 import { runScenario } from '../../../scenarios/run.ts';
 import { attachCheckers } from '../../../model/checks/index.ts';
-import type { NsrKernel, Rep } from '../../../model/nsr/kernel.ts';
+import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import { World } from '../../../model/world.ts';
 
 const DIR = 'test/scenarios/fuzz/findings';
@@ -55,12 +55,9 @@ describe('open fuzz findings', () => {
     '%s (fixed): every PSRM snapshot hands over app_in, so_rcv and t_segq consistently',
     (name) => {
       const s = loadScenarioFile(join(DIR, name));
-      const kernels = new Map<number, NsrKernel>();
-      const world = new World(s.config, {
-        hash: false,
-        tieBreaks: s.tieBreaks ?? [],
-        onNsrKernel: (k) => kernels.set(k.reIndex, k),
-      });
+      const kernels = new Map<number, NsrState>();
+      const world = new World(s.config, { hash: false, tieBreaks: s.tieBreaks ?? [] });
+      world.nsrStates.subscribe((k) => kernels.set(k.reIndex, k));
       attachCheckers(world, s.checks);
       const applied: Array<{
         t: number;

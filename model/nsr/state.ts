@@ -7,7 +7,7 @@
 // never to the other RE's). Work that the design hands from one context to another
 // (interrupt path → KKCM thread → client handler) is a message between actors with a
 // modelled processing cost (options.ts); plain data-structure access is a call.
-import type { ActorContext, ActorId, Message } from '../../sim/index.ts';
+import { Observers, type ActorContext, type ActorId, type Message } from '../../sim/index.ts';
 import type { StreamSession } from '../app/session.ts';
 import type { Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
@@ -95,7 +95,7 @@ export interface Rep {
 }
 
 /** What the NSR subsystems need from their RE's kernel and applications. */
-export interface NsrHost {
+export interface ReKernel {
   /** The TCP stack of the router's address. */
   routerStack(): TcpStack;
   /** Plain L4 input (stack demultiplexing), for packets of sockets no longer replicated. */
@@ -113,7 +113,8 @@ export interface NsrHost {
 }
 
 export interface NsrIds {
-  kernel: ActorId;
+  /** The RE kernel's actor. */
+  re: ActorId;
   kkcm: ActorId;
   iha: ActorId;
   prl: ActorId;
@@ -162,7 +163,7 @@ export interface KkcmSender {
   readonly ready: boolean;
 }
 
-export class NsrKernel {
+export class NsrState {
   readonly reps = new Map<number, Rep>();
   readonly byConn = new Map<TcpConnection, Rep>();
   readonly bySession = new Map<string, Rep>();
@@ -174,17 +175,17 @@ export class NsrKernel {
   /** P-9 'global': the one queue of unACKed packets of every socket, in arrival order. */
   readonly globalQueue: Array<{ handle: number; entry: PrlEntry }> = [];
   /**
-   * Observes every in-order byte a replicated socket delivers to its receive buffer
-   * (primary and secondary alike): the identical-data checker's tap. Not traced.
+   * Every in-order byte a replicated socket delivers to its receive buffer (primary and
+   * secondary alike), with its stream offset: the identical-data checker's tap. Not traced.
    */
-  onDeliver: ((rep: Rep, offset: number, bytes: Uint8Array) => void) | undefined;
-  /** Observes the send side: bytes written by the primary app / appended to the secondary's so_snd. */
-  onSendData: ((rep: Rep, offset: number, bytes: Uint8Array) => void) | undefined;
-  host!: NsrHost;
+  readonly delivered = new Observers<[Rep, number, Uint8Array]>();
+  /** The send side: bytes the primary app wrote / SDRL appended to the secondary's so_snd. */
+  readonly sent = new Observers<[Rep, number, Uint8Array]>();
+  kernel!: ReKernel;
 
   /** Plain L4 input for a packet whose socket is no longer replicated. */
   l4Fallback(seg: Segment): void {
-    this.host.l4(seg);
+    this.kernel.l4(seg);
   }
   kkcm: KkcmSender = { send: () => 'KKCM not running', ready: false };
   /** K-3: registered clients (message, periodic and cleanup handlers are the actor's). */
@@ -267,7 +268,7 @@ export class NsrKernel {
     this.byConn.set(conn, rep);
     conn.onRcvAppend = (bytes: Uint8Array) => {
       rep.rcvAppended += bytes.length;
-      this.onDeliver?.(rep, rep.rcvOffset, bytes);
+      this.delivered.publish(rep, rep.rcvOffset, bytes);
       rep.rcvOffset += bytes.length;
     };
     this.bySession.set(session, rep);
