@@ -258,93 +258,121 @@ const filesArg = (y: Argv): Argv =>
   y.positional('files', { type: 'string', array: true, describe: 'scenario files (YAML or JSON)' });
 const jsonOpt = (describe: string) => ({ type: 'boolean' as const, default: false, describe });
 
+/** One subcommand: what `yargs.command()` takes. Each command module exports one. */
+export interface CliCommand {
+  readonly command: string;
+  readonly describe: string;
+  readonly builder: (y: Argv) => Argv;
+  readonly handler: (a: Arguments) => void;
+}
+
+const runCommand: CliCommand = {
+  command: 'run <files..>',
+  describe:
+    'run scenarios and report verdicts (exit 0 when every verdict is as expected, 1 otherwise)',
+  builder: (c) =>
+    filesArg(c)
+      .option('seed', {
+        type: 'string',
+        requiresArg: true,
+        describe: "override every scenario's seed (integer >= 0)",
+      })
+      .option('json', jsonOpt('one JSON object per scenario per line instead of the summary'))
+      .option('trace', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)',
+      })
+      .option('pcap', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)",
+      })
+      .example('$0 run scenarios/demo.yaml', 'run one scenario, human summary')
+      .example('$0 run scenarios/library/*/*.yaml --json', 'run the library, JSON lines')
+      .example(
+        '$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap',
+        'another seed, with trace and capture',
+      ),
+  handler: handle(cmdRun),
+};
+
+const validateCommand: CliCommand = {
+  command: 'validate <files..>',
+  describe:
+    'check scenario files and report every error as file:line:col (exit 2 if any is invalid)',
+  builder: (c) =>
+    filesArg(c)
+      .option('json', jsonOpt('one JSON object per file'))
+      .example('$0 validate scenarios/library/*/*.yaml', 'check the library'),
+  handler: handle(cmdValidate),
+};
+
+const replayCommand: CliCommand = {
+  command: 'replay <file>',
+  describe:
+    "run a scenario and compare its trace hash with the file's traceHash (exit 1 on mismatch)",
+  builder: (c) =>
+    c
+      .positional('file', { type: 'string', describe: 'scenario file with a traceHash' })
+      .example('$0 replay scenarios/demo.yaml', 'check the recorded hash still holds'),
+  handler: handle(cmdReplay),
+};
+
+const fuzzCommand: CliCommand = {
+  command: 'fuzz',
+  describe:
+    'generate scenarios and fuzz the design (or find a mutant); failures are shrunk and written as scenario files (exit 1 on a failure)',
+  builder: (c) => fuzzOptions(c),
+  handler: (a) => {
+    // The campaign is asynchronous (a worker pool): its exit code is set when it ends.
+    cmdFuzz(a as FuzzArgs).then(
+      (code) => void (process.exitCode = code),
+      (e: unknown) => void (process.exitCode = report(e)),
+    );
+  },
+};
+
+const listCommand: CliCommand = {
+  command: 'list',
+  describe: 'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
+  builder: (c) =>
+    c.option('json', jsonOpt('machine-readable')).example('$0 list --json', 'as one JSON object'),
+  handler: handle(cmdList),
+};
+
+const schemaCommand: CliCommand = {
+  command: 'schema',
+  describe: 'print the JSON Schema of scenario files (what scenarios/schema.json holds)',
+  builder: (c) => c.example('$0 schema > scenarios/schema.json', 'regenerate the published schema'),
+  handler: handle(() => {
+    out(schemaText());
+    return EXIT_OK;
+  }),
+};
+
+/** Every subcommand, in the order `nsrsim --help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [
+  runCommand,
+  validateCommand,
+  replayCommand,
+  fuzzCommand,
+  listCommand,
+  schemaCommand,
+];
+
+/** Builds the CLI for `argv`; nothing runs until the caller parses (scenarios/cli/bin.mjs). */
 export function buildCli(argv: readonly string[]): Argv {
-  const y = yargs(argv);
-  return y
+  let y = yargs(argv)
     .scriptName('nsrsim')
     .usage(
       '$0 <command> [options]\n\nDeterministic simulator of dual-RE routers running Non-Stop Routing.',
-    )
-    .command(
-      'run <files..>',
-      'run scenarios and report verdicts (exit 0 when every verdict is as expected, 1 otherwise)',
-      (c) =>
-        filesArg(c)
-          .option('seed', {
-            type: 'string',
-            requiresArg: true,
-            describe: "override every scenario's seed (integer >= 0)",
-          })
-          .option('json', jsonOpt('one JSON object per scenario per line instead of the summary'))
-          .option('trace', {
-            type: 'string',
-            requiresArg: true,
-            describe:
-              'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)',
-          })
-          .option('pcap', {
-            type: 'string',
-            requiresArg: true,
-            describe:
-              "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)",
-          })
-          .example('$0 run scenarios/demo.yaml', 'run one scenario, human summary')
-          .example('$0 run scenarios/library/*/*.yaml --json', 'run the library, JSON lines')
-          .example(
-            '$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap',
-            'another seed, with trace and capture',
-          ),
-      handle(cmdRun),
-    )
-    .command(
-      'validate <files..>',
-      'check scenario files and report every error as file:line:col (exit 2 if any is invalid)',
-      (c) =>
-        filesArg(c)
-          .option('json', jsonOpt('one JSON object per file'))
-          .example('$0 validate scenarios/library/*/*.yaml', 'check the library'),
-      handle(cmdValidate),
-    )
-    .command(
-      'replay <file>',
-      "run a scenario and compare its trace hash with the file's traceHash (exit 1 on mismatch)",
-      (c) =>
-        c
-          .positional('file', { type: 'string', describe: 'scenario file with a traceHash' })
-          .example('$0 replay scenarios/demo.yaml', 'check the recorded hash still holds'),
-      handle(cmdReplay),
-    )
-    .command(
-      'fuzz',
-      'generate scenarios and fuzz the design (or find a mutant); failures are shrunk and written as scenario files (exit 1 on a failure)',
-      (c) => fuzzOptions(c),
-      (a) => {
-        // The campaign is asynchronous (a worker pool): its exit code is set when it ends.
-        cmdFuzz(a as FuzzArgs).then(
-          (code) => void (process.exitCode = code),
-          (e: unknown) => void (process.exitCode = report(e)),
-        );
-      },
-    )
-    .command(
-      'list',
-      'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
-      (c) =>
-        c
-          .option('json', jsonOpt('machine-readable'))
-          .example('$0 list --json', 'as one JSON object'),
-      handle(cmdList),
-    )
-    .command(
-      'schema',
-      'print the JSON Schema of scenario files (what scenarios/schema.json holds)',
-      (c) => c.example('$0 schema > scenarios/schema.json', 'regenerate the published schema'),
-      handle(() => {
-        out(schemaText());
-        return EXIT_OK;
-      }),
-    )
-    .demandCommand(1, 'give a command: run, validate, replay, fuzz, list or schema')
+    );
+  for (const c of COMMANDS) y = y.command(c.command, c.describe, c.builder, c.handler);
+  return y
+    .demandCommand(1, `give a command: ${COMMANDS.map((c) => c.command.split(' ')[0]).join(', ')}`)
     .recommendCommands()
     .strict()
     .help()
@@ -354,13 +382,15 @@ export function buildCli(argv: readonly string[]): Argv {
     .epilogue(
       'Exit status: 0 as expected, 1 a verdict or hash differs from what the file expects, 2 invalid input, 3 internal error. Docs: scenarios/README.md',
     )
-    .fail((message, e) => {
-      if (e !== undefined && !isUserError(e) && e.name !== 'YError') {
-        process.exit(report(e));
-      }
-      err(
-        `nsrsim: ${message ?? e?.message ?? 'invalid command line'}\nRun "nsrsim --help" (or "nsrsim <command> --help") for usage.\n`,
-      );
-      process.exit(EXIT_USAGE);
-    });
+    .fail(failed);
+}
+
+function failed(message: string | null | undefined, e: Error | undefined): void {
+  if (e !== undefined && !isUserError(e) && e.name !== 'YError') {
+    process.exit(report(e));
+  }
+  err(
+    `nsrsim: ${message ?? e?.message ?? 'invalid command line'}\nRun "nsrsim --help" (or "nsrsim <command> --help") for usage.\n`,
+  );
+  process.exit(EXIT_USAGE);
 }
