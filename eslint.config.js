@@ -52,6 +52,43 @@ const determinismSyntax = [
   },
 ];
 
+// The trace vocabulary (model/vocab.ts, GUIDE §5): the model emits kinds as constants, and
+// readers (checkers, reports) compare kinds and actors with constants, never with literals,
+// suffixes or regular expressions, so a renamed actor or kind cannot silently blind one.
+const vocabWhy = 'trace kinds and actor names come from model/vocab.ts (GUIDE §5)';
+const emitSyntax = [
+  ...['Literal', 'TemplateLiteral'].map((t) => ({
+    selector: `CallExpression[callee.property.name='trace'][arguments.0.type='${t}']`,
+    message: `a trace kind written as a string: ${vocabWhy}`,
+  })),
+  ...['Literal', 'TemplateLiteral'].map((t) => ({
+    selector: `CallExpression[callee.property.name='traceFrom'][arguments.1.type='${t}']`,
+    message: `a trace kind written as a string: ${vocabWhy}`,
+  })),
+];
+const readSyntax = [
+  {
+    selector:
+      "BinaryExpression[operator=/^[!=]==$/][left.property.name=/^(kind|actor)$/][right.type='Literal']",
+    message: `a trace kind or actor compared with a string: ${vocabWhy}`,
+  },
+  {
+    selector:
+      "SwitchStatement[discriminant.property.name='kind'] > SwitchCase[test.type='Literal']",
+    message: `a trace kind matched with a string: ${vocabWhy}`,
+  },
+  {
+    selector:
+      "CallExpression[callee.object.property.name='actor'][callee.property.name=/^(endsWith|startsWith|includes|match|slice|split|substring)$/]",
+    message: `an actor name matched by its text: use actorInfo() from model/vocab.ts (GUIDE §5)`,
+  },
+  {
+    selector:
+      "CallExpression[callee.property.name=/^(test|exec)$/][arguments.0.property.name='actor']",
+    message: `an actor name matched with a regular expression: use actorInfo() from model/vocab.ts (GUIDE §5)`,
+  },
+];
+
 // Folder boundaries (GUIDE §1): data flows one way, scenarios → model → sim → trace → reports.
 const boundary = (what) => `folder boundary (GUIDE §1): ${what}`;
 const noNode = {
@@ -144,7 +181,13 @@ export default [
           message: `crypto.getRandomValues: ${why}`,
         },
       ],
-      'no-restricted-syntax': ['error', ...determinismSyntax],
+      'no-restricted-syntax': ['error', ...determinismSyntax, ...emitSyntax],
+    },
+  },
+  {
+    files: ['model/checks/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...determinismSyntax, ...emitSyntax, ...readSyntax],
     },
   },
   {
@@ -173,7 +216,7 @@ export default [
           ],
         },
       ],
-      'no-restricted-syntax': ['error', ...reportsSyntax],
+      'no-restricted-syntax': ['error', ...reportsSyntax, ...readSyntax],
     },
   },
 ];

@@ -4,6 +4,7 @@
 // (prl.pending: pending); SDRL with every send (sdrl.inflight).
 import type { Report, SafetyCheck, TraceRecord } from '../../sim/index.ts';
 import type { NsrBounds } from '../nsr/options.ts';
+import { K } from '../vocab.ts';
 
 export const BOUNDED = 'bounded';
 
@@ -18,15 +19,15 @@ export class BoundedCheck implements SafetyCheck {
     let what: string | undefined;
     let value = 0;
     let bound = 0;
-    if (rec.kind === 'prl.queue') {
+    if (rec.kind === K.prl.queue) {
       [what, value, bound] = ['PRL buffer (bytes)', f.bytes as number, this.bounds.prlBufferBytes];
-    } else if (rec.kind === 'prl.pending') {
+    } else if (rec.kind === K.prl.pending) {
       [what, value, bound] = [
         'PRL pending queue (packets)',
         f.pending as number,
         this.bounds.prlPendingMax,
       ];
-    } else if (rec.kind === 'sdrl.inflight') {
+    } else if (rec.kind === K.sdrl.inflight) {
       [what, value, bound] = [
         'SDRL unconfirmed bytes',
         f.bytes as number,

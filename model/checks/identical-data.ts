@@ -29,7 +29,7 @@
 import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
-import { ACTOR, K } from '../vocab.ts';
+import { ACTOR, actorInfo, K, type ReIndex } from '../vocab.ts';
 
 export const IDENTICAL_DATA = 'identical-data';
 
@@ -88,19 +88,20 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
   onRecord(rec: TraceRecord): void {
-    if (rec.actor.endsWith('/prl') || rec.kind === 'prl.release') {
-      this.packet(rec);
+    const who = actorInfo(rec.actor);
+    if (who.box !== 're') return;
+    if (who.subsystem === 'prl' || rec.kind === K.prl.release) {
+      this.packet(rec, who.re);
       return;
     }
-    const m = /^re([01])(\/iha)?$/.exec(rec.actor);
-    if (m === null) return;
-    const re = Number(m[1]);
-    if (m[2] === undefined) {
-      if (rec.kind === 'actor.stop') this.lose(re, undefined);
-      if (rec.kind === 'app.takeover') this.takeover(rec);
+    const re = who.re;
+    if (who.subsystem === 'kernel') {
+      if (rec.kind === K.sim.actorStop) this.lose(re, undefined);
+      if (rec.kind === K.app.takeover) this.takeover(rec);
       return;
     }
-    if (rec.kind === 'iha.delete-secondary' || rec.kind === 'iha.forget-primary')
+    if (who.subsystem !== 'iha') return;
+    if (rec.kind === K.iha.deleteSecondary || rec.kind === K.iha.forgetPrimary)
       this.lose(re, rec.fields.handle as number);
   }
 
@@ -153,9 +154,9 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
   }
 
-  private packet(rec: TraceRecord): void {
+  private packet(rec: TraceRecord, re: ReIndex): void {
     const f = rec.fields;
-    if (rec.kind === 'prl.release') {
+    if (rec.kind === K.prl.release) {
       // The primary's PRL releases the socket's queue with a push (P-7 timeout, a
       // replication error, a KKCM cleanup): replication on it ends here. The packets it
       // pushes up L4 go up an unreplicated socket, outside G-2's "every replicated
@@ -163,21 +164,18 @@ export class IdenticalDataCheck implements LivenessCheck {
       // that secondary to take over, the stream-level survivor rule judges what it holds.)
       // Everything else of the pair is still judged: a packet the primary dropped, e.g.
       // at a release that drops, must not have gone up the secondary.
-      const pair =
-        f.mode === 'push'
-          ? this.lastPair.get(`${String(f.session)}@${rec.actor.slice(0, 3)}`)
-          : undefined;
+      const pair = f.mode === 'push' ? this.lastPair.get(`${String(f.session)}@${re}`) : undefined;
       if (pair !== undefined) this.released.add(pair);
       return;
     }
     const pairKey = f.pair as string | undefined;
     if (pairKey === undefined) return;
     if (f.role === 'primary') {
-      if (rec.kind === 'prl.l4' && this.released.has(pairKey)) return;
-      this.lastPair.set(`${String(f.session)}@${rec.actor.slice(0, 3)}`, pairKey);
+      if (rec.kind === K.prl.l4 && this.released.has(pairKey)) return;
+      this.lastPair.set(`${String(f.session)}@${re}`, pairKey);
     }
     const seq = f.seq as number;
-    if (rec.kind === 'prl.l4' && f.role === 'primary' && seq < 0 && f.replicated === true) {
+    if (rec.kind === K.prl.l4 && f.role === 'primary' && seq < 0 && f.replicated === true) {
       this.packetViolation(
         rec,
         `${String(f.session)}: the primary passed a packet (TCP seq ${String(f.tcpSeq)}) up L4 without replicating it while replication was active`,
@@ -199,25 +197,25 @@ export class IdenticalDataCheck implements LivenessCheck {
     let mine: Set<number> | undefined;
     let other: Set<number> | undefined;
     let what = '';
-    if (rec.kind === 'prl.l4' && f.role === 'primary')
+    if (rec.kind === K.prl.l4 && f.role === 'primary')
       [mine, other, what] = [
         p.primaryUp,
         p.secondaryRefused,
         'the primary passed it up L4 but the secondary refused it (NACK)',
       ];
-    else if (rec.kind === 'prl.l4' && f.role === 'secondary')
+    else if (rec.kind === K.prl.l4 && f.role === 'secondary')
       [mine, other, what] = [
         p.secondaryUp,
         p.primaryDropped,
         'the secondary passed it up L4 but the primary dropped it',
       ];
-    else if (rec.kind === 'prl.drop')
+    else if (rec.kind === K.prl.drop)
       [mine, other, what] = [
         p.primaryDropped,
         p.secondaryUp,
         'the primary dropped it but the secondary had passed it up L4',
       ];
-    else if (rec.kind === 'prl.nack-sent')
+    else if (rec.kind === K.prl.nackSent)
       [mine, other, what] = [
         p.secondaryRefused,
         p.primaryUp,

@@ -4,6 +4,7 @@
 // PRL sequence number the primary gave it in arrival order. Either must rise strictly
 // for one socket (one RE, one handle).
 import type { Report, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import { isReActor, K, reOf } from '../vocab.ts';
 
 export const IN_ORDER = 'in-order';
 
@@ -15,7 +16,7 @@ export class InOrderCheck implements SafetyCheck {
   private readonly reported = new Set<string>();
 
   onRecord(rec: TraceRecord, report: Report): void {
-    if (rec.kind !== 'prl.l4' || !rec.actor.endsWith('/prl')) return;
+    if (rec.kind !== K.prl.l4 || !isReActor(rec.actor, 'prl')) return;
     const f = rec.fields;
     const role = f.role as string;
     if (role !== 'primary' && role !== 'secondary') return;
@@ -30,7 +31,7 @@ export class InOrderCheck implements SafetyCheck {
       report({
         recordId: rec.id,
         timeNs: rec.t,
-        message: `${String(f.session)}: the ${role} on ${rec.actor.split('/')[0]} passed packet ${order} up L4 after packet ${prev} (${role === 'primary' ? 'arrival order' : 'PRL sequence'})`,
+        message: `${String(f.session)}: the ${role} on re${String(reOf(rec.actor))} passed packet ${order} up L4 after packet ${prev} (${role === 'primary' ? 'arrival order' : 'PRL sequence'})`,
         evidence: {
           session: f.session,
           direction: 'in',

@@ -13,6 +13,7 @@ import type {
   TraceRecord,
 } from '../../sim/index.ts';
 import type { World } from '../world.ts';
+import { ACTOR, isReActor, K } from '../vocab.ts';
 
 export const NO_LOSS_SYNC = 'no-loss-sync';
 
@@ -24,13 +25,14 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
 
   onRecord(rec: TraceRecord, report: Report): void {
     const sync =
-      (rec.actor === 'chassis' && rec.kind === 'chassis.master' && rec.fields.sync === true) ||
-      (rec.actor.endsWith('/iha') && rec.kind === 'iha.socket-failover');
+      (rec.actor === ACTOR.chassis && rec.kind === K.chassis.master && rec.fields.sync === true) ||
+      (isReActor(rec.actor, 'iha') && rec.kind === K.iha.socketFailover);
     if (sync && this.syncAt < 0) {
       this.syncAt = rec.t;
       return;
     }
-    if (this.syncAt < 0 || rec.kind !== 'app.verify-error' || !/^re[01]$/.test(rec.actor)) return;
+    if (this.syncAt < 0 || rec.kind !== K.app.verifyError || !isReActor(rec.actor, 'kernel'))
+      return;
     const f = rec.fields;
     if (f.direction === 'out-snoop') return;
     report({

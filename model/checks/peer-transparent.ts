@@ -11,22 +11,30 @@ import type {
   TraceRecord,
 } from '../../sim/index.ts';
 import type { World } from '../world.ts';
+import { ACTOR, K } from '../vocab.ts';
 
 export const PEER_TRANSPARENT = 'peer-transparent';
+
+/** What the peer's TCP noticed, by trace kind, in the violation's words. */
+const PEER_NOTICES: ReadonlyMap<string, string> = new Map([
+  [K.tcp.rstReceived, 'rst-received'],
+  [K.tcp.timeout, 'timeout'],
+  [K.peer.ackUnsent, 'ack-unsent'],
+]);
 
 export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
   readonly id = PEER_TRANSPARENT;
   private readonly peerActors: ReadonlySet<string>;
 
   constructor(private readonly world: World) {
-    this.peerActors = new Set(world.peers.map((p) => `peer:${p.cfg.name}`));
+    this.peerActors = new Set(world.peers.map((p) => ACTOR.peer(p.cfg.name)));
   }
 
   onRecord(rec: TraceRecord, report: Report): void {
     if (!this.peerActors.has(rec.actor)) return;
     const f = rec.fields;
     switch (rec.kind) {
-      case 'app.closed':
+      case K.app.closed:
         if (f.reason !== 'normal') {
           report({
             recordId: rec.id,
@@ -36,7 +44,7 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
           });
         }
         return;
-      case 'app.verify-error':
+      case K.app.verifyError:
         report({
           recordId: rec.id,
           timeNs: rec.t,
@@ -51,13 +59,13 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
           },
         });
         return;
-      case 'tcp.rst-received':
-      case 'tcp.timeout':
-      case 'peer.ack-unsent':
+      case K.tcp.rstReceived:
+      case K.tcp.timeout:
+      case K.peer.ackUnsent:
         report({
           recordId: rec.id,
           timeNs: rec.t,
-          message: `peer TCP ${rec.kind.replace(/^(tcp|peer)\./, '')} on ${String(f.conn)}`,
+          message: `peer TCP ${PEER_NOTICES.get(rec.kind) ?? rec.kind} on ${String(f.conn)}`,
           evidence: { ...f, direction: 'toPeer' },
         });
         return;

@@ -3,6 +3,7 @@
 // field `space`); the primary's and the secondary's values for the same PRL sequence
 // number of the same session must be equal.
 import type { Report, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import { isReActor, K } from '../vocab.ts';
 
 export const RCVBUFSPC_AGREE = 'rcvbufspc-agree';
 
@@ -17,7 +18,7 @@ export class RcvbufspcAgreeCheck implements SafetyCheck {
   private readonly reported = new Set<string>();
 
   onRecord(rec: TraceRecord, report: Report): void {
-    if (rec.kind !== 'prl.l4' || !rec.actor.endsWith('/prl')) return;
+    if (rec.kind !== K.prl.l4 || !isReActor(rec.actor, 'prl')) return;
     const f = rec.fields;
     if (f.space === undefined || (f.seq as number) < 0) return;
     const role = f.role as string;

@@ -6,6 +6,7 @@
 // packet against the master. A packet from another RE, or from any RE while the
 // relevant switch is in progress, is a second transmitter.
 import type { Report, SafetyCheck, TraceRecord } from '../../sim/index.ts';
+import { ACTOR, K } from '../vocab.ts';
 
 export const SINGLE_TRANSMITTER = 'single-transmitter';
 
@@ -21,27 +22,27 @@ export class SingleTransmitterCheck implements SafetyCheck {
   private readonly flows = new Map<string, Owner>();
 
   onRecord(rec: TraceRecord, report: Report): void {
-    if (rec.actor !== 'pfe') return;
+    if (rec.actor !== ACTOR.pfe) return;
     const f = rec.fields;
     switch (rec.kind) {
-      case 'pfe.switch':
+      case K.pfe.switch:
         this.switching = true;
         this.master = -1;
         return;
-      case 'pfe.master':
+      case K.pfe.master:
         this.switching = false;
         this.master = f.master as number;
         return;
-      case 'pfe.flow-switch':
+      case K.pfe.flowSwitch:
         this.flows.set(String(f.flow), { re: f.to as number, switching: true });
         return;
-      case 'pfe.flow':
+      case K.pfe.flow:
         this.flows.set(String(f.flow), { re: f.re as number, switching: false });
         return;
-      case 'pfe.flow-clear':
+      case K.pfe.flowClear:
         this.flows.delete(String(f.flow));
         return;
-      case 'pfe.tx': {
+      case K.pfe.tx: {
         const re = f.re as number;
         const flow = `${String(f.dst)}:${String(f.dport)}>${String(f.sport)}`;
         const steered = this.flows.size === 0 ? undefined : this.flows.get(flow);

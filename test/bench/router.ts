@@ -9,6 +9,7 @@ import type { WorldConfig } from '../../model/config.ts';
 import { World } from '../../model/world.ts';
 import { SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from '../model/world-fixture.ts';
+import { ACTOR, K, LINK } from '../../model/vocab.ts';
 
 export interface RouterRunFigures {
   readonly events: number;
@@ -96,10 +97,14 @@ class PrlLatencyProbe {
 
   onRecord(rec: TraceRecord): void {
     const f = rec.fields;
-    if (rec.kind === 'send') {
-      if (rec.actor === 'link:int-re0' && f.to === 're0' && f.type === 'pkt') {
+    if (rec.kind === K.sim.send) {
+      if (rec.actor === ACTOR.link(LINK.intRe(0)) && f.to === ACTOR.re(0) && f.type === 'pkt') {
         this.pktArrival.set(rec.id, rec.t + ((f.delayNs as number | undefined) ?? 0));
-      } else if (rec.actor === 're0' && f.to === 're0/prl' && f.type === 'prl.input') {
+      } else if (
+        rec.actor === ACTOR.re(0) &&
+        f.to === ACTOR.nsr(0, 'prl') &&
+        f.type === 'prl.input'
+      ) {
         const arrival = this.pktArrival.get(rec.cause);
         if (arrival !== undefined) {
           this.pktArrival.delete(rec.cause);
@@ -109,12 +114,12 @@ class PrlLatencyProbe {
       this.prune(rec.t);
       return;
     }
-    if (rec.actor !== 're0/prl') return;
-    if (rec.kind === 'prl.queue') {
+    if (rec.actor !== ACTOR.nsr(0, 'prl')) return;
+    if (rec.kind === K.prl.queue) {
       const arrivalNs = this.prlInputArrival.get(rec.cause);
       this.prlInputArrival.delete(rec.cause);
       this.queued.set(`${String(f.session)}#${String(f.seq)}`, { queuedNs: rec.t, arrivalNs });
-    } else if (rec.kind === 'prl.l4' && f.role === 'primary') {
+    } else if (rec.kind === K.prl.l4 && f.role === 'primary') {
       const key = `${String(f.session)}#${String(f.seq)}`;
       const q = this.queued.get(key);
       if (q === undefined) return;

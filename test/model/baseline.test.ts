@@ -6,6 +6,7 @@ import type { FaultConfig, PeerConfig } from '../../model/config.ts';
 import { World, type WorldResult } from '../../model/world.ts';
 import { MemorySink, SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
+import { ACTOR, K } from '../../model/vocab.ts';
 
 const CRASH_AT = 1 * SEC;
 const crash = (target: 'master' | 'backup'): FaultConfig => ({
@@ -51,7 +52,7 @@ describe('baseline without NSR', () => {
     expect(peerStats).toHaveLength(3);
     for (const s of peerStats) expect(['reset', 'timeout']).toContain(s.closed);
     // The sessions ended after the crash, each seen by the peer's TCP and application.
-    const closed = records.filter((r) => r.actor === 'peer:pa' && r.kind === 'app.closed');
+    const closed = records.filter((r) => r.actor === ACTOR.peer('pa') && r.kind === K.app.closed);
     expect(closed).toHaveLength(3);
     expect(closed.every((r) => r.t > CRASH_AT)).toBe(true);
     const pt = res.violations.filter((v) => v.check === PEER_TRANSPARENT);
@@ -95,7 +96,9 @@ describe('baseline without NSR', () => {
     const calm = run([]);
     const hit = run([crash('backup')]);
     expect(hit.res.violations).toEqual([]);
-    expect(hit.records.some((r) => r.actor === 're1' && r.kind === 'actor.stop')).toBe(true);
+    expect(hit.records.some((r) => r.actor === ACTOR.re(1) && r.kind === K.sim.actorStop)).toBe(
+      true,
+    );
     expect(hit.world.chassis.master).toBe(0);
     expect(hit.world.pfe.counters.droppedNoMaster).toBe(0);
     expect(peerSide(hit.world)).toEqual(peerSide(calm.world));

@@ -11,6 +11,7 @@ import { loadScenarioFile } from '../../scenarios/load/load.ts';
 import { MS, SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
 import { libraryFilesOf } from '../../scenarios/load/library.ts';
+import { ACTOR, K } from '../../model/vocab.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
 const crashAt = (atNs: number): FaultConfig => ({
@@ -59,7 +60,7 @@ describe('master crash at any instant', () => {
       attachCheckers(world, 'all');
       let takeover: TraceRecord | undefined;
       world.sim.trace.addListener((rec) => {
-        if (rec.kind === 'app.takeover' && rec.actor === 're1') takeover = rec;
+        if (rec.kind === K.app.takeover && rec.actor === ACTOR.re(1)) takeover = rec;
       });
       const res = world.run();
       expect(res.violations.map((v) => `${v.check} at ${v.timeNs}: ${v.message}`)).toEqual([]);
@@ -92,7 +93,7 @@ describe('takeover continues the streams', () => {
       { t: number; outOffset: number; replicatedEnd: number | undefined; peerRead: number }
     >();
     world.sim.trace.addListener((rec) => {
-      if (rec.kind !== 'app.takeover' || rec.actor !== 're1') return;
+      if (rec.kind !== K.app.takeover || rec.actor !== ACTOR.re(1)) return;
       const session = rec.fields.session as string;
       const peerRead = peerSessions.find((s) => s.cfg.id === session)?.stats().bytesRead ?? -1;
       takeovers.set(session, {

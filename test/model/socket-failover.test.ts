@@ -12,6 +12,7 @@ import type { FaultConfig, WorldConfig } from '../../model/config.ts';
 import { World } from '../../model/world.ts';
 import { MS, SEC, type TraceRecord } from '../../sim/index.ts';
 import { peer, worldConfig } from './world-fixture.ts';
+import { ACTOR, K } from '../../model/vocab.ts';
 
 const TRAFFIC = { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 };
 
@@ -64,8 +65,8 @@ describe('per-socket failover (F-2)', () => {
     // The order of the hand-over: request, hand-over, failover, takeover, re-replication,
     // steering in place (pfeSwitch later). The PFE starts steering at the instant of the
     // request (its message is sent before the socket is let go).
-    const req = records.find((r) => r.kind === 'iha.socket-failover');
-    expect(records.find((r) => r.kind === 'pfe.flow-switch')?.t).toBe(req?.t);
+    const req = records.find((r) => r.kind === K.iha.socketFailover);
+    expect(records.find((r) => r.kind === K.pfe.flowSwitch)?.t).toBe(req?.t);
     const order = [
       're0/iha iha.socket-failover',
       're0/iha iha.forget-primary',
@@ -102,10 +103,10 @@ describe('per-socket failover (F-2)', () => {
     expect(violations).toEqual([]);
     expect(
       records
-        .filter((r) => r.kind === 'iha.socket-failover-refused')
+        .filter((r) => r.kind === K.iha.socketFailoverRefused)
         .map((r) => `${r.actor} ${String(r.fields.session)}: ${String(r.fields.reason)}`),
     ).toEqual(['re0/iha pa/0: not replicated', 're0/iha pa/1: not replicated']);
-    expect(records.some((r) => r.kind === 'iha.socket-failover')).toBe(false);
+    expect(records.some((r) => r.kind === K.iha.socketFailover)).toBe(false);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(records.some((r) => r.kind.startsWith('pfe.flow'))).toBe(false);
   });
@@ -113,8 +114,8 @@ describe('per-socket failover (F-2)', () => {
   it('only the application holding the primary can ask: after the move, the next request moves the session back', () => {
     const { world, records, violations } = run(cfg(8 * SEC, [sf(1 * SEC, 0), sf(2 * SEC, 0)]));
     expect(violations).toEqual([]);
-    const requests = records.filter((r) => r.kind === 'iha.socket-failover').map((r) => r.actor);
-    expect(requests).toEqual(['re0/iha', 're1/iha']);
+    const requests = records.filter((r) => r.kind === K.iha.socketFailover).map((r) => r.actor);
+    expect(requests).toEqual([ACTOR.nsr(0, 'iha'), ACTOR.nsr(1, 'iha')]);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
   });
 
@@ -127,18 +128,18 @@ describe('per-socket failover (F-2)', () => {
       { when: { atNs: 1 * SEC + 100 * MS }, action: { kind: 'kkcm-io-error', target: 'master' } },
     ];
     const { world, records, violations } = run(cfg(8 * SEC, faults));
-    const abandoned = records.find((r) => r.kind === 'iha.socket-failover-abandoned');
-    expect(abandoned?.actor).toBe('re0/iha');
-    expect(
-      records.some((r) => r.kind === 'iha.forget-primary' && r.fields.session === 'pa/0'),
-    ).toBe(false);
+    const abandoned = records.find((r) => r.kind === K.iha.socketFailoverAbandoned);
+    expect(abandoned?.actor).toBe(ACTOR.nsr(0, 'iha'));
+    expect(records.some((r) => r.kind === K.iha.forgetPrimary && r.fields.session === 'pa/0')).toBe(
+      false,
+    );
     // Steered away at the request, back at the abandon.
-    const steer = records.filter((r) => r.kind === 'pfe.flow-switch').map((r) => r.fields.to);
+    const steer = records.filter((r) => r.kind === K.pfe.flowSwitch).map((r) => r.fields.to);
     expect(steer).toEqual([1, 0]);
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));
     expect(
       records
-        .filter((r) => r.kind === 'app.attach' && r.actor === 're0' && r.t > 1 * SEC)
+        .filter((r) => r.kind === K.app.attach && r.actor === ACTOR.re(0) && r.t > 1 * SEC)
         .map((r) => r.fields.session),
     ).toContain('pa/0');
     expect(violations).toEqual([]);
@@ -151,10 +152,10 @@ describe('per-socket failover (F-2)', () => {
     ];
     const { world, records, violations } = run(cfg(8 * SEC, faults));
     expect(violations).toEqual([]);
-    const clear = records.find((r) => r.kind === 'pfe.flow-clear');
+    const clear = records.find((r) => r.kind === K.pfe.flowClear);
     expect(clear?.fields.reason).toBe('re1 down');
     const fo = records.find(
-      (r) => r.kind === 'psrm.failover' && r.actor === 're0/psrm' && r.t > 2 * SEC,
+      (r) => r.kind === K.psrm.failover && r.actor === ACTOR.nsr(0, 'psrm') && r.t > 2 * SEC,
     );
     expect(fo?.fields.session).toBe('pa/0');
     expect(world.routerSession('pa/0')).toBe(world.res[0].session('pa/0'));

@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
 import {
   MemorySink,
+  SIM_ACTOR,
+  SIM_KIND,
   Simulation,
   hashRecords,
   nobleSha256,
@@ -36,7 +38,12 @@ describe('trace file and hashers', () => {
     expect(lines).toHaveLength(sim.trace.count);
     expect(bytes.length).toBeGreaterThan(1 << 16); // more than one buffered flush
     const first = JSON.parse(lines[0] as string) as TraceRecord;
-    expect(first).toMatchObject({ id: 0, cause: -1, actor: 'sim', kind: 'fault.scheduled' });
+    expect(first).toMatchObject({
+      id: 0,
+      cause: -1,
+      actor: SIM_ACTOR,
+      kind: SIM_KIND.faultScheduled,
+    });
   });
 
   it('hashes the same with node:crypto as with the portable default, incrementally', () => {

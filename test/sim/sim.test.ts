@@ -9,7 +9,14 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NdjsonFileSink } from '../../reports/trace-file.ts';
-import { MemorySink, PRIO_URGENT, Rng, Simulation, hashRecords } from '../../sim/index.ts';
+import {
+  MemorySink,
+  PRIO_URGENT,
+  Rng,
+  SIM_KIND,
+  Simulation,
+  hashRecords,
+} from '../../sim/index.ts';
 import type { ActorContext, ActorId, Message, RunResult, TraceRecord } from '../../sim/index.ts';
 import { buildSynthetic, FIXTURE_SEEDS, runSynthetic, SYNTHETIC_UNTIL_NS } from './synthetic.ts';
 
@@ -511,7 +518,7 @@ describe('trace sinks, hashing and cause ids', () => {
     const recs = mem.records;
     const byKind = (k: string, type: string) =>
       recs.find((r) => r.kind === k && r.fields.type === type) as TraceRecord;
-    const inject = recs.find((r) => r.kind === 'inject') as TraceRecord;
+    const inject = recs.find((r) => r.kind === SIM_KIND.inject) as TraceRecord;
     const sendFirst = byKind('send', 'first');
     const sendSecond = byKind('send', 'second');
     expect(inject.cause).toBe(-1);

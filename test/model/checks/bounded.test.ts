@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BOUNDED, BoundedCheck } from '../../../model/checks/bounded.ts';
 import { DEFAULT_NSR_BOUNDS } from '../../../model/nsr/options.ts';
 import { collector, Records } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 const bounds = {
   ...DEFAULT_NSR_BOUNDS,
@@ -18,12 +19,15 @@ describe('bounded', () => {
     const r = new Records();
     expect(c.id).toBe(BOUNDED);
     for (const bytes of [1000, 8000, 16_384])
-      c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/0', bytes }), report);
+      c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.queue, { session: 'pa/0', bytes }), report);
     for (const pending of [1, 2, 3, 4])
-      c.onRecord(r.rec('re0/prl', 'prl.pending', { session: 'pa/0', pending }), report);
-    c.onRecord(r.rec('re0/sdrl', 'sdrl.inflight', { session: 'pa/0', bytes: 8192 }), report);
+      c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.pending, { session: 'pa/0', pending }), report);
+    c.onRecord(
+      r.rec(ACTOR.nsr(0, 'sdrl'), K.sdrl.inflight, { session: 'pa/0', bytes: 8192 }),
+      report,
+    );
     // Other records, even with big numbers, are not occupancy.
-    c.onRecord(r.rec('re0/prl', 'prl.l4', { session: 'pa/0', bytes: 1 << 30 }), report);
+    c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, { session: 'pa/0', bytes: 1 << 30 }), report);
     expect(got).toEqual([]);
   });
 
@@ -31,10 +35,10 @@ describe('bounded', () => {
     const c = new BoundedCheck(bounds);
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/0', bytes: 16_000 }), report);
-    const over = r.rec('re0/prl', 'prl.queue', { session: 'pa/1', bytes: 16_385 });
+    c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.queue, { session: 'pa/0', bytes: 16_000 }), report);
+    const over = r.rec(ACTOR.nsr(0, 'prl'), K.prl.queue, { session: 'pa/1', bytes: 16_385 });
     c.onRecord(over, report);
-    c.onRecord(r.rec('re0/prl', 'prl.queue', { session: 'pa/1', bytes: 20_000 }), report);
+    c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.queue, { session: 'pa/1', bytes: 20_000 }), report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
       recordId: over.id,
@@ -45,7 +49,7 @@ describe('bounded', () => {
       /re0\/prl: PRL buffer \(bytes\) at 16385, over its bound 16384/,
     );
     // The other RE's PRL is a different actor: its excess is reported too.
-    c.onRecord(r.rec('re1/prl', 'prl.queue', { session: 'pa/0', bytes: 17_000 }), report);
+    c.onRecord(r.rec(ACTOR.nsr(1, 'prl'), K.prl.queue, { session: 'pa/0', bytes: 17_000 }), report);
     expect(got).toHaveLength(2);
   });
 
@@ -53,8 +57,11 @@ describe('bounded', () => {
     const c = new BoundedCheck(bounds);
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('re0/prl', 'prl.pending', { session: 'pa/0', pending: 5 }), report);
-    c.onRecord(r.rec('re0/sdrl', 'sdrl.inflight', { session: 'pa/0', bytes: 8193 }), report);
+    c.onRecord(r.rec(ACTOR.nsr(0, 'prl'), K.prl.pending, { session: 'pa/0', pending: 5 }), report);
+    c.onRecord(
+      r.rec(ACTOR.nsr(0, 'sdrl'), K.sdrl.inflight, { session: 'pa/0', bytes: 8193 }),
+      report,
+    );
     expect(got.map((v) => v.message)).toEqual([
       expect.stringMatching(/pending queue \(packets\) at 5, over its bound 4/),
       expect.stringMatching(/SDRL unconfirmed bytes at 8193, over its bound 8192/),

@@ -4,6 +4,7 @@ import { IDENTICAL_DATA, IdenticalDataCheck } from '../../../model/checks/identi
 import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import { Observers, Simulation } from '../../../sim/index.ts';
 import { collector, ended, Records } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 /** A fake NSR state: only what the checker's attach() touches. */
 function kernel(reIndex: 0 | 1): NsrState {
@@ -95,7 +96,7 @@ describe('identical-data', () => {
       const s = rep(9, 'secondary');
       deliverIn(k0, rep(1, 'primary'), 0, 2000);
       deliverIn(k1, s, 0, 1500);
-      check.onRecord(r.rec('re0', 'actor.stop', { reason: 'crash' }));
+      check.onRecord(r.rec(ACTOR.re(0), K.sim.actorStop, { reason: 'crash' }));
       // After the takeover the peer retransmits what it never saw acknowledged.
       if (catchUp) deliverIn(k1, { ...s, role: 'primary' } as Rep, 1500, 700);
       check.atEnd(ended(1e9), report);
@@ -117,7 +118,7 @@ describe('identical-data', () => {
   it('fails: a replicated packet the primary passed up L4 but the secondary refused (NACK)', () => {
     const { check, report, got, r } = setup();
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
         role: 'primary',
@@ -126,7 +127,7 @@ describe('identical-data', () => {
       }),
     );
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
         role: 'primary',
@@ -135,9 +136,14 @@ describe('identical-data', () => {
       }),
     );
     check.onRecord(
-      r.rec('re1/prl', 'prl.l4', { session: 'pa/0', pair: 're0#1', role: 'secondary', seq: 6 }),
+      r.rec(ACTOR.nsr(1, 'prl'), K.prl.l4, {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'secondary',
+        seq: 6,
+      }),
     );
-    const nack = r.rec('re1/prl', 'prl.nack-sent', {
+    const nack = r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
       session: 'pa/0',
       pair: 're0#1',
       seq: 5,
@@ -155,7 +161,7 @@ describe('identical-data', () => {
   it('after the primary released its queue with a push (P-7 timeout): the doomed secondary refusing a pushed packet passes, one going up that the primary dropped still fails', () => {
     const { check, report, got, r } = setup();
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
         role: 'primary',
@@ -163,12 +169,19 @@ describe('identical-data', () => {
         replicated: true,
       }),
     );
-    check.onRecord(r.rec('re0/prl', 'prl.timeout', { session: 'pa/0', queued: 2, quietNs: 1e9 }));
     check.onRecord(
-      r.rec('re0/prl', 'prl.release', { session: 'pa/0', mode: 'push', queued: 2, pending: 0 }),
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.timeout, { session: 'pa/0', queued: 2, quietNs: 1e9 }),
     );
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.release, {
+        session: 'pa/0',
+        mode: 'push',
+        queued: 2,
+        pending: 0,
+      }),
+    );
+    check.onRecord(
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
         role: 'primary',
@@ -177,7 +190,7 @@ describe('identical-data', () => {
       }),
     );
     check.onRecord(
-      r.rec('re1/prl', 'prl.nack-sent', {
+      r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
         session: 'pa/0',
         pair: 're0#1',
         seq: 5,
@@ -186,7 +199,7 @@ describe('identical-data', () => {
     );
     // A drop on the released pair is still compared: the secondary must not have passed it up.
     check.onRecord(
-      r.rec('re0/prl', 'prl.drop', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.drop, {
         session: 'pa/0',
         pair: 're0#1',
         seq: 6,
@@ -194,7 +207,7 @@ describe('identical-data', () => {
         len: 10,
       }),
     );
-    const up = r.rec('re1/prl', 'prl.l4', {
+    const up = r.rec(ACTOR.nsr(1, 'prl'), K.prl.l4, {
       session: 'pa/0',
       pair: 're0#1',
       role: 'secondary',
@@ -203,7 +216,7 @@ describe('identical-data', () => {
     check.onRecord(up);
     // Another socket's pair is still judged.
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/1',
         pair: 're0#2',
         role: 'primary',
@@ -211,7 +224,7 @@ describe('identical-data', () => {
         replicated: true,
       }),
     );
-    const nack = r.rec('re1/prl', 'prl.nack-sent', {
+    const nack = r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
       session: 'pa/1',
       pair: 're0#2',
       seq: 9,
@@ -225,7 +238,7 @@ describe('identical-data', () => {
   it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {
     const { check, report, got, r } = setup();
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
         role: 'primary',
@@ -237,7 +250,7 @@ describe('identical-data', () => {
     );
     // Not replicated at the time (set-up not active yet): allowed.
     check.onRecord(
-      r.rec('re0/prl', 'prl.l4', {
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, {
         session: 'pa/1',
         pair: 're0#2',
         role: 'primary',
@@ -264,9 +277,9 @@ describe('identical-data', () => {
       });
       deliverOut(k0, p, 0, 300);
       deliverOut(k1, rep(9, 'secondary'), 0, resumeAt);
-      check.onRecord(r.rec('re0', 'actor.stop', { reason: 'crash' }));
+      check.onRecord(r.rec(ACTOR.re(0), K.sim.actorStop, { reason: 'crash' }));
       check.onRecord(
-        r.rec('re1', 'app.takeover', {
+        r.rec(ACTOR.re(1), K.app.takeover, {
           session: 'pa/0',
           side: 'router',
           outOffset: resumeAt,

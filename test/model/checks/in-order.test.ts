@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { IN_ORDER, InOrderCheck } from '../../../model/checks/in-order.ts';
 import { collector, Records } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 const l4 = (
   r: Records,
@@ -25,14 +26,14 @@ describe('in-order', () => {
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(IN_ORDER);
-    for (const n of [0, 1, 2, 5]) c.onRecord(l4(r, 're0/prl', 'primary', 1, n), report);
-    for (const n of [0, 1, 2]) c.onRecord(l4(r, 're1/prl', 'secondary', 7, n), report);
+    for (const n of [0, 1, 2, 5]) c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, n), report);
+    for (const n of [0, 1, 2]) c.onRecord(l4(r, ACTOR.nsr(1, 'prl'), 'secondary', 7, n), report);
     // Another socket on the same RE starts its own order.
-    for (const n of [0, 1]) c.onRecord(l4(r, 're0/prl', 'primary', 2, n, 'pa/1'), report);
+    for (const n of [0, 1]) c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 2, n, 'pa/1'), report);
     // Packets outside replication (order -1) and other roles are not judged.
-    c.onRecord(l4(r, 're0/prl', 'primary', 1, -1), report);
+    c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, -1), report);
     c.onRecord(
-      r.rec('re0/prl', 'prl.l4', { session: 'pa/0', handle: 1, role: 'none', seq: -1 }),
+      r.rec(ACTOR.nsr(0, 'prl'), K.prl.l4, { session: 'pa/0', handle: 1, role: 'none', seq: -1 }),
       report,
     );
     expect(got).toEqual([]);
@@ -42,9 +43,9 @@ describe('in-order', () => {
     const c = new InOrderCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(l4(r, 're0/prl', 'primary', 1, 0), report);
-    c.onRecord(l4(r, 're0/prl', 'primary', 1, 2), report);
-    const bad = l4(r, 're0/prl', 'primary', 1, 1);
+    c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, 0), report);
+    c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, 2), report);
+    const bad = l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, 1);
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
@@ -53,7 +54,7 @@ describe('in-order', () => {
       evidence: { session: 'pa/0', role: 'primary', previous: 2, got: 1 },
     });
     // One violation per session.
-    c.onRecord(l4(r, 're0/prl', 'primary', 1, 0), report);
+    c.onRecord(l4(r, ACTOR.nsr(0, 'prl'), 'primary', 1, 0), report);
     expect(got).toHaveLength(1);
   });
 
@@ -61,8 +62,8 @@ describe('in-order', () => {
     const c = new InOrderCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(l4(r, 're1/prl', 'secondary', 7, 3), report);
-    c.onRecord(l4(r, 're1/prl', 'secondary', 7, 3), report);
+    c.onRecord(l4(r, ACTOR.nsr(1, 'prl'), 'secondary', 7, 3), report);
+    c.onRecord(l4(r, ACTOR.nsr(1, 'prl'), 'secondary', 7, 3), report);
     expect(got).toHaveLength(1);
     expect(got[0]?.message).toMatch(
       /secondary on re1 passed packet 3 up L4 after packet 3 \(PRL sequence\)/,

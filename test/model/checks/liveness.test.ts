@@ -10,6 +10,7 @@ import type { World } from '../../../model/world.ts';
 import { MS, SEC } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 interface Reads {
   peerLastRead: number;
@@ -66,8 +67,8 @@ describe('liveness', () => {
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(LIVENESS);
-    c.onRecord(r.rec('pfe', 'pfe.tx', {}, JUDGE_AT - 1), report);
-    c.onRecord(r.rec('pfe', 'pfe.tx', {}, JUDGE_AT), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT - 1), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT), report);
     c.atEnd(ended(8 * SEC), report);
     expect(got).toEqual([]);
   });
@@ -78,7 +79,7 @@ describe('liveness', () => {
     );
     const { report, got } = collector();
     const r = new Records();
-    const at = r.rec('pfe', 'pfe.tx', {}, JUDGE_AT + 10);
+    const at = r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT + 10);
     c.onRecord(at, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
@@ -87,7 +88,7 @@ describe('liveness', () => {
       evidence: { session: 'pa/0', direction: 'router → peer', healNs: 2 * SEC },
     });
     // Judged once.
-    c.onRecord(r.rec('pfe', 'pfe.tx', {}, JUDGE_AT + 20), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT + 20), report);
     expect(got).toHaveLength(1);
   });
 

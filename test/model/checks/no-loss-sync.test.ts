@@ -5,6 +5,7 @@ import type { World } from '../../../model/world.ts';
 import { MS, SEC } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 /**
  * A fake world with one session pa/0: the peer saw `acked` bytes acknowledged; the
@@ -27,7 +28,8 @@ function fakeWorld(acked: number, read: number, inBuffer: number): World {
   } as unknown as World;
 }
 
-const syncSwitch = (r: Records) => r.rec('chassis', 'chassis.master', { master: 1, sync: true });
+const syncSwitch = (r: Records) =>
+  r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: true });
 const verifyError = (r: Records, actor: string, direction?: string) =>
   r.rec(actor, 'app.verify-error', {
     session: 'pa/0',
@@ -45,8 +47,8 @@ describe('no-loss-sync', () => {
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(NO_LOSS_SYNC);
-    c.onRecord(r.rec('chassis', 'chassis.master', { master: 1, sync: false }), report);
-    c.onRecord(verifyError(r, 're1'), report);
+    c.onRecord(r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: false }), report);
+    c.onRecord(verifyError(r, ACTOR.re(1)), report);
     c.atEnd(ended(2 * SEC), report);
     expect(got).toEqual([]);
   });
@@ -57,7 +59,7 @@ describe('no-loss-sync', () => {
     const r = new Records();
     c.onRecord(syncSwitch(r), report);
     // The snooping application's outbound tracker and the peer's errors are not the router's inbound stream.
-    c.onRecord(verifyError(r, 're1', 'out-snoop'), report);
+    c.onRecord(verifyError(r, ACTOR.re(1), 'out-snoop'), report);
     c.onRecord(verifyError(r, 'peer:pa'), report);
     c.atEnd(ended(2 * SEC), report);
     expect(got).toEqual([]);
@@ -68,7 +70,7 @@ describe('no-loss-sync', () => {
     const { report, got } = collector();
     const r = new Records();
     c.onRecord(syncSwitch(r), report);
-    const bad = verifyError(r, 're1');
+    const bad = verifyError(r, ACTOR.re(1));
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
@@ -81,13 +83,13 @@ describe('no-loss-sync', () => {
     const c = new NoLossSyncCheck(fakeWorld(5000, 5000, 0));
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(verifyError(r, 're1'), report);
+    c.onRecord(verifyError(r, ACTOR.re(1)), report);
     expect(got).toEqual([]);
     c.onRecord(
-      r.rec('re0/iha', 'iha.socket-failover', { session: 'pa/0', handle: 1, peer: 1 }),
+      r.rec(ACTOR.nsr(0, 'iha'), K.iha.socketFailover, { session: 'pa/0', handle: 1, peer: 1 }),
       report,
     );
-    const bad = verifyError(r, 're1');
+    const bad = verifyError(r, ACTOR.re(1));
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ recordId: bad.id, evidence: { session: 'pa/0', kind: 'gap' } });

@@ -5,6 +5,7 @@ import type { World } from '../../../model/world.ts';
 import { MS, SEC } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 /** A fake world: one peer pa with one open session that last read at `lastReadNs`. */
 function fakeWorld(lastReadNs: number, fromRouterRate = 10, holdTimeNs = 90 * SEC): World {
@@ -25,10 +26,13 @@ describe('peer-transparent', () => {
     const { report, got } = collector();
     const r = new Records();
     expect(c.id).toBe(PEER_TRANSPARENT);
-    c.onRecord(r.rec('peer:pa', 'app.closed', { session: 'pa/1', reason: 'normal' }), report);
-    c.onRecord(r.rec('re0', 'tcp.rst-received', { conn: 'x' }), report);
-    c.onRecord(r.rec('re1', 'app.verify-error', { session: 'pa/0', kind: 'gap' }), report);
-    c.onRecord(r.rec('peer:pa', 'tcp.retransmit', { conn: 'x' }), report);
+    c.onRecord(
+      r.rec(ACTOR.peer('pa'), K.app.closed, { session: 'pa/1', reason: 'normal' }),
+      report,
+    );
+    c.onRecord(r.rec(ACTOR.re(0), K.tcp.rstReceived, { conn: 'x' }), report);
+    c.onRecord(r.rec(ACTOR.re(1), K.app.verifyError, { session: 'pa/0', kind: 'gap' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.retransmit, { conn: 'x' }), report);
     c.atEnd(ended(100 * SEC), report);
     expect(got).toEqual([]);
   });
@@ -37,9 +41,9 @@ describe('peer-transparent', () => {
     const c = new PeerTransparentCheck(fakeWorld(95 * SEC));
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('peer:pa', 'app.closed', { session: 'pa/0', reason: 'reset' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.app.closed, { session: 'pa/0', reason: 'reset' }), report);
     c.onRecord(
-      r.rec('peer:pa', 'app.verify-error', {
+      r.rec(ACTOR.peer('pa'), K.app.verifyError, {
         session: 'pa/0',
         kind: 'duplicate',
         offset: 10,
@@ -49,11 +53,11 @@ describe('peer-transparent', () => {
       report,
     );
     c.onRecord(
-      r.rec('peer:pa', 'tcp.rst-received', { conn: '10.0.1.1:20000>10.0.0.1:179' }),
+      r.rec(ACTOR.peer('pa'), K.tcp.rstReceived, { conn: '10.0.1.1:20000>10.0.0.1:179' }),
       report,
     );
-    c.onRecord(r.rec('peer:pa', 'tcp.timeout', { conn: 'c' }), report);
-    c.onRecord(r.rec('peer:pa', 'peer.ack-unsent', { conn: 'c' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.timeout, { conn: 'c' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.peer.ackUnsent, { conn: 'c' }), report);
     expect(got.map((v) => v.message)).toEqual([
       'peer session pa/0 closed: reset',
       'peer session pa/0 received a stream with a duplicate at byte 10 (expected record 1, got 0)',

@@ -5,8 +5,9 @@ import {
   SingleTransmitterCheck,
 } from '../../../model/checks/single-transmitter.ts';
 import { collector, Records } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
-const tx = (r: Records, re: number) => r.rec('pfe', 'pfe.tx', { re, dst: 'pa', seq: 1 });
+const tx = (r: Records, re: number) => r.rec(ACTOR.pfe, K.pfe.tx, { re, dst: 'pa', seq: 1 });
 
 describe('single-transmitter', () => {
   it('passes: re0 transmits, a switch completes, then only re1 transmits', () => {
@@ -15,11 +16,11 @@ describe('single-transmitter', () => {
     const r = new Records();
     expect(c.id).toBe(SINGLE_TRANSMITTER);
     c.onRecord(tx(r, 0), report);
-    c.onRecord(r.rec('pfe', 'pfe.switch', { to: 1 }), report);
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.switch, { to: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.master, { master: 1 }), report);
     c.onRecord(tx(r, 1), report);
     // Records of other actors are not the PFE's.
-    c.onRecord(r.rec('re0', 'pfe.tx', { re: 0 }), report);
+    c.onRecord(r.rec(ACTOR.re(0), K.pfe.tx, { re: 0 }), report);
     expect(got).toEqual([]);
   });
 
@@ -27,7 +28,7 @@ describe('single-transmitter', () => {
     const c = new SingleTransmitterCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.switch', { to: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.switch, { to: 1 }), report);
     const bad = tx(r, 1);
     c.onRecord(bad, report);
     expect(got).toHaveLength(1);
@@ -43,7 +44,7 @@ describe('single-transmitter', () => {
     const c = new SingleTransmitterCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.master, { master: 1 }), report);
     c.onRecord(tx(r, 0), report);
     expect(got.map((v) => v.message)).toEqual([
       'a packet from re0 reached the wire while re1 was master',
@@ -54,22 +55,34 @@ describe('single-transmitter', () => {
 describe('single-transmitter with steered connections (per-socket failover, F-2)', () => {
   /** A packet of the connection router:179 > 10.0.1.1:peerPort, sent by `re`. */
   const connTx = (r: Records, re: number, peerPort: number) =>
-    r.rec('pfe', 'pfe.tx', { re, dst: '10.0.1.1', sport: 179, dport: peerPort, seq: 1, len: 10 });
+    r.rec(ACTOR.pfe, K.pfe.tx, {
+      re,
+      dst: '10.0.1.1',
+      sport: 179,
+      dport: peerPort,
+      seq: 1,
+      len: 10,
+    });
 
   it('passes: the steered connection is sent by its RE, the others by the master', () => {
     const c = new SingleTransmitterCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.master, { master: 0 }), report);
     c.onRecord(
-      r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }),
+      r.rec(ACTOR.pfe, K.pfe.flowSwitch, {
+        flow: '10.0.1.1:20000>179',
+        from: 0,
+        to: 1,
+        switchNs: 1,
+      }),
       report,
     );
-    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.flow, { flow: '10.0.1.1:20000>179', re: 1 }), report);
     c.onRecord(connTx(r, 1, 20000), report);
     c.onRecord(connTx(r, 0, 20001), report);
     c.onRecord(
-      r.rec('pfe', 'pfe.flow-clear', { flow: '10.0.1.1:20000>179', reason: 'mastership' }),
+      r.rec(ACTOR.pfe, K.pfe.flowClear, { flow: '10.0.1.1:20000>179', reason: 'mastership' }),
       report,
     );
     c.onRecord(connTx(r, 0, 20000), report);
@@ -80,14 +93,19 @@ describe('single-transmitter with steered connections (per-socket failover, F-2)
     const c = new SingleTransmitterCheck();
     const { report, got } = collector();
     const r = new Records();
-    c.onRecord(r.rec('pfe', 'pfe.master', { master: 0 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.master, { master: 0 }), report);
     c.onRecord(
-      r.rec('pfe', 'pfe.flow-switch', { flow: '10.0.1.1:20000>179', from: 0, to: 1, switchNs: 1 }),
+      r.rec(ACTOR.pfe, K.pfe.flowSwitch, {
+        flow: '10.0.1.1:20000>179',
+        from: 0,
+        to: 1,
+        switchNs: 1,
+      }),
       report,
     );
     const during = connTx(r, 1, 20000);
     c.onRecord(during, report);
-    c.onRecord(r.rec('pfe', 'pfe.flow', { flow: '10.0.1.1:20000>179', re: 1 }), report);
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.flow, { flow: '10.0.1.1:20000>179', re: 1 }), report);
     const wrong = connTx(r, 0, 20000);
     c.onRecord(wrong, report);
     expect(got.map((g) => g.recordId)).toEqual([during.id, wrong.id]);

@@ -37,6 +37,7 @@ import {
   type Violation,
 } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
+import { K } from '../../../model/vocab.ts';
 
 export { peer };
 
@@ -183,19 +184,19 @@ export class Harness {
 
   /** kkcm.tx records of message type `t` sent by RE `re`'s clients. */
   tx(re: 0 | 1, t?: string): TraceRecord[] {
-    return this.of('kkcm.tx', `re${re}/`).filter((r) => t === undefined || r.fields.t === t);
+    return this.of(K.kkcm.tx, `re${re}/`).filter((r) => t === undefined || r.fields.t === t);
   }
 
   /** kkcm.rx records of message type `t` received by RE `re`. */
   rx(re: 0 | 1, t?: string): TraceRecord[] {
-    return this.of('kkcm.rx', `re${re}/kkcm`).filter((r) => t === undefined || r.fields.t === t);
+    return this.of(K.kkcm.rx, `re${re}/kkcm`).filter((r) => t === undefined || r.fields.t === t);
   }
 
   /** 'send' records (the simulator's relay trace) of message type `type` from `from` to `to`. */
   sends(type: string, from?: string, to?: string): TraceRecord[] {
     return this.recs.filter(
       (r) =>
-        r.kind === 'send' &&
+        r.kind === K.sim.send &&
         r.fields.type === type &&
         (from === undefined || r.actor === from) &&
         (to === undefined || r.fields.to === to),

@@ -9,6 +9,7 @@ import {
 } from '../../../model/nsr/wire.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 function idx(h: Harness, pred: (r: TraceRecord) => boolean, what: string): number {
   const i = h.recs.findIndex(pred);
@@ -20,23 +21,27 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
   it('I-1, I-4: mirror → secondary created → ready → PSRM replicate → PSRM applied/ACK → active → PRL flush, with the handles each side allocated', () => {
     const h = new Harness(nsrConfig({ durationNs: 200 * MS }));
     expect(h.finish()).toEqual([]);
-    const setup = idx(h, (r) => r.kind === 'iha.setup' && r.actor === 're0/iha', 'iha.setup');
+    const setup = idx(
+      h,
+      (r) => r.kind === K.iha.setup && r.actor === ACTOR.nsr(0, 'iha'),
+      'iha.setup',
+    );
     const primary = h.recs[setup]?.fields.handle as number;
     const mirrorTx = idx(
       h,
-      (r) => r.kind === 'kkcm.tx' && r.fields.t === 'iha.mirror' && r.fields.handle === primary,
+      (r) => r.kind === K.kkcm.tx && r.fields.t === 'iha.mirror' && r.fields.handle === primary,
       'mirror tx',
     );
     const secondary = idx(
       h,
-      (r) => r.kind === 'iha.secondary' && r.actor === 're1/iha',
+      (r) => r.kind === K.iha.secondary && r.actor === ACTOR.nsr(1, 'iha'),
       'iha.secondary',
     );
     const sec = h.recs[secondary]?.fields;
     expect(sec?.peer).toBe(primary);
     const readyTx = idx(
       h,
-      (r) => r.kind === 'kkcm.tx' && r.actor === 're1/iha' && r.fields.t === 'iha.ready',
+      (r) => r.kind === K.kkcm.tx && r.actor === ACTOR.nsr(1, 'iha') && r.fields.t === 'iha.ready',
       'ready tx',
     );
     expect(h.recs[readyTx]?.fields).toMatchObject({
@@ -46,34 +51,42 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
     });
     const readyRx = idx(
       h,
-      (r) => r.kind === 'kkcm.rx' && r.actor === 're0/kkcm' && r.fields.t === 'iha.ready',
+      (r) => r.kind === K.kkcm.rx && r.actor === ACTOR.nsr(0, 'kkcm') && r.fields.t === 'iha.ready',
       'ready rx',
     );
     const psrmRep = idx(
       h,
-      (r) => r.kind === 'psrm.replicate' && r.actor === 're0/psrm',
+      (r) => r.kind === K.psrm.replicate && r.actor === ACTOR.nsr(0, 'psrm'),
       'psrm.replicate',
     );
     const psrmTx = idx(
       h,
-      (r) => r.kind === 'kkcm.tx' && r.fields.t === 'psrm.replicate',
+      (r) => r.kind === K.kkcm.tx && r.fields.t === 'psrm.replicate',
       'psrm.replicate tx',
     );
     expect(h.recs[psrmTx]?.fields.handle).toBe(sec?.handle);
     const applied = idx(
       h,
-      (r) => r.kind === 'psrm.applied' && r.actor === 're1/psrm',
+      (r) => r.kind === K.psrm.applied && r.actor === ACTOR.nsr(1, 'psrm'),
       'psrm.applied',
     );
     const ackTx = idx(
       h,
-      (r) => r.kind === 'kkcm.tx' && r.actor === 're1/psrm' && r.fields.t === 'psrm.ack',
+      (r) => r.kind === K.kkcm.tx && r.actor === ACTOR.nsr(1, 'psrm') && r.fields.t === 'psrm.ack',
       'psrm.ack tx',
     );
     expect(h.recs[ackTx]?.fields.reason).toBe('ok');
-    const active = idx(h, (r) => r.kind === 'iha.active' && r.actor === 're0/iha', 'iha.active');
+    const active = idx(
+      h,
+      (r) => r.kind === K.iha.active && r.actor === ACTOR.nsr(0, 'iha'),
+      'iha.active',
+    );
     expect(h.recs[active]?.fields).toMatchObject({ handle: primary, peer: sec?.handle });
-    const flush = idx(h, (r) => r.kind === 'prl.flush' && r.actor === 're0/prl', 'prl.flush');
+    const flush = idx(
+      h,
+      (r) => r.kind === K.prl.flush && r.actor === ACTOR.nsr(0, 'prl'),
+      'prl.flush',
+    );
     const order = [
       setup,
       mirrorTx,
@@ -90,7 +103,7 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     // Nothing of PRL or SDRL is replicated before active.
     const firstData = h.recs.findIndex(
-      (r) => r.kind === 'kkcm.tx' && /^(prl|sdrl)\./.test(String(r.fields.t)),
+      (r) => r.kind === K.kkcm.tx && /^(prl|sdrl)\./.test(String(r.fields.t)),
     );
     if (firstData >= 0) expect(firstData).toBeGreaterThan(active);
   });
@@ -103,7 +116,7 @@ describe('I-1, I-4: handle exchange and initialization order', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const actives = h.of('iha.active', 're0/iha');
+    const actives = h.of(K.iha.active, ACTOR.nsr(0, 'iha'));
     expect(actives).toHaveLength(4);
     expect(new Set(actives.map((r) => r.fields.handle)).size).toBe(4);
     expect(new Set(actives.map((r) => r.fields.peer)).size).toBe(4);
@@ -175,10 +188,10 @@ describe('I-2: handle tables', () => {
       data: new Uint8Array(8),
     });
     expect(h.finish()).toEqual([]);
-    expect(h.of('prl.nack-sent', 're1/prl')).toEqual([
+    expect(h.of(K.prl.nackSent, ACTOR.nsr(1, 'prl'))).toEqual([
       expect.objectContaining({ fields: { handle: 999, seq: 42, reason: 'invalidHandle' } }),
     ]);
-    expect(h.of('nsr.replication-error', 're1/prl')).toEqual([
+    expect(h.of(K.nsr.replicationError, ACTOR.nsr(1, 'prl'))).toEqual([
       expect.objectContaining({
         fields: expect.objectContaining({ handle: 999, reason: 'invalid handle' }),
       }),
@@ -190,8 +203,8 @@ describe('I-2: handle tables', () => {
       ['sdrl.ack', 997],
     ]);
     // The primary does not know those handles either: it ignores the NACKs.
-    expect(h.of('prl.ack-unknown', 're0/prl')).toHaveLength(1);
-    expect(h.of('iha.cleanup-socket')).toEqual([]);
+    expect(h.of(K.prl.ackUnknown, ACTOR.nsr(0, 'prl'))).toHaveLength(1);
+    expect(h.of(K.iha.cleanupSocket)).toEqual([]);
     expect(h.nsr(0).bySession.get('pa/0')?.active).toBe(true);
   });
 
@@ -207,7 +220,7 @@ describe('I-2: handle tables', () => {
       packet: new Uint8Array(40),
     });
     h.finish();
-    expect(h.of('prl.nack-sent', 're0/prl')).toEqual([
+    expect(h.of(K.prl.nackSent, ACTOR.nsr(0, 'prl'))).toEqual([
       expect.objectContaining({ fields: { handle: 1, seq: 5, reason: 'notReplicating' } }),
     ]);
     expect(h.tx(0, 'prl.ack').filter((r) => r.fields.reason === 'notReplicating')).toHaveLength(1);
@@ -256,7 +269,7 @@ describe('I-3: the two inpcb flags', () => {
     );
     const flagsAtPending: Array<[boolean, boolean]> = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind !== 'prl.pending') return;
+      if (r.kind !== K.prl.pending) return;
       const rep = h.nsr(0).bySession.get('pa/0') as Rep;
       flagsAtPending.push([rep.setupInProgress, rep.active]);
     });
@@ -264,9 +277,9 @@ describe('I-3: the two inpcb flags', () => {
     // The peer's initial window's worth of segments arrives while set-up runs.
     expect(flagsAtPending.length).toBeGreaterThanOrEqual(3);
     expect(new Set(flagsAtPending.map((f) => f.join()))).toEqual(new Set(['true,false']));
-    const active = h.of('iha.active', 're0/iha')[0] as TraceRecord;
-    expect(h.of('prl.pending', 're0/prl').every((r) => r.id < active.id)).toBe(true);
-    expect(h.of('prl.flush', 're0/prl')[0]?.fields.packets).toBe(flagsAtPending.length);
+    const active = h.of(K.iha.active, ACTOR.nsr(0, 'iha'))[0] as TraceRecord;
+    expect(h.of(K.prl.pending, ACTOR.nsr(0, 'prl')).every((r) => r.id < active.id)).toBe(true);
+    expect(h.of(K.prl.flush, ACTOR.nsr(0, 'prl'))[0]?.fields.packets).toBe(flagsAtPending.length);
   });
 });
 
@@ -276,18 +289,18 @@ describe('I-6: errors posted to IHA', () => {
     // The secondary's PRL says it does not replicate the socket (primary handle 1).
     h.sendVia(1, 300 * MS, { t: 'prl.ack', handle: 1, seq: 0, space: 0, reason: 'notReplicating' });
     expect(h.finish()).toEqual([]);
-    const err = h.of('nsr.replication-error', 're0/prl');
+    const err = h.of(K.nsr.replicationError, ACTOR.nsr(0, 'prl'));
     expect(err).toHaveLength(1);
     expect(err[0]?.fields.reason).toMatch(/NACK notReplicating/);
-    const c0 = h.of('iha.cleanup-socket', 're0/iha');
-    const c1 = h.of('iha.cleanup-socket', 're1/iha');
+    const c0 = h.of(K.iha.cleanupSocket, ACTOR.nsr(0, 'iha'));
+    const c1 = h.of(K.iha.cleanupSocket, ACTOR.nsr(1, 'iha'));
     expect(c0.map((r) => r.fields.role)).toEqual(['primary']);
     expect(c1.map((r) => r.fields.role)).toEqual(['secondary']);
-    expect(h.of('iha.delete-secondary', 're1/iha')).toHaveLength(1);
+    expect(h.of(K.iha.deleteSecondary, ACTOR.nsr(1, 'iha'))).toHaveLength(1);
     // The peer RE was told with iha.error.
     expect(h.tx(0, 'iha.error')).toHaveLength(1);
     // Set up again from the current state (I-1 with the F-4 extension), new handles.
-    const again = h.of('iha.active', 're0/iha').filter((r) => r.t > 300 * MS);
+    const again = h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 300 * MS);
     expect(again).toHaveLength(1);
     expect(again[0]?.fields.handle).toBe(2);
     expect(h.nsr(0).reps.size).toBe(1);
@@ -305,9 +318,14 @@ describe('I-6: errors posted to IHA', () => {
     h.runTo(500 * MS + 1);
     expect(h.nsr(0).reps.size).toBe(0);
     expect(h.finish()).toEqual([]);
-    expect(h.of('iha.cleanup', 're0/iha')[0]?.fields).toEqual({ reason: 'IO_ERR', sockets: 2 });
-    expect(h.of('iha.delete-secondary', 're1/iha').filter((r) => r.t > 500 * MS)).toHaveLength(2);
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 500 * MS)).toHaveLength(2);
+    expect(h.of(K.iha.cleanup, ACTOR.nsr(0, 'iha'))[0]?.fields).toEqual({
+      reason: 'IO_ERR',
+      sockets: 2,
+    });
+    expect(
+      h.of(K.iha.deleteSecondary, ACTOR.nsr(1, 'iha')).filter((r) => r.t > 500 * MS),
+    ).toHaveLength(2);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 500 * MS)).toHaveLength(2);
   });
 });
 
@@ -325,17 +343,17 @@ describe('I-5: failover coordination', () => {
     for (const s of sessions) {
       const fo = idx(
         h,
-        (r) => r.kind === 'iha.failover' && r.fields.session === s,
+        (r) => r.kind === K.iha.failover && r.fields.session === s,
         `iha.failover ${s}`,
       );
       const ps = idx(
         h,
-        (r) => r.kind === 'psrm.failover' && r.fields.session === s,
+        (r) => r.kind === K.psrm.failover && r.fields.session === s,
         `psrm.failover ${s}`,
       );
       const tk = idx(
         h,
-        (r) => r.kind === 'app.takeover' && r.fields.session === s,
+        (r) => r.kind === K.app.takeover && r.fields.session === s,
         `app.takeover ${s}`,
       );
       expect(fo).toBeLessThan(ps);
@@ -347,7 +365,7 @@ describe('I-5: failover coordination', () => {
     }
     const become = idx(
       h,
-      (r) => r.kind === 'iha.become-master' && r.actor === 're1/iha',
+      (r) => r.kind === K.iha.becomeMaster && r.actor === ACTOR.nsr(1, 'iha'),
       'become-master',
     );
     expect(h.recs[become]?.fields).toEqual({ sync: false, secondaries: 4 });
@@ -370,10 +388,10 @@ describe('I-5: failover coordination', () => {
     const msgs = h.tx(0, 'iha.failover').map((r) => r.fields.handle);
     expect(msgs).toHaveLength(3);
     expect(msgs.at(-1)).toBe(0);
-    expect(h.of('psrm.failover', 're1/psrm')).toHaveLength(2);
-    expect(h.of('app.takeover', 're1')).toHaveLength(2);
+    expect(h.of(K.psrm.failover, ACTOR.nsr(1, 'psrm'))).toHaveLength(2);
+    expect(h.of(K.app.takeover, ACTOR.re(1))).toHaveLength(2);
     // The old master forgot its primaries; the new one replicates them back to it.
-    expect(h.of('iha.forget-primary', 're0/iha')).toHaveLength(2);
-    expect(h.of('iha.active', 're1/iha')).toHaveLength(2);
+    expect(h.of(K.iha.forgetPrimary, ACTOR.nsr(0, 'iha'))).toHaveLength(2);
+    expect(h.of(K.iha.active, ACTOR.nsr(1, 'iha'))).toHaveLength(2);
   });
 });

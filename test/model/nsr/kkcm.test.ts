@@ -30,6 +30,7 @@ import {
 } from '../../../model/nsr/wire.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, median, nsrConfig, peer, silence, traffic } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 const CLIENTS = ['iha', 'sdrl', 'psrm', 'prl'] as const;
 const isChannelConn = (r: TraceRecord): boolean => /:700[12]\b/.test(String(r.fields.conn));
@@ -42,7 +43,7 @@ function quiescent(h: Harness, trafficNs: number, quietNs = 600 * MS): void {
 }
 
 function cleanups(h: Harness, re: 0 | 1): string[] {
-  return h.of('kkcm.cleanup', `re${re}/kkcm`).map((r) => String(r.fields.reason));
+  return h.of(K.kkcm.cleanup, `re${re}/kkcm`).map((r) => String(r.fields.reason));
 }
 
 describe('K-1: channels', () => {
@@ -50,8 +51,8 @@ describe('K-1: channels', () => {
     const h = new Harness(nsrConfig({ durationNs: 1 * SEC }));
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const)
-      expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send', 'recv']);
-    const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
+      expect(h.of(K.kkcm.up, `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send', 'recv']);
+    const all = [...h.of(K.kkcm.tx), ...h.of(K.kkcm.rx)];
     const types = new Set(all.map((r) => String(r.fields.t)));
     for (const t of [
       'prl.replicate',
@@ -74,17 +75,17 @@ describe('K-1: channels', () => {
     const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { kkcmChannels: 'one' } }));
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const)
-      expect(h.of('kkcm.up', `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send']);
-    const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
+      expect(h.of(K.kkcm.up, `re${re}/kkcm`)[0]?.fields.channels).toEqual(['send']);
+    const all = [...h.of(K.kkcm.tx), ...h.of(K.kkcm.rx)];
     expect(new Set(all.map((r) => r.fields.ch))).toEqual(new Set(['send']));
     expect(
-      h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length,
+      h.of(K.prl.l4, ACTOR.nsr(1, 'prl')).filter((r) => r.fields.role === 'secondary').length,
     ).toBeGreaterThan(10);
     // Only one channel connection was ever opened.
     expect(
       new Set(
         h
-          .of('tcp.state', 're1')
+          .of(K.tcp.state, ACTOR.re(1))
           .filter(isChannelConn)
           .map((r) => String(r.fields.conn).split('>')[1]),
       ),
@@ -100,7 +101,7 @@ describe('K-1: channels', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const all = [...h.of('kkcm.tx'), ...h.of('kkcm.rx')];
+    const all = [...h.of(K.kkcm.tx), ...h.of(K.kkcm.rx)];
     for (const r of all)
       expect(r.fields.ch).toBe((Number(r.fields.handle) & 1) === 0 ? 'send' : 'recv');
     // Both channels carry PRL and non-PRL traffic.
@@ -109,19 +110,19 @@ describe('K-1: channels', () => {
       expect(ts, ch).toContain('prl.replicate');
       expect(ts, ch).toContain('sdrl.data');
     }
-    expect(h.of('iha.active', 're0/iha')).toHaveLength(3);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha'))).toHaveLength(3);
   });
 });
 
 describe('K-2: RE0 listens, RE1 connects', () => {
   function channelStates(h: Harness, re: 0 | 1, to: string): TraceRecord[] {
-    return h.of('tcp.state', `re${re}`).filter((r) => isChannelConn(r) && r.fields.to === to);
+    return h.of(K.tcp.state, `re${re}`).filter((r) => isChannelConn(r) && r.fields.to === to);
   }
 
   it('K-2: RE1 opens the channels as soon as the chassis says RE0 is up; RE0 only accepts', () => {
     const h = new Harness(nsrConfig({ durationNs: 200 * MS }));
     h.finish();
-    const oreUp = h.of('kkcm.ore', 're1/kkcm').filter((r) => r.fields.up === true);
+    const oreUp = h.of(K.kkcm.ore, ACTOR.nsr(1, 'kkcm')).filter((r) => r.fields.up === true);
     const syn = channelStates(h, 1, 'SYN_SENT');
     expect(syn).toHaveLength(2);
     expect(oreUp.length).toBeGreaterThan(0);
@@ -146,17 +147,20 @@ describe('K-2: RE0 listens, RE1 connects', () => {
     expect(h.finish()).toEqual([]);
     const syn = channelStates(h, 1, 'SYN_SENT');
     expect(syn.map((r) => r.t)).toEqual([0, 0, 1500 * MS, 1500 * MS]);
-    const oreUp = h.of('kkcm.ore', 're1/kkcm').filter((r) => r.fields.up === true);
+    const oreUp = h.of(K.kkcm.ore, ACTOR.nsr(1, 'kkcm')).filter((r) => r.fields.up === true);
     expect(oreUp.map((r) => r.t)).toEqual([0, 1500 * MS]);
     expect(channelStates(h, 0, 'SYN_SENT')).toEqual([]);
     for (const re of [0, 1] as const)
-      expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+      expect(h.of(K.kkcm.up, `re${re}/kkcm`).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
     // The restarted backup is re-synchronized (F-4) and replicates again.
-    expect(h.of('psrm.applied', 're1/psrm').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+    expect(h.of(K.psrm.applied, ACTOR.nsr(1, 'psrm')).filter((r) => r.t > 1500 * MS)).toHaveLength(
+      1,
+    );
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
     expect(
-      h.of('prl.l4', 're1/prl').filter((r) => r.t > 1600 * MS && r.fields.role === 'secondary')
-        .length,
+      h
+        .of(K.prl.l4, ACTOR.nsr(1, 'prl'))
+        .filter((r) => r.t > 1600 * MS && r.fields.role === 'secondary').length,
     ).toBeGreaterThan(0);
   });
 
@@ -171,14 +175,16 @@ describe('K-2: RE0 listens, RE1 connects', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const down = h.of('kkcm.ore', 're1/kkcm').find((r) => r.fields.up === false);
+    const down = h.of(K.kkcm.ore, ACTOR.nsr(1, 'kkcm')).find((r) => r.fields.up === false);
     expect(down).toBeDefined();
     const syn = channelStates(h, 1, 'SYN_SENT').map((r) => r.t);
     expect(syn).toEqual([0, 0, 1500 * MS, 1500 * MS]);
     expect(channelStates(h, 0, 'SYN_SENT')).toEqual([]);
     // Replication now runs the other way: RE1 primary, RE0 secondary.
-    expect(h.of('iha.active', 're1/iha').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
-    expect(h.of('psrm.applied', 're0/psrm').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+    expect(h.of(K.iha.active, ACTOR.nsr(1, 'iha')).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+    expect(h.of(K.psrm.applied, ACTOR.nsr(0, 'psrm')).filter((r) => r.t > 1500 * MS)).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -239,10 +245,10 @@ describe('K-4: send API', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/ENOTCONN/);
     expect(
-      [...h.of('kkcm.tx'), ...h.of('kkcm.rx')].filter((r) => r.fields.handle === 4242),
+      [...h.of(K.kkcm.tx), ...h.of(K.kkcm.rx)].filter((r) => r.fields.handle === 4242),
     ).toEqual([]);
     // Set-up after the reconfiguration works.
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1 * SEC)).toHaveLength(1);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
   });
 
   it('K-4: a message accepted by KKCM is written whole to the other RE (what one client sends, the other side receives once)', () => {
@@ -251,9 +257,9 @@ describe('K-4: send API', () => {
     h.finish();
     const rx = h.rx(1, 'iha.start').filter((r) => r.fields.handle === 777);
     expect(rx).toHaveLength(1);
-    expect(h.of('iha.started', 're1/iha').filter((r) => r.fields.handle === 777)).toEqual([
-      expect.objectContaining({ fields: { handle: 777, known: false } }),
-    ]);
+    expect(h.of(K.iha.started, ACTOR.nsr(1, 'iha')).filter((r) => r.fields.handle === 777)).toEqual(
+      [expect.objectContaining({ fields: { handle: 777, known: false } })],
+    );
   });
 });
 
@@ -378,13 +384,15 @@ describe('K-5: malformed input on a channel', () => {
         const h = new Harness(nsrConfig({ durationNs: 700 * MS }), { checkers: false });
         h.writeRaw(from, ch, INJECT_AT, bytes);
         h.finish();
-        const fe = h.of('kkcm.framing-error', `re${to}/kkcm`);
+        const fe = h.of(K.kkcm.framingError, `re${to}/kkcm`);
         expect(fe).toHaveLength(1);
         expect(fe[0]?.fields.ch).toBe(ch);
         for (const re of [0, 1] as const) expect(cleanups(h, re)).toEqual(['IO_ERR']);
         for (const re of [0, 1] as const)
-          expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > INJECT_AT)).toHaveLength(1);
-        expect(h.of('iha.active', 're0/iha').filter((r) => r.t > INJECT_AT)).toHaveLength(1);
+          expect(h.of(K.kkcm.up, `re${re}/kkcm`).filter((r) => r.t > INJECT_AT)).toHaveLength(1);
+        expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > INJECT_AT)).toHaveLength(
+          1,
+        );
         expect(h.nsr(0).bySession.get('pa/0')?.active).toBe(true);
       }),
       { numRuns: 12 },
@@ -398,21 +406,21 @@ describe('K-5: malformed input on a channel', () => {
         const h = new Harness(nsrConfig({ durationNs: 800 * MS }), { checkers: false });
         h.writeRaw(from, channelOf(t), INJECT_AT, bytes);
         h.finish();
-        const bad = h.of('kkcm.rx-malformed', `re${to}/kkcm`);
+        const bad = h.of(K.kkcm.rxMalformed, `re${to}/kkcm`);
         expect(bad, t).toHaveLength(1);
         const at = bad[0]?.t as number;
         expect(bad[0]?.fields.handle).toBe(1);
         const after = h.recs.filter((r) => r.t >= at && r.actor.startsWith(`re${to}`));
         const nack = after.find(
           (r) =>
-            r.kind === 'kkcm.tx' &&
+            r.kind === K.kkcm.tx &&
             /^(prl|psrm|sdrl)\.ack$/.test(String(r.fields.t)) &&
             r.fields.reason !== 'ok',
         );
         const err = after.find(
-          (r) => r.kind === 'nsr.replication-error' || r.kind === 'iha.cleanup-socket',
+          (r) => r.kind === K.nsr.replicationError || r.kind === K.iha.cleanupSocket,
         );
-        const ioErr = after.find((r) => r.kind === 'kkcm.cleanup' && r.fields.reason === 'IO_ERR');
+        const ioErr = after.find((r) => r.kind === K.kkcm.cleanup && r.fields.reason === 'IO_ERR');
         expect(nack ?? err ?? ioErr, `${t}: no NACK, replication error or IO_ERR`).toBeDefined();
         expect(h.nsr(0).bySession.get('pa/0')?.active, `${t}: replication is back`).toBe(true);
       }),
@@ -434,9 +442,9 @@ describe('K-5: malformed input on a channel', () => {
     b[20] = 0xee; // unknown reason code
     h.writeRaw(1, 'recv', INJECT_AT, b);
     h.finish();
-    expect(h.of('prl.malformed', 're0/prl')).toHaveLength(1);
+    expect(h.of(K.prl.malformed, ACTOR.nsr(0, 'prl'))).toHaveLength(1);
     expect(
-      h.of('nsr.replication-error', 're0/prl').filter((r) => r.t >= INJECT_AT).length,
+      h.of(K.nsr.replicationError, ACTOR.nsr(0, 'prl')).filter((r) => r.t >= INJECT_AT).length,
     ).toBeGreaterThan(0);
   });
 
@@ -462,7 +470,7 @@ describe('K-5: malformed input on a channel', () => {
     new DataView(b.buffer).setUint16(b.length - 52 + 2, 0xffff); // the packet TLV's length runs past the message
     h.writeRaw(0, 'recv', INJECT_AT, b);
     h.finish();
-    const bad = h.of('kkcm.rx-malformed', 're1/kkcm');
+    const bad = h.of(K.kkcm.rxMalformed, ACTOR.nsr(1, 'kkcm'));
     expect(bad).toHaveLength(1);
     expect(
       h.tx(1, 'prl.ack').filter((r) => r.t >= INJECT_AT && r.fields.reason === 'failed'),
@@ -476,7 +484,7 @@ describe('K-6: periodic handler', () => {
     const h = new Harness(nsrConfig({ durationNs: 1 * SEC, timers: { kkcmPeriodNs: period } }));
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const) {
-      const up = h.of('kkcm.up', `re${re}/kkcm`)[0]?.t as number;
+      const up = h.of(K.kkcm.up, `re${re}/kkcm`)[0]?.t as number;
       for (const c of CLIENTS) {
         const ts = h.sends('nsr.periodic', `re${re}/kkcm`, `re${re}/${c}`).map((r) => r.t);
         expect(ts.length).toBe(Math.floor((1 * SEC - 1 - up) / period));
@@ -489,7 +497,7 @@ describe('K-6: periodic handler', () => {
 describe('K-7: cleanup reasons and triggers', () => {
   /** Checks the K-7 cleanup steps on RE `re` at its first cleanup after `after`. */
   function expectCleanupSteps(h: Harness, re: 0 | 1, after: number): void {
-    const c = h.of('kkcm.cleanup', `re${re}/kkcm`).find((r) => r.t >= after);
+    const c = h.of(K.kkcm.cleanup, `re${re}/kkcm`).find((r) => r.t >= after);
     expect(c).toBeDefined();
     const at = c?.t as number;
     // Every client's cleanup handler is called with the reason.
@@ -503,7 +511,7 @@ describe('K-7: cleanup reasons and triggers', () => {
         c?.fields.reason,
       );
     // Both connections are closed (by the cleanup, or already by the other side's reset).
-    const states = h.of('tcp.state', `re${re}`).filter(isChannelConn);
+    const states = h.of(K.tcp.state, `re${re}`).filter(isChannelConn);
     const live = new Set(
       states
         .filter((r) => r.t < after && r.fields.to === 'ESTABLISHED')
@@ -520,7 +528,7 @@ describe('K-7: cleanup reasons and triggers', () => {
         conn,
       ).toBeDefined();
     // The periodic timer stopped: no periodic call until the channels are up again.
-    const upAgain = h.of('kkcm.up', `re${re}/kkcm`).find((r) => r.t > at)?.t ?? Infinity;
+    const upAgain = h.of(K.kkcm.up, `re${re}/kkcm`).find((r) => r.t > at)?.t ?? Infinity;
     expect(
       h.sends('nsr.periodic', `re${re}/kkcm`).filter((r) => r.t > at && r.t <= upAgain),
     ).toEqual([]);
@@ -544,12 +552,12 @@ describe('K-7: cleanup reasons and triggers', () => {
     );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 1)).toEqual(['SWITCHOVER']);
-    const c = h.of('kkcm.cleanup', 're1/kkcm')[0] as TraceRecord;
-    expect(h.of('iha.failover', 're1/iha').every((r) => r.id < c.id)).toBe(true);
+    const c = h.of(K.kkcm.cleanup, ACTOR.nsr(1, 'kkcm'))[0] as TraceRecord;
+    expect(h.of(K.iha.failover, ACTOR.nsr(1, 'iha')).every((r) => r.id < c.id)).toBe(true);
     expect(cleanups(h, 0)).toHaveLength(1);
     expectCleanupSteps(h, 1, 1 * SEC);
     for (const re of [0, 1] as const)
-      expect(h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
+      expect(h.of(K.kkcm.up, `re${re}/kkcm`).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
   });
 
   it('K-7: a backup crash cleans the master up with ORE_DOWN once the PFE-manager connection is seen down', () => {
@@ -561,9 +569,9 @@ describe('K-7: cleanup reasons and triggers', () => {
     );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 0)).toEqual(['ORE_DOWN']);
-    const ore = h.of('kkcm.ore', 're0/kkcm').find((r) => r.fields.up === false);
+    const ore = h.of(K.kkcm.ore, ACTOR.nsr(0, 'kkcm')).find((r) => r.fields.up === false);
     expect(ore?.t).toBe(1 * SEC + h.cfg.router.masterDetectNs);
-    expect(h.of('kkcm.cleanup', 're0/kkcm')[0]?.t).toBe(ore?.t);
+    expect(h.of(K.kkcm.cleanup, ACTOR.nsr(0, 'kkcm'))[0]?.t).toBe(ore?.t);
     expectCleanupSteps(h, 0, 1 * SEC);
     // The primary carries on unreplicated.
     expect(h.nsr(0).reps.size).toBe(0);
@@ -579,11 +587,11 @@ describe('K-7: cleanup reasons and triggers', () => {
     );
     expect(h.finish()).toEqual([]);
     expect(cleanups(h, 1)).toEqual(['ORE_DOWN']);
-    const role = h.of('re.role', 're1')[0] as TraceRecord;
-    const c = h.of('kkcm.cleanup', 're1/kkcm')[0] as TraceRecord;
+    const role = h.of(K.re.role, ACTOR.re(1))[0] as TraceRecord;
+    const c = h.of(K.kkcm.cleanup, ACTOR.nsr(1, 'kkcm'))[0] as TraceRecord;
     expect(role.fields.to).toBe('master');
     expect(role.id).toBeLessThan(c.id);
-    const fo = h.of('iha.failover', 're1/iha');
+    const fo = h.of(K.iha.failover, ACTOR.nsr(1, 'iha'));
     expect(fo).toHaveLength(2);
     for (const f of fo) expect(f.id).toBeLessThan(c.id);
     expectCleanupSteps(h, 1, 1 * SEC);
@@ -603,13 +611,15 @@ describe('K-7: cleanup reasons and triggers', () => {
     for (const re of [0, 1] as const) {
       expect(cleanups(h, re)).toEqual(['NSR_DECONFIG']);
       expectCleanupSteps(h, re, 1 * SEC);
-      const ups = h.of('kkcm.up', `re${re}/kkcm`).filter((r) => r.t > 1 * SEC);
+      const ups = h.of(K.kkcm.up, `re${re}/kkcm`).filter((r) => r.t > 1 * SEC);
       expect(ups).toHaveLength(1);
       expect(ups[0]?.t).toBeGreaterThanOrEqual(1500 * MS);
     }
     // Both sockets were cleaned: the secondary deleted, the primary unreplicated; then set up again.
-    expect(h.of('iha.delete-secondary', 're1/iha').filter((r) => r.t === 1 * SEC)).toHaveLength(1);
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1500 * MS)).toHaveLength(1);
+    expect(
+      h.of(K.iha.deleteSecondary, ACTOR.nsr(1, 'iha')).filter((r) => r.t === 1 * SEC),
+    ).toHaveLength(1);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 1500 * MS)).toHaveLength(1);
   });
 
   it('K-7: a channel I/O error cleans up with IO_ERR on the RE that saw it and, through the reset channels, on the other', () => {
@@ -622,14 +632,14 @@ describe('K-7: cleanup reasons and triggers', () => {
       );
       expect(h.finish()).toEqual([]);
       const me = target === 're0' ? 0 : 1;
-      expect(h.of('kkcm.io-error', `re${me}/kkcm`)).toHaveLength(1);
-      expect(h.of('kkcm.cleanup', `re${me}/kkcm`)[0]?.t).toBe(1 * SEC);
+      expect(h.of(K.kkcm.ioError, `re${me}/kkcm`)).toHaveLength(1);
+      expect(h.of(K.kkcm.cleanup, `re${me}/kkcm`)[0]?.t).toBe(1 * SEC);
       for (const re of [0, 1] as const) {
         expect(cleanups(h, re), `${target}: re${re}`).toEqual(['IO_ERR']);
         expectCleanupSteps(h, re, 1 * SEC);
       }
-      expect(h.of('kkcm.channel-closed', `re${1 - me}/kkcm`).length).toBeGreaterThan(0);
-      expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 1 * SEC)).toHaveLength(1);
+      expect(h.of(K.kkcm.channelClosed, `re${1 - me}/kkcm`).length).toBeGreaterThan(0);
+      expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 1 * SEC)).toHaveLength(1);
     }
   });
 });
@@ -674,7 +684,7 @@ describe('K-9: initialization order', () => {
     );
     expect(h.finish()).toEqual([]);
     for (const re of [0, 1] as const) {
-      const ups = h.of('kkcm.up', `re${re}/kkcm`);
+      const ups = h.of(K.kkcm.up, `re${re}/kkcm`);
       expect(ups).toHaveLength(2);
       for (const up of ups) {
         const inits = h.sends('nsr.init', `re${re}/kkcm`).filter((r) => r.t === up.t);
@@ -690,9 +700,11 @@ describe('K-10: processing context', () => {
     const lat = (ctx: 'thread' | 'interrupt'): number[] => {
       const h = new Harness(nsrConfig({ durationNs: 2 * SEC, opts: { kkcmContext: ctx } }));
       expect(h.finish()).toEqual([]);
-      const queued = new Map(h.of('prl.queue', 're0/prl').map((r) => [r.fields.seq, r.t]));
+      const queued = new Map(
+        h.of(K.prl.queue, ACTOR.nsr(0, 'prl')).map((r) => [r.fields.seq, r.t]),
+      );
       return h
-        .of('prl.l4', 're0/prl')
+        .of(K.prl.l4, ACTOR.nsr(0, 'prl'))
         .filter((r) => r.fields.role === 'primary')
         .map((r) => r.t - (queued.get(r.fields.seq) as number));
     };
@@ -710,12 +722,12 @@ describe('K-11: encoding and version skew', () => {
       nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'tlv', versions: [1, 2] } }),
     );
     expect(h.finish()).toEqual([]);
-    expect(h.of('iha.active', 're0/iha')).toHaveLength(1);
-    expect(h.of('kkcm.rx-malformed')).toEqual([]);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha'))).toHaveLength(1);
+    expect(h.of(K.kkcm.rxMalformed)).toEqual([]);
     expect(new Set(h.rx(0).map((r) => r.fields.version))).toEqual(new Set([2]));
     expect(new Set(h.rx(1).map((r) => r.fields.version))).toEqual(new Set([1]));
     expect(
-      h.of('prl.l4', 're1/prl').filter((r) => r.fields.role === 'secondary').length,
+      h.of(K.prl.l4, ACTOR.nsr(1, 'prl')).filter((r) => r.fields.role === 'secondary').length,
     ).toBeGreaterThan(10);
   });
 
@@ -724,9 +736,9 @@ describe('K-11: encoding and version skew', () => {
       nsrConfig({ durationNs: 1500 * MS, opts: { encoding: 'ipc', versions: [1, 2] } }),
     );
     expect(h.finish()).toEqual([]);
-    expect(h.of('iha.active')).toEqual([]);
-    expect(h.of('psrm.replicate')).toEqual([]);
-    const bad = h.of('kkcm.rx-malformed', 're0/kkcm');
+    expect(h.of(K.iha.active)).toEqual([]);
+    expect(h.of(K.psrm.replicate)).toEqual([]);
+    const bad = h.of(K.kkcm.rxMalformed, ACTOR.nsr(0, 'kkcm'));
     expect(bad.length).toBeGreaterThan(5);
     for (const b of bad) expect(b.fields.error).toMatch(/version 2 not spoken here/);
     const peerSide = h.world.peers[0]?.sessions[0];
@@ -747,7 +759,7 @@ describe('K-11: encoding and version skew', () => {
       nsrConfig({ durationNs: 3 * SEC, opts: { encoding: 'ipc', versions: [2, 1] } }),
     );
     h.finish();
-    expect(h.of('kkcm.rx-malformed', 're1/kkcm').length).toBeGreaterThanOrEqual(1);
+    expect(h.of(K.kkcm.rxMalformed, ACTOR.nsr(1, 'kkcm')).length).toBeGreaterThanOrEqual(1);
     const rep = h.nsr(0).bySession.get('pa/0');
     expect(rep?.setupInProgress ?? false).toBe(false);
     expect(h.world.res[0].session('pa/0')?.verifier.bytes).toBeGreaterThan(0);

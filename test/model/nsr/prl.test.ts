@@ -3,14 +3,15 @@ import { describe, expect, it } from 'vitest';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer, silence, traffic } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 const primaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] =>
   h
-    .of('prl.l4', 're0/prl')
+    .of(K.prl.l4, ACTOR.nsr(0, 'prl'))
     .filter((r) => r.fields.role === 'primary' && r.fields.session === session);
 const secondaryL4 = (h: Harness, session = 'pa/0'): TraceRecord[] =>
   h
-    .of('prl.l4', 're1/prl')
+    .of(K.prl.l4, ACTOR.nsr(1, 'prl'))
     .filter((r) => r.fields.role === 'secondary' && r.fields.session === session);
 
 /** A backup application that stops reading for a second fills the secondary's small buffer. */
@@ -57,19 +58,19 @@ describe('P-1, I-4: packets during set-up', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const pending = h.of('prl.pending', 're0/prl');
+    const pending = h.of(K.prl.pending, ACTOR.nsr(0, 'prl'));
     expect(pending.length).toBeGreaterThanOrEqual(3);
     expect(pending.map((r) => r.fields.arrival)).toEqual(pending.map((_, i) => i + 1));
-    const active = h.of('iha.active', 're0/iha')[0] as TraceRecord;
-    const flush = h.of('prl.flush', 're0/prl')[0] as TraceRecord;
+    const active = h.of(K.iha.active, ACTOR.nsr(0, 'iha'))[0] as TraceRecord;
+    const flush = h.of(K.prl.flush, ACTOR.nsr(0, 'prl'))[0] as TraceRecord;
     for (const p of pending) expect(p.id).toBeLessThan(active.id);
     expect(flush.id).toBeGreaterThan(active.id);
     expect(flush.fields.packets).toBe(pending.length);
     // Nothing went up L4 on the primary and nothing was replicated before the flush.
-    expect(h.of('prl.l4', 're0/prl').filter((r) => r.id < flush.id)).toEqual([]);
-    expect(h.of('prl.queue', 're0/prl').filter((r) => r.id < flush.id)).toEqual([]);
+    expect(h.of(K.prl.l4, ACTOR.nsr(0, 'prl')).filter((r) => r.id < flush.id)).toEqual([]);
+    expect(h.of(K.prl.queue, ACTOR.nsr(0, 'prl')).filter((r) => r.id < flush.id)).toEqual([]);
     // The held packets are the first replicated, in arrival order, numbered 1…n.
-    const queued = h.of('prl.queue', 're0/prl');
+    const queued = h.of(K.prl.queue, ACTOR.nsr(0, 'prl'));
     expect(queued.slice(0, pending.length).map((r) => [r.fields.seq, r.fields.arrival])).toEqual(
       pending.map((p, i) => [i + 1, p.fields.arrival]),
     );
@@ -88,8 +89,8 @@ describe('P-1, I-4: packets during set-up', () => {
     h.runTo(1 * SEC);
     const before = h.world.res[0].session('pa/0')?.verifier.bytes as number;
     expect(h.finish()).toEqual([]);
-    expect(h.of('prl.queue', 're0/prl').filter((r) => r.t > 1 * SEC)).toEqual([]);
-    expect(h.of('prl.pending', 're0/prl').filter((r) => r.t > 1 * SEC)).toEqual([]);
+    expect(h.of(K.prl.queue, ACTOR.nsr(0, 'prl')).filter((r) => r.t > 1 * SEC)).toEqual([]);
+    expect(h.of(K.prl.pending, ACTOR.nsr(0, 'prl')).filter((r) => r.t > 1 * SEC)).toEqual([]);
     expect(h.world.res[0].session('pa/0')?.verifier.bytes).toBeGreaterThan(before);
   });
 });
@@ -105,7 +106,7 @@ describe('P-3, P-9: sequence numbers and ACKs', () => {
     expect(h.finish()).toEqual([]);
     for (const s of ['pa/0', 'pa/1', 'pa/2']) {
       const seqs = h
-        .of('prl.queue', 're0/prl')
+        .of(K.prl.queue, ACTOR.nsr(0, 'prl'))
         .filter((r) => r.fields.session === s)
         .map((r) => r.fields.seq);
       expect(seqs.length, s).toBeGreaterThan(10);
@@ -122,7 +123,7 @@ describe('P-3, P-9: sequence numbers and ACKs', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const q = h.of('prl.queue', 're0/prl');
+    const q = h.of(K.prl.queue, ACTOR.nsr(0, 'prl'));
     expect(q.map((r) => r.fields.seq)).toEqual(q.map((_, i) => i + 1));
     expect(new Set(q.slice(0, 30).map((r) => r.fields.session)).size).toBe(3);
     for (const s of ['pa/0', 'pa/1', 'pa/2'])
@@ -153,14 +154,16 @@ describe('P-4, P-5: NACKs', () => {
   it('P-5: the secondary NACKs buffer-full with its current space when the buffer check fails, and does not pass that packet up L4; the primary drops it (P-4 default)', () => {
     const h = new Harness(nsrConfig(BACKUP_STALL));
     expect(h.finish()).toEqual([]);
-    const nacks = h.of('prl.nack-sent', 're1/prl').filter((r) => r.fields.reason === 'bufferFull');
+    const nacks = h
+      .of(K.prl.nackSent, ACTOR.nsr(1, 'prl'))
+      .filter((r) => r.fields.reason === 'bufferFull');
     expect(nacks.length).toBeGreaterThan(0);
     const secUp = new Set(secondaryL4(h).map((r) => r.fields.seq));
     const primUp = new Set(primaryL4(h).map((r) => r.fields.seq));
     for (const n of nacks) {
       expect(secUp.has(n.fields.seq), `seq ${String(n.fields.seq)}`).toBe(false);
       expect(primUp.has(n.fields.seq), `seq ${String(n.fields.seq)}`).toBe(false);
-      const drop = h.of('prl.drop', 're0/prl').find((r) => r.fields.seq === n.fields.seq);
+      const drop = h.of(K.prl.drop, ACTOR.nsr(0, 'prl')).find((r) => r.fields.seq === n.fields.seq);
       expect(drop?.fields.reason).toBe('nack-buffer-full');
     }
     // The NACK carries the secondary's space; the primary learns it.
@@ -175,12 +178,14 @@ describe('P-4, P-5: NACKs', () => {
       checkers: false,
     });
     h.finish();
-    const nacked = h.of('prl.nack', 're0/prl').filter((r) => r.fields.reason === 'bufferFull');
+    const nacked = h
+      .of(K.prl.nack, ACTOR.nsr(0, 'prl'))
+      .filter((r) => r.fields.reason === 'bufferFull');
     expect(nacked.length).toBeGreaterThan(0);
     expect(
-      h.of('prl.drop', 're0/prl').filter((r) => r.fields.reason === 'nack-buffer-full'),
+      h.of(K.prl.drop, ACTOR.nsr(0, 'prl')).filter((r) => r.fields.reason === 'nack-buffer-full'),
     ).toEqual([]);
-    const queue = h.of('prl.queue', 're0/prl');
+    const queue = h.of(K.prl.queue, ACTOR.nsr(0, 'prl'));
     const byArrival = new Map<unknown, TraceRecord[]>();
     for (const q of queue)
       byArrival.set(q.fields.arrival, [...(byArrival.get(q.fields.arrival) ?? []), q]);
@@ -211,23 +216,23 @@ describe('P-4, P-5: NACKs', () => {
         reason: 'notReplicating',
       });
       expect(h.finish(), mode).toEqual([]);
-      expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual([
-        'NACK notReplicating',
-      ]);
-      const rel = h.of('prl.release', 're0/iha');
+      expect(h.of(K.nsr.replicationError, ACTOR.nsr(0, 'prl')).map((r) => r.fields.reason)).toEqual(
+        ['NACK notReplicating'],
+      );
+      const rel = h.of(K.prl.release, ACTOR.nsr(0, 'iha'));
       expect(rel).toHaveLength(1);
       expect(rel[0]?.fields.mode).toBe(mode);
       const queued = rel[0]?.fields.queued as number;
       expect(queued).toBeGreaterThan(0);
       const at = rel[0]?.t;
       const dropped = h
-        .of('prl.drop', 're0/iha')
+        .of(K.prl.drop, ACTOR.nsr(0, 'iha'))
         .filter((r) => r.t === at && r.fields.reason === 'release');
       const pushed = h
-        .of('prl.l4', 're0/iha')
+        .of(K.prl.l4, ACTOR.nsr(0, 'iha'))
         .filter((r) => r.t === at && r.fields.space === undefined);
       expect([dropped.length, pushed.length]).toEqual(mode === 'drop' ? [queued, 0] : [0, queued]);
-      expect(h.of('iha.cleanup-socket', 're1/iha')).toHaveLength(1);
+      expect(h.of(K.iha.cleanupSocket, ACTOR.nsr(1, 'iha'))).toHaveLength(1);
     }
   });
 
@@ -235,11 +240,13 @@ describe('P-4, P-5: NACKs', () => {
     const h = new Harness(nsrConfig({ durationNs: 800 * MS }));
     h.sendVia(1, 300 * MS, { t: 'prl.ack', handle: 1, seq: 0, space: 0, reason: 'invalidHandle' });
     expect(h.finish()).toEqual([]);
-    expect(h.of('prl.nack', 're0/prl').map((r) => r.fields.reason)).toEqual(['invalidHandle']);
-    expect(h.of('nsr.replication-error', 're0/prl').map((r) => r.fields.reason)).toEqual([
+    expect(h.of(K.prl.nack, ACTOR.nsr(0, 'prl')).map((r) => r.fields.reason)).toEqual([
+      'invalidHandle',
+    ]);
+    expect(h.of(K.nsr.replicationError, ACTOR.nsr(0, 'prl')).map((r) => r.fields.reason)).toEqual([
       'NACK invalidHandle',
     ]);
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 300 * MS)).toHaveLength(1);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 300 * MS)).toHaveLength(1);
   });
 });
 
@@ -253,24 +260,30 @@ describe('P-7: timeout', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const to = h.of('prl.timeout', 're0/prl');
+    const to = h.of(K.prl.timeout, ACTOR.nsr(0, 'prl'));
     expect(to).toHaveLength(1);
     const t = to[0] as TraceRecord;
     expect(t.fields.quietNs).toBeGreaterThanOrEqual(h.nsr(0).timers.prlTimeoutNs);
     // Only while replicates were outstanding, and from the periodic handler.
     expect(t.fields.queued).toBeGreaterThan(0);
-    expect(h.sends('nsr.periodic', 're0/kkcm', 're0/prl').some((r) => r.t === t.t)).toBe(true);
-    const rel = h.of('prl.release', 're0/prl').find((r) => r.t === t.t);
+    expect(
+      h.sends('nsr.periodic', ACTOR.nsr(0, 'kkcm'), ACTOR.nsr(0, 'prl')).some((r) => r.t === t.t),
+    ).toBe(true);
+    const rel = h.of(K.prl.release, ACTOR.nsr(0, 'prl')).find((r) => r.t === t.t);
     expect(rel?.fields).toMatchObject({ mode: 'push', queued: t.fields.queued });
     expect(
-      h.of('prl.l4', 're0/prl').filter((r) => r.t === t.t && r.fields.space === undefined),
+      h
+        .of(K.prl.l4, ACTOR.nsr(0, 'prl'))
+        .filter((r) => r.t === t.t && r.fields.space === undefined),
     ).toHaveLength(t.fields.queued as number);
-    expect(h.of('nsr.replication-error', 're0/prl').find((r) => r.t === t.t)?.fields.reason).toBe(
-      'PRL timeout',
+    expect(
+      h.of(K.nsr.replicationError, ACTOR.nsr(0, 'prl')).find((r) => r.t === t.t)?.fields.reason,
+    ).toBe('PRL timeout');
+    expect(h.of(K.iha.cleanupSocket, ACTOR.nsr(0, 'iha')).filter((r) => r.t >= t.t)).toHaveLength(
+      1,
     );
-    expect(h.of('iha.cleanup-socket', 're0/iha').filter((r) => r.t >= t.t)).toHaveLength(1);
     // After the stall the socket is replicated again.
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > 2 * SEC)).toHaveLength(1);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > 2 * SEC)).toHaveLength(1);
   });
 
   it('P-7: no timeout while nothing is outstanding, however long the quiet', () => {
@@ -282,7 +295,7 @@ describe('P-7: timeout', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    expect(h.of('prl.timeout')).toEqual([]);
+    expect(h.of(K.prl.timeout)).toEqual([]);
   });
 });
 
@@ -297,13 +310,16 @@ describe('P-8: PRL buffer', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const drops = h.of('prl.drop', 're0/prl').filter((r) => r.fields.reason === 'prl-buffer');
+    const drops = h
+      .of(K.prl.drop, ACTOR.nsr(0, 'prl'))
+      .filter((r) => r.fields.reason === 'prl-buffer');
     expect(drops.length).toBeGreaterThan(0);
-    for (const q of h.of('prl.queue', 're0/prl')) expect(q.fields.bytes).toBeLessThanOrEqual(bound);
+    for (const q of h.of(K.prl.queue, ACTOR.nsr(0, 'prl')))
+      expect(q.fields.bytes).toBeLessThanOrEqual(bound);
     // A dropped packet is dropped before it gets a PRL sequence number (store and forward):
     // the replicated ones stay numbered 1, 2, 3, … with no hole.
     expect(drops.every((d) => d.fields.seq === undefined)).toBe(true);
-    const seqs = h.of('prl.queue', 're0/prl').map((r) => r.fields.seq);
+    const seqs = h.of(K.prl.queue, ACTOR.nsr(0, 'prl')).map((r) => r.fields.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
     // The peer resent what was dropped: the stream is whole.
     const reader = h.world.res[0].session('pa/0');
@@ -334,8 +350,8 @@ describe('P-10: common_rcvbufspc', () => {
     const checked: Array<[number, number, number]> = [];
     h.world.sim.trace.addListener((r) => {
       if (
-        r.kind !== 'kkcm.tx' ||
-        r.actor !== 're1/prl' ||
+        r.kind !== K.kkcm.tx ||
+        r.actor !== ACTOR.nsr(1, 'prl') ||
         r.fields.t !== 'prl.ack' ||
         r.fields.reason !== 'ok'
       )
@@ -388,7 +404,7 @@ describe('P-10: common_rcvbufspc', () => {
       }),
     );
     expect(h.finish()).toEqual([]);
-    const zero = h.of('pfe.tx').filter((r) => r.fields.sport === 179 && r.fields.wnd === 0);
+    const zero = h.of(K.pfe.tx).filter((r) => r.fields.sport === 179 && r.fields.wnd === 0);
     expect(zero.length).toBeGreaterThan(0);
     expect(zero.every((r) => r.t < 1600 * MS)).toBe(true);
     expect(
@@ -475,7 +491,7 @@ describe('design options: every PRL option runs and replicates', () => {
       const h = new Harness(nsrConfig({ durationNs: 1 * SEC, opts: { prlL3Header: l3 } }));
       expect(h.finish()).toEqual([]);
       const len = new Map(
-        h.of('prl.queue', 're0/prl').map((r) => [r.fields.seq, r.fields.len as number]),
+        h.of(K.prl.queue, ACTOR.nsr(0, 'prl')).map((r) => [r.fields.seq, r.fields.len as number]),
       );
       return new Set(
         h

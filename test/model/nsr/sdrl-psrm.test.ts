@@ -5,6 +5,7 @@ import { TCP_MSS_DEFAULT } from '../../../model/tcp/defs.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer, silence, traffic } from './fixture.ts';
+import { ACTOR, K, reOf } from '../../../model/vocab.ts';
 
 /** A wire with some delay, so that sent data stays unacknowledged for a while. */
 const SLOW_WIRE = { latencyNs: 10 * MS, bandwidthBps: 50_000_000 };
@@ -21,20 +22,21 @@ function s1Check(
 ): { bad: TraceRecord[]; checked: number } {
   const conn = h.world.res[0].session(session)?.conn as TcpConnection;
   const iss = conn.iss;
-  let confirmed = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === session)?.fields
-    .app_out as number;
+  let confirmed = h
+    .of(K.psrm.applied, ACTOR.nsr(1, 'psrm'))
+    .find((r) => r.fields.session === session)?.fields.app_out as number;
   const bad: TraceRecord[] = [];
   let checked = 0;
   for (const r of h.recs) {
     if (
-      r.kind === 'kkcm.rx' &&
-      r.actor === 're0/kkcm' &&
+      r.kind === K.kkcm.rx &&
+      r.actor === ACTOR.nsr(0, 'kkcm') &&
       r.fields.t === 'sdrl.ack' &&
       r.fields.reason === 'ok'
     )
       confirmed = Math.max(confirmed, r.fields.offset as number);
     if (
-      r.kind === 'pfe.tx' &&
+      r.kind === K.pfe.tx &&
       r.fields.re === 0 &&
       r.fields.sport === 179 &&
       r.fields.dport === dport &&
@@ -93,7 +95,7 @@ describe('S-2: replicated sends carry snd_nxt and snd_up', () => {
     const sent = h.capture(0);
     const at: Array<{ msg: NsrMessage; snd_nxt: number; snd_up: number }> = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind !== 'kkcm.tx' || r.actor !== 're0/sdrl') return;
+      if (r.kind !== K.kkcm.tx || r.actor !== ACTOR.nsr(0, 'sdrl')) return;
       const c = h.world.res[0].session('pa/0')?.conn as TcpConnection;
       at.push({ msg: sent.at(-1)?.msg as NsrMessage, snd_nxt: c.snd_nxt, snd_up: c.snd_up });
     });
@@ -110,7 +112,7 @@ describe('S-2: replicated sends carry snd_nxt and snd_up', () => {
     // The secondary's snd_up each time it has applied a data message (its sdrl.ack goes out).
     const secUp: number[] = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind === 'kkcm.tx' && r.actor === 're1/sdrl')
+      if (r.kind === K.kkcm.tx && r.actor === ACTOR.nsr(1, 'sdrl'))
         secUp.push(h.nsr(1).bySession.get('pa/0')?.conn.snd_up as number);
     });
     expect(h.finish()).toEqual([]);
@@ -169,7 +171,7 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
       }),
     );
     // Count the backup application's reads that returned data, at the socket.
-    h.runUntil(() => h.of('psrm.applied').length > 0, 100 * MS);
+    h.runUntil(() => h.of(K.psrm.applied).length > 0, 100 * MS);
     const conn = h.nsr(1).bySession.get('pa/0')?.conn as TcpConnection;
     const read = conn.read.bind(conn);
     let reads = 0;
@@ -180,10 +182,10 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
     };
     expect(h.finish()).toEqual([]);
     expect(reads).toBeGreaterThan(50);
-    expect(h.sends('psrm.window-update', 're1', 're1/psrm')).toHaveLength(reads);
+    expect(h.sends('psrm.window-update', ACTOR.re(1), ACTOR.nsr(1, 'psrm'))).toHaveLength(reads);
     expect(h.tx(1, 'psrm.window')).toHaveLength(reads);
     // Each reaches the primary, which recomputes its window from it.
-    expect(h.of('psrm.window', 're0/psrm')).toHaveLength(reads);
+    expect(h.of(K.psrm.window, ACTOR.nsr(0, 'psrm'))).toHaveLength(reads);
   });
 
   it('S-4: the flow-control-never-sent mutant sends none', () => {
@@ -191,7 +193,7 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
       checkers: false,
     });
     h.finish();
-    expect(h.sends('psrm.window-update', 're1').length).toBeGreaterThan(5);
+    expect(h.sends('psrm.window-update', ACTOR.re(1)).length).toBeGreaterThan(5);
     expect(h.tx(1, 'psrm.window')).toEqual([]);
   });
 
@@ -208,7 +210,7 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
     const mismatches: string[] = [];
     h.world.sim.trace.addListener((r) => {
       const rep = h.world.res[1].nsr?.bySession.get('pa/0');
-      if (rep === undefined || !rep.active || r.actor.startsWith('re0')) return;
+      if (rep === undefined || !rep.active || reOf(r.actor) === 0) return;
       const c = rep.conn;
       const unaOffset = (c.snd_una - c.iss - 1) >>> 0;
       if (c.so_snd.cc !== rep.sndAppended - unaOffset)
@@ -269,32 +271,36 @@ describe('M-1: PSRM initialization', () => {
     expect(ack[0]?.fields.space).toBe(s.so_rcv.hiwat);
     expect(ack[0]?.fields.ch).toBe('send');
     // The primary reports success to IHA.
-    expect(h.sends('iha.psrm-done', 're0/psrm', 're0/iha')).toHaveLength(1);
+    expect(h.sends('iha.psrm-done', ACTOR.nsr(0, 'psrm'), ACTOR.nsr(0, 'iha'))).toHaveLength(1);
   });
 
   it('M-1: a silent secondary (inter-RE link held right after the replicate) times PSRM out: IHA reports the failure and the socket carries on unreplicated, then is set up again', () => {
     const timeout = 300 * MS;
     const h = new Harness(nsrConfig({ durationNs: 1500 * MS, timers: { psrmTimeoutNs: timeout } }));
-    h.runUntil(() => h.of('psrm.replicate', 're0/psrm').length > 0, 100 * MS);
+    h.runUntil(() => h.of(K.psrm.replicate, ACTOR.nsr(0, 'psrm')).length > 0, 100 * MS);
     const sentAt = h.now;
-    expect(h.of('psrm.replicate', 're0/psrm')).toHaveLength(1);
+    expect(h.of(K.psrm.replicate, ACTOR.nsr(0, 'psrm'))).toHaveLength(1);
     h.world.sim.inject(
       h.world.ids.get('chassis') as number,
       { type: 'fault', action: { kind: 'inter-re-hold', durationNs: 2 * timeout } },
       sentAt,
     );
     expect(h.finish()).toEqual([]);
-    const to = h.of('psrm.timeout', 're0/psrm');
+    const to = h.of(K.psrm.timeout, ACTOR.nsr(0, 'psrm'));
     expect(to).toHaveLength(1);
     expect(to[0]?.t).toBe(sentAt + timeout);
-    const done = h.sends('iha.psrm-done', 're0/psrm', 're0/iha');
+    const done = h.sends('iha.psrm-done', ACTOR.nsr(0, 'psrm'), ACTOR.nsr(0, 'iha'));
     expect(done[0]?.t).toBe(sentAt + timeout);
-    const clean = h.of('iha.cleanup-socket', 're0/iha');
+    const clean = h.of(K.iha.cleanupSocket, ACTOR.nsr(0, 'iha'));
     expect(clean[0]?.fields.reason).toBe('PSRM init failed: timeout');
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t < sentAt + timeout)).toEqual([]);
+    expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t < sentAt + timeout)).toEqual(
+      [],
+    );
     // The late ACK, when the link is released, is ignored; set-up runs again and succeeds.
-    expect(h.of('psrm.ack-unexpected', 're0/psrm').length).toBeGreaterThan(0);
-    expect(h.of('iha.active', 're0/iha').filter((r) => r.t > sentAt + 2 * timeout)).toHaveLength(1);
+    expect(h.of(K.psrm.ackUnexpected, ACTOR.nsr(0, 'psrm')).length).toBeGreaterThan(0);
+    expect(
+      h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > sentAt + 2 * timeout),
+    ).toHaveLength(1);
   });
 });
 
@@ -312,7 +318,7 @@ describe('M-3: window-update options', () => {
     expect(h.finish(), wu).toEqual([]);
     return {
       h,
-      requests: h.sends('psrm.window-update', 're1').length,
+      requests: h.sends('psrm.window-update', ACTOR.re(1)).length,
       win: h.tx(1, 'psrm.window'),
     };
   };
@@ -333,7 +339,7 @@ describe('M-3: window-update options', () => {
     for (const r of [del, sock, glob]) {
       expect(r.win.length).toBeGreaterThan(5);
       expect(r.win.length).toBeLessThan(r.requests);
-      expect(r.h.of('psrm.window', 're0/psrm')).toHaveLength(r.win.length);
+      expect(r.h.of(K.psrm.window, ACTOR.nsr(0, 'psrm'))).toHaveLength(r.win.length);
     }
     // delack: at most one update per socket per windowDelayNs; socket-timer: per windowTimerNs.
     for (const g of perSocketGaps(del.win)) expect(g).toBeGreaterThanOrEqual(timers.windowDelayNs);
@@ -389,7 +395,7 @@ describe('M-4: failover handler', () => {
     );
     const snaps: Snap[] = [];
     h.world.sim.trace.addListener((r) => {
-      if (r.kind !== 'psrm.failover') return;
+      if (r.kind !== K.psrm.failover) return;
       const c = h.world.res[1].session(String(r.fields.session))?.conn as TcpConnection;
       snaps.push({
         cwnd: c.snd_cwnd,

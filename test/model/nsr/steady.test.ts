@@ -5,6 +5,7 @@ import type { RecordSource } from '../../../model/app/stream.ts';
 import type { Rep } from '../../../model/nsr/state.ts';
 import { MS, SEC } from '../../../sim/index.ts';
 import { Harness, nsrConfig, peer, silence, traffic } from './fixture.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
 
 type Dir = 'in' | 'out';
 
@@ -105,13 +106,13 @@ describe('steady state without faults', () => {
     expect(h.finish()).toEqual([]);
     // Nothing in the last ~100 ms: the run is quiescent.
     expect(
-      h.recs.filter((r) => r.t > 2400 * MS && (r.kind === 'kkcm.tx' || r.kind === 'pfe.tx')),
+      h.recs.filter((r) => r.t > 2400 * MS && (r.kind === K.kkcm.tx || r.kind === K.pfe.tx)),
     ).toEqual([]);
 
     const sessions = ['pa/0', 'pa/1', 'pb/0'];
     expect(
       h
-        .of('iha.active', 're0/iha')
+        .of(K.iha.active, ACTOR.nsr(0, 'iha'))
         .map((r) => r.fields.session)
         .sort(),
     ).toEqual(sessions);
@@ -130,8 +131,9 @@ describe('steady state without faults', () => {
         'secondary',
         true,
       ]);
-      const applied = h.of('psrm.applied', 're1/psrm').find((r) => r.fields.session === id)
-        ?.fields as Record<string, number>;
+      const applied = h
+        .of(K.psrm.applied, ACTOR.nsr(1, 'psrm'))
+        .find((r) => r.fields.session === id)?.fields as Record<string, number>;
 
       // Inbound (peer → router): what TCP appended to each socket's so_rcv.
       const pin = stream(0, id, 'in');
@@ -184,7 +186,9 @@ describe('steady state without faults', () => {
       // The backup application's state equals the master's: it started snooping at the
       // beginning of both streams, read everything the master read, and tracked
       // everything the master wrote.
-      expect(h.of('app.snoop', 're1').find((r) => r.fields.session === id)?.fields).toMatchObject({
+      expect(
+        h.of(K.app.snoop, ACTOR.re(1)).find((r) => r.fields.session === id)?.fields,
+      ).toMatchObject({
         inOffset: 0,
         outOffset: 0,
       });

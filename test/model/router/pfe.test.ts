@@ -11,6 +11,7 @@ import {
   type ActorContext,
   type Message,
 } from '../../../sim/index.ts';
+import { K } from '../../../model/vocab.ts';
 
 const ROUTER = 0x0a000001; // 10.0.0.1
 const PEER = 0x0a000102; // 10.0.1.2
@@ -110,7 +111,7 @@ describe('PFE forwarding', () => {
     expect(seqs(r.wire)).toEqual([10, 13]);
     expect(r.pfe.counters).toMatchObject({ toWire: 2, suppressed: 2 });
     expect(
-      r.sink.records.filter((x) => x.kind === 'pfe.suppress').map((x) => x.fields.seq),
+      r.sink.records.filter((x) => x.kind === K.pfe.suppress).map((x) => x.fields.seq),
     ).toEqual([11, 12]);
   });
 
@@ -152,7 +153,7 @@ describe('PFE mastership switch (GRES)', () => {
     });
     expect(r.pfe.master).toBe(1);
     expect(r.pfe.switching).toBe(false);
-    const done = r.sink.records.filter((x) => x.kind === 'pfe.master');
+    const done = r.sink.records.filter((x) => x.kind === K.pfe.master);
     expect(done.map((x) => [x.t, x.fields.master])).toEqual([[60 * MS, 1]]);
   });
 
@@ -184,7 +185,7 @@ describe('PFE mastership switch (GRES)', () => {
     expect(r.re1.got).toEqual([]);
     expect(seqs(r.re0)).toEqual([4]);
     expect(seqs(r.wire)).toEqual([6]);
-    const done = r.sink.records.filter((x) => x.kind === 'pfe.master');
+    const done = r.sink.records.filter((x) => x.kind === K.pfe.master);
     expect(done.map((x) => [x.t, x.fields.master])).toEqual([[80 * MS, 0]]);
     expect(r.pfe.master).toBe(0);
   });

@@ -8,6 +8,7 @@ import { runScenario } from '../../../scenarios/run.ts';
 import { attachCheckers } from '../../../model/checks/index.ts';
 import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import { World } from '../../../model/world.ts';
+import { K } from '../../../model/vocab.ts';
 
 const DIR = 'test/scenarios/fuzz/findings';
 const FILES = readdirSync(DIR)
@@ -75,7 +76,7 @@ describe('open fuzz findings', () => {
               .map((e) => `${e.seq}+${e.data.length}${e.fin ? 'F' : ''}`)
               .join(',');
       world.sim.trace.addListener((rec) => {
-        if (rec.kind !== 'psrm.applied') return;
+        if (rec.kind !== K.psrm.applied) return;
         const re = Number(rec.actor.slice(2, 3));
         const session = String(rec.fields.session);
         const sec = kernels.get(re)?.bySession.get(session);
