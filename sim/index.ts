@@ -5,3 +5,4 @@ export * from './queue.ts';
 export * from './trace.ts';
 export * from './sim.ts';
 export * from './observers.ts';
+export * from './assert.ts';

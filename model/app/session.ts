@@ -3,6 +3,7 @@
 // host gives it a clock, timers and a trace (AppEnv), never the simulator itself.
 import type { Rng } from '../../sim/index.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
+import type { ReplicatedApp } from './app.ts';
 import {
   EAGER_READ,
   RecordSource,
@@ -58,7 +59,7 @@ export function streamKey(id: string, writer: 'peer' | 'router'): string {
 /** Where a snooping application finds what the master's application wrote (S-3). */
 export type SnoopOut = () => Uint8Array[];
 
-export class StreamSession {
+export class StreamSession implements ReplicatedApp {
   readonly writer: StreamWriter;
   readonly verifier: StreamVerifier;
   /**
@@ -94,6 +95,18 @@ export class StreamSession {
     this.verifier = new StreamVerifier(
       new RecordSource(streamKey(cfg.id, other), cfg.expect.sizeMin, cfg.expect.sizeMax),
     );
+  }
+
+  get id(): string {
+    return this.cfg.id;
+  }
+
+  get inOffset(): number {
+    return this.verifier.bytes;
+  }
+
+  get outOffset(): number {
+    return this.writer.offset;
   }
 
   /** Binds an established connection and starts writing and reading. */

@@ -145,7 +145,7 @@ export class IdenticalDataCheck implements LivenessCheck {
         if (s.dir === 'out' && inst.role === 'primary') {
           // What the lost primary had transmitted (snd_max) is what the survivor must hold.
           const c = inst.rep.conn;
-          const soStart = inst.rep.sndAppended - c.so_snd.cc;
+          const soStart = inst.rep.sdrl.sndAppended - c.so_snd.cc;
           inst.required = soStart + Math.max(0, (c.snd_max - c.snd_una) | 0);
         } else {
           inst.required = inst.end;

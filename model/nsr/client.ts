@@ -103,7 +103,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     role: 'primary' | 'secondary',
   ): AckReason | undefined {
     if (rep === undefined) return 'invalidHandle';
-    if (rep.role !== role || !rep.active) return 'notReplicating';
+    if (rep.role !== role || !rep.iha.active) return 'notReplicating';
     return undefined;
   }
 }

@@ -4,6 +4,7 @@
 // L4 keyed off common_rcvbufspc instead of sbspace (P-10), sosend replicating before
 // transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4), and a
 // secondary socket that never transmits and runs no timers until failover (M-4).
+import { sdrlOnWrite } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
 
 export interface SdrlWrite {
@@ -23,44 +24,32 @@ export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
   // Packets already held by PRL (replicated, not yet ACKed) will take their share of
   // both buffers: the window must not offer that space twice, or in-window segments
   // later find no room, are dropped without an ACK and the peer backs off.
+  const q = rep.prl;
   conn.rcvSpacePolicy = (c) =>
-    rep.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), rep.secSpace) - rep.queuedBytes);
+    q.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), q.secSpace) - q.queuedBytes);
   // S-1: only bytes the secondary holds may be transmitted. While set-up is in progress
   // nothing new goes out (retransmissions of what was already sent may).
   conn.sndLimit = (c) => {
     if (nsr.is('sdrl-transmit-before-replicate')) return Number.MAX_SAFE_INTEGER;
-    if (!rep.active)
-      return rep.setupInProgress
+    if (!rep.iha.active)
+      return rep.iha.setupInProgress
         ? Math.max(0, (c.snd_max - c.snd_una) | 0)
         : Number.MAX_SAFE_INTEGER;
-    const soStart = rep.sndAppended - c.so_snd.cc;
-    return Math.max(0, rep.sdrlAcked - soStart);
+    const soStart = rep.sdrl.sndAppended - c.so_snd.cc;
+    return Math.max(0, rep.sdrl.acked - soStart);
   };
-  conn.sosendHook = (_c, bytes) => {
-    const offset = rep.sndAppended;
-    rep.sndAppended += bytes.length;
-    nsr.sent.publish(rep, offset, bytes);
-    if (rep.active)
-      nsr.kernel.post(
-        nsr.ids.sdrl,
-        { type: 'sdrl.write', handle: rep.handle } satisfies SdrlWrite,
-        nsr.costs.sdrlNs,
-      );
-  };
+  conn.sosendHook = (_c, bytes) => sdrlOnWrite(nsr, rep, bytes);
 }
 
 export function installSecondaryHooks(nsr: NsrState, rep: Rep): void {
   const conn = rep.conn;
   conn.replica = true;
-  conn.rcvSpacePolicy = (c) => rep.inputSpace ?? c.so_rcv.sbspace();
+  conn.rcvSpacePolicy = (c) => rep.prl.inputSpace ?? c.so_rcv.sbspace();
   // S-4: the backup application read its receive snoop buffer: tell the primary.
   conn.soreceiveHook = () => {
-    if (rep.active)
-      nsr.kernel.post(
-        nsr.ids.psrm,
-        { type: 'psrm.window-update', handle: rep.handle } satisfies PsrmWindowRequest,
-        nsr.costs.sdrlNs,
-      );
+    if (!rep.iha.active) return;
+    const msg: PsrmWindowRequest = { type: 'psrm.window-update', handle: rep.handle };
+    nsr.kernel.post(nsr.ids.psrm, msg, nsr.costs.sdrlNs);
   };
 }
 

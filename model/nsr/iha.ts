@@ -30,11 +30,12 @@
 // Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
 // not replicated is set up again from its current state (PSRM carries the state).
 import type { Message } from '../../sim/index.ts';
-import type { StreamSession } from '../app/session.ts';
+import type { ReplicatedApp } from '../app/app.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
 import type { CleanupReason, NsrState, Rep } from './state.ts';
 import { installPrimaryHooks, installSecondaryHooks, removeHooks } from './hooks.ts';
+import { sdrlStartAt } from './sdrl-state.ts';
 import { prlRelease } from './prl.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
@@ -44,7 +45,7 @@ export type IhaLocal =
       readonly type: 'iha.socket';
       readonly session: string;
       readonly conn: TcpConnection;
-      readonly app: StreamSession;
+      readonly app: ReplicatedApp;
     }
   | {
       readonly type: 'iha.psrm-done';
@@ -68,20 +69,21 @@ const SYNC_GUARD_NS = 1_000_000_000;
 
 interface Candidate {
   conn: TcpConnection;
-  app: StreamSession;
+  app: ReplicatedApp;
 }
 
 /** A primary still has packets awaiting the secondary's ACK, or send data not yet confirmed. */
 function undrained(r: Rep): boolean {
-  return r.queue.length > 0 || r.sdrlAcked < r.sdrlSent || r.sdrlSent < r.sndAppended;
+  const d = r.sdrl;
+  return r.prl.queue.length > 0 || d.acked < d.sent || d.sent < d.sndAppended;
 }
 
 function drainState(r: Rep): Record<string, unknown> {
   return {
     session: r.session,
-    queued: r.queue.length,
-    sdrlUnacked: r.sdrlSent - r.sdrlAcked,
-    sdrlUnsent: r.sndAppended - r.sdrlSent,
+    queued: r.prl.queue.length,
+    sdrlUnacked: r.sdrl.sent - r.sdrl.acked,
+    sdrlUnsent: r.sdrl.sndAppended - r.sdrl.sent,
   };
 }
 
@@ -156,8 +158,8 @@ export class Iha extends NsrClient<IhaLocal> {
     for (const rep of [...this.nsr.reps.values()]) {
       if (
         rep.role === 'primary' &&
-        rep.setupInProgress &&
-        now - rep.setupStartNs >= this.nsr.timers.psrmTimeoutNs
+        rep.iha.setupInProgress &&
+        now - rep.iha.setupStartNs >= this.nsr.timers.psrmTimeoutNs
       ) {
         this.error(rep.handle, 'set-up timed out', 'push', true);
       }
@@ -174,15 +176,12 @@ export class Iha extends NsrClient<IhaLocal> {
     const c = this.candidates.get(session);
     if (c === undefined || this.nsr.bySession.has(session) || !this.nsr.kkcm.ready) return;
     if (c.conn.t_state !== 'ESTABLISHED' && c.conn.t_state !== 'CLOSE_WAIT') return;
-    const rep = this.nsr.addRep(session, 'primary', c.conn);
-    rep.app = c.app;
-    rep.setupInProgress = true;
-    rep.setupStartNs = this.ctx.now;
-    // Absolute application stream offsets (the application's own sync of its state).
-    rep.sndAppended = c.app.writer.offset;
-    rep.sdrlSent = rep.sdrlAcked = rep.snapOffset = rep.sndAppended;
-    // Refreshed at PSRM's snapshot (psrm.ts sendReplicate): the application may read meanwhile.
-    rep.appInBase = c.app.verifier.bytes;
+    const rep = this.nsr.addRep(session, 'primary', c.conn, c.app);
+    rep.iha.setupInProgress = true;
+    rep.iha.setupStartNs = this.ctx.now;
+    // Absolute application stream offsets (the application's own sync of its state); the
+    // read offset is taken at PSRM's snapshot (psrm.ts), as the application reads meanwhile.
+    sdrlStartAt(rep, c.app.outOffset);
     installPrimaryHooks(this.nsr, rep);
     const conn = c.conn;
     this.ctx.trace(K.iha.setup, { session, handle: rep.handle });
@@ -203,7 +202,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   private onReady(msg: NsrMessage & { t: 'iha.ready' }): void {
     const rep = this.nsr.rep(msg.handle);
-    if (rep === undefined || rep.role !== 'primary' || !rep.setupInProgress) {
+    if (rep === undefined || rep.role !== 'primary' || !rep.iha.setupInProgress) {
       this.ctx.trace(K.iha.readyUnknown, { handle: msg.handle });
       return;
     }
@@ -227,13 +226,13 @@ export class Iha extends NsrClient<IhaLocal> {
       this.error(handle, `PSRM init failed: ${reason}`, 'push', true);
       return;
     }
-    if (!rep.active) this.activate(rep);
+    if (!rep.iha.active) this.activate(rep);
   }
 
   /** I-4: active goes on; PRL replicates what it held; SDRL sends what was written meanwhile. */
   private activate(rep: Rep): void {
-    rep.active = true;
-    rep.setupInProgress = false;
+    rep.iha.active = true;
+    rep.iha.setupInProgress = false;
     this.ctx.trace(K.iha.active, {
       session: rep.session,
       handle: rep.handle,
@@ -342,16 +341,16 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private failover(rep: Rep): void {
-    if (rep.role !== 'secondary' || rep.failingOver) return;
-    if (!rep.active) {
+    if (rep.role !== 'secondary' || rep.iha.failingOver) return;
+    if (!rep.iha.active) {
       // Never finished set-up: nothing to take over from.
       this.deleteSecondary(rep, 'failover before replication was active');
       return;
     }
     // I-5: active goes off; PSRM's failover handler makes the socket the primary and
     // hands it back to IHA as a socket of this (now master) RE.
-    rep.active = false;
-    rep.failingOver = true;
+    rep.iha.active = false;
+    rep.iha.failingOver = true;
     this.ctx.trace(K.iha.failover, { session: rep.session, handle: rep.handle });
     this.ctx.send(
       this.nsr.ids.psrm,
@@ -374,7 +373,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   private drainCheck(deadlineNs: number): void {
     const busy = [...this.nsr.reps.values()].filter(
-      (r) => r.role === 'primary' && r.active && undrained(r),
+      (r) => r.role === 'primary' && r.iha.active && undrained(r),
     );
     if (busy.length > 0 && this.ctx.now < deadlineNs && this.nsr.kkcm.ready) {
       this.ctx.startTimer(DRAIN_POLL_NS, { type: 'iha.drain-check', deadlineNs });
@@ -383,7 +382,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.ctx.trace(K.iha.drained, { undrained: busy.map(drainState) });
     for (const rep of [...this.nsr.reps.values()]) {
       if (rep.role !== 'primary') continue;
-      if (rep.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
+      if (rep.iha.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
       this.forgetPrimary(rep);
     }
     this.send({ t: 'iha.failover', handle: 0 });
@@ -401,7 +400,7 @@ export class Iha extends NsrClient<IhaLocal> {
         ? 'not replicated'
         : rep.role !== 'primary'
           ? 'not the primary'
-          : !rep.active
+          : !rep.iha.active
             ? 'replication not active yet'
             : this.handovers.has(rep.handle)
               ? 'already failing over'

@@ -19,7 +19,7 @@
 // defaults, ts_recent_age = now, t_flags to defaults, t_force and t_softerror to zero,
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
-import type { Message } from '../../sim/index.ts';
+import { assert, type Message } from '../../sim/index.ts';
 import { seqAdd, seqDiff, seqGt } from '../net/segment.ts';
 import { TCP_MSS_DEFAULT } from '../tcp/defs.ts';
 import {
@@ -31,6 +31,9 @@ import {
 } from '../tcp/tcp.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
+import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
+import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
+import { sdrlApplySnapshot, sdrlSnapshot } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
 import {
   decodeOoo,
@@ -67,7 +70,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
         return;
       case 'psrm.timeout': {
         const rep = this.nsr.rep(msg.handle);
-        if (rep !== undefined && rep.setupInProgress && rep.psrmSentNs === msg.sentNs) {
+        if (rep !== undefined && rep.iha.setupInProgress && rep.psrm.sentNs === msg.sentNs) {
           this.ctx.trace(K.psrm.timeout, { session: rep.session });
           this.ctx.send(this.nsr.ids.iha, {
             type: 'iha.psrm-done',
@@ -87,14 +90,14 @@ export class Psrm extends NsrClient<PsrmLocal> {
       case 'psrm.window-flush': {
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined) {
-          rep.windowTimer = -1;
+          rep.psrm.windowTimer = -1;
           this.sendWindow(rep);
         }
         return;
       }
       case 'psrm.window-sweep':
         this.sweepArmed = false;
-        for (const rep of this.nsr.reps.values()) if (rep.windowDirty) this.sendWindow(rep);
+        for (const rep of this.nsr.reps.values()) if (rep.psrm.windowDirty) this.sendWindow(rep);
         return;
       default: {
         const never: never = msg;
@@ -134,7 +137,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     // the replicated so_rcv really begins, so it reads a corrupt stream (framing error),
     // and after a later failover the new master's application does too (G-2, G-3).
     // Invariant: app_in + rcvData.length is the stream offset of rcv_nxt.
-    if (rep.app !== undefined) rep.appInBase = rep.app.verifier.bytes;
+    if (rep.app !== undefined) rep.psrm.appInBase = rep.app.inOffset;
     const state: PsrmStateFields = {
       rcv_nxt: c.rcv_nxt,
       rcv_adv: c.rcv_adv,
@@ -146,12 +149,11 @@ export class Psrm extends NsrClient<PsrmLocal> {
       snd_wl1: c.snd_wl1,
       snd_wl2: c.snd_wl2,
       max_sndwnd: c.max_sndwnd,
-      app_in: rep.appInBase,
-      app_out: rep.sndAppended,
+      app_in: rep.psrm.appInBase,
+      app_out: rep.sdrl.sndAppended,
     };
-    rep.snapOffset = rep.sndAppended;
-    rep.sdrlSent = rep.sdrlAcked = rep.snapOffset;
-    rep.psrmSentNs = this.ctx.now;
+    sdrlSnapshot(rep);
+    rep.psrm.sentNs = this.ctx.now;
     const rcvData = c.so_rcv.peek(0, c.so_rcv.cc);
     const sndData = c.so_snd.peek(0, c.so_snd.cc);
     // P-13: out-of-order data the primary holds is receive state too (wire.ts, rcvOoo).
@@ -174,7 +176,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
       this.ctx.startTimer(this.nsr.timers.psrmTimeoutNs, {
         type: 'psrm.timeout',
         handle: rep.handle,
-        sentNs: rep.psrmSentNs,
+        sentNs: rep.psrm.sentNs,
       } satisfies PsrmLocal);
     }
   }
@@ -241,10 +243,14 @@ export class Psrm extends NsrClient<PsrmLocal> {
     c.snd_max = (c.snd_una + c.so_snd.cc) >>> 0;
     c.snd_nxt = c.snd_max;
     c.setState('ESTABLISHED');
-    rep.rcvOffset = (c.rcv_nxt - c.irs - 1) >>> 0;
-    rep.sndAppended = rep.snapOffset = rep.snoopOutBase = st.app_out;
-    rep.appInBase = st.app_in;
-    rep.active = true;
+    this.nsr.rebaseRcvTap(rep);
+    sdrlApplySnapshot(rep, st.app_out);
+    rep.psrm.appInBase = st.app_in;
+    ihaActivateSecondary(rep);
+    assert(
+      c.so_rcv.cc === msg.rcvData.length && c.rcv_nxt === st.rcv_nxt,
+      () => `PSRM apply of ${rep.session}: so_rcv holds ${c.so_rcv.cc} of ${msg.rcvData.length}`,
+    );
     this.ctx.trace(K.psrm.applied, {
       session: rep.session,
       rcv_nxt: c.rcv_nxt,
@@ -262,12 +268,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
 
   private onAck(msg: NsrMessage & { t: 'psrm.ack' }): void {
     const rep = this.lookup(msg.handle);
-    if (rep === undefined || rep.role !== 'primary' || !rep.setupInProgress) {
+    if (rep === undefined || rep.role !== 'primary' || !rep.iha.setupInProgress) {
       this.ctx.trace(K.psrm.ackUnexpected, { handle: msg.handle, reason: msg.reason });
       return;
     }
-    rep.psrmSentNs = -1;
-    if (msg.reason === 'ok') rep.secSpace = msg.space;
+    rep.psrm.sentNs = -1;
+    if (msg.reason === 'ok') prlSecondarySpace(rep, msg.space);
     this.ctx.send(this.nsr.ids.iha, {
       type: 'iha.psrm-done',
       handle: rep.handle,
@@ -280,23 +286,23 @@ export class Psrm extends NsrClient<PsrmLocal> {
 
   private windowRequest(handle: number): void {
     const rep = this.nsr.rep(handle);
-    if (rep === undefined || rep.role !== 'secondary' || !rep.active) return;
+    if (rep === undefined || rep.role !== 'secondary' || !rep.iha.active) return;
     if (this.nsr.is('flow-control-never-sent')) return;
-    rep.windowDirty = true;
+    rep.psrm.windowDirty = true;
     switch (this.nsr.opts.windowUpdate) {
       case 'immediate':
         this.sendWindow(rep);
         return;
       case 'delack':
-        if (rep.windowTimer < 0)
-          rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowDelayNs, {
+        if (rep.psrm.windowTimer < 0)
+          rep.psrm.windowTimer = this.ctx.startTimer(this.nsr.timers.windowDelayNs, {
             type: 'psrm.window-flush',
             handle,
           } satisfies PsrmLocal);
         return;
       case 'socket-timer':
-        if (rep.windowTimer < 0)
-          rep.windowTimer = this.ctx.startTimer(this.nsr.timers.windowTimerNs, {
+        if (rep.psrm.windowTimer < 0)
+          rep.psrm.windowTimer = this.ctx.startTimer(this.nsr.timers.windowTimerNs, {
             type: 'psrm.window-flush',
             handle,
           } satisfies PsrmLocal);
@@ -317,14 +323,14 @@ export class Psrm extends NsrClient<PsrmLocal> {
   }
 
   private sendWindow(rep: Rep): void {
-    if (!rep.windowDirty || !rep.active) return;
-    rep.windowDirty = false;
+    if (!rep.psrm.windowDirty || !rep.iha.active) return;
+    rep.psrm.windowDirty = false;
     this.send(
       {
         t: 'psrm.window',
         handle: rep.peerHandle,
         space: rep.conn.so_rcv.sbspace(),
-        seq: rep.lastSeq >>> 0,
+        seq: rep.prl.lastSeq >>> 0,
       },
       rep,
     );
@@ -334,14 +340,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private onWindow(msg: NsrMessage & { t: 'psrm.window' }): void {
     const rep = this.lookup(msg.handle);
     if (rep === undefined || rep.role !== 'primary') return;
-    rep.secSpace = msg.space;
-    rep.windowSeq = msg.seq;
-    rep.common_rcvbufspc = Math.min(rep.conn.so_rcv.sbspace(), msg.space);
-    this.ctx.trace(K.psrm.window, {
-      session: rep.session,
-      space: msg.space,
-      common: rep.common_rcvbufspc,
-    });
+    const common = prlWindowUpdate(rep, msg.space, msg.seq);
+    this.ctx.trace(K.psrm.window, { session: rep.session, space: msg.space, common });
     rep.conn.output();
   }
 
@@ -351,7 +351,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'secondary') return;
     const c = rep.conn;
-    rep.role = 'primary';
+    ihaBecomePrimary(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
     c.replica = false;

@@ -16,6 +16,7 @@ import type { Message } from '../../sim/index.ts';
 import { seqAdd } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
 import type { SdrlWrite } from './hooks.ts';
+import { sdrlCheck } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
@@ -38,7 +39,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       case 'sdrl.write':
       case 'sdrl.start': {
         const rep = this.nsr.rep(msg.handle);
-        if (rep !== undefined && rep.role === 'primary' && rep.active) this.replicate(rep);
+        if (rep !== undefined && rep.role === 'primary' && rep.iha.active) this.replicate(rep);
         return;
       }
       default: {
@@ -51,22 +52,22 @@ export class Sdrl extends NsrClient<SdrlLocal> {
   /** S-1, S-2: send everything written since the last replicated byte. */
   private replicate(rep: Rep): void {
     const conn = rep.conn;
-    const soStart = rep.sndAppended - conn.so_snd.cc;
-    while (rep.sdrlSent < rep.sndAppended) {
-      const from = rep.sdrlSent - soStart;
+    const soStart = rep.sdrl.sndAppended - conn.so_snd.cc;
+    while (rep.sdrl.sent < rep.sdrl.sndAppended) {
+      const from = rep.sdrl.sent - soStart;
       if (from < 0) {
         // Bytes already acknowledged by the peer before being replicated: only a mutant gets here.
-        this.ctx.trace(K.sdrl.gap, { session: rep.session, offset: rep.sdrlSent, soStart });
-        rep.sdrlSent = rep.sdrlAcked = soStart;
+        this.ctx.trace(K.sdrl.gap, { session: rep.session, offset: rep.sdrl.sent, soStart });
+        rep.sdrl.sent = rep.sdrl.acked = soStart;
         continue;
       }
-      const n = Math.min(SDRL_CHUNK_MAX, rep.sndAppended - rep.sdrlSent);
+      const n = Math.min(SDRL_CHUNK_MAX, rep.sdrl.sndAppended - rep.sdrl.sent);
       const data = conn.so_snd.peek(from, n);
       const ok = this.send(
         {
           t: 'sdrl.data',
           handle: rep.peerHandle,
-          offset: rep.sdrlSent % U32,
+          offset: rep.sdrl.sent % U32,
           snd_nxt: conn.snd_nxt,
           snd_up: conn.snd_up,
           urgent: conn.snd_up !== conn.snd_una && ((conn.snd_up - conn.snd_una) | 0) > 0,
@@ -75,11 +76,12 @@ export class Sdrl extends NsrClient<SdrlLocal> {
         rep,
       );
       if (!ok) return;
-      rep.sdrlSent += n;
+      rep.sdrl.sent += n;
+      sdrlCheck(rep);
       this.ctx.trace(K.sdrl.inflight, {
         session: rep.session,
-        offset: rep.sdrlSent,
-        bytes: rep.sdrlSent - rep.sdrlAcked,
+        offset: rep.sdrl.sent,
+        bytes: rep.sdrl.sent - rep.sdrl.acked,
       });
     }
   }
@@ -110,11 +112,11 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       });
       return;
     }
-    if (msg.offset !== rep.sndAppended % U32) {
+    if (msg.offset !== rep.sdrl.sndAppended % U32) {
       this.ctx.trace(K.sdrl.outOfOrder, {
         session: rep.session,
         offset: msg.offset,
-        expected: rep.sndAppended % U32,
+        expected: rep.sdrl.sndAppended % U32,
       });
       this.send(
         { t: 'sdrl.ack', handle: rep.peerHandle, offset: msg.offset, reason: 'failed' },
@@ -123,20 +125,20 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       return;
     }
     const conn = rep.conn;
-    const offset = rep.sndAppended;
+    const offset = rep.sdrl.sndAppended;
     conn.so_snd.append(msg.data);
-    rep.sndAppended += msg.data.length;
+    rep.sdrl.sndAppended += msg.data.length;
     // M-2: the secondary's send state follows the data; everything replicated counts as
     // sent, so the peer's ACKs of it (replicated later by PRL) are acceptable here.
     conn.snd_max = seqAdd(conn.snd_una, conn.so_snd.cc);
     conn.snd_nxt = conn.snd_max;
     if (msg.urgent) conn.snd_up = msg.snd_up;
-    rep.snoopOut.push(msg.data);
-    rep.snoopOutBytes += msg.data.length;
+    rep.sdrl.snoopOut.push(msg.data);
+    rep.sdrl.snoopOutBytes += msg.data.length;
     this.nsr.sent.publish(rep, offset, msg.data);
     rep.app?.onSnoopOut();
     this.send(
-      { t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sndAppended % U32, reason: 'ok' },
+      { t: 'sdrl.ack', handle: rep.peerHandle, offset: rep.sdrl.sndAppended % U32, reason: 'ok' },
       rep,
     );
   }
@@ -150,11 +152,12 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       return;
     }
     // Offsets travel as u32; rebuild the full offset near what was sent.
-    const base = rep.sdrlSent - (rep.sdrlSent % U32);
+    const base = rep.sdrl.sent - (rep.sdrl.sent % U32);
     let acked = base + msg.offset;
-    if (acked > rep.sdrlSent) acked -= U32;
-    if (acked > rep.sdrlAcked) {
-      rep.sdrlAcked = acked;
+    if (acked > rep.sdrl.sent) acked -= U32;
+    if (acked > rep.sdrl.acked) {
+      rep.sdrl.acked = acked;
+      sdrlCheck(rep);
       rep.conn.output();
     }
   }

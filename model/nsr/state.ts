@@ -2,13 +2,22 @@
 // inpcb tables (SPEC I-2), the two inpcb flags (I-3), each replicated socket's PRL, SDRL
 // and PSRM state, and the KKCM send entry point (K-4).
 //
-// In a real kernel these are data structures every subsystem reads and writes; here
-// they are one object per RE incarnation, handed to that RE's subsystem actors (and
-// never to the other RE's). Work that the design hands from one context to another
+// In a real kernel these are data structures every subsystem reads; here they are one
+// object per RE incarnation, handed to that RE's subsystem actors (and never to the other
+// RE's). Each piece has one writer: a socket's state is split into one part per subsystem
+// (Rep.iha, .prl, .sdrl, .psrm), written only by that subsystem's module; the tables are
+// changed only through addRep/dropRep (IHA's handle management, I-1, I-2). Work that the design hands from one context to another
 // (interrupt path → KKCM thread → client handler) is a message between actors with a
 // modelled processing cost (options.ts); plain data-structure access is a call.
-import { Observers, type ActorContext, type ActorId, type Message } from '../../sim/index.ts';
-import type { StreamSession } from '../app/session.ts';
+import {
+  assert,
+  assertInt,
+  Observers,
+  type ActorContext,
+  type ActorId,
+  type Message,
+} from '../../sim/index.ts';
+import type { ReplicatedApp } from '../app/app.ts';
 import type { Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './options.ts';
@@ -27,23 +36,29 @@ export interface PrlEntry {
   sentNs: number;
 }
 
-/** One replicated socket as this RE sees it (its inpcb's replication state). */
-export interface Rep {
-  readonly session: string;
-  /** Our handle (I-1); messages to us carry it. */
-  readonly handle: number;
-  /** The other RE's handle for the same socket, once known. */
-  peerHandle: number;
-  role: RepRole;
-  conn: TcpConnection;
-  /** I-3: "replication setup in progress" and "replication active". */
+// Each replicated socket's state is split by owner (GUIDE §5: one owner writes each piece
+// of state). Only the owner's module writes its part; others read it, or change it through
+// one named function the owner exports (e.g. prlWindowUpdate, ihaDeactivate) or a message.
+
+/** IHA's part (I-3): the two inpcb flags and the set-up clock. Written by iha.ts only. */
+export interface IhaSocketState {
+  /** "Replication setup in progress". */
   setupInProgress: boolean;
+  /** "Replication active". */
   active: boolean;
   /** IHA started this secondary's failover; PSRM's handler has not run yet. */
   failingOver: boolean;
-  // PRL, primary (P-1 … P-4, P-7, P-8)
+  /** When IHA started setting the socket up (the set-up times out, I-6). */
+  setupStartNs: number;
+}
+
+/** PRL's part (P-1 … P-11). Written by prl.ts only. */
+export interface PrlSocketState {
+  /** Packets held while set-up is in progress (P-1), in arrival order. */
   pending: Array<{ seg: Segment; arrival: number }>;
+  /** Replicated, not yet ACKed (P-3), in sequence order. */
   queue: PrlEntry[];
+  /** Sum of queue[].bytes (cached; prl.ts asserts it). */
   queuedBytes: number;
   nextSeq: number;
   /** Next arrival index of a packet from the peer (G-4). */
@@ -60,38 +75,75 @@ export interface Rep {
   inputSpace: number | undefined;
   /** Last time anything came from the other RE's PRL for this socket (P-7). */
   lastHeardNs: number;
-  // SDRL (S-1 … S-5): stream offsets of the send side
+  /** P-6 'coalesce', secondary: the open batch of ACKs. */
+  batch: { base: number; consumed: number; lastSeq: number; count: number } | undefined;
+}
+
+/** SDRL's part (S-1 … S-5): stream offsets of the send side. Written by sdrl.ts only. */
+export interface SdrlSocketState {
   /** Bytes the application ever wrote to so_snd (the end offset of so_snd). */
   sndAppended: number;
   /** Offset replicated to the secondary (sent). */
-  sdrlSent: number;
+  sent: number;
   /** Offset the secondary has confirmed (primary may transmit up to here, S-1). */
-  sdrlAcked: number;
+  acked: number;
+  /** Stream offset of so_snd's end at the PSRM snapshot (SDRL starts here). */
+  snapOffset: number;
   /** Secondary: outbound snoop, bytes the primary's application wrote, unread by the backup app. */
   snoopOut: Uint8Array[];
   /** Secondary: stream offset of the first byte in snoopOut. */
   snoopOutBase: number;
   snoopOutBytes: number;
-  // PSRM (M-1, M-3)
-  psrmSentNs: number;
-  /** When IHA started setting the socket up (the set-up times out, I-6). */
-  setupStartNs: number;
+}
+
+/** PSRM's part (M-1, M-3). Written by psrm.ts only. */
+export interface PsrmSocketState {
+  /** When the replicate message went out (-1: answered); a late timeout compares it. */
+  sentNs: number;
   /** Secondary window update pending (M-3 'delack' / timers). */
   windowDirty: boolean;
   windowTimer: number;
-  /** Bytes TCP appended to so_rcv since the socket was replicated (onRcvAppend). */
-  rcvAppended: number;
-  /** Stream offset (from irs+1) of the next byte TCP appends to so_rcv. */
-  rcvOffset: number;
-  /** Stream offset of so_snd's end at the PSRM snapshot (SDRL starts here). */
-  snapOffset: number;
-  /** P-6 'coalesce', secondary: the open batch of ACKs. */
-  batch: { base: number; consumed: number; lastSeq: number; count: number } | undefined;
-  // The application on this RE for the session (master app or snooping backup app).
-  app: StreamSession | undefined;
-  /** Application stream offsets at the initial sync (read from peer, written to peer). */
+  /** Application stream offsets at the initial sync (read from / written to the peer). */
   appInBase: number;
-  appOutBase: number;
+}
+
+/** The receive tap's part: where TCP's next in-order byte lands. Written by NsrState only. */
+export interface RcvTapState {
+  /** Bytes TCP appended to so_rcv since the socket was replicated. */
+  appended: number;
+  /** Stream offset (from irs+1) of the next byte TCP appends to so_rcv. */
+  offset: number;
+}
+
+/**
+ * One replicated socket as this RE sees it (its inpcb's replication state). The handle
+ * table's own fields (handle, peerHandle, role) are IHA's (I-1, I-2).
+ */
+export interface Rep {
+  readonly session: string;
+  /** Our handle (I-1); messages to us carry it. */
+  readonly handle: number;
+  /** The other RE's handle for the same socket, once known. */
+  peerHandle: number;
+  role: RepRole;
+  readonly conn: TcpConnection;
+  /** The application on this RE for the session (master app or snooping backup app). */
+  app: ReplicatedApp | undefined;
+  readonly iha: IhaSocketState;
+  readonly prl: PrlSocketState;
+  readonly sdrl: SdrlSocketState;
+  readonly psrm: PsrmSocketState;
+  readonly rcv: RcvTapState;
+}
+
+/** PRL's per-RE state (P-8, P-9). Written by prl.ts only. */
+export interface PrlReState {
+  /** P-9 'global': one sequence space for all sockets. */
+  globalSeq: number;
+  /** P-8: bytes held unACKed by PRL on this RE (cached sum of every queue; asserted). */
+  bufferedBytes: number;
+  /** P-9 'global': the one queue of unACKed packets of every socket, in arrival order. */
+  readonly globalQueue: Array<{ handle: number; entry: PrlEntry }>;
 }
 
 /** What the NSR subsystems need from their RE's kernel and applications. */
@@ -164,16 +216,13 @@ export interface KkcmSender {
 }
 
 export class NsrState {
+  /** The handle ↔ inpcb tables (I-2): IHA's, changed only through addRep/dropRep. */
   readonly reps = new Map<number, Rep>();
   readonly byConn = new Map<TcpConnection, Rep>();
   readonly bySession = new Map<string, Rep>();
   private nextHandle: number;
-  /** P-9 'global': one sequence space for all sockets. */
-  globalSeq = 0;
-  /** P-8: bytes held unACKed by PRL on this RE. */
-  prlBufferedBytes = 0;
-  /** P-9 'global': the one queue of unACKed packets of every socket, in arrival order. */
-  readonly globalQueue: Array<{ handle: number; entry: PrlEntry }> = [];
+  /** PRL's per-RE state (P-8, P-9). */
+  readonly prl: PrlReState = { globalSeq: 0, bufferedBytes: 0, globalQueue: [] };
   /**
    * Every in-order byte a replicated socket delivers to its receive buffer (primary and
    * secondary alike), with its stream offset: the identical-data checker's tap. Not traced.
@@ -182,11 +231,6 @@ export class NsrState {
   /** The send side: bytes the primary app wrote / SDRL appended to the secondary's so_snd. */
   readonly sent = new Observers<[Rep, number, Uint8Array]>();
   kernel!: ReKernel;
-
-  /** Plain L4 input for a packet whose socket is no longer replicated. */
-  l4Fallback(seg: Segment): void {
-    this.kernel.l4(seg);
-  }
   kkcm: KkcmSender = { send: () => 'KKCM not running', ready: false };
   /** K-3: registered clients (message, periodic and cleanup handlers are the actor's). */
   readonly clients = new Map<IpcClient, ActorId>();
@@ -202,12 +246,18 @@ export class NsrState {
     /** Handles of this RE incarnation start here, so a restarted RE never reuses one. */
     handleBase = 0,
   ) {
+    assertInt(handleBase, 0, 0xffff_fffe, 'NSR handle base');
     this.nextHandle = handleBase + 1;
   }
 
   /** The protocol version this RE speaks (K-11). */
   get version(): number {
     return this.opts.versions[this.reIndex];
+  }
+
+  /** Plain L4 input for a packet whose socket is no longer replicated. */
+  l4Fallback(seg: Segment): void {
+    this.kernel.l4(seg);
   }
 
   /** K-3: registers a client; an unknown type or a second registration fails. */
@@ -223,68 +273,80 @@ export class NsrState {
     return this.mutant === m;
   }
 
-  /** I-1: a fresh handle and its table entry. */
-  addRep(session: string, role: RepRole, conn: TcpConnection): Rep {
+  /** I-1: a fresh handle and its table entry; `app` is the application on this RE, if any. */
+  addRep(session: string, role: RepRole, conn: TcpConnection, app?: ReplicatedApp): Rep {
+    assert(!this.bySession.has(session), () => `addRep: ${session} is replicated already`);
+    assert(!this.byConn.has(conn), () => `addRep: the socket of ${session} has a handle already`);
     const handle = this.nextHandle++;
+    assertInt(handle, 1, 0xffff_ffff, 'NSR handle');
+    const space = conn.so_rcv.sbspace();
+    const snd = conn.so_snd.cc;
     const rep: Rep = {
       session,
       handle,
       peerHandle: 0,
       role,
       conn,
-      setupInProgress: false,
-      active: false,
-      failingOver: false,
-      pending: [],
-      queue: [],
-      queuedBytes: 0,
-      nextSeq: 1,
-      nextArrival: 1,
-      common_rcvbufspc: conn.so_rcv.sbspace(),
-      secSpace: conn.so_rcv.sbspace(),
-      windowSeq: -1,
-      lastSeq: 0,
-      inputSpace: undefined,
-      lastHeardNs: 0,
-      sndAppended: conn.so_snd.cc,
-      sdrlSent: conn.so_snd.cc,
-      sdrlAcked: conn.so_snd.cc,
-      snoopOut: [],
-      snoopOutBase: 0,
-      snoopOutBytes: 0,
-      psrmSentNs: 0,
-      setupStartNs: 0,
-      windowDirty: false,
-      windowTimer: -1,
-      rcvAppended: 0,
-      rcvOffset: (conn.rcv_nxt - conn.irs - 1) >>> 0,
-      snapOffset: conn.so_snd.cc,
-      batch: undefined,
-      app: undefined,
-      appInBase: 0,
-      appOutBase: 0,
+      app,
+      iha: { setupInProgress: false, active: false, failingOver: false, setupStartNs: 0 },
+      prl: {
+        pending: [],
+        queue: [],
+        queuedBytes: 0,
+        nextSeq: 1,
+        nextArrival: 1,
+        common_rcvbufspc: space,
+        secSpace: space,
+        windowSeq: -1,
+        lastSeq: 0,
+        inputSpace: undefined,
+        lastHeardNs: 0,
+        batch: undefined,
+      },
+      sdrl: {
+        sndAppended: snd,
+        sent: snd,
+        acked: snd,
+        snapOffset: snd,
+        snoopOut: [],
+        snoopOutBase: 0,
+        snoopOutBytes: 0,
+      },
+      psrm: { sentNs: 0, windowDirty: false, windowTimer: -1, appInBase: 0 },
+      rcv: { appended: 0, offset: (conn.rcv_nxt - conn.irs - 1) >>> 0 },
     };
     this.reps.set(handle, rep);
     this.byConn.set(conn, rep);
-    conn.onRcvAppend = (bytes: Uint8Array) => {
-      rep.rcvAppended += bytes.length;
-      this.delivered.publish(rep, rep.rcvOffset, bytes);
-      rep.rcvOffset += bytes.length;
-    };
     this.bySession.set(session, rep);
+    conn.onRcvAppend = (bytes: Uint8Array) => {
+      rep.rcv.appended += bytes.length;
+      this.delivered.publish(rep, rep.rcv.offset, bytes);
+      rep.rcv.offset += bytes.length;
+    };
     return rep;
   }
 
-  /** Removes a socket's replication state (I-6 cleanup); the socket itself stays. */
+  /** PSRM applied a snapshot: the next byte TCP appends is at the stream offset of rcv_nxt. */
+  rebaseRcvTap(rep: Rep): void {
+    rep.rcv.offset = (rep.conn.rcv_nxt - rep.conn.irs - 1) >>> 0;
+  }
+
+  /**
+   * Removes a socket's replication state (I-6 cleanup); the socket itself stays. PRL must
+   * have released the socket's packets first (prlRelease): nothing may be left held.
+   */
   dropRep(rep: Rep): void {
-    this.prlBufferedBytes -= rep.queuedBytes;
-    for (let i = this.globalQueue.length - 1; i >= 0; i--)
-      if (this.globalQueue[i]?.handle === rep.handle) this.globalQueue.splice(i, 1);
-    rep.queue = [];
-    rep.queuedBytes = 0;
-    rep.pending = [];
-    rep.active = false;
-    rep.setupInProgress = false;
+    assert(
+      this.reps.get(rep.handle) === rep,
+      () => `dropRep: ${rep.session} #${rep.handle} is not in the table`,
+    );
+    assert(
+      rep.prl.queue.length === 0 && rep.prl.pending.length === 0 && rep.prl.queuedBytes === 0,
+      () =>
+        `dropRep: PRL still holds ${rep.prl.queue.length} + ${rep.prl.pending.length} packets of ${rep.session}`,
+    );
+    rep.iha.active = false;
+    rep.iha.setupInProgress = false;
     this.reps.delete(rep.handle);
     if (this.byConn.get(rep.conn) === rep) this.byConn.delete(rep.conn);
     if (this.bySession.get(rep.session) === rep) this.bySession.delete(rep.session);

@@ -14,6 +14,7 @@ import type { ActorId, Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from '../config.ts';
 import { NetHost, type Interface } from '../net/host.ts';
+import { sdrlTakeSnoop } from '../nsr/sdrl-state.ts';
 import { NsrState, type ReKernel, type NsrIds, type Rep } from '../nsr/state.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../nsr/options.ts';
 import type { Ipv4, Segment } from '../net/segment.ts';
@@ -303,7 +304,10 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     const stack = this.stack(iface.addr);
     const conn = stack.lookup(seg.dst, seg.dport, seg.src, seg.sport);
     const rep = conn === undefined ? undefined : nsr.byConn.get(conn);
-    if (rep === undefined || (rep.role === 'primary' && !rep.active && !rep.setupInProgress)) {
+    if (
+      rep === undefined ||
+      (rep.role === 'primary' && !rep.iha.active && !rep.iha.setupInProgress)
+    ) {
       stack.input(seg);
       return;
     }
@@ -344,13 +348,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     const s = this.newSession(p.cfg, i);
     list[i] = s;
     rep.app = s;
-    s.attachSnoop(rep.conn, rep.appInBase, rep.snoopOutBase, () => {
-      const chunks = rep.snoopOut;
-      rep.snoopOut = [];
-      rep.snoopOutBase += rep.snoopOutBytes;
-      rep.snoopOutBytes = 0;
-      return chunks;
-    });
+    s.attachSnoop(rep.conn, rep.psrm.appInBase, rep.sdrl.snoopOutBase, () => sdrlTakeSnoop(rep));
   }
 
   takeoverApp(rep: Rep): void {

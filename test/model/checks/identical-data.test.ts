@@ -21,7 +21,7 @@ function rep(
     session: 'pa/0',
     handle,
     role,
-    sndAppended: 0,
+    sdrl: { sndAppended: 0 },
     conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 },
     ...over,
   } as unknown as Rep;
@@ -272,7 +272,7 @@ describe('identical-data', () => {
       // The master's application wrote 300 bytes; the peer acknowledged 200 (so_snd holds
       // 100) and 80 more are in flight: the master transmitted up to byte 280.
       const p = rep(1, 'primary', {
-        sndAppended: 300,
+        sdrl: { sndAppended: 300 },
         conn: { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 },
       });
       deliverOut(k0, p, 0, 300);

@@ -205,7 +205,7 @@ describe('I-2: handle tables', () => {
     // The primary does not know those handles either: it ignores the NACKs.
     expect(h.of(K.prl.ackUnknown, ACTOR.nsr(0, 'prl'))).toHaveLength(1);
     expect(h.of(K.iha.cleanupSocket)).toEqual([]);
-    expect(h.nsr(0).bySession.get('pa/0')?.active).toBe(true);
+    expect(h.nsr(0).bySession.get('pa/0')?.iha.active).toBe(true);
   });
 
   it('I-2: a PRL replicate for a socket that is not a replicating secondary is NACKed not-replicating', () => {
@@ -242,7 +242,7 @@ describe('I-3: the two inpcb flags', () => {
         const rep = h.world.res[re].nsr?.bySession.get('pa/0') ?? reps[re];
         if (rep === undefined) continue;
         reps[re] = rep;
-        const state = `${rep.role}:${rep.setupInProgress ? 'setup' : '-'}:${rep.active ? 'active' : '-'}`;
+        const state = `${rep.role}:${rep.iha.setupInProgress ? 'setup' : '-'}:${rep.iha.active ? 'active' : '-'}`;
         if (seen[re].at(-1) !== state) seen[re].push(state);
       }
     });
@@ -271,7 +271,7 @@ describe('I-3: the two inpcb flags', () => {
     h.world.sim.trace.addListener((r) => {
       if (r.kind !== K.prl.pending) return;
       const rep = h.nsr(0).bySession.get('pa/0') as Rep;
-      flagsAtPending.push([rep.setupInProgress, rep.active]);
+      flagsAtPending.push([rep.iha.setupInProgress, rep.iha.active]);
     });
     expect(h.finish()).toEqual([]);
     // The peer's initial window's worth of segments arrives while set-up runs.

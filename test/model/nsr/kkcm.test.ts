@@ -393,7 +393,7 @@ describe('K-5: malformed input on a channel', () => {
         expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > INJECT_AT)).toHaveLength(
           1,
         );
-        expect(h.nsr(0).bySession.get('pa/0')?.active).toBe(true);
+        expect(h.nsr(0).bySession.get('pa/0')?.iha.active).toBe(true);
       }),
       { numRuns: 12 },
     );
@@ -422,7 +422,7 @@ describe('K-5: malformed input on a channel', () => {
         );
         const ioErr = after.find((r) => r.kind === K.kkcm.cleanup && r.fields.reason === 'IO_ERR');
         expect(nack ?? err ?? ioErr, `${t}: no NACK, replication error or IO_ERR`).toBeDefined();
-        expect(h.nsr(0).bySession.get('pa/0')?.active, `${t}: replication is back`).toBe(true);
+        expect(h.nsr(0).bySession.get('pa/0')?.iha.active, `${t}: replication is back`).toBe(true);
       }),
       { numRuns: 25 },
     );
@@ -761,7 +761,7 @@ describe('K-11: encoding and version skew', () => {
     h.finish();
     expect(h.of(K.kkcm.rxMalformed, ACTOR.nsr(1, 'kkcm')).length).toBeGreaterThanOrEqual(1);
     const rep = h.nsr(0).bySession.get('pa/0');
-    expect(rep?.setupInProgress ?? false).toBe(false);
+    expect(rep?.iha.setupInProgress ?? false).toBe(false);
     expect(h.world.res[0].session('pa/0')?.verifier.bytes).toBeGreaterThan(0);
     expect(h.world.peers[0]?.sessions[0]?.verifier.bytes).toBeGreaterThan(0);
   });

@@ -146,7 +146,7 @@ describe('P-3, P-9: sequence numbers and ACKs', () => {
     }
     // And the primary records it.
     const rep = h.nsr(0).bySession.get('pa/0');
-    expect(rep?.common_rcvbufspc).toBe(l4.at(-1)?.fields.space);
+    expect(rep?.prl.common_rcvbufspc).toBe(l4.at(-1)?.fields.space);
   });
 });
 

@@ -210,12 +210,12 @@ describe('S-3, S-4, S-5: the secondary socket and the backup application', () =>
     const mismatches: string[] = [];
     h.world.sim.trace.addListener((r) => {
       const rep = h.world.res[1].nsr?.bySession.get('pa/0');
-      if (rep === undefined || !rep.active || reOf(r.actor) === 0) return;
+      if (rep === undefined || !rep.iha.active || reOf(r.actor) === 0) return;
       const c = rep.conn;
       const unaOffset = (c.snd_una - c.iss - 1) >>> 0;
-      if (c.so_snd.cc !== rep.sndAppended - unaOffset)
+      if (c.so_snd.cc !== rep.sdrl.sndAppended - unaOffset)
         mismatches.push(
-          `${r.kind}@${r.t}: cc ${c.so_snd.cc} appended ${rep.sndAppended} una ${unaOffset}`,
+          `${r.kind}@${r.t}: cc ${c.so_snd.cc} appended ${rep.sdrl.sndAppended} una ${unaOffset}`,
         );
       if (c.so_snd.cc < last) shrinks++;
       last = c.so_snd.cc;

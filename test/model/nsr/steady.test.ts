@@ -125,7 +125,7 @@ describe('steady state without faults', () => {
       const backup = h.world.res[1].session(id) as StreamSession;
       const prim = h.nsr(0).bySession.get(id) as Rep;
       const sec = h.nsr(1).bySession.get(id) as Rep;
-      expect([prim.role, prim.active, sec.role, sec.active], id).toEqual([
+      expect([prim.role, prim.iha.active, sec.role, sec.iha.active], id).toEqual([
         'primary',
         true,
         'secondary',

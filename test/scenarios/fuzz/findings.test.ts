@@ -85,9 +85,9 @@ describe('open fuzz findings', () => {
         applied.push({
           t: rec.t,
           session,
-          appIn: sec.appInBase,
+          appIn: sec.psrm.appInBase,
           held: sec.conn.so_rcv.cc,
-          rcvOffset: sec.rcvOffset,
+          rcvOffset: sec.rcv.offset,
           ooo: segq(sec),
           primaryOoo: segq(pri),
         });

@@ -1,0 +1,26 @@
+// IHA's part of a replicated socket (Rep.iha, and the handle-table fields peerHandle and
+// role; SPEC I-1 … I-5): the named functions through which the other subsystems change it.
+// IHA (iha.ts) writes it directly; PRL's timeout and PSRM's initial sync and failover
+// handler call these instead.
+import { assert } from '../../sim/index.ts';
+import type { Rep } from './state.ts';
+
+/** P-7: PRL timed the socket out; replication on it is off until IHA cleans it up (I-6). */
+export function ihaDeactivate(rep: Rep): void {
+  assert(rep.role === 'primary', () => `ihaDeactivate: ${rep.session} is not a primary`);
+  rep.iha.active = false;
+}
+
+/** M-1: PSRM applied the primary's snapshot to this secondary: replication is active (I-3). */
+export function ihaActivateSecondary(rep: Rep): void {
+  assert(rep.role === 'secondary', () => `ihaActivateSecondary: ${rep.session} is not a secondary`);
+  assert(!rep.iha.failingOver, () => `ihaActivateSecondary: ${rep.session} is failing over`);
+  rep.iha.active = true;
+}
+
+/** I-5: PSRM's failover handler made the secondary socket the primary. */
+export function ihaBecomePrimary(rep: Rep): void {
+  assert(rep.role === 'secondary', () => `ihaBecomePrimary: ${rep.session} is already primary`);
+  assert(!rep.iha.active, () => `ihaBecomePrimary: ${rep.session} is still marked active`);
+  rep.role = 'primary';
+}
