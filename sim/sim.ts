@@ -6,6 +6,7 @@
 // completion; there is no async anywhere. An actor can be stopped (crashed) and
 // restarted: messages that reach a stopped actor are traced as dropped, and timers it
 // set in an earlier incarnation never fire into a later one.
+import { assert } from './assert.ts';
 import { EventQueue, PRIO_NORMAL, PRIO_URGENT, type EventId } from './queue.ts';
 import { Rng, RngStreams } from './rng.ts';
 import { Trace, type Fields, type HasherFactory, type TraceRecord } from './trace.ts';
@@ -168,6 +169,8 @@ export class Simulation {
   private eventsTotal = 0;
   private started = false;
   private finished = false;
+  /** True while run() handles events (re-entry guard). */
+  private inRun = false;
   private readonly faultRng: Rng;
 
   constructor(opts: SimOptions) {
@@ -352,11 +355,16 @@ export class Simulation {
     return this.trace.emit(this.nowNs, this.currentCause, actor, kind, fields);
   }
 
+  /**
+   * Handles events in (time, priority, seq) order until the queue is idle, untilNs is
+   * reached, the predicate holds or maxEvents were handled. Not re-entrant (a handler may
+   * not run the simulation) and not after finish() (the trace sinks are closed).
+   */
   run(opts: RunOptions = {}): RunResult {
+    assert(!this.inRun, 'Simulation.run re-entered from inside a handler');
+    assert(!this.finished, 'Simulation.run after finish(): the trace sinks are closed');
     this.ensureStarted();
     const wall0 = this.wallClock();
-    const maxEvents = opts.maxEvents ?? this.defaultMaxEvents;
-    const until = opts.until;
     const untilNs = opts.untilNs ?? Infinity;
     if (
       opts.untilNs !== undefined &&
@@ -364,47 +372,58 @@ export class Simulation {
     ) {
       throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
     }
-    const q = this.queue;
-    let handled = 0;
-    let reason: StopReason = 'idle';
-    for (;;) {
-      // The time bound is checked before the event is taken, so nothing due at or
-      // after untilNs runs, urgent or not, whenever it was scheduled.
-      const next = q.peekTime();
-      if (next === Infinity) break;
-      if (next >= untilNs) {
-        this.nowNs = untilNs;
-        reason = 'time';
-        break;
-      }
-      if (handled >= maxEvents) {
-        reason = 'maxEvents';
-        break;
-      }
-      if (this.tieBreakNext < this.tieBreaks.length) this.takeWithTieBreak();
-      else q.take();
-      this.nowNs = q.lastTime;
-      this.deliver(q.lastTarget, q.lastInc, q.lastCause, q.lastMessage as Message);
-      handled++;
-      if (until !== undefined && until()) {
-        reason = 'predicate';
-        break;
-      }
+    this.inRun = true;
+    let loop: { handled: number; reason: StopReason };
+    try {
+      loop = this.loop(untilNs, opts.maxEvents ?? this.defaultMaxEvents, opts.until);
+    } finally {
+      this.inRun = false;
     }
+    let reason = loop.reason;
     if (reason === 'idle' && opts.untilNs !== undefined) {
       // Nothing left before the bound: the run still ends at the bound, by time.
       this.nowNs = untilNs;
       reason = 'time';
     }
-    this.eventsTotal += handled;
+    this.eventsTotal += loop.handled;
     this.currentCause = -1;
     return {
       reason,
       boundHit: reason === 'maxEvents',
-      events: handled,
+      events: loop.handled,
       simulatedNs: this.nowNs,
       wallMs: this.wallClock() - wall0,
     };
+  }
+
+  private loop(
+    untilNs: number,
+    maxEvents: number,
+    until: (() => boolean) | undefined,
+  ): { handled: number; reason: StopReason } {
+    const q = this.queue;
+    let handled = 0;
+    for (;;) {
+      // The time bound is checked before the event is taken, so nothing due at or
+      // after untilNs runs, urgent or not, whenever it was scheduled.
+      const next = q.peekTime();
+      if (next === Infinity) return { handled, reason: 'idle' };
+      if (next >= untilNs) {
+        this.nowNs = untilNs;
+        return { handled, reason: 'time' };
+      }
+      if (handled >= maxEvents) return { handled, reason: 'maxEvents' };
+      if (this.tieBreakNext < this.tieBreaks.length) this.takeWithTieBreak();
+      else q.take();
+      assert(
+        q.lastTime >= this.nowNs,
+        () => `sim: time went back from ${this.nowNs} to ${q.lastTime}`,
+      );
+      this.nowNs = q.lastTime;
+      this.deliver(q.lastTarget, q.lastInc, q.lastCause, q.lastMessage as Message);
+      handled++;
+      if (until !== undefined && until()) return { handled, reason: 'predicate' };
+    }
   }
 
   /** Runs the liveness checks against a finished run and returns all violations. */

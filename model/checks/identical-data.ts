@@ -184,44 +184,9 @@ export class IdenticalDataCheck implements LivenessCheck {
       return;
     }
     if (seq < 0) return;
-    let p = this.pairs.get(pairKey);
-    if (p === undefined) {
-      p = {
-        primaryUp: new Set(),
-        secondaryUp: new Set(),
-        primaryDropped: new Set(),
-        secondaryRefused: new Set(),
-      };
-      this.pairs.set(pairKey, p);
-    }
-    let mine: Set<number> | undefined;
-    let other: Set<number> | undefined;
-    let what = '';
-    if (rec.kind === K.prl.l4 && f.role === 'primary')
-      [mine, other, what] = [
-        p.primaryUp,
-        p.secondaryRefused,
-        'the primary passed it up L4 but the secondary refused it (NACK)',
-      ];
-    else if (rec.kind === K.prl.l4 && f.role === 'secondary')
-      [mine, other, what] = [
-        p.secondaryUp,
-        p.primaryDropped,
-        'the secondary passed it up L4 but the primary dropped it',
-      ];
-    else if (rec.kind === K.prl.drop)
-      [mine, other, what] = [
-        p.primaryDropped,
-        p.secondaryUp,
-        'the primary dropped it but the secondary had passed it up L4',
-      ];
-    else if (rec.kind === K.prl.nackSent)
-      [mine, other, what] = [
-        p.secondaryRefused,
-        p.primaryUp,
-        'the secondary refused it (NACK) but the primary had passed it up L4',
-      ];
-    if (mine === undefined || other === undefined) return;
+    const sides = this.sidesOf(rec, this.pairPackets(pairKey));
+    if (sides === undefined) return;
+    const [mine, other, what] = sides;
     if (other.has(seq)) {
       this.packetViolation(rec, `${String(f.session)} packet ${seq} of pair ${pairKey}: ${what}`, {
         seq,
@@ -231,6 +196,54 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     mine.add(seq);
     if (mine.size > PAIR_SEQ_MEMORY) mine.delete(mine.values().next().value as number);
+  }
+
+  private pairPackets(pairKey: string): PairPackets {
+    let p = this.pairs.get(pairKey);
+    if (p === undefined) {
+      const sets = () => new Set<number>();
+      p = {
+        primaryUp: sets(),
+        secondaryUp: sets(),
+        primaryDropped: sets(),
+        secondaryRefused: sets(),
+      };
+      this.pairs.set(pairKey, p);
+    }
+    return p;
+  }
+
+  /** Which set a PRL record adds to, which set it must not meet, and what a meeting means. */
+  private sidesOf(
+    rec: TraceRecord,
+    p: PairPackets,
+  ): [Set<number>, Set<number>, string] | undefined {
+    const role = rec.fields.role;
+    if (rec.kind === K.prl.l4 && role === 'primary')
+      return [
+        p.primaryUp,
+        p.secondaryRefused,
+        'the primary passed it up L4 but the secondary refused it (NACK)',
+      ];
+    if (rec.kind === K.prl.l4 && role === 'secondary')
+      return [
+        p.secondaryUp,
+        p.primaryDropped,
+        'the secondary passed it up L4 but the primary dropped it',
+      ];
+    if (rec.kind === K.prl.drop)
+      return [
+        p.primaryDropped,
+        p.secondaryUp,
+        'the primary dropped it but the secondary had passed it up L4',
+      ];
+    if (rec.kind === K.prl.nackSent)
+      return [
+        p.secondaryRefused,
+        p.primaryUp,
+        'the secondary refused it (NACK) but the primary had passed it up L4',
+      ];
+    return undefined;
   }
 
   private packetViolation(

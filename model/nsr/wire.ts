@@ -16,6 +16,8 @@
 // Parsing never throws: every malformed input is a ParseError the caller turns into a
 // NACK or an IO_ERR cleanup (SPEC K-5).
 
+import { assert, assertInt, unreachable } from '../../sim/index.ts';
+
 export const IPC_HEADER_BYTES = 8;
 const TLV_HEADER_BYTES = 6;
 /** Bound on one NSR message (a replicated packet plus headers fits easily). */
@@ -301,7 +303,53 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
 // ---- encode -------------------------------------------------------------------------
 
 /** Serializes a message for the transport in the given encoding and version. */
+/**
+ * What is wrong with a message, field by field against its wire layout (u32 in range,
+ * a known reason code, byte strings within the message bound), or undefined. Both ends
+ * assert it (GUIDE §4, paired assertions): the sender that what it built fits the wire, the
+ * receiver that what its decoder accepted is a message a sender could have built.
+ */
+export function messageProblem(msg: NsrMessage): string | undefined {
+  const flat = flatten(msg);
+  for (const f of LAYOUT[msg.t]) {
+    if (f.kind === 'pad24' || f.name === 'rxStamp') continue;
+    const v = fieldValue(flat, f);
+    const bad = fieldProblem(f.kind, v);
+    if (bad !== undefined) return `${msg.t}.${f.name}: ${bad}`;
+  }
+  return undefined;
+}
+
+function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
+  switch (kind) {
+    case 'u8':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xff
+        ? undefined
+        : `${String(v)} is not a u8`;
+    case 'u32':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff
+        ? undefined
+        : `${String(v)} is not a u32`;
+    case 'bool':
+      return typeof v === 'boolean' ? undefined : 'not a boolean';
+    case 'bytes':
+      return v instanceof Uint8Array && v.length <= IPC_MESSAGE_MAX
+        ? undefined
+        : 'not bytes within the message bound';
+    case 'str':
+      return typeof v === 'string' && utf8.encode(v).length <= 0xffff
+        ? undefined
+        : 'not a string of at most 65,535 bytes';
+    case 'pad24':
+      return undefined;
+    default:
+      return unreachable(kind, 'field kind');
+  }
+}
+
 export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: number): Uint8Array {
+  assert(messageProblem(msg) === undefined, () => `encode: ${messageProblem(msg)}`);
+  assertInt(version, 1, 0x7f, 'NSR message version'); // 7 bits of the header's version byte
   const [client, subtype] = SUBTYPE[msg.t];
   const flat = flatten(msg);
   const fields = LAYOUT[msg.t].filter((f) => f.since <= version);
@@ -328,6 +376,10 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
     writeField(out, dv, at, f.kind, v);
     at += n;
   });
+  assert(
+    at === out.length && out.length <= IPC_MESSAGE_MAX,
+    () => `encode ${msg.t}: wrote ${at} of ${out.length} bytes`,
+  );
   return out;
 }
 
@@ -416,7 +468,12 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
     return { ...base, error: `version ${version} not spoken here (max ${maxVersion})` };
   const flat = tlv ? readTlv(bytes, dv, type) : readIpc(bytes, dv, type, version);
   if (typeof flat === 'string') return { ...base, error: flat };
-  return build(type, flat, version, base);
+  const r = build(type, flat, version, base);
+  // The pair of encodeMessage's assertion: whatever the decoder accepts is a message a
+  // sender could have built (a malformed message from the other RE is an error, above).
+  if (r.ok)
+    assert(messageProblem(r.msg) === undefined, () => `decode ${type}: ${messageProblem(r.msg)}`);
+  return r;
 }
 
 /** Best effort for error reports: the handle TLV (tag 1), if the stream reaches it intact. */

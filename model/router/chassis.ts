@@ -7,7 +7,14 @@
 // `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2). A per-socket
 // failover (F-2) is the application's request, not the chassis's: the chassis passes it
 // to both REs and the one whose application holds the session's primary socket acts.
-import type { Actor, ActorContext, ActorId, Message, Simulation } from '../../sim/index.ts';
+import {
+  unreachable,
+  type Actor,
+  type ActorContext,
+  type ActorId,
+  type Message,
+  type Simulation,
+} from '../../sim/index.ts';
 import { resolveTarget, type FaultAction, type FaultTarget, type RouterConfig } from '../config.ts';
 import type { LinkControl, LinkParams } from '../net/link.ts';
 import type { PfeControl } from './pfe.ts';
@@ -132,6 +139,28 @@ export class Chassis implements Actor<ChassisMessage> {
         this.appStall(a.side, a.peer, a.durationNs, a.re ?? 'master');
         return;
       case 'wire-loss':
+      case 'wire-partition':
+      case 'wire-reorder':
+        this.wireFaultOf(a);
+        return;
+      case 'pfe-switch-delay': {
+        const msg: PfeControl = { type: 'pfe.set-switch', switchNs: a.switchNs };
+        this.ctx.send(this.w.pfeId, msg);
+        return;
+      }
+      case 'socket-failover':
+        this.socketFailover(a.peer, a.session);
+        return;
+      default:
+        this.nsrFault(a);
+    }
+  }
+
+  private wireFaultOf(
+    a: FaultAction & { kind: 'wire-loss' | 'wire-partition' | 'wire-reorder' },
+  ): void {
+    switch (a.kind) {
+      case 'wire-loss':
         this.wireFault(a.peer, { loss: a.loss }, a.durationNs, (p) => ({ loss: p.loss ?? 0 }));
         return;
       case 'wire-partition':
@@ -142,12 +171,30 @@ export class Chassis implements Actor<ChassisMessage> {
           reorder: p.reorder ?? 0,
         }));
         return;
-      case 'pfe-switch-delay':
-        this.ctx.send(this.w.pfeId, {
-          type: 'pfe.set-switch',
-          switchNs: a.switchNs,
-        } satisfies PfeControl);
-        return;
+      default:
+        unreachable(a, 'wire fault');
+    }
+  }
+
+  /** The NSR faults (SPEC F-1, K-5, K-7, P-7). */
+  private nsrFault(
+    a: Exclude<
+      FaultAction,
+      {
+        kind:
+          | 're-crash'
+          | 're-restart'
+          | 'switchover'
+          | 'app-stall'
+          | 'wire-loss'
+          | 'wire-partition'
+          | 'wire-reorder'
+          | 'pfe-switch-delay'
+          | 'socket-failover';
+      }
+    >,
+  ): void {
+    switch (a.kind) {
       case 'kkcm-io-error': {
         const k = this.w.kkcmIds?.[this.resolve(a.target) as 0 | 1];
         if (k !== undefined)
@@ -166,20 +213,9 @@ export class Chassis implements Actor<ChassisMessage> {
         // A stalled backup kernel processes nothing on the inter-RE link: as seen from the
         // master its replication traffic is held, then delivered late (drives P-7).
         this.linkCtl(this.w.interReLink, { type: 'link.hold' });
-        if (a.durationNs > 0)
-          this.ctx.startTimer(a.durationNs, {
-            type: 'chassis.link-release',
-            link: this.w.interReLink,
-          } satisfies LinkRelease);
-        return;
-      case 'socket-failover':
-        for (const id of this.w.reIds) {
-          if (this.w.sim.isRunning(id))
-            this.ctx.send(id, {
-              type: 're.socket-failover',
-              peer: a.peer,
-              session: a.session,
-            } satisfies ReMessage);
+        if (a.durationNs > 0) {
+          const release: LinkRelease = { type: 'chassis.link-release', link: this.w.interReLink };
+          this.ctx.startTimer(a.durationNs, release);
         }
         return;
       case 'nsr-deconfig':
@@ -187,10 +223,17 @@ export class Chassis implements Actor<ChassisMessage> {
         for (const k of this.w.kkcmIds ?? [])
           this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
         return;
-      default: {
-        const never: never = a;
-        throw new Error(`chassis: unknown fault ${JSON.stringify(never)}`);
-      }
+      default:
+        unreachable(a, 'NSR fault');
+    }
+  }
+
+  /** F-2: passed to both REs; the one whose application holds the primary acts. */
+  private socketFailover(peer: string | undefined, session: number | undefined): void {
+    for (const id of this.w.reIds) {
+      if (!this.w.sim.isRunning(id)) continue;
+      const msg: ReMessage = { type: 're.socket-failover', peer, session };
+      this.ctx.send(id, msg);
     }
   }
 

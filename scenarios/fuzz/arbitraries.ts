@@ -214,88 +214,90 @@ function swarmArb(force: readonly FamilyName[], only: readonly FamilyName[]): fc
 
 /** Generates fuzz cases (scenario + tie-breaks + swarm). */
 export function fuzzCaseArb(opts: FuzzArbOptions = {}): fc.Arbitrary<FuzzCase> {
+  return rawCaseArb(opts).map((r) => buildCase(r, opts));
+}
+
+function rawCaseArb(opts: FuzzArbOptions) {
   const safeOnly = opts.safeOnly ?? true;
   const busy = opts.busyFlowControl ?? false;
   const minDurationMs =
     Math.ceil((FUZZ_LIMITS.warmupNs + (opts.healNs ?? FUZZ_LIMITS.healNs)) / MS) + 200;
   const [dMin, dMax] = opts.durationMs ?? [FUZZ_LIMITS.durationMsMin, FUZZ_LIMITS.durationMsMax];
-  return (
-    fc
-      // Field order is shrink order: fast-check tries the first field's shrinks first, so
-      // the ones that make a file smaller come first and the world seed (a new seed is a
-      // new run, which seldom fails the same way) comes last.
-      .record({
-        faults: fc.array(rawFaultArb, {
-          minLength: opts.minFaults ?? 0,
-          maxLength: Math.max(opts.minFaults ?? 0, opts.maxFaults ?? FUZZ_LIMITS.faultsMax),
-        }),
-        swarm: swarmArb(opts.forceFamilies ?? [], opts.families ?? FAMILY_NAMES),
-        peers: fc.array(rawPeerArb(opts), { minLength: 1, maxLength: FUZZ_LIMITS.peersMax }),
-        sessions: fc.array(fc.integer({ min: 1, max: FUZZ_LIMITS.sessionsMax }), {
-          minLength: 2,
-          maxLength: 2,
-        }),
-        tieBreaks: fc.array(fc.nat({ max: 7 }), {
-          maxLength: opts.maxTieBreaks ?? FUZZ_LIMITS.tieBreaksMax,
-        }),
-        options: optionsArb(safeOnly).map((o) => ({ ...o, ...opts.forceOptions })),
-        durationMs: fc.integer({
-          min: Math.max(dMin, minDurationMs),
-          max: Math.max(dMax, minDurationMs),
-        }),
-        socketBuffer: fc.nat({
-          max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1,
-        }),
-        seed: fc.nat({ max: 0x7fffffff }),
-      })
-      .map((r) => {
-        const durationNs = r.durationMs * MS;
-        const peers = buildPeers(r.peers, r.sessions);
-        const router = {
-          ...buildRouter(
-            busy || opts.slowPeerReads === true
-              ? (SOCKET_BUFFERS[2] as number)
-              : (SOCKET_BUFFERS[r.socketBuffer] as number),
-            r.options,
-            opts.mutant,
-          ),
-          nsrBounds: { ...opts.nsrBounds },
-          nsrCosts: { ...opts.nsrCosts },
-        };
-        const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
-        const faults = saneSchedule(
-          r.faults
-            .map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds))
-            .filter((f): f is FaultConfig => f !== undefined),
-          {
-            durationNs,
-            masterDetectNs: router.masterDetectNs,
-            pfeSwitchNs: router.pfeSwitchNs,
-            allowPrlTimeout: opts.allowPrlTimeout === true,
-          },
-        );
-        const config: WorldConfig = {
-          name: 'fuzz',
-          seed: r.seed,
-          durationNs,
-          router,
-          peers,
-          faults,
-          maxEvents: FUZZ_LIMITS.maxEvents,
-          holdTimeNs: 90 * SEC,
-        };
-        const scenario: Scenario = {
-          name: 'fuzz',
-          description: describeSwarm(r.swarm, opts.mutant),
-          config,
-          checks: 'all',
-          expect: 'pass',
-          tieBreaks: r.tieBreaks,
-          file: '<generated>',
-        };
-        return { scenario, swarm: r.swarm };
-      })
-  );
+  // Field order is shrink order: fast-check tries the first field's shrinks first, so
+  // the ones that make a file smaller come first and the world seed (a new seed is a
+  // new run, which seldom fails the same way) comes last.
+  return fc.record({
+    faults: fc.array(rawFaultArb, {
+      minLength: opts.minFaults ?? 0,
+      maxLength: Math.max(opts.minFaults ?? 0, opts.maxFaults ?? FUZZ_LIMITS.faultsMax),
+    }),
+    swarm: swarmArb(opts.forceFamilies ?? [], opts.families ?? FAMILY_NAMES),
+    peers: fc.array(rawPeerArb(opts), { minLength: 1, maxLength: FUZZ_LIMITS.peersMax }),
+    sessions: fc.array(fc.integer({ min: 1, max: FUZZ_LIMITS.sessionsMax }), {
+      minLength: 2,
+      maxLength: 2,
+    }),
+    tieBreaks: fc.array(fc.nat({ max: 7 }), {
+      maxLength: opts.maxTieBreaks ?? FUZZ_LIMITS.tieBreaksMax,
+    }),
+    options: optionsArb(safeOnly).map((o) => ({ ...o, ...opts.forceOptions })),
+    durationMs: fc.integer({
+      min: Math.max(dMin, minDurationMs),
+      max: Math.max(dMax, minDurationMs),
+    }),
+    socketBuffer: fc.nat({
+      max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1,
+    }),
+    seed: fc.nat({ max: 0x7fffffff }),
+  });
+}
+
+type RawCase = ReturnType<typeof rawCaseArb> extends fc.Arbitrary<infer T> ? T : never;
+
+/** Turns the drawn values into a scenario: peers, router, a sane fault schedule. */
+function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
+  const busy = opts.busyFlowControl ?? false;
+  const durationNs = r.durationMs * MS;
+  const peers = buildPeers(r.peers, r.sessions);
+  const buffer =
+    busy || opts.slowPeerReads === true
+      ? (SOCKET_BUFFERS[2] as number)
+      : (SOCKET_BUFFERS[r.socketBuffer] as number);
+  const router = {
+    ...buildRouter(buffer, r.options, opts.mutant),
+    nsrBounds: { ...opts.nsrBounds },
+    nsrCosts: { ...opts.nsrCosts },
+  };
+  const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
+  const placed = r.faults
+    .map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds))
+    .filter((f): f is FaultConfig => f !== undefined);
+  const faults = saneSchedule(placed, {
+    durationNs,
+    masterDetectNs: router.masterDetectNs,
+    pfeSwitchNs: router.pfeSwitchNs,
+    allowPrlTimeout: opts.allowPrlTimeout === true,
+  });
+  const config: WorldConfig = {
+    name: 'fuzz',
+    seed: r.seed,
+    durationNs,
+    router,
+    peers,
+    faults,
+    maxEvents: FUZZ_LIMITS.maxEvents,
+    holdTimeNs: 90 * SEC,
+  };
+  const scenario: Scenario = {
+    name: 'fuzz',
+    description: describeSwarm(r.swarm, opts.mutant),
+    config,
+    checks: 'all',
+    expect: 'pass',
+    tieBreaks: r.tieBreaks,
+    file: '<generated>',
+  };
+  return { scenario, swarm: r.swarm };
 }
 
 /** Generates scenarios only (the Scenario object the loader produces). */

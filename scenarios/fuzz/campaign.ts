@@ -113,84 +113,99 @@ export function executor(workers: number): Executor {
   return { exec: (task) => pool.run(task) as Promise<RunOutcome>, close: () => pool.destroy() };
 }
 
-export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+/** The running tally of one campaign: what ran, what failed, why it stopped. */
+class Tally {
+  readonly t0 = performance.now();
+  readonly failures: CampaignFailure[] = [];
+  readonly done: number[] = [];
+  events = 0;
+  inconclusive = 0;
+  stoppedBy: CampaignReport['stoppedBy'] = 'runs';
+  stop = false;
+
+  elapsed(): number {
+    return performance.now() - this.t0;
+  }
+
+  /** Counts one finished run; a failure is a run whose mutant-free twin stayed clean. */
+  take(o: CampaignOptions, out: RunOutcome): void {
+    this.done.push(out.run);
+    this.events += out.events;
+    const failed =
+      out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
+    if (out.fired.length > 0 && !failed) this.inconclusive++;
+    if (!failed) return;
+    this.failures.push({
+      run: out.run,
+      runSeed: out.runSeed,
+      fired: out.fired,
+      atMs: this.elapsed(),
+      ...(out.internalError === undefined ? {} : { internalError: out.internalError }),
+    });
+    if (o.stopAtFirst === true) {
+      this.stop = true;
+      this.stoppedBy = 'first-failure';
+    }
+  }
+}
+
+/** Keeps `workers * 2` runs in flight and takes their outcomes in run order. */
+async function drive(o: CampaignOptions, ex: Executor, tally: Tally): Promise<void> {
   const shard = o.shard ?? { index: 0, count: 1 };
   const total = o.runs ?? (o.timeMs === undefined ? DEFAULT_RUNS : undefined);
-  const ex = executor(o.workers);
-  const t0 = performance.now();
-  const elapsed = (): number => performance.now() - t0;
   const window = Math.max(1, o.workers * 2);
   const pending = new Map<number, Promise<RunOutcome>>();
-  const failures: CampaignFailure[] = [];
-  const done: number[] = [];
   let next = 0;
-  let consumed = 0;
-  let events = 0;
-  let inconclusive = 0;
-  let stoppedBy: CampaignReport['stoppedBy'] = 'runs';
-  let stop = false;
-  try {
-    for (;;) {
-      while (!stop && pending.size < window && (total === undefined || next < total)) {
-        if (o.timeMs !== undefined && elapsed() >= o.timeMs) {
-          stop = true;
-          stoppedBy = 'time';
-          break;
-        }
-        pending.set(
-          next,
-          ex.exec({ target: o.target, campaignSeed: o.seed, run: shardRun(shard, next) }),
-        );
-        next++;
+  for (let consumed = 0; ; consumed++) {
+    while (!tally.stop && pending.size < window && (total === undefined || next < total)) {
+      if (o.timeMs !== undefined && tally.elapsed() >= o.timeMs) {
+        tally.stop = true;
+        tally.stoppedBy = 'time';
+        break;
       }
-      const p = pending.get(consumed);
-      if (p === undefined) break;
-      const out = await p;
-      pending.delete(consumed);
-      consumed++;
-      if (stop && stoppedBy === 'first-failure') continue; // runs started before the first failure was seen
-      done.push(out.run);
-      events += out.events;
-      const failed =
-        out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
-      if (out.fired.length > 0 && !failed) inconclusive++;
-      if (failed) {
-        failures.push({
-          run: out.run,
-          runSeed: out.runSeed,
-          fired: out.fired,
-          atMs: elapsed(),
-          ...(out.internalError === undefined ? {} : { internalError: out.internalError }),
-        });
-        if (o.stopAtFirst === true) {
-          stop = true;
-          stoppedBy = 'first-failure';
-        }
-      }
-      o.onProgress?.({ done: done.length, total, failures: failures.length, elapsedMs: elapsed() });
+      const task = { target: o.target, campaignSeed: o.seed, run: shardRun(shard, next) };
+      pending.set(next++, ex.exec(task));
     }
-    const wallMs = elapsed();
+    const p = pending.get(consumed);
+    if (p === undefined) return;
+    const out = await p;
+    pending.delete(consumed);
+    // Runs started before the first failure was seen are not counted.
+    if (tally.stop && tally.stoppedBy === 'first-failure') continue;
+    tally.take(o, out);
+    const progress = { done: tally.done.length, total, failures: tally.failures.length };
+    o.onProgress?.({ ...progress, elapsedMs: tally.elapsed() });
+  }
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+  const ex = executor(o.workers);
+  try {
+    const tally = new Tally();
+    await drive(o, ex, tally);
+    const wallMs = tally.elapsed();
+    const sample = o.determinismSample ?? 0;
     const determinism =
-      (o.determinismSample ?? 0) > 0
-        ? await checkDeterminism(o.target, o.seed, sampleRuns(done, o.determinismSample ?? 0), {
+      sample > 0
+        ? await checkDeterminism(o.target, o.seed, sampleRuns(tally.done, sample), {
             exec: (t) => ex.exec(t),
             ...(o.determinismAlter === undefined ? {} : { alterSecond: o.determinismAlter }),
           })
         : undefined;
     if (o.outDir !== undefined && o.shrink !== false)
-      for (const f of failures) shrinkAndWrite(o, f);
+      for (const f of tally.failures) shrinkAndWrite(o, f);
     return {
       target: o.target,
       seed: o.seed,
-      shard,
+      shard: o.shard ?? { index: 0, count: 1 },
       workers: o.workers,
-      runs: done.length,
-      events,
+      runs: tally.done.length,
+      events: tally.events,
       wallMs,
-      runsPerSec: wallMs > 0 ? (done.length * 1000) / wallMs : 0,
-      stoppedBy,
-      failures,
-      inconclusive,
+      runsPerSec: wallMs > 0 ? (tally.done.length * 1000) / wallMs : 0,
+      stoppedBy: tally.stoppedBy,
+      failures: tally.failures,
+      inconclusive: tally.inconclusive,
       ...(determinism === undefined ? {} : { determinism }),
     };
   } finally {

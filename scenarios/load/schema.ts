@@ -472,8 +472,49 @@ function defs(): Schema {
   };
 }
 
-export function buildSchema(): Schema {
+/** The keys that say how a run is judged and replayed: checks, expect, traceHash, tieBreaks. */
+function verdictProperties(): Record<string, unknown> {
   const checkerList = { type: 'array', items: { $ref: '#/$defs/checkerId' }, uniqueItems: true };
+  return {
+    checks: {
+      description: 'Invariant checkers to run: "all" or a list of ids.',
+      default: D.CHECKS_DEFAULT,
+      anyOf: [{ const: 'all' }, checkerList],
+    },
+    expect: {
+      description:
+        'The verdict the scenario should produce: "pass" (no violation) or { fail: [ids] } (every listed checker fires).',
+      default: D.EXPECT_DEFAULT,
+      anyOf: [
+        { const: 'pass' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['fail'],
+          properties: {
+            fail: { ...checkerList, minItems: 1, description: 'Checkers that must fire.' },
+          },
+        },
+      ],
+    },
+    traceHash: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description:
+        'Recorded SHA-256 trace hash; nsrsim replay compares against it. No hash: nothing to compare.',
+    },
+    tieBreaks: {
+      type: 'array',
+      items: { type: 'integer', minimum: 0 },
+      maxItems: TIE_BREAKS_MAX,
+      description:
+        'Same-instant tie-break choices: when several events are due at the same instant, the next choice (modulo their number) picks which runs first. [] = FIFO. nsrsim fuzz writes them into the scenarios it finds.',
+      default: [],
+    },
+  };
+}
+
+export function buildSchema(): Schema {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'nsrsim scenario',
@@ -525,41 +566,7 @@ export function buildSchema(): Schema {
         description: 'Faults injected during the run.',
         default: [],
       },
-      checks: {
-        description: 'Invariant checkers to run: "all" or a list of ids.',
-        default: D.CHECKS_DEFAULT,
-        anyOf: [{ const: 'all' }, checkerList],
-      },
-      expect: {
-        description:
-          'The verdict the scenario should produce: "pass" (no violation) or { fail: [ids] } (every listed checker fires).',
-        default: D.EXPECT_DEFAULT,
-        anyOf: [
-          { const: 'pass' },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['fail'],
-            properties: {
-              fail: { ...checkerList, minItems: 1, description: 'Checkers that must fire.' },
-            },
-          },
-        ],
-      },
-      traceHash: {
-        type: 'string',
-        pattern: '^[0-9a-f]{64}$',
-        description:
-          'Recorded SHA-256 trace hash; nsrsim replay compares against it. No hash: nothing to compare.',
-      },
-      tieBreaks: {
-        type: 'array',
-        items: { type: 'integer', minimum: 0 },
-        maxItems: TIE_BREAKS_MAX,
-        description:
-          'Same-instant tie-break choices: when several events are due at the same instant, the next choice (modulo their number) picks which runs first. [] = FIFO. nsrsim fuzz writes them into the scenarios it finds.',
-        default: [],
-      },
+      ...verdictProperties(),
     },
     $defs: defs(),
   };

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NdjsonFileSink } from '../../reports/trace-file.ts';
 import {
+  AssertionError,
   MemorySink,
   PRIO_URGENT,
   Rng,
@@ -472,6 +473,28 @@ describe('run() bounds', () => {
     let t = 0;
     const sim = new Simulation({ seed: 1, wallClock: () => (t += 7) });
     expect(sim.run().wallMs).toBe(7);
+  });
+});
+
+describe('run() guards (GUIDE §4)', () => {
+  it('refuses to be re-entered from inside a handler, and to run after finish()', () => {
+    const sim = new Simulation({ seed: 1 });
+    let inner: unknown;
+    const a = sim.addActor('a', {
+      receive() {
+        try {
+          sim.run();
+        } catch (e) {
+          inner = e;
+        }
+      },
+    });
+    sim.inject(a, { type: 'go' }, 5);
+    const result = sim.run();
+    expect(inner).toBeInstanceOf(AssertionError);
+    expect(String(inner)).toContain('re-entered');
+    sim.finish(result);
+    expect(() => sim.run()).toThrow(/after finish/);
   });
 });
 

@@ -1,0 +1,155 @@
+// The tcpcb side of PSRM (SPEC M-1, M-4, P-13): what the replicate message carries of a
+// primary socket, how the secondary checks and applies it, and what the failover handler
+// resets. Pure functions over a TcpConnection; psrm.ts sends, receives and traces.
+import { assert } from '../../sim/index.ts';
+import { seqAdd, seqDiff, seqGt } from '../net/segment.ts';
+import { TCP_MSS_DEFAULT } from '../tcp/defs.ts';
+import {
+  TF_NODELAY,
+  TF_RCVD_SCALE,
+  TF_RCVD_TSTMP,
+  TF_REQ_SCALE,
+  TF_REQ_TSTMP,
+  type TcpConnection,
+} from '../tcp/tcp.ts';
+import {
+  decodeOoo,
+  encodeOoo,
+  type NsrMessage,
+  type OooSegment,
+  type PsrmInitFields,
+  type PsrmStateFields,
+} from './wire.ts';
+
+export type PsrmReplicate = Omit<NsrMessage & { t: 'psrm.replicate' }, 't' | 'handle'>;
+
+/** M-1: the initialization fields of seed 000 §6.2f, from the primary's tcpcb. */
+export function initFields(c: TcpConnection): PsrmInitFields {
+  return {
+    iss: c.iss,
+    irs: c.irs,
+    md5_key: 0,
+    rtbl_iif: 0,
+    record_iif: 0,
+    t_maxopd: c.t_maxopd,
+    t_maxsend: c.t_maxsend,
+    t_mssoffer: c.t_mssoffer,
+    t_maxseg: c.t_maxseg,
+    snd_scale: c.snd_scale,
+    rcv_scale: c.rcv_scale,
+    request_r_scale: c.request_r_scale,
+    requested_s_scale: c.requested_s_scale,
+    cc_send: 0,
+    cc_recv: 0,
+  };
+}
+
+/**
+ * The snapshot of a primary socket (our extension for late joins, F-4): sequence state,
+ * both socket buffers, the reassembly queue (P-13) and the application's stream offsets,
+ * all taken at one instant. Invariant: appIn + rcvData.length is the offset of rcv_nxt.
+ */
+export function snapshotOf(c: TcpConnection, appIn: number, appOut: number): PsrmReplicate {
+  const state: PsrmStateFields = {
+    rcv_nxt: c.rcv_nxt,
+    rcv_adv: c.rcv_adv,
+    rcv_up: c.rcv_up,
+    snd_una: c.snd_una,
+    snd_max: c.snd_max,
+    snd_up: c.snd_up,
+    snd_wnd: c.snd_wnd,
+    snd_wl1: c.snd_wl1,
+    snd_wl2: c.snd_wl2,
+    max_sndwnd: c.max_sndwnd,
+    app_in: appIn,
+    app_out: appOut,
+  };
+  const rcvData = c.so_rcv.peek(0, c.so_rcv.cc);
+  const sndData = c.so_snd.peek(0, c.so_snd.cc);
+  return { fields: initFields(c), state, rcvData, sndData, rcvOoo: encodeOoo(c.t_segq.entries) };
+}
+
+/**
+ * The secondary's check of a snapshot before applying it: fields in range, so_rcv within
+ * its buffer, and every out-of-order segment above rcv_nxt and inside the buffer. Returns
+ * the decoded reassembly queue, or undefined when the snapshot is refused.
+ */
+export function validSnapshot(c: TcpConnection, s: PsrmReplicate): OooSegment[] | undefined {
+  const { fields: f, state: st } = s;
+  const ooo = decodeOoo(s.rcvOoo);
+  if (typeof ooo === 'string') return undefined;
+  const inBuffer = (g: OooSegment): boolean =>
+    seqGt(g.seq, st.rcv_nxt) && seqDiff(seqAdd(g.seq, g.data.length), st.rcv_nxt) <= c.so_rcv.hiwat;
+  if (!ooo.every(inBuffer)) return undefined;
+  if (f.t_maxseg < 1 || f.snd_scale > 14 || f.rcv_scale > 14) return undefined;
+  if (s.rcvData.length > c.so_rcv.hiwat || ((st.snd_max - st.snd_una) | 0) < 0) return undefined;
+  return ooo;
+}
+
+/** M-1: writes a (valid) snapshot into the secondary tcpcb and socket buffers. */
+export function applySnapshot(c: TcpConnection, s: PsrmReplicate, ooo: OooSegment[]): void {
+  const { fields: f, state: st } = s;
+  assert(
+    c.so_rcv.cc === 0 && c.so_snd.cc === 0,
+    'applySnapshot: the secondary socket is not empty',
+  );
+  c.iss = f.iss;
+  c.irs = f.irs;
+  c.t_maxopd = f.t_maxopd;
+  c.t_maxsend = f.t_maxsend;
+  c.t_mssoffer = f.t_mssoffer;
+  c.t_maxseg = f.t_maxseg;
+  c.snd_scale = f.snd_scale;
+  c.rcv_scale = f.rcv_scale;
+  c.request_r_scale = f.request_r_scale;
+  c.requested_s_scale = f.requested_s_scale;
+  if (f.snd_scale > 0 || f.rcv_scale > 0) c.t_flags |= TF_REQ_SCALE | TF_RCVD_SCALE;
+  c.rcv_nxt = st.rcv_nxt;
+  c.rcv_adv = st.rcv_adv;
+  c.rcv_up = st.rcv_up;
+  c.snd_una = st.snd_una;
+  c.snd_up = st.snd_up;
+  c.snd_wnd = st.snd_wnd;
+  c.snd_wl1 = st.snd_wl1;
+  c.snd_wl2 = st.snd_wl2;
+  c.max_sndwnd = st.max_sndwnd;
+  c.so_rcv.append(s.rcvData);
+  c.t_segq.clear();
+  for (const g of ooo) c.t_segq.insert(g.seq, g.data, g.fin);
+  c.so_snd.append(s.sndData);
+  c.snd_max = (c.snd_una + c.so_snd.cc) >>> 0;
+  c.snd_nxt = c.snd_max;
+  c.setState('ESTABLISHED');
+  assert(
+    c.so_rcv.cc === s.rcvData.length && c.t_segq.length === ooo.length,
+    'applySnapshot: buffers differ from the snapshot',
+  );
+}
+
+/**
+ * M-4: the failover handler's reset of the new primary: timers and congestion/RTT state
+ * to defaults, ts_recent_age = now, t_flags to defaults, t_force and t_softerror zero, and
+ * snd_nxt back to snd_una with the retransmission timer armed, so whatever the peer has not
+ * acknowledged is sent again.
+ */
+export function resetForFailover(c: TcpConnection, nowNs: number): void {
+  c.clearAllTimers();
+  c.snd_cwnd = Math.max(c.t_maxseg, TCP_MSS_DEFAULT);
+  c.snd_ssthresh = 65535 * 2 ** 14;
+  c.snd_recover = c.snd_una;
+  c.t_dupacks = 0;
+  c.t_rxtshift = 0;
+  c.t_srtt = 0;
+  c.t_rttvar = 0;
+  c.t_rtttime = 0;
+  c.t_rtseq = 0;
+  c.t_rxtcur = c.cfg.rtoInitNs;
+  c.ts_recent_age = nowNs;
+  c.t_flags &= TF_REQ_SCALE | TF_RCVD_SCALE | TF_REQ_TSTMP | TF_RCVD_TSTMP | TF_NODELAY;
+  c.t_force = 0;
+  c.t_softerror = 0;
+  // Go back to the first unacknowledged byte: the peer may not have it.
+  c.snd_nxt = c.snd_una;
+  if (c.snd_max !== c.snd_una) c.setTimer('rexmt', c.t_rxtcur);
+  assert(!c.replica, 'resetForFailover: the socket is still a replica');
+}
