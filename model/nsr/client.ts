@@ -1,7 +1,7 @@
 // What the four KKCM clients (IHA, SDRL, PSRM, PRL) share: registration with KKCM at
 // start (K-3), one switch over the messages KKCM hands them (whole messages, periodic,
 // cleanup, init), and the replication-error path to IHA (I-6).
-import type { Actor, ActorContext, Message } from '../../sim/index.ts';
+import { assert, type Actor, type ActorContext, type Message } from '../../sim/index.ts';
 import type { ClientMessage, CleanupReason, NsrState, Rep } from './state.ts';
 import type { AckReason, IpcClient, NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
@@ -30,7 +30,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
   start(ctx: ActorContext): void {
     this.ctx = ctx;
     const err = this.nsr.register(this.client, ctx.id);
-    if (err !== undefined) throw new Error(`${this.client}: KKCM registration failed: ${err}`);
+    assert(err === undefined, () => `${this.client}: KKCM registration failed: ${err}`);
     this.reset();
   }
 

@@ -29,7 +29,7 @@
 //
 // Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
 // not replicated is set up again from its current state (PSRM carries the state).
-import type { Message } from '../../sim/index.ts';
+import { assert, type Message } from '../../sim/index.ts';
 import type { ReplicatedApp } from '../app/app.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
@@ -177,6 +177,7 @@ export class Iha extends NsrClient<IhaLocal> {
     if (c === undefined || this.nsr.bySession.has(session) || !this.nsr.kkcm.ready) return;
     if (c.conn.t_state !== 'ESTABLISHED' && c.conn.t_state !== 'CLOSE_WAIT') return;
     const rep = this.nsr.addRep(session, 'primary', c.conn, c.app);
+    assert(!rep.iha.active && !rep.iha.setupInProgress, 'begin: a fresh handle is already in use');
     rep.iha.setupInProgress = true;
     rep.iha.setupStartNs = this.ctx.now;
     // Absolute application stream offsets (the application's own sync of its state); the
@@ -231,6 +232,11 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** I-4: active goes on; PRL replicates what it held; SDRL sends what was written meanwhile. */
   private activate(rep: Rep): void {
+    assert(
+      rep.role === 'primary' && rep.iha.setupInProgress && !rep.iha.active,
+      () => `activate: ${rep.session} is not a primary in set-up`,
+    );
+    assert(rep.peerHandle !== 0, () => `activate: ${rep.session} has no secondary handle`);
     rep.iha.active = true;
     rep.iha.setupInProgress = false;
     this.ctx.trace(K.iha.active, {
@@ -283,6 +289,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** The primary socket carries on without replication. */
   private unreplicate(rep: Rep, queued: 'push' | 'drop'): void {
+    assert(rep.role === 'primary', () => `unreplicate: ${rep.session} is a ${rep.role}`);
     prlRelease(this.nsr, this.ctx, rep, queued);
     removeHooks(rep);
     this.nsr.dropRep(rep);
@@ -292,6 +299,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** The secondary socket disappears without a trace on the wire (it never transmits). */
   private deleteSecondary(rep: Rep, reason: string): void {
+    assert(rep.role === 'secondary', () => `deleteSecondary: ${rep.session} is a ${rep.role}`);
     this.ctx.trace(K.iha.deleteSecondary, { session: rep.session, handle: rep.handle, reason });
     this.nsr.kernel.dropApp(rep);
     removeHooks(rep);
@@ -471,6 +479,7 @@ export class Iha extends NsrClient<IhaLocal> {
 
   /** The old primary socket is abandoned silently: the new master owns the session now. */
   private forgetPrimary(rep: Rep, reason = 'handed over'): void {
+    assert(rep.role === 'primary', () => `forgetPrimary: ${rep.session} is a ${rep.role}`);
     this.ctx.trace(K.iha.forgetPrimary, { session: rep.session, handle: rep.handle, reason });
     this.handovers.delete(rep.handle);
     prlRelease(this.nsr, this.ctx, rep, 'drop');

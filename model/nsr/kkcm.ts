@@ -18,7 +18,13 @@
 // Simplified: the "thread" is this actor; its wake-up is one context-switch delay per
 // batch of work; sosend never blocks (a channel whose so_snd is full keeps the rest of
 // the queue until the socket is writable again).
-import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
+import {
+  assert,
+  type Actor,
+  type ActorContext,
+  type ActorId,
+  type Message,
+} from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import type { CleanupReason, ClientMessage, NsrState } from './state.ts';
@@ -227,6 +233,7 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private channelUp(): void {
     if (this.running || !this.usedChannels().every((c) => this.channels[c].established)) return;
+    assert(this.configured, 'KKCM came up while NSR is not configured (K-9)');
     this.running = true;
     this.ctx.trace(K.kkcm.up, { channels: this.usedChannels() });
     this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
@@ -270,11 +277,16 @@ export class Kkcm implements Actor<KkcmMessage> {
     const nsr = this.nsr();
     const ch = this.channelFor(msg);
     const st = this.channels[ch];
-    if (st.out.length - st.outPos >= nsr.bounds.kkcmQueueMax) {
+    // The bound counts whole messages waiting, the head's partly written one included.
+    if (st.out.length >= nsr.bounds.kkcmQueueMax) {
       ctx.trace(K.kkcm.queueFull, { ch, t: msg.t, handle: msg.handle });
       return 'ENOBUFS: KKCM output queue full';
     }
     const bytes = encodeMessage(msg, nsr.opts.encoding, nsr.version);
+    assert(
+      bytes.length >= IPC_HEADER_BYTES + 4,
+      () => `KKCM: ${msg.t} encoded to ${bytes.length} bytes`,
+    );
     st.out.push(bytes);
     ctx.trace(K.kkcm.tx, { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
     this.counters.tx++;
@@ -314,6 +326,10 @@ export class Kkcm implements Actor<KkcmMessage> {
         const head = st.out[0] as Uint8Array;
         const n = conn.write(st.outPos === 0 ? head : head.subarray(st.outPos));
         st.outPos += n;
+        assert(
+          n >= 0 && st.outPos <= head.length,
+          () => `KKCM ${ch}: wrote ${st.outPos} of ${head.length} bytes`,
+        );
         if (st.outPos < head.length) break; // so_snd full: resume on onWritable
         st.out.shift();
         st.outPos = 0;
@@ -358,6 +374,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       this.dispatch(ch, rx.buf.slice(pos, pos + take));
       pos += take;
     }
+    assert(pos <= rx.len, () => `KKCM ${ch}: consumed ${pos} of ${rx.len} bytes`);
     // A cleanup during dispatch replaced the channel state: nothing left to consume.
     if (this.channels[ch].rx === rx) rx.consume(pos);
   }
@@ -453,6 +470,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         conn.abort();
       }
     }
+    assert(!this.running && !this.anyConn(), 'KKCM cleanup left a channel open (K-7)');
     // Back to sleep; the thread connects again once the conditions of K-9 hold (both
     // REs online, NSR configured), after a short pause so the other RE has seen the
     // old connections close.
