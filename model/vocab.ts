@@ -117,6 +117,8 @@ export const K = {
     flow: 'pfe.flow',
     flowSwitch: 'pfe.flow-switch',
     flowClear: 'pfe.flow-clear',
+    hold: 'pfe.hold',
+    release: 'pfe.release',
   },
   link: { drop: 'link.drop', hold: 'link.hold', release: 'link.release', set: 'link.set' },
   /** The RE kernel. */
@@ -125,6 +127,8 @@ export const K = {
     role: 're.role',
     dropStaleSocket: 're.drop-stale-socket',
     ipDrop: 'ip.drop',
+    ipHold: 'ip.hold',
+    releaseHeld: 'ip.release-held',
     socketFailover: 'app.socket-failover',
   },
   peer: { ackUnsent: 'peer.ack-unsent' },

@@ -211,7 +211,8 @@ export class World {
     );
     const rePorts = [this.linkPort(LINK.intRe(0), 'b'), this.linkPort(LINK.intRe(1), 'b')] as const;
     const leaky = r.nsr && r.mutant === 'pfe-leaky-switch';
-    return new Pfe(ROUTER_ADDR, rePorts, wirePorts, r.pfeSwitchNs, 0, leaky);
+    const drops = r.nsr && r.mutant === 'pfe-drops-during-sync-switch';
+    return new Pfe(ROUTER_ADDR, rePorts, wirePorts, r.pfeSwitchNs, 0, leaky, drops);
   }
 
   private buildChassis(): Chassis {

@@ -274,6 +274,17 @@ export class Simulation {
     this.liveness.push(check);
   }
 
+  /**
+   * A `report` for a check fed by something other than trace records (a model tap): its
+   * violations join the run's list at once, like a safety check's.
+   */
+  reporter(checkId: string): Report {
+    return (v) => {
+      assert(!this.finished, () => `${checkId} reported a violation after finish()`);
+      this.violationList.push({ check: checkId, ...v });
+    };
+  }
+
   /** The one relay (GUIDE §2): traces the message and enqueues it. */
   relay(from: ActorId, to: ActorId, msg: Message, delayNs: number, prio = PRIO_NORMAL): void {
     if (!Number.isSafeInteger(delayNs) || delayNs < 0) {

@@ -30,6 +30,7 @@ import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '
 import { ByteQueue } from '../net/bytes.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
 import { ACTOR, actorInfo, K, type ReIndex } from '../vocab.ts';
+import { SecondaryAhead } from './secondary-ahead.ts';
 
 export const IDENTICAL_DATA = 'identical-data';
 
@@ -64,6 +65,13 @@ interface PairPackets {
   secondaryRefused: Set<number>;
 }
 
+const PRL_PACKET_KINDS: ReadonlySet<string> = new Set([
+  K.prl.release,
+  K.prl.l4,
+  K.prl.drop,
+  K.prl.nackSent,
+]);
+
 /** Remembered sequence numbers per set and pair (older ones are forgotten). */
 const PAIR_SEQ_MEMORY = 20_000;
 
@@ -74,10 +82,16 @@ export class IdenticalDataCheck implements LivenessCheck {
   private report: Report | undefined;
   private readonly pendingViolations: Array<Parameters<Report>[0]> = [];
 
-  constructor(private readonly sim: Simulation) {}
+  /** P-15: the secondary is never behind its primary (secondary-ahead.ts). */
+  private readonly ahead: SecondaryAhead;
 
-  /** Wires the taps of one RE incarnation's NSR kernel. */
+  constructor(private readonly sim: Simulation) {
+    this.ahead = new SecondaryAhead(sim, sim.reporter(IDENTICAL_DATA));
+  }
+
+  /** Wires the taps of one RE incarnation's NSR state. */
   attach(nsr: NsrState): void {
+    this.ahead.attach(nsr);
     nsr.delivered.subscribe((rep, offset, bytes) =>
       this.deliver(nsr.reIndex, rep, 'in', offset, bytes),
     );
@@ -88,9 +102,12 @@ export class IdenticalDataCheck implements LivenessCheck {
 
   /** Sees the trace: an RE crash loses all its sockets; IHA records say which socket went. */
   onRecord(rec: TraceRecord): void {
+    this.ahead.onRecord(rec);
     const who = actorInfo(rec.actor);
     if (who.box !== 're') return;
-    if (who.subsystem === 'prl' || rec.kind === K.prl.release) {
+    // PRL's own records and those IHA emits when it releases a socket's queue (prlRelease
+    // at a cleanup, I-6): every packet passed up, dropped or refused is judged, whoever acts.
+    if (PRL_PACKET_KINDS.has(rec.kind)) {
       this.packet(rec, who.re);
       return;
     }

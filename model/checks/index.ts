@@ -12,6 +12,8 @@ import { LIVENESS, LivenessCheckImpl } from './liveness.ts';
 import { NO_LOSS_SYNC, NoLossSyncCheck } from './no-loss-sync.ts';
 import { PEER_TRANSPARENT, PeerTransparentCheck } from './peer-transparent.ts';
 import { RCVBUFSPC_AGREE, RcvbufspcAgreeCheck } from './rcvbufspc-agree.ts';
+import { TCP_FOLLOWER, TcpFollowerCheck } from './tcp-follower.ts';
+import { APP_STREAM, AppStreamCheck } from './app-stream.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
 
 export interface CheckerInfo {
@@ -66,11 +68,31 @@ export const CHECKERS: readonly CheckerInfo[] = [
   },
   {
     id: RCVBUFSPC_AGREE,
-    spec: ['P-10'],
+    spec: ['P-10', 'P-5'],
     description:
-      'primary and secondary judge each replicated packet against the same common_rcvbufspc',
+      'primary and secondary judge each replicated packet against the same common_rcvbufspc and their TCPs accept the same bytes of it',
     attach(world) {
-      world.addSafetyCheck(new RcvbufspcAgreeCheck());
+      const c = new RcvbufspcAgreeCheck(world.sim);
+      world.nsrStates.subscribe((n) => c.attach(n));
+    },
+  },
+  {
+    id: TCP_FOLLOWER,
+    spec: ['P-13', 'S-2', 'M-2'],
+    description:
+      "after each replicated packet the secondary's receive-side tcpcb (rcv_nxt, rcv_wnd, snd_una, snd_wnd, snd_wl1/2, max_sndwnd, t_segq, state) equals the primary's",
+    attach(world) {
+      const c = new TcpFollowerCheck(world.sim);
+      world.nsrStates.subscribe((n) => c.attach(n));
+    },
+  },
+  {
+    id: APP_STREAM,
+    spec: ['S-3', 'G-2', 'G-3'],
+    description:
+      "every router application's stream verifier (master, snooping backup both ways, new master) sees no gap, duplicate, reorder or corruption",
+    attach(world) {
+      world.addSafetyCheck(new AppStreamCheck());
     },
   },
   {

@@ -1,50 +1,69 @@
-// rcvbufspc-agree (SPEC P-10): both sockets judge each replicated packet against the
-// same common_rcvbufspc. PRL traces the value with every L4 input it drives (prl.l4
-// field `space`); the primary's and the secondary's values for the same PRL sequence
-// number of the same session must be equal.
-import type { Report, SafetyCheck, TraceRecord } from '../../sim/index.ts';
-import { isReActor, K } from '../vocab.ts';
+// rcvbufspc-agree (SPEC P-10, P-5, G-2): both sockets judge each replicated packet against
+// the same common_rcvbufspc, and their TCPs accept the same bytes of it. For every packet
+// (pair, PRL seq) that both sides pass up L4, the primary on the ACK and the secondary on
+// the replicate, the checker compares what they were judged against (a side judged
+// against its own buffer instead of a common value is a violation too) and the bytes TCP
+// appended to so_rcv: equal inputs that end in different acceptance are a TCP-level
+// divergence (the fixed finding crash-slow-reader-acked-data-lost was one), which loses
+// peer-acknowledged data at the next failover. It reads results, not inputs: NsrState's
+// l4Done tap after each L4 input, not trace fields, and it never drops judgement
+// silently (PairMatcher reports its bound).
+import type { Simulation } from '../../sim/index.ts';
+import type { NsrState } from '../nsr/state.ts';
+import { PairMatcher, type L4Side } from './pairs.ts';
 
 export const RCVBUFSPC_AGREE = 'rcvbufspc-agree';
 
-/** Bound on remembered, not yet matched values (one side far ahead of the other). */
-const PENDING_MAX = 100_000;
-
-export class RcvbufspcAgreeCheck implements SafetyCheck {
+export class RcvbufspcAgreeCheck {
   readonly id = RCVBUFSPC_AGREE;
-  private readonly seen = new Map<string, { role: string; space: number; actor: string }>();
-
+  private readonly matcher: PairMatcher;
   /** One violation per session is enough evidence; the rest would only be noise. */
   private readonly reported = new Set<string>();
 
-  onRecord(rec: TraceRecord, report: Report): void {
-    if (rec.kind !== K.prl.l4 || !isReActor(rec.actor, 'prl')) return;
-    const f = rec.fields;
-    if (f.space === undefined || (f.seq as number) < 0) return;
-    const role = f.role as string;
-    const key = `${String(f.session)}#${String(f.seq)}`;
-    const other = this.seen.get(key);
-    if (other === undefined || other.role === role) {
-      if (this.seen.size >= PENDING_MAX) this.seen.clear();
-      this.seen.set(key, { role, space: f.space as number, actor: rec.actor });
-      return;
+  constructor(private readonly sim: Simulation) {
+    this.matcher = new PairMatcher(this.id, sim.reporter(this.id), () => this.at());
+  }
+
+  /** Taps one RE incarnation's L4 inputs. */
+  attach(nsr: NsrState): void {
+    nsr.l4Done.subscribe((rep, input, result) => {
+      const both = this.matcher.offer(nsr, rep, input, result);
+      if (both !== undefined) this.judge(both[0], both[1]);
+    });
+  }
+
+  private at(): { recordId: number; timeNs: number } {
+    return { recordId: this.sim.trace.count - 1, timeNs: this.sim.now };
+  }
+
+  private judge(p: L4Side, s: L4Side): void {
+    if (this.reported.has(p.session)) return;
+    const seq = p.input.seq;
+    const ps = p.input.space;
+    const ss = s.input.space;
+    let what: string | undefined;
+    if (ps === undefined || ss === undefined) {
+      const own = ps === undefined ? 'primary' : 'secondary';
+      what = `the ${own} judged it against its own buffer, not common_rcvbufspc`;
+    } else if (ps !== ss) {
+      what = `the primary used common_rcvbufspc ${ps}, the secondary ${ss}`;
+    } else if (p.result.appended !== s.result.appended) {
+      what = `against the same ${ps} the primary's TCP took ${p.result.appended} bytes, the secondary's ${s.result.appended}`;
     }
-    this.seen.delete(key);
-    if (other.space !== f.space) {
-      if (this.reported.has(String(f.session))) return;
-      this.reported.add(String(f.session));
-      report({
-        recordId: rec.id,
-        timeNs: rec.t,
-        message: `${String(f.session)} packet ${String(f.seq)}: the ${other.role} used common_rcvbufspc ${other.space}, the ${role} ${String(f.space)}`,
-        evidence: {
-          session: f.session,
-          direction: 'in',
-          seq: f.seq,
-          [other.role]: other.space,
-          [role]: f.space,
-        },
-      });
-    }
+    if (what === undefined) return;
+    this.reported.add(p.session);
+    this.sim.reporter(this.id)({
+      ...this.at(),
+      message: `${p.session} packet ${seq}: ${what}`,
+      evidence: {
+        session: p.session,
+        direction: 'in',
+        seq,
+        primary: ps ?? 'own buffer',
+        secondary: ss ?? 'own buffer',
+        primaryAccepted: p.result.appended,
+        secondaryAccepted: s.result.appended,
+      },
+    });
   }
 }

@@ -174,6 +174,8 @@ export const MUTANTS = {
   'prl-flush-after-new':
     'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
   'pfe-leaky-switch': "during a GRES switch the PFE lets both REs' packets reach the wire (F-3)",
+  'pfe-drops-during-sync-switch':
+    'a planned switch (manual switchover, per-socket failover) drops host-bound packets like a takeover after a crash, instead of holding them for the new RE (G-3)',
   'iha-socket-failover-no-steer':
     "a per-socket failover hands the socket to the other RE without steering its connection there, as if mastership decided for every connection: the peer's packets keep reaching the old RE, which no longer has the socket and answers with RST, and the new primary's packets are suppressed (F-2, F-3, G-9)",
 } as const;

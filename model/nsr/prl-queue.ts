@@ -14,8 +14,16 @@ export interface PrlTracer {
   trace(kind: string, fields?: Record<string, unknown>): number;
 }
 
+/**
+ * Which path handed the packet to L4: the primary on the secondary's ACK (P-3), the
+ * secondary on a replicate (P-5), a release of the queue (P-4, P-7, I-6), or straight
+ * up (a socket not replicated, a failed send, or a mutant).
+ */
+export type L4Via = 'ack' | 'replicate' | 'release' | 'direct';
+
 /** How a packet reaches L4: its PRL sequence number (-1: never replicated) and judgement. */
 export interface L4Input {
+  readonly via: L4Via;
   /** PRL sequence number, or -1 for a packet that was never replicated. */
   readonly seq: number;
   /** Arrival index from the peer (G-4), or -1 when unknown. */
@@ -24,11 +32,40 @@ export interface L4Input {
   readonly space: number | undefined;
 }
 
+/**
+ * What one L4 input left in the socket: the bytes TCP appended to so_rcv and the receive-
+ * side tcpcb fields P-13 wants both sockets to share. The rcvbufspc-agree (P-10) and
+ * tcp-follower (P-13) checkers compare the two sides packet by packet through
+ * NsrState.l4Done; nothing of it is traced.
+ */
+export interface L4Result {
+  readonly appended: number;
+  readonly rcv_nxt: number;
+  readonly rcv_wnd: number;
+  readonly rcv_up: number;
+  readonly snd_una: number;
+  readonly snd_wnd: number;
+  readonly snd_wl1: number;
+  readonly snd_wl2: number;
+  readonly max_sndwnd: number;
+  readonly segqBytes: number;
+  readonly state: string;
+}
+
 /** Names one replication pair the same on both REs: the primary's RE and handle. */
 export function pairOf(nsr: NsrState, rep: Rep): string {
   return rep.role === 'primary'
     ? `re${nsr.reIndex}#${rep.handle}`
     : `re${1 - nsr.reIndex}#${rep.peerHandle}`;
+}
+
+/** The primary's RE and handle a pair name (pairOf) stands for; undefined if it is not one. */
+export function parsePair(pair: string): { re: 0 | 1; handle: number } | undefined {
+  const hash = pair.indexOf('#');
+  const re = pair.slice(0, hash);
+  const handle = Number(pair.slice(hash + 1));
+  if (hash < 0 || !Number.isSafeInteger(handle)) return undefined;
+  return re === 're0' ? { re: 0, handle } : re === 're1' ? { re: 1, handle } : undefined;
 }
 
 /** Appends a replicated packet to the socket's queue (and the global one, P-9). */
@@ -129,10 +166,28 @@ export function prlL4(
     rep.prl.inputSpace = undefined;
   }
   const appended = rep.rcv.appended - before;
+  if (!nsr.l4Done.empty) nsr.l4Done.publish(rep, input, resultOf(rep, appended));
   // Bytes drained from t_segq when this packet fills a hole count too, so the packet's own
   // length is no bound; a negative count would mean the tap ran backwards.
   assert(appended >= 0, () => `prlL4: ${rep.session} appended ${appended} bytes`);
   return appended;
+}
+
+function resultOf(rep: Rep, appended: number): L4Result {
+  const c = rep.conn;
+  return {
+    appended,
+    rcv_nxt: c.rcv_nxt,
+    rcv_wnd: c.rcv_wnd,
+    rcv_up: c.rcv_up,
+    snd_una: c.snd_una,
+    snd_wnd: c.snd_wnd,
+    snd_wl1: c.snd_wl1,
+    snd_wl2: c.snd_wl2,
+    max_sndwnd: c.max_sndwnd,
+    segqBytes: c.t_segq.bytes,
+    state: c.t_state,
+  };
 }
 
 /** A packet for a handle no longer replicated goes to the stack as usual (traced). */
@@ -185,9 +240,14 @@ export function prlRelease(nsr: NsrState, tr: PrlTracer, rep: Rep, mode: 'push' 
   // Queued packets came from the peer before the held ones only if set-up never finished;
   // otherwise pending is empty. Either way each list is in arrival order.
   for (const e of entries)
-    prlL4(nsr, tr, rep, e.seg, { seq: e.seq, arrival: e.arrival, space: undefined });
+    prlL4(nsr, tr, rep, e.seg, {
+      via: 'release',
+      seq: e.seq,
+      arrival: e.arrival,
+      space: undefined,
+    });
   for (const p of held)
-    prlL4(nsr, tr, rep, p.seg, { seq: -1, arrival: p.arrival, space: undefined });
+    prlL4(nsr, tr, rep, p.seg, { via: 'release', seq: -1, arrival: p.arrival, space: undefined });
 }
 
 /**

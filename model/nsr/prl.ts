@@ -127,7 +127,7 @@ export class Prl extends NsrClient<PrlLocal> {
       return;
     }
     if (rep.role !== 'primary' || (!rep.iha.active && !rep.iha.setupInProgress)) {
-      this.l4(rep, seg, { seq: -1, arrival: -1, space: undefined });
+      this.l4(rep, seg, { via: 'direct', seq: -1, arrival: -1, space: undefined });
       return;
     }
     const arrival = rep.prl.nextArrival++;
@@ -214,7 +214,7 @@ export class Prl extends NsrClient<PrlLocal> {
       packet,
     };
     if (!this.send(msg, rep)) {
-      this.l4(rep, seg, { seq, arrival, space: undefined });
+      this.l4(rep, seg, { via: 'direct', seq, arrival, space: undefined });
       return;
     }
     const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now, primarySpace };
@@ -227,7 +227,8 @@ export class Prl extends NsrClient<PrlLocal> {
       queued: rep.prl.queue.length,
       bytes: nsr.prl.bufferedBytes,
     });
-    if (nsr.is('prl-pass-up-before-ack')) this.l4(rep, seg, { seq, arrival, space: undefined });
+    if (nsr.is('prl-pass-up-before-ack'))
+      this.l4(rep, seg, { via: 'direct', seq, arrival, space: undefined });
   }
 
   /** I-4: setup finished; replicate what was held meanwhile, in arrival order. */
@@ -240,7 +241,7 @@ export class Prl extends NsrClient<PrlLocal> {
     for (const p of held) {
       // Mutant: the held packets go straight up L4 on the primary, never replicated.
       if (this.nsr.is('prl-no-pending-flush'))
-        this.l4(rep, p.seg, { seq: -1, arrival: p.arrival, space: undefined });
+        this.l4(rep, p.seg, { via: 'direct', seq: -1, arrival: p.arrival, space: undefined });
       else this.replicate(rep, p.seg, p.arrival);
     }
   }
@@ -270,7 +271,7 @@ export class Prl extends NsrClient<PrlLocal> {
     }
     prlShift(this.nsr, rep);
     rep.prl.common_rcvbufspc = space;
-    const input: L4Input = { seq, arrival: head.arrival, space };
+    const input: L4Input = { via: 'ack', seq, arrival: head.arrival, space };
     const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, input);
     prlLearnSecSpace(rep, seq, space, head.primarySpace, appended);
   }
@@ -288,7 +289,7 @@ export class Prl extends NsrClient<PrlLocal> {
       // The mutant forgets that earlier packets of the batch used part of the space.
       space = this.nsr.is('prl-coalesce-without-rcvbufspc') ? base : base - consumed;
       rep.prl.common_rcvbufspc = space;
-      const input: L4Input = { seq: head.seq, arrival: head.arrival, space };
+      const input: L4Input = { via: 'ack', seq: head.seq, arrival: head.arrival, space };
       consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, input);
     }
     prlLearnSecSpace(rep, seq, base, Number.MAX_SAFE_INTEGER, consumed);
@@ -389,7 +390,12 @@ export class Prl extends NsrClient<PrlLocal> {
         { t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: common, reason: 'ok' },
         rep,
       );
-    const appended = this.l4(rep, seg, { seq: msg.seq, arrival: -1, space: common });
+    const appended = this.l4(rep, seg, {
+      via: 'replicate',
+      seq: msg.seq,
+      arrival: -1,
+      space: common,
+    });
     if (coalesce && rep.prl.batch !== undefined) this.extendBatch(rep, msg.seq, appended);
   }
 
@@ -422,7 +428,8 @@ export class Prl extends NsrClient<PrlLocal> {
     });
     this.send({ t: 'prl.ack', handle: rep.peerHandle, seq, space: own, reason: 'bufferFull' }, rep);
     // Mutant (§7.3f): L4 input anyway, judged against the secondary's own buffer.
-    if (this.nsr.is('prl-l4-after-nack')) this.l4(rep, seg, { seq, arrival: -1, space: undefined });
+    if (this.nsr.is('prl-l4-after-nack'))
+      this.l4(rep, seg, { via: 'replicate', seq, arrival: -1, space: undefined });
   }
 
   /** P-11: does the packet fit? Out-of-order data counts as the option says. */

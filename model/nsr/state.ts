@@ -18,6 +18,7 @@ import {
   type Message,
 } from '../../sim/index.ts';
 import type { ReplicatedApp } from '../app/app.ts';
+import type { L4Input, L4Result } from './prl-queue.ts';
 import type { Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './options.ts';
@@ -230,6 +231,8 @@ export class NsrState {
   readonly delivered = new Observers<[Rep, number, Uint8Array]>();
   /** The send side: bytes the primary app wrote / SDRL appended to the secondary's so_snd. */
   readonly sent = new Observers<[Rep, number, Uint8Array]>();
+  /** Every L4 input PRL drives, with what it left in the socket (P-10, P-13 checkers). */
+  readonly l4Done = new Observers<[Rep, L4Input, L4Result]>();
   kernel!: ReKernel;
   kkcm: KkcmSender = { send: () => 'KKCM not running', ready: false };
   /** K-3: registered clients (message, periodic and cleanup handlers are the actor's). */

@@ -291,7 +291,7 @@ export class Chassis implements Actor<ChassisMessage> {
   private setMaster(to: number, sync = false): void {
     this.master = to;
     this.ctx.trace(K.chassis.master, { master: to, sync });
-    this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to } satisfies PfeControl);
+    this.ctx.send(this.w.pfeId, { type: 'pfe.mastership', master: to, sync } satisfies PfeControl);
     this.ctx.send(this.w.reIds[to as 0 | 1], {
       type: 're.role',
       role: 'master',

@@ -9,13 +9,26 @@
 // steers that connection's flow to itself. The flow entry (peer address and port, router
 // port) overrides mastership for that connection only: host-bound packets of the flow go
 // to the entry's RE, and only that RE's packets of the flow reach the wire. Programming
-// an entry takes the same switch time; meanwhile the flow's packets are dropped both
-// ways. A mastership change clears every entry (all sockets follow the new master), and
-// so does the loss of the RE an entry names (its sockets failed over to the master).
+// an entry takes the same switch time. A mastership change clears every entry (all
+// sockets follow the new master), and so does the loss of the RE an entry names (its
+// sockets failed over to the master).
+//
+// Planned switches lose nothing (SPEC G-3): during a sync mastership switch (a manual
+// switchover) and while a steering entry is programmed (a per-socket failover, both F-2)
+// the host-bound packets are held, in arrival order and within a bound, and handed to the
+// new RE when the switch completes; the REs' packets are suppressed meanwhile (the peer
+// retransmits them). An async switch (the master crashed, F-1, F-3) has no master to give
+// packets to and drops them. The pfe-drops-during-sync-switch mutant drops in both.
 //
 // Simplified: one routing table entry per peer address; no forwarding of transit
 // traffic; the switch is a single interval, not the PFE's per-interface reprogramming.
-import type { Actor, ActorContext, ActorId, Message } from '../../sim/index.ts';
+import {
+  assert,
+  type Actor,
+  type ActorContext,
+  type ActorId,
+  type Message,
+} from '../../sim/index.ts';
 import type { LinkTx, PacketIn, Side } from '../net/link.ts';
 import { ipv4ToString, type Ipv4 } from '../net/segment.ts';
 import { K } from '../vocab.ts';
@@ -25,6 +38,8 @@ export type PfeControl =
       readonly type: 'pfe.mastership';
       /** The RE index (0 or 1) that becomes master, or -1 for none. */
       readonly master: number;
+      /** A planned (sync) switchover: host-bound packets are held, not dropped (G-3). */
+      readonly sync: boolean;
     }
   | { readonly type: 'pfe.set-switch'; readonly switchNs: number }
   /** Steer one connection to an RE (per-socket failover). */
@@ -42,7 +57,14 @@ interface FlowEntry {
   re: number;
   switching: boolean;
   epoch: number;
+  /** Host-bound packets held while the entry is programmed (G-3). */
+  held: PacketIn[];
+  /** The entry's RE's own packets of the flow held meanwhile, sent when it is programmed. */
+  heldOut: PacketIn[];
 }
+
+/** Bound on host-bound packets a planned switch holds (beyond it they are dropped, traced). */
+export const PFE_HOLD_MAX = 4096;
 
 interface FlowDone extends Message {
   readonly type: 'pfe.flow-done';
@@ -74,6 +96,8 @@ export interface PfeCounters {
   suppressed: number;
   droppedNoMaster: number;
   droppedNoRoute: number;
+  /** Host-bound packets held during a planned switch and delivered after it. */
+  held: number;
 }
 
 type PfeMessage = PacketIn | PfeControl | SwitchDone | FlowDone;
@@ -81,6 +105,12 @@ type PfeMessage = PacketIn | PfeControl | SwitchDone | FlowDone;
 export class Pfe implements Actor<PfeMessage> {
   master: number;
   switching = false;
+  /** Host-bound packets held during a sync mastership switch (G-3), in arrival order. */
+  private held: PacketIn[] | undefined;
+  /** The incoming master's own packets held during a sync switch, sent when it completes. */
+  private heldOut: PacketIn[] = [];
+  /** The RE a switch in progress hands mastership to. */
+  private incoming = -1;
   private epoch = 0;
   private flowEpoch = 0;
   /** Per-socket steering entries by flowKey. */
@@ -91,6 +121,7 @@ export class Pfe implements Actor<PfeMessage> {
     suppressed: 0,
     droppedNoMaster: 0,
     droppedNoRoute: 0,
+    held: 0,
   };
   private readonly reByLink = new Map<string, number>();
   private readonly wireByLink = new Set<string>();
@@ -103,6 +134,8 @@ export class Pfe implements Actor<PfeMessage> {
     initialMaster: number,
     /** The pfe-leaky-switch mutant: during a switch both REs' packets reach the wire. */
     private readonly leakySwitch = false,
+    /** The pfe-drops-during-sync-switch mutant: a planned switch drops like a takeover. */
+    private readonly dropsDuringSync = false,
   ) {
     this.master = initialMaster;
     rePorts.forEach((p, i) => this.reByLink.set(p.linkName, i));
@@ -115,7 +148,7 @@ export class Pfe implements Actor<PfeMessage> {
         this.forward(msg, ctx);
         return;
       case 'pfe.mastership':
-        this.startSwitch(msg.master, ctx);
+        this.startSwitch(msg.master, msg.sync, ctx);
         return;
       case 'pfe.set-switch':
         this.switchNs = msg.switchNs;
@@ -129,6 +162,11 @@ export class Pfe implements Actor<PfeMessage> {
         if (e === undefined || e.epoch !== msg.epoch) return;
         e.switching = false;
         ctx.trace(K.pfe.flow, { flow: msg.key, re: e.re });
+        this.deliverHeld(e.held, e.re, ctx);
+        e.held = [];
+        const out = e.heldOut;
+        e.heldOut = [];
+        for (const p of out) this.fromRe(e.re, p, ctx);
         return;
       }
       case 'pfe.re-down':
@@ -138,12 +176,19 @@ export class Pfe implements Actor<PfeMessage> {
           ctx.trace(K.pfe.flowClear, { flow: key, reason: `re${msg.re} down` });
         }
         return;
-      case 'pfe.switch-done':
+      case 'pfe.switch-done': {
         if (msg.epoch !== this.epoch) return; // superseded by a later switch
         this.switching = false;
         this.master = msg.master;
         ctx.trace(K.pfe.master, { master: msg.master });
+        const held = this.held ?? [];
+        this.held = undefined;
+        this.deliverHeld(held, msg.master, ctx);
+        const out = this.heldOut;
+        this.heldOut = [];
+        for (const p of out) this.fromRe(msg.master, p, ctx);
         return;
+      }
       default: {
         const never: never = msg;
         throw new Error(`pfe: unknown message ${(never as Message).type}`);
@@ -164,14 +209,27 @@ export class Pfe implements Actor<PfeMessage> {
       to: re,
       switchNs: this.switchNs,
     });
-    const e: FlowEntry = { re, switching: this.switchNs > 0, epoch };
+    const e: FlowEntry = {
+      re,
+      switching: this.switchNs > 0,
+      epoch,
+      held: this.flows.get(key)?.held ?? [],
+      heldOut: [],
+    };
     this.flows.set(key, e);
     if (this.switchNs === 0) ctx.trace(K.pfe.flow, { flow: key, re });
     else ctx.startTimer(this.switchNs, { type: 'pfe.flow-done', key, epoch } satisfies FlowDone);
   }
 
-  private startSwitch(master: number, ctx: ActorContext): void {
+  private startSwitch(master: number, sync: boolean, ctx: ActorContext): void {
     this.epoch++;
+    // Packets a superseded switch or a cleared flow entry still held go to the new master.
+    const carried = [...(this.held ?? []), ...[...this.flows.values()].flatMap((e) => e.held)];
+    this.held = sync && !this.dropsDuringSync ? carried : undefined;
+    this.heldOut = [];
+    this.incoming = master;
+    if (this.held === undefined)
+      for (const p of carried) this.dropHeld(p, ctx, 'switch-superseded');
     for (const key of this.flows.keys())
       ctx.trace(K.pfe.flowClear, { flow: key, reason: 'mastership' });
     this.flows.clear();
@@ -180,6 +238,8 @@ export class Pfe implements Actor<PfeMessage> {
       this.master = master;
       this.switching = false;
       ctx.trace(K.pfe.master, { master });
+      this.deliverHeld(this.held ?? [], master, ctx);
+      this.held = undefined;
       return;
     }
     this.switching = true;
@@ -207,8 +267,10 @@ export class Pfe implements Actor<PfeMessage> {
     const flow = this.flowOf(msg.seg.src, msg.seg.sport, msg.seg.dport);
     if (flow !== undefined) {
       if (flow.switching) {
-        this.counters.droppedNoMaster++;
-        ctx.trace(K.pfe.drop, { reason: 'flow-switching', seq: msg.seg.seq });
+        if (this.dropsDuringSync) {
+          this.counters.droppedNoMaster++;
+          ctx.trace(K.pfe.drop, { reason: 'flow-switching', seq: msg.seg.seq });
+        } else this.hold(flow.held, msg, ctx);
         return;
       }
       const fp = this.rePorts[flow.re as 0 | 1];
@@ -217,6 +279,10 @@ export class Pfe implements Actor<PfeMessage> {
       return;
     }
     const port = this.master >= 0 ? this.rePorts[this.master as 0 | 1] : undefined;
+    if (this.switching && this.held !== undefined) {
+      this.hold(this.held, msg, ctx);
+      return;
+    }
     if (port === undefined || this.switching) {
       this.counters.droppedNoMaster++;
       ctx.trace(K.pfe.drop, {
@@ -229,8 +295,56 @@ export class Pfe implements Actor<PfeMessage> {
     ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
   }
 
+  /** G-3: a host-bound packet waits for the planned switch to complete (bounded). */
+  private hold(into: PacketIn[], msg: PacketIn, ctx: ActorContext): void {
+    if (into.length >= PFE_HOLD_MAX) {
+      this.dropHeld(msg, ctx, 'hold-full');
+      return;
+    }
+    into.push(msg);
+    this.counters.held++;
+    ctx.trace(K.pfe.hold, { seq: msg.seg.seq, len: msg.seg.payload.length, held: into.length });
+  }
+
+  private dropHeld(msg: PacketIn, ctx: ActorContext, reason: string): void {
+    this.counters.droppedNoMaster++;
+    ctx.trace(K.pfe.drop, { reason, seq: msg.seg.seq });
+  }
+
+  /** The switch completed: what it held goes to the RE that now owns it, in arrival order. */
+  private deliverHeld(held: readonly PacketIn[], re: number, ctx: ActorContext): void {
+    if (held.length === 0) return;
+    const port = this.rePorts[re as 0 | 1];
+    assert(port !== undefined, () => `pfe: held packets for re${re}, which has no port`);
+    ctx.trace(K.pfe.release, { re, packets: held.length });
+    this.counters.toHost += held.length;
+    for (const p of held)
+      ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: p.seg } satisfies LinkTx);
+  }
+
   private fromRe(re: number, msg: PacketIn, ctx: ActorContext): void {
     const flow = this.flowOf(msg.seg.dst, msg.seg.dport, msg.seg.sport);
+    // A planned switch holds the incoming RE's packets too, so its first transmissions (the
+    // new primary's retransmission from snd_una, M-4) are not lost to the switch (G-3).
+    const holdOut =
+      flow !== undefined
+        ? flow.switching && re === flow.re && !this.dropsDuringSync
+        : this.switching && this.held !== undefined && re === this.incoming;
+    if (holdOut) {
+      const into = flow !== undefined ? flow.heldOut : this.heldOut;
+      if (into.length < PFE_HOLD_MAX) {
+        into.push(msg);
+        const f = {
+          re,
+          seq: msg.seg.seq,
+          len: msg.seg.payload.length,
+          held: into.length,
+          out: true,
+        };
+        ctx.trace(K.pfe.hold, f);
+        return;
+      }
+    }
     const leak = this.switching && this.leakySwitch;
     const allowed =
       flow !== undefined

@@ -10,7 +10,7 @@
 // replication (IHA); packets for a replicated socket go through PRL before L4 (P-1);
 // the backup runs the application in snooping mode on the secondary sockets, and a
 // failover makes those sockets primary and the backup application the master's.
-import type { ActorId, Message } from '../../sim/index.ts';
+import { assert, type ActorId, type Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from '../config.ts';
 import { NetHost, type Interface } from '../net/host.ts';
@@ -52,7 +52,22 @@ export interface SocketFailoverRequest extends Message {
   readonly session: number | undefined;
 }
 
-export type ReMessage = RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest;
+/** Packets held for a secondary socket whose failover did not come in time are dropped. */
+interface HeldExpire extends Message {
+  readonly type: 're.held-expire';
+  readonly conn: TcpConnection;
+}
+
+export type ReMessage =
+  RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest | HeldExpire;
+
+/**
+ * Packets for a secondary socket the PFE already hands this RE (a planned switchover or a
+ * per-socket failover, F-2) wait here for the socket's failover, which follows the
+ * old primary's drain (G-3: a sync failover loses no packet). Bounded in count and time.
+ */
+const HELD_PER_SOCKET_MAX = 1024;
+const HELD_MAX_NS = 1_000_000_000;
 
 export interface RePeerInfo {
   cfg: PeerConfig;
@@ -77,6 +92,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   sessions = new Map<string, StreamSession[]>();
   /** This incarnation's replication state (undefined without NSR). */
   nsr: NsrState | undefined;
+  /** Packets waiting for their secondary socket's failover, by socket (G-3). */
+  private held = new Map<TcpConnection, { iface: Interface; segs: Segment[]; timer: number }>();
   private listening = false;
 
   constructor(
@@ -99,6 +116,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     this.role = this.boots++ === 0 ? this.initialRole : 'backup';
     this.sessions = new Map();
     this.listening = false;
+    this.held = new Map();
     const n = this.nsrCfg;
     this.nsr =
       n === undefined
@@ -132,6 +150,9 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         return;
       case 're.socket-failover':
         this.socketFailover(msg);
+        return;
+      case 're.held-expire':
+        this.dropHeld(msg.conn, 'failover-timeout');
         return;
       case 'app.stall':
         // On the master its application stalls; on the backup, the snooping one (S-4).
@@ -312,12 +333,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
       return;
     }
     if (rep.role === 'secondary') {
-      // Mastership moved here but the socket is not primary yet: the peer will resend.
-      this.ctx.trace(K.re.ipDrop, {
-        reason: 'secondary-socket',
-        session: rep.session,
-        seq: seg.seq,
-      });
+      this.holdForFailover(rep, seg);
       return;
     }
     this.ctx.send(
@@ -325,6 +341,38 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
       { type: 'prl.input', handle: rep.handle, seg },
       nsr.costs.prlPrimaryNs,
     );
+  }
+
+  /**
+   * The PFE gave this RE a packet of a socket that is still secondary here: mastership or
+   * the flow moved in a planned failover whose hand-over message is on its way (F-2).
+   */
+  private holdForFailover(rep: Rep, seg: Segment): void {
+    let h = this.held.get(rep.conn);
+    if (h === undefined) {
+      const timer = this.ctx.startTimer(HELD_MAX_NS, {
+        type: 're.held-expire',
+        conn: rep.conn,
+      } satisfies ReMessage);
+      const iface = this.byAddr.get(this.routerAddr);
+      assert(iface !== undefined, 'the RE has no interface for the router address');
+      h = { iface, segs: [], timer };
+      this.held.set(rep.conn, h);
+    }
+    if (h.segs.length >= HELD_PER_SOCKET_MAX) {
+      this.ctx.trace(K.re.ipDrop, { reason: 'held-full', session: rep.session, seq: seg.seq });
+      return;
+    }
+    h.segs.push(seg);
+    this.ctx.trace(K.re.ipHold, { session: rep.session, seq: seg.seq, held: h.segs.length });
+  }
+
+  private dropHeld(conn: TcpConnection, reason: string): void {
+    const h = this.held.get(conn);
+    if (h === undefined) return;
+    this.held.delete(conn);
+    this.ctx.cancelTimer(h.timer);
+    for (const seg of h.segs) this.ctx.trace(K.re.ipDrop, { reason, seq: seg.seq });
   }
 
   // ---- ReKernel ---------------------------------------------------------------------------
@@ -353,9 +401,17 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
 
   takeoverApp(rep: Rep): void {
     rep.app?.takeover();
+    // The socket is primary now: what waited for its failover goes up, in arrival order.
+    const held = this.held.get(rep.conn);
+    if (held === undefined) return;
+    this.held.delete(rep.conn);
+    this.ctx.cancelTimer(held.timer);
+    this.ctx.trace(K.re.releaseHeld, { session: rep.session, packets: held.segs.length });
+    for (const seg of held.segs) this.tcpInput(held.iface, seg);
   }
 
   dropApp(rep: Rep): void {
+    this.dropHeld(rep.conn, 'secondary-deleted');
     const app = rep.app;
     if (app === undefined) return;
     app.detach();

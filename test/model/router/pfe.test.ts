@@ -129,7 +129,7 @@ describe('PFE forwarding', () => {
 describe('PFE mastership switch (GRES)', () => {
   it('takes pfeSwitchNs during which nothing reaches the wire and host-bound packets are dropped', () => {
     const r = rig(50 * MS);
-    r.control(10 * MS, { type: 'pfe.mastership', master: 1 });
+    r.control(10 * MS, { type: 'pfe.mastership', master: 1, sync: false });
     // Just inside the switch window.
     r.fromWire(10 * MS, 1);
     r.fromRe(10 * MS, 0, 2);
@@ -160,7 +160,7 @@ describe('PFE mastership switch (GRES)', () => {
   it('is immediate when the switch time is 0, and pfe.set-switch changes it', () => {
     const r = rig(50 * MS);
     r.control(0, { type: 'pfe.set-switch', switchNs: 0 });
-    r.control(1 * MS, { type: 'pfe.mastership', master: 1 });
+    r.control(1 * MS, { type: 'pfe.mastership', master: 1, sync: false });
     r.fromWire(1 * MS, 1);
     r.fromRe(1 * MS, 1, 2);
     r.sim.run();
@@ -171,8 +171,8 @@ describe('PFE mastership switch (GRES)', () => {
 
   it('lets a later switch supersede an earlier one (the first completion is ignored)', () => {
     const r = rig(50 * MS);
-    r.control(10 * MS, { type: 'pfe.mastership', master: 1 });
-    r.control(30 * MS, { type: 'pfe.mastership', master: 0 });
+    r.control(10 * MS, { type: 'pfe.mastership', master: 1, sync: false });
+    r.control(30 * MS, { type: 'pfe.mastership', master: 0, sync: false });
     // 60 ms: the first switch would have completed; the second is still running.
     r.fromWire(60 * MS + 1, 1);
     r.fromRe(60 * MS + 1, 1, 2);
@@ -192,7 +192,7 @@ describe('PFE mastership switch (GRES)', () => {
 
   it('with master -1 (none) drops host-bound packets and suppresses every RE', () => {
     const r = rig(0);
-    r.control(0, { type: 'pfe.mastership', master: -1 });
+    r.control(0, { type: 'pfe.mastership', master: -1, sync: false });
     r.fromWire(1, 1);
     r.fromRe(1, 0, 2);
     r.fromRe(1, 1, 3);

@@ -1,0 +1,67 @@
+// Matching the two sides of one replicated packet. PRL names a replication pair the same
+// on both REs (pairOf: the primary's RE and handle) and numbers its packets (the PRL
+// sequence number), so (pair, seq) names one packet on both sockets; a new pair (the
+// socket replicated again) starts its numbers over without colliding with the old ones.
+// The primary reaches L4 with a packet on the secondary's ACK (via 'ack'), the secondary
+// on the replicate itself (via 'replicate'); whichever comes first waits for the other.
+// Packets only one side ever passes up (refused, dropped, lost with a crashed RE) stay
+// unmatched; the wait is bounded, and reaching the bound is reported, never a reset.
+import type { Report } from '../../sim/index.ts';
+import { pairOf, type L4Input, type L4Result } from '../nsr/prl-queue.ts';
+import type { NsrState, Rep } from '../nsr/state.ts';
+
+export interface L4Side {
+  readonly role: 'primary' | 'secondary';
+  readonly re: number;
+  readonly session: string;
+  readonly input: L4Input;
+  readonly result: L4Result;
+}
+
+/** Bound on sides waiting for their other half, over all pairs. */
+export const PAIR_WAIT_MAX = 200_000;
+
+export class PairMatcher {
+  private readonly waiting = new Map<string, Map<number, L4Side>>();
+  private size = 0;
+  private full = false;
+
+  constructor(
+    private readonly checkId: string,
+    private readonly report: Report,
+    private readonly at: () => { recordId: number; timeNs: number },
+  ) {}
+
+  /** Feeds one L4 input; returns both sides once the second has come. */
+  offer(nsr: NsrState, rep: Rep, input: L4Input, result: L4Result): [L4Side, L4Side] | undefined {
+    if (this.full || input.seq < 0) return undefined;
+    if (input.via !== 'ack' && input.via !== 'replicate') return undefined;
+    const role = rep.role;
+    const pair = pairOf(nsr, rep);
+    const side: L4Side = { role, re: nsr.reIndex, session: rep.session, input, result };
+    let m = this.waiting.get(pair);
+    if (m === undefined) this.waiting.set(pair, (m = new Map()));
+    const other = m.get(input.seq);
+    if (other === undefined || other.role === role) {
+      m.set(input.seq, side);
+      if (other === undefined) this.size++;
+      if (this.size > PAIR_WAIT_MAX) this.overflow();
+      return undefined;
+    }
+    m.delete(input.seq);
+    this.size--;
+    return role === 'primary' ? [side, other] : [other, side];
+  }
+
+  private overflow(): void {
+    this.full = true;
+    this.waiting.clear();
+    const { recordId, timeNs } = this.at();
+    this.report({
+      recordId,
+      timeNs,
+      message: `${this.checkId}: more than ${PAIR_WAIT_MAX} replicated packets passed up on one side only are waiting for the other; judgement stops here`,
+      evidence: { bound: PAIR_WAIT_MAX, direction: 'in' },
+    });
+  }
+}

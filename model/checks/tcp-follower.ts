@@ -1,0 +1,82 @@
+// tcp-follower (SPEC P-13, S-2, M-2): the secondary socket runs the same L4 input on the
+// replicated packets, so its receive-side tcpcb follows the primary's. After both have
+// processed the same replicated packet (pair, PRL seq), these fields must be equal:
+// rcv_nxt, rcv_wnd, rcv_up, snd_una, snd_wnd, snd_wl1, snd_wl2, max_sndwnd, the bytes held
+// in the reassembly queue t_segq, and the connection state. (Compared packet by packet
+// through NsrState's l4Done tap, so replication lag never makes two equal sockets look
+// different, whatever the instant.)
+//
+// Fields that do NOT follow, by design, and why (test/model/checks/tcp-follower.test.ts
+// checks each documented relation at random instants):
+// - t_dupacks, snd_recover, snd_cwnd, snd_ssthresh, RTT state (t_srtt, t_rttvar,
+//   t_rtttime), t_rxtshift, the timers: the secondary transmits nothing and arms no timer
+//   (M-4: a replica), and duplicate-ACK counting needs a retransmission timer; PSRM's
+//   failover handler resets all of them to defaults (M-4), so nothing of them survives a
+//   takeover either way. The secondary's t_dupacks stays 0.
+// - snd_nxt, snd_max: the secondary's follow the replicated data (M-2: snd_max = snd_una
+//   + so_snd.cc), not the primary's transmissions; the primary may transmit only what the
+//   secondary holds (S-1), so secondary snd_max >= primary snd_max, and the failover
+//   handler sets snd_nxt = snd_una. The snd_nxt carried by sdrl.data (S-2) is therefore not
+//   applied.
+// - rcv_adv, last_ack_sent: they move with the output only the primary performs.
+import type { Simulation } from '../../sim/index.ts';
+import type { L4Result } from '../nsr/prl-queue.ts';
+import type { NsrState } from '../nsr/state.ts';
+import { PairMatcher, type L4Side } from './pairs.ts';
+
+export const TCP_FOLLOWER = 'tcp-follower';
+
+/** The receive-side fields both sockets must agree on after each replicated packet. */
+export const FOLLOWER_FIELDS = [
+  'rcv_nxt',
+  'rcv_wnd',
+  'rcv_up',
+  'snd_una',
+  'snd_wnd',
+  'snd_wl1',
+  'snd_wl2',
+  'max_sndwnd',
+  'segqBytes',
+  'state',
+] as const satisfies ReadonlyArray<keyof L4Result>;
+
+export class TcpFollowerCheck {
+  readonly id = TCP_FOLLOWER;
+  private readonly matcher: PairMatcher;
+  private readonly reported = new Set<string>();
+
+  constructor(private readonly sim: Simulation) {
+    this.matcher = new PairMatcher(this.id, sim.reporter(this.id), () => this.at());
+  }
+
+  attach(nsr: NsrState): void {
+    nsr.l4Done.subscribe((rep, input, result) => {
+      const both = this.matcher.offer(nsr, rep, input, result);
+      if (both !== undefined) this.judge(both[0], both[1]);
+    });
+  }
+
+  private at(): { recordId: number; timeNs: number } {
+    return { recordId: this.sim.trace.count - 1, timeNs: this.sim.now };
+  }
+
+  private judge(p: L4Side, s: L4Side): void {
+    if (this.reported.has(p.session)) return;
+    const differ = FOLLOWER_FIELDS.filter((f) => p.result[f] !== s.result[f]);
+    if (differ.length === 0) return;
+    this.reported.add(p.session);
+    const show = (f: (typeof FOLLOWER_FIELDS)[number]) => `${f} ${p.result[f]} / ${s.result[f]}`;
+    this.sim.reporter(this.id)({
+      ...this.at(),
+      message: `${p.session} packet ${p.input.seq}: the secondary's tcpcb does not follow the primary's (primary / secondary): ${differ.map(show).join(', ')}`,
+      evidence: {
+        session: p.session,
+        direction: 'in',
+        seq: p.input.seq,
+        fields: differ,
+        primary: Object.fromEntries(differ.map((f) => [f, p.result[f]])),
+        secondary: Object.fromEntries(differ.map((f) => [f, s.result[f]])),
+      },
+    });
+  }
+}
