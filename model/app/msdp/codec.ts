@@ -206,6 +206,23 @@ function u32(b: Uint8Array, at: number): number {
   );
 }
 
+/** What is wrong with a TLV header (and SA Entry Count, when known), if anything. */
+function headerProblem(
+  code: number,
+  length: number,
+  count: number | undefined,
+): [FormatField, string] | undefined {
+  if (length < TLV_HEADER_BYTES) return ['tlv.length', `length ${length} < 3`];
+  const overlong = length > TLV_BYTES_MAX;
+  if (code === TLV_TYPE.keepAlive && length !== KEEPALIVE_BYTES && !overlong)
+    return ['keepalive.length', `KeepAlive length ${length} != 3`];
+  if (code !== TLV_TYPE.sa) return undefined;
+  if (length < SA_FIXED_BYTES) return ['sa.length', `SA length ${length} < 8`];
+  if (count !== undefined && saBytes(count) > length)
+    return ['sa.entryCount', `entry count ${count} needs ${saBytes(count)} > length ${length}`];
+  return undefined;
+}
+
 /**
  * The format error a TLV's first `avail` bytes already prove, if any: checked as soon as
  * the header (and, for an SA, the Entry Count) has arrived, so a bad TLV resets the
@@ -219,24 +236,9 @@ export function headerError(
 ): FormatError | undefined {
   const code = b[at] as number;
   const length = u16(b, at + 1);
-  const err = (field: FormatField, detail: string): FormatError => ({
-    field,
-    code,
-    length,
-    offset,
-    detail,
-  });
-  if (length < TLV_HEADER_BYTES) return err('tlv.length', `length ${length} < 3`);
-  const overlong = length > TLV_BYTES_MAX;
-  if (code === TLV_TYPE.keepAlive && length !== KEEPALIVE_BYTES && !overlong)
-    return err('keepalive.length', `KeepAlive length ${length} != 3`);
-  if (code !== TLV_TYPE.sa) return undefined;
-  if (length < SA_FIXED_BYTES) return err('sa.length', `SA length ${length} < 8`);
-  if (avail < 4) return undefined;
-  const count = b[at + 3] as number;
-  if (saBytes(count) > length)
-    return err('sa.entryCount', `entry count ${count} needs ${saBytes(count)} > length ${length}`);
-  return undefined;
+  const problem = headerProblem(code, length, avail >= 4 ? (b[at + 3] as number) : undefined);
+  if (problem === undefined) return undefined;
+  return { field: problem[0], code, length, offset, detail: problem[1] };
 }
 
 /** Decodes one whole, header-checked TLV. */

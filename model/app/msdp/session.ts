@@ -124,6 +124,8 @@ export class MsdpSession implements ProtocolEngine {
   /** Snoop bookkeeping (own SAs seen, forwards owed); undefined when active. */
   ledger: SnoopLedger | undefined;
   startedNs = 0;
+  /** The peer's address as text, for traces. */
+  readonly peerName: string;
 
   constructor(
     readonly peer: Ipv4,
@@ -132,10 +134,8 @@ export class MsdpSession implements ProtocolEngine {
     readonly counters: PeerCounters,
     private readonly timers: MsdpTimers,
     private readonly mutants: ReadonlySet<MsdpMutant>,
-  ) {}
-
-  get peerName(): string {
-    return ipv4ToString(this.peer);
+  ) {
+    this.peerName = ipv4ToString(peer);
   }
 
   get established(): boolean {
@@ -412,6 +412,10 @@ export class MsdpSession implements ProtocolEngine {
       this.queue.shift();
       this.queuedBytes -= head.length;
       this.headPos = 0;
+      if ((this.queue.length === 0) !== (this.queuedBytes === 0))
+        throw new Error(
+          `msdp ${this.peerName}: ${this.queuedBytes} bytes queued in ${this.queue.length} TLVs`,
+        );
       this.lastOutNs = this.io.now();
       this.countSent(head, this.outOffset - head.length);
     }
@@ -509,15 +513,26 @@ export class MsdpSession implements ProtocolEngine {
     if (this.mode === 'active') this.reset('format-error', { field: e.field });
   }
 
-  /** This side resets the session: close the connection, leave ESTABLISHED. */
+  /**
+   * This side resets the session (RFC 3618 §11: close the TCP connection, back to
+   * INACTIVE): it leaves ESTABLISHED first, so the layer's later onClosed() is ignored,
+   * closes the connection, and only then lets the speaker re-enter CONNECTING or LISTEN.
+   */
   private reset(reason: string, fields: Record<string, unknown>): void {
     if (this.mode !== 'active' || this.state !== 'established') return;
     this.counters.resets++;
-    this.down(reason, fields);
+    this.leave(reason, fields);
     this.io.close(reason);
+    this.owner.sessionDown(this, reason);
   }
 
-  private down(reason: string, fields: Record<string, unknown> = {}): void {
+  /** The connection went away under the session. */
+  private down(reason: string): void {
+    this.leave(reason, {});
+    this.owner.sessionDown(this, reason);
+  }
+
+  private leave(reason: string, fields: Record<string, unknown>): void {
     this.state = 'closed';
     this.counters.adjacencyDrops++;
     for (const t of [this.kaTimer, this.holdTimer]) if (t >= 0) this.io.cancelTimer(t);
@@ -525,6 +540,5 @@ export class MsdpSession implements ProtocolEngine {
     this.queue.length = 0;
     this.queuedBytes = this.headPos = 0;
     this.io.trace(MSDP_K.down, { peer: this.peerName, mode: this.mode, reason, ...fields });
-    this.owner.sessionDown(this, reason);
   }
 }

@@ -226,6 +226,9 @@ export class MsdpLab {
   readonly conns: Conn[] = [];
   readonly traces: TraceRec[] = [];
   private readonly rng: Rng;
+  /** Off: traces are counted, not kept (long runs). */
+  keepTraces = true;
+  traceCount = 0;
   /** Every transmission on a wire (for pcaps): time, from, to, bytes. */
   readonly wire: Array<{ t: number; from: Ipv4; to: Ipv4; bytes: Uint8Array }> = [];
 
@@ -337,13 +340,18 @@ export class MsdpLab {
 
   // ------------------------------------------------------------------ internals
 
+  private record(who: string, kind: string, fields: Record<string, unknown>): void {
+    this.traceCount++;
+    if (this.keepTraces) this.traces.push({ t: this.clock.now, who, kind, fields });
+  }
+
   private instance(box: Box, name: string): Instance {
     const inst = { name, alive: true } as Instance;
     const io: SpeakerIo = {
       now: () => this.clock.now,
       startTimer: (tag, d) => this.clock.after(d, () => inst.alive && inst.speaker.onTimer(tag)),
       cancelTimer: (h) => this.clock.cancel(h),
-      trace: (kind, fields) => this.traces.push({ t: this.clock.now, who: name, kind, fields }),
+      trace: (kind, fields) => this.record(name, kind, fields),
       // Same seed and name on both REs of a box (sources.ts).
       rng: new Rng(this.opts.seed, `msdp/${box.name}`),
       connect: (peer) => this.connectFrom(box, inst, peer),
@@ -388,8 +396,7 @@ export class MsdpLab {
       write: (bytes) => this.write(c, h, inst, bytes),
       startTimer: (tag, d) => this.clock.after(d, () => inst.alive && holder.s?.onTimer(tag)),
       cancelTimer: (x) => this.clock.cancel(x),
-      trace: (kind, fields) =>
-        this.traces.push({ t: this.clock.now, who: inst.name, kind, fields }),
+      trace: (kind, fields) => this.record(inst.name, kind, fields),
       rng: new Rng(this.opts.seed, `session/${inst.name}`),
       close: (reason) => this.close(c, h, inst, reason),
     };
