@@ -21,6 +21,7 @@ interface Item {
   key: string;
   bytes: Uint8Array;
   atNs: number;
+  live: boolean;
 }
 
 function bytesKey(b: Uint8Array): string {
@@ -33,10 +34,75 @@ export function pairKey(p: SaPair): string {
   return `${p.group}/${p.source}`;
 }
 
+/**
+ * A multiset of TLVs with their arrival times, O(1) per operation: by key for matching,
+ * in arrival order for ageing and the bound (each key's list is in arrival order too, so
+ * the oldest item overall is the first of its key's list).
+ */
+class Bag {
+  private readonly byKey = new Map<string, Item[]>();
+  private order: Item[] = [];
+  private head = 0;
+  size = 0;
+
+  add(key: string, bytes: Uint8Array, atNs: number): void {
+    const item = { key, bytes, atNs, live: true };
+    const list = this.byKey.get(key);
+    if (list === undefined) this.byKey.set(key, [item]);
+    else list.push(item);
+    this.order.push(item);
+    this.size++;
+  }
+
+  /** Removes the oldest item with `key`; false if there is none. */
+  take(key: string): boolean {
+    const list = this.byKey.get(key);
+    const item = list?.shift();
+    if (list === undefined || item === undefined) return false;
+    if (list.length === 0) this.byKey.delete(key);
+    item.live = false;
+    this.size--;
+    return true;
+  }
+
+  /** Removes items that arrived before `before`, and the oldest beyond `max`; the count. */
+  prune(before: number, max: number): number {
+    let n = 0;
+    for (;;) {
+      const item = this.order[this.head];
+      if (item === undefined || (item.live && item.atNs >= before && this.size <= max)) break;
+      this.head++;
+      if (item.live && this.take(item.key)) n++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    return n;
+  }
+
+  /** The items in arrival order. */
+  items(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = this.head; i < this.order.length; i++) {
+      const item = this.order[i] as Item;
+      if (item.live) out.push(item.bytes);
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.order = [];
+    this.head = 0;
+    this.size = 0;
+  }
+}
+
 export class SnoopLedger {
   private readonly ownLast = new Map<string, number>();
-  private owed: Item[] = [];
-  private credits: Item[] = [];
+  private readonly owed = new Bag();
+  private readonly credits = new Bag();
   /** Owed forwards and credits dropped by age or bound (for traces). */
   forgotten = 0;
 
@@ -58,12 +124,9 @@ export class SnoopLedger {
   owe(tlv: Uint8Array, now: number): boolean {
     this.prune(now);
     const key = bytesKey(tlv);
-    const i = this.credits.findIndex((c) => c.key === key);
-    if (i >= 0) {
-      this.credits.splice(i, 1);
-      return true;
-    }
-    this.push(this.owed, { key, bytes: tlv, atNs: now });
+    if (this.credits.take(key)) return true;
+    this.owed.add(key, tlv, now);
+    this.prune(now);
     return false;
   }
 
@@ -71,49 +134,36 @@ export class SnoopLedger {
   forwardSeen(raw: Uint8Array, now: number): boolean {
     this.prune(now);
     const key = bytesKey(raw);
-    const i = this.owed.findIndex((o) => o.key === key);
-    if (i >= 0) {
-      this.owed.splice(i, 1);
-      return true;
-    }
-    this.push(this.credits, { key, bytes: raw, atNs: now });
+    if (this.owed.take(key)) return true;
+    this.credits.add(key, raw, now);
+    this.prune(now);
     return false;
   }
 
   /** Owed forwards, oldest first (candidates for a half-written TLV). */
   owedForwardBytes(): Uint8Array[] {
-    return this.owed.map((o) => o.bytes);
+    return this.owed.items();
   }
 
   /** Owed forwards still fresh at `now`, oldest first; the ledger forgets them. */
   owedForwards(now: number): Uint8Array[] {
     this.prune(now);
-    const out = this.owed.map((o) => o.bytes);
-    this.owed = [];
+    const out = this.owed.items();
+    this.owed.clear();
     return out;
   }
 
   get owedCount(): number {
-    return this.owed.length;
+    return this.owed.size;
   }
 
   get creditCount(): number {
-    return this.credits.length;
-  }
-
-  private push(list: Item[], item: Item): void {
-    if (list.length >= LEDGER_ITEMS_MAX) {
-      list.shift();
-      this.forgotten++;
-    }
-    list.push(item);
+    return this.credits.size;
   }
 
   private prune(now: number): void {
-    const fresh = (i: Item): boolean => i.atNs + this.ageNs >= now;
-    const before = this.owed.length + this.credits.length;
-    this.owed = this.owed.filter(fresh);
-    this.credits = this.credits.filter(fresh);
-    this.forgotten += before - this.owed.length - this.credits.length;
+    const before = now - this.ageNs;
+    this.forgotten += this.owed.prune(before, LEDGER_ITEMS_MAX);
+    this.forgotten += this.credits.prune(before, LEDGER_ITEMS_MAX);
   }
 }

@@ -42,7 +42,12 @@ export const OUT_QUEUE_BYTES_MAX = 1 << 20;
 
 export const SESSION_TIMER = { keepAlive: 'msdp.keepalive', hold: 'msdp.hold' } as const;
 
-/** Per-peer counters, kept across the peer's successive sessions (SPEC O-1 figures). */
+/**
+ * Per-peer counters of one speaker (one RE), kept across the peer's successive sessions
+ * (SPEC O-1 figures). A snooping backup counts what it saw cross its socket (the master's
+ * sends as sent, the peer's as received), so after a takeover the new master's counters
+ * cover the whole session; add the two REs' counters and a message counts twice.
+ */
 export interface PeerCounters {
   saSent: number;
   saEntriesSent: number;

@@ -17,6 +17,8 @@
 //   (which starts the FSM of peers that had no session). The order matters: whether the
 //   old master already forwarded an SA on one socket is known only once the backup has
 //   read its arrival on another; a session that took over early would forward it again.
+//   takeover() writes at once (the rest of a half-written TLV, then what the dead master
+//   still owed), so the session's io must already write to the socket when it is called.
 //
 // Both REs keep their own timers (seed 003 §2.3): SA-State timers (one sweep timer at the
 // earliest expiry), the SA-Advertisement slot timer (origination is written only on
@@ -199,6 +201,7 @@ export class MsdpSpeaker implements SessionOwner {
 
   sessionUp(s: MsdpSession): void {
     const slot = this.slotOf(s);
+    if (slot.session !== s) throw new Error(`msdp: ${s.peerName} came up but is not attached`);
     this.cancelRetry(slot);
     this.setState(slot, 'established');
     // Active: announce every active local source at once, not at its next slot (FRR does
