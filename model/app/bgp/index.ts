@@ -19,7 +19,7 @@ export {
 export { decodeUpdate, encodeUpdateBody, readPrefixes, prefixBytes } from './update.ts';
 export { encodeAttrs, decodeAttrs, encodeAsPath, validHost } from './attrs.ts';
 export { AdjRibIn, type RibEntry, type RibRoute } from './rib.ts';
-export { PeerRoutes, type PeerRoutesSnapshot } from './gr.ts';
+export { PeerRoutes, type PeerRoutesSnapshot, type GrTimer, type FlushReason } from './gr.ts';
 export { OutboundPlan, type RouteTableConfig } from './table.ts';
 export * from './stats.ts';
 export { MALFORMS, malformedMessage, type Malform, type MalformCase } from './malform.ts';

@@ -21,6 +21,7 @@ export interface NotificationRecord {
   atNs: number;
   code: number;
   subcode: number;
+  data: Uint8Array;
   error: string;
 }
 

@@ -8,6 +8,7 @@ import {
   BgpSpeaker,
   bgpConfig,
   type BgpConfig,
+  type BgpSync,
   type ProtocolIo,
 } from '../../../../model/app/bgp/index.ts';
 
@@ -165,9 +166,15 @@ export class Pair {
   partitioned = false;
   /** Everything that crossed the pipe, per direction, with times (for pcaps). */
   readonly log: Array<{ at: number; from: 'a' | 'b'; bytes: Uint8Array; epoch: number }> = [];
-  /** Snoop taps: called with what a sent and what b sent on the live connection. */
-  tapA: ((b: Uint8Array) => void) | undefined;
-  tapB: ((b: Uint8Array) => void) | undefined;
+  /**
+   * An NSR backup of side a: it sees what a writes as a writes it (SDRL replicates before
+   * the wire, SPEC S-1) and what b sends as it arrives (PRL), until failover().
+   */
+  snooper: BgpSpeaker | undefined;
+  snooperIo: TestIo | undefined;
+  /** Drop what a writes from the snooper's view (a mutant that misses one direction). */
+  snoopOutLost = false;
+  snoopInLost = false;
 
   constructor(
     aCfg: BgpConfig,
@@ -209,11 +216,18 @@ export class Pair {
 
   private carry(from: 'a' | 'b', bytes: Uint8Array, e: number): void {
     this.log.push({ at: this.loop.now, from, bytes, epoch: e });
-    (from === 'a' ? this.tapA : this.tapB)?.(bytes);
+    const s = this.snooper;
+    if (from === 'a' && s !== undefined && !this.snoopOutLost) s.snoopOut(bytes);
     if (this.partitioned) return;
-    const to = from === 'a' ? () => this.b : () => this.a;
     this.loop.schedule(this.latencyNs, () => {
-      if (this.epoch === e && this.connected) to().input(bytes);
+      if (this.epoch !== e || !this.connected) return;
+      if (from === 'a') {
+        this.b.input(bytes);
+        return;
+      }
+      this.a.input(bytes);
+      const s2 = this.snooper;
+      if (s2 !== undefined && !this.snoopInLost) s2.snoopIn(bytes);
     });
   }
 
@@ -253,6 +267,36 @@ export class Pair {
     });
   }
 
+  /** Adds an NSR snooper for side a, started in snoop mode and resumed at `sync` (none: offset 0). */
+  addSnooper(cfg: BgpConfig, sync?: BgpSync): BgpSpeaker {
+    const io = new TestIo(this.loop, `${cfg.name}-backup`, 'backup');
+    const sp = new BgpSpeaker(cfg, io);
+    io.engine = sp;
+    sp.start('snoop');
+    sp.resume(sync ?? emptySync());
+    this.snooper = sp;
+    this.snooperIo = io;
+    return sp;
+  }
+
+  /** The master of side a dies and its snooper takes over (SPEC B-3): b must not notice. */
+  failover(): BgpSpeaker {
+    const sp = this.snooper;
+    const io = this.snooperIo;
+    if (sp === undefined || io === undefined) throw new Error('no snooper');
+    this.ioA.alive = false;
+    this.ioA.sink = undefined;
+    this.snooper = this.snooperIo = undefined;
+    const e = this.epoch;
+    this.a = sp;
+    this.ioA = io;
+    io.onConnect = () => this.loop.schedule(this.latencyNs, () => this.establish());
+    io.onClose = () => this.fin(io);
+    io.sink = (bytes) => this.carry('a', bytes, e);
+    sp.takeover();
+    return sp;
+  }
+
   /** A new speaker for side a (a restarted router), started active. */
   replaceA(cfg: BgpConfig): BgpSpeaker {
     this.ioA = new TestIo(this.loop, cfg.name, `a${this.epoch}`);
@@ -260,6 +304,26 @@ export class Pair {
     this.a.start('active');
     return this.a;
   }
+}
+
+export function emptySync(): BgpSync {
+  return {
+    inOffset: 0,
+    outOffset: 0,
+    inPartial: new Uint8Array(0),
+    outPartial: new Uint8Array(0),
+    openSent: undefined,
+    openReceived: undefined,
+    keepaliveSent: false,
+    peerConfirmed: false,
+    updatesOut: 0,
+    routes: {
+      routes: [],
+      open: undefined,
+      restartDeadlineNs: undefined,
+      staleDeadlineNs: undefined,
+    },
+  };
 }
 
 export const ROUTER = 0x0a000001; // 10.0.0.1
