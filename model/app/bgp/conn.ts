@@ -28,7 +28,10 @@ export interface Negotiated {
   keepaliveNs: number;
   as4: boolean;
   peer: OpenFacts;
+  /** How the peer's UPDATEs decode. */
   ctx: DecodeCtx;
+  /** How this side's own UPDATEs decode (a snooper reads them: SPEC B-3). */
+  ownCtx: DecodeCtx;
   plan: OutboundPlan;
 }
 
@@ -75,13 +78,14 @@ export function negotiate(cfg: BgpConfig, ours: OpenMsg, theirs: OpenMsg): Negot
   const as4 = openFacts(ours).as4 && peer.as4;
   const ebgp = cfg.localAs !== cfg.peerAs;
   const ctx: DecodeCtx = ebgp ? { as4, ebgpPeerAs: cfg.peerAs } : { as4, ibgp: true };
+  const ownCtx: DecodeCtx = ebgp ? { as4, ebgpPeerAs: cfg.localAs } : { as4, ibgp: true };
   const plan = new OutboundPlan(
     cfg.table,
     { localAs: cfg.localAs, nextHop: cfg.nextHop, ebgp },
     as4,
     cfg.name,
   );
-  return { holdTimeSec, holdNs, keepaliveNs, as4, peer, ctx, plan };
+  return { holdTimeSec, holdNs, keepaliveNs, as4, peer, ctx, ownCtx, plan };
 }
 
 /** RFC 4271 §8.2.2 / RFC 6608 §4: the FSM error subcode for a message unexpected in a state. */

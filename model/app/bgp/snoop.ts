@@ -147,9 +147,12 @@ export class SnoopSide {
       this.malformed(dir, f.error.code, f.error.subcode, f.error.reason);
       return false;
     }
-    const d = decodeBody(f.kind, f.bytes, c.session?.ctx ?? NO_SESSION_CTX);
+    const ctx = (dir === 'in' ? c.session?.ctx : c.session?.ownCtx) ?? NO_SESSION_CTX;
+    const d = decodeBody(f.kind, f.bytes, ctx);
     if (!d.ok) {
       this.malformed(dir, d.error.code, d.error.subcode, d.error.reason);
+      // An UPDATE of ours still takes its number in the sequence.
+      if (dir === 'out' && f.kind === 'update') this.ownUpdate(c, f.bytes, false);
       return true;
     }
     if (dir === 'in') this.peerMessage(c, d.value, f.bytes);
@@ -296,10 +299,15 @@ export class SnoopSide {
   private completePartial(c: Conn): string {
     const p = c.snooped.partial();
     if (p.length === 0) return 'none';
-    const candidates: Array<[string, Uint8Array]> = [['keepalive', KEEPALIVE]];
-    if (c.session !== undefined) candidates.push(['update', c.session.plan.encoded(c.updatesOut)]);
+    // Our first message is always the OPEN; after it, a KEEPALIVE or the next UPDATE.
+    const candidates: Array<[string, Uint8Array]> = [];
     if (!c.openWritten)
       candidates.push(['open', encodeMessage({ kind: 'open', open: this.sp.ourOpen() }, false)]);
+    else {
+      candidates.push(['keepalive', KEEPALIVE]);
+      if (c.session !== undefined)
+        candidates.push(['update', c.session.plan.encoded(c.updatesOut)]);
+    }
     const hit = candidates.find(([, m]) => m.length > p.length && startsWith(m, p));
     const [how, full] = hit ?? ['padded', padded(p)];
     const before = c.snooped.pushed;

@@ -211,6 +211,9 @@ export class Pair {
     this.ioA.sink = (bytes) => this.carry('a', bytes, e);
     this.ioB.sink = (bytes) => this.carry('b', bytes, e);
     this.b.onConnected();
+    // The master's new socket is replicated from its start (offset 0); the sync carries the
+    // routes the master already holds (graceful-restart state survives connections).
+    this.snooper?.resume({ ...emptySync(), routes: this.a.routes.snapshot() });
     this.a.onConnected();
   }
 
@@ -240,7 +243,10 @@ export class Pair {
       if (this.epoch !== e || !this.connected) return;
       this.connected = false;
       other().onClosed('fin');
+      if (io === this.ioB) this.snooper?.onClosed('fin');
     });
+    // The master closing its socket tears the replicated one down too.
+    if (io === this.ioA) this.snooper?.onClosed('fin');
   }
 
   /** A TCP reset seen by both ends at once. */
@@ -250,6 +256,7 @@ export class Pair {
     this.epoch++;
     this.ioA.sink = this.ioB.sink = undefined;
     this.a.onClosed('reset');
+    this.snooper?.onClosed('reset');
     this.b.onClosed('reset');
   }
 
@@ -273,7 +280,7 @@ export class Pair {
     const sp = new BgpSpeaker(cfg, io);
     io.engine = sp;
     sp.start('snoop');
-    sp.resume(sync ?? emptySync());
+    if (this.connected) sp.resume(sync ?? this.a.syncPoint());
     this.snooper = sp;
     this.snooperIo = io;
     return sp;
