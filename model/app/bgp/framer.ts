@@ -73,6 +73,17 @@ export class BgpFramer {
     return { ok: true, kind: h.value.kind, bytes };
   }
 
+  /** Octets held and not yet handed out. */
+  get held(): number {
+    return this.end - this.start;
+  }
+
+  /** Gives up on the rest of the stream: nothing more is handed out (a snooper that cannot decode it). */
+  abandon(error: BgpError): void {
+    this.error = error;
+    this.start = this.end = 0;
+  }
+
   /** Octets of a message begun but not complete (a copy). */
   partial(): Uint8Array {
     return this.buf.slice(this.start, this.end);

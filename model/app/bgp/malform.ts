@@ -95,96 +95,77 @@ function header(len: number, type: number): Uint8Array {
 const upd = (subcode: number, data: Uint8Array = NONE) => ({ code: ERR.update, subcode, data });
 const hdr = (subcode: number, data: Uint8Array = NONE) => ({ code: ERR.header, subcode, data });
 
+type Built = Omit<MalformCase, 'malform'>;
+
+/** A header-only message (claims to be a KEEPALIVE unless the type itself is the defect). */
+function headerCase(
+  len: number,
+  type: number,
+  expect: MalformCase['expect'],
+  fix?: (b: Uint8Array) => void,
+): Built {
+  const b = new Uint8Array(Math.max(19, len));
+  b.set(header(len, type));
+  fix?.(b);
+  return { bytes: b, kind: 'keepalive', expect };
+}
+
+/** An eBGP UPDATE for 198.51.100.0/24 whose ORIGIN, AS_PATH or NEXT_HOP may be replaced. */
+function updateCase(
+  ctx: MalformCtx,
+  expect: (bad: Uint8Array) => MalformCase['expect'],
+  parts: {
+    origin?: Uint8Array;
+    asPath?: Uint8Array;
+    nextHop?: Uint8Array | null;
+    extra?: Uint8Array[];
+  },
+  nlri = NLRI,
+  wlen?: number,
+): Built {
+  const attrs = [parts.origin ?? origin(), parts.asPath ?? asPath(ctx)];
+  if (parts.nextHop !== null) attrs.push(parts.nextHop ?? nextHop(ctx.nextHop));
+  attrs.push(...(parts.extra ?? []));
+  const bad = parts.extra?.[0] ?? parts.origin ?? parts.nextHop ?? parts.asPath ?? NONE;
+  return { bytes: update(NONE, attrs, nlri, wlen), kind: 'update', expect: expect(bad) };
+}
+
+const u8 = (...b: number[]) => Uint8Array.from(b);
+
+const BUILD: Record<Malform, (ctx: MalformCtx) => Built> = {
+  'bad-marker': () =>
+    headerCase(19, MSG.keepalive, hdr(SUB.header.notSynchronized), (b) => (b[5] = 0)),
+  'bad-length': () => headerCase(18, MSG.keepalive, hdr(SUB.header.badLength, u8(0, 18))),
+  'bad-type': () => headerCase(19, 7, hdr(SUB.header.badType, u8(7))),
+  'keepalive-length': () => headerCase(20, MSG.keepalive, hdr(SUB.header.badLength, u8(0, 20))),
+  'withdrawn-overrun': (c) => updateCase(c, () => upd(SUB.update.malformedAttrList), {}, NLRI, 100),
+  'duplicate-attr': (c) =>
+    updateCase(c, () => upd(SUB.update.malformedAttrList), { extra: [origin()] }),
+  'unrecognized-well-known': (c) =>
+    updateCase(c, (bad) => upd(SUB.update.unrecognizedWellKnown, bad), {
+      extra: [attr(WK, 99, [1, 2])],
+    }),
+  'missing-next-hop': (c) =>
+    updateCase(c, () => upd(SUB.update.missingWellKnown, u8(ATTR.nextHop)), { nextHop: null }),
+  'attr-flags': (c) =>
+    updateCase(c, (bad) => upd(SUB.update.attrFlags, bad), {
+      origin: origin(0, ATTR_FLAG.optional | ATTR_FLAG.transitive),
+    }),
+  'attr-length': (c) =>
+    updateCase(c, (bad) => upd(SUB.update.attrLength, bad), {
+      nextHop: attr(WK, ATTR.nextHop, [10, 0, 0, 1, 0]),
+    }),
+  'invalid-origin': (c) =>
+    updateCase(c, (bad) => upd(SUB.update.invalidOrigin, bad), { origin: origin(7) }),
+  'invalid-next-hop': (c) =>
+    updateCase(c, (bad) => upd(SUB.update.invalidNextHop, bad), { nextHop: nextHop(0) }),
+  'invalid-network': (c) =>
+    updateCase(c, () => upd(SUB.update.invalidNetwork), {}, u8(33, 10, 0, 0, 0, 0)),
+  'malformed-as-path': (c) =>
+    updateCase(c, () => upd(SUB.update.malformedAsPath), { asPath: asPath(c, 9) }),
+};
+
 /** The bytes of malformation `m`, and the NOTIFICATION the receiver must send. */
 export function malformedMessage(m: Malform, ctx: MalformCtx): MalformCase {
-  const good = (): Uint8Array[] => [origin(), asPath(ctx), nextHop(ctx.nextHop)];
-  const u = (bytes: Uint8Array, expect: MalformCase['expect']): MalformCase => ({
-    malform: m,
-    bytes,
-    kind: 'update',
-    expect,
-  });
-  switch (m) {
-    case 'bad-marker': {
-      const k = header(19, MSG.keepalive);
-      k[5] = 0;
-      return { malform: m, bytes: k, kind: 'keepalive', expect: hdr(SUB.header.notSynchronized) };
-    }
-    case 'bad-length':
-      return {
-        malform: m,
-        bytes: header(18, MSG.keepalive),
-        kind: 'keepalive',
-        expect: hdr(SUB.header.badLength, Uint8Array.from([0, 18])),
-      };
-    case 'bad-type':
-      return {
-        malform: m,
-        bytes: header(19, 7),
-        kind: 'keepalive',
-        expect: hdr(SUB.header.badType, Uint8Array.from([7])),
-      };
-    case 'keepalive-length': {
-      const k = new Uint8Array(20);
-      k.set(header(20, MSG.keepalive));
-      return {
-        malform: m,
-        bytes: k,
-        kind: 'keepalive',
-        expect: hdr(SUB.header.badLength, Uint8Array.from([0, 20])),
-      };
-    }
-    case 'withdrawn-overrun':
-      return u(update(NONE, good(), NLRI, 100), upd(SUB.update.malformedAttrList));
-    case 'duplicate-attr':
-      return u(update(NONE, [...good(), origin()], NLRI), upd(SUB.update.malformedAttrList));
-    case 'unrecognized-well-known': {
-      const bad = attr(WK, 99, [1, 2]);
-      return u(update(NONE, [...good(), bad], NLRI), upd(SUB.update.unrecognizedWellKnown, bad));
-    }
-    case 'missing-next-hop':
-      return u(
-        update(NONE, [origin(), asPath(ctx)], NLRI),
-        upd(SUB.update.missingWellKnown, Uint8Array.from([ATTR.nextHop])),
-      );
-    case 'attr-flags': {
-      const bad = origin(0, ATTR_FLAG.optional | ATTR_FLAG.transitive);
-      return u(
-        update(NONE, [bad, asPath(ctx), nextHop(ctx.nextHop)], NLRI),
-        upd(SUB.update.attrFlags, bad),
-      );
-    }
-    case 'attr-length': {
-      const bad = attr(WK, ATTR.nextHop, [10, 0, 0, 1, 0]);
-      return u(update(NONE, [origin(), asPath(ctx), bad], NLRI), upd(SUB.update.attrLength, bad));
-    }
-    case 'invalid-origin': {
-      const bad = origin(7);
-      return u(
-        update(NONE, [bad, asPath(ctx), nextHop(ctx.nextHop)], NLRI),
-        upd(SUB.update.invalidOrigin, bad),
-      );
-    }
-    case 'invalid-next-hop': {
-      const bad = nextHop(0);
-      return u(
-        update(NONE, [origin(), asPath(ctx), bad], NLRI),
-        upd(SUB.update.invalidNextHop, bad),
-      );
-    }
-    case 'invalid-network':
-      return u(
-        update(NONE, good(), Uint8Array.from([33, 10, 0, 0, 0, 0])),
-        upd(SUB.update.invalidNetwork),
-      );
-    case 'malformed-as-path':
-      return u(
-        update(NONE, [origin(), asPath(ctx, 9), nextHop(ctx.nextHop)], NLRI),
-        upd(SUB.update.malformedAsPath),
-      );
-    default: {
-      const never: never = m;
-      throw new Error(`bgp malform: ${String(never)}`);
-    }
-  }
+  return { malform: m, ...BUILD[m](ctx) };
 }

@@ -60,6 +60,9 @@ export interface BgpSync extends SyncPoint {
 
 type Dir = 'in' | 'out';
 
+/** Bound on the peer's octets a snooper holds while it waits for this side's OPEN. */
+export const SNOOP_HOLD_BYTES_MAX = 1 << 20;
+
 export class SnoopSide {
   constructor(private readonly sp: BgpSpeaker) {}
 
@@ -111,7 +114,7 @@ export class SnoopSide {
     sp.toState(derive(c), 'resumed');
     if (c.session !== undefined) {
       sp.rearmHold(c);
-      sp.armKeepalive(c);
+      sp.sender.armKeepalive(c);
     }
     sp.trace(BGP_KIND.resume, {
       inOffset: sync.inOffset,
@@ -139,7 +142,16 @@ export class SnoopSide {
   private step(c: Conn, dir: Dir): boolean {
     if (c.closing) return false;
     const framer = dir === 'in' ? c.in : c.snooped;
-    if (dir === 'in' && c.session === undefined && framer.peek()?.kind === 'update') return false;
+    if (dir === 'in' && c.session === undefined && framer.peek()?.kind === 'update') {
+      // The peer's UPDATEs wait for our OPEN (their AS width depends on it); a snooper that
+      // never sees it (its side of the socket is not replicated) stops holding them.
+      if (framer.held > SNOOP_HOLD_BYTES_MAX) {
+        const reason = 'peer UPDATEs without our OPEN';
+        framer.abandon({ code: 0, subcode: 0, data: new Uint8Array(0), reason });
+        this.sp.trace(BGP_KIND.snoopMismatch, { what: 'no own OPEN', held: SNOOP_HOLD_BYTES_MAX });
+      }
+      return false;
+    }
     const f = framer.next();
     if (f === undefined) return false;
     const sp = this.sp;
@@ -212,7 +224,7 @@ export class SnoopSide {
         return;
       case 'keepalive':
         if (c.openWritten) c.keepaliveWritten = true;
-        sp.armKeepalive(c);
+        sp.sender.armKeepalive(c);
         return;
       case 'update':
         this.ownUpdate(c, bytes, m.eor);
@@ -244,7 +256,7 @@ export class SnoopSide {
       pushBounded(sp.counters.eorSentNs, sp.io.now());
       sp.trace(BGP_KIND.eorSent, { updates: n, snoop: 'out' });
     }
-    sp.armKeepalive(c);
+    sp.sender.armKeepalive(c);
   }
 
   private negotiateIfReady(c: Conn): void {
@@ -268,7 +280,11 @@ export class SnoopSide {
     const c = sp.connection;
     const completed = c !== undefined && !c.closing ? this.completePartial(c) : 'none';
     sp.setMode('active');
-    sp.trace(BGP_KIND.takeover, { state: sp.state, completed, keepaliveDue: sp.isKeepaliveDue });
+    sp.trace(BGP_KIND.takeover, {
+      state: sp.state,
+      completed,
+      keepaliveDue: sp.sender.keepaliveDue,
+    });
     if (c === undefined) {
       sp.restartLater();
       return;
@@ -288,8 +304,8 @@ export class SnoopSide {
     if (sp.state === 'OpenConfirm' && c.peerConfirmed) sp.established(c);
     if (sp.state !== 'Established' && sp.state !== 'OpenConfirm') return;
     sp.rearmHold(c);
-    if (sp.isKeepaliveDue || !sp.isArmed('keepalive')) sp.sendKeepalive(c);
-    if (sp.state === 'Established') sp.armChurn();
+    if (sp.sender.keepaliveDue || !sp.isArmed('keepalive')) sp.sender.sendKeepalive(c);
+    if (sp.state === 'Established') sp.sender.armChurn();
   }
 
   /**

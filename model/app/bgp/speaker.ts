@@ -53,6 +53,8 @@ import { KEEPALIVE, decodeBody, encodeMessage, encodeNotification } from './mess
 import { grCoversIpv4, makeOpen } from './open.ts';
 import { malformedMessage, type Malform, type MalformCase } from './malform.ts';
 import type { RibEntry } from './rib.ts';
+import { Sender } from './sender.ts';
+import { updateSummary } from './summary.ts';
 import { SnoopSide, type BgpSync } from './snoop.ts';
 import {
   newCounters,
@@ -89,9 +91,9 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   private readonly timers = new Map<BgpTimer, number>();
   private everEstablished = false;
   private stopped = false;
-  /** Snoop mode: the keepalive interval ran out; takeover() sends one at once. */
-  private keepaliveDue = false;
   private readonly snoop: SnoopSide;
+  /** @internal the output side (sender.ts). */
+  readonly sender: Sender;
 
   constructor(
     readonly cfg: BgpConfig,
@@ -108,6 +110,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
       this.counters,
     );
     this.snoop = new SnoopSide(this);
+    this.sender = new Sender(this);
   }
 
   // ---- engine surface -------------------------------------------------------------------
@@ -160,7 +163,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   }
 
   onWritable(): void {
-    this.pump();
+    this.sender.pump();
   }
 
   onClosed(reason: string): void {
@@ -266,10 +269,10 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     const bytes = encodeMessage({ kind: 'open', open }, false);
     c.ourOpen = open;
     c.ourOpenBytes = bytes;
-    this.enqueue(c, bytes, 'open', { holdTimeSec: open.holdTimeSec });
+    this.sender.enqueue(c, bytes, 'open', { holdTimeSec: open.holdTimeSec });
     this.arm('hold', OPEN_HOLD_NS);
     this.toState('OpenSent', 'connected');
-    this.pump();
+    this.sender.pump();
   }
 
   private drainInput(): void {
@@ -344,10 +347,10 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     c.peerOpen = open;
     c.peerOpenBytes = bytes;
     c.session = negotiate(this.cfg, c.ourOpen as OpenMsg, open);
-    this.enqueue(c, KEEPALIVE.slice(), 'keepalive', {});
+    this.sender.enqueue(c, KEEPALIVE.slice(), 'keepalive', {});
     this.rearmHold(c);
     this.toState('OpenConfirm', 'open received');
-    this.pump();
+    this.sender.pump();
   }
 
   /** RFC 4271 §6.2 checks that need the configuration (the rest are open.ts's). */
@@ -389,8 +392,8 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
       initialUpdates: s.plan.initialCount,
     });
     if (this.mode === 'active') {
-      this.armChurn();
-      this.pump();
+      this.sender.armChurn();
+      this.sender.pump();
     }
   }
 
@@ -418,7 +421,10 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     const error = errorName(n.code, n.subcode);
     pushBounded(this.counters.notificationsSent, { atNs: this.io.now(), ...n, error });
     c.out.dropUnstarted();
-    this.enqueue(c, encodeNotification(n), 'notification', { code: n.code, subcode: n.subcode });
+    this.sender.enqueue(c, encodeNotification(n), 'notification', {
+      code: n.code,
+      subcode: n.subcode,
+    });
     this.trace(BGP_KIND.notifySent, {
       code: n.code,
       subcode: n.subcode,
@@ -429,7 +435,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     this.sessionOver(cause, n);
     c.closing = true;
     this.arm('close-flush', CLOSE_FLUSH_NS);
-    this.pump();
+    this.sender.pump();
   }
 
   /**
@@ -438,7 +444,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
    */
   sessionOver(cause: DownCause, n: NotificationMsg | undefined): void {
     for (const t of ['hold', 'keepalive', 'churn', 'connect-retry'] as const) this.disarm(t);
-    this.keepaliveDue = false;
+    this.sender.keepaliveDue = false;
     const c = this.conn;
     if (this.state === 'Established' && c !== undefined) {
       this.counters.sessionResets++;
@@ -481,8 +487,8 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     this.scheduleRestart();
   }
 
-  /** Closes now (after a NOTIFICATION received: nothing more to write). */
-  private closeNow(): void {
+  /** @internal closes now (a NOTIFICATION received, or ours written: nothing more to write). */
+  closeNow(): void {
     if (this.conn === undefined) return;
     this.disarm('close-flush');
     this.conn = undefined;
@@ -509,11 +515,11 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
         this.holdExpired();
         return;
       case 'keepalive':
-        if (this.mode === 'snoop') this.keepaliveDue = true;
-        else if (c !== undefined) this.sendKeepalive(c);
+        if (this.mode === 'snoop') this.sender.keepaliveDue = true;
+        else if (c !== undefined) this.sender.sendKeepalive(c);
         return;
       case 'churn':
-        this.churnTick();
+        this.sender.churnTick();
         return;
       case 'gr-restart':
       case 'gr-stale':
@@ -546,94 +552,6 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     this.fail(e, 'hold-expired');
   }
 
-  // ---- output -----------------------------------------------------------------------------
-
-  /** @internal queues a message, counts and traces it; KEEPALIVE and UPDATE restart the keepalive timer (RFC 4271 §8.2.2). */
-  enqueue(
-    c: Conn,
-    bytes: Uint8Array,
-    kind: MsgKind,
-    summary: Record<string, unknown>,
-    pos = 0,
-  ): void {
-    c.out.push(bytes, kind, pos);
-    this.counters.sent[kind]++;
-    this.trace(BGP_KIND.tx, { msg: kind, len: bytes.length, ...summary });
-    if ((kind === 'keepalive' || kind === 'update') && c.session !== undefined)
-      this.armKeepalive(c);
-  }
-
-  /** @internal writes what so_snd takes, producing the next UPDATE whenever the queue empties. */
-  pump(): void {
-    const c = this.conn;
-    if (c === undefined || this.mode !== 'active') return;
-    for (;;) {
-      c.out.flush(
-        (b) => this.io.write(b),
-        (kind) => this.written(c, kind),
-      );
-      if (!c.out.empty) return;
-      if (c.closing) {
-        this.closeNow();
-        return;
-      }
-      if (this.state !== 'Established' || !this.produceNext(c)) return;
-    }
-  }
-
-  private written(c: Conn, kind: MsgKind): void {
-    if (kind === 'open') c.openWritten = true;
-    else if (kind === 'keepalive' && c.openWritten) c.keepaliveWritten = true;
-    else if (kind === 'update') c.updatesWritten++;
-  }
-
-  /** The initial table, then End-of-RIB, then churn: UPDATE number c.updatesOut of the plan. */
-  private produceNext(c: Conn): boolean {
-    const s = c.session;
-    if (s === undefined) return false;
-    if (c.updatesOut > s.plan.initialCount) {
-      if (c.churnPending === 0) return false;
-      c.churnPending--;
-    }
-    const n = c.updatesOut++;
-    const u = s.plan.update(n);
-    this.enqueue(c, s.plan.encoded(n), 'update', updateSummary(u));
-    if (s.plan.isEor(n)) {
-      pushBounded(this.counters.eorSentNs, this.io.now());
-      this.trace(BGP_KIND.eorSent, { updates: n });
-    }
-    return true;
-  }
-
-  /** @internal a KEEPALIVE unless a message is already waiting (it will do the same job). */
-  sendKeepalive(c: Conn): void {
-    if (c.out.empty) this.enqueue(c, KEEPALIVE.slice(), 'keepalive', {});
-    else this.armKeepalive(c);
-    this.pump();
-  }
-
-  private churnTick(): void {
-    const c = this.conn;
-    if (c === undefined || this.state !== 'Established' || this.mode !== 'active') return;
-    c.churnPending++;
-    this.pump();
-    this.armChurn();
-  }
-
-  /** @internal */
-  armChurn(): void {
-    const t = this.cfg.table;
-    if (t.churnPerSec <= 0 || t.prefixCount === 0) return;
-    this.arm('churn', Math.max(1, this.io.rng.exponentialInt(SEC / t.churnPerSec)));
-  }
-
-  /** @internal */
-  armKeepalive(c: Conn): void {
-    const ns = c.session?.keepaliveNs ?? 0;
-    if (ns > 0) this.arm('keepalive', this.jitter(ns));
-    this.keepaliveDue = false;
-  }
-
   /** @internal restarts the hold timer with the negotiated value (none when it is 0). */
   rearmHold(c: Conn): void {
     const ns = c.session?.holdNs ?? OPEN_HOLD_NS;
@@ -641,8 +559,8 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     else this.disarm('hold');
   }
 
-  /** RFC 4271 §10: a factor uniform in [0.75, 1.0]. */
-  private jitter(ns: number): number {
+  /** @internal RFC 4271 §10: a factor uniform in [0.75, 1.0]. */
+  jitter(ns: number): number {
     return Math.floor((ns * this.io.rng.between(750, 1000)) / 1000);
   }
 
@@ -705,11 +623,6 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   }
 
   /** @internal */
-  get isKeepaliveDue(): boolean {
-    return this.keepaliveDue;
-  }
-
-  /** @internal */
   isArmed(t: BgpTimer): boolean {
     return this.timers.has(t);
   }
@@ -717,7 +630,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   /** @internal */
   afterTakeover(): void {
     this.drainInput();
-    this.pump();
+    this.sender.pump();
   }
 
   /** @internal the session is gone and this instance is active: back to Idle and restart. */
@@ -738,12 +651,7 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
     const mc = malformedMessage(m, { as4, localAs: this.cfg.localAs, nextHop: this.cfg.nextHop });
     c.out.push(mc.bytes, mc.kind);
     this.trace(BGP_KIND.malformedSent, { malform: m, len: mc.bytes.length, bytes: mc.bytes });
-    this.pump();
+    this.sender.pump();
     return mc;
   }
-}
-
-export function updateSummary(u: UpdateMsg): Record<string, unknown> {
-  const eor = u.withdrawn.length === 0 && u.nlri.length === 0 && u.attrs === undefined;
-  return { withdrawn: u.withdrawn.length, nlri: u.nlri.length, ...(eor ? { eor: true } : {}) };
 }

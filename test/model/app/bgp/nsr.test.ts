@@ -158,7 +158,7 @@ describe('bgp NSR: takeover', () => {
     p.start();
     p.loop.runFor(1 * SEC);
     p.ioA.room = 7;
-    p.a.sendKeepalive(p.a.connection as NonNullable<typeof p.a.connection>);
+    p.a.sender.sendKeepalive(p.a.connection as NonNullable<typeof p.a.connection>);
     p.failover();
     expect(p.ioA.of(BGP_KIND.takeover)[0]?.fields).toMatchObject({ completed: 'keepalive' });
   });
@@ -252,5 +252,20 @@ describe('bgp NSR: graceful restart state on master and backup', () => {
     expect(p.snooperIo?.of(BGP_KIND.snoopHoldExpired).length).toBeGreaterThan(0);
     expect(p.snooperIo?.written).toHaveLength(0);
     expect(p.a.state).toBe('Established');
+  });
+});
+
+describe('bgp NSR: bounds', () => {
+  it('a snooper that never sees its own OPEN stops holding the peer’s UPDATEs past its bound', () => {
+    const p = new Pair(routerCfg(), peerCfg({ table: churn(280_000, 0x14000000, 0) }));
+    p.addSnooper(p.a.cfg);
+    p.snoopOutLost = true;
+    p.start();
+    p.loop.runFor(10 * SEC);
+    expect(p.a.routes.rib.size).toBe(280_000);
+    expect(p.snooperIo?.of(BGP_KIND.snoopMismatch).map((r) => r.fields.what)).toEqual([
+      'no own OPEN',
+    ]);
+    expect(p.snooper?.routes.rib.size).toBe(0);
   });
 });
