@@ -69,6 +69,8 @@ export class BgpFramer {
     const bytes = this.buf.slice(this.start, this.start + h.value.length);
     this.start += h.value.length;
     this.consumed += h.value.length;
+    if (this.consumed + (this.end - this.start) !== this.pushed)
+      throw new Error(`bgp framer: consumed ${this.consumed} + held != pushed ${this.pushed}`);
     if (this.start === this.end) this.start = this.end = 0;
     return { ok: true, kind: h.value.kind, bytes };
   }

@@ -1,6 +1,6 @@
 // BGP-4 with graceful restart, as a protocol engine for nsrsim (SPEC B-1…B-3, O-1): the
-// codec (defs, attrs, update, open, message, framer), the speaker (speaker, conn, snoop,
-// gr, rib, table, outq), what it exposes (stats, kinds) and the contract it is built to
+// codec (defs, attrs, update, open, message, framer), the speaker (speaker, conn, sender,
+// snoop, gr, rib, table, outq), what it exposes (stats, kinds) and the contract it is built to
 // (io). Start with speaker.ts's header comment.
 export * from './defs.ts';
 export * from './io.ts';

@@ -15,6 +15,9 @@
 // subcodes) or hold-timer expiry ends the session with a NOTIFICATION carrying the RFC 4271
 // §6 code, subcode and data; the connection is closed once the NOTIFICATION is written.
 //
+// Output (sender.ts): one message at a time is produced when so_snd has taken the last one:
+// the initial table, End-of-RIB, then churn.
+//
 // Routes: the speaker originates a configured table (table.ts) and learns the peer's into
 // its Adj-RIB-In; graceful restart, as the helper, is gr.ts; as the restarting speaker it
 // sets the Restart State bit until its first Established session (RFC 4724 §4.1) and sends
@@ -80,6 +83,21 @@ export const BGP_TIMERS = [
 ] as const;
 export type BgpTimer = (typeof BGP_TIMERS)[number];
 const TIMER_SET: ReadonlySet<string> = new Set(BGP_TIMERS);
+
+/** The transitions an active speaker makes besides going to Idle (RFC 4271 §8.2.2, simplified). */
+const FSM_EDGES: ReadonlySet<string> = new Set([
+  'Idle>Connect',
+  'Idle>Active',
+  // Simplified: a connection handed over in Idle (waiting for IdleHoldTime, or replacing an
+  // old session, RFC 4724 §4.2) is taken, where RFC 4271 §8.2.2 would refuse it.
+  'Idle>OpenSent',
+  'Connect>Active',
+  'Connect>OpenSent',
+  'Active>Connect',
+  'Active>OpenSent',
+  'OpenSent>OpenConfirm',
+  'OpenConfirm>Established',
+]);
 
 export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   mode: EngineMode | undefined;
@@ -583,6 +601,9 @@ export class BgpSpeaker implements ProtocolEngine<BgpSync> {
   /** @internal */
   toState(to: BgpState, why: string): void {
     if (to === this.state) return;
+    // An active speaker moves only along RFC 4271 §8's edges (a snooper follows the streams).
+    if (this.mode === 'active' && to !== 'Idle' && !FSM_EDGES.has(`${this.state}>${to}`))
+      throw new Error(`bgp ${this.cfg.name}: FSM ${this.state} -> ${to} (${why})`);
     this.trace(BGP_KIND.state, { from: this.state, to, why });
     this.state = to;
   }
