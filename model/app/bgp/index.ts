@@ -24,4 +24,4 @@ export { OutboundPlan, type RouteTableConfig } from './table.ts';
 export * from './stats.ts';
 export { MALFORMS, malformedMessage, type Malform, type MalformCase } from './malform.ts';
 export { BgpSpeaker, BGP_TIMERS, type BgpState, type BgpTimer } from './speaker.ts';
-export type { BgpSync } from './snoop.ts';
+export { syncAtStart, SNOOP_HOLD_BYTES_MAX, type BgpSync } from './snoop.ts';

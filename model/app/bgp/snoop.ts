@@ -58,6 +58,30 @@ export interface BgpSync extends SyncPoint {
   routes: PeerRoutesSnapshot;
 }
 
+/**
+ * The sync point of a socket replicated from its start (offset 0): nothing read or written
+ * yet, the routes the master already holds (its graceful-restart state outlives sockets).
+ */
+export function syncAtStart(routes: PeerRoutesSnapshot | undefined): BgpSync {
+  return {
+    inOffset: 0,
+    outOffset: 0,
+    inPartial: new Uint8Array(0),
+    outPartial: new Uint8Array(0),
+    openSent: undefined,
+    openReceived: undefined,
+    keepaliveSent: false,
+    peerConfirmed: false,
+    updatesOut: 0,
+    routes: routes ?? {
+      routes: [],
+      open: undefined,
+      restartDeadlineNs: undefined,
+      staleDeadlineNs: undefined,
+    },
+  };
+}
+
 type Dir = 'in' | 'out';
 
 /** Bound on the peer's octets a snooper holds while it waits for this side's OPEN. */

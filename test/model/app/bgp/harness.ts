@@ -7,6 +7,7 @@ import { Rng } from '../../../../sim/index.ts';
 import {
   BgpSpeaker,
   bgpConfig,
+  syncAtStart,
   type BgpConfig,
   type BgpSync,
   type ProtocolIo,
@@ -213,7 +214,7 @@ export class Pair {
     this.b.onConnected();
     // The master's new socket is replicated from its start (offset 0); the sync carries the
     // routes the master already holds (graceful-restart state survives connections).
-    this.snooper?.resume({ ...emptySync(), routes: this.a.routes.snapshot() });
+    this.snooper?.resume(syncAtStart(this.a.routes.snapshot()));
     this.a.onConnected();
   }
 
@@ -311,26 +312,6 @@ export class Pair {
     this.a.start('active');
     return this.a;
   }
-}
-
-export function emptySync(): BgpSync {
-  return {
-    inOffset: 0,
-    outOffset: 0,
-    inPartial: new Uint8Array(0),
-    outPartial: new Uint8Array(0),
-    openSent: undefined,
-    openReceived: undefined,
-    keepaliveSent: false,
-    peerConfirmed: false,
-    updatesOut: 0,
-    routes: {
-      routes: [],
-      open: undefined,
-      restartDeadlineNs: undefined,
-      staleDeadlineNs: undefined,
-    },
-  };
 }
 
 export const ROUTER = 0x0a000001; // 10.0.0.1
