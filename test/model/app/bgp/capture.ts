@@ -3,7 +3,7 @@
 // as data segments of at most MSS octets with the right sequence numbers, each carrying
 // the acknowledgment of what had arrived from the other side by then, and a pure ACK from
 // the receiver when data arrives. The router's side (a) connects from an ephemeral port
-// to the peer's port 179 (BGP_PORT).
+// to the peer's port 179 (BGP_PORT); several pairs can share one capture (captureAll).
 import { BGP_PORT } from '../../../../model/app/bgp/index.ts';
 import { encodeSegment } from '../../../../model/net/packet.ts';
 import { TH_ACK, TH_PUSH, TH_SYN, type Segment } from '../../../../model/net/segment.ts';
@@ -46,12 +46,11 @@ function seg(
   };
 }
 
-/** The packets of connection `epoch` of the pair. */
-function connection(p: Pair, epoch: number, out: Pkt[]): void {
-  const writes = p.log.filter((l) => l.epoch === epoch);
+/** The packets of connection `epoch` of the pair, from port `sport`, `shiftNs` later. */
+function connection(p: Pair, epoch: number, sport: number, shiftNs: number, out: Pkt[]): void {
+  const writes = p.log.filter((l) => l.epoch === epoch).map((l) => ({ ...l, at: l.at + shiftNs }));
   const first = writes[0];
   if (first === undefined) return;
-  const sport = 50_000 + epoch;
   const lat = p.latencyNs;
   const t0 = Math.max(0, first.at - 3 * US);
   const push = (at: number, s: Segment) => out.push({ at, order: out.length, seg: s });
@@ -91,9 +90,22 @@ function connection(p: Pair, epoch: number, out: Pkt[]): void {
 
 /** A pcap of every connection the pair had; returns the writer and the packets. */
 export function capture(p: Pair): { pcap: PcapWriter; packets: number } {
+  return captureAll([p], 0);
+}
+
+/**
+ * One pcap of several pairs, one after the other (`gapNs` apart); pair i's connection e
+ * comes from port 50000 + 100·i + e.
+ */
+export function captureAll(
+  pairs: readonly Pair[],
+  gapNs: number,
+): { pcap: PcapWriter; packets: number } {
   const pkts: Pkt[] = [];
-  const epochs = [...new Set(p.log.map((l) => l.epoch))];
-  for (const e of epochs) connection(p, e, pkts);
+  pairs.forEach((p, i) => {
+    const epochs = [...new Set(p.log.map((l) => l.epoch))];
+    for (const e of epochs) connection(p, e, 50_000 + 100 * i + e, i * gapNs, pkts);
+  });
   // Stable by time: at one instant, what arrives precedes the answer sent at that instant.
   pkts.sort((x, y) => x.at - y.at || ackFirst(x) - ackFirst(y) || x.order - y.order);
   const pcap = new PcapWriter();
