@@ -247,7 +247,7 @@ function decodeAggregator(
   return OK;
 }
 
-/** RFC 4271 §6.3: NEXT_HOP must be "a valid IP host address": not 0/8-zero, multicast or class E. */
+/** RFC 4271 §6.3: NEXT_HOP must be "a valid IP host address": not 0.0.0.0, multicast (224/4) or class E / broadcast (240/4). */
 export function validHost(a: number): boolean {
   return a !== 0 && a >>> 29 !== 0b111;
 }
