@@ -11,6 +11,7 @@ import type {
   TraceRecord,
 } from '../../sim/index.ts';
 import type { World } from '../world.ts';
+import { seqGt, seqLt, TH_ACK, TH_RST, TH_SYN } from '../net/segment.ts';
 import { ACTOR, K } from '../vocab.ts';
 
 export const PEER_TRANSPARENT = 'peer-transparent';
@@ -25,12 +26,22 @@ const PEER_NOTICES: ReadonlyMap<string, string> = new Map([
 export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
   readonly id = PEER_TRANSPARENT;
   private readonly peerActors: ReadonlySet<string>;
+  /** Per connection on the wire: the router's highest ACK and TSval, and whether it uses timestamps. */
+  private readonly flows = new Map<
+    string,
+    { ack: number | undefined; ts: boolean; tsval: number }
+  >();
+  private readonly wireReported = new Set<string>();
 
   constructor(private readonly world: World) {
     this.peerActors = new Set(world.peers.map((p) => ACTOR.peer(p.cfg.name)));
   }
 
   onRecord(rec: TraceRecord, report: Report): void {
+    if (rec.kind === K.pfe.tx && rec.actor === ACTOR.pfe) {
+      this.wire(rec, report);
+      return;
+    }
     if (!this.peerActors.has(rec.actor)) return;
     const f = rec.fields;
     switch (rec.kind) {
@@ -74,21 +85,72 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
     }
   }
 
+  /**
+   * What the peer sees of the router on the wire (pfe.tx): per connection the ACK never
+   * goes back, and once the router's segments carry timestamps every one does, with a TSval
+   * that never goes back (RFC 7323 §3.2, §5; SPEC G-9, T-4, M-6). A SYN starts a new
+   * connection on the same ports (a reset session reopened).
+   */
+  private wire(rec: TraceRecord, report: Report): void {
+    const f = rec.fields;
+    const flags = f.flags as number;
+    if ((flags & TH_RST) !== 0) return;
+    const key = `${String(f.dst)}:${String(f.dport)}>${String(f.sport)}`;
+    let w = this.flows.get(key);
+    if (w === undefined || (flags & TH_SYN) !== 0) {
+      w = { ack: undefined, ts: false, tsval: 0 };
+      this.flows.set(key, w);
+    }
+    const ack = f.ack as number;
+    const tsval = f.tsval as number | undefined;
+    let what: string | undefined;
+    if ((flags & TH_ACK) !== 0 && w.ack !== undefined && seqLt(ack, w.ack)) {
+      what = `the router's ACK went back from ${w.ack} to ${ack}`;
+    } else if (w.ts && tsval === undefined) {
+      what = 'a segment without the timestamps option after timestamps were in use';
+    } else if (w.ts && tsval !== undefined && ((tsval - w.tsval) | 0) < 0) {
+      what = `the router's TSval went back from ${w.tsval} to ${tsval}`;
+    }
+    if ((flags & TH_ACK) !== 0 && (w.ack === undefined || seqGt(ack, w.ack))) w.ack = ack;
+    if (tsval !== undefined && (flags & TH_SYN) === 0) {
+      if (!w.ts || ((tsval - w.tsval) | 0) > 0) w.tsval = tsval;
+      w.ts = true;
+    }
+    if (what === undefined || this.wireReported.has(key)) return;
+    this.wireReported.add(key);
+    report({
+      recordId: rec.id,
+      timeNs: rec.t,
+      message: `the peer would notice on ${key}: ${what}`,
+      evidence: { conn: key, direction: 'toPeer', seq: f.seq, ack, tsval: tsval ?? 'none' },
+    });
+  }
+
+  /**
+   * The application hold timer (BGP 90 s, MSDP 75 s; G-9): no silence longer than the hold
+   * time anywhere in the run, not only at its end (a 100 s silence in the middle, after
+   * which data flows again, expired the timer just the same).
+   */
   atEnd(end: RunResult, report: Report): void {
     const hold = this.world.cfg.holdTimeNs;
     for (const p of this.world.peers) {
       if (p.cfg.fromRouter.ratePerSec <= 0) continue;
       for (const s of p.sessions) {
         if (s.closed !== undefined) continue;
-        const silentNs = end.simulatedNs - s.lastReadNs;
-        if (silentNs > hold) {
-          report({
-            recordId: -1,
-            timeNs: end.simulatedNs,
-            message: `peer session ${s.cfg.id} heard nothing for ${silentNs} ns; its hold timer (${hold} ns) expired`,
-            evidence: { session: s.cfg.id, direction: 'toPeer', lastReadNs: s.lastReadNs },
-          });
-        }
+        const open: [number, number] = [s.lastReadNs, end.simulatedNs];
+        const gap = [...s.readGaps, open].find(([a, b]) => b - a > hold);
+        if (gap === undefined) continue;
+        report({
+          recordId: -1,
+          timeNs: gap[0] + hold,
+          message: `peer session ${s.cfg.id} heard nothing from ${gap[0]} ns to ${gap[1]} ns; its hold timer (${hold} ns) expired at ${gap[0] + hold} ns`,
+          evidence: {
+            session: s.cfg.id,
+            direction: 'toPeer',
+            lastReadNs: gap[0],
+            silentUntilNs: gap[1],
+          },
+        });
       }
     }
   }

@@ -378,6 +378,8 @@ export class Pfe implements Actor<PfeMessage> {
       wnd: msg.seg.wnd,
       flags: msg.seg.flags,
       len: msg.seg.payload.length,
+      // The timestamp a peer would check (RFC 7323 §3.2, §5; SPEC T-4, M-6).
+      ...(msg.seg.options.ts === undefined ? {} : { tsval: msg.seg.options.ts.val }),
     });
     ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
   }
