@@ -25,6 +25,15 @@ export interface MermaidWindow {
   readonly toNs: number;
 }
 
+/** The record a default diagram starts near: the window's anchor, else its first violation or fault. */
+function anchorOf(d: PageData): number {
+  if (d.window.anchorId >= 0) return d.window.anchorId;
+  const inWindow = (id: number): boolean => id >= d.window.firstId && id <= d.window.lastId;
+  const v = d.violations.find((x) => inWindow(x.recordId));
+  if (v !== undefined) return v.recordId;
+  return d.bands.find((b) => inWindow(b.id))?.id ?? d.window.firstId;
+}
+
 /** The arrows to draw: those sent in the window, or from the report's anchor on. */
 function pick(
   d: PageData,
@@ -36,9 +45,10 @@ function pick(
   let ks = a.send.map((_, k) => k).filter((k) => a.from[k] !== a.to[k]);
   if (w !== undefined)
     ks = ks.filter((k) => (a.t0[k] as number) >= w.fromNs && (a.t0[k] as number) <= w.toNs);
-  else if (d.window.anchorId >= 0) {
+  else {
     // Around the anchor (first violation or fault): a quarter before it, the rest after.
-    const at = ks.findIndex((k) => (a.send[k] as number) >= d.window.anchorId);
+    const anchor = anchorOf(d);
+    const at = ks.findIndex((k) => (a.send[k] as number) >= anchor);
     const start = Math.max(0, (at < 0 ? ks.length : at) - Math.floor(cap / 4));
     ks = ks.slice(start);
   }

@@ -715,6 +715,7 @@
       16,
       y + 21,
     );
+    ctx.restore();
     ctx.strokeStyle = '#edf0f4';
     ctx.beginPath();
     ctx.moveTo(GUTTER, y + COUNTER_ROW_H - 0.5);
