@@ -15,7 +15,7 @@
   const A = D.arrows;
   const NA = A.send.length;
 
-  const GUTTER = 190;
+  const GUTTER = 210;
   const AXIS_H = 26;
   const LANE_H = 18;
   const STRIP_H = 14;
@@ -367,7 +367,7 @@
         out.push({ a: t, label: fmtTime(t, digits) });
       return out;
     }
-    const step = Math.max(1, niceStep(view.v1 - view.v0, w / 130));
+    const step = Math.max(1, niceStep(view.v1 - view.v0, w / 200));
     for (let s = Math.ceil(view.v0 / step) * step; s <= view.v1; s += step)
       out.push({ a: s, label: '#' + (FIRST + Math.round(s)) + ' ' + fmtTime(timeOfStep(s), 6) });
     return out;
