@@ -70,6 +70,21 @@ function at(p: Place | undefined): Place {
   return p;
 }
 
+/**
+ * What a slice handles: the message whose send is its cause, delivered now; a timer (its
+ * cause is whatever was being handled when it was set, so it fires later); or set-up.
+ */
+function sliceName(d: PageData, cause: number, t: number): string {
+  if (cause < 0) return 'set-up';
+  const ci = cause - d.window.firstId;
+  const kind = ci >= 0 ? d.kinds[d.rec.kind[ci] as number]?.name : undefined;
+  if (kind === undefined) return 'handler';
+  const f = d.rec.fields[ci] ?? {};
+  if (kind !== 'send') return `timer set after ${kind}`;
+  const delivered = (d.rec.t[ci] as number) + (typeof f.delayNs === 'number' ? f.delayNs : 0);
+  return delivered === t ? String(f.type) : `timer set handling ${String(f.type)}`;
+}
+
 /** Slices (one per lane, instant and cause) and the records' instants. */
 function handling(d: PageData, lane: readonly Place[]): TraceEvent[] {
   const first = d.window.firstId;
@@ -104,17 +119,7 @@ function handling(d: PageData, lane: readonly Place[]): TraceEvent[] {
     if (!slices.has(sk)) slices.set(sk, { lane: l, t, cause, ids: [] });
   });
   for (const s of slices.values()) {
-    const ci = s.cause - first;
-    const c = ci >= 0 ? d.rec.fields[ci] : undefined;
-    const kind = ci >= 0 ? d.kinds[d.rec.kind[ci] as number]?.name : undefined;
-    const name =
-      s.cause < 0
-        ? 'set-up'
-        : kind === 'send'
-          ? String(c?.type)
-          : kind === undefined
-            ? 'handler'
-            : `timer after ${kind}`;
+    const name = sliceName(d, s.cause, s.t);
     out.push({
       name,
       cat: 'handler',

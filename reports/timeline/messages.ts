@@ -68,18 +68,30 @@ function delayOf(r: TraceRecord): number {
 
 const isLink = (actor: string): boolean => actorInfo(actor).box === 'link';
 
-/** The record that says a message to `target` was dropped (a stopped actor), or undefined. */
-function droppedBy(idx: RecordIndex, sendId: number, target: string): TraceRecord | undefined {
-  for (const e of idx.effects(sendId)) {
+/**
+ * The record that says this message was dropped at a stopped actor, or undefined. A
+ * timer set while handling the message has the message as its cause too, so the drop
+ * must also name the message's type and come at its delivery time.
+ */
+function droppedBy(idx: RecordIndex, s: TraceRecord): TraceRecord | undefined {
+  const at = s.t + delayOf(s);
+  for (const e of idx.effects(s.id)) {
     const r = idx.get(e);
-    if (r !== undefined && r.kind === K.sim.drop && r.actor === target) return r;
+    if (
+      r !== undefined &&
+      r.kind === K.sim.drop &&
+      r.actor === s.fields.to &&
+      r.fields.type === s.fields.type &&
+      r.t === at
+    )
+      return r;
   }
   return undefined;
 }
 
 function direct(idx: RecordIndex, s: TraceRecord, from: string, link: string | undefined): Arrow {
   const to = String(s.fields.to);
-  const drop = droppedBy(idx, s.id, to);
+  const drop = droppedBy(idx, s);
   return {
     sendId: s.id,
     viaId: -1,
@@ -106,7 +118,7 @@ function throughLink(idx: RecordIndex, s: TraceRecord, link: string): Arrow[] {
       out.push({ ...base, viaId: -1, to: link, t1: r.t, fate: 'lost', endId: r.id });
     } else if (r.kind === K.sim.send) {
       const to = String(r.fields.to);
-      const drop = droppedBy(idx, r.id, to);
+      const drop = droppedBy(idx, r);
       out.push({
         ...base,
         viaId: r.id,

@@ -23,6 +23,7 @@ beforeAll(async () => {
     nsrsim('report', 'test/reports/fixtures/small-crash.yaml', '-o', join(out, 'small.html')),
     nsrsim('report', MUTANT, '-o', join(out, 'mutant.html'), '--mermaid', join(out, 'mutant.md')),
     nsrsim('report', 'test/reports/fixtures/xss.yaml', '-o', join(out, 'xss.html')),
+    nsrsim('report', 'test/reports/fixtures/fifty-k.yaml', '-o', join(out, 'fifty-k.html')),
   ]);
   for (const r of runs) expect(r.stderr).toBe('');
   for (const r of runs) expect(r.status).toBe(0);
@@ -119,6 +120,30 @@ describe('the report page in Chromium', () => {
     await page.close();
   });
 
+  it('keeps a run of about 50,000 records whole and draws it in both axis modes without error', async () => {
+    const { page, errors, requests } = await openReport(browser, join(out, 'fifty-k.html'));
+    expect(await page.locator('#banner').textContent()).toMatch(
+      /^The whole run: all 4\d,\d{3} records/,
+    );
+    // Frame times are measured, not asserted (GUIDE §6: no timing assertions in tests).
+    const ms = await page.evaluate(async () => {
+      const g = globalThis as unknown as PageGlobals;
+      const frame = (): Promise<void> =>
+        new Promise((r) => g.requestAnimationFrame(() => g.requestAnimationFrame(() => r())));
+      const t0 = g.performance.now();
+      for (const id of ['zoom-fit', 'zoom-in', 'zoom-out', 'axis-step', 'zoom-fit']) {
+        g.document.getElementById(id)?.click();
+        await frame();
+      }
+      return (g.performance.now() - t0) / 5;
+    });
+    process.stdout.write(`50,000-record report: ${ms.toFixed(0)} ms per redraw (two frames)\n`);
+    await page.screenshot({ path: screenshotPath('fifty-k-steps.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    await page.close();
+  });
+
   it('renders the Mermaid export with Mermaid itself, no parse error', async () => {
     const md = readFileSync(join(out, 'mutant.md'), 'utf8');
     const text = /```mermaid\n([\s\S]*?)```/.exec(md)?.[1] ?? '';
@@ -157,10 +182,16 @@ describe('the report page in Chromium', () => {
   });
 });
 
-/** The bits of the DOM the Mermaid check uses (the test is type-checked without lib.dom). */
+/** The bits of the DOM the in-page checks use (the tests are type-checked without lib.dom). */
 interface PageDocument {
-  getElementById(id: string): { innerHTML: string } | null;
+  getElementById(id: string): { innerHTML: string; click(): void } | null;
   querySelectorAll(selector: string): { length: number };
+}
+
+interface PageGlobals {
+  document: PageDocument;
+  performance: { now(): number };
+  requestAnimationFrame(f: () => void): number;
 }
 
 interface MermaidApi {

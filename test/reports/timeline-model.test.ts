@@ -159,7 +159,10 @@ describe('messages: sends become arrows, a link hop collapses (V-1)', () => {
     const lost = tr.add(20, s2, WIRE, K.link.drop, { reason: 'loss', len: 100 });
     const s3 = tr.send(30, -1, PA, WIRE, 'link.tx');
     const s4 = tr.send(40, -1, ACTOR.pfe, RE0, 'x', 5);
-    const dropped = tr.add(45, s4, RE0, K.sim.drop, { reason: 'stopped' });
+    const dropped = tr.add(45, s4, RE0, K.sim.drop, { type: 'x', reason: 'stopped' });
+    // A timer set while handling a message has it as its cause: its drop is not the message's.
+    const s5 = tr.send(46, -1, ACTOR.pfe, RE0, 'y', 1);
+    tr.add(900, s5, RE0, K.sim.drop, { type: 'app.timer', reason: 'stopped' });
     const rel = tr.send(50, 999_999, WIRE, ACTOR.pfe, 'pkt', 7);
     const arrows = arrowsOf(new RecordIndex(tr.recs));
     expect(
@@ -169,6 +172,7 @@ describe('messages: sends become arrows, a link hop collapses (V-1)', () => {
       [s2, -1, PA, WIRE, 20, 20, 'lost', lost],
       [s3, -1, PA, WIRE, 30, 30, 'held', -1],
       [s4, -1, ACTOR.pfe, RE0, 40, 45, 'dropped', dropped],
+      [s5, -1, ACTOR.pfe, RE0, 46, 47, 'delivered', -1],
       [rel, -1, WIRE, ACTOR.pfe, 50, 57, 'delivered', -1],
     ]);
   });
