@@ -5,8 +5,8 @@
 //                        is not traced, so the value holds until the next RTO)
 //   retransmissions      running count of tcp.retransmit, per side
 //   advertised window    pfe.tx `wnd`: the window field of the router's segments (unscaled)
-//   router ACKed bytes   pfe.tx `ack` less the first one in the window: how far the
-//                        router's TCP has received the peer's stream
+//   router ACKed bytes   pfe.tx `ack` less the first one in the window (again from a new
+//                        connection's first): how far the router's TCP has received
 //   common_rcvbufspc     psrm.window `common` (the primary's, P-10)
 //   secondary space      psrm.window `space`
 //   PRL queue depth      prl.queue `queued` on the primary; each later prl.l4 (primary) or
@@ -67,12 +67,17 @@ const DEFS = {
 
 type DefKey = keyof typeof DEFS;
 
+// TCP header flags (RFC 9293 §3.1), as pfe.tx carries them.
+const TH_SYN = 0x02;
+const TH_RST = 0x04;
+const TH_ACK = 0x10;
+
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 class Builder {
   private readonly bySession = new Map<string, Map<DefKey, Series>>();
   private readonly rexmt = new Map<string, number>();
-  private readonly ack0 = new Map<string, number>();
+  private readonly ack0 = new Map<string, { first: number; last: number }>();
   /** Per session: the primary's PRL actor and its queued PRL sequence numbers. */
   private readonly prl = new Map<string, { actor: string; seqs: Set<number> }>();
 
@@ -122,11 +127,15 @@ class Builder {
     const wnd = num(r.fields.wnd);
     if (wnd !== undefined) this.add(session, 'advWnd', r, wnd);
     const ack = num(r.fields.ack);
-    if (ack === undefined) return;
-    const a0 = this.ack0.get(session);
-    if (a0 === undefined) this.ack0.set(session, ack);
-    // Sequence space is modulo 2^32.
-    this.add(session, 'acked', r, a0 === undefined ? 0 : (ack - a0) >>> 0);
+    const flags = num(r.fields.flags) ?? 0;
+    if (ack === undefined || (flags & TH_ACK) === 0 || (flags & TH_RST) !== 0) return;
+    const base = this.ack0.get(session);
+    // Sequence space is modulo 2^32. An ACK behind the last one, or a SYN, is another
+    // connection of the session (a new master's application): count from it again.
+    const behind = base !== undefined && ((ack - base.last) | 0) < 0;
+    const a0 = base === undefined || behind || (flags & TH_SYN) !== 0 ? ack : base.first;
+    this.ack0.set(session, { first: a0, last: ack });
+    this.add(session, 'acked', r, (ack - a0) >>> 0);
   }
 
   private prlRecord(session: string, r: TraceRecord): void {

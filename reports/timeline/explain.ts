@@ -81,6 +81,8 @@ const PHRASES: ReadonlyMap<string, Phrase> = new Map<string, Phrase>([
   ],
   [K.psrm.failover, (f) => `fail the socket over in ${s(f.state)} (rcv_nxt ${s(f.rcv_nxt)})`],
   [K.iha.setup, (f) => `start replicating ${s(f.session)}`],
+  [K.app.attach, (f) => `attach its application to ${s(f.session)}`],
+  [K.app.snoop, (f) => `start snooping ${s(f.session)} (the backup application)`],
   [K.iha.active, (f) => `mark ${s(f.session)} replicated (active)`],
   [K.iha.failover, (f) => `take over ${s(f.session)}`],
   [K.iha.cleanupSocket, (f) => `tear down replication of ${s(f.session)} (${s(f.reason)})`],
@@ -121,17 +123,23 @@ export function thirdPerson(phrase: string): string {
 }
 
 /** Who did it: "the primary (RE0 PRL)", "peer pa", "the PFE", "link wire-pa". */
-export function who(r: TraceRecord, strips: readonly Strip[]): string {
+export function who(r: TraceRecord, strips: readonly Strip[], nsr = true): string {
   const info = actorInfo(r.actor);
   switch (info.box) {
     case 're': {
       const sub = info.subsystem === 'kernel' ? 'kernel' : info.subsystem.toUpperCase();
+      const master = masterAt(strips, r.t) === info.re;
+      // Without NSR nothing is replicated: an RE is the master or the backup.
       const role =
         r.fields.role === 'primary' || r.fields.role === 'secondary'
           ? r.fields.role
-          : masterAt(strips, r.t) === info.re
-            ? 'primary'
-            : 'secondary';
+          : nsr
+            ? master
+              ? 'primary'
+              : 'secondary'
+            : master
+              ? 'master'
+              : 'backup';
       return `the ${role} (RE${info.re} ${sub})`;
     }
     case 'peer':
@@ -178,19 +186,28 @@ function relatedOf(idx: RecordIndex, v: ViolationInput): TraceRecord[] {
   );
   const own = idx.get(v.recordId);
   if (own !== undefined && !hits.includes(own)) hits.push(own);
-  return hits.slice(-STORY_MAX);
+  const told = hits.slice(-STORY_MAX);
+  // The last fault before the violation is part of the story, in its place.
+  let fault: TraceRecord | undefined;
+  for (const r of idx.records)
+    if (r.kind === K.chassis.fault && r.t <= v.timeNs && r.id <= upTo) fault = r;
+  if (fault !== undefined && !told.includes(fault)) told.push(fault);
+  return told.sort((a, b) => a.id - b.id).slice(-STORY_MAX);
 }
 
 function story(
   related: readonly TraceRecord[],
   v: ViolationInput,
   strips: readonly Strip[],
+  nsr: boolean,
 ): StoryPart[] {
   const parts: StoryPart[] = [];
   related.forEach((r, i) => {
     const base = (PHRASES.get(r.kind) ?? (() => `record ${r.kind}`))(r.fields);
     const clause =
-      i === 0 ? `Let ${who(r, strips)} ${base}` : `then ${who(r, strips)} ${thirdPerson(base)}`;
+      i === 0
+        ? `Let ${who(r, strips, nsr)} ${base}`
+        : `then ${who(r, strips, nsr)} ${thirdPerson(base)}`;
     parts.push(i === 0 ? '' : '; ', { id: r.id, text: clause });
   });
   parts.push(related.length === 0 ? '' : '. ', `${v.check}: ${v.message}`);
@@ -202,6 +219,7 @@ export function explain(
   vs: readonly ViolationInput[],
   idx: RecordIndex,
   strips: readonly Strip[],
+  nsr = true,
 ): Explained[] {
   return vs.map((v) => {
     const { chain, beyond } = chainOf(idx, v.recordId);
@@ -209,7 +227,7 @@ export function explain(
     return {
       ...v,
       inWindow: idx.get(v.recordId) !== undefined,
-      story: story(related, v, strips),
+      story: story(related, v, strips, nsr),
       chain,
       chainBeyond: v.recordId >= 0 && chain.length === 0 ? v.recordId : beyond,
       related: related.map((r) => r.id),

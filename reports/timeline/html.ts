@@ -108,8 +108,9 @@ function outcomesHtml(d: PageData): string {
     )
     .join('');
   const opt = (n: number | undefined): string => (n === undefined ? '—' : count(n));
+  // Negative when the router's side is a new application (a new master's, without NSR).
   const diff = (a: number | undefined, b: number | undefined): string =>
-    a === undefined || b === undefined ? '—' : count(a - b);
+    a === undefined || b === undefined ? '—' : a >= b ? count(a - b) : 'n/a';
   const sess = d.meta.sessions
     .map(
       (s) =>

@@ -341,7 +341,7 @@ export function buildPageData(input: ReportInput): PageData {
     strips,
     counters: buildCounters(records, sessionOf, sessions),
     missing: MISSING,
-    violations: explain(input.violations, idx, strips),
+    violations: explain(input.violations, idx, strips, meta.nsr),
     density: { ns: tally.densityNs, counts: tally.density },
   };
 }
