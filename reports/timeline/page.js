@@ -420,7 +420,8 @@
       ctx.fillRect(x0, AXIS_H, x1 - x0, h - AXIS_H);
       ctx.fillStyle = '#c62828';
       ctx.fillRect(x0, AXIS_H, 2, h - AXIS_H);
-      ctx.fillText('fault: ' + b.label + ' (#' + b.id + ')', x0 + 4, AXIS_H + 8);
+      // The label stays in view while any of the band is.
+      ctx.fillText('fault: ' + b.label + ' (#' + b.id + ')', Math.max(x0, GUTTER) + 4, AXIS_H + 8);
     });
   }
 
