@@ -137,6 +137,8 @@ export function bannerText(d: PageData): string {
     start: 'the start of the run (no fault and no violation to centre on)',
     asked: 'the time window asked for with --window',
   };
+  if (n === 0)
+    return `This report keeps no records: ${around[w.anchor] ?? w.anchor} (${seconds(w.fromNs)} to ${seconds(w.toNs)}) holds none of the run's ${count(w.total)}. Pick another window with --window A..B.`;
   const kept = `This report keeps records #${w.firstId} to #${w.lastId} (${count(n)} of ${count(w.total)}), ${seconds(w.fromNs)} to ${seconds(w.toNs)}: ${around[w.anchor] ?? w.anchor}.`;
   const left = ` Left out: ${count(w.omittedBefore)} records before and ${count(w.omittedAfter)} after.`;
   const trunc = w.truncated

@@ -263,7 +263,10 @@ function writeRecordOutputs(
     out.push({ kind, path, bytes, ms: performance.now() - t0, note });
   };
   const w = d.window;
-  const kept = `records #${w.firstId}..#${w.lastId} of ${w.total.toLocaleString('en-US')}, ${w.anchor}`;
+  const kept =
+    w.firstId < 0
+      ? `no records in the window (of ${w.total.toLocaleString('en-US')})`
+      : `records #${w.firstId}..#${w.lastId} of ${w.total.toLocaleString('en-US')}, ${w.anchor}`;
   if (f.report !== undefined)
     timed('report', pathFor(f.report), () => renderHtml(d), `${kept}; open it in a browser`);
   if (f.perfetto !== undefined)
