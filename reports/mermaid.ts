@@ -86,7 +86,8 @@ export function mermaidDiagram(d: PageData, w?: MermaidWindow, cap = MERMAID_MES
   const notes = noteLines(d, t0, t1, span);
   let n = 0;
   for (const k of ks) {
-    while (n < notes.length && (notes[n] as { t: number }).t <= (a.t0[k] as number))
+    // In trace order: a note comes before the first message sent after its record.
+    while (n < notes.length && (notes[n] as { id: number }).id < (a.send[k] as number))
       lines.push((notes[n++] as { line: string }).line);
     lines.push(messageLine(d, k, pid));
   }
@@ -113,21 +114,21 @@ function noteLines(
   t0: number,
   t1: number,
   span: string,
-): Array<{ t: number; line: string }> {
-  const out: Array<{ t: number; line: string }> = [];
+): Array<{ id: number; line: string }> {
+  const out: Array<{ id: number; line: string }> = [];
   for (const b of d.bands)
     if (b.t0 >= t0 && b.t0 <= t1)
       out.push({
-        t: b.t0,
+        id: b.id,
         line: `  Note over ${span}: #35;${b.id} fault ${mermaidText(b.label)} at ${secs(b.t0)}`,
       });
   for (const v of d.violations)
-    if (v.timeNs >= t0 && v.timeNs <= t1)
+    if (v.timeNs >= t0 && v.timeNs <= t1 && v.recordId >= 0)
       out.push({
-        t: v.timeNs,
+        id: v.recordId,
         line: `  Note over ${span}: #35;${v.recordId} VIOLATION ${mermaidText(v.check)} at ${secs(v.timeNs)}`,
       });
-  return out.sort((x, y) => x.t - y.t);
+  return out.sort((x, y) => x.id - y.id);
 }
 
 /** The Markdown file: a heading, what the window is, and the fenced diagram. */
