@@ -9,7 +9,7 @@ import { attachCheckers } from '../model/checks/index.ts';
 import type { LinkTap } from '../model/net/link.ts';
 import { encodeSegment } from '../model/net/packet.ts';
 import { World, type WorldStats } from '../model/world.ts';
-import type { TraceSink } from '../sim/index.ts';
+import type { TraceRecord, TraceSink, Violation } from '../sim/index.ts';
 import { NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
 import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
 import type { Expectation, Scenario } from './load/load.ts';
@@ -34,6 +34,16 @@ export interface RunOptions {
   wallClock?: () => number;
   /** Called every PROGRESS_EVERY_RECORDS trace records (the CLI's progress line). */
   onProgress?: (simulatedNs: number, records: number) => void;
+  /**
+   * Sees every trace record, from the first (a sink, so set-up records too), with the
+   * violations reported so far (those its own record causes show at the next record).
+   */
+  onRecord?: (rec: TraceRecord, violations: readonly Violation[]) => void;
+  /**
+   * Taps every link (pcapng), after the --pcap capture if any; `nextRecordId()` is the id
+   * of the trace record the tapped packet gets next (the link's send, or its link.drop).
+   */
+  linkTap?: (link: string, nextRecordId: () => number) => LinkTap;
 }
 
 export const PROGRESS_EVERY_RECORDS = 1 << 16;
@@ -114,6 +124,21 @@ function writeCapture(path: string, packets: Captured[]): void {
   writePcapFile(path, w);
 }
 
+function tapEveryLink(world: World, tapFor: NonNullable<RunOptions['linkTap']>): void {
+  const trace = world.sim.trace;
+  for (const [name, link] of world.links) {
+    const before = link.tap;
+    const tap = tapFor(name, () => trace.count);
+    link.tap =
+      before === undefined
+        ? tap
+        : (...a) => {
+            before(...a);
+            tap(...a);
+          };
+  }
+}
+
 export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
   const seed = opts.seed ?? s.config.seed;
   const cfg: WorldConfig = { ...s.config, seed };
@@ -128,6 +153,9 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   const packets: Captured[] = [];
   const sinks: TraceSink[] =
     opts.tracePath === undefined ? [] : [new NdjsonFileSink(opts.tracePath)];
+  let seen: readonly Violation[] = [];
+  const onRecord = opts.onRecord;
+  if (onRecord !== undefined) sinks.push({ write: (rec) => onRecord(rec, seen) });
   const world = new World(cfg, {
     hash: true,
     hasher: nodeSha256,
@@ -136,6 +164,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
     ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }),
   });
+  seen = world.sim.violations;
   attachCheckers(world, s.checks);
   const progress = opts.onProgress;
   if (progress !== undefined) {
@@ -143,6 +172,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
       if ((rec.id & (PROGRESS_EVERY_RECORDS - 1)) === 0) progress(rec.t, rec.id);
     });
   }
+  if (opts.linkTap !== undefined) tapEveryLink(world, opts.linkTap);
   const res = world.run();
   if (opts.pcapPath !== undefined) writeCapture(opts.pcapPath, packets);
   const violations: ViolationReport[] = res.violations.map((v) => ({

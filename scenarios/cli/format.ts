@@ -6,6 +6,7 @@ import type { SessionStats } from '../../model/app/session.ts';
 import type { FaultKindInfo } from '../load/catalog.ts';
 import type { Expectation } from '../load/load.ts';
 import type { RunReport, ViolationReport } from '../run.ts';
+import type { ExportResult } from './report.ts';
 
 export interface Style {
   ok(s: string): string;
@@ -37,7 +38,11 @@ export function formatExpect(e: Expectation): string {
   return e === 'pass' ? 'pass' : `{ fail: [${e.fail.join(', ')}] }`;
 }
 
-export function formatSummary(r: RunReport, st: Style): string {
+export function formatSummary(
+  r: RunReport,
+  st: Style,
+  exports?: Pick<ExportResult, 'written' | 'timing'>,
+): string {
   const verdict = r.verdict === 'pass' ? st.ok('PASS') : st.bad('FAIL');
   const match = r.matches
     ? st.ok(`as expected (expect: ${formatExpect(r.expected)})`)
@@ -54,7 +59,24 @@ export function formatSummary(r: RunReport, st: Style): string {
   );
   if (s.pcapPackets !== undefined) lines.push(`  pcap       ${count(s.pcapPackets)} packets`);
   lines.push(...formatSessions(s.sessions));
+  if (exports !== undefined) lines.push(...formatExports(exports));
   return `${lines.join('\n')}\n`;
+}
+
+/** Where the report and the exports were written (issue 13), and what they took. */
+export function formatExports(e: Pick<ExportResult, 'written' | 'timing'>): string[] {
+  const mb = (n: number): string => `${(n / 1e6).toFixed(2)} MB`;
+  const out = e.written.map((w) => `  ${w.kind.padEnd(10)} ${w.path}  ${mb(w.bytes)}, ${w.note}`);
+  const t = e.timing;
+  if (t !== undefined && e.written.length > 0) {
+    const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+    const again =
+      t.rerunMs > 0 ? ` + a second run ${s(t.rerunMs)} (the first violation came late)` : '';
+    out.push(
+      `  written in ${s(t.totalMs)}: run ${s(t.runMs)}${again}, report data ${s(t.modelMs)}, files ${s(e.written.reduce((n, w) => n + w.ms, 0))}`,
+    );
+  }
+  return out;
 }
 
 function formatViolations(vs: readonly ViolationReport[], st: Style): string[] {

@@ -21,6 +21,14 @@ import { loadScenarioFile, type Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, VERSION, type RunOptions, type RunReport } from '../run.ts';
 import { schemaText } from '../load/schema.ts';
 import { cmdFuzz, fuzzOptions, type FuzzArgs } from './fuzz.ts';
+import {
+  cmdReport,
+  exportFlags,
+  exportOptions,
+  reportOptions,
+  runWithExports,
+  wantsExports,
+} from './report.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -109,10 +117,14 @@ function cmdRun(a: Arguments): number {
   }
   const trace = a.trace === undefined ? undefined : String(a.trace);
   const pcap = a.pcap === undefined ? undefined : String(a.pcap);
+  const exports = exportFlags(a);
   const names = new Set(ok.map((s) => s.name));
-  if ((trace !== undefined || pcap !== undefined) && names.size !== ok.length) {
+  if (
+    (trace !== undefined || pcap !== undefined || wantsExports(exports)) &&
+    names.size !== ok.length
+  ) {
     throw new UsageError(
-      '--trace/--pcap with several files needs distinct scenario names (they name the output files)',
+      '--trace/--pcap/--report/--perfetto/--mermaid/--pcapng with several files needs distinct scenario names (they name the output files)',
     );
   }
   for (const [flag, path] of [
@@ -125,15 +137,26 @@ function cmdRun(a: Arguments): number {
   let allMatch = true;
   for (const s of ok) {
     const progress = progressFor(s, json);
-    const r = runScenario(s, {
-      ...(seed === undefined ? {} : { seed }),
-      ...(trace === undefined ? {} : { tracePath: outputPath(trace, ok, s) }),
-      ...(pcap === undefined ? {} : { pcapPath: outputPath(pcap, ok, s) }),
-      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
-      wallClock: () => performance.now(),
-    });
+    const x = runWithExports(
+      s,
+      {
+        ...(seed === undefined ? {} : { seed }),
+        ...(trace === undefined ? {} : { tracePath: outputPath(trace, ok, s) }),
+        ...(pcap === undefined ? {} : { pcapPath: outputPath(pcap, ok, s) }),
+        ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+        wallClock: () => performance.now(),
+      },
+      exports,
+      (p) => outputPath(p, ok, s),
+    );
+    const r = x.report;
     progress.done();
-    out(json ? `${JSON.stringify(jsonReport(r))}\n` : formatSummary(r, styleFor(process.stdout)));
+    const outputs = x.written.length > 0 ? { outputs: x.written } : {};
+    out(
+      json
+        ? `${JSON.stringify({ ...jsonReport(r), ...outputs })}\n`
+        : formatSummary(r, styleFor(process.stdout), x),
+    );
     allMatch &&= r.matches;
   }
   return allMatch ? EXIT_OK : EXIT_MISMATCH;
@@ -271,7 +294,7 @@ const runCommand: CliCommand = {
   describe:
     'run scenarios and report verdicts (exit 0 when every verdict is as expected, 1 otherwise)',
   builder: (c) =>
-    filesArg(c)
+    exportOptions(filesArg(c), true)
       .option('seed', {
         type: 'string',
         requiresArg: true,
@@ -291,6 +314,7 @@ const runCommand: CliCommand = {
           "write every peer's wire, both directions, as pcap (several files: <stem>.<scenario name>.pcap)",
       })
       .example('$0 run scenarios/demo.yaml', 'run one scenario, human summary')
+      .example('$0 run scenarios/demo.yaml --report out/demo.html', 'and write its timeline report')
       .example('$0 run scenarios/library/*/*.yaml --json', 'run the library, JSON lines')
       .example(
         '$0 run scenarios/demo.yaml --seed 8 --trace out/demo.ndjson --pcap out/demo.pcap',
@@ -335,6 +359,14 @@ const fuzzCommand: CliCommand = {
   },
 };
 
+const reportCommand: CliCommand = {
+  command: 'report <file>',
+  describe:
+    'run a scenario (its seed, or --seed) and write its timeline report: one offline HTML file (exit as run)',
+  builder: (c) => reportOptions(c),
+  handler: handle(cmdReport),
+};
+
 const listCommand: CliCommand = {
   command: 'list',
   describe: 'list designs, design options, mutants, fault kinds and checkers with their SPEC ids',
@@ -358,6 +390,7 @@ export const COMMANDS: readonly CliCommand[] = [
   runCommand,
   validateCommand,
   replayCommand,
+  reportCommand,
   fuzzCommand,
   listCommand,
   schemaCommand,
