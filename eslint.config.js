@@ -68,8 +68,10 @@ const emitSyntax = [
 ];
 const readSyntax = [
   {
+    // A trace record is `rec` (or `r`, `record`) by convention; other `.kind` fields (a
+    // window policy, a fault action) are not trace kinds.
     selector:
-      "BinaryExpression[operator=/^[!=]==$/][left.property.name=/^(kind|actor)$/][right.type='Literal']",
+      "BinaryExpression[operator=/^[!=]==$/][left.object.name=/^(rec|r|record)$/][left.property.name=/^(kind|actor)$/][right.type='Literal']",
     message: `a trace kind or actor compared with a string: ${vocabWhy}`,
   },
   {
