@@ -161,7 +161,7 @@ describe('rcvbufspc-agree', () => {
     );
     primaryUp(p1, 1, 8000);
     secondaryUp(s1, 1, 6540);
-    expect(got().map((v) => v.evidence.session)).toEqual(['pa/0', 'pa/1']);
+    expect(got().map((v) => v.evidence?.session)).toEqual(['pa/0', 'pa/1']);
   });
 
   it(`PAIR_WAIT_MAX (${PAIR_WAIT_MAX}) packets passed up on one side only still wait and are judged`, () => {
