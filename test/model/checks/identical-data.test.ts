@@ -278,27 +278,29 @@ describe('identical-data', () => {
     }
   });
 
-  it("prl records IHA emits are judged: a primary pass-up IHA traced meets the secondary's NACK", () => {
-    const { check, report, got, r } = setup();
-    check.onRecord(
-      r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
+  it("prl records IHA emits are judged: a primary pass-up IHA traced for packet 5 meets the secondary's NACK of 5 (fails), not a NACK of 4 (passes)", () => {
+    for (const nackSeq of [4, 5]) {
+      const { check, report, got, r } = setup();
+      check.onRecord(
+        r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
+          session: 'pa/0',
+          pair: 're0#1',
+          seq: nackSeq,
+          reason: 'bufferFull',
+        }),
+      );
+      const up = r.rec(ACTOR.nsr(0, 'iha'), K.prl.l4, {
         session: 'pa/0',
         pair: 're0#1',
+        role: 'primary',
         seq: 5,
-        reason: 'bufferFull',
-      }),
-    );
-    const up = r.rec(ACTOR.nsr(0, 'iha'), K.prl.l4, {
-      session: 'pa/0',
-      pair: 're0#1',
-      role: 'primary',
-      seq: 5,
-      replicated: true,
-    });
-    check.onRecord(up);
-    check.atEnd(ended(1e9), report);
-    expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ recordId: up.id, evidence: { seq: 5 } });
+        replicated: true,
+      });
+      check.onRecord(up);
+      check.atEnd(ended(1e9), report);
+      if (nackSeq === 4) expect(got).toEqual([]);
+      else expect(got).toMatchObject([{ recordId: up.id, evidence: { seq: 5 } }]);
+    }
   });
 
   it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {
