@@ -34,13 +34,18 @@ export function ended(simulatedNs: number, boundHit = false): RunResult {
   };
 }
 
-/** Runs `cfg` with the named checkers attached (all by default). */
+/**
+ * Runs `cfg` with the named checkers attached (all by default); `before` sees the world
+ * after the checkers and before the run (to subscribe to its taps).
+ */
 export function runWorld(
   cfg: WorldConfig,
   checks: readonly string[] | 'all' = 'all',
+  before?: (world: World) => void,
 ): { world: World; res: WorldResult } {
   const world = new World(cfg, { hash: false });
   attachCheckers(world, checks);
+  before?.(world);
   return { world, res: world.run() };
 }
 

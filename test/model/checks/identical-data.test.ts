@@ -1,4 +1,4 @@
-// Proves the identical-data checker (SPEC G-2, S-1) accepts a primary and a secondary that deliver the same bytes in each direction and a survivor holding all a lost socket delivered, and reports differing bytes, a survivor that lacks bytes, a packet passed up on one side only, and a takeover behind what the lost primary had transmitted.
+// Proves the identical-data checker (SPEC G-2, S-1) accepts a primary and a secondary that deliver the same bytes in each direction and a survivor holding all a lost socket delivered, and reports differing bytes, a survivor that lacks bytes, a packet passed up on one side only (whether PRL or IHA, releasing a queue, traced it), and a takeover behind what the lost primary had transmitted.
 import { describe, expect, it } from 'vitest';
 import { IDENTICAL_DATA, IdenticalDataCheck } from '../../../model/checks/identical-data.ts';
 import type { NsrState, Rep } from '../../../model/nsr/state.ts';
@@ -8,7 +8,12 @@ import { ACTOR, K } from '../../../model/vocab.ts';
 
 /** A fake NSR state: only what the checker's attach() touches. */
 function kernel(reIndex: 0 | 1): NsrState {
-  return { reIndex, delivered: new Observers(), sent: new Observers() } as unknown as NsrState;
+  return {
+    reIndex,
+    delivered: new Observers(),
+    sent: new Observers(),
+    l4Done: new Observers(),
+  } as unknown as NsrState;
 }
 
 /** A fake replicated socket; `conn` is read only when a primary's outbound stream is lost. */
@@ -233,6 +238,69 @@ describe('identical-data', () => {
     check.onRecord(nack);
     check.atEnd(ended(1e9), report);
     expect(got.map((g) => g.recordId)).toEqual([up.id, nack.id]);
+  });
+
+  it('prl records IHA emits are judged: the secondary passing up packet 6 that IHA dropped at a cleanup fails, packet 7 (not dropped) passes', () => {
+    for (const upSeq of [7, 6]) {
+      const { check, report, got, r } = setup();
+      check.onRecord(
+        r.rec(ACTOR.nsr(0, 'iha'), K.prl.release, {
+          session: 'pa/0',
+          mode: 'drop',
+          queued: 1,
+          pending: 0,
+        }),
+      );
+      check.onRecord(
+        r.rec(ACTOR.nsr(0, 'iha'), K.prl.drop, {
+          session: 'pa/0',
+          pair: 're0#1',
+          reason: 'release',
+          seq: 6,
+          len: 10,
+        }),
+      );
+      const up = r.rec(ACTOR.nsr(1, 'prl'), K.prl.l4, {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'secondary',
+        seq: upSeq,
+      });
+      check.onRecord(up);
+      check.atEnd(ended(1e9), report);
+      if (upSeq === 7) {
+        expect(got).toEqual([]);
+      } else {
+        expect(got).toHaveLength(1);
+        expect(got[0]).toMatchObject({ recordId: up.id, evidence: { seq: 6, pair: 're0#1' } });
+        expect(got[0]?.message).toMatch(/the secondary passed it up L4 but the primary dropped it/);
+      }
+    }
+  });
+
+  it("prl records IHA emits are judged: a primary pass-up IHA traced for packet 5 meets the secondary's NACK of 5 (fails), not a NACK of 4 (passes)", () => {
+    for (const nackSeq of [4, 5]) {
+      const { check, report, got, r } = setup();
+      check.onRecord(
+        r.rec(ACTOR.nsr(1, 'prl'), K.prl.nackSent, {
+          session: 'pa/0',
+          pair: 're0#1',
+          seq: nackSeq,
+          reason: 'bufferFull',
+        }),
+      );
+      const up = r.rec(ACTOR.nsr(0, 'iha'), K.prl.l4, {
+        session: 'pa/0',
+        pair: 're0#1',
+        role: 'primary',
+        seq: 5,
+        replicated: true,
+      });
+      check.onRecord(up);
+      check.atEnd(ended(1e9), report);
+      if (nackSeq === 4) expect(got).toEqual([]);
+      else expect(got).toMatchObject([{ recordId: up.id, evidence: { seq: 5 } }]);
+    }
   });
 
   it('fails: the primary passes a packet up L4 without replicating it while replication is active', () => {

@@ -1,8 +1,12 @@
-// Proves the no-loss-sync checker (SPEC G-3) judges only runs with a sync failover, reports a gap or duplicate the new master's application sees after it and a new master holding fewer bytes than the peer saw acknowledged, and passes a real switchover run.
+// Proves the no-loss-sync checker (SPEC G-3) judges only runs with a sync failover, reports packets lost at the PFE or an RE while it is under way (saying where), a gap or duplicate the new master's application sees after it and a new master holding fewer bytes than the peer saw acknowledged, charges nothing after an async event, and passes a real switchover run but not the mutant whose PFE drops during it.
 import { describe, expect, it } from 'vitest';
-import { NO_LOSS_SYNC, NoLossSyncCheck } from '../../../model/checks/no-loss-sync.ts';
+import {
+  NO_LOSS_SYNC,
+  NoLossSyncCheck,
+  SYNC_WINDOW_NS,
+} from '../../../model/checks/no-loss-sync.ts';
 import type { World } from '../../../model/world.ts';
-import { MS, SEC } from '../../../sim/index.ts';
+import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld } from './fixture.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
@@ -30,6 +34,23 @@ function fakeWorld(acked: number, read: number, inBuffer: number): World {
 
 const syncSwitch = (r: Records) =>
   r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: true });
+const socketFailover = (r: Records) =>
+  r.rec(ACTOR.nsr(0, 'iha'), K.iha.socketFailover, { session: 'pa/0', handle: 1, peer: 1 });
+/** A host-bound packet the PFE dropped. */
+const pfeDrop = (r: Records, reason = 'switching', t?: number) =>
+  r.rec(ACTOR.pfe, K.pfe.drop, { reason, dst: '10.0.0.1', len: 512 }, t);
+/** A packet RE1 dropped while it waited for its socket's failover. */
+const reDrop = (r: Records, reason = 'held-full', t?: number) =>
+  r.rec(ACTOR.re(1), K.re.ipDrop, { reason, len: 512 }, t);
+/** The async events (F-1) that end a sync failover's responsibility. */
+const ASYNC_EVENTS: ReadonlyArray<[string, (r: Records) => TraceRecord]> = [
+  ['a chassis fault re-crash', (r) => r.rec(ACTOR.chassis, K.chassis.fault, { kind: 're-crash' })],
+  ['actor.stop of an RE kernel', (r) => r.rec(ACTOR.re(0), K.sim.actorStop, { reason: 'crash' })],
+  [
+    'chassis.master sync false',
+    (r) => r.rec(ACTOR.chassis, K.chassis.master, { master: 0, sync: false }),
+  ],
+];
 const verifyError = (r: Records, actor: string, direction?: string) =>
   r.rec(actor, 'app.verify-error', {
     session: 'pa/0',
@@ -103,6 +124,136 @@ describe('no-loss-sync', () => {
     c.atEnd(ended(2 * SEC), report);
     expect(got).toHaveLength(1);
     expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', acked: 5000, held: 4500 });
+  });
+
+  it('fails: packets lost at the PFE (switching) and at re1 (held-full) during a switchover, reported once with where', () => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    const start = syncSwitch(r);
+    c.onRecord(start, report);
+    const first = pfeDrop(r);
+    c.onRecord(first, report);
+    c.onRecord(reDrop(r), report);
+    c.onRecord(pfeDrop(r), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toEqual([
+      {
+        recordId: first.id,
+        timeNs: first.t,
+        message: `the sync failover at ${start.t} ns lost 3 packets: 2 at pfe (switching), 1 at re1 (held-full)`,
+        evidence: {
+          direction: 'toRouter',
+          syncAt: start.t,
+          lost: 3,
+          where: { 'pfe (switching)': 2, 're1 (held-full)': 1 },
+        },
+      },
+    ]);
+  });
+
+  it('fails: a packet re1 dropped during a per-socket failover (F-2)', () => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(socketFailover(r), report);
+    c.onRecord(reDrop(r), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.message).toMatch(/lost 1 packets: 1 at re1 \(held-full\)$/);
+  });
+
+  it('passes: the same drops with no sync event', () => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(pfeDrop(r), report);
+    c.onRecord(reDrop(r), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toEqual([]);
+  });
+
+  it('passes: drops for reasons that are not the switch (no route, wrong interface) during a switchover', () => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(syncSwitch(r), report);
+    c.onRecord(pfeDrop(r, 'no-route'), report);
+    c.onRecord(reDrop(r, 'wrong-interface'), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toEqual([]);
+  });
+
+  it('the window: a drop SYNC_WINDOW_NS after the switchover is charged, one a nanosecond later is not', () => {
+    const run = (after: number) => {
+      const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+      const { report, got } = collector();
+      const r = new Records();
+      c.onRecord(r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: true }, SEC), report);
+      c.onRecord(pfeDrop(r, 'switching', SEC + after), report);
+      c.atEnd(ended(10 * SEC), report);
+      return got;
+    };
+    expect(run(SYNC_WINDOW_NS)).toHaveLength(1);
+    expect(run(SYNC_WINDOW_NS + 1)).toEqual([]);
+  });
+
+  it.each(ASYNC_EVENTS)('passes: drops after an async event (%s) are not charged', (_, async) => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(syncSwitch(r), report);
+    c.onRecord(async(r), report);
+    c.onRecord(pfeDrop(r), report);
+    c.onRecord(reDrop(r), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toEqual([]);
+  });
+
+  it.each(ASYNC_EVENTS)(
+    'fails: drops before an async event (%s) are still charged, reported at it',
+    (_, async) => {
+      const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+      const { report, got } = collector();
+      const r = new Records();
+      c.onRecord(syncSwitch(r), report);
+      c.onRecord(pfeDrop(r), report);
+      c.onRecord(async(r), report);
+      expect(got).toHaveLength(1);
+      c.atEnd(ended(2 * SEC), report);
+      expect(got).toHaveLength(1);
+    },
+  );
+
+  it.each(ASYNC_EVENTS)(
+    "passes: a verify error after an async event (%s) is G-2's, not charged here",
+    (_, async) => {
+      const c = new NoLossSyncCheck(fakeWorld(5000, 5000, 0));
+      const { report, got } = collector();
+      const r = new Records();
+      c.onRecord(syncSwitch(r), report);
+      c.onRecord(async(r), report);
+      c.onRecord(verifyError(r, ACTOR.re(1)), report);
+      expect(got).toEqual([]);
+    },
+  );
+
+  it('a real run: the mutant pfe-drops-during-sync-switch loses packets at the PFE during a switchover, and is caught', () => {
+    const cfg = worldConfig({
+      durationNs: 1500 * MS,
+      router: { nsr: true, mutant: 'pfe-drops-during-sync-switch' },
+      peers: [
+        peer('pa', { sessions: 2, toRouter: { ratePerSec: 200, sizeMin: 64, sizeMax: 1460 } }),
+      ],
+      faults: [{ when: { atNs: 700 * MS }, action: { kind: 'switchover' } }],
+    });
+    const { world, res } = runWorld(cfg, [NO_LOSS_SYNC]);
+    expect(world.chassis.master).toBe(1);
+    const got = of(res, NO_LOSS_SYNC);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.message).toMatch(
+      /^the sync failover at 700000000 ns lost \d+ packets: \d+ at pfe \(switching\)$/,
+    );
   });
 
   it('a real run: a switchover under traffic both ways passes', () => {
