@@ -79,6 +79,8 @@ export class StreamSession implements ReplicatedApp {
   lastWriteNs = 0;
   /** Silences between reads longer than READ_GAP_NS: [from, to] (liveness evidence). */
   readonly readGaps: Array<[number, number]> = [];
+  /** The longest silence between reads so far (kept whatever the number of gaps). */
+  longestReadGap: [number, number] = [0, 0];
   closed: string | undefined;
   /** 0 for the session's first connection; n after the n-th reconnection. */
   generation = 0;
@@ -289,6 +291,8 @@ export class StreamSession implements ReplicatedApp {
     const now = this.env.now();
     if (now - this.lastReadNs > READ_GAP_NS && this.readGaps.length < READ_GAPS_MAX)
       this.readGaps.push([this.lastReadNs, now]);
+    if (now - this.lastReadNs > this.longestReadGap[1] - this.longestReadGap[0])
+      this.longestReadGap = [this.lastReadNs, now];
     this.lastReadNs = now;
     this.consume(data);
   }

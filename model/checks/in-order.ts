@@ -13,6 +13,9 @@ import { actorInfo, K } from '../vocab.ts';
 
 export const IN_ORDER = 'in-order';
 
+/** Bound on remembered seq → arrival mappings per pair (refused packets are never looked up). */
+const ARRIVALS_MAX = 20_000;
+
 export class InOrderCheck implements SafetyCheck {
   readonly id = IN_ORDER;
   private readonly last = new Map<string, number>();
@@ -31,9 +34,10 @@ export class InOrderCheck implements SafetyCheck {
       return;
     }
     if (rec.kind === K.prl.queue) {
-      this.arrivals
-        .get(`${who.re} ${String(f.session)}`)
-        ?.set(f.seq as number, f.arrival as number);
+      const m = this.arrivals.get(`${who.re} ${String(f.session)}`);
+      if (m === undefined) return;
+      m.set(f.seq as number, f.arrival as number);
+      if (m.size > ARRIVALS_MAX) m.delete(m.keys().next().value as number);
       return;
     }
     if (rec.kind !== K.prl.l4) return;
@@ -47,7 +51,7 @@ export class InOrderCheck implements SafetyCheck {
     report({
       recordId: rec.id,
       timeNs: rec.t,
-      message: `${String(f.session)}: the ${String(f.role)} on re${who.re} passed the packet that arrived ${order}th up L4 after the one that arrived ${prev}th`,
+      message: `${String(f.session)}: the ${String(f.role)} on re${who.re} passed packet #${order} (in arrival order) up L4 after packet #${prev}`,
       evidence: {
         session: f.session,
         direction: 'in',
@@ -68,6 +72,8 @@ export class InOrderCheck implements SafetyCheck {
     if (pair === undefined) return -1;
     // The primary queues (and traces) every packet before replicating it, so the arrival is
     // known; a packet it never queued is judged elsewhere (identical-data).
+    // Kept after use: a packet passed up twice must map to the same arrival (ARRIVALS_MAX
+    // bounds the map; the oldest mappings go first).
     return this.arrivals.get(`${pair.re} ${String(f.session)}`)?.get(f.seq as number) ?? -1;
   }
 }

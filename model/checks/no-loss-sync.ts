@@ -37,12 +37,7 @@ const PFE_SWITCH_LOSS = new Set([
   'switch-superseded',
 ]);
 /** RE drop reasons that mean "lost waiting for a socket's failover". */
-const RE_FAILOVER_LOSS = new Set([
-  'secondary-socket',
-  'held-full',
-  'failover-timeout',
-  'secondary-deleted',
-]);
+const RE_FAILOVER_LOSS = new Set(['held-full', 'failover-timeout', 'secondary-deleted']);
 /** Faults that are async events (F-1): they end a sync failover's responsibility. */
 const ASYNC_FAULTS = new Set([
   're-crash',
@@ -71,7 +66,9 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
       return;
     }
     if (this.isSync(rec)) {
-      if (this.syncAt < 0) {
+      // A sync failover starts a window of its own once the one before it has run out.
+      if (this.syncAt < 0 || rec.t > this.syncAt + SYNC_WINDOW_NS) {
+        this.flush(report);
         this.syncAt = rec.t;
         this.losses = [];
         this.lossReported = false;

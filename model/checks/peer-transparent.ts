@@ -112,7 +112,9 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
       what = `the router's TSval went back from ${w.tsval} to ${tsval}`;
     }
     if ((flags & TH_ACK) !== 0 && (w.ack === undefined || seqGt(ack, w.ack))) w.ack = ack;
-    if (tsval !== undefined && (flags & TH_SYN) === 0) {
+    // A SYN|ACK with timestamps means both SYNs had them: from then on every segment must.
+    const negotiated = (flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK);
+    if (tsval !== undefined && ((flags & TH_SYN) === 0 || negotiated)) {
       if (!w.ts || ((tsval - w.tsval) | 0) > 0) w.tsval = tsval;
       w.ts = true;
     }
@@ -138,7 +140,7 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
       for (const s of p.sessions) {
         if (s.closed !== undefined) continue;
         const open: [number, number] = [s.lastReadNs, end.simulatedNs];
-        const gap = [...s.readGaps, open].find(([a, b]) => b - a > hold);
+        const gap = [s.longestReadGap, open].find(([a, b]) => b - a > hold);
         if (gap === undefined) continue;
         report({
           recordId: -1,

@@ -106,7 +106,7 @@ describe('in-order', () => {
         evidence: { session: 'pa/0', role: 'secondary', previous: 3, got: 2, seq: 3 },
       });
       expect(got[0]?.message).toMatch(
-        /^pa\/0: the secondary on re1 passed the packet that arrived 2/,
+        /^pa\/0: the secondary on re1 passed packet #2 \(in arrival order\)/,
       );
     });
 

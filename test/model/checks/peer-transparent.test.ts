@@ -8,6 +8,11 @@ import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld, type Reported } from './fixture.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
 
+/** The longest of the silences, as StreamSession keeps it. */
+function longest(gaps: Array<[number, number]>): [number, number] {
+  return gaps.reduce<[number, number]>((m, g) => (g[1] - g[0] > m[1] - m[0] ? g : m), [0, 0]);
+}
+
 /**
  * A fake world: one peer pa with one session that last read at `lastReadNs` after the
  * earlier silences `readGaps` ([from, to] ns), open unless `closed` is given.
@@ -24,7 +29,9 @@ function fakeWorld(
     peers: [
       {
         cfg: { name: 'pa', fromRouter: { ratePerSec: fromRouterRate } },
-        sessions: [{ cfg: { id: 'pa/0' }, closed, lastReadNs, readGaps }],
+        sessions: [
+          { cfg: { id: 'pa/0' }, closed, lastReadNs, readGaps, longestReadGap: longest(readGaps) },
+        ],
       },
     ],
   } as unknown as World;
