@@ -266,6 +266,16 @@ export class TcpConnection {
     this.shutdown();
   }
 
+  /** close(2) of the socket (BSD soclose); see conn.ts notes. */
+  closeSocket(): void {
+    this.shutdown();
+  }
+
+  /** Both ends agreed on SACK (RFC 2018 §2). */
+  sackPermitted(): boolean {
+    return false;
+  }
+
   /** Drops the connection, sending RST if the peer knows about it. */
   abort(): void {
     this.run(() => {

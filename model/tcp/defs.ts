@@ -155,6 +155,44 @@ export interface TcpOptionsConfig {
   keepalive?: TcpKeepaliveConfig | null;
   /** Disable Nagle (TF_NODELAY). Default false (Nagle on, as BSD). */
   nodelay?: boolean;
+  /**
+   * SACK (RFC 2018 option and receiver blocks, RFC 6675 loss recovery on the sender),
+   * used when both SYNs carry SACK-permitted (SPEC T-2). Default false.
+   */
+  sack?: boolean;
+  /** With sack: report duplicates in a first D-SACK block (RFC 2883). Default false. */
+  dsack?: boolean;
+  /** Wire order of the options we send (net/segment.ts): 'linux' (default) or 'bsd'. */
+  optionLayout?: 'linux' | 'bsd';
+  /**
+   * TCP-MD5 key (RFC 2385, SPEC T-3): when set, every segment sent carries the
+   * signature and every segment received must carry a valid one. Default none.
+   */
+  md5Key?: string | null;
+  /**
+   * RFC 7323 §3.2: once timestamps are negotiated, a non-RST segment without TSopt is
+   * 'drop'ped (default, as the RFC says) or 'accept'ed (FreeBSD tolerate_missing_ts=1).
+   */
+  tsMissing?: 'drop' | 'accept';
+  /** Added to every RTO after backoff (FreeBSD net.inet.tcp.rexmit_slop). Default 0. */
+  rtoSlopNs?: number;
+  /**
+   * RTO back-off: 'double' (default: the current RTO doubled per timeout) or 'bsd'
+   * (FreeBSD tcp_timer_rexmt: the base RTO times tcp_backoff[shift], plus the slop).
+   */
+  rtoBackoff?: 'double' | 'bsd';
+  /** Connection-establishment timeout (FreeBSD keepinit). Default none. */
+  keepInitNs?: number | null;
+  /** FIN_WAIT_2 timeout once the application closed (FreeBSD finwait2_timeout). Default none. */
+  finWait2TimeoutNs?: number | null;
+  /** Accept an RST anywhere in the window (FreeBSD insecure_rst=1), not RFC 5961 §3. */
+  insecureRst?: boolean;
+  /** An in-window SYN resets the connection (FreeBSD insecure_syn=1), not RFC 5961 §4. */
+  insecureSyn?: boolean;
+  /** Drop SYN|FIN segments (FreeBSD drop_synfin=1). Default false. */
+  dropSynFin?: boolean;
+  /** Round the socket buffers up to a multiple of the MSS once it is known (FreeBSD tcp_mss). */
+  bufRoundToMss?: boolean;
 }
 
 /** TcpOptionsConfig with the defaults filled in. */
@@ -175,6 +213,19 @@ export interface TcpConfig {
   persistMaxNs: number;
   keepalive: TcpKeepaliveConfig | undefined;
   nodelay: boolean;
+  sack: boolean;
+  dsack: boolean;
+  optionLayout: 'linux' | 'bsd';
+  md5Key: string | undefined;
+  tsMissing: 'drop' | 'accept';
+  rtoSlopNs: number;
+  rtoBackoff: 'double' | 'bsd';
+  keepInitNs: number | undefined;
+  finWait2TimeoutNs: number | undefined;
+  insecureRst: boolean;
+  insecureSyn: boolean;
+  dropSynFin: boolean;
+  bufRoundToMss: boolean;
 }
 
 export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
@@ -194,6 +245,19 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
   persistMaxNs: 60 * S,
   keepalive: undefined,
   nodelay: false,
+  sack: false,
+  dsack: false,
+  optionLayout: 'linux',
+  md5Key: undefined,
+  tsMissing: 'drop',
+  rtoSlopNs: 0,
+  rtoBackoff: 'double',
+  keepInitNs: undefined,
+  finWait2TimeoutNs: undefined,
+  insecureRst: false,
+  insecureSyn: false,
+  dropSynFin: false,
+  bufRoundToMss: false,
 });
 
 const DELACK_CAP_NS = 200 * MS;
@@ -228,6 +292,7 @@ export function resolveTcpConfig(
   if (over.persistMaxNs !== undefined) c.persistMaxNs = over.persistMaxNs;
   if (has('keepalive')) c.keepalive = over.keepalive ?? undefined;
   if (over.nodelay !== undefined) c.nodelay = over.nodelay;
+  layerExtensions(c, over, has);
 
   const big = Number.MAX_SAFE_INTEGER;
   checkInt('mss', c.mss, 64, 65495);
@@ -243,6 +308,12 @@ export function resolveTcpConfig(
   checkInt('mslNs', c.mslNs, 1, big);
   checkInt('persistMinNs', c.persistMinNs, 1, big);
   checkInt('persistMaxNs', c.persistMaxNs, c.persistMinNs, big);
+  checkInt('rtoSlopNs', c.rtoSlopNs, 0, big);
+  if (c.keepInitNs !== undefined) checkInt('keepInitNs', c.keepInitNs, 1, big);
+  if (c.finWait2TimeoutNs !== undefined) checkInt('finWait2TimeoutNs', c.finWait2TimeoutNs, 1, big);
+  if (c.md5Key !== undefined && (c.md5Key.length === 0 || c.md5Key.length > 80))
+    throw new RangeError(`tcp option md5Key: need 1..80 characters (RFC 2385 §4)`);
+  if (c.dsack && !c.sack) throw new RangeError('tcp option dsack needs sack');
   if (c.keepalive !== undefined) {
     checkInt('keepalive.idleNs', c.keepalive.idleNs, 1, big);
     checkInt('keepalive.intervalNs', c.keepalive.intervalNs, 1, big);
@@ -250,4 +321,25 @@ export function resolveTcpConfig(
     c.keepalive = { ...c.keepalive };
   }
   return c;
+}
+
+/** The options added for issue 17 (SACK, MD5, timestamps, the FreeBSD profile). */
+function layerExtensions(
+  c: TcpConfig,
+  over: TcpOptionsConfig,
+  has: (k: keyof TcpOptionsConfig) => boolean,
+): void {
+  if (over.sack !== undefined) c.sack = over.sack;
+  if (over.dsack !== undefined) c.dsack = over.dsack;
+  if (over.optionLayout !== undefined) c.optionLayout = over.optionLayout;
+  if (has('md5Key')) c.md5Key = over.md5Key ?? undefined;
+  if (over.tsMissing !== undefined) c.tsMissing = over.tsMissing;
+  if (over.rtoSlopNs !== undefined) c.rtoSlopNs = over.rtoSlopNs;
+  if (over.rtoBackoff !== undefined) c.rtoBackoff = over.rtoBackoff;
+  if (has('keepInitNs')) c.keepInitNs = over.keepInitNs ?? undefined;
+  if (has('finWait2TimeoutNs')) c.finWait2TimeoutNs = over.finWait2TimeoutNs ?? undefined;
+  if (over.insecureRst !== undefined) c.insecureRst = over.insecureRst;
+  if (over.insecureSyn !== undefined) c.insecureSyn = over.insecureSyn;
+  if (over.dropSynFin !== undefined) c.dropSynFin = over.dropSynFin;
+  if (over.bufRoundToMss !== undefined) c.bufRoundToMss = over.bufRoundToMss;
 }
