@@ -52,6 +52,12 @@ export const TCP_EVENT = {
   timeout: 'timeout',
   rcvSpaceDrop: 'rcv-space-drop',
   pawsDrop: 'paws-drop',
+  /** RFC 7323 §3.2: a non-RST segment without TSopt on a connection that negotiated it. */
+  tsMissingDrop: 'ts-missing-drop',
+  /** RFC 2385: a segment without a valid TCP-MD5 signature on a keyed connection. */
+  md5Drop: 'md5-drop',
+  /** RFC 6675 loss recovery entered (SACK). */
+  sackRecovery: 'sack-recovery',
   urgent: 'urgent',
 } as const;
 export type TcpEvent = (typeof TCP_EVENT)[keyof typeof TCP_EVENT];
@@ -91,6 +97,8 @@ export const TF_REQ_SCALE = 0x0020;
 export const TF_RCVD_SCALE = 0x0040;
 export const TF_REQ_TSTMP = 0x0080;
 export const TF_RCVD_TSTMP = 0x0100;
+/** Both SYNs carried SACK-permitted (RFC 2018 §2). */
+export const TF_SACK_PERMIT = 0x0200;
 export const TF_NEEDFIN = 0x0800;
 
 export const TCP_MAXWIN = 65535;

@@ -31,9 +31,11 @@ import {
   TF_RCVD_TSTMP,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   TCP_MAXWIN,
   haveRcvdFin,
 } from './defs.ts';
+import { tcpMd5Verify } from './md5.ts';
 import type { TcpConnection } from './conn.ts';
 import { tcpOutput } from './output.ts';
 
@@ -60,6 +62,11 @@ const CWND_MAX = TCP_MAXWIN * 2 ** TCP_MAX_WINSHIFT;
 /** Handles one segment; returns true if the stack must dispatch it again (TIME_WAIT reuse). */
 export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
   if (tp.t_state === 'CLOSED') return false;
+  if (tp.md5_key !== undefined && !tcpMd5Verify(seg, tp.md5_key)) {
+    // RFC 2385 §2.0: unsigned or badly signed segments are dropped before anything else.
+    tp.trace(TCP_EVENT.md5Drop, { seq: seg.seq, signed: seg.options.md5 !== undefined });
+    return false;
+  }
   const now = tp.env.now();
   tp.t_rcvtime = now;
   const syn = (seg.flags & TH_SYN) !== 0;
@@ -92,7 +99,13 @@ export function tcpConnect(tp: TcpConnection): void {
   sendSeqInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   tp.setState('SYN_SENT');
+  armKeepInit(tp);
   tcpOutput(tp);
+}
+
+/** BSD TCPTV_KEEP_INIT: the keep timer bounds connection establishment. */
+function armKeepInit(tp: TcpConnection): void {
+  if (tp.cfg.keepInitNs !== undefined) tp.setTimer('keep', tp.cfg.keepInitNs);
 }
 
 function sendSeqInit(tp: TcpConnection): void {
@@ -127,6 +140,7 @@ function synOptions(tp: TcpConnection, c: InCtx): void {
     tp.ts_recent = o.ts.val;
     tp.ts_recent_age = c.now;
   }
+  if (o.sackOk === true && tp.cfg.sack) tp.t_flags |= TF_SACK_PERMIT;
   if ((tp.t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) === (TF_REQ_SCALE | TF_RCVD_SCALE)) {
     tp.snd_scale = tp.requested_s_scale;
     tp.rcv_scale = tp.request_r_scale;
@@ -147,7 +161,16 @@ function tcpMss(tp: TcpConnection, offer: number | undefined): void {
   const mss = tp.t_maxseg;
   tp.snd_cwnd = Math.min(4 * mss, Math.max(2 * mss, 4380));
   tp.snd_ssthresh = CWND_MAX;
+  if (tp.cfg.bufRoundToMss) {
+    // FreeBSD tcp_mss: both socket buffers grow to a whole number of segments.
+    for (const sb of [tp.so_snd, tp.so_rcv]) {
+      if (sb.hiwat > mss) sb.hiwat = Math.min(Math.ceil(sb.hiwat / mss) * mss, SB_MAX);
+    }
+  }
 }
+
+/** FreeBSD kern.ipc.maxsockbuf's default: the ceiling of the rounded buffers. */
+const SB_MAX = 2 * 1024 * 1024;
 
 function listenInput(tp: TcpConnection, c: InCtx): void {
   if ((c.flags & TH_RST) !== 0) return tp.closeConn('reset');
@@ -156,11 +179,13 @@ function listenInput(tp: TcpConnection, c: InCtx): void {
     return tp.closeConn('reset');
   }
   if ((c.flags & TH_SYN) === 0) return tp.closeConn('reset');
+  if ((c.flags & TH_FIN) !== 0 && tp.cfg.dropSynFin) return tp.closeConn('reset');
   rcvSeqInit(tp, c.seq);
   tp.iss = tp.env.rng.uint32();
   sendSeqInit(tp);
   synOptions(tp, c);
   tp.setState('SYN_RECEIVED');
+  armKeepInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   // Data and FIN on a SYN are not accepted (the peer will send them again).
   tp.t_flags |= TF_ACKNOW;
@@ -211,6 +236,7 @@ function established(tp: TcpConnection, c: InCtx): void {
   tp.notifyEstablished();
   const ka = tp.cfg.keepalive;
   if (ka !== undefined) tp.setTimer('keep', ka.idleNs);
+  else tp.clearTimer('keep'); // the connection-establishment bound (keepInitNs) is over
   if ((tp.t_flags & TF_NEEDFIN) !== 0) {
     tp.t_flags &= ~TF_NEEDFIN;
     tp.setState('FIN_WAIT_1');
@@ -221,11 +247,18 @@ function established(tp: TcpConnection, c: InCtx): void {
 /** Synchronized states (SYN_RECEIVED onwards). */
 function syncInput(tp: TcpConnection, c: InCtx): boolean {
   tp.rcv_wnd = inputWindow(tp);
+  if (tsMissing(tp, c)) return false;
   if ((c.flags & TH_RST) !== 0) {
     rstInput(tp, c);
     return false;
   }
   if (tp.t_state === 'TIME_WAIT') return timeWaitInput(tp, c);
+  if ((c.flags & TH_SYN) !== 0 && tp.cfg.insecureSyn && synInWindow(tp, c)) {
+    // FreeBSD insecure_syn=1 (RFC 793): an in-window SYN resets the connection.
+    tp.dropConn('reset');
+    return false;
+  }
+  noteDuplicate(tp, c);
   if (!pawsOk(tp, c) || !trimToWindow(tp, c)) {
     dropAfterAck(tp);
     return false;
@@ -235,6 +268,12 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
     // RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
     tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
     dropAfterAck(tp);
+    return false;
+  }
+  if (tp.so_nofdref && c.data.length > 0 && afterCloseWait(tp)) {
+    // BSD: new data after the application closed the socket: RST the other end.
+    respondRst(tp, c.seg);
+    tp.closeConn('aborted');
     return false;
   }
   if ((c.flags & TH_ACK) === 0) {
@@ -249,6 +288,30 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   return false;
 }
 
+/** RFC 7323 §3.2: once negotiated, a non-RST segment without TSopt is dropped. */
+function tsMissing(tp: TcpConnection, c: InCtx): boolean {
+  if (!tsUsed(tp) || c.seg.options.ts !== undefined || (c.flags & TH_RST) !== 0) return false;
+  if (tp.cfg.tsMissing === 'accept') return false;
+  tp.trace(TCP_EVENT.tsMissingDrop, { seq: c.seq });
+  return true;
+}
+
+function synInWindow(tp: TcpConnection, c: InCtx): boolean {
+  return seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
+}
+
+function afterCloseWait(tp: TcpConnection): boolean {
+  const s = tp.t_state;
+  return s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
+}
+
+/** RFC 2883 D-SACK: remember the first duplicate range of arriving data (before trimming). */
+function noteDuplicate(tp: TcpConnection, c: InCtx): void {
+  if (!tp.cfg.dsack || !tp.sackPermitted() || c.data.length === 0 || (c.flags & TH_SYN) !== 0)
+    return;
+  tp.sackReport.noteDuplicate(tp.t_segq, tp.rcv_nxt, c.seq, c.data.length);
+}
+
 function dropAfterAck(tp: TcpConnection): void {
   tp.t_flags |= TF_ACKNOW;
   tcpOutput(tp);
@@ -257,7 +320,7 @@ function dropAfterAck(tp: TcpConnection): void {
 /** RST: RFC 5961 §3 — accepted only at exactly rcv_nxt; in window otherwise: challenge ACK. */
 function rstInput(tp: TcpConnection, c: InCtx): void {
   const fields = { seq: c.seq, rcv_nxt: tp.rcv_nxt };
-  if (c.seq === tp.rcv_nxt) {
+  if (c.seq === tp.rcv_nxt || (tp.cfg.insecureRst && synInWindow(tp, c))) {
     if (tp.t_state === 'TIME_WAIT') {
       tp.trace(TCP_EVENT.rstIgnored, { ...fields, why: 'time-wait' }); // RFC 1337: no TIME_WAIT assassination
       return;
@@ -514,6 +577,7 @@ function newAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   switch (tp.t_state) {
     case 'FIN_WAIT_1':
       tp.setState('FIN_WAIT_2');
+      tp.armFinWait2();
       return 'continue';
     case 'CLOSING':
       tp.enterTimeWait();
@@ -566,9 +630,11 @@ function dataInput(tp: TcpConnection, c: InCtx): void {
     fin = acceptInOrder(tp, c, fin);
   } else {
     tp.t_segq.insert(c.seq, c.data, fin);
+    if (tp.sackPermitted()) tp.sackReport.update(tp.t_segq, c.seq, seqAdd(c.seq, c.data.length));
     tp.t_flags |= TF_ACKNOW;
     fin = false;
   }
+  if (tp.sackPermitted()) tp.sackReport.clean(tp.rcv_nxt);
   if (fin) finInput(tp);
 }
 

@@ -99,6 +99,7 @@ export {
   TF_RCVD_TSTMP,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   TF_SENTFIN,
   haveRcvdFin,
   haveRcvdSyn,
@@ -118,5 +119,7 @@ export { TcpConnection } from './conn.ts';
 export type { TcpWriteOptions } from './conn.ts';
 export { TcpStack } from './stack.ts';
 export { SockBuf } from './sockbuf.ts';
+export { SackReport, SackScoreboard } from './sack.ts';
+export { md5KeyBytes, tcpMd5Digest, tcpMd5Verify } from './md5.ts';
 export { ReassQueue } from './reass.ts';
 export type { ReassEntry } from './reass.ts';
