@@ -201,6 +201,15 @@ export interface TcpOptionsConfig {
   dropSynFin?: boolean;
   /** Round the socket buffers up to a multiple of the MSS once it is known (FreeBSD tcp_mss). */
   bufRoundToMss?: boolean;
+  /** Send no options at all in our SYN / SYN|ACK (BSD TCP_NOOPT). Default false. */
+  noOptions?: boolean;
+  /** A SYN|ACK reaching a listener: 'rst' (RFC 9293, default) or 'drop' (FreeBSD syncache). */
+  synAckToListener?: 'rst' | 'drop';
+  /**
+   * Challenge ACKs (RFC 5961 §3.2, §4) as a bare <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+   * segment (FreeBSD tcp_respond) instead of a tcp_output pass (default false).
+   */
+  bareChallengeAck?: boolean;
 }
 
 /** TcpOptionsConfig with the defaults filled in. */
@@ -234,6 +243,9 @@ export interface TcpConfig {
   insecureSyn: boolean;
   dropSynFin: boolean;
   bufRoundToMss: boolean;
+  noOptions: boolean;
+  synAckToListener: 'rst' | 'drop';
+  bareChallengeAck: boolean;
 }
 
 export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
@@ -266,6 +278,9 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
   insecureSyn: false,
   dropSynFin: false,
   bufRoundToMss: false,
+  noOptions: false,
+  synAckToListener: 'rst',
+  bareChallengeAck: false,
 });
 
 const DELACK_CAP_NS = 200 * MS;
@@ -350,4 +365,7 @@ function layerExtensions(
   if (over.insecureSyn !== undefined) c.insecureSyn = over.insecureSyn;
   if (over.dropSynFin !== undefined) c.dropSynFin = over.dropSynFin;
   if (over.bufRoundToMss !== undefined) c.bufRoundToMss = over.bufRoundToMss;
+  if (over.noOptions !== undefined) c.noOptions = over.noOptions;
+  if (over.synAckToListener !== undefined) c.synAckToListener = over.synAckToListener;
+  if (over.bareChallengeAck !== undefined) c.bareChallengeAck = over.bareChallengeAck;
 }

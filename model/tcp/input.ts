@@ -37,7 +37,7 @@ import {
 } from './defs.ts';
 import { tcpMd5Verify } from './md5.ts';
 import type { TcpConnection } from './conn.ts';
-import { tcpOutput } from './output.ts';
+import { advertise, segmentOptions, tcpOutput } from './output.ts';
 
 /** The segment as input sees it: trimmed copies of the fields, never the segment itself. */
 interface InCtx {
@@ -62,6 +62,7 @@ const CWND_MAX = TCP_MAXWIN * 2 ** TCP_MAX_WINSHIFT;
 /** Handles one segment; returns true if the stack must dispatch it again (TIME_WAIT reuse). */
 export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
   if (tp.t_state === 'CLOSED') return false;
+  if (tp.cfg.dropSynFin && (seg.flags & (TH_SYN | TH_FIN)) === (TH_SYN | TH_FIN)) return false;
   if (tp.md5_key !== undefined && !tcpMd5Verify(seg, tp.md5_key)) {
     // RFC 2385 §2.0: unsigned or badly signed segments are dropped before anything else.
     tp.trace(TCP_EVENT.md5Drop, { seq: seg.seq, signed: seg.options.md5 !== undefined });
@@ -174,12 +175,13 @@ const SB_MAX = 2 * 1024 * 1024;
 
 function listenInput(tp: TcpConnection, c: InCtx): void {
   if ((c.flags & TH_RST) !== 0) return tp.closeConn('reset');
+  if ((c.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && tp.cfg.synAckToListener === 'drop')
+    return tp.closeConn('reset'); // FreeBSD: "SYN|ACK invalid, segment rejected", no RST
   if ((c.flags & TH_ACK) !== 0) {
     respondRst(tp, c.seg);
     return tp.closeConn('reset');
   }
   if ((c.flags & TH_SYN) === 0) return tp.closeConn('reset');
-  if ((c.flags & TH_FIN) !== 0 && tp.cfg.dropSynFin) return tp.closeConn('reset');
   rcvSeqInit(tp, c.seq);
   tp.iss = tp.env.rng.uint32();
   sendSeqInit(tp);
@@ -228,6 +230,13 @@ function synSentInput(tp: TcpConnection, c: InCtx): void {
   tp.snd_wl1 = c.seq;
   tp.snd_wl2 = c.ack;
   established(tp, c);
+  // Data (and a FIN) on the SYN|ACK are taken as in RFC 9293 §3.10.7.3 sixth/seventh.
+  if (c.data.length > 0 || (c.flags & TH_FIN) !== 0) {
+    c.flags &= ~TH_SYN;
+    c.seq = seqAdd(c.seq, 1);
+    tp.rcv_wnd = inputWindow(tp);
+    if (trimToWindow(tp, c)) dataInput(tp, c);
+  }
   tcpOutput(tp);
 }
 
@@ -267,7 +276,7 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   if ((c.flags & TH_SYN) !== 0) {
     // RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
     tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
-    dropAfterAck(tp);
+    challengeAck(tp);
     return false;
   }
   if (tp.so_nofdref && c.data.length > 0 && afterCloseWait(tp)) {
@@ -310,6 +319,17 @@ function noteDuplicate(tp: TcpConnection, c: InCtx): void {
   if (!tp.cfg.dsack || !tp.sackPermitted() || c.data.length === 0 || (c.flags & TH_SYN) !== 0)
     return;
   tp.sackReport.noteDuplicate(tp.t_segq, tp.rcv_nxt, c.seq, c.data.length);
+  // BSD: ACK now, as the next in-sequence segment would clear the D-SACK block again.
+  if (tp.sackReport.dsack !== undefined) tp.t_flags |= TF_ACKNOW;
+}
+
+/** RFC 5961 §3.2 challenge ACK: bare (FreeBSD tcp_respond) or through output. */
+function challengeAck(tp: TcpConnection): void {
+  if (!tp.cfg.bareChallengeAck) return dropAfterAck(tp);
+  const wnd = Math.min(advertise(tp).field, TCP_MAXWIN);
+  tp.send(
+    tp.makeSegment(TH_ACK, tp.snd_nxt, tp.rcv_nxt, wnd, 0, segmentOptions(tp), new Uint8Array(0)),
+  );
 }
 
 function dropAfterAck(tp: TcpConnection): void {
@@ -333,7 +353,7 @@ function rstInput(tp: TcpConnection, c: InCtx): void {
     seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
   if (inWindow && tp.t_state !== 'TIME_WAIT') {
     tp.trace(TCP_EVENT.challengeAck, { ...fields, why: 'rst' });
-    dropAfterAck(tp);
+    challengeAck(tp);
     return;
   }
   tp.trace(TCP_EVENT.rstIgnored, fields);
@@ -346,9 +366,14 @@ function timeWaitInput(tp: TcpConnection, c: InCtx): boolean {
     tp.closeConn('normal');
     return true;
   }
+  // RFC 9293 §3.10.7.4 fifth: a segment without ACK is dropped (FreeBSD tcp_twcheck too).
+  if ((c.flags & TH_ACK) === 0) return false;
   const fin = (c.flags & TH_FIN) !== 0;
   if (fin) tp.setTimer('2msl', 2 * tp.cfg.mslNs);
-  if (fin || syn || c.data.length > 0) dropAfterAck(tp);
+  // Anything but an exact duplicate ACK is answered (not acceptable: RFC 9293 §3.10.7.4 first).
+  const dupAckOnly =
+    c.flags === TH_ACK && c.data.length === 0 && c.seq === tp.rcv_nxt && c.ack === tp.snd_max;
+  if (!dupAckOnly) dropAfterAck(tp);
   return false;
 }
 
@@ -384,6 +409,8 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
  */
 function inputWindow(tp: TcpConnection): number {
   if (tp.rcvSpacePolicy !== undefined) return tp.rcvSpace();
+  // In SYN_RECEIVED the window is the one our SYN|ACK offered: never scaled (RFC 7323 §2.2).
+  if (tp.t_state === 'SYN_RECEIVED') return Math.min(tp.rcvSpace(), TCP_MAXWIN);
   return Math.max(tp.rcvSpace(), seqDiff(tp.rcv_adv, tp.rcv_nxt), 0);
 }
 

@@ -81,6 +81,17 @@ function tsUsed(tp: TcpConnection): boolean {
 function synOutput(tp: TcpConnection): void {
   if (tp.snd_nxt !== tp.iss && (tp.t_flags & TF_ACKNOW) === 0) return;
   const active = tp.t_state === 'SYN_SENT';
+  const options: TcpOptions = tp.cfg.noOptions ? {} : synOptionsOut(tp, active);
+  const win = Math.min(tp.rcvSpace(), TCP_MAXWIN); // never scaled in a SYN
+  const flags = active ? TH_SYN : TH_SYN | TH_ACK;
+  const ack = active ? 0 : tp.rcv_nxt;
+  if (tp.snd_max !== tp.iss) tp.trace(TCP_EVENT.retransmit, { seq: tp.iss, len: 0, syn: true });
+  tp.send(tp.makeSegment(flags, tp.iss, ack, win, 0, options, EMPTY));
+  synSent(tp, active, win);
+}
+
+/** The options of our SYN (active) or SYN|ACK: MSS, and what both sides offer. */
+function synOptionsOut(tp: TcpConnection, active: boolean): TcpOptions {
   const options: TcpOptions = { mss: tp.t_mssoffer };
   if ((tp.t_flags & TF_REQ_SCALE) !== 0 && (active || (tp.t_flags & TF_RCVD_SCALE) !== 0)) {
     options.wscale = tp.request_r_scale;
@@ -89,11 +100,10 @@ function synOutput(tp: TcpConnection): void {
     options.ts = { val: tp.tsNow(), ecr: active ? 0 : tp.ts_recent };
   }
   if (tp.cfg.sack && (active || tp.sackPermitted())) options.sackOk = true;
-  const win = Math.min(tp.rcvSpace(), TCP_MAXWIN); // never scaled in a SYN
-  const flags = active ? TH_SYN : TH_SYN | TH_ACK;
-  const ack = active ? 0 : tp.rcv_nxt;
-  if (tp.snd_max !== tp.iss) tp.trace(TCP_EVENT.retransmit, { seq: tp.iss, len: 0, syn: true });
-  tp.send(tp.makeSegment(flags, tp.iss, ack, win, 0, options, EMPTY));
+  return options;
+}
+
+function synSent(tp: TcpConnection, active: boolean, win: number): void {
   if (!active) {
     if (seqGt(seqAdd(tp.rcv_nxt, win), tp.rcv_adv)) tp.rcv_adv = seqAdd(tp.rcv_nxt, win);
     tp.last_ack_sent = tp.rcv_nxt;

@@ -26,6 +26,8 @@ import { SCRIPT_PORT, Sockets, evalInt, type CallResult, type Sock } from './soc
 export interface RunConfig {
   /** Overrides the script's --tolerance_usecs. */
   toleranceUs?: number;
+  /** Receives one line per event run and per packet the stack sent (--verbose). */
+  log?: (line: string) => void;
 }
 
 /** packetdrill's default tolerance_usecs. */
@@ -80,6 +82,11 @@ export class Interpreter implements CommandHost {
     });
     this.sockets.keepIntvlS = () => Math.round(this.sysctls.keepintvlMs / 1000);
     this.machine.stack.onNewConnection = (c) => this.sockets.adoptPassive(c);
+    this.machine.stack.reconfigure(this.baseOptions());
+    this.machine.stack.md5KeyFor = () =>
+      this.saKey === undefined ? undefined : md5KeyBytes(this.saKey);
+    this.machine.onOutput = (seg) =>
+      this.cfg.log?.(`${secs(this.nowUs())}   sent ${segmentText(seg, this.flowOr())}`);
   }
 
   private baseOptions(): TcpOptionsConfig {
@@ -99,6 +106,7 @@ export class Interpreter implements CommandHost {
     for (const c of this.script.initCommands) this.command(c.text, c.pos);
     for (const ev of this.script.events) {
       const t = this.eventTime(ev);
+      this.cfg.log?.(`${secs(t)} ${ev.source}`);
       this.step(ev, t);
       this.prev = { ev, timeUs: t };
     }
@@ -408,6 +416,7 @@ export class Interpreter implements CommandHost {
   sysctl(name: string, value: string, pos: Pos): void {
     const why = applySysctl(this.sysctls, name, value);
     if (why !== undefined) throw new Unsupported(pos, why.split(':')[0] ?? why, why);
+    this.machine.stack.reconfigure(this.baseOptions());
   }
 
   socketStates(port: number | undefined): string[] {

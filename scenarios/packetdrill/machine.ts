@@ -40,6 +40,8 @@ export class Machine {
   readonly stack: TcpStack;
   /** TCP events, for the interpreter's bookkeeping (state changes). */
   onEvent?: (conn: TcpConnection | undefined, kind: TcpEvent, f: Record<string, unknown>) => void;
+  /** Every segment as it leaves (logging). */
+  onOutput?: (seg: Segment) => void;
   private readonly timers: Timer[] = [];
   private readonly live = new Set<number>();
   private nextId = 0;
@@ -47,7 +49,10 @@ export class Machine {
   constructor(options: TcpOptionsConfig, seed = 1) {
     const env: TcpEnv = {
       now: () => this.nowNs,
-      output: (seg) => void this.out.push({ seg, atNs: this.nowNs }),
+      output: (seg) => {
+        this.out.push({ seg, atNs: this.nowNs });
+        this.onOutput?.(seg);
+      },
       setTimer: (conn, kind, delayNs) => this.setTimer(conn, kind, delayNs),
       clearTimer: (h) => void this.live.delete(h),
       rng: new Rng(seed, 'packetdrill.tcp'),

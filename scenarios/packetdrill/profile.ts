@@ -93,6 +93,8 @@ export function tcpOptionsFor(s: FreeBsdSysctls): TcpOptionsConfig {
     insecureSyn: s.insecureSyn,
     dropSynFin: s.dropSynfin,
     bufRoundToMss: true,
+    synAckToListener: 'drop',
+    bareChallengeAck: true,
   };
 }
 

@@ -228,12 +228,16 @@ export class Sockets {
     return s.nonblock ? { ret: -1, errno: 'EINPROGRESS' } : 'block';
   }
 
+  /** Whether a blocking connect has finished (established or failed). */
+  connectReady(s: Sock): boolean {
+    const st = s.conn?.t_state;
+    return s.soError !== undefined || (st !== 'SYN_SENT' && st !== 'SYN_RECEIVED');
+  }
+
   /** Completion of a blocking connect (undefined while still connecting). */
   connectDone(s: Sock): CallResult | undefined {
-    if (s.soError !== undefined) return this.takeError(s);
-    const st = s.conn?.t_state;
-    if (st === 'SYN_SENT' || st === 'SYN_RECEIVED') return undefined;
-    return { ret: 0 };
+    if (!this.connectReady(s)) return undefined;
+    return s.soError !== undefined ? this.takeError(s) : { ret: 0 };
   }
 
   private takeError(s: Sock): CallResult {
@@ -301,7 +305,13 @@ export class Sockets {
         return { ret: 0 };
       case 'TCP_NOOPT':
         if (v !== 0)
-          Object.assign(s.opts, { wscale: null, timestamps: false, sack: false, dsack: false });
+          Object.assign(s.opts, {
+            noOptions: true,
+            wscale: null,
+            timestamps: false,
+            sack: false,
+            dsack: false,
+          });
         return { ret: 0 };
       case 'TCP_MD5SIG':
         s.opts.md5Key = v !== 0 ? undefined : null;
