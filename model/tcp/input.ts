@@ -267,6 +267,12 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
     tp.dropConn('reset');
     return false;
   }
+  if ((c.flags & TH_SYN) !== 0 && tp.cfg.bareChallengeAck) {
+    // RFC 5961 §4.2: a SYN gets a challenge ACK "irrespective of the sequence number".
+    tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
+    challengeAck(tp);
+    return false;
+  }
   noteDuplicate(tp, c);
   if (!pawsOk(tp, c) || !trimToWindow(tp, c)) {
     dropAfterAck(tp);
@@ -409,8 +415,9 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
  */
 function inputWindow(tp: TcpConnection): number {
   if (tp.rcvSpacePolicy !== undefined) return tp.rcvSpace();
-  // In SYN_RECEIVED the window is the one our SYN|ACK offered: never scaled (RFC 7323 §2.2).
-  if (tp.t_state === 'SYN_RECEIVED') return Math.min(tp.rcvSpace(), TCP_MAXWIN);
+  // A listener's SYN_RECEIVED window is the one its SYN|ACK offered: never scaled (RFC 7323
+  // §2.2; BSD's syncache keeps exactly that window).
+  if (tp.t_state === 'SYN_RECEIVED' && tp.passive) return Math.min(tp.rcvSpace(), TCP_MAXWIN);
   return Math.max(tp.rcvSpace(), seqDiff(tp.rcv_adv, tp.rcv_nxt), 0);
 }
 

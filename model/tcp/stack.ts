@@ -154,6 +154,7 @@ export class TcpStack {
       }
       // LISTEN: RST ignored, ACK answered with RST, anything else without SYN dropped.
       if ((f & TH_RST) !== 0 || (f & TH_ACK) === 0) return;
+      if (f === (TH_SYN | TH_ACK) && l.cfg.synAckToListener === 'drop') return;
     }
     this.respondRst(seg);
   }

@@ -104,16 +104,20 @@ export class Interpreter implements CommandHost {
   run(): void {
     this.header();
     for (const c of this.script.initCommands) this.command(c.text, c.pos);
-    for (const ev of this.script.events) {
+    for (const [i, ev] of this.script.events.entries()) {
+      this.machine.eventIndex = i;
       const t = this.eventTime(ev);
       this.cfg.log?.(`${secs(t)} ${ev.source}`);
       this.step(ev, t);
       this.prev = { ev, timeUs: t };
     }
     this.finishPending();
-    const left = this.machine.out[0];
+    for (const c of this.script.cleanupCommands) this.command(c.text, c.pos);
+    // A packet sent before the last event had a later line to match it and none did; one
+    // the last event itself caused is not judged (packetdrill stops reading there too).
     const last = this.script.events.at(-1);
-    if (left !== undefined && last !== undefined && left.atNs <= this.machine.nowNs) {
+    const left = this.machine.out.find((p) => p.during < this.script.events.length - 1);
+    if (left !== undefined && last !== undefined) {
       throw new ScriptFailure(
         last.pos,
         'unexpected outbound packet after the last event',
@@ -211,10 +215,7 @@ export class Interpreter implements CommandHost {
   private advance(untilNs: number): void {
     const p = this.pending;
     if (p !== undefined) {
-      const done = this.machine.runUntil(
-        untilNs,
-        () => this.sockets.connectDone(p.sock) !== undefined,
-      );
+      const done = this.machine.runUntil(untilNs, () => this.sockets.connectReady(p.sock));
       if (done) this.completePending(p);
     }
     this.machine.runUntil(untilNs);
@@ -300,12 +301,9 @@ export class Interpreter implements CommandHost {
       const p = this.pending;
       this.machine.runUntil(
         endUs * US,
-        () =>
-          this.machine.out.length > 0 ||
-          (p !== undefined && this.sockets.connectDone(p.sock) !== undefined),
+        () => this.machine.out.length > 0 || (p !== undefined && this.sockets.connectReady(p.sock)),
       );
-      if (p !== undefined && this.sockets.connectDone(p.sock) !== undefined)
-        this.completePending(p);
+      if (p !== undefined && this.sockets.connectReady(p.sock)) this.completePending(p);
       if (this.machine.out.length === 0)
         this.machine.runUntil(endUs * US, () => this.machine.out.length > 0);
     }

@@ -29,6 +29,8 @@ export interface Sent {
   seg: Segment;
   /** Virtual time it left, ns. */
   atNs: number;
+  /** Index of the script event during which it left. */
+  during: number;
 }
 
 /** Bound on timer firings while waiting for one event (a runaway timer is a failure). */
@@ -36,6 +38,8 @@ const MAX_FIRINGS_PER_WAIT = 1_000_000;
 
 export class Machine {
   nowNs = 0;
+  /** The script event being run (set by the interpreter). */
+  eventIndex = -1;
   readonly out: Sent[] = [];
   readonly stack: TcpStack;
   /** TCP events, for the interpreter's bookkeeping (state changes). */
@@ -50,7 +54,7 @@ export class Machine {
     const env: TcpEnv = {
       now: () => this.nowNs,
       output: (seg) => {
-        this.out.push({ seg, atNs: this.nowNs });
+        this.out.push({ seg, atNs: this.nowNs, during: this.eventIndex });
         this.onOutput?.(seg);
       },
       setTimer: (conn, kind, delayNs) => this.setTimer(conn, kind, delayNs),

@@ -79,8 +79,10 @@ export interface Script {
   file: string;
   /** `--name=value` header options, in order. */
   options: { name: string; value: string; pos: Pos }[];
-  /** Backticked commands with no time (packetdrill's init commands), in order. */
+  /** Backticked commands with no time before the first event (packetdrill's init command). */
   initCommands: { text: string; pos: Pos }[];
+  /** Backticked commands with no time after the events (packetdrill's cleanup command). */
+  cleanupCommands: { text: string; pos: Pos }[];
   events: ScriptEvent[];
 }
 
@@ -138,7 +140,13 @@ class Parser {
   }
 
   script(): Script {
-    const s: Script = { file: this.file, options: [], initCommands: [], events: [] };
+    const s: Script = {
+      file: this.file,
+      options: [],
+      initCommands: [],
+      cleanupCommands: [],
+      events: [],
+    };
     for (;;) {
       const t = this.peek();
       if (t.kind === 'nl') {
@@ -155,7 +163,7 @@ class Parser {
       }
       if (t.kind === 'command') {
         this.next();
-        s.initCommands.push({ text: t.text, pos: t });
+        (s.events.length === 0 ? s.initCommands : s.cleanupCommands).push({ text: t.text, pos: t });
         this.endOfLine();
         continue;
       }

@@ -27,6 +27,8 @@ export interface Sock {
   soError: string | undefined;
   /** Per-socket TCP options set by setsockopt (keepinit, NOOPT, MD5). */
   opts: TcpOptionsConfig;
+  /** TCP_MD5SIG set: the socket signs with the security association's key (setkey). */
+  md5: boolean;
   /** Seconds, as TCP_KEEPINIT/KEEPIDLE/KEEPINTVL were set (getsockopt reads them back). */
   keep: { init?: number; idle?: number; intvl?: number };
 }
@@ -116,6 +118,7 @@ export class Sockets {
       acceptQ: [],
       soError: undefined,
       opts: {},
+      md5: false,
       keep: {},
     });
     return { ret: fd };
@@ -137,11 +140,10 @@ export class Sockets {
   }
 
   private options(s: Sock): TcpOptionsConfig {
-    const key = s.opts.md5Key === null ? undefined : this.host.md5Key();
     return {
       ...this.host.baseOptions(),
       ...s.opts,
-      md5Key: s.opts.md5Key === undefined ? null : key,
+      md5Key: s.md5 ? (this.host.md5Key() ?? null) : null,
     };
   }
 
@@ -234,12 +236,6 @@ export class Sockets {
     return s.soError !== undefined || (st !== 'SYN_SENT' && st !== 'SYN_RECEIVED');
   }
 
-  /** Completion of a blocking connect (undefined while still connecting). */
-  connectDone(s: Sock): CallResult | undefined {
-    if (!this.connectReady(s)) return undefined;
-    return s.soError !== undefined ? this.takeError(s) : { ret: 0 };
-  }
-
   private takeError(s: Sock): CallResult {
     const e = s.soError;
     s.soError = undefined;
@@ -314,7 +310,7 @@ export class Sockets {
           });
         return { ret: 0 };
       case 'TCP_MD5SIG':
-        s.opts.md5Key = v !== 0 ? undefined : null;
+        s.md5 = v !== 0;
         return { ret: 0 };
       default:
         throw new Unsupported(pos, 'socket option', opt);
