@@ -236,6 +236,12 @@ export class Sockets {
     return s.soError !== undefined || (st !== 'SYN_SENT' && st !== 'SYN_RECEIVED');
   }
 
+  /** Completion of a blocking connect (undefined while still connecting). */
+  connectDone(s: Sock): CallResult | undefined {
+    if (!this.connectReady(s)) return undefined;
+    return s.soError !== undefined ? this.takeError(s) : { ret: 0 };
+  }
+
   private takeError(s: Sock): CallResult {
     const e = s.soError;
     s.soError = undefined;
