@@ -38,6 +38,7 @@ import {
 import { tcpMd5Verify } from './md5.ts';
 import type { TcpConnection } from './conn.ts';
 import { advertise, segmentOptions, tcpOutput } from './output.ts';
+import { sackEnterRecovery, sackRecoveryOutput } from './recovery.ts';
 
 /** The segment as input sees it: trimmed copies of the fields, never the segment itself. */
 interface InCtx {
@@ -510,6 +511,7 @@ function ackInput(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     tp.snd_wl2 = c.ack;
     established(tp, c);
   }
+  if (tp.sackPermitted()) tp.sackBoard.update(c.seg.options.sack, tp.snd_una, tp.snd_max);
   if (seqLeq(c.ack, tp.snd_una)) return dupAck(tp, c);
   return newAck(tp, c);
 }
@@ -518,6 +520,27 @@ function leaveRecovery(tp: TcpConnection): void {
   if (tp.t_dupacks >= TCP_REXMT_THRESH && tp.snd_cwnd > tp.snd_ssthresh)
     tp.snd_cwnd = tp.snd_ssthresh;
   tp.t_dupacks = 0;
+  tp.sackBoard.inRecovery = false;
+}
+
+/** RFC 6675 §5: a duplicate ACK on a SACK connection. */
+function sackDupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
+  const b = tp.sackBoard;
+  if (b.inRecovery) {
+    sackRecoveryOutput(tp);
+    return 'done';
+  }
+  tp.t_dupacks++;
+  tp.trace(TCP_EVENT.dupack, { ack: c.ack, count: tp.t_dupacks });
+  const lost = tp.t_dupacks >= TCP_REXMT_THRESH || b.isLost(tp.snd_una, tp.t_maxseg);
+  if (!lost) return 'continue';
+  if (!seqGt(c.ack, tp.snd_recover)) {
+    // Still inside an earlier recovery's window (RFC 6675 §5 step 2 / RFC 6582 guard).
+    tp.t_dupacks = 0;
+    return 'continue';
+  }
+  sackEnterRecovery(tp);
+  return 'done';
 }
 
 /** ACK at or below snd_una: duplicate-ACK counting, fast retransmit, recovery inflation. */
@@ -527,6 +550,7 @@ function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     leaveRecovery(tp);
     return 'continue';
   }
+  if (tp.sackPermitted()) return sackDupAck(tp, c);
   tp.t_dupacks++;
   tp.trace(TCP_EVENT.dupack, { ack: c.ack, count: tp.t_dupacks });
   const mss = tp.t_maxseg;
@@ -580,8 +604,11 @@ function newAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     dropAfterAck(tp);
     return 'done';
   }
-  if (tp.t_dupacks >= TCP_REXMT_THRESH && seqLt(c.ack, tp.snd_recover)) partialAck(tp, c.ack);
-  else leaveRecovery(tp);
+  const sack = tp.sackPermitted();
+  if (tp.t_dupacks >= TCP_REXMT_THRESH && seqLt(c.ack, tp.snd_recover)) {
+    // NewReno retransmits the next hole now; SACK recovery sends after snd_una moves.
+    if (!sack) partialAck(tp, c.ack);
+  } else leaveRecovery(tp);
   const inRecovery = tp.t_dupacks >= TCP_REXMT_THRESH;
   const acked = seqDiff(c.ack, tp.snd_una);
   if (tp.t_rtttime !== 0 && seqGt(c.ack, tp.t_rtseq)) xmitTimer(tp, c.now - tp.t_rtttime);
@@ -607,6 +634,10 @@ function newAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   // Keep snd_recover just behind snd_una outside recovery so it stays comparable across wrap.
   const behind = seqAdd(tp.snd_una, -1);
   if (!inRecovery && seqGt(behind, tp.snd_recover)) tp.snd_recover = behind;
+  if (sack) {
+    tp.sackBoard.advance(tp.snd_una);
+    if (inRecovery) sackRecoveryOutput(tp);
+  }
   if (!ourFinAcked) return 'continue';
   switch (tp.t_state) {
     case 'FIN_WAIT_1':

@@ -177,13 +177,23 @@ export class SackScoreboard {
     return pipe;
   }
 
-  /** RFC 6675 NextSeg rule (1): the first lost, unSACKed, not yet retransmitted range. */
-  nextLost(sndUna: number, sndMax: number, mss: number): SackBlock | undefined {
+  /**
+   * RFC 6675 NextSeg: rule (1) with requireLost (above HighRxt, unSACKed, IsLost), rule
+   * (3) without it (above HighRxt, unSACKed, below the highest SACKed byte). At most 1 SMSS.
+   */
+  nextLost(
+    sndUna: number,
+    sndMax: number,
+    mss: number,
+    requireLost: boolean,
+  ): SackBlock | undefined {
+    const top = this.sacked.at(-1);
+    if (top === undefined) return undefined;
     const from = seqGt(this.highRxt, sndUna) ? this.highRxt : sndUna;
-    for (const h of this.holes(from, sndMax)) {
-      if (this.isSacked(h.left) || !this.isLost(h.left, mss)) continue;
+    for (const h of this.holes(from, top.right)) {
+      if (this.isSacked(h.left) || (requireLost && !this.isLost(h.left, mss))) continue;
       const right = seqLt(seqAdd(h.left, mss), h.right) ? seqAdd(h.left, mss) : h.right;
-      return { left: h.left, right };
+      return { left: h.left, right: seqLt(right, sndMax) ? right : sndMax };
     }
     return undefined;
   }
