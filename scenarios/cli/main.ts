@@ -21,6 +21,7 @@ import { loadScenarioFile, type Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, VERSION, type RunOptions, type RunReport } from '../run.ts';
 import { schemaText } from '../load/schema.ts';
 import { cmdFuzz, fuzzOptions, type FuzzArgs } from './fuzz.ts';
+import { packetdrillCommand } from './packetdrill.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -361,6 +362,7 @@ export const COMMANDS: readonly CliCommand[] = [
   fuzzCommand,
   listCommand,
   schemaCommand,
+  packetdrillCommand,
 ];
 
 /** Builds the CLI for `argv`; nothing runs until the caller parses (scenarios/cli/bin.mjs). */

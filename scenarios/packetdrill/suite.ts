@@ -4,7 +4,7 @@
 // unsupported grouped. The only file of scenarios/packetdrill that touches the disk.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import { PacketdrillError, ScriptFailure, Unsupported } from './errors.ts';
+import { formatPos, PacketdrillError, ScriptFailure, Unsupported } from './errors.ts';
 import { Interpreter, type RunConfig } from './interpreter.ts';
 import { parseScript } from './parser.ts';
 
@@ -15,8 +15,10 @@ export interface ScriptResult {
   verdict: Verdict;
   /** unsupported: the grouped reason; fail/error: the message. */
   reason?: string;
-  /** fail: file:line:col of the first mismatch, the script line and what happened. */
+  /** file:line:col of the first mismatch or of what is unsupported. */
   at?: string;
+  /** unsupported: what exactly (the sysctl, the option...). */
+  detail?: string;
   expected?: string;
   actual?: string;
 }
@@ -39,17 +41,21 @@ export function runScriptText(text: string, file: string, cfg: RunConfig = {}): 
     new Interpreter(parseScript(text, file), cfg).run();
     return { file, verdict: 'pass' };
   } catch (e) {
-    if (e instanceof Unsupported)
-      return { file, verdict: 'unsupported', reason: e.reason, at: e.message };
-    if (e instanceof ScriptFailure)
+    if (e instanceof Unsupported) {
+      const at = formatPos(e.pos);
+      return { file, verdict: 'unsupported', reason: e.reason, at, detail: e.detail };
+    }
+    if (e instanceof ScriptFailure) {
+      const at = formatPos(e.pos);
       return {
         file,
         verdict: 'fail',
         reason: e.message,
-        at: e.message.split(': ')[0],
+        at,
         expected: e.expected,
         actual: e.actual,
       };
+    }
     if (e instanceof PacketdrillError) return { file, verdict: 'error', reason: e.message };
     throw e;
   }
@@ -73,7 +79,7 @@ export function tableByFolder(results: readonly ScriptResult[], root: string): F
   for (const r of results) {
     const rel = relative(root, r.file);
     const top = rel.split('/')[0] ?? rel;
-    const folder = top === rel ? dirname(rel) : top;
+    const folder = rel.startsWith('..') ? dirname(r.file) : top === rel ? dirname(rel) : top;
     const row = rows.get(folder) ?? { folder, scripts: 0, passed: 0, failed: 0, unsupported: 0 };
     row.scripts++;
     if (r.verdict === 'pass') row.passed++;
