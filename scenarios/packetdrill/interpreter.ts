@@ -103,6 +103,7 @@ export class Interpreter implements CommandHost {
   /** Runs the script; throws ScriptFailure or Unsupported. */
   run(): void {
     this.header();
+    if (this.script.unsupported !== undefined) throw this.script.unsupported;
     for (const c of this.script.initCommands) this.command(c.text, c.pos);
     for (const [i, ev] of this.script.events.entries()) {
       this.machine.eventIndex = i;
@@ -133,6 +134,8 @@ export class Interpreter implements CommandHost {
         case 'ip_version':
           if (o.value !== 'ipv4') throw new Unsupported(o.pos, 'IPv6', 'the model is IPv4 only');
           break;
+        case 'udp_encapsulation':
+          throw new Unsupported(o.pos, 'TCP over UDP', `--udp_encapsulation=${o.value}`);
         case 'tolerance_usecs':
           this.toleranceUs = Number(o.value);
           break;

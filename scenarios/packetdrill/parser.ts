@@ -84,6 +84,11 @@ export interface Script {
   /** Backticked commands with no time after the events (packetdrill's cleanup command). */
   cleanupCommands: { text: string; pos: Pos }[];
   events: ScriptEvent[];
+  /**
+   * The first event the interpreter could not run (it throws this after the header
+   * options, so that e.g. an IPv6 script is unsupported for IPv6 first).
+   */
+  unsupported: Unsupported | undefined;
 }
 
 /** Parses a script; throws PacketdrillError (syntax) or Unsupported. */
@@ -146,6 +151,7 @@ class Parser {
       initCommands: [],
       cleanupCommands: [],
       events: [],
+      unsupported: undefined,
     };
     for (;;) {
       const t = this.peek();
@@ -167,7 +173,13 @@ class Parser {
         this.endOfLine();
         continue;
       }
-      s.events.push(this.event());
+      try {
+        s.events.push(this.event());
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        s.unsupported ??= e;
+        while (this.peek().kind !== 'nl') this.next();
+      }
     }
   }
 
