@@ -67,6 +67,7 @@ export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
   if (tp.md5_key !== undefined && !tcpMd5Verify(seg, tp.md5_key)) {
     // RFC 2385 §2.0: unsigned or badly signed segments are dropped before anything else.
     tp.trace(TCP_EVENT.md5Drop, { seq: seg.seq, signed: seg.options.md5 !== undefined });
+    if (tp.t_state === 'LISTEN') tp.closeConn('reset'); // the embryonic connection goes
     return false;
   }
   const now = tp.env.now();
