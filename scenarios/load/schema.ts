@@ -307,14 +307,13 @@ function tcp(): Schema {
       sack: {
         type: 'boolean',
         description:
-          'SACK (RFC 2018 blocks, RFC 6675 recovery; SPEC T-2) on the router and the peers. Left out: the router does not offer it, the peers do (as FreeBSD).',
+          'SACK (RFC 2018 blocks, RFC 6675 recovery; SPEC T-2) on the router and the peers. No single default: left out, the router does not offer it and the peers do (as FreeBSD).',
       },
       md5Key: {
-        type: 'string',
-        minLength: 1,
-        maxLength: MD5_KEY_MAX,
+        anyOf: [{ type: 'string', minLength: 1, maxLength: MD5_KEY_MAX }, { type: 'null' }],
         description:
-          'TCP-MD5 key (RFC 2385; SPEC T-3) of every session, router and peers: every segment is signed, unsigned or badly signed ones are dropped. Left out: no MD5.',
+          'TCP-MD5 key (RFC 2385; SPEC T-3) of every session, router and peers: every segment is signed, unsigned or badly signed ones are dropped; null = no MD5.',
+        default: null,
       },
     },
   };

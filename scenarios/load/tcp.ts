@@ -66,7 +66,7 @@ export function readTcp(w: Walk, f: Field | undefined): Partial<TcpOptionsConfig
   set('maxRetries', 'maxRetries', (n) => int(n, 'router.tcp.maxRetries', 0, MAX_RETRIES_MAX));
   set('nodelay', 'nodelay', (n) => bool(n, 'router.tcp.nodelay'));
   set('sack', 'sack', (n) => bool(n, 'router.tcp.sack'));
-  set('md5Key', 'md5Key', (n) => md5Key(n));
+  set('md5Key', 'md5Key', (n) => (isScalar(n) && n.value === null ? null : md5Key(n)));
   // Cross-field rules (rtoMax >= rtoMin) are the model's; ask it.
   if (w.issues.length === issuesBefore) {
     try {
