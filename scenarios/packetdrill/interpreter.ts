@@ -416,7 +416,7 @@ export class Interpreter implements CommandHost {
 
   sysctl(name: string, value: string, pos: Pos): void {
     const why = applySysctl(this.sysctls, name, value);
-    if (why !== undefined) throw new Unsupported(pos, why.split(':')[0] ?? why, why);
+    if (why !== undefined) throw new Unsupported(pos, why.reason, why.detail);
     this.machine.stack.reconfigure(this.baseOptions());
   }
 

@@ -260,10 +260,11 @@ class Parser {
     let seq: number | undefined;
     if (this.is('...')) this.next();
     else {
+      const at = this.peek();
       seq = this.int('a sequence number');
       this.expect(':');
       const end = this.int('an end sequence number');
-      if (end < seq) throw this.err(this.peek(), `sequence range ${seq}:${end} goes backwards`);
+      if (end < seq) throw this.err(at, `sequence range ${seq}:${end} goes backwards`);
     }
     this.expect('(');
     const len = this.int('a payload length');

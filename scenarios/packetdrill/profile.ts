@@ -171,16 +171,24 @@ const SYSCTLS: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ['net.inet.tcp.syncookies_only', only([0], 'the model has no SYN cookies')],
 ]);
 
-/**
- * Applies `sysctl -w name=value`; returns undefined, or why the script is unsupported.
- */
-export function applySysctl(s: FreeBsdSysctls, name: string, value: string): string | undefined {
+/** Why a sysctl cannot be honoured: a grouping reason and the detail. */
+export interface SysctlRefusal {
+  reason: string;
+  detail: string;
+}
+
+/** Applies `sysctl -w name=value`; returns undefined, or why the script is unsupported. */
+export function applySysctl(
+  s: FreeBsdSysctls,
+  name: string,
+  value: string,
+): SysctlRefusal | undefined {
   const set = SYSCTLS.get(name);
-  if (set === undefined) return `sysctl ${name} (not in the FreeBSD profile)`;
+  if (set === undefined) return { reason: `sysctl ${name}`, detail: 'not in the FreeBSD profile' };
   const v = Number(value);
-  if (!Number.isFinite(v)) return `sysctl ${name}=${value} (not a number)`;
+  if (!Number.isFinite(v)) return { reason: `sysctl ${name}=${value}`, detail: 'not a number' };
   const why = set(s, v);
-  return why === undefined ? undefined : `sysctl ${name}=${value}: ${why}`;
+  return why === undefined ? undefined : { reason: `sysctl ${name}=${value}`, detail: why };
 }
 
 /** The FreeBSD keepalive count (net.inet.tcp.keepcnt, TCPTV_KEEPCNT). */
