@@ -311,13 +311,7 @@ export class Interpreter implements CommandHost {
         this.machine.runUntil(endUs * US, () => this.machine.out.length > 0);
     }
     const sent = this.machine.out.shift();
-    if (sent === undefined)
-      throw new ScriptFailure(
-        ev.pos,
-        `expected an outbound packet by ${secs(endUs)} s, none was sent`,
-        ev.source,
-        'no packet',
-      );
+    if (sent === undefined) this.nothingSent(ev, t, endUs);
     const flow = this.learnFlow(b, sent.seg);
     const why = comparePacket(b, sent.seg, flow, this.md5Secret, ev.pos);
     if (why !== undefined)
@@ -333,6 +327,26 @@ export class Interpreter implements CommandHost {
         ev.source,
         segmentText(sent.seg, flow),
       );
+  }
+
+  /** No packet by the deadline: say when the next one did leave, if one ever does. */
+  private nothingSent(ev: ScriptEvent, t: number, endUs: number): never {
+    this.machine.runUntil((endUs + ANY_TIME_WAIT_US) * US, () => this.machine.out.length > 0);
+    const later = this.machine.out[0];
+    if (later === undefined)
+      throw new ScriptFailure(
+        ev.pos,
+        `expected an outbound packet by ${secs(endUs)} s, none was sent`,
+        ev.source,
+        'no packet',
+      );
+    const at = Math.floor(later.atNs / US);
+    throw new ScriptFailure(
+      ev.pos,
+      `timing: expected the packet at ${secs(t)} s (by ${secs(endUs)} s), the next one was sent at ${secs(at)} s`,
+      ev.source,
+      segmentText(later.seg, this.flowOr()),
+    );
   }
 
   /** packetdrill learns the local port and ISN from the stack's SYN or SYN|ACK. */
