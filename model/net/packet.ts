@@ -341,54 +341,9 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
     return fail(`TCP data offset: ${tcpHeaderLen} bytes exceeds the ${tcpLen}-byte TCP segment`);
   }
 
-  const options: TcpOptions = {};
   const optEnd = t + tcpHeaderLen;
-  let p = t + TCP_HEADER_LEN;
-  while (p < optEnd) {
-    const kind = bytes[p]!;
-    if (kind === TCPOPT_EOL) break;
-    if (kind === TCPOPT_NOP) {
-      p++;
-      continue;
-    }
-    if (p + 1 >= optEnd)
-      return fail(`TCP option kind ${kind} at offset ${p - t}: length byte missing`);
-    const len = bytes[p + 1]!;
-    if (len < 2)
-      return fail(`TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`);
-    if (p + len > optEnd) {
-      return fail(
-        `TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`,
-      );
-    }
-    if (kind === TCPOPT_MAXSEG) {
-      if (len !== TCPOLEN_MAXSEG) return fail(`TCP option MSS: length ${len}, expected 4`);
-      options.mss = v.getUint16(p + 2);
-    } else if (kind === TCPOPT_WINDOW) {
-      if (len !== TCPOLEN_WINDOW) return fail(`TCP option window scale: length ${len}, expected 3`);
-      options.wscale = bytes[p + 2]!;
-    } else if (kind === TCPOPT_TIMESTAMP) {
-      if (len !== TCPOLEN_TIMESTAMP)
-        return fail(`TCP option timestamps: length ${len}, expected 10`);
-      options.ts = { val: v.getUint32(p + 2), ecr: v.getUint32(p + 6) };
-    } else if (kind === TCPOPT_SACK_PERMITTED) {
-      if (len !== TCPOLEN_SACK_PERMITTED)
-        return fail(`TCP option SACK-permitted: length ${len}, expected 2`);
-      options.sackOk = true;
-    } else if (kind === TCPOPT_SACK) {
-      if ((len - 2) % 8 !== 0 || len < 10)
-        return fail(`TCP option SACK: length ${len}, expected 2 + 8n with n >= 1`);
-      const blocks: { left: number; right: number }[] = [];
-      for (let q = p + 2; q < p + len; q += 8)
-        blocks.push({ left: v.getUint32(q), right: v.getUint32(q + 4) });
-      options.sack = blocks;
-    } else if (kind === TCPOPT_SIGNATURE) {
-      if (len !== TCPOLEN_SIGNATURE)
-        return fail(`TCP option MD5 signature: length ${len}, expected 18`);
-      options.md5 = bytes.slice(p + 2, p + 2 + TCP_MD5_DIGEST_LEN);
-    }
-    p += len;
-  }
+  const options = decodeOptions(bytes, v, t, optEnd);
+  if (typeof options === 'string') return fail(options);
 
   const segment: Segment = {
     src,
@@ -406,6 +361,80 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
     ttl,
   };
   return { ok: true, segment };
+}
+
+/** The TCP options in bytes[t + 20, optEnd) (t: start of the TCP header), or an error. */
+function decodeOptions(
+  bytes: Uint8Array,
+  v: DataView,
+  t: number,
+  optEnd: number,
+): TcpOptions | string {
+  const options: TcpOptions = {};
+  let p = t + TCP_HEADER_LEN;
+  while (p < optEnd) {
+    const kind = bytes[p]!;
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= optEnd) return `TCP option kind ${kind} at offset ${p - t}: length byte missing`;
+    const len = bytes[p + 1]!;
+    if (len < 2) return `TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`;
+    if (p + len > optEnd)
+      return `TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`;
+    const err = decodeOption(bytes, v, p, kind, len, options);
+    if (err !== undefined) return err;
+    p += len;
+  }
+  return options;
+}
+
+/** One option of known kind into `o`; unknown kinds are skipped. Returns an error or undefined. */
+function decodeOption(
+  bytes: Uint8Array,
+  v: DataView,
+  p: number,
+  kind: number,
+  len: number,
+  o: TcpOptions,
+): string | undefined {
+  const want = (n: number, what: string): string | undefined =>
+    len === n ? undefined : `TCP option ${what}: length ${len}, expected ${n}`;
+  switch (kind) {
+    case TCPOPT_MAXSEG:
+      if (len !== TCPOLEN_MAXSEG) return want(TCPOLEN_MAXSEG, 'MSS');
+      o.mss = v.getUint16(p + 2);
+      return undefined;
+    case TCPOPT_WINDOW:
+      if (len !== TCPOLEN_WINDOW) return want(TCPOLEN_WINDOW, 'window scale');
+      o.wscale = bytes[p + 2]!;
+      return undefined;
+    case TCPOPT_TIMESTAMP:
+      if (len !== TCPOLEN_TIMESTAMP) return want(TCPOLEN_TIMESTAMP, 'timestamps');
+      o.ts = { val: v.getUint32(p + 2), ecr: v.getUint32(p + 6) };
+      return undefined;
+    case TCPOPT_SACK_PERMITTED:
+      if (len !== TCPOLEN_SACK_PERMITTED) return want(TCPOLEN_SACK_PERMITTED, 'SACK-permitted');
+      o.sackOk = true;
+      return undefined;
+    case TCPOPT_SACK: {
+      if ((len - 2) % 8 !== 0 || len < 10)
+        return `TCP option SACK: length ${len}, expected 2 + 8n with n >= 1`;
+      const blocks: { left: number; right: number }[] = [];
+      for (let q = p + 2; q < p + len; q += 8)
+        blocks.push({ left: v.getUint32(q), right: v.getUint32(q + 4) });
+      o.sack = blocks;
+      return undefined;
+    }
+    case TCPOPT_SIGNATURE:
+      if (len !== TCPOLEN_SIGNATURE) return want(TCPOLEN_SIGNATURE, 'MD5 signature');
+      o.md5 = bytes.slice(p + 2, p + 2 + TCP_MD5_DIGEST_LEN);
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Whether the IPv4 header checksum and the TCP checksum of a packet verify. Never throws. */

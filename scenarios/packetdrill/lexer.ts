@@ -61,100 +61,98 @@ const PUNCT = new Set('+-*~<>()[],:=!./|{};'.split(''));
 
 /** Tokenizes a preprocessed script. */
 export function tokenize(text: string, file: string): Token[] {
-  const toks: Token[] = [];
-  let i = 0;
-  let line = 1;
-  let col = 1;
-  let lineStart = true;
-  const adv = (n: number): void => {
-    for (let k = 0; k < n; k++) {
-      if (text[i] === '\n') {
-        line++;
-        col = 1;
-      } else col++;
-      i++;
-    }
-  };
-  const push = (kind: TokKind, t: string, l: number, c: number): void => {
-    toks.push({ kind, text: t, file, line: l, col: c });
-    lineStart = kind === 'nl';
-  };
-  while (i < text.length) {
-    const ch = text[i] ?? '';
-    const l = line;
-    const c = col;
-    if (ch === '\n') {
-      push('nl', '\n', l, c);
-      adv(1);
-      continue;
-    }
-    if (ch === ' ' || ch === '\t' || ch === '\r') {
-      adv(1);
-      continue;
-    }
-    const rest = text.slice(i, i + 2);
-    if (rest === '//') {
-      while (i < text.length && text[i] !== '\n') adv(1);
-      continue;
-    }
-    if (rest === '/*') {
-      const end = text.indexOf('*/', i + 2);
-      if (end < 0) throw new PacketdrillError({ file, line: l, col: c }, 'unterminated /* comment');
-      adv(end + 2 - i);
-      continue;
-    }
-    if (rest === '%{') {
-      const end = text.indexOf('}%', i + 2);
-      if (end < 0) throw new PacketdrillError({ file, line: l, col: c }, 'unterminated %{ block');
-      const body = text.slice(i + 2, end);
-      adv(end + 2 - i);
-      push('code', body, l, c);
-      continue;
-    }
-    if (ch === '`' || ch === '"') {
-      const end = text.indexOf(ch, i + 1);
-      if (end < 0)
-        throw new PacketdrillError({ file, line: l, col: c }, `unterminated ${ch} string`);
-      const body = text.slice(i + 1, end);
-      adv(end + 1 - i);
-      push(ch === '`' ? 'command' : 'string', body, l, c);
-      continue;
-    }
-    if (lineStart && rest === '--') {
-      let j = i;
-      while (j < text.length && text[j] !== '\n') j++;
-      const body = text.slice(i + 2, j).trim();
-      adv(j - i);
-      push('option', body, l, c);
-      continue;
-    }
-    if (text.startsWith('...', i)) {
-      adv(3);
-      push('punct', '...', l, c);
-      continue;
-    }
-    const num = /^(0x[0-9a-fA-F]+|\d+(\.\d+)?)/.exec(text.slice(i, i + 40));
-    if (num !== null) {
-      adv(num[0].length);
-      push('num', num[0], l, c);
-      continue;
-    }
-    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i, i + 200));
-    if (word !== null) {
-      adv(word[0].length);
-      push('word', word[0], l, c);
-      continue;
-    }
-    if (PUNCT.has(ch)) {
-      adv(1);
-      push('punct', ch, l, c);
-      continue;
-    }
-    throw new PacketdrillError(
-      { file, line: l, col: c },
-      `unexpected character ${JSON.stringify(ch)}`,
-    );
+  return new Lexer(text, file).run();
+}
+
+class Lexer {
+  private readonly toks: Token[] = [];
+  private i = 0;
+  private line = 1;
+  private col = 1;
+  private lineStart = true;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
+
+  run(): Token[] {
+    while (this.i < this.text.length) this.one();
+    this.push('nl', '\n', this.line, this.col);
+    return this.toks;
   }
-  push('nl', '\n', line, col);
-  return toks;
+
+  private adv(n: number): void {
+    for (let k = 0; k < n; k++) {
+      if (this.text[this.i] === '\n') {
+        this.line++;
+        this.col = 1;
+      } else this.col++;
+      this.i++;
+    }
+  }
+
+  private push(kind: TokKind, t: string, line: number, col: number): void {
+    this.toks.push({ kind, text: t, file: this.file, line, col });
+    this.lineStart = kind === 'nl';
+  }
+
+  private fail(line: number, col: number, msg: string): PacketdrillError {
+    return new PacketdrillError({ file: this.file, line, col }, msg);
+  }
+
+  /** Consumes one token (or blank / comment). */
+  private one(): void {
+    const { text, i, line: l, col: c } = this;
+    const ch = text[i] ?? '';
+    const two = text.slice(i, i + 2);
+    if (ch === '\n') {
+      this.push('nl', '\n', l, c);
+      this.adv(1);
+    } else if (ch === ' ' || ch === '\t' || ch === '\r') {
+      this.adv(1);
+    } else if (two === '//') {
+      while (this.i < text.length && text[this.i] !== '\n') this.adv(1);
+    } else if (two === '/*') {
+      this.delimited('*/', 2, undefined, 'unterminated /* comment');
+    } else if (two === '%{') {
+      this.delimited('}%', 2, 'code', 'unterminated %{ block');
+    } else if (ch === '`' || ch === '"') {
+      this.delimited(ch, 1, ch === '`' ? 'command' : 'string', `unterminated ${ch} string`);
+    } else if (this.lineStart && two === '--') {
+      const end = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
+      const body = text.slice(i + 2, end).trim();
+      this.adv(end - i);
+      this.push('option', body, l, c);
+    } else this.word(ch, l, c);
+  }
+
+  /** A token between an opening of `open` characters and `close` (none: a comment). */
+  private delimited(close: string, open: number, kind: TokKind | undefined, msg: string): void {
+    const { i, line: l, col: c } = this;
+    const end = this.text.indexOf(close, i + open);
+    if (end < 0) throw this.fail(l, c, msg);
+    const body = this.text.slice(i + open, end);
+    this.adv(end + close.length - i);
+    if (kind !== undefined) this.push(kind, body, l, c);
+  }
+
+  /** "...", a number, a word or one punctuation character. */
+  private word(ch: string, l: number, c: number): void {
+    const rest = this.text.slice(this.i, this.i + 200);
+    if (rest.startsWith('...')) {
+      this.adv(3);
+      this.push('punct', '...', l, c);
+      return;
+    }
+    const m = /^(0x[0-9a-fA-F]+|\d+(\.\d+)?)/.exec(rest) ?? /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    if (m !== null) {
+      this.adv(m[0].length);
+      this.push(/^\d/.test(m[0]) ? 'num' : 'word', m[0], l, c);
+      return;
+    }
+    if (!PUNCT.has(ch)) throw this.fail(l, c, `unexpected character ${JSON.stringify(ch)}`);
+    this.adv(1);
+    this.push('punct', ch, l, c);
+  }
 }
