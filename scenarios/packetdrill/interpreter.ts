@@ -8,7 +8,7 @@
 // the script `unsupported` with the reason.
 import type { TcpConnection, TcpOptionsConfig } from '../../model/tcp/tcp.ts';
 import { md5KeyBytes } from '../../model/tcp/md5.ts';
-import { TH_ACK, TH_SYN } from '../../model/net/segment.ts';
+import { TH_ACK, TH_SYN, type Segment } from '../../model/net/segment.ts';
 import { BSD_STATE, runCode, runCommand, type CommandHost } from './commands.ts';
 import { ScriptFailure, Unsupported, type Pos } from './errors.ts';
 import { LOCAL_IP, Machine, REMOTE_IP } from './machine.ts';
@@ -350,7 +350,7 @@ export class Interpreter implements CommandHost {
   }
 
   /** packetdrill learns the local port and ISN from the stack's SYN or SYN|ACK. */
-  private learnFlow(b: PacketEvent, seg: import('../../model/net/segment.ts').Segment): Flow {
+  private learnFlow(b: PacketEvent, seg: Segment): Flow {
     if (this.flow === undefined) {
       this.flow = {
         lport: seg.sport,

@@ -323,7 +323,7 @@ export class Sockets {
     }
   }
 
-  private getsockopt(s: Sock, args: readonly Expr[], pos: Pos): CallResult & object {
+  private getsockopt(s: Sock, args: readonly Expr[], pos: Pos): CallResult {
     const level = identArg(args, 1, pos);
     const opt = identArg(args, 2, pos);
     const key = `${level} ${opt}`;
