@@ -431,7 +431,13 @@ export class Interpreter implements CommandHost {
   sysctl(name: string, value: string, pos: Pos): void {
     const why = applySysctl(this.sysctls, name, value);
     if (why !== undefined) throw new Unsupported(pos, why.reason, why.detail);
-    this.machine.stack.reconfigure(this.baseOptions());
+    try {
+      this.machine.stack.reconfigure(this.baseOptions());
+    } catch (e) {
+      // The model's own range check (resolveTcpConfig) refuses the value.
+      if (!(e instanceof RangeError)) throw e;
+      throw new Unsupported(pos, `sysctl ${name}=${value}`, e.message);
+    }
   }
 
   socketStates(port: number | undefined): string[] {

@@ -33,6 +33,14 @@ export interface Sent {
   during: number;
 }
 
+/** A bound of the machine was hit: the script fails (never a hang, GUIDE §4). */
+export class MachineBoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MachineBoundError';
+  }
+}
+
 /** Bound on timer firings while waiting for one event (a runaway timer is a failure). */
 const MAX_FIRINGS_PER_WAIT = 1_000_000;
 
@@ -100,7 +108,7 @@ export class Machine {
       this.nowNs = Math.max(this.nowNs, top.t);
       top.conn.onTimer(top.kind);
     }
-    throw new Error(`Machine: more than ${MAX_FIRINGS_PER_WAIT} timer firings in one wait`);
+    throw new MachineBoundError(`more than ${MAX_FIRINGS_PER_WAIT} timer firings in one wait`);
   }
 }
 

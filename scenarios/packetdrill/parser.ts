@@ -100,6 +100,13 @@ export function parseScript(text: string, file: string): Script {
 }
 
 const SEC_US = 1_000_000;
+/** Script times are bounded so that nanoseconds stay safe integers (GUIDE §3). */
+const MAX_TIME_S = 1_000_000;
+const U8_MAX = 0xff;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+/** An IPv4 packet is at most 65535 bytes: 20 of IP, 20 of TCP, 40 of options. */
+const MAX_PAYLOAD = 65535 - 80;
 
 class Parser {
   private i = 0;
@@ -137,10 +144,12 @@ class Parser {
     if (t.kind !== 'num') throw this.err(t, `expected ${what}, got ${show(t)}`);
     return parseNum(t);
   }
-  private int(what: string): number {
+  /** An integer in 0..max (the width of the field it goes in). */
+  private int(what: string, max: number): number {
     const t = this.peek();
     const v = this.number(what);
     if (!Number.isSafeInteger(v)) throw this.err(t, `expected an integer ${what}, got ${t.text}`);
+    if (v > max) throw this.err(t, `${what} must be at most ${max}, got ${t.text}`);
     return v;
   }
 
@@ -242,7 +251,8 @@ class Parser {
   private seconds(): number {
     const t = this.peek();
     const v = this.number('a time in seconds');
-    if (!(v >= 0)) throw this.err(t, `bad time ${t.text}`);
+    if (!(v >= 0) || v > MAX_TIME_S)
+      throw this.err(t, `a time must be 0..${MAX_TIME_S} seconds, got ${t.text}`);
     return Math.round(v * SEC_US);
   }
 
@@ -261,13 +271,13 @@ class Parser {
     if (this.is('...')) this.next();
     else {
       const at = this.peek();
-      seq = this.int('a sequence number');
+      seq = this.int('a sequence number', U32_MAX);
       this.expect(':');
-      const end = this.int('an end sequence number');
+      const end = this.int('an end sequence number', U32_MAX);
       if (end < seq) throw this.err(at, `sequence range ${seq}:${end} goes backwards`);
     }
     this.expect('(');
-    const len = this.int('a payload length');
+    const len = this.int('a payload length', MAX_PAYLOAD);
     this.expect(')');
     const absolute = this.is('!');
     if (absolute) this.next();
@@ -284,11 +294,11 @@ class Parser {
     };
     if (this.is('ack')) {
       this.next();
-      pkt.ack = this.int('an ack number');
+      pkt.ack = this.int('an ack number', U32_MAX);
     }
     if (this.is('win')) {
       this.next();
-      pkt.win = this.int('a window');
+      pkt.win = this.int('a window', U16_MAX);
     }
     if (this.is('<')) pkt.options = this.tcpOptions();
     if (this.is('/')) throw new Unsupported(this.peek(), 'TCP over UDP', 'encapsulation /udp(...)');
@@ -335,26 +345,26 @@ class Parser {
       case 'eol':
         return { kind: 'eol' };
       case 'mss':
-        return { kind: 'mss', v: this.int('an MSS') };
+        return { kind: 'mss', v: this.int('an MSS', U16_MAX) };
       case 'wscale':
-        return { kind: 'wscale', v: this.int('a window scale') };
+        return { kind: 'wscale', v: this.int('a window scale', U8_MAX) };
       case 'sackOK':
         return { kind: 'sackOK' };
       case 'sack': {
         const blocks: { left: number; right: number }[] = [];
         while (this.peek().kind === 'num') {
-          const left = this.int('a SACK left edge');
+          const left = this.int('a SACK left edge', U32_MAX);
           this.expect(':');
-          blocks.push({ left, right: this.int('a SACK right edge') });
+          blocks.push({ left, right: this.int('a SACK right edge', U32_MAX) });
         }
         if (blocks.length === 0) throw this.err(t, 'sack needs at least one block a:b');
         return { kind: 'sack', blocks };
       }
       case 'TS': {
         this.expect('val');
-        const val = this.int('a TS val');
+        const val = this.int('a TS val', U32_MAX);
         this.expect('ecr');
-        return { kind: 'ts', val, ecr: this.int('a TS ecr') };
+        return { kind: 'ts', val, ecr: this.int('a TS ecr', U32_MAX) };
       }
       case 'md5': {
         const v = this.next();
@@ -386,7 +396,7 @@ class Parser {
       this.next();
       sign = -1;
     }
-    const ret = sign * this.int('a return value');
+    const ret = sign * this.int('a return value', U32_MAX);
     let errno: string | undefined;
     if (this.peek().kind === 'word') errno = this.next().text;
     if (this.is('(')) this.skipParens();

@@ -15,6 +15,7 @@ const O_RDWR = 0x2;
 const O_NONBLOCK = 0x4;
 const MSG_PEEK = 0x2;
 const SEC_MS = 1000;
+const KEEPINIT_MAX_S = Math.floor(0x7fffffff / 1000);
 const MS = 1_000_000;
 
 export interface Sock {
@@ -249,6 +250,7 @@ export class Sockets {
   }
 
   private recv(s: Sock, n: number, flags: number): CallResult {
+    if (!Number.isSafeInteger(n) || n < 0) return { ret: -1, errno: 'EINVAL' };
     const c = s.conn;
     if (c === undefined) return { ret: -1, errno: 'ENOTCONN' };
     if (c.readable > 0) {
@@ -266,7 +268,9 @@ export class Sockets {
     if (c === undefined) return { ret: -1, errno: 'ENOTCONN' };
     if (s.soError !== undefined) return this.takeError(s);
     if (c.t_state === 'CLOSED') return { ret: -1, errno: 'EPIPE' };
-    const taken = c.write(new Uint8Array(n));
+    if (!Number.isSafeInteger(n) || n < 0) return { ret: -1, errno: 'EINVAL' };
+    // Only what so_snd can take now is made (a huge count is a partial write).
+    const taken = c.write(new Uint8Array(Math.min(n, c.so_snd.sbspace())));
     if (taken === 0 && n > 0) return s.nonblock ? { ret: -1, errno: 'EAGAIN' } : 'block';
     return { ret: taken };
   }
@@ -302,6 +306,9 @@ export class Sockets {
     if (level !== 'IPPROTO_TCP') throw new Unsupported(pos, 'socket option', `${level} ${opt}`);
     switch (opt) {
       case 'TCP_KEEPINIT':
+        // FreeBSD takes seconds up to INT_MAX / hz (hz = 1000).
+        if (!Number.isSafeInteger(v) || v < 1 || v > KEEPINIT_MAX_S)
+          return { ret: -1, errno: 'EINVAL' };
         s.keep.init = v;
         s.opts.keepInitNs = v * SEC_MS * MS;
         return { ret: 0 };

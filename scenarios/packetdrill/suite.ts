@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { formatPos, PacketdrillError, ScriptFailure, Unsupported } from './errors.ts';
 import { Interpreter, type RunConfig } from './interpreter.ts';
+import { MachineBoundError } from './machine.ts';
 import { parseScript } from './parser.ts';
 
 export type Verdict = 'pass' | 'fail' | 'unsupported' | 'error';
@@ -57,6 +58,8 @@ export function runScriptText(text: string, file: string, cfg: RunConfig = {}): 
       };
     }
     if (e instanceof PacketdrillError) return { file, verdict: 'error', reason: e.message };
+    if (e instanceof MachineBoundError)
+      return { file, verdict: 'fail', reason: `${file}: ${e.message}` };
     throw e;
   }
 }
