@@ -79,8 +79,12 @@ export class Interpreter implements CommandHost {
         this.sut = { conn: undefined, listening: true };
         this.flow = undefined;
       },
+      keepDefaults: () => ({
+        idleS: Math.round(this.sysctls.keepidleMs / 1000),
+        intvlS: Math.round(this.sysctls.keepintvlMs / 1000),
+        cnt: FREEBSD_KEEPCNT,
+      }),
     });
-    this.sockets.keepIntvlS = () => Math.round(this.sysctls.keepintvlMs / 1000);
     this.machine.stack.onNewConnection = (c) => this.sockets.adoptPassive(c);
     this.machine.stack.reconfigure(this.baseOptions());
     this.machine.stack.md5KeyFor = () =>

@@ -3,7 +3,8 @@
 // shutdown, fcntl O_NONBLOCK, and get/setsockopt for the options the model has. Each
 // call returns what FreeBSD's would (value or -1 with an errno name) or `block` when a
 // blocking socket would wait; options the model lacks are Unsupported.
-import type { TcpConnection, TcpOptionsConfig } from '../../model/tcp/tcp.ts';
+import { TF_NODELAY } from '../../model/tcp/tcp.ts';
+import type { TcpConnection, TcpKeepaliveConfig, TcpOptionsConfig } from '../../model/tcp/tcp.ts';
 import { Unsupported, type Pos } from './errors.ts';
 import { LOCAL_IP, REMOTE_IP, type Machine } from './machine.ts';
 import type { Expr } from './parser.ts';
@@ -16,6 +17,16 @@ const O_NONBLOCK = 0x4;
 const MSG_PEEK = 0x2;
 const SEC_MS = 1000;
 const KEEPINIT_MAX_S = Math.floor(0x7fffffff / 1000);
+/** kern.ipc.maxsockbuf's model ceiling (the model's rcvBuf/sndBuf range). */
+const SB_MAX = 2 ** 30;
+/** TCP_NOOPT: no options in the SYN, so nothing that needs one is negotiated. */
+const NO_OPTIONS: TcpOptionsConfig = {
+  noOptions: true,
+  wscale: null,
+  timestamps: false,
+  sack: false,
+  dsack: false,
+};
 const MS = 1_000_000;
 
 export interface Sock {
@@ -30,8 +41,8 @@ export interface Sock {
   opts: TcpOptionsConfig;
   /** TCP_MD5SIG set: the socket signs with the security association's key (setkey). */
   md5: boolean;
-  /** Seconds, as TCP_KEEPINIT/KEEPIDLE/KEEPINTVL were set (getsockopt reads them back). */
-  keep: { init?: number; idle?: number; intvl?: number };
+  /** SO_KEEPALIVE and the seconds/count set with TCP_KEEPINIT/IDLE/INTVL/CNT. */
+  keep: { on?: boolean; init?: number; idle?: number; intvl?: number; cnt?: number };
 }
 
 export type CallResult = { ret: number; errno?: string } | 'block';
@@ -46,6 +57,8 @@ export interface SocketHost {
   connectionCreated(s: Sock | undefined, conn: TcpConnection): void;
   /** Listening socket set up (the socket under test becomes it). */
   listening(s: Sock): void;
+  /** The keepalive sysctls (keepidle, keepintvl in seconds; keepcnt). */
+  keepDefaults(): { idleS: number; intvlS: number; cnt: number };
 }
 
 export class Sockets {
@@ -145,6 +158,7 @@ export class Sockets {
       ...this.host.baseOptions(),
       ...s.opts,
       md5Key: s.md5 ? (this.host.md5Key() ?? null) : null,
+      keepalive: this.keepalive(s),
     };
   }
 
@@ -302,32 +316,74 @@ export class Sockets {
     const level = identArg(args, 1, pos);
     const opt = identArg(args, 2, pos);
     const v = evalInt(listHead(args[3], pos), pos);
-    if (level === 'SOL_SOCKET' && opt === 'SO_REUSEADDR') return { ret: 0 };
-    if (level !== 'IPPROTO_TCP') throw new Unsupported(pos, 'socket option', `${level} ${opt}`);
-    switch (opt) {
-      case 'TCP_KEEPINIT':
+    const key = `${level} ${opt}`;
+    if (!Number.isSafeInteger(v) || v < 0) return { ret: -1, errno: 'EINVAL' };
+    switch (key) {
+      case 'SOL_SOCKET SO_REUSEADDR':
+        return { ret: 0 };
+      case 'SOL_SOCKET SO_RCVBUF':
+      case 'SOL_SOCKET SO_SNDBUF':
+        return this.setBuffer(s, opt === 'SO_RCVBUF', v);
+      case 'IPPROTO_TCP TCP_NODELAY':
+        // A tcpcb flag output reads on every pass, so it takes effect on a live connection.
+        if (s.conn !== undefined)
+          s.conn.t_flags = v !== 0 ? s.conn.t_flags | TF_NODELAY : s.conn.t_flags & ~TF_NODELAY;
+        s.opts.nodelay = v !== 0;
+        return { ret: 0 };
+      case 'SOL_SOCKET SO_KEEPALIVE':
+      case 'IPPROTO_TCP TCP_KEEPIDLE':
+      case 'IPPROTO_TCP TCP_KEEPINTVL':
+      case 'IPPROTO_TCP TCP_KEEPCNT':
+        return this.setKeep(s, opt, v, pos);
+      case 'IPPROTO_TCP TCP_KEEPINIT':
         // FreeBSD takes seconds up to INT_MAX / hz (hz = 1000).
-        if (!Number.isSafeInteger(v) || v < 1 || v > KEEPINIT_MAX_S)
-          return { ret: -1, errno: 'EINVAL' };
+        if (v < 1 || v > KEEPINIT_MAX_S) return { ret: -1, errno: 'EINVAL' };
         s.keep.init = v;
         s.opts.keepInitNs = v * SEC_MS * MS;
         return { ret: 0 };
-      case 'TCP_NOOPT':
-        if (v !== 0)
-          Object.assign(s.opts, {
-            noOptions: true,
-            wscale: null,
-            timestamps: false,
-            sack: false,
-            dsack: false,
-          });
+      case 'IPPROTO_TCP TCP_NOOPT':
+        if (v !== 0) Object.assign(s.opts, NO_OPTIONS);
         return { ret: 0 };
-      case 'TCP_MD5SIG':
+      case 'IPPROTO_TCP TCP_MD5SIG':
         s.md5 = v !== 0;
         return { ret: 0 };
       default:
-        throw new Unsupported(pos, 'socket option', opt);
+        throw new Unsupported(pos, 'socket option', key);
     }
+  }
+
+  /** SO_RCVBUF / SO_SNDBUF: the high-water mark now (BSD sbreserve), or for the connection to come. */
+  private setBuffer(s: Sock, rcv: boolean, v: number): CallResult {
+    if (v < 1 || v > SB_MAX) return { ret: -1, errno: 'EINVAL' };
+    const c = s.conn;
+    if (c !== undefined) (rcv ? c.so_rcv : c.so_snd).hiwat = v;
+    if (rcv) s.opts.rcvBuf = v;
+    else s.opts.sndBuf = v;
+    return { ret: 0 };
+  }
+
+  /** Keepalive settings: the model fixes them per connection, so they must come before it. */
+  private setKeep(s: Sock, opt: string, v: number, pos: Pos): CallResult {
+    if (s.conn !== undefined || s.listening)
+      throw new Unsupported(pos, 'keepalive change on a live socket', opt);
+    if (opt === 'SO_KEEPALIVE') s.keep.on = v !== 0;
+    else if (v < 1 || v > KEEPINIT_MAX_S) return { ret: -1, errno: 'EINVAL' };
+    else if (opt === 'TCP_KEEPIDLE') s.keep.idle = v;
+    else if (opt === 'TCP_KEEPINTVL') s.keep.intvl = v;
+    else s.keep.cnt = v;
+    return { ret: 0 };
+  }
+
+  /** The keepalive a socket's connection gets (undefined: off, FreeBSD's default). */
+  keepalive(s: Sock): TcpKeepaliveConfig | null {
+    if (s.keep.on !== true) return null;
+    const d = this.host.keepDefaults();
+    const sec = SEC_MS * MS;
+    return {
+      idleNs: (s.keep.idle ?? d.idleS) * sec,
+      intervalNs: (s.keep.intvl ?? d.intvlS) * sec,
+      count: s.keep.cnt ?? d.cnt,
+    };
   }
 
   private getsockopt(s: Sock, args: readonly Expr[], pos: Pos): CallResult {
@@ -335,15 +391,20 @@ export class Sockets {
     const opt = identArg(args, 2, pos);
     const key = `${level} ${opt}`;
     const cfg = { ...this.host.baseOptions(), ...s.opts };
+    const d = this.host.keepDefaults();
     let value: number | string;
     if (key === 'SOL_SOCKET SO_RCVBUF') value = s.conn?.so_rcv.hiwat ?? cfg.rcvBuf ?? 0;
     else if (key === 'SOL_SOCKET SO_SNDBUF') value = s.conn?.so_snd.hiwat ?? cfg.sndBuf ?? 0;
     else if (key === 'SOL_SOCKET SO_ERROR') {
       value = s.soError ?? 0;
       s.soError = undefined;
-    } else if (key === 'IPPROTO_TCP TCP_KEEPINIT')
+    } else if (key === 'SOL_SOCKET SO_KEEPALIVE') value = s.keep.on === true ? 1 : 0;
+    else if (key === 'IPPROTO_TCP TCP_NODELAY') value = cfg.nodelay === true ? 1 : 0;
+    else if (key === 'IPPROTO_TCP TCP_KEEPINIT')
       value = s.keep.init ?? Math.round((cfg.keepInitNs ?? 0) / (SEC_MS * MS));
-    else if (key === 'IPPROTO_TCP TCP_KEEPINTVL') value = s.keep.intvl ?? this.keepIntvlS();
+    else if (key === 'IPPROTO_TCP TCP_KEEPIDLE') value = s.keep.idle ?? d.idleS;
+    else if (key === 'IPPROTO_TCP TCP_KEEPINTVL') value = s.keep.intvl ?? d.intvlS;
+    else if (key === 'IPPROTO_TCP TCP_KEEPCNT') value = s.keep.cnt ?? d.cnt;
     else throw new Unsupported(pos, 'socket option', key);
     this.lastValue = value;
     return { ret: 0 };
@@ -351,7 +412,6 @@ export class Sockets {
 
   /** The value the last getsockopt produced (the interpreter compares it with the script's). */
   lastValue: number | string | undefined;
-  keepIntvlS: () => number = () => 75;
 }
 
 function peerFinished(c: TcpConnection): boolean {

@@ -147,6 +147,29 @@ ${t} >  .   1:1(0)     ack 100 win 65535
     expect(wrong.reason).toContain('tcpi_state: expected TCPI_LISTEN vs actual TCPI_ESTABLISHED');
   });
 
+  it('maps keepalive, TCP_NODELAY and SO_RCVBUF onto the model', () => {
+    const r = run(`+0.00 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0.00 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0.00 setsockopt(3, SOL_SOCKET, SO_KEEPALIVE, [1], 4) = 0
++0.00 setsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [2], 4) = 0
++0.00 setsockopt(3, IPPROTO_TCP, TCP_KEEPINTVL, [1], 4) = 0
++0.00 setsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [2], 4) = 0
++0.00 getsockopt(3, IPPROTO_TCP, TCP_KEEPCNT, [2], [4]) = 0
++0.00 setsockopt(3, SOL_SOCKET, SO_RCVBUF, [32768], 4) = 0
++0.00 setsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], 4) = 0
++0.00 getsockopt(3, IPPROTO_TCP, TCP_NODELAY, [1], [4]) = 0
++0.00 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0.00 > S 0:0(0) win 32768 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++0.10 < S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>
++0.00 > . 1:1(0) ack 1 win 33580
++2.00 > . 0:0(0) ack 1
++1.00 > . 0:0(0) ack 1
++1.00 > R. 1:1(0) ack 1 win 0
++0.00 getsockopt(3, SOL_SOCKET, SO_ERROR, [ETIMEDOUT], [4]) = 0
+`);
+    expect(r).toEqual({ file: 't.pkt', verdict: 'pass' });
+  });
+
   it('marks what is not modelled unsupported, with the reason', () => {
     const cases: Array<[string, string, string]> = [
       ['--ip_version=ipv6\n', '', 'IPv6'],
