@@ -51,6 +51,8 @@ export function sackRecoveryOutput(tp: TcpConnection): void {
   for (let i = 0; i < MAX_SEGMENTS_PER_PASS; i++) {
     if (!b.inRecovery) return;
     const pipe = b.pipe(tp.snd_una, tp.snd_max, mss);
+    if (pipe < 0 || pipe > 2 * Math.max(0, seqDiff(tp.snd_max, tp.snd_una)))
+      throw new Error(`sackRecoveryOutput: pipe ${pipe} outside [0, 2 * flight]`);
     if (tp.snd_cwnd - pipe < mss) return;
     const lost = b.nextLost(tp.snd_una, tp.snd_max, mss, true);
     if (lost !== undefined) {

@@ -33,6 +33,7 @@ export class SackReport {
   clean(rcvNxt: number): void {
     this.blocks = this.blocks.filter((b) => seqGt(b.right, rcvNxt));
     for (const b of this.blocks) if (seqLt(b.left, rcvNxt)) b.left = rcvNxt;
+    assertDisjoint(this.blocks, rcvNxt, 'SackReport');
   }
 
   /** Records the first duplicate range of a data segment [seq, seq+len) (RFC 2883 §4). */
@@ -88,6 +89,18 @@ function runContaining(q: ReassQueue, start: number, end: number): SackBlock | u
   return run !== undefined && holds(run) ? run : undefined;
 }
 
+/** Internal invariant: non-empty, pairwise disjoint blocks, all above `floor`. */
+function assertDisjoint(blocks: readonly SackBlock[], floor: number, who: string): void {
+  for (const [i, b] of blocks.entries()) {
+    if (!seqLt(b.left, b.right) || seqLt(b.left, floor))
+      throw new Error(`${who}: block ${b.left}:${b.right} empty or below ${floor}`);
+    for (const c of blocks.slice(i + 1)) {
+      if (seqLt(b.left, c.right) && seqLt(c.left, b.right))
+        throw new Error(`${who}: blocks ${b.left}:${b.right} and ${c.left}:${c.right} overlap`);
+    }
+  }
+}
+
 /** Sender side: SACKed ranges above snd_una (sorted, disjoint) and HighRxt (RFC 6675 §2). */
 export class SackScoreboard {
   sacked: SackBlock[] = [];
@@ -128,6 +141,11 @@ export class SackScoreboard {
     this.sacked = this.sacked.filter((b) => seqGt(b.right, sndUna));
     for (const b of this.sacked) if (seqLt(b.left, sndUna)) b.left = sndUna;
     if (seqLt(this.highRxt, sndUna)) this.highRxt = sndUna;
+    assertDisjoint(this.sacked, sndUna, 'SackScoreboard');
+    for (let i = 1; i < this.sacked.length; i++) {
+      if (!seqLt(this.sacked[i - 1]!.right, this.sacked[i]!.left))
+        throw new Error('SackScoreboard: blocks out of order or touching');
+    }
   }
 
   sackedAbove(seq: number): number {
