@@ -28,7 +28,9 @@ export class Peer extends NetHost<AppStall> {
     iface: Interface,
     tcp: Partial<TcpOptionsConfig>,
   ) {
-    super(cfg.name, [iface], tcp);
+    // SACK on by default, as FreeBSD's net.inet.tcp.sack.enable=1 (SPEC T-2, issue 17); it is
+    // used only when the router offers it too (router.tcp.sack sets both ends).
+    super(cfg.name, [iface], { sack: true, ...tcp });
   }
 
   protected boot(): void {

@@ -5,13 +5,18 @@
 // = seg.ipId, DF set, fragment offset 0, TTL = seg.ttl, protocol 6, header checksum,
 // src, dst) followed by the TCP header (RFC 9293 §3.1: ports, seq, ack, data offset,
 // flags, window = seg.wnd, checksum over the pseudo-header, urgent pointer), the TCP
-// options present in seg.options, and the payload. Options are laid out as Linux does:
-// MSS (kind 2), NOP NOP Timestamps (kind 8), NOP Window scale (kind 3); each block is a
-// multiple of 4 bytes, so no trailing padding is ever needed. The ACK field is written
-// as-is even when TH_ACK is clear.
+// options present in seg.options, and the payload. Options are laid out as Linux does
+// unless seg.options.layout is 'bsd': NOP NOP MD5 (kind 19), MSS (kind 2), SACK-permitted +
+// Timestamps (kinds 4, 8) or NOP NOP Timestamps, NOP NOP SACK-permitted without
+// timestamps, NOP Window scale (kind 3), NOP NOP SACK (kind 5); each block is a multiple
+// of 4 bytes, so no trailing padding is ever needed. The 'bsd' layout is FreeBSD's
+// tcp_addoptions: MSS, NOPs to an odd offset + Window scale, NOPs to an even offset +
+// SACK-permitted, NOPs to offset 2 mod 4 + Timestamps, the same + MD5, the same + SACK,
+// then one EOL and zero padding to a 4-byte boundary. The ACK field is written as-is even
+// when TH_ACK is clear.
 //
-// Not encoded: IP options, fragmentation (MF / fragment offset), TOS/ECN bits, SACK and
-// SACK-permitted, TCP-AO/MD5, and the reserved/AE bits of the TCP header.
+// Not encoded: IP options, fragmentation (MF / fragment offset), TOS/ECN bits, TCP-AO,
+// and the reserved/AE bits of the TCP header.
 //
 // Decoding is the forgiving direction: IPv4 options (IHL > 5) are skipped, any TOS and
 // the DF bit are accepted, unknown TCP options are skipped by their length. It never
@@ -39,10 +44,19 @@ const TCPOPT_EOL = 0;
 const TCPOPT_NOP = 1;
 const TCPOPT_MAXSEG = 2;
 const TCPOPT_WINDOW = 3;
+const TCPOPT_SACK_PERMITTED = 4;
+const TCPOPT_SACK = 5;
 const TCPOPT_TIMESTAMP = 8;
+const TCPOPT_SIGNATURE = 19;
 const TCPOLEN_MAXSEG = 4;
 const TCPOLEN_WINDOW = 3;
+const TCPOLEN_SACK_PERMITTED = 2;
 const TCPOLEN_TIMESTAMP = 10;
+const TCPOLEN_SIGNATURE = 18;
+/** Bytes of the MD5 digest (RFC 2385 §3). */
+export const TCP_MD5_DIGEST_LEN = 16;
+/** Room for options in a TCP header (data offset 15 words). */
+export const TCP_MAX_OPTIONS_LEN = 40;
 
 /** Adds big-endian 16-bit words of bytes[start, end) to sum (odd tail padded with zero). */
 function sumWords(bytes: Uint8Array, start: number, end: number, sum: number): number {
@@ -91,10 +105,106 @@ function checkUint(field: string, value: number, max: number): void {
   }
 }
 
-function optionsLength(o: TcpOptions): number {
-  return (
-    (o.mss !== undefined ? 4 : 0) + (o.ts !== undefined ? 12 : 0) + (o.wscale !== undefined ? 4 : 0)
-  );
+/** Bytes the options take on the wire in their layout (always a multiple of 4). */
+export function optionsLength(o: TcpOptions): number {
+  return encodeOptions(o).length;
+}
+
+/** A byte writer for the option area. */
+class OptWriter {
+  readonly bytes: number[] = [];
+  get len(): number {
+    return this.bytes.length;
+  }
+  push(...b: number[]): void {
+    this.bytes.push(...b);
+  }
+  u16(v: number): void {
+    this.bytes.push((v >>> 8) & 255, v & 255);
+  }
+  u32(v: number): void {
+    this.bytes.push((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  }
+  /** NOPs until len % m === r, at least one when `first` and nothing was written (BSD). */
+  padTo(m: number, r: number, atLeastOneAtStart: boolean): void {
+    while ((atLeastOneAtStart && this.len === 0) || this.len % m !== r) this.push(TCPOPT_NOP);
+  }
+  ts(t: { val: number; ecr: number }): void {
+    this.push(TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP);
+    this.u32(t.val);
+    this.u32(t.ecr);
+  }
+  sack(blocks: readonly { left: number; right: number }[]): void {
+    this.push(TCPOPT_SACK, 2 + 8 * blocks.length);
+    for (const b of blocks) {
+      this.u32(b.left);
+      this.u32(b.right);
+    }
+  }
+  md5(d: Uint8Array): void {
+    this.push(TCPOPT_SIGNATURE, TCPOLEN_SIGNATURE, ...d);
+  }
+}
+
+/** The option bytes of `o` in its layout (Linux's unless o.layout is 'bsd'). */
+export function encodeOptions(o: TcpOptions): Uint8Array {
+  const w = new OptWriter();
+  if (o.layout === 'bsd') bsdOptions(w, o);
+  else linuxOptions(w, o);
+  return Uint8Array.from(w.bytes);
+}
+
+function linuxOptions(w: OptWriter, o: TcpOptions): void {
+  if (o.md5 !== undefined) {
+    w.push(TCPOPT_NOP, TCPOPT_NOP);
+    w.md5(o.md5);
+  }
+  if (o.mss !== undefined) {
+    w.push(TCPOPT_MAXSEG, TCPOLEN_MAXSEG);
+    w.u16(o.mss);
+  }
+  if (o.ts !== undefined) {
+    if (o.sackOk === true) w.push(TCPOPT_SACK_PERMITTED, TCPOLEN_SACK_PERMITTED);
+    else w.push(TCPOPT_NOP, TCPOPT_NOP);
+    w.ts(o.ts);
+  } else if (o.sackOk === true) {
+    w.push(TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK_PERMITTED, TCPOLEN_SACK_PERMITTED);
+  }
+  if (o.wscale !== undefined) w.push(TCPOPT_NOP, TCPOPT_WINDOW, TCPOLEN_WINDOW, o.wscale);
+  if (o.sack !== undefined && o.sack.length > 0) {
+    w.push(TCPOPT_NOP, TCPOPT_NOP);
+    w.sack(o.sack);
+  }
+}
+
+/** FreeBSD tcp_addoptions (sys/netinet/tcp_output.c): padding rules per option. */
+function bsdOptions(w: OptWriter, o: TcpOptions): void {
+  if (o.mss !== undefined) {
+    w.push(TCPOPT_MAXSEG, TCPOLEN_MAXSEG);
+    w.u16(o.mss);
+  }
+  if (o.wscale !== undefined) {
+    w.padTo(2, 1, true);
+    w.push(TCPOPT_WINDOW, TCPOLEN_WINDOW, o.wscale);
+  }
+  if (o.sackOk === true) {
+    w.padTo(2, 0, false);
+    w.push(TCPOPT_SACK_PERMITTED, TCPOLEN_SACK_PERMITTED);
+  }
+  if (o.ts !== undefined) {
+    w.padTo(4, 2, true);
+    w.ts(o.ts);
+  }
+  if (o.md5 !== undefined) {
+    w.padTo(4, 2, true);
+    w.md5(o.md5);
+  }
+  if (o.sack !== undefined && o.sack.length > 0) {
+    w.padTo(4, 2, true);
+    w.sack(o.sack);
+  }
+  if (w.len % 4 !== 0) w.push(TCPOPT_EOL);
+  while (w.len % 4 !== 0) w.push(TCPOPT_EOL);
 }
 
 /** Encodes seg as an IPv4 packet carrying a TCP segment. One Uint8Array + DataView. */
@@ -117,8 +227,17 @@ export function encodeSegment(seg: Segment): Uint8Array {
     checkUint('options.ts.val', o.ts.val, 0xffffffff);
     checkUint('options.ts.ecr', o.ts.ecr, 0xffffffff);
   }
+  for (const b of o.sack ?? []) {
+    checkUint('options.sack.left', b.left, 0xffffffff);
+    checkUint('options.sack.right', b.right, 0xffffffff);
+  }
+  if (o.md5 !== undefined && o.md5.length !== TCP_MD5_DIGEST_LEN)
+    throw new RangeError(`encodeSegment: options.md5 has ${o.md5.length} bytes, not 16`);
+  const optBytes = encodeOptions(o);
+  if (optBytes.length > TCP_MAX_OPTIONS_LEN)
+    throw new RangeError(`encodeSegment: ${optBytes.length} bytes of TCP options exceed 40`);
 
-  const tcpHeaderLen = TCP_HEADER_LEN + optionsLength(o);
+  const tcpHeaderLen = TCP_HEADER_LEN + optBytes.length;
   const tcpLen = tcpHeaderLen + seg.payload.length;
   const totalLen = IP_HEADER_LEN + tcpLen;
   if (totalLen > 0xffff) {
@@ -155,30 +274,9 @@ export function encodeSegment(seg: Segment): Uint8Array {
   // t+16..17: checksum, zero for now
   v.setUint16(t + 18, seg.urp);
 
-  let p = t + TCP_HEADER_LEN;
-  if (o.mss !== undefined) {
-    buf[p] = TCPOPT_MAXSEG;
-    buf[p + 1] = TCPOLEN_MAXSEG;
-    v.setUint16(p + 2, o.mss);
-    p += 4;
-  }
-  if (o.ts !== undefined) {
-    buf[p] = TCPOPT_NOP;
-    buf[p + 1] = TCPOPT_NOP;
-    buf[p + 2] = TCPOPT_TIMESTAMP;
-    buf[p + 3] = TCPOLEN_TIMESTAMP;
-    v.setUint32(p + 4, o.ts.val);
-    v.setUint32(p + 8, o.ts.ecr);
-    p += 12;
-  }
-  if (o.wscale !== undefined) {
-    buf[p] = TCPOPT_NOP;
-    buf[p + 1] = TCPOPT_WINDOW;
-    buf[p + 2] = TCPOLEN_WINDOW;
-    buf[p + 3] = o.wscale;
-    p += 4;
-  }
-  buf.set(seg.payload, p);
+  const p = t + TCP_HEADER_LEN;
+  buf.set(optBytes, p);
+  buf.set(seg.payload, p + optBytes.length);
 
   v.setUint16(t + 16, tcpChecksum(buf, t, totalLen, seg.src, seg.dst));
   return buf;
@@ -243,39 +341,9 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
     return fail(`TCP data offset: ${tcpHeaderLen} bytes exceeds the ${tcpLen}-byte TCP segment`);
   }
 
-  const options: TcpOptions = {};
   const optEnd = t + tcpHeaderLen;
-  let p = t + TCP_HEADER_LEN;
-  while (p < optEnd) {
-    const kind = bytes[p]!;
-    if (kind === TCPOPT_EOL) break;
-    if (kind === TCPOPT_NOP) {
-      p++;
-      continue;
-    }
-    if (p + 1 >= optEnd)
-      return fail(`TCP option kind ${kind} at offset ${p - t}: length byte missing`);
-    const len = bytes[p + 1]!;
-    if (len < 2)
-      return fail(`TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`);
-    if (p + len > optEnd) {
-      return fail(
-        `TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`,
-      );
-    }
-    if (kind === TCPOPT_MAXSEG) {
-      if (len !== TCPOLEN_MAXSEG) return fail(`TCP option MSS: length ${len}, expected 4`);
-      options.mss = v.getUint16(p + 2);
-    } else if (kind === TCPOPT_WINDOW) {
-      if (len !== TCPOLEN_WINDOW) return fail(`TCP option window scale: length ${len}, expected 3`);
-      options.wscale = bytes[p + 2]!;
-    } else if (kind === TCPOPT_TIMESTAMP) {
-      if (len !== TCPOLEN_TIMESTAMP)
-        return fail(`TCP option timestamps: length ${len}, expected 10`);
-      options.ts = { val: v.getUint32(p + 2), ecr: v.getUint32(p + 6) };
-    }
-    p += len;
-  }
+  const options = decodeOptions(bytes, v, t, optEnd);
+  if (typeof options === 'string') return fail(options);
 
   const segment: Segment = {
     src,
@@ -293,6 +361,80 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
     ttl,
   };
   return { ok: true, segment };
+}
+
+/** The TCP options in bytes[t + 20, optEnd) (t: start of the TCP header), or an error. */
+function decodeOptions(
+  bytes: Uint8Array,
+  v: DataView,
+  t: number,
+  optEnd: number,
+): TcpOptions | string {
+  const options: TcpOptions = {};
+  let p = t + TCP_HEADER_LEN;
+  while (p < optEnd) {
+    const kind = bytes[p]!;
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= optEnd) return `TCP option kind ${kind} at offset ${p - t}: length byte missing`;
+    const len = bytes[p + 1]!;
+    if (len < 2) return `TCP option kind ${kind} at offset ${p - t}: length ${len} is less than 2`;
+    if (p + len > optEnd)
+      return `TCP option kind ${kind} at offset ${p - t}: length ${len} runs past the end of the options`;
+    const err = decodeOption(bytes, v, p, kind, len, options);
+    if (err !== undefined) return err;
+    p += len;
+  }
+  return options;
+}
+
+/** One option of known kind into `o`; unknown kinds are skipped. Returns an error or undefined. */
+function decodeOption(
+  bytes: Uint8Array,
+  v: DataView,
+  p: number,
+  kind: number,
+  len: number,
+  o: TcpOptions,
+): string | undefined {
+  const want = (n: number, what: string): string | undefined =>
+    len === n ? undefined : `TCP option ${what}: length ${len}, expected ${n}`;
+  switch (kind) {
+    case TCPOPT_MAXSEG:
+      if (len !== TCPOLEN_MAXSEG) return want(TCPOLEN_MAXSEG, 'MSS');
+      o.mss = v.getUint16(p + 2);
+      return undefined;
+    case TCPOPT_WINDOW:
+      if (len !== TCPOLEN_WINDOW) return want(TCPOLEN_WINDOW, 'window scale');
+      o.wscale = bytes[p + 2]!;
+      return undefined;
+    case TCPOPT_TIMESTAMP:
+      if (len !== TCPOLEN_TIMESTAMP) return want(TCPOLEN_TIMESTAMP, 'timestamps');
+      o.ts = { val: v.getUint32(p + 2), ecr: v.getUint32(p + 6) };
+      return undefined;
+    case TCPOPT_SACK_PERMITTED:
+      if (len !== TCPOLEN_SACK_PERMITTED) return want(TCPOLEN_SACK_PERMITTED, 'SACK-permitted');
+      o.sackOk = true;
+      return undefined;
+    case TCPOPT_SACK: {
+      if ((len - 2) % 8 !== 0 || len < 10)
+        return `TCP option SACK: length ${len}, expected 2 + 8n with n >= 1`;
+      const blocks: { left: number; right: number }[] = [];
+      for (let q = p + 2; q < p + len; q += 8)
+        blocks.push({ left: v.getUint32(q), right: v.getUint32(q + 4) });
+      o.sack = blocks;
+      return undefined;
+    }
+    case TCPOPT_SIGNATURE:
+      if (len !== TCPOLEN_SIGNATURE) return want(TCPOLEN_SIGNATURE, 'MD5 signature');
+      o.md5 = bytes.slice(p + 2, p + 2 + TCP_MD5_DIGEST_LEN);
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 /** Whether the IPv4 header checksum and the TCP checksum of a packet verify. Never throws. */

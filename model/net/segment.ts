@@ -22,6 +22,23 @@ export interface TcpOptions {
   wscale?: number;
   /** Timestamps (kind 8, RFC 7323). */
   ts?: { val: number; ecr: number };
+  /** SACK-permitted (kind 4, RFC 2018 §2), only in SYNs. */
+  sackOk?: boolean;
+  /** SACK blocks (kind 5, RFC 2018 §3): [left, right) edges, most recent first. */
+  sack?: readonly SackBlock[];
+  /** TCP-MD5 signature (kind 19, RFC 2385): the 16-byte digest. */
+  md5?: Uint8Array;
+  /**
+   * Wire order of the options (packet.ts): absent = Linux's (MSS, TS, WS, as today),
+   * 'bsd' = FreeBSD's tcp_addoptions (MSS, WS, SACK-permitted, TS, MD5, SACK, EOL pad).
+   */
+  layout?: 'bsd';
+}
+
+/** One SACK block: the bytes [left, right) (unsigned 32-bit sequence numbers). */
+export interface SackBlock {
+  left: number;
+  right: number;
 }
 
 export interface Segment {

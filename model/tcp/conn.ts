@@ -13,6 +13,7 @@ import {
   TF_NODELAY,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   haveRcvdSyn,
   type TcpCloseReason,
   type TcpConfig,
@@ -22,6 +23,8 @@ import {
   type TcpTimerKind,
 } from './defs.ts';
 import { ReassQueue } from './reass.ts';
+import { SackReport, SackScoreboard } from './sack.ts';
+import { md5KeyBytes, tcpMd5Digest } from './md5.ts';
 import { SockBuf } from './sockbuf.ts';
 import { tcpInput } from './input.ts';
 import { tcpOutput } from './output.ts';
@@ -101,9 +104,18 @@ export class TcpConnection {
   /** Time the last segment was received. */
   t_rcvtime = 0;
   t_flags = 0;
-  // Timestamps (RFC 7323).
+  // Timestamps (RFC 7323; SPEC M-6: what PSRM must carry for a takeover).
   ts_recent = 0;
   ts_recent_age = 0;
+  /** Added to floor(now / 1 ms) to form TSval (BSD ts_offset); from cfg.tsOffset. */
+  ts_offset: number;
+  /** TCP-MD5 key (RFC 2385, SPEC M-1/M-6 md5_key); from cfg.md5Key. */
+  md5_key: Uint8Array | undefined;
+  /** The application closed the socket (BSD SS_NOFDREF): data arriving now gets RST. */
+  so_nofdref = false;
+  /** SACK receiver blocks (RFC 2018 §4) and the sender's scoreboard (RFC 6675). */
+  readonly sackReport = new SackReport();
+  readonly sackBoard = new SackScoreboard();
   /** 1 while the persist timer forces a window probe out. */
   t_force = 0;
   t_softerror = 0;
@@ -183,6 +195,8 @@ export class TcpConnection {
     }
     if (cfg.timestamps) this.t_flags |= TF_REQ_TSTMP;
     if (cfg.nodelay) this.t_flags |= TF_NODELAY;
+    this.ts_offset = cfg.tsOffset;
+    this.md5_key = cfg.md5Key === undefined ? undefined : md5KeyBytes(cfg.md5Key);
   }
 
   // ---- application API ------------------------------------------------------------
@@ -264,6 +278,37 @@ export class TcpConnection {
   /** For our purposes the same as shutdown(): the application may still read. */
   close(): void {
     this.shutdown();
+  }
+
+  /**
+   * close(2) of the socket (BSD soclose / tcp_disconnect), for hosts that model a file
+   * descriptor: before ESTABLISHED the connection goes silently; after it unread data is
+   * discarded (sbflush), a FIN follows the queued data, data arriving later is answered
+   * with RST (BSD's SS_NOFDREF rule) and FIN_WAIT_2 ends after finWait2TimeoutNs.
+   */
+  closeSocket(): void {
+    this.run(() => {
+      this.so_nofdref = true;
+      const s = this.t_state;
+      if (s === 'SYN_SENT' || s === 'SYN_RECEIVED' || s === 'LISTEN') {
+        this.closeConn('aborted');
+        return;
+      }
+      this.so_rcv.flush();
+      if (s === 'FIN_WAIT_2') this.armFinWait2();
+      this.shutdown();
+    });
+  }
+
+  /** @internal BSD: a closed socket does not wait in FIN_WAIT_2 forever. */
+  armFinWait2(): void {
+    const t = this.cfg.finWait2TimeoutNs;
+    if (t !== undefined && this.so_nofdref) this.setTimer('2msl', t);
+  }
+
+  /** Both ends agreed on SACK (RFC 2018 §2). */
+  sackPermitted(): boolean {
+    return (this.t_flags & TF_SACK_PERMIT) !== 0;
   }
 
   /** Drops the connection, sending RST if the peer knows about it. */
@@ -414,15 +459,26 @@ export class TcpConnection {
   /** @internal RFC 6298 RTO from the current estimate, before backoff. */
   rexmtVal(): number {
     if (this.t_srtt === 0) return this.cfg.rtoInitNs;
-    const rto = this.t_srtt + Math.max(TCP_CLOCK_G_NS, 4 * this.t_rttvar);
+    const rto = this.t_srtt + Math.max(TCP_CLOCK_G_NS, 4 * this.t_rttvar) + this.cfg.rtoSlopNs;
     return Math.min(Math.max(rto, this.t_rttmin), this.cfg.rtoMaxNs);
   }
 
   /** @internal TSval for now. */
   tsNow(): number {
-    const ms = Math.floor(this.env.now() / 1_000_000) + this.cfg.tsOffset;
+    const ms = Math.floor(this.env.now() / 1_000_000) + this.ts_offset;
     const m = ms % 2 ** 32;
     return (m < 0 ? m + 2 ** 32 : m) >>> 0;
+  }
+
+  /** @internal The segment with this connection's option layout and MD5 signature. */
+  sign(seg: Segment): Segment {
+    const bsd = this.cfg.optionLayout === 'bsd';
+    if (!bsd && this.md5_key === undefined) return seg;
+    const options: TcpOptions = { ...seg.options };
+    if (bsd) options.layout = 'bsd';
+    const out: Segment = { ...seg, options };
+    if (this.md5_key !== undefined) options.md5 = tcpMd5Digest(out, this.md5_key);
+    return out;
   }
 
   /** @internal A segment from this connection's endpoint. */
@@ -452,8 +508,9 @@ export class TcpConnection {
     };
   }
 
-  /** @internal Sends through outputFilter. */
-  send(seg: Segment): void {
+  /** @internal Sends through outputFilter; signs first on a keyed connection (RFC 2385). */
+  send(segIn: Segment): void {
+    const seg = this.sign(segIn);
     if ((seg.flags & TH_RST) !== 0) this.trace(TCP_EVENT.rstSent, { seq: seg.seq, ack: seg.ack });
     if (this.replica) return;
     const f = this.outputFilter;

@@ -52,6 +52,12 @@ export const TCP_EVENT = {
   timeout: 'timeout',
   rcvSpaceDrop: 'rcv-space-drop',
   pawsDrop: 'paws-drop',
+  /** RFC 7323 §3.2: a non-RST segment without TSopt on a connection that negotiated it. */
+  tsMissingDrop: 'ts-missing-drop',
+  /** RFC 2385: a segment without a valid TCP-MD5 signature on a keyed connection. */
+  md5Drop: 'md5-drop',
+  /** RFC 6675 loss recovery entered (SACK). */
+  sackRecovery: 'sack-recovery',
   urgent: 'urgent',
 } as const;
 export type TcpEvent = (typeof TCP_EVENT)[keyof typeof TCP_EVENT];
@@ -91,6 +97,8 @@ export const TF_REQ_SCALE = 0x0020;
 export const TF_RCVD_SCALE = 0x0040;
 export const TF_REQ_TSTMP = 0x0080;
 export const TF_RCVD_TSTMP = 0x0100;
+/** Both SYNs carried SACK-permitted (RFC 2018 §2). */
+export const TF_SACK_PERMIT = 0x0200;
 export const TF_NEEDFIN = 0x0800;
 
 export const TCP_MAXWIN = 65535;
@@ -155,6 +163,53 @@ export interface TcpOptionsConfig {
   keepalive?: TcpKeepaliveConfig | null;
   /** Disable Nagle (TF_NODELAY). Default false (Nagle on, as BSD). */
   nodelay?: boolean;
+  /**
+   * SACK (RFC 2018 option and receiver blocks, RFC 6675 loss recovery on the sender),
+   * used when both SYNs carry SACK-permitted (SPEC T-2). Default false.
+   */
+  sack?: boolean;
+  /** With sack: report duplicates in a first D-SACK block (RFC 2883). Default false. */
+  dsack?: boolean;
+  /** Wire order of the options we send (net/segment.ts): 'linux' (default) or 'bsd'. */
+  optionLayout?: 'linux' | 'bsd';
+  /**
+   * TCP-MD5 key (RFC 2385, SPEC T-3): when set, every segment sent carries the
+   * signature and every segment received must carry a valid one. Default none.
+   */
+  md5Key?: string | null;
+  /**
+   * RFC 7323 §3.2: once timestamps are negotiated, a non-RST segment without TSopt is
+   * 'drop'ped (default, as the RFC says) or 'accept'ed (FreeBSD tolerate_missing_ts=1).
+   */
+  tsMissing?: 'drop' | 'accept';
+  /** Added to every RTO after backoff (FreeBSD net.inet.tcp.rexmit_slop). Default 0. */
+  rtoSlopNs?: number;
+  /**
+   * RTO back-off: 'double' (default: the current RTO doubled per timeout) or 'bsd'
+   * (FreeBSD tcp_timer_rexmt: the base RTO times tcp_backoff[shift], plus the slop).
+   */
+  rtoBackoff?: 'double' | 'bsd';
+  /** Connection-establishment timeout (FreeBSD keepinit). Default none. */
+  keepInitNs?: number | null;
+  /** FIN_WAIT_2 timeout once the application closed (FreeBSD finwait2_timeout). Default none. */
+  finWait2TimeoutNs?: number | null;
+  /** Accept an RST anywhere in the window (FreeBSD insecure_rst=1), not RFC 5961 §3. */
+  insecureRst?: boolean;
+  /** An in-window SYN resets the connection (FreeBSD insecure_syn=1), not RFC 5961 §4. */
+  insecureSyn?: boolean;
+  /** Drop SYN|FIN segments (FreeBSD drop_synfin=1). Default false. */
+  dropSynFin?: boolean;
+  /** Round the socket buffers up to a multiple of the MSS once it is known (FreeBSD tcp_mss). */
+  bufRoundToMss?: boolean;
+  /** Send no options at all in our SYN / SYN|ACK (BSD TCP_NOOPT). Default false. */
+  noOptions?: boolean;
+  /** A SYN|ACK reaching a listener: 'rst' (RFC 9293, default) or 'drop' (FreeBSD syncache). */
+  synAckToListener?: 'rst' | 'drop';
+  /**
+   * Challenge ACKs (RFC 5961 §3.2, §4) as a bare <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+   * segment (FreeBSD tcp_respond) instead of a tcp_output pass (default false).
+   */
+  bareChallengeAck?: boolean;
 }
 
 /** TcpOptionsConfig with the defaults filled in. */
@@ -175,6 +230,22 @@ export interface TcpConfig {
   persistMaxNs: number;
   keepalive: TcpKeepaliveConfig | undefined;
   nodelay: boolean;
+  sack: boolean;
+  dsack: boolean;
+  optionLayout: 'linux' | 'bsd';
+  md5Key: string | undefined;
+  tsMissing: 'drop' | 'accept';
+  rtoSlopNs: number;
+  rtoBackoff: 'double' | 'bsd';
+  keepInitNs: number | undefined;
+  finWait2TimeoutNs: number | undefined;
+  insecureRst: boolean;
+  insecureSyn: boolean;
+  dropSynFin: boolean;
+  bufRoundToMss: boolean;
+  noOptions: boolean;
+  synAckToListener: 'rst' | 'drop';
+  bareChallengeAck: boolean;
 }
 
 export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
@@ -194,6 +265,22 @@ export const TCP_DEFAULTS: Readonly<TcpConfig> = Object.freeze({
   persistMaxNs: 60 * S,
   keepalive: undefined,
   nodelay: false,
+  sack: false,
+  dsack: false,
+  optionLayout: 'linux',
+  md5Key: undefined,
+  tsMissing: 'drop',
+  rtoSlopNs: 0,
+  rtoBackoff: 'double',
+  keepInitNs: undefined,
+  finWait2TimeoutNs: undefined,
+  insecureRst: false,
+  insecureSyn: false,
+  dropSynFin: false,
+  bufRoundToMss: false,
+  noOptions: false,
+  synAckToListener: 'rst',
+  bareChallengeAck: false,
 });
 
 const DELACK_CAP_NS = 200 * MS;
@@ -228,6 +315,7 @@ export function resolveTcpConfig(
   if (over.persistMaxNs !== undefined) c.persistMaxNs = over.persistMaxNs;
   if (has('keepalive')) c.keepalive = over.keepalive ?? undefined;
   if (over.nodelay !== undefined) c.nodelay = over.nodelay;
+  layerExtensions(c, over, has);
 
   const big = Number.MAX_SAFE_INTEGER;
   checkInt('mss', c.mss, 64, 65495);
@@ -243,6 +331,12 @@ export function resolveTcpConfig(
   checkInt('mslNs', c.mslNs, 1, big);
   checkInt('persistMinNs', c.persistMinNs, 1, big);
   checkInt('persistMaxNs', c.persistMaxNs, c.persistMinNs, big);
+  checkInt('rtoSlopNs', c.rtoSlopNs, 0, big);
+  if (c.keepInitNs !== undefined) checkInt('keepInitNs', c.keepInitNs, 1, big);
+  if (c.finWait2TimeoutNs !== undefined) checkInt('finWait2TimeoutNs', c.finWait2TimeoutNs, 1, big);
+  if (c.md5Key !== undefined && (c.md5Key.length === 0 || c.md5Key.length > 80))
+    throw new RangeError(`tcp option md5Key: need 1..80 characters (RFC 2385 §4)`);
+  if (c.dsack && !c.sack) throw new RangeError('tcp option dsack needs sack');
   if (c.keepalive !== undefined) {
     checkInt('keepalive.idleNs', c.keepalive.idleNs, 1, big);
     checkInt('keepalive.intervalNs', c.keepalive.intervalNs, 1, big);
@@ -250,4 +344,28 @@ export function resolveTcpConfig(
     c.keepalive = { ...c.keepalive };
   }
   return c;
+}
+
+/** The options added for issue 17 (SACK, MD5, timestamps, the FreeBSD profile). */
+function layerExtensions(
+  c: TcpConfig,
+  over: TcpOptionsConfig,
+  has: (k: keyof TcpOptionsConfig) => boolean,
+): void {
+  if (over.sack !== undefined) c.sack = over.sack;
+  if (over.dsack !== undefined) c.dsack = over.dsack;
+  if (over.optionLayout !== undefined) c.optionLayout = over.optionLayout;
+  if (has('md5Key')) c.md5Key = over.md5Key ?? undefined;
+  if (over.tsMissing !== undefined) c.tsMissing = over.tsMissing;
+  if (over.rtoSlopNs !== undefined) c.rtoSlopNs = over.rtoSlopNs;
+  if (over.rtoBackoff !== undefined) c.rtoBackoff = over.rtoBackoff;
+  if (has('keepInitNs')) c.keepInitNs = over.keepInitNs ?? undefined;
+  if (has('finWait2TimeoutNs')) c.finWait2TimeoutNs = over.finWait2TimeoutNs ?? undefined;
+  if (over.insecureRst !== undefined) c.insecureRst = over.insecureRst;
+  if (over.insecureSyn !== undefined) c.insecureSyn = over.insecureSyn;
+  if (over.dropSynFin !== undefined) c.dropSynFin = over.dropSynFin;
+  if (over.bufRoundToMss !== undefined) c.bufRoundToMss = over.bufRoundToMss;
+  if (over.noOptions !== undefined) c.noOptions = over.noOptions;
+  if (over.synAckToListener !== undefined) c.synAckToListener = over.synAckToListener;
+  if (over.bareChallengeAck !== undefined) c.bareChallengeAck = over.bareChallengeAck;
 }

@@ -31,11 +31,14 @@ import {
   TF_RCVD_TSTMP,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   TCP_MAXWIN,
   haveRcvdFin,
 } from './defs.ts';
+import { tcpMd5Verify } from './md5.ts';
 import type { TcpConnection } from './conn.ts';
-import { tcpOutput } from './output.ts';
+import { advertise, segmentOptions, tcpOutput } from './output.ts';
+import { sackEnterRecovery, sackRecoveryOutput } from './recovery.ts';
 
 /** The segment as input sees it: trimmed copies of the fields, never the segment itself. */
 interface InCtx {
@@ -60,6 +63,13 @@ const CWND_MAX = TCP_MAXWIN * 2 ** TCP_MAX_WINSHIFT;
 /** Handles one segment; returns true if the stack must dispatch it again (TIME_WAIT reuse). */
 export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
   if (tp.t_state === 'CLOSED') return false;
+  if (tp.cfg.dropSynFin && (seg.flags & (TH_SYN | TH_FIN)) === (TH_SYN | TH_FIN)) return false;
+  if (tp.md5_key !== undefined && !tcpMd5Verify(seg, tp.md5_key)) {
+    // RFC 2385 §2.0: unsigned or badly signed segments are dropped before anything else.
+    tp.trace(TCP_EVENT.md5Drop, { seq: seg.seq, signed: seg.options.md5 !== undefined });
+    if (tp.t_state === 'LISTEN') tp.closeConn('reset'); // the embryonic connection goes
+    return false;
+  }
   const now = tp.env.now();
   tp.t_rcvtime = now;
   const syn = (seg.flags & TH_SYN) !== 0;
@@ -92,7 +102,13 @@ export function tcpConnect(tp: TcpConnection): void {
   sendSeqInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   tp.setState('SYN_SENT');
+  armKeepInit(tp);
   tcpOutput(tp);
+}
+
+/** BSD TCPTV_KEEP_INIT: the keep timer bounds connection establishment. */
+function armKeepInit(tp: TcpConnection): void {
+  if (tp.cfg.keepInitNs !== undefined) tp.setTimer('keep', tp.cfg.keepInitNs);
 }
 
 function sendSeqInit(tp: TcpConnection): void {
@@ -127,6 +143,7 @@ function synOptions(tp: TcpConnection, c: InCtx): void {
     tp.ts_recent = o.ts.val;
     tp.ts_recent_age = c.now;
   }
+  if (o.sackOk === true && tp.cfg.sack) tp.t_flags |= TF_SACK_PERMIT;
   if ((tp.t_flags & (TF_REQ_SCALE | TF_RCVD_SCALE)) === (TF_REQ_SCALE | TF_RCVD_SCALE)) {
     tp.snd_scale = tp.requested_s_scale;
     tp.rcv_scale = tp.request_r_scale;
@@ -147,10 +164,21 @@ function tcpMss(tp: TcpConnection, offer: number | undefined): void {
   const mss = tp.t_maxseg;
   tp.snd_cwnd = Math.min(4 * mss, Math.max(2 * mss, 4380));
   tp.snd_ssthresh = CWND_MAX;
+  if (tp.cfg.bufRoundToMss) {
+    // FreeBSD tcp_mss: both socket buffers grow to a whole number of segments.
+    for (const sb of [tp.so_snd, tp.so_rcv]) {
+      if (sb.hiwat > mss) sb.hiwat = Math.min(Math.ceil(sb.hiwat / mss) * mss, SB_MAX);
+    }
+  }
 }
+
+/** FreeBSD kern.ipc.maxsockbuf's default: the ceiling of the rounded buffers. */
+const SB_MAX = 2 * 1024 * 1024;
 
 function listenInput(tp: TcpConnection, c: InCtx): void {
   if ((c.flags & TH_RST) !== 0) return tp.closeConn('reset');
+  if ((c.flags & (TH_SYN | TH_ACK)) === (TH_SYN | TH_ACK) && tp.cfg.synAckToListener === 'drop')
+    return tp.closeConn('reset'); // FreeBSD: "SYN|ACK invalid, segment rejected", no RST
   if ((c.flags & TH_ACK) !== 0) {
     respondRst(tp, c.seg);
     return tp.closeConn('reset');
@@ -161,6 +189,7 @@ function listenInput(tp: TcpConnection, c: InCtx): void {
   sendSeqInit(tp);
   synOptions(tp, c);
   tp.setState('SYN_RECEIVED');
+  armKeepInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   // Data and FIN on a SYN are not accepted (the peer will send them again).
   tp.t_flags |= TF_ACKNOW;
@@ -203,6 +232,13 @@ function synSentInput(tp: TcpConnection, c: InCtx): void {
   tp.snd_wl1 = c.seq;
   tp.snd_wl2 = c.ack;
   established(tp, c);
+  // Data (and a FIN) on the SYN|ACK are taken as in RFC 9293 §3.10.7.3 sixth/seventh.
+  if (c.data.length > 0 || (c.flags & TH_FIN) !== 0) {
+    c.flags &= ~TH_SYN;
+    c.seq = seqAdd(c.seq, 1);
+    tp.rcv_wnd = inputWindow(tp);
+    if (trimToWindow(tp, c)) dataInput(tp, c);
+  }
   tcpOutput(tp);
 }
 
@@ -211,6 +247,7 @@ function established(tp: TcpConnection, c: InCtx): void {
   tp.notifyEstablished();
   const ka = tp.cfg.keepalive;
   if (ka !== undefined) tp.setTimer('keep', ka.idleNs);
+  else tp.clearTimer('keep'); // the connection-establishment bound (keepInitNs) is over
   if ((tp.t_flags & TF_NEEDFIN) !== 0) {
     tp.t_flags &= ~TF_NEEDFIN;
     tp.setState('FIN_WAIT_1');
@@ -221,11 +258,24 @@ function established(tp: TcpConnection, c: InCtx): void {
 /** Synchronized states (SYN_RECEIVED onwards). */
 function syncInput(tp: TcpConnection, c: InCtx): boolean {
   tp.rcv_wnd = inputWindow(tp);
+  if (tsMissing(tp, c)) return false;
   if ((c.flags & TH_RST) !== 0) {
     rstInput(tp, c);
     return false;
   }
   if (tp.t_state === 'TIME_WAIT') return timeWaitInput(tp, c);
+  if ((c.flags & TH_SYN) !== 0 && tp.cfg.insecureSyn && synInWindow(tp, c)) {
+    // FreeBSD insecure_syn=1 (RFC 793): an in-window SYN resets the connection.
+    tp.dropConn('reset');
+    return false;
+  }
+  if ((c.flags & TH_SYN) !== 0 && tp.cfg.bareChallengeAck) {
+    // RFC 5961 §4.2: a SYN gets a challenge ACK "irrespective of the sequence number".
+    tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
+    challengeAck(tp);
+    return false;
+  }
+  noteDuplicate(tp, c);
   if (!pawsOk(tp, c) || !trimToWindow(tp, c)) {
     dropAfterAck(tp);
     return false;
@@ -234,7 +284,13 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   if ((c.flags & TH_SYN) !== 0) {
     // RFC 5961 §4: a SYN in a synchronized state gets a challenge ACK.
     tp.trace(TCP_EVENT.challengeAck, { seq: c.seq, why: 'syn' });
-    dropAfterAck(tp);
+    challengeAck(tp);
+    return false;
+  }
+  if (tp.so_nofdref && c.data.length > 0 && afterCloseWait(tp)) {
+    // BSD: new data after the application closed the socket: RST the other end.
+    respondRst(tp, c.seg);
+    tp.closeConn('aborted');
     return false;
   }
   if ((c.flags & TH_ACK) === 0) {
@@ -249,6 +305,41 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   return false;
 }
 
+/** RFC 7323 §3.2: once negotiated, a non-RST segment without TSopt is dropped. */
+function tsMissing(tp: TcpConnection, c: InCtx): boolean {
+  if (!tsUsed(tp) || c.seg.options.ts !== undefined || (c.flags & TH_RST) !== 0) return false;
+  if (tp.cfg.tsMissing === 'accept') return false;
+  tp.trace(TCP_EVENT.tsMissingDrop, { seq: c.seq });
+  return true;
+}
+
+function synInWindow(tp: TcpConnection, c: InCtx): boolean {
+  return seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
+}
+
+function afterCloseWait(tp: TcpConnection): boolean {
+  const s = tp.t_state;
+  return s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'CLOSING' || s === 'LAST_ACK';
+}
+
+/** RFC 2883 D-SACK: remember the first duplicate range of arriving data (before trimming). */
+function noteDuplicate(tp: TcpConnection, c: InCtx): void {
+  if (!tp.cfg.dsack || !tp.sackPermitted() || c.data.length === 0 || (c.flags & TH_SYN) !== 0)
+    return;
+  tp.sackReport.noteDuplicate(tp.t_segq, tp.rcv_nxt, c.seq, c.data.length);
+  // BSD: ACK now, as the next in-sequence segment would clear the D-SACK block again.
+  if (tp.sackReport.dsack !== undefined) tp.t_flags |= TF_ACKNOW;
+}
+
+/** RFC 5961 §3.2 challenge ACK: bare (FreeBSD tcp_respond) or through output. */
+function challengeAck(tp: TcpConnection): void {
+  if (!tp.cfg.bareChallengeAck) return dropAfterAck(tp);
+  const wnd = Math.min(advertise(tp).field, TCP_MAXWIN);
+  tp.send(
+    tp.makeSegment(TH_ACK, tp.snd_nxt, tp.rcv_nxt, wnd, 0, segmentOptions(tp), new Uint8Array(0)),
+  );
+}
+
 function dropAfterAck(tp: TcpConnection): void {
   tp.t_flags |= TF_ACKNOW;
   tcpOutput(tp);
@@ -257,7 +348,7 @@ function dropAfterAck(tp: TcpConnection): void {
 /** RST: RFC 5961 §3 — accepted only at exactly rcv_nxt; in window otherwise: challenge ACK. */
 function rstInput(tp: TcpConnection, c: InCtx): void {
   const fields = { seq: c.seq, rcv_nxt: tp.rcv_nxt };
-  if (c.seq === tp.rcv_nxt) {
+  if (c.seq === tp.rcv_nxt || (tp.cfg.insecureRst && synInWindow(tp, c))) {
     if (tp.t_state === 'TIME_WAIT') {
       tp.trace(TCP_EVENT.rstIgnored, { ...fields, why: 'time-wait' }); // RFC 1337: no TIME_WAIT assassination
       return;
@@ -270,7 +361,7 @@ function rstInput(tp: TcpConnection, c: InCtx): void {
     seqGeq(c.seq, tp.rcv_nxt) && seqLt(c.seq, seqAdd(tp.rcv_nxt, Math.max(tp.rcv_wnd, 1)));
   if (inWindow && tp.t_state !== 'TIME_WAIT') {
     tp.trace(TCP_EVENT.challengeAck, { ...fields, why: 'rst' });
-    dropAfterAck(tp);
+    challengeAck(tp);
     return;
   }
   tp.trace(TCP_EVENT.rstIgnored, fields);
@@ -283,9 +374,14 @@ function timeWaitInput(tp: TcpConnection, c: InCtx): boolean {
     tp.closeConn('normal');
     return true;
   }
+  // RFC 9293 §3.10.7.4 fifth: a segment without ACK is dropped (FreeBSD tcp_twcheck too).
+  if ((c.flags & TH_ACK) === 0) return false;
   const fin = (c.flags & TH_FIN) !== 0;
   if (fin) tp.setTimer('2msl', 2 * tp.cfg.mslNs);
-  if (fin || syn || c.data.length > 0) dropAfterAck(tp);
+  // Anything but an exact duplicate ACK is answered (not acceptable: RFC 9293 §3.10.7.4 first).
+  const dupAckOnly =
+    c.flags === TH_ACK && c.data.length === 0 && c.seq === tp.rcv_nxt && c.ack === tp.snd_max;
+  if (!dupAckOnly) dropAfterAck(tp);
   return false;
 }
 
@@ -321,6 +417,9 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
  */
 function inputWindow(tp: TcpConnection): number {
   if (tp.rcvSpacePolicy !== undefined) return tp.rcvSpace();
+  // A listener's SYN_RECEIVED window is the one its SYN|ACK offered: never scaled (RFC 7323
+  // §2.2; BSD's syncache keeps exactly that window).
+  if (tp.t_state === 'SYN_RECEIVED' && tp.passive) return Math.min(tp.rcvSpace(), TCP_MAXWIN);
   return Math.max(tp.rcvSpace(), seqDiff(tp.rcv_adv, tp.rcv_nxt), 0);
 }
 
@@ -413,6 +512,7 @@ function ackInput(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     tp.snd_wl2 = c.ack;
     established(tp, c);
   }
+  if (tp.sackPermitted()) tp.sackBoard.update(c.seg.options.sack, tp.snd_una, tp.snd_max);
   if (seqLeq(c.ack, tp.snd_una)) return dupAck(tp, c);
   return newAck(tp, c);
 }
@@ -421,6 +521,27 @@ function leaveRecovery(tp: TcpConnection): void {
   if (tp.t_dupacks >= TCP_REXMT_THRESH && tp.snd_cwnd > tp.snd_ssthresh)
     tp.snd_cwnd = tp.snd_ssthresh;
   tp.t_dupacks = 0;
+  tp.sackBoard.inRecovery = false;
+}
+
+/** RFC 6675 §5: a duplicate ACK on a SACK connection. */
+function sackDupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
+  const b = tp.sackBoard;
+  if (b.inRecovery) {
+    sackRecoveryOutput(tp);
+    return 'done';
+  }
+  tp.t_dupacks++;
+  tp.trace(TCP_EVENT.dupack, { ack: c.ack, count: tp.t_dupacks });
+  const lost = tp.t_dupacks >= TCP_REXMT_THRESH || b.isLost(tp.snd_una, tp.t_maxseg);
+  if (!lost) return 'continue';
+  if (!seqGt(c.ack, tp.snd_recover)) {
+    // Still inside an earlier recovery's window (RFC 6675 §5 step 2 / RFC 6582 guard).
+    tp.t_dupacks = 0;
+    return 'continue';
+  }
+  sackEnterRecovery(tp);
+  return 'done';
 }
 
 /** ACK at or below snd_una: duplicate-ACK counting, fast retransmit, recovery inflation. */
@@ -430,6 +551,7 @@ function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     leaveRecovery(tp);
     return 'continue';
   }
+  if (tp.sackPermitted()) return sackDupAck(tp, c);
   tp.t_dupacks++;
   tp.trace(TCP_EVENT.dupack, { ack: c.ack, count: tp.t_dupacks });
   const mss = tp.t_maxseg;
@@ -483,8 +605,11 @@ function newAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
     dropAfterAck(tp);
     return 'done';
   }
-  if (tp.t_dupacks >= TCP_REXMT_THRESH && seqLt(c.ack, tp.snd_recover)) partialAck(tp, c.ack);
-  else leaveRecovery(tp);
+  const sack = tp.sackPermitted();
+  if (tp.t_dupacks >= TCP_REXMT_THRESH && seqLt(c.ack, tp.snd_recover)) {
+    // NewReno retransmits the next hole now; SACK recovery sends after snd_una moves.
+    if (!sack) partialAck(tp, c.ack);
+  } else leaveRecovery(tp);
   const inRecovery = tp.t_dupacks >= TCP_REXMT_THRESH;
   const acked = seqDiff(c.ack, tp.snd_una);
   if (tp.t_rtttime !== 0 && seqGt(c.ack, tp.t_rtseq)) xmitTimer(tp, c.now - tp.t_rtttime);
@@ -510,10 +635,15 @@ function newAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   // Keep snd_recover just behind snd_una outside recovery so it stays comparable across wrap.
   const behind = seqAdd(tp.snd_una, -1);
   if (!inRecovery && seqGt(behind, tp.snd_recover)) tp.snd_recover = behind;
+  if (sack) {
+    tp.sackBoard.advance(tp.snd_una);
+    if (inRecovery) sackRecoveryOutput(tp);
+  }
   if (!ourFinAcked) return 'continue';
   switch (tp.t_state) {
     case 'FIN_WAIT_1':
       tp.setState('FIN_WAIT_2');
+      tp.armFinWait2();
       return 'continue';
     case 'CLOSING':
       tp.enterTimeWait();
@@ -566,9 +696,11 @@ function dataInput(tp: TcpConnection, c: InCtx): void {
     fin = acceptInOrder(tp, c, fin);
   } else {
     tp.t_segq.insert(c.seq, c.data, fin);
+    if (tp.sackPermitted()) tp.sackReport.update(tp.t_segq, c.seq, seqAdd(c.seq, c.data.length));
     tp.t_flags |= TF_ACKNOW;
     fin = false;
   }
+  if (tp.sackPermitted()) tp.sackReport.clean(tp.rcv_nxt);
   if (fin) finInput(tp);
 }
 

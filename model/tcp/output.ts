@@ -3,6 +3,7 @@
 // space. Sends only within min(snd_wnd, snd_cwnd); Nagle and sender-side SWS avoidance
 // as BSD; receive window never advertised below its previous right edge.
 import type { TcpOptions } from '../net/segment.ts';
+import { optionsLength, TCP_MAX_OPTIONS_LEN, TCP_MD5_DIGEST_LEN } from '../net/packet.ts';
 import {
   TH_ACK,
   TH_FIN,
@@ -80,6 +81,17 @@ function tsUsed(tp: TcpConnection): boolean {
 function synOutput(tp: TcpConnection): void {
   if (tp.snd_nxt !== tp.iss && (tp.t_flags & TF_ACKNOW) === 0) return;
   const active = tp.t_state === 'SYN_SENT';
+  const options: TcpOptions = tp.cfg.noOptions ? {} : synOptionsOut(tp, active);
+  const win = Math.min(tp.rcvSpace(), TCP_MAXWIN); // never scaled in a SYN
+  const flags = active ? TH_SYN : TH_SYN | TH_ACK;
+  const ack = active ? 0 : tp.rcv_nxt;
+  if (tp.snd_max !== tp.iss) tp.trace(TCP_EVENT.retransmit, { seq: tp.iss, len: 0, syn: true });
+  tp.send(tp.makeSegment(flags, tp.iss, ack, win, 0, options, EMPTY));
+  synSent(tp, active, win);
+}
+
+/** The options of our SYN (active) or SYN|ACK: MSS, and what both sides offer. */
+function synOptionsOut(tp: TcpConnection, active: boolean): TcpOptions {
   const options: TcpOptions = { mss: tp.t_mssoffer };
   if ((tp.t_flags & TF_REQ_SCALE) !== 0 && (active || (tp.t_flags & TF_RCVD_SCALE) !== 0)) {
     options.wscale = tp.request_r_scale;
@@ -87,11 +99,11 @@ function synOutput(tp: TcpConnection): void {
   if ((tp.t_flags & TF_REQ_TSTMP) !== 0 && (active || (tp.t_flags & TF_RCVD_TSTMP) !== 0)) {
     options.ts = { val: tp.tsNow(), ecr: active ? 0 : tp.ts_recent };
   }
-  const win = Math.min(tp.rcvSpace(), TCP_MAXWIN); // never scaled in a SYN
-  const flags = active ? TH_SYN : TH_SYN | TH_ACK;
-  const ack = active ? 0 : tp.rcv_nxt;
-  if (tp.snd_max !== tp.iss) tp.trace(TCP_EVENT.retransmit, { seq: tp.iss, len: 0, syn: true });
-  tp.send(tp.makeSegment(flags, tp.iss, ack, win, 0, options, EMPTY));
+  if (tp.cfg.sack && (active || tp.sackPermitted())) options.sackOk = true;
+  return options;
+}
+
+function synSent(tp: TcpConnection, active: boolean, win: number): void {
   if (!active) {
     if (seqGt(seqAdd(tp.rcv_nxt, win), tp.rcv_adv)) tp.rcv_adv = seqAdd(tp.rcv_nxt, win);
     tp.last_ack_sent = tp.rcv_nxt;
@@ -237,7 +249,7 @@ function sendSegment(tp: TcpConnection, p: Plan): void {
   const { len, off } = p;
   let flags = p.flags;
   const persisting = tp.isTimerPending('persist');
-  const options: TcpOptions = tsUsed(tp) ? { ts: { val: tp.tsNow(), ecr: tp.ts_recent } } : {};
+  const options = segmentOptions(tp);
   if ((flags & TH_FIN) !== 0 && (tp.t_flags & TF_SENTFIN) !== 0 && tp.snd_nxt === tp.snd_max) {
     tp.snd_nxt = seqAdd(tp.snd_nxt, -1); // the FIN goes again at its own sequence number
   }
@@ -269,6 +281,27 @@ function sendSegment(tp: TcpConnection, p: Plan): void {
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   tp.clearTimer('delack');
 }
+
+/** Options of a non-SYN segment: TSopt once negotiated, SACK blocks while any are owed. */
+export function segmentOptions(tp: TcpConnection): TcpOptions {
+  const options: TcpOptions = tsUsed(tp) ? { ts: { val: tp.tsNow(), ecr: tp.ts_recent } } : {};
+  if (tp.sackPermitted() && tp.sackReport.pending) {
+    const blocks = tp.sackReport.take(sackRoom(tp, options));
+    if (blocks.length > 0) options.sack = blocks;
+  }
+  return options;
+}
+
+/** SACK blocks that fit in the 40 option bytes next to the others (RFC 2018 §3). */
+function sackRoom(tp: TcpConnection, o: TcpOptions): number {
+  const probe: TcpOptions = { ...o, sack: [{ left: 0, right: 0 }] };
+  if (tp.cfg.optionLayout === 'bsd') probe.layout = 'bsd';
+  if (tp.md5_key !== undefined) probe.md5 = MD5_PLACEHOLDER;
+  const withOne = optionsLength(probe);
+  return Math.max(0, 1 + Math.floor((TCP_MAX_OPTIONS_LEN - withOne) / 8));
+}
+
+const MD5_PLACEHOLDER = new Uint8Array(TCP_MD5_DIGEST_LEN);
 
 function advanceSendSeq(tp: TcpConnection, len: number, fin: boolean, persisting: boolean): void {
   const span = len + (fin ? 1 : 0);

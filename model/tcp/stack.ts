@@ -3,7 +3,7 @@
 // RST (RFC 9293 §3.10.7.1; never an RST in reply to an RST). Connections live in a Map
 // in creation order; closed and TIME_WAIT-expired ones are removed.
 import type { Ipv4, Segment } from '../net/segment.ts';
-import { TH_ACK, TH_RST, TH_SYN } from '../net/segment.ts';
+import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../net/segment.ts';
 import {
   TCP_EVENT,
   TCP_DEFAULTS,
@@ -15,6 +15,7 @@ import {
 } from './defs.ts';
 import { TcpConnection } from './conn.ts';
 import { rstReplyFields, tcpConnect } from './input.ts';
+import { tcpMd5Digest } from './md5.ts';
 
 interface Listener {
   readonly cfg: TcpConfig;
@@ -33,7 +34,13 @@ function key(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): string {
 export class TcpStack {
   readonly env: TcpEnv;
   readonly addr: Ipv4;
-  readonly config: TcpConfig;
+  /** Defaults for new connections and the stack's own answers (reconfigure() replaces it). */
+  config: TcpConfig;
+  /**
+   * TCP-MD5 key for a remote address with no connection (a security association, as
+   * FreeBSD's setkey): RSTs the stack answers with are signed with it (RFC 2385).
+   */
+  md5KeyFor?: (faddr: Ipv4) => Uint8Array | undefined;
   /**
    * Called when the stack creates a connection (connect(), or a SYN reaching a
    * listener), before the connection sends anything: lets the owner install
@@ -47,6 +54,11 @@ export class TcpStack {
   constructor(env: TcpEnv, addr: Ipv4, options: TcpOptionsConfig = {}) {
     this.env = env;
     this.addr = addr;
+    this.config = resolveTcpConfig(TCP_DEFAULTS, options);
+  }
+
+  /** Replaces the stack defaults (a host whose sysctls change); live connections keep theirs. */
+  reconfigure(options: TcpOptionsConfig): void {
     this.config = resolveTcpConfig(TCP_DEFAULTS, options);
   }
 
@@ -122,6 +134,7 @@ export class TcpStack {
 
   /** A segment from IP. */
   input(seg: Segment): void {
+    if (this.config.dropSynFin && (seg.flags & (TH_SYN | TH_FIN)) === (TH_SYN | TH_FIN)) return;
     const conn = this.lookup(seg.dst, seg.dport, seg.src, seg.sport);
     if (conn !== undefined) {
       conn.input(seg);
@@ -141,6 +154,7 @@ export class TcpStack {
       }
       // LISTEN: RST ignored, ACK answered with RST, anything else without SYN dropped.
       if ((f & TH_RST) !== 0 || (f & TH_ACK) === 0) return;
+      if (f === (TH_SYN | TH_ACK) && l.cfg.synAckToListener === 'drop') return;
     }
     this.respondRst(seg);
   }
@@ -179,11 +193,13 @@ export class TcpStack {
       flags: r.flags,
       wnd: 0,
       urp: 0,
-      options: {},
+      options: this.config.optionLayout === 'bsd' ? { layout: 'bsd' } : {},
       payload: new Uint8Array(0),
       ipId: this.nextIpId(),
       ttl: TCP_TTL,
     };
+    const key = this.md5KeyFor?.(seg.src);
+    if (key !== undefined) out.options.md5 = tcpMd5Digest(out, key);
     this.env.event?.(undefined, TCP_EVENT.rstSent, {
       seq: out.seq,
       ack: out.ack,

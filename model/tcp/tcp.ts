@@ -14,8 +14,15 @@
 //   abort() and drops for timeout send RST;
 // - options: MSS (offer configurable, 536 assumed if absent), window scale (RFC 7323:
 //   only when both SYNs carry it, shift <= 14, SYN windows never scaled), timestamps
-//   when both sides enable them (TSval = floor(now / 1 ms) + tsOffset mod 2^32,
-//   ts_recent per RFC 7323 §4.3, PAWS-light);
+//   when both sides enable them (TSval = floor(now / 1 ms) + ts_offset mod 2^32,
+//   ts_recent per RFC 7323 §4.3, PAWS; once negotiated every segment carries TSopt,
+//   keepalive probes included, and a non-RST segment without one is dropped, §3.2),
+//   SACK-permitted (RFC 2018 §2), TCP-MD5 (RFC 2385: with md5Key every segment is signed
+//   and unsigned or badly signed ones are dropped); wire order Linux's or FreeBSD's
+//   (optionLayout);
+// - SACK (option sack, SPEC T-2): receiver blocks per RFC 2018 §4 (the run holding the
+//   newest segment first), optional D-SACK (RFC 2883, dsack); sender loss recovery per
+//   RFC 6675 (scoreboard, IsLost, pipe, NextSeg rules 1-3) in recovery.ts;
 // - segmentation by t_maxseg (MSS minus 12 option bytes with timestamps), sending only
 //   within min(snd_wnd, snd_cwnd), cumulative ACKs, the RFC 9293 §3.10.7.4 snd_wl1 /
 //   snd_wl2 window-update rule, a receive window that never shrinks below rcv_adv,
@@ -48,19 +55,26 @@
 //   so_rcv), replica (a secondary socket: no transmission, no timers, M-4) and
 //   TcpStack.adoptReplica (a connection registered without a handshake, M-1).
 //
+// - FreeBSD behaviours the FreeBSD TCP test suite checks, each a TcpOptionsConfig setting
+//   off by default (model/tcp/README.md has the list and the suite's results): RTO
+//   back-off with rexmit_slop, keepinit, FIN_WAIT_2 timeout, insecure_rst/syn,
+//   drop_synfin, buffers rounded to the MSS, TCP_NOOPT, bare challenge ACKs, SYN|ACK to
+//   a listener dropped; closeSocket() gives close(2) semantics to hosts with descriptors.
+//
 // What it simplifies (plainly):
-// - no SACK, no ECN, no D-SACK, no F-RTO, no limited transmit, no RACK/TLP, no CUBIC;
-// - no PAWS beyond a simple check (older TSval than ts_recent is dropped after an ACK;
-//   ts_recent invalidated after 24 days idle); RTT is measured by timing one segment
-//   per RTT (t_rtttime/t_rtseq), never from timestamps;
+// - no ECN, no F-RTO, no limited transmit, no RACK/TLP, no CUBIC; SACK's IsLost counts
+//   bytes (more than 2 SMSS SACKed above), not discontiguous blocks;
+// - PAWS as RFC 7323 §5 without the timestamp clock check (an older TSval than ts_recent
+//   is dropped after an ACK; ts_recent invalidated after 24 days idle); RTT is measured by
+//   timing one segment per RTT (t_rtttime/t_rtseq), never from timestamps;
 // - duplicate ACKs that carry data or a window change do not count (BSD), and end a
 //   fast recovery;
 // - the backoff (t_rxtshift, t_rxtcur) is reset whenever an ACK advances snd_una
 //   (Linux-like), not only on a fresh RTT sample (BSD); srtt is never invalidated
 //   after many timeouts;
 // - no congestion window validation or restart after idle;
-// - data and FIN carried on a SYN are not accepted (the peer sends them again); we
-//   never send data on a SYN;
+// - data and FIN carried on a SYN to a listener are not accepted (the peer sends them
+//   again; on a SYN|ACK they are); we never send data on a SYN;
 // - in-order data beyond the receive space is trimmed and dropped at once: with
 //   rcvSpacePolicy set, beyond exactly the policy's value; without it, beyond
 //   max(sbspace, the window already offered), so so_rcv can exceed its hiwat by the
@@ -81,9 +95,10 @@
 //   event with conn undefined);
 // - no ICMP, no path-MTU discovery, no IP options, no checksum (packet.ts does bytes),
 //   no SYN cookies or syncache (a half-open connection is a TcpConnection in the
-//   stack's table), no listen backlog limit, no TCP-MD5;
-// - no FIN_WAIT_2 timeout (half-closed connections can wait forever);
-// - keepalive probes carry no timestamps option;
+//   stack's table), no listen backlog limit; MD5 keys are per connection (cfg.md5Key) or,
+//   for the stack's own RSTs, per remote address (TcpStack.md5KeyFor);
+// - no FIN_WAIT_2 timeout unless finWait2TimeoutNs is set and the socket was closed
+//   (half-closed connections can otherwise wait forever);
 // - timers: one host timer per kind per connection, cleared before re-arming; a
 //   firing for a kind that is no longer pending is ignored.
 export {
@@ -99,6 +114,7 @@ export {
   TF_RCVD_TSTMP,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   TF_SENTFIN,
   haveRcvdFin,
   haveRcvdSyn,
@@ -118,5 +134,7 @@ export { TcpConnection } from './conn.ts';
 export type { TcpWriteOptions } from './conn.ts';
 export { TcpStack } from './stack.ts';
 export { SockBuf } from './sockbuf.ts';
+export { SackReport, SackScoreboard } from './sack.ts';
+export { md5KeyBytes, tcpMd5Digest, tcpMd5Verify } from './md5.ts';
 export { ReassQueue } from './reass.ts';
 export type { ReassEntry } from './reass.ts';

@@ -4,7 +4,7 @@
 import { TH_ACK, seqAdd } from '../net/segment.ts';
 import { TCP_EVENT, TF_ACKNOW, haveRcvdSyn, type TcpTimerKind } from './defs.ts';
 import type { TcpConnection } from './conn.ts';
-import { advertise, setPersist, tcpOutput } from './output.ts';
+import { advertise, segmentOptions, setPersist, tcpOutput } from './output.ts';
 
 export function tcpTimer(tp: TcpConnection, kind: TcpTimerKind): void {
   switch (kind) {
@@ -19,6 +19,7 @@ export function tcpTimer(tp: TcpConnection, kind: TcpTimerKind): void {
       return;
     case '2msl':
       if (tp.t_state === 'TIME_WAIT') tp.closeConn('normal');
+      else if (tp.t_state === 'FIN_WAIT_2') tp.closeConn('timeout'); // finWait2TimeoutNs
       return;
     case 'delack':
       tp.t_flags |= TF_ACKNOW;
@@ -38,7 +39,7 @@ function rexmtTimeout(tp: TcpConnection): void {
     tp.dropConn('timeout');
     return;
   }
-  tp.t_rxtcur = Math.min(Math.max(tp.t_rxtcur * 2, tp.t_rttmin), tp.cfg.rtoMaxNs);
+  tp.t_rxtcur = backedOffRto(tp);
   tp.trace(TCP_EVENT.rto, {
     shift: tp.t_rxtshift,
     rto: tp.t_rxtcur,
@@ -53,7 +54,24 @@ function rexmtTimeout(tp: TcpConnection): void {
   tp.snd_recover = tp.snd_max;
   tp.snd_nxt = tp.snd_una;
   tp.t_rtttime = 0; // Karn: nothing retransmitted is timed
+  tp.sackBoard.clear(); // RFC 6675 §5.1: after an RTO the scoreboard may be discarded
   tcpOutput(tp);
+}
+
+/** FreeBSD tcp_backoff[]: the multiplier stops growing at 512. */
+const BSD_BACKOFF_MAX_SHIFT = 9;
+
+/**
+ * The RTO after a timeout: doubled (default), or BSD's base RTO times tcp_backoff[shift]
+ * plus rexmit_slop (TCPT_RANGESET), with the initial RTO as base before any RTT sample.
+ */
+function backedOffRto(tp: TcpConnection): number {
+  const c = tp.cfg;
+  if (c.rtoBackoff === 'double')
+    return Math.min(Math.max(tp.t_rxtcur * 2, tp.t_rttmin), c.rtoMaxNs);
+  const base = tp.t_srtt === 0 ? c.rtoInitNs : tp.rexmtVal() - c.rtoSlopNs;
+  const v = base * 2 ** Math.min(tp.t_rxtshift, BSD_BACKOFF_MAX_SHIFT) + c.rtoSlopNs;
+  return Math.min(Math.max(v, tp.t_rttmin), c.rtoMaxNs);
 }
 
 function persistTimeout(tp: TcpConnection): void {
@@ -70,6 +88,10 @@ function persistTimeout(tp: TcpConnection): void {
 function keepTimeout(tp: TcpConnection): void {
   const ka = tp.cfg.keepalive;
   const s = tp.t_state;
+  if ((s === 'SYN_SENT' || s === 'SYN_RECEIVED') && tp.cfg.keepInitNs !== undefined) {
+    tp.dropConn('timeout'); // BSD TCPTV_KEEP_INIT: establishment took too long
+    return;
+  }
   if (ka === undefined || !haveRcvdSyn(s) || s === 'SYN_RECEIVED' || s === 'TIME_WAIT') return;
   const idle = tp.env.now() - tp.t_rcvtime;
   if (idle >= ka.idleNs + ka.count * ka.intervalNs) {
@@ -79,8 +101,10 @@ function keepTimeout(tp: TcpConnection): void {
   if (idle >= ka.idleNs) {
     tp.trace(TCP_EVENT.keepaliveProbe, { seq: seqAdd(tp.snd_una, -1) });
     const wnd = advertise(tp).field;
+    // RFC 7323 §3.2: once negotiated, every segment carries TSopt, probes included.
+    const opts = segmentOptions(tp);
     tp.send(
-      tp.makeSegment(TH_ACK, seqAdd(tp.snd_una, -1), tp.rcv_nxt, wnd, 0, {}, new Uint8Array(0)),
+      tp.makeSegment(TH_ACK, seqAdd(tp.snd_una, -1), tp.rcv_nxt, wnd, 0, opts, new Uint8Array(0)),
     );
     tp.setTimer('keep', ka.intervalNs);
   } else {

@@ -29,6 +29,7 @@ import {
   runWithExports,
   wantsExports,
 } from './report.ts';
+import { packetdrillCommand } from './packetdrill.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -394,6 +395,7 @@ export const COMMANDS: readonly CliCommand[] = [
   fuzzCommand,
   listCommand,
   schemaCommand,
+  packetdrillCommand,
 ];
 
 /** Builds the CLI for `argv`; nothing runs until the caller parses (scenarios/cli/bin.mjs). */

@@ -31,7 +31,14 @@ import {
 import * as D from './defaults.ts';
 import { TIE_BREAKS_MAX } from './load.ts';
 import { NSR_VERSION_MAX, NSR_VERSION_MIN } from './nsr.ts';
-import { DELACK_MAX_NS, MAX_RETRIES_MAX, MSS_MAX, MSS_MIN, WSCALE_OFF } from './tcp.ts';
+import {
+  DELACK_MAX_NS,
+  MAX_RETRIES_MAX,
+  MD5_KEY_MAX,
+  MSS_MAX,
+  MSS_MIN,
+  WSCALE_OFF,
+} from './tcp.ts';
 import { formatBandwidth, formatRate, formatSize } from './units.ts';
 
 type Schema = Record<string, unknown>;
@@ -297,6 +304,17 @@ function tcp(): Schema {
         default: t.maxRetries,
       },
       nodelay: { type: 'boolean', description: 'Disable Nagle (TF_NODELAY).', default: t.nodelay },
+      sack: {
+        type: 'boolean',
+        description:
+          'SACK (RFC 2018 blocks, RFC 6675 recovery; SPEC T-2) on the router and the peers. No single default: left out, the router does not offer it and the peers do (as FreeBSD).',
+      },
+      md5Key: {
+        anyOf: [{ type: 'string', minLength: 1, maxLength: MD5_KEY_MAX }, { type: 'null' }],
+        description:
+          'TCP-MD5 key (RFC 2385; SPEC T-3) of every session, router and peers: every segment is signed, unsigned or badly signed ones are dropped; null = no MD5.',
+        default: null,
+      },
     },
   };
 }

@@ -10,7 +10,7 @@ import {
 } from '../../model/tcp/defs.ts';
 import { MS } from '../../sim/index.ts';
 import { duration, positiveDuration } from './values.ts';
-import { bool, describe, int, Invalid, type Field, type Walk } from './walk.ts';
+import { bool, describe, int, Invalid, str, type Field, type Walk } from './walk.ts';
 
 export const TCP_KEYS = [
   'mss',
@@ -22,6 +22,8 @@ export const TCP_KEYS = [
   'rtoMax',
   'maxRetries',
   'nodelay',
+  'sack',
+  'md5Key',
 ] as const;
 /** The model caps the delayed-ACK timer here; the validator refuses larger values instead. */
 export const DELACK_MAX_NS = 200 * MS;
@@ -63,6 +65,8 @@ export function readTcp(w: Walk, f: Field | undefined): Partial<TcpOptionsConfig
   set('rtoMax', 'rtoMaxNs', (n) => duration(n, 'router.tcp.rtoMax'));
   set('maxRetries', 'maxRetries', (n) => int(n, 'router.tcp.maxRetries', 0, MAX_RETRIES_MAX));
   set('nodelay', 'nodelay', (n) => bool(n, 'router.tcp.nodelay'));
+  set('sack', 'sack', (n) => bool(n, 'router.tcp.sack'));
+  set('md5Key', 'md5Key', (n) => (isScalar(n) && n.value === null ? null : md5Key(n)));
   // Cross-field rules (rtoMax >= rtoMin) are the model's; ask it.
   if (w.issues.length === issuesBefore) {
     try {
@@ -80,4 +84,17 @@ function intOrOff(n: Node | null): number {
       `router.tcp.wscale must be an integer 0..${TCP_MAX_WINSHIFT} or "${WSCALE_OFF}", got ${describe(n)}`,
     );
   return int(n, 'router.tcp.wscale', 0, TCP_MAX_WINSHIFT);
+}
+
+/** RFC 2385 §4: a key of 1..80 bytes (we take the text as UTF-8). */
+export const MD5_KEY_MAX = 80;
+
+function md5Key(n: Node | null): string {
+  const k = str(n, 'router.tcp.md5Key');
+  const len = new TextEncoder().encode(k).length;
+  if (len < 1 || len > MD5_KEY_MAX)
+    throw new Invalid(
+      `router.tcp.md5Key must be 1..${MD5_KEY_MAX} bytes (RFC 2385 §4), got ${len}`,
+    );
+  return k;
 }

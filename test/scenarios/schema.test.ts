@@ -22,7 +22,8 @@ const SCHEMA = JSON.parse(readFileSync('scenarios/schema.json', 'utf8')) as Sche
 const LIBRARY = libraryFiles();
 
 // Keys whose absence means "all" (every peer, every session) or "none": no value to give as a default.
-const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'session', 'mutant']);
+// router.tcp.sack has no single default: left out, the router does not offer SACK and the peers do.
+const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'session', 'mutant', 'sack']);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
 /** Router keys (and fault kinds) that need router.nsr: true; their defaults are compared with NSR on. */

@@ -472,7 +472,7 @@ describe('decodeSegment errors name the field', () => {
 });
 
 describe('decodeSegment tolerance', () => {
-  it('skips unknown TCP options by their length (SACK-permitted, SACK, experimental)', () => {
+  it('decodes SACK-permitted and SACK and skips unknown TCP options by their length', () => {
     const r = decodeSegment(
       refBuild({
         tcpOptions: [
@@ -502,7 +502,13 @@ describe('decodeSegment tolerance', () => {
       }),
     );
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.segment.options).toStrictEqual({ mss: 1460, wscale: 9 });
+    if (r.ok)
+      expect(r.segment.options).toStrictEqual({
+        mss: 1460,
+        sackOk: true,
+        sack: [{ left: 1, right: 2 }],
+        wscale: 9,
+      });
   });
 
   it('stops parsing options at EOL', () => {
