@@ -207,8 +207,8 @@ function bsdOptions(w: OptWriter, o: TcpOptions): void {
   while (w.len % 4 !== 0) w.push(TCPOPT_EOL);
 }
 
-/** Encodes seg as an IPv4 packet carrying a TCP segment. One Uint8Array + DataView. */
-export function encodeSegment(seg: Segment): Uint8Array {
+/** Every field of seg fits its wire field (a caller's bug otherwise: RangeError naming it). */
+function checkSegment(seg: Segment): void {
   checkUint('src', seg.src, 0xffffffff);
   checkUint('dst', seg.dst, 0xffffffff);
   checkUint('sport', seg.sport, 0xffff);
@@ -233,7 +233,12 @@ export function encodeSegment(seg: Segment): Uint8Array {
   }
   if (o.md5 !== undefined && o.md5.length !== TCP_MD5_DIGEST_LEN)
     throw new RangeError(`encodeSegment: options.md5 has ${o.md5.length} bytes, not 16`);
-  const optBytes = encodeOptions(o);
+}
+
+/** Encodes seg as an IPv4 packet carrying a TCP segment. One Uint8Array + DataView. */
+export function encodeSegment(seg: Segment): Uint8Array {
+  checkSegment(seg);
+  const optBytes = encodeOptions(seg.options);
   if (optBytes.length > TCP_MAX_OPTIONS_LEN)
     throw new RangeError(`encodeSegment: ${optBytes.length} bytes of TCP options exceed 40`);
 
@@ -286,41 +291,46 @@ function fail(error: string): DecodeResult {
   return { ok: false, error };
 }
 
+/** The IPv4 header of a packet, or what is wrong with it (RFC 791). */
+function decodeIpHeader(
+  bytes: Uint8Array,
+  v: DataView,
+): { ipHeaderLen: number; ipId: number; ttl: number; src: number; dst: number } | string {
+  const n = bytes.length;
+  const version = v.getUint8(0) >>> 4;
+  if (version !== 4) return `IP version: ${version}, expected 4`;
+  const ihl = v.getUint8(0) & 0x0f;
+  if (ihl < 5) return `IP header length (IHL): ${ihl} words, minimum is 5`;
+  const ipHeaderLen = ihl * 4;
+  if (ipHeaderLen > n)
+    return `truncated: IP header length (IHL) ${ipHeaderLen} bytes exceeds the ${n} bytes present`;
+  const totalLen = v.getUint16(2);
+  if (totalLen !== n) return `IP total length: field says ${totalLen}, packet has ${n} bytes`;
+  if (ipChecksum(bytes, 0, ipHeaderLen) !== 0)
+    return `IP header checksum: 0x${v.getUint16(10).toString(16).padStart(4, '0')} does not verify`;
+  const fragField = v.getUint16(6);
+  if ((fragField & IP_MF) !== 0 || (fragField & IP_OFFMASK) !== 0)
+    return `IP fragment: MF/fragment offset set (0x${fragField.toString(16)}), fragments are not supported`;
+  const protocol = v.getUint8(9);
+  if (protocol !== IPPROTO_TCP) return `IP protocol: ${protocol}, expected 6 (TCP)`;
+  return {
+    ipHeaderLen,
+    ipId: v.getUint16(4),
+    ttl: v.getUint8(8),
+    src: v.getUint32(12),
+    dst: v.getUint32(16),
+  };
+}
+
 /** Decodes an IPv4 packet carrying a TCP segment. Never throws. */
 export function decodeSegment(bytes: Uint8Array): DecodeResult {
   if (!(bytes instanceof Uint8Array)) return fail('input is not a Uint8Array');
   const n = bytes.length;
   if (n < IP_HEADER_LEN) return fail(`truncated: ${n} bytes, shorter than the 20-byte IPv4 header`);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
-  const version = v.getUint8(0) >>> 4;
-  if (version !== 4) return fail(`IP version: ${version}, expected 4`);
-  const ihl = v.getUint8(0) & 0x0f;
-  if (ihl < 5) return fail(`IP header length (IHL): ${ihl} words, minimum is 5`);
-  const ipHeaderLen = ihl * 4;
-  if (ipHeaderLen > n)
-    return fail(
-      `truncated: IP header length (IHL) ${ipHeaderLen} bytes exceeds the ${n} bytes present`,
-    );
-  const totalLen = v.getUint16(2);
-  if (totalLen !== n) return fail(`IP total length: field says ${totalLen}, packet has ${n} bytes`);
-  if (ipChecksum(bytes, 0, ipHeaderLen) !== 0) {
-    return fail(
-      `IP header checksum: 0x${v.getUint16(10).toString(16).padStart(4, '0')} does not verify`,
-    );
-  }
-  const fragField = v.getUint16(6);
-  if ((fragField & IP_MF) !== 0 || (fragField & IP_OFFMASK) !== 0) {
-    return fail(
-      `IP fragment: MF/fragment offset set (0x${fragField.toString(16)}), fragments are not supported`,
-    );
-  }
-  const protocol = v.getUint8(9);
-  if (protocol !== IPPROTO_TCP) return fail(`IP protocol: ${protocol}, expected 6 (TCP)`);
-  const ipId = v.getUint16(4);
-  const ttl = v.getUint8(8);
-  const src = v.getUint32(12);
-  const dst = v.getUint32(16);
+  const ip = decodeIpHeader(bytes, v);
+  if (typeof ip === 'string') return fail(ip);
+  const { ipHeaderLen, ipId, ttl, src, dst } = ip;
 
   const t = ipHeaderLen;
   const tcpLen = n - t;
