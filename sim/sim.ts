@@ -279,12 +279,19 @@ export class Simulation {
   }
 
   addSafetyCheck(check: SafetyCheck): void {
+    assert(check.id.length > 0, 'addSafetyCheck: a check needs an id (violations name it)');
+    assert(!this.finished, () => `addSafetyCheck: ${check.id} added after finish()`);
     // Checks must see records even when no sink or hash asked for them.
     if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
     this.safety.push(check);
   }
 
   addLivenessCheck(check: LivenessCheck): void {
+    assert(check.id.length > 0, 'addLivenessCheck: a check needs an id (violations name it)');
+    assert(
+      !this.finished,
+      () => `addLivenessCheck: ${check.id} added after finish(): it would never run`,
+    );
     this.liveness.push(check);
   }
 
@@ -372,6 +379,11 @@ export class Simulation {
 
   /** Emits a record caused by the event being handled (or a root record outside). */
   traceFrom(actor: string, kind: string, fields: Fields): number {
+    // Outside run() nothing is being handled: a record made then is a root cause.
+    assert(
+      this.inRun || this.currentCause === -1,
+      () => `trace ${kind}: cause ${this.currentCause} outside run()`,
+    );
     return this.trace.emit(this.nowNs, this.currentCause, actor, kind, fields);
   }
 
