@@ -19,14 +19,14 @@
 // defaults, ts_recent_age = now, t_flags to defaults, t_force and t_softerror to zero,
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
-import type { Message } from '../../sim/index.ts';
+import { assert, unreachable } from '../../sim/index.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
 import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
 import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
 import { sdrlApplySnapshot, sdrlSnapshot } from './sdrl-state.ts';
 import { applySnapshot, resetForFailover, snapshotOf, validSnapshot } from './psrm-snapshot.ts';
-import type { NsrState, Rep } from './state.ts';
+import { checkRep, type NsrState, type Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
 
@@ -55,6 +55,11 @@ export class Psrm extends NsrClient<PsrmLocal> {
         this.sendReplicate(msg.handle);
         return;
       case 'psrm.timeout': {
+        // Paired with sendReplicate, which arms the timer with the send time it recorded.
+        assert(
+          msg.sentNs >= 0 && msg.sentNs < this.ctx.now,
+          () => `psrm.timeout sent at ${msg.sentNs}`,
+        );
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined && rep.iha.setupInProgress && rep.psrm.sentNs === msg.sentNs) {
           this.ctx.trace(K.psrm.timeout, { session: rep.session });
@@ -76,19 +81,20 @@ export class Psrm extends NsrClient<PsrmLocal> {
       case 'psrm.window-flush': {
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined) {
+          // The timer was armed for a secondary (windowRequest); a failover drops the handle.
+          assert(rep.psrm.windowTimer >= 0, () => `window flush for ${rep.session} with no timer`);
           rep.psrm.windowTimer = -1;
           this.sendWindow(rep);
         }
         return;
       }
       case 'psrm.window-sweep':
+        assert(this.sweepArmed, 'PSRM window sweep fired while not armed');
         this.sweepArmed = false;
         for (const rep of this.nsr.reps.values()) if (rep.psrm.windowDirty) this.sendWindow(rep);
         return;
-      default: {
-        const never: never = msg;
-        throw new Error(`psrm: unknown message ${(never as Message).type}`);
-      }
+      default:
+        unreachable(msg, 'PSRM message');
     }
   }
 
@@ -97,6 +103,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private sendReplicate(handle: number): void {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'primary') return;
+    // psrm.start comes from IHA's onReady, which recorded the secondary's handle first.
+    assert(rep.peerHandle !== 0, () => `PSRM: ${rep.session} has no secondary to replicate to`);
     const c = rep.conn;
     // The application's read offset is taken with the so_rcv snapshot, not when IHA
     // began the set-up: PRL holds new packets while set-up is in progress (P-1), but the
@@ -143,6 +151,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
       return;
     }
     const st = msg.state;
+    // A secondary gets one snapshot, before it is active (PSRM's replicate starts it).
+    assert(!rep.iha.active && !rep.iha.failingOver, () => `PSRM: ${rep.session} snapshotted twice`);
     applySnapshot(c, msg, ooo);
     this.nsr.rebaseRcvTap(rep);
     sdrlApplySnapshot(rep, st.app_out);
@@ -184,6 +194,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     if (rep === undefined || rep.role !== 'secondary' || !rep.iha.active) return;
     if (this.nsr.is('flow-control-never-sent')) return;
     rep.psrm.windowDirty = true;
+    checkRep(rep);
     switch (this.nsr.opts.windowUpdate) {
       case 'immediate':
         this.sendWindow(rep);
@@ -210,14 +221,17 @@ export class Psrm extends NsrClient<PsrmLocal> {
           } satisfies PsrmLocal);
         }
         return;
-      default: {
-        const never: never = this.nsr.opts.windowUpdate;
-        throw new Error(`psrm: bad windowUpdate ${String(never)}`);
-      }
+      default:
+        unreachable(this.nsr.opts.windowUpdate, 'windowUpdate');
     }
   }
 
   private sendWindow(rep: Rep): void {
+    // Only a secondary marks its window dirty (windowRequest); a failover drops the handle.
+    assert(
+      rep.role === 'secondary' || !rep.psrm.windowDirty,
+      () => `PSRM: window update pending on ${rep.session}, a primary`,
+    );
     if (!rep.psrm.windowDirty || !rep.iha.active) return;
     rep.psrm.windowDirty = false;
     this.send(
@@ -249,6 +263,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     ihaBecomePrimary(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
+    assert(this.nsr.rep(handle) === undefined, () => `PSRM failover: ${rep.session} is kept`);
     c.replica = false;
     if (this.nsr.is('psrm-failover-flushes-rcvbuf')) c.so_rcv.drop(c.so_rcv.cc);
     const skipTimers = this.nsr.is('psrm-skip-failover-timers');
