@@ -124,10 +124,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
   ): AckReason | undefined {
     if (rep === undefined) return 'invalidHandle';
     if (rep.role !== role || !rep.iha.active) return 'notReplicating';
-    assert(
-      !rep.iha.failingOver && rep.peerHandle !== 0,
-      () => `${rep.session}: active, but ${rep.iha.failingOver ? 'failing over' : 'no peer'}`,
-    );
+    assert(!rep.iha.failingOver, () => `${rep.session}: active while failing over`);
     return undefined;
   }
 }

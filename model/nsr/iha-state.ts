@@ -23,7 +23,6 @@ export function ihaDeactivate(rep: Rep): void {
 export function ihaActivateSecondary(rep: Rep): void {
   assert(rep.role === 'secondary', () => `ihaActivateSecondary: ${rep.session} is not a secondary`);
   assert(!rep.iha.failingOver, () => `ihaActivateSecondary: ${rep.session} is failing over`);
-  assert(rep.peerHandle !== 0, () => `ihaActivateSecondary: ${rep.session} has no primary handle`);
   rep.iha.active = true;
   checkRep(rep);
 }

@@ -26,11 +26,6 @@ export interface L4Input {
 
 /** Names one replication pair the same on both REs: the primary's RE and handle. */
 export function pairOf(nsr: NsrState, rep: Rep): string {
-  // A secondary learns its primary's handle with the mirror that creates it (I-1).
-  assert(
-    rep.role === 'primary' || rep.peerHandle !== 0,
-    () => `pairOf: ${rep.session} has no primary`,
-  );
   return rep.role === 'primary'
     ? `re${nsr.reIndex}#${rep.handle}`
     : `re${1 - nsr.reIndex}#${rep.peerHandle}`;

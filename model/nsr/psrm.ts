@@ -103,8 +103,6 @@ export class Psrm extends NsrClient<PsrmLocal> {
   private sendReplicate(handle: number): void {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'primary') return;
-    // psrm.start comes from IHA's onReady, which recorded the secondary's handle first.
-    assert(rep.peerHandle !== 0, () => `PSRM: ${rep.session} has no secondary to replicate to`);
     const c = rep.conn;
     // The application's read offset is taken with the so_rcv snapshot, not when IHA
     // began the set-up: PRL holds new packets while set-up is in progress (P-1), but the
@@ -151,8 +149,6 @@ export class Psrm extends NsrClient<PsrmLocal> {
       return;
     }
     const st = msg.state;
-    // A secondary gets one snapshot, before it is active (PSRM's replicate starts it).
-    assert(!rep.iha.active && !rep.iha.failingOver, () => `PSRM: ${rep.session} snapshotted twice`);
     applySnapshot(c, msg, ooo);
     this.nsr.rebaseRcvTap(rep);
     sdrlApplySnapshot(rep, st.app_out);

@@ -46,8 +46,11 @@ export function checkRep(rep: Rep): void {
     () =>
       `${rep.session} #${rep.handle} (${rep.role}): active ${f.active}, set-up ${f.setupInProgress}`,
   );
+  // A primary is activated only with the secondary's handle (IHA's activate); a
+  // secondary's peer handle is whatever the other RE's mirror said, so it is not checked.
   assert(
-    (!f.failingOver || (!f.active && !f.setupInProgress)) && (!f.active || rep.peerHandle !== 0),
+    (!f.failingOver || (!f.active && !f.setupInProgress)) &&
+      (!f.active || rep.role === 'secondary' || rep.peerHandle !== 0),
     () =>
       `${rep.session} #${rep.handle}: failing over ${f.failingOver}, active ${f.active}, peer ${rep.peerHandle}`,
   );
@@ -313,7 +316,6 @@ export class NsrState {
   addRep(session: string, role: RepRole, conn: TcpConnection, app?: ReplicatedApp): Rep {
     assert(!this.bySession.has(session), () => `addRep: ${session} is replicated already`);
     assert(!this.byConn.has(conn), () => `addRep: the socket of ${session} has a handle already`);
-    assert(session.length > 0, 'addRep: a replicated socket needs a session name');
     const handle = this.nextHandle++;
     assertInt(handle, 1, 0xffff_ffff, 'NSR handle');
     // Handles only grow within an incarnation: a fresh one was never handed out (I-1).
@@ -386,7 +388,6 @@ export class NsrState {
       rep.role === 'secondary' && this.reps.get(rep.handle) === rep,
       () => `rebaseRcvTap: ${rep.session} #${rep.handle} is not a secondary in the table`,
     );
-    assert(rep.rcv.appended === 0, () => `rebaseRcvTap: ${rep.session} has had data appended`);
     rep.rcv.offset = (rep.conn.rcv_nxt - rep.conn.irs - 1) >>> 0;
   }
 
