@@ -173,6 +173,12 @@ export class Iha extends NsrClient<IhaLocal> {
         this.error(rep.handle, 'set-up timed out', 'push', true);
       }
     }
+    // I-6: no set-up outlives its timeout by more than one period.
+    for (const rep of this.nsr.reps.values())
+      assert(
+        !rep.iha.setupInProgress || now - rep.iha.setupStartNs < this.nsr.timers.psrmTimeoutNs,
+        () => `IHA: the set-up of ${rep.session} outlived its timeout`,
+      );
     // Sockets whose replication failed are set up again from their current state.
     if (!this.nsr.kkcm.ready) return;
     for (const session of this.candidates.keys())
@@ -224,6 +230,11 @@ export class Iha extends NsrClient<IhaLocal> {
     }
     rep.peerHandle = msg.secondary;
     if (this.nsr.is('iha-active-before-psrm-ack')) this.activate(rep);
+    // I-4: active waits for PSRM's ACK (only the mutant activates here).
+    assert(
+      rep.iha.active === this.nsr.is('iha-active-before-psrm-ack'),
+      () => `onReady: ${rep.session} active ${rep.iha.active} before PSRM's ACK`,
+    );
     this.ctx.send(
       this.nsr.ids.psrm,
       { type: 'psrm.start', handle: rep.handle },
@@ -239,6 +250,7 @@ export class Iha extends NsrClient<IhaLocal> {
       return;
     }
     if (!rep.iha.active) this.activate(rep);
+    assert(rep.iha.active && !rep.iha.setupInProgress, () => `psrmDone: ${rep.session} not active`);
   }
 
   /** I-4: active goes on; PRL replicates what it held; SDRL sends what was written meanwhile. */
@@ -307,6 +319,8 @@ export class Iha extends NsrClient<IhaLocal> {
       this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
     if (rep.role === 'primary') this.unreplicate(rep, queued);
     else this.deleteSecondary(rep, reason);
+    // I-6: an error ends replication of the socket, on either side.
+    assert(this.nsr.rep(handle) === undefined, () => `error: ${rep.session} is still replicated`);
   }
 
   /** The primary socket carries on without replication. */
@@ -408,10 +422,13 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private failover(rep: Rep): void {
+    // Callers take the socket from the table (failoverAll, cleanup, a failover message).
+    assert(this.nsr.rep(rep.handle) === rep, () => `failover: ${rep.session} is not in the table`);
     if (rep.role !== 'secondary' || rep.iha.failingOver) return;
     if (!rep.iha.active) {
       // Never finished set-up: nothing to take over from.
       this.deleteSecondary(rep, 'failover before replication was active');
+      assert(this.nsr.rep(rep.handle) === undefined, () => `failover: ${rep.session} is kept`);
       return;
     }
     // I-5: active goes off; PSRM's failover handler makes the socket the primary and

@@ -280,6 +280,8 @@ export class Kkcm implements Actor<KkcmMessage> {
         return self.enqueue(ctx, msg);
       },
     };
+    // Clients see KKCM's own state: ready exactly while running (K-9).
+    assert(this.nsr().kkcm.ready === this.running, 'KKCM: the sender disagrees with running');
   }
 
   private channelFor(msg: NsrMessage): Channel {
@@ -322,15 +324,16 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private wakeCost(): number {
     const nsr = this.nsr();
-    return nsr.opts.kkcmContext === 'thread' ? nsr.costs.kkcmSwitchNs : nsr.costs.kkcmInterruptNs;
+    const cost =
+      nsr.opts.kkcmContext === 'thread' ? nsr.costs.kkcmSwitchNs : nsr.costs.kkcmInterruptNs;
+    assertInt(cost, 0, Number.MAX_SAFE_INTEGER, 'KKCM wake-up cost');
+    return cost;
   }
 
   private wakeFrom(ctx: ActorContext): void {
     if (this.awake) return;
     this.awake = true;
-    const cost = this.wakeCost();
-    assertInt(cost, 0, Number.MAX_SAFE_INTEGER, 'KKCM wake-up cost');
-    ctx.send(this.ctx.id, { type: 'kkcm.wake' }, cost);
+    ctx.send(this.ctx.id, { type: 'kkcm.wake' }, this.wakeCost());
   }
 
   private wake(): void {
@@ -338,6 +341,11 @@ export class Kkcm implements Actor<KkcmMessage> {
   }
 
   private wakeFor(msg: KkcmMessage): void {
+    // Only socket upcalls are deferred to the thread (K-10): data and a closed channel.
+    assert(
+      msg.type === 'kkcm.readable' || msg.type === 'kkcm.channel-closed',
+      () => `KKCM: ${msg.type} deferred to the thread`,
+    );
     this.ctx.send(this.ctx.id, msg, this.wakeCost());
   }
 
