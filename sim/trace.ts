@@ -168,7 +168,13 @@ export class Trace {
 
   /** Hex SHA-256 of the canonical trace so far (undefined when hashing is off). */
   digest(): string | undefined {
-    return this.hash?.digest();
+    const d = this.hash?.digest();
+    // An injected hasher must give what the default does: 64 lowercase hex digits.
+    assert(
+      d === undefined || /^[0-9a-f]{64}$/.test(d),
+      () => `trace digest "${d}" is not SHA-256 hex`,
+    );
+    return d;
   }
 
   close(): void {
