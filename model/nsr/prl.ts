@@ -161,6 +161,10 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-1: set-up in progress: the packet is held, neither passed up nor replicated. */
   private hold(rep: Rep, seg: Segment, arrival: number): void {
+    assert(
+      rep.role === 'primary' && rep.iha.setupInProgress && !rep.iha.active,
+      () => `PRL holds for ${rep.session}, which is not a primary in set-up`,
+    );
     const q = rep.prl;
     if (q.pending.length >= this.nsr.bounds.prlPendingMax) {
       const f = { session: rep.session, reason: 'pending-full', tcpSeq: seg.seq };
@@ -184,6 +188,7 @@ export class Prl extends NsrClient<PrlLocal> {
    * already holds for this socket.
    */
   private primarySpace(rep: Rep): number {
+    assert(rep.role === 'primary', () => `primarySpace of ${rep.session}, a secondary`);
     const c = rep.conn;
     const offered = Math.max(0, (c.rcv_adv - c.rcv_nxt) | 0);
     const space = Math.max(0, Math.max(c.so_rcv.sbspace(), offered) - rep.prl.queuedBytes);
@@ -296,6 +301,10 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private ackOne(rep: Rep, seq: number, space: number): void {
+    assert(
+      rep.role === 'primary' && this.nsr.opts.prlAck === 'per-packet',
+      () => `ackOne for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     const head = prlHead(this.nsr, rep);
     if (head === undefined || head.seq !== seq) {
       this.ctx.trace(K.prl.ackMismatch, { session: rep.session, seq, head: head?.seq ?? -1 });
@@ -311,6 +320,10 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-6 coalesced: one ACK covers every queued packet up to `seq`; replay the batch. */
   private ackBatch(rep: Rep, seq: number, base: number): void {
+    assert(
+      rep.role === 'primary' && this.nsr.opts.prlAck === 'coalesce',
+      () => `ackBatch for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     let consumed = 0;
     let space = base;
     for (
@@ -336,6 +349,10 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private onNack(rep: Rep, seq: number, space: number, reason: string): void {
+    assert(
+      rep.role === 'primary' && reason !== 'ok',
+      () => `onNack for ${rep.session} (${rep.role}) with ${reason}`,
+    );
     const head = prlHead(this.nsr, rep);
     this.ctx.trace(K.prl.nack, { session: rep.session, seq, reason, space });
     const dropped = (why: string, e: PrlEntry): void => {
@@ -486,6 +503,10 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-11: does the packet fit? Out-of-order data counts as the option says. */
   private bufferCheck(rep: Rep, seg: Segment, common: number): boolean {
+    assert(
+      rep.role === 'secondary' && Number.isSafeInteger(common),
+      () => `bufferCheck for ${rep.session} (${rep.role}) against ${common}`,
+    );
     const len = seg.payload.length;
     if (len === 0) return true;
     const ooo = rep.conn.t_segq.bytes;
@@ -503,6 +524,7 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private decode(rep: Rep, packet: Uint8Array): Segment | undefined {
+    assert(rep.role === 'secondary', () => `PRL decodes for ${rep.session}, a primary`);
     // P-12 without the L3 header: rebuild it from the inpcb (addresses are the socket's).
     const bytes = this.nsr.opts.prlL3Header
       ? packet
@@ -516,6 +538,10 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private extendBatch(rep: Rep, seq: number, appended: number): void {
+    assert(
+      rep.role === 'secondary' && this.nsr.opts.prlAck === 'coalesce',
+      () => `extendBatch for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     const b = rep.prl.batch;
     if (b === undefined) return;
     assert(appended >= 0, () => `PRL: ${rep.session} appended ${appended} bytes`);
@@ -531,6 +557,7 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private flushBatchFirst(rep: Rep): void {
+    assert(rep.role === 'secondary', () => `flushBatchFirst for ${rep.session}, a primary`);
     const b = rep.prl.batch;
     if (b !== undefined && b.count > 0) this.sendBatchAck(rep);
     rep.prl.batch = undefined;
