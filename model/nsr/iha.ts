@@ -29,7 +29,7 @@
 //
 // Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
 // not replicated is set up again from its current state (PSRM carries the state).
-import { assert, unreachable } from '../../sim/index.ts';
+import { assert, assertInt, unreachable } from '../../sim/index.ts';
 import type { ReplicatedApp } from '../app/app.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
@@ -115,11 +115,12 @@ export class Iha extends NsrClient<IhaLocal> {
         if (this.nsr.kkcm.ready) this.begin(msg.session);
         return;
       case 'iha.psrm-done':
-        // Paired with PSRM, which says ok exactly for an ACK with reason ok.
+        // Paired with PSRM, which says ok exactly for an ACK with reason ok, for a handle it had.
         assert(
           msg.ok === (msg.reason === 'ok'),
           () => `iha.psrm-done: ok ${msg.ok}, ${msg.reason}`,
         );
+        assert(msg.handle > 0, () => `iha.psrm-done for handle ${msg.handle}`);
         this.psrmDone(msg.handle, msg.ok, msg.reason);
         return;
       case 'iha.post-error':
@@ -137,9 +138,12 @@ export class Iha extends NsrClient<IhaLocal> {
         this.drainCheck(msg.deadlineNs);
         return;
       case 'iha.socket-failover':
+        assert(msg.session.length > 0, 'iha.socket-failover: a session needs a name');
         this.socketFailover(msg.session);
         return;
       case 'iha.drain-socket':
+        // Paired with socketFailover and drainSocket, which poll a primary's own handle.
+        assert(msg.handle > 0, () => `iha.drain-socket for handle ${msg.handle}`);
         this.drainSocket(msg.handle, msg.deadlineNs);
         return;
       case 'iha.sync-guard':
@@ -311,6 +315,7 @@ export class Iha extends NsrClient<IhaLocal> {
   // ---- errors and cleanup (I-6) ---------------------------------------------------
 
   private error(handle: number, reason: string, queued: 'push' | 'drop', tellPeer: boolean): void {
+    assertInt(handle, 1, 0xffff_ffff, 'IHA error handle');
     const rep = this.nsr.rep(handle);
     if (rep === undefined) return;
     checkRep(rep);
@@ -326,6 +331,8 @@ export class Iha extends NsrClient<IhaLocal> {
   /** The primary socket carries on without replication. */
   private unreplicate(rep: Rep, queued: 'push' | 'drop'): void {
     assert(rep.role === 'primary', () => `unreplicate: ${rep.session} is a ${rep.role}`);
+    // A primary in the table never fails over (only secondaries do, and leave the table).
+    assert(!rep.iha.failingOver, () => `unreplicate: ${rep.session} is failing over`);
     prlRelease(this.nsr, this.ctx, rep, queued);
     removeHooks(rep);
     this.nsr.dropRep(rep);
@@ -571,6 +578,7 @@ export class Iha extends NsrClient<IhaLocal> {
   /** The old primary socket is abandoned silently: the new master owns the session now. */
   private forgetPrimary(rep: Rep, reason = 'handed over'): void {
     assert(rep.role === 'primary', () => `forgetPrimary: ${rep.session} is a ${rep.role}`);
+    assert(!rep.iha.failingOver, () => `forgetPrimary: ${rep.session} is failing over`);
     this.ctx.trace(K.iha.forgetPrimary, { session: rep.session, handle: rep.handle, reason });
     this.handovers.delete(rep.handle);
     prlRelease(this.nsr, this.ctx, rep, 'drop');

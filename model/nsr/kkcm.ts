@@ -390,6 +390,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   // ---- input (K-5) ----------------------------------------------------------------
 
   private input(ch: Channel): void {
+    // Only channels in use are ever connected (tryConnect), or accepted with data (listen).
+    assert(this.usedChannels().includes(ch), () => `KKCM: input on unused channel ${ch}`);
     const st = this.channels[ch];
     const conn = st.conn;
     if (conn === undefined) return;
@@ -430,6 +432,7 @@ export class Kkcm implements Actor<KkcmMessage> {
   }
 
   private framingError(ch: Channel, error: string): void {
+    assert(error.length > 0, () => `KKCM ${ch}: a framing error without a reason`);
     this.counters.ioErrors++;
     this.ctx.trace(K.kkcm.framingError, { ch, error });
     this.cleanup('IO_ERR');

@@ -52,6 +52,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
   protected onLocal(msg: PsrmLocal): void {
     switch (msg.type) {
       case 'psrm.start':
+        // Paired with IHA's onReady, which names a primary in set-up.
+        assert(msg.handle > 0, () => `psrm.start for handle ${msg.handle}`);
         this.sendReplicate(msg.handle);
         return;
       case 'psrm.timeout': {
@@ -73,9 +75,13 @@ export class Psrm extends NsrClient<PsrmLocal> {
         return;
       }
       case 'psrm.failover':
+        // Paired with IHA's failover, which names a secondary it marked failing over.
+        assert(msg.handle > 0, () => `psrm.failover for handle ${msg.handle}`);
         this.failover(msg.handle);
         return;
       case 'psrm.window-update':
+        // Paired with the secondary's read hook, which names its own handle.
+        assert(msg.handle > 0, () => `psrm.window-update for handle ${msg.handle}`);
         this.windowRequest(msg.handle);
         return;
       case 'psrm.window-flush': {

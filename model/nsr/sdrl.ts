@@ -51,6 +51,8 @@ export class Sdrl extends NsrClient<SdrlLocal> {
 
   /** S-1, S-2: send everything written since the last replicated byte. */
   private replicate(rep: Rep): void {
+    // S-1: only an active primary replicates its writes (onLocal checks).
+    assert(rep.role === 'primary' && rep.iha.active, () => `SDRL replicates ${rep.session}`);
     const conn = rep.conn;
     sdrlCheck(rep);
     const soStart = rep.sdrl.sndAppended - conn.so_snd.cc;
