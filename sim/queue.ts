@@ -324,6 +324,11 @@ export class EventQueue {
     hTime[i] = time;
     hOrd[i] = ord;
     hSlot[i] = slot;
+    // Heap entries are slots handed out by allocSlot, and the heap never outgrows its arrays.
+    assert(
+      slot >= 0 && slot < this.slotsUsed && this.hSize <= hTime.length,
+      () => `event queue: heap entry for slot ${slot} of ${this.slotsUsed}`,
+    );
   }
 
   private heapRemoveTop(): void {

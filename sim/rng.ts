@@ -122,7 +122,9 @@ export class Rng {
 
   /** Exponential variate rounded to an integer (e.g. nanoseconds). */
   exponentialInt(mean: number): number {
-    return Math.round(this.exponential(mean));
+    const v = Math.round(this.exponential(mean));
+    assert(Number.isSafeInteger(v) && v >= 0, () => `Rng.exponentialInt(${mean}) gave ${v}`);
+    return v;
   }
 
   /** Normal variate (Box-Muller, always two draws so draw counts stay predictable). */
