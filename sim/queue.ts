@@ -270,6 +270,11 @@ export class EventQueue {
       this.heapRemoveTop();
       this.free[this.freeTop++] = slot;
     }
+    // A slot is freed once: the free list never holds more slots than were handed out.
+    assert(
+      this.freeTop <= this.slotsUsed,
+      () => `event queue: ${this.freeTop} free of ${this.slotsUsed}`,
+    );
   }
 
   private allocSlot(): number {
