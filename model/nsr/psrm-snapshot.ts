@@ -25,6 +25,11 @@ export type PsrmReplicate = Omit<NsrMessage & { t: 'psrm.replicate' }, 't' | 'ha
 
 /** M-1: the initialization fields of seed 000 §6.2f, from the primary's tcpcb. */
 export function initFields(c: TcpConnection): PsrmInitFields {
+  // Paired with validSnapshot's field checks on the secondary: our TCP's values pass them.
+  assert(
+    c.t_maxseg >= 1 && c.snd_scale <= 14 && c.rcv_scale <= 14,
+    () => `initFields: t_maxseg ${c.t_maxseg}, scales ${c.snd_scale}/${c.rcv_scale}`,
+  );
   return {
     iss: c.iss,
     irs: c.irs,

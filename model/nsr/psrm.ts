@@ -120,6 +120,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
     if (rep.app !== undefined) rep.psrm.appInBase = rep.app.inOffset;
     const snap = snapshotOf(c, rep.psrm.appInBase, rep.sdrl.sndAppended);
     sdrlSnapshot(rep);
+    // M-1 and S-1 meet here: the secondary's outbound stream resumes at app_out (PSRM's
+    // sdrlApplySnapshot) exactly where this primary's SDRL now starts replicating.
+    assert(
+      snap.state.app_out === rep.sdrl.snapOffset && rep.sdrl.sent === rep.sdrl.snapOffset,
+      () => `PSRM: ${rep.session} snapshot app_out ${snap.state.app_out}, SDRL at ${rep.sdrl.sent}`,
+    );
     rep.psrm.sentNs = this.ctx.now;
     this.ctx.trace(K.psrm.replicate, {
       session: rep.session,
@@ -156,6 +162,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
     const st = msg.state;
     applySnapshot(c, msg, ooo);
+    // M-4: a filled-in secondary still never transmits; only the failover handler clears it.
+    assert(c.replica, () => `PSRM: the snapshot made ${rep.session} transmit`);
     this.nsr.rebaseRcvTap(rep);
     sdrlApplySnapshot(rep, st.app_out);
     rep.psrm.appInBase = st.app_in;
