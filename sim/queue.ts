@@ -7,6 +7,11 @@
 // payload (target, incarnation, cause, message) lives in a slot table with a free
 // list, so pushing an event allocates nothing once the arrays have grown.
 // Cancel is O(1): the slot is marked dead and skipped when it reaches the top.
+//
+// Assertions here are O(1) (GUIDE §4: cheap on hot paths): the arguments fit the typed
+// arrays they land in (a time or target that does not would be silently truncated), and
+// the counts (live events, heap size, free list) stay consistent with each other.
+import { assert } from './assert.ts';
 
 /** Runs before every normal event due at the same instant (fault injection, run stop). */
 export const PRIO_URGENT = 0;
@@ -18,6 +23,12 @@ const SEQ_SPAN = 2 ** 45; // ord = prio * SEQ_SPAN + seq, exact while prio <= 25
 const SLOT_CAP = 2 ** 22;
 /** Event ids are seq * SLOT_CAP + slot; seq stays below this so ids stay safe integers. */
 const SEQ_CAP = 2 ** 31;
+/** target and incarnation live in Int32Arrays. */
+const INT32_MAX = 2 ** 31 - 1;
+
+// The key encoding is exact only while these hold (checked once, at load).
+assert(PRIO_MAX * SEQ_SPAN + SEQ_CAP < Number.MAX_SAFE_INTEGER, 'queue: ord overflows 2^53');
+assert(SEQ_CAP * SLOT_CAP - 1 <= Number.MAX_SAFE_INTEGER, 'queue: event ids overflow 2^53');
 
 export type EventId = number;
 
@@ -45,6 +56,10 @@ export class EventQueue {
   private liveCount = 0;
 
   constructor(initialCapacity = 1024) {
+    assert(
+      Number.isSafeInteger(initialCapacity) && initialCapacity > 0 && initialCapacity <= SLOT_CAP,
+      () => `EventQueue: initial capacity ${initialCapacity} is not an integer in [1, ${SLOT_CAP}]`,
+    );
     const n = Math.max(16, initialCapacity);
     this.hTime = new Float64Array(n);
     this.hOrd = new Float64Array(n);
@@ -79,6 +94,22 @@ export class EventQueue {
     cause: number,
     msg: unknown,
   ): EventId {
+    assert(
+      Number.isSafeInteger(timeNs) && timeNs >= 0,
+      () => `event queue: time ${timeNs} is not a non-negative integer`,
+    );
+    assert(
+      Number.isInteger(prio) && prio >= PRIO_URGENT && prio <= PRIO_MAX,
+      () => `event queue: priority ${prio} is not an integer in [${PRIO_URGENT}, ${PRIO_MAX}]`,
+    );
+    assert(
+      Number.isInteger(target) && target >= 0 && target <= INT32_MAX,
+      () => `event queue: target ${target} does not fit an Int32Array slot`,
+    );
+    assert(
+      Number.isInteger(inc) && inc >= -1 && inc <= INT32_MAX,
+      () => `event queue: incarnation ${inc} is not an integer in [-1, 2^31)`,
+    );
     const slot = this.allocSlot();
     const seq = this.nextSeq++;
     if (seq >= SEQ_CAP)
@@ -90,17 +121,25 @@ export class EventQueue {
     this.sMsg[slot] = msg;
     this.liveCount++;
     this.heapPush(timeNs, prio * SEQ_SPAN + seq, slot);
+    this.checkCounts();
     return seq * SLOT_CAP + slot;
   }
 
   /** Cancels a pending event in O(1); returns false if it already ran or was cancelled. */
   cancel(id: EventId): boolean {
+    // An id push() never returned (negative, fractional, NaN) is a caller bug; an id that
+    // already ran or was cancelled is not: that is the `false` answer.
+    assert(
+      Number.isSafeInteger(id) && id >= 0,
+      () => `event queue: cancel of ${id}, which is not an event id`,
+    );
     const slot = id % SLOT_CAP;
     const seq = (id - slot) / SLOT_CAP;
     if (slot >= this.slotsUsed || this.sSeq[slot] !== seq) return false;
     this.sSeq[slot] = -1;
     this.sMsg[slot] = undefined;
     this.liveCount--;
+    assert(this.liveCount >= 0, () => `event queue: ${this.liveCount} live events after cancel`);
     return true;
   }
 
@@ -113,6 +152,7 @@ export class EventQueue {
   /** Priority of the earliest live event (call after peekTime() < Infinity). */
   peekPrio(): number {
     this.dropDeadTop();
+    assert(this.hSize > 0, 'event queue: peekPrio on an empty queue');
     return Math.floor((this.hOrd[0] as number) / SEQ_SPAN);
   }
 
@@ -123,12 +163,29 @@ export class EventQueue {
    */
   take(): boolean {
     this.dropDeadTop();
-    if (this.hSize === 0) return false;
+    if (this.hSize === 0) {
+      // Dead events were dropped above: an empty heap means nothing live is left.
+      assert(this.liveCount === 0, () => `event queue: empty heap, ${this.liveCount} live`);
+      return false;
+    }
     const slot = this.hSlot[0] as number;
     this.lastTime = this.hTime[0] as number;
     this.heapRemoveTop();
     this.current(slot);
+    this.checkCounts();
     return true;
+  }
+
+  /**
+   * Every slot ever used is in the heap (live or cancelled, not yet dropped) or on the
+   * free list, never both and never neither; live events are a subset of the heap. O(1).
+   */
+  private checkCounts(): void {
+    assert(
+      this.hSize + this.freeTop === this.slotsUsed && this.liveCount <= this.hSize,
+      () =>
+        `event queue: heap ${this.hSize} + free ${this.freeTop} != ${this.slotsUsed} slots, or ${this.liveCount} live > heap`,
+    );
   }
 
   /** Fields of the event last taken. */
@@ -140,6 +197,7 @@ export class EventQueue {
   lastMessage: unknown = undefined;
 
   private current(slot: number): void {
+    assert((this.sSeq[slot] as number) >= 0, () => `event queue: slot ${slot} taken but not live`);
     this.lastTarget = this.sTarget[slot] as number;
     this.lastInc = this.sInc[slot] as number;
     this.lastCause = this.sCause[slot] as number;
@@ -149,6 +207,10 @@ export class EventQueue {
     this.sSeq[slot] = -1;
     this.liveCount--;
     this.free[this.freeTop++] = slot;
+    assert(
+      this.liveCount >= 0 && this.freeTop <= this.slotsUsed,
+      () => `event queue: ${this.liveCount} live, ${this.freeTop} free of ${this.slotsUsed} slots`,
+    );
   }
 
   /**
@@ -166,6 +228,9 @@ export class EventQueue {
       this.heapRemoveTop();
     }
     for (const [slot, ord] of slots) this.heapPush(t, ord, slot);
+    assert(slots.length > 0, 'sameInstantCount: a live head but an empty group');
+    assert(this.hTime[0] === t, 'sameInstantCount: the head changed while counting');
+    this.checkCounts();
     return slots.length;
   }
 
@@ -186,9 +251,16 @@ export class EventQueue {
       number,
       number,
     ];
+    assert(group.length > 0, 'takeNthSameInstant: a live head but an empty group');
+    const heapBefore = this.hSize;
     for (const g of group) if (g !== chosen) this.heapPush(t, g[1], g[0]);
+    assert(
+      this.hSize === heapBefore + group.length - 1,
+      'takeNthSameInstant: the rest of the group did not go back',
+    );
     this.lastTime = t;
     this.current(chosen[0]);
+    this.checkCounts();
     return true;
   }
 
@@ -198,11 +270,22 @@ export class EventQueue {
       this.heapRemoveTop();
       this.free[this.freeTop++] = slot;
     }
+    // A slot is freed once: the free list never holds more slots than were handed out.
+    assert(
+      this.freeTop <= this.slotsUsed,
+      () => `event queue: ${this.freeTop} free of ${this.slotsUsed}`,
+    );
   }
 
   private allocSlot(): number {
-    if (this.freeTop > 0) return this.free[--this.freeTop] as number;
+    if (this.freeTop > 0) {
+      const slot = this.free[--this.freeTop] as number;
+      // A freed slot was popped or cancelled, and never handed out twice.
+      assert((this.sSeq[slot] as number) < 0, () => `event queue: free slot ${slot} is still live`);
+      return slot;
+    }
     if (this.slotsUsed === this.sTarget.length) this.growSlots();
+    assert(this.slotsUsed < this.sTarget.length, 'event queue: no slot after growing');
     return this.slotsUsed++;
   }
 
@@ -216,6 +299,11 @@ export class EventQueue {
     this.sSeq = grow(this.sSeq, new Float64Array(n));
     this.free = grow(this.free, new Int32Array(n));
     for (let i = this.sMsg.length; i < n; i++) this.sMsg.push(undefined);
+    assert(
+      this.sSeq.length === n && this.free.length === n && this.sMsg.length === n,
+      () =>
+        `event queue: slot arrays grew to ${this.sSeq.length}/${this.free.length}/${this.sMsg.length}, not ${n}`,
+    );
   }
 
   private heapPush(time: number, ord: number, slot: number): void {
@@ -241,9 +329,15 @@ export class EventQueue {
     hTime[i] = time;
     hOrd[i] = ord;
     hSlot[i] = slot;
+    // Heap entries are slots handed out by allocSlot, and the heap never outgrows its arrays.
+    assert(
+      slot >= 0 && slot < this.slotsUsed && this.hSize <= hTime.length,
+      () => `event queue: heap entry for slot ${slot} of ${this.slotsUsed}`,
+    );
   }
 
   private heapRemoveTop(): void {
+    assert(this.hSize > 0, 'event queue: remove from an empty heap');
     const n = --this.hSize;
     if (n === 0) return;
     const hTime = this.hTime;
@@ -281,6 +375,7 @@ export class EventQueue {
 }
 
 function grow<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  assert(to.length > from.length, () => `event queue: grow from ${from.length} to ${to.length}`);
   to.set(from);
   return to;
 }

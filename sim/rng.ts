@@ -4,6 +4,7 @@
 // Alea, pinned by name here (not seedrandom's default ARC4 entry point), so that
 // replays do not depend on which generator a future seedrandom calls its default.
 import seedrandom from 'seedrandom';
+import { assert } from './assert.ts';
 
 type Prng = { (): number; int32(): number; double(): number };
 
@@ -16,6 +17,11 @@ export class Rng {
   private drawCount = 0;
 
   constructor(rootSeed: number | string, name: string) {
+    // JSON would turn NaN or Infinity into null: two such seeds would share every stream.
+    assert(
+      typeof rootSeed === 'string' || Number.isFinite(rootSeed),
+      () => `Rng: seed ${rootSeed} is neither a string nor a finite number`,
+    );
     this.name = name;
     // JSON keeps (seed, name) pairs apart: ("1/a", "b") and (1, "a/b") differ.
     this.seed = `nsrsim:${JSON.stringify([rootSeed, name])}`;
@@ -30,13 +36,17 @@ export class Rng {
   /** Uniform float in [0, 1) with 53 bits of resolution. */
   float(): number {
     this.drawCount++;
-    return this.prng.double();
+    const x = this.prng.double();
+    assert(x >= 0 && x < 1, () => `Rng.float: ${x} is outside [0, 1)`);
+    return x;
   }
 
   /** Uniform unsigned 32-bit integer. */
   uint32(): number {
     this.drawCount++;
-    return this.prng.int32() >>> 0;
+    const u = this.prng.int32() >>> 0;
+    assert(u < TWO_32, () => `Rng.uint32: ${u}`);
+    return u;
   }
 
   /** Uniform integer in [0, n), n a positive safe integer. */
@@ -51,7 +61,9 @@ export class Rng {
         if (u < limit) return u % n;
       }
     }
-    return Math.floor(this.float() * n);
+    const v = Math.floor(this.float() * n);
+    assert(v >= 0 && v < n, () => `Rng.int(${n}) gave ${v}`);
+    return v;
   }
 
   /** Uniform integer in [lo, hi], both inclusive. */
@@ -59,11 +71,18 @@ export class Rng {
     if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || hi < lo) {
       throw new RangeError(`Rng.between: need integers lo <= hi, got ${lo}, ${hi}`);
     }
-    return lo + this.int(hi - lo + 1);
+    const v = lo + this.int(hi - lo + 1);
+    assert(v >= lo && v <= hi, () => `Rng.between(${lo}, ${hi}) gave ${v}`);
+    return v;
   }
 
   /** True with probability num/den (integer ratio, so no float threshold drift). */
   chance(num: number, den: number): boolean {
+    // A fractional or NaN ratio would fall through every test below and quietly draw.
+    assert(
+      Number.isSafeInteger(num) && Number.isSafeInteger(den) && den > 0,
+      () => `Rng.chance(${num}, ${den}): need integers and den > 0`,
+    );
     if (num <= 0) return false;
     if (num >= den) return true;
     return this.int(den) < num;
@@ -71,6 +90,7 @@ export class Rng {
 
   /** True with probability p in [0,1], resolved to parts per billion. */
   chanceProb(p: number): boolean {
+    assert(p >= 0 && p <= 1, () => `Rng.chanceProb: ${p} is not a probability`);
     return this.chance(Math.round(p * 1e9), 1e9);
   }
 
@@ -83,6 +103,7 @@ export class Rng {
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
+      assert(j <= i, () => `Rng.shuffle: swap ${i} with ${j}`);
       const t = items[i] as T;
       items[i] = items[j] as T;
       items[j] = t;
@@ -92,16 +113,26 @@ export class Rng {
 
   /** Exponential variate with the given mean (float). */
   exponential(mean: number): number {
-    return -mean * Math.log(1 - this.float());
+    assert(Number.isFinite(mean) && mean >= 0, () => `Rng.exponential: mean ${mean}`);
+    const v = -mean * Math.log(1 - this.float());
+    // 1 - float() is in (0, 1]: the logarithm is finite and never positive.
+    assert(v >= 0 && Number.isFinite(v), () => `Rng.exponential(${mean}) gave ${v}`);
+    return v;
   }
 
   /** Exponential variate rounded to an integer (e.g. nanoseconds). */
   exponentialInt(mean: number): number {
-    return Math.round(this.exponential(mean));
+    const v = Math.round(this.exponential(mean));
+    assert(Number.isSafeInteger(v) && v >= 0, () => `Rng.exponentialInt(${mean}) gave ${v}`);
+    return v;
   }
 
   /** Normal variate (Box-Muller, always two draws so draw counts stay predictable). */
   normal(mean: number, stddev: number): number {
+    assert(
+      Number.isFinite(mean) && Number.isFinite(stddev) && stddev >= 0,
+      () => `Rng.normal(${mean}, ${stddev})`,
+    );
     const u1 = 1 - this.float();
     const u2 = this.float();
     return mean + stddev * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
@@ -124,6 +155,7 @@ export class RngStreams {
       s = new Rng(this.rootSeed, name);
       this.streams.set(name, s);
     }
+    assert(s.name === name, () => `RngStreams: stream "${name}" is called "${s.name}"`);
     return s;
   }
 }

@@ -121,6 +121,8 @@ export class ActorContext {
     readonly id: ActorId,
     readonly name: string,
   ) {
+    assert(Number.isSafeInteger(id) && id >= 0, () => `ActorContext: bad actor id ${id}`);
+    assert(name.length > 0, 'ActorContext: an actor needs a name');
     this.rng = sim.rng(`actor/${name}`);
   }
   get now(): number {
@@ -183,6 +185,8 @@ export class Simulation {
     this.wallClock = opts.wallClock ?? (() => 0);
     this.defaultMaxEvents = opts.maxEvents ?? DEFAULT_MAX_EVENTS;
     this.tieBreaks = opts.tieBreaks ?? [];
+    if (!Number.isSafeInteger(this.defaultMaxEvents) || this.defaultMaxEvents < 0)
+      throw new RangeError(`sim: maxEvents must be an integer >= 0, got ${opts.maxEvents}`);
     for (const t of this.tieBreaks) {
       if (!Number.isSafeInteger(t) || t < 0)
         throw new RangeError(`sim: tie-break choices are integers >= 0, got ${t}`);
@@ -215,6 +219,7 @@ export class Simulation {
 
   addActor(name: string, actor: Actor): ActorId {
     if (this.byName.has(name)) throw new Error(`sim: duplicate actor name "${name}"`);
+    if (name.length === 0) throw new Error('sim: an actor name must not be empty');
     const id = this.actors.length;
     const slot: ActorSlot = {
       name,
@@ -228,6 +233,11 @@ export class Simulation {
     this.byName.set(name, id);
     (slot as { ctx: ActorContext }).ctx = new ActorContext(this, id, name);
     if (this.started) this.startActor(slot);
+    assert(
+      this.actors[id] === slot && this.byName.size === this.actors.length,
+      () =>
+        `addActor: tables disagree for "${name}" (${this.byName.size} names, ${this.actors.length} actors)`,
+    );
     return id;
   }
 
@@ -253,24 +263,35 @@ export class Simulation {
     s.incarnation++;
     this.traceFrom(s.name, SIM_KIND.actorStop, { reason });
     s.actor.stop?.();
+    // stop() must not restart the actor: a crash lasts until restartActor.
+    assert(!s.running, () => `stopActor: ${s.name} is running again after stop()`);
   }
 
   /** Restarts a stopped actor as a new incarnation (its start() rebuilds its state). */
   restartActor(id: ActorId): void {
     const s = this.slot(id);
     if (s.running) return;
+    // Every stop bumped the incarnation, so a restarted actor is never incarnation 0.
+    assert(s.incarnation > 0, () => `restartActor: ${s.name} was never stopped`);
     s.running = true;
     this.traceFrom(s.name, SIM_KIND.actorRestart, { incarnation: s.incarnation });
     s.actor.start?.(s.ctx);
   }
 
   addSafetyCheck(check: SafetyCheck): void {
+    assert(check.id.length > 0, 'addSafetyCheck: a check needs an id (violations name it)');
+    assert(!this.finished, () => `addSafetyCheck: ${check.id} added after finish()`);
     // Checks must see records even when no sink or hash asked for them.
     if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
     this.safety.push(check);
   }
 
   addLivenessCheck(check: LivenessCheck): void {
+    assert(check.id.length > 0, 'addLivenessCheck: a check needs an id (violations name it)');
+    assert(
+      !this.finished,
+      () => `addLivenessCheck: ${check.id} added after finish(): it would never run`,
+    );
     this.liveness.push(check);
   }
 
@@ -292,6 +313,9 @@ export class Simulation {
         `sim: bad delay ${delayNs} for ${msg.type} from ${this.actorName(from)}`,
       );
     }
+    // ActorContext.send is the only caller: `from` is a registered actor.
+    assert(from >= 0 && from < this.actors.length, () => `relay: no sender with id ${from}`);
+    assert(msgTyped(msg), () => `relay: a message without a type from ${this.actorName(from)}`);
     const target = this.slot(to);
     const rec = this.trace.active
       ? this.trace.emit(
@@ -309,6 +333,7 @@ export class Simulation {
   inject<T extends Message>(to: ActorId, msg: T, atNs: number, prio = PRIO_NORMAL): void {
     if (!Number.isSafeInteger(atNs) || atNs < this.nowNs)
       throw new RangeError(`sim: cannot inject at ${atNs} (now ${this.nowNs})`);
+    assert(msgTyped(msg), 'inject: a message without a type');
     const target = this.slot(to);
     const rec = this.trace.emit(this.nowNs, -1, SIM_ACTOR, SIM_KIND.inject, {
       to: target.name,
@@ -322,6 +347,7 @@ export class Simulation {
     if (!Number.isSafeInteger(delayNs) || delayNs < 0) {
       throw new RangeError(`sim: bad timer delay ${delayNs} for ${msg.type}`);
     }
+    assert(msgTyped(msg), 'timer: a message without a type');
     const s = this.slot(self);
     return this.queue.push(
       this.nowNs + delayNs,
@@ -352,6 +378,7 @@ export class Simulation {
     }
     if (!Number.isSafeInteger(at) || at < this.nowNs)
       throw new RangeError(`sim: fault time ${at} is in the past or not an integer`);
+    assert(msgTyped(msg), 'scheduleFault: a message without a type');
     const rec = this.trace.emit(this.nowNs, -1, SIM_ACTOR, SIM_KIND.faultScheduled, {
       to: this.slot(target).name,
       type: msg.type,
@@ -363,6 +390,11 @@ export class Simulation {
 
   /** Emits a record caused by the event being handled (or a root record outside). */
   traceFrom(actor: string, kind: string, fields: Fields): number {
+    // Outside run() nothing is being handled: a record made then is a root cause.
+    assert(
+      this.inRun || this.currentCause === -1,
+      () => `trace ${kind}: cause ${this.currentCause} outside run()`,
+    );
     return this.trace.emit(this.nowNs, this.currentCause, actor, kind, fields);
   }
 
@@ -383,13 +415,21 @@ export class Simulation {
     ) {
       throw new RangeError(`sim: untilNs ${opts.untilNs} is before now (${this.nowNs})`);
     }
+    const maxEvents = opts.maxEvents ?? this.defaultMaxEvents;
+    if (!Number.isSafeInteger(maxEvents) || maxEvents < 0)
+      throw new RangeError(`sim: maxEvents must be an integer >= 0, got ${maxEvents}`);
+    const now0 = this.nowNs;
     this.inRun = true;
     let loop: { handled: number; reason: StopReason };
     try {
-      loop = this.loop(untilNs, opts.maxEvents ?? this.defaultMaxEvents, opts.until);
+      loop = this.loop(untilNs, maxEvents, opts.until);
     } finally {
       this.inRun = false;
     }
+    assert(
+      loop.handled <= maxEvents && (loop.reason !== 'maxEvents' || loop.handled === maxEvents),
+      () => `run: handled ${loop.handled} events with maxEvents ${maxEvents} (${loop.reason})`,
+    );
     let reason = loop.reason;
     if (reason === 'idle' && opts.untilNs !== undefined) {
       // Nothing left before the bound: the run still ends at the bound, by time.
@@ -398,6 +438,10 @@ export class Simulation {
     }
     this.eventsTotal += loop.handled;
     this.currentCause = -1;
+    assert(
+      this.nowNs >= now0 && (reason !== 'time' || this.nowNs === untilNs),
+      () => `run: ended at ${this.nowNs} (${reason}), started at ${now0}, untilNs ${untilNs}`,
+    );
     return {
       reason,
       boundHit: reason === 'maxEvents',
@@ -430,6 +474,8 @@ export class Simulation {
         q.lastTime >= this.nowNs,
         () => `sim: time went back from ${this.nowNs} to ${q.lastTime}`,
       );
+      // What was taken is the event peeked: due at `next`, before the bound.
+      assert(q.lastTime === next, () => `sim: peeked ${next}, took ${q.lastTime}`);
       this.nowNs = q.lastTime;
       this.deliver(q.lastTarget, q.lastInc, q.lastCause, q.lastMessage as Message);
       handled++;
@@ -439,6 +485,8 @@ export class Simulation {
 
   /** Runs the liveness checks against a finished run and returns all violations. */
   finish(result: RunResult): readonly Violation[] {
+    // A handler finishing the run would close the trace sinks under the run loop.
+    assert(!this.inRun, 'Simulation.finish called from inside a handler');
     if (this.finished) return this.violationList;
     this.finished = true;
     for (const c of this.liveness) {
@@ -449,7 +497,10 @@ export class Simulation {
   }
 
   private deliver(target: number, inc: number, cause: number, msg: Message): void {
-    const s = this.actors[target] as ActorSlot;
+    const s = this.actors[target];
+    // Every event was queued for a registered actor (relay, inject, timer, fault check it).
+    assert(s !== undefined, () => `deliver: no actor with id ${target}`);
+    assert(cause < this.trace.count, () => `deliver: cause ${cause} is a future record`);
     this.currentCause = cause;
     if (!s.running) {
       this.trace.emit(this.nowNs, cause, s.name, SIM_KIND.drop, {
@@ -470,6 +521,8 @@ export class Simulation {
       return;
     }
     const choice = (this.tieBreaks[this.tieBreakNext++] ?? 0) % n;
+    // Choices were checked to be integers >= 0 in the constructor.
+    assert(choice >= 0 && choice < n, () => `tie-break choice ${choice} of ${n}`);
     this.queue.takeNthSameInstant(choice);
   }
 
@@ -477,10 +530,16 @@ export class Simulation {
     if (this.started) return;
     this.started = true;
     for (const s of this.actors) this.startActor(s);
+    // Actors a start() added were started by addActor (this.started is already set).
+    assert(
+      this.actors.every((s) => s.started),
+      'ensureStarted: an actor was left unstarted',
+    );
   }
 
   private startActor(s: ActorSlot): void {
     if (s.started) return;
+    assert(this.started, () => `startActor: ${s.name} started before the simulation`);
     s.started = true;
     s.actor.start?.(s.ctx);
   }
@@ -496,6 +555,11 @@ export class Simulation {
     if (s === undefined) throw new Error(`sim: no actor with id ${id}`);
     return s;
   }
+}
+
+/** A message names its type (the trace records it; handlers switch on it). */
+function msgTyped(msg: Message): boolean {
+  return typeof msg.type === 'string' && msg.type.length > 0;
 }
 
 function sendFields(to: string, msg: Message, delayNs: number): Fields {

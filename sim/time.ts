@@ -1,6 +1,7 @@
 // Simulated time: an integer number of nanoseconds (GUIDE §3). Number.isSafeInteger
 // covers ~104 simulated days, far past any scenario. Durations in scenario files and
 // CLI flags are written with units ("250us", "1.5ms", "30s", "2m") and parsed here.
+import { assert } from './assert.ts';
 
 export const NS = 1;
 export const US = 1_000;
@@ -66,11 +67,16 @@ export function parseDuration(text: string): number {
       `duration "${text}" is too large (max ${formatDuration(Number.MAX_SAFE_INTEGER)})`,
     );
   }
+  assert(ns >= 0, () => `parseDuration("${text}") = ${ns}`);
   return ns;
 }
 
 /** Multiplies a decimal string by an integer scale without binary rounding error. */
 function exactScale(numText: string, scale: number): number | undefined {
+  assert(
+    Number.isSafeInteger(scale) && scale > 0 && /^[0-9]+(\.[0-9]+)?$/.test(numText),
+    () => `exactScale("${numText}", ${scale})`,
+  );
   const [intPart = '0', fracPart = ''] = numText.split('.');
   const scaleDigits = Math.round(Math.log10(scale));
   // Scales are powers of ten except minutes and hours: handle those via seconds.
@@ -80,7 +86,9 @@ function exactScale(numText: string, scale: number): number | undefined {
   }
   if (fracPart.length > scaleDigits && /[1-9]/.test(fracPart.slice(scaleDigits))) return undefined;
   const frac = (fracPart + '0'.repeat(scaleDigits)).slice(0, scaleDigits);
-  return Number(intPart) * scale + (frac === '' ? 0 : Number(frac));
+  const ns = Number(intPart) * scale + (frac === '' ? 0 : Number(frac));
+  assert(Number.isInteger(ns), () => `exactScale("${numText}", ${scale}) = ${ns}`);
+  return ns;
 }
 
 /**
@@ -91,6 +99,13 @@ export function formatDuration(ns: number): string {
   if (!Number.isSafeInteger(ns) || ns < 0) {
     throw new RangeError(`formatDuration: ${ns} is not a non-negative integer of nanoseconds`);
   }
+  const out = formatExact(ns);
+  // The promise above, kept: the text reads back as the same number of nanoseconds.
+  assert(parseDuration(out) === ns, () => `formatDuration(${ns}) = "${out}" does not read back`);
+  return out;
+}
+
+function formatExact(ns: number): string {
   if (ns === 0) return '0s';
   for (const [unit, scale] of [
     ['s', SEC],
@@ -106,10 +121,12 @@ export function formatDuration(ns: number): string {
       return `${whole}.${frac}${unit}`;
     }
   }
+  assert(ns > 0 && ns < US, () => `formatExact: ${ns} ns has no unit`);
   return `${ns}ns`;
 }
 
 /** Short human form for logs and summaries ("12.345678s"); not meant to round-trip. */
 export function formatTime(ns: number): string {
+  assert(Number.isFinite(ns), () => `formatTime: ${ns} is not a time`);
   return `${(ns / SEC).toFixed(6)}s`;
 }

@@ -5,6 +5,7 @@
 // sorted at every level; the trace hash is SHA-256 over those lines, each ended by
 // "\n", which is exactly the NDJSON file reports/trace-file.ts writes (`sha256sum` agrees).
 import { sha256 } from '@noble/hashes/sha2.js';
+import { assert } from './assert.ts';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
@@ -29,6 +30,11 @@ export interface TraceSink {
 export class MemorySink implements TraceSink {
   readonly records: TraceRecord[] = [];
   write(rec: TraceRecord): void {
+    const last = this.records[this.records.length - 1];
+    assert(
+      last === undefined || rec.id > last.id,
+      () => `MemorySink: record ${rec.id} after ${last?.id}`,
+    );
     this.records.push(rec);
   }
 }
@@ -63,6 +69,10 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) out += HEX[b] as string;
+  assert(
+    out.length === 2 * bytes.length,
+    () => `toHex: ${out.length} digits for ${bytes.length} bytes`,
+  );
   return out;
 }
 
@@ -92,7 +102,10 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function recordLine(rec: TraceRecord): string {
-  return `${canonicalJson(rec)}\n`;
+  const line = `${canonicalJson(rec)}\n`;
+  // NDJSON: JSON escapes every newline inside strings, so the only one ends the line.
+  assert(line.indexOf('\n') === line.length - 1, () => `trace: record ${rec.id} spans lines`);
+  return line;
 }
 
 export type RecordListener = (rec: TraceRecord) => void;
@@ -112,13 +125,17 @@ export class Trace {
   }
 
   addSink(sink: TraceSink): void {
+    assert(!this.sinks.includes(sink), 'Trace.addSink: the sink is added already');
     this.sinks.push(sink);
     this.refresh();
+    assert(this.active, 'Trace.addSink: a trace with a sink is active');
   }
 
   addListener(fn: RecordListener): void {
+    assert(!this.listeners.includes(fn), 'Trace.addListener: the listener is added already');
     this.listeners.push(fn);
     this.refresh();
+    assert(this.active, 'Trace.addListener: a trace with a listener is active');
   }
 
   /** Number of records emitted so far (also the id of the next one). */
@@ -128,11 +145,18 @@ export class Trace {
 
   /** Reserves an id without building a record (inactive trace, hot path). */
   skip(): number {
+    assert(!this.active, 'Trace.skip on an active trace would hide a record from its consumers');
     return this.nextId++;
   }
 
   emit(t: number, cause: number, actor: string, kind: string, fields: Fields): number {
     const id = this.nextId++;
+    // A record is caused by an earlier one (or is a root, -1) and happens at a real instant.
+    assert(
+      cause >= -1 && cause < id && Number.isSafeInteger(t) && t >= 0,
+      () => `trace: record ${id} (${kind}) at ${t} caused by ${cause}`,
+    );
+    assert(kind.length > 0 && actor.length > 0, () => `trace: record ${id} has no kind or actor`);
     if (!this.active) return id;
     const rec: TraceRecord = { id, t, cause, actor, kind, fields };
     const line = this.needLines ? recordLine(rec) : undefined;
@@ -144,7 +168,13 @@ export class Trace {
 
   /** Hex SHA-256 of the canonical trace so far (undefined when hashing is off). */
   digest(): string | undefined {
-    return this.hash?.digest();
+    const d = this.hash?.digest();
+    // An injected hasher must give what the default does: 64 lowercase hex digits.
+    assert(
+      d === undefined || /^[0-9a-f]{64}$/.test(d),
+      () => `trace digest "${d}" is not SHA-256 hex`,
+    );
+    return d;
   }
 
   close(): void {
@@ -154,6 +184,10 @@ export class Trace {
   private refresh(): void {
     this.needLines = this.hash !== undefined || this.sinks.some((s) => s.wantsLines === true);
     this.active = this.hash !== undefined || this.sinks.length > 0 || this.listeners.length > 0;
+    assert(
+      !this.needLines || this.active,
+      'Trace: lines are needed by a consumer, so it is active',
+    );
   }
 }
 

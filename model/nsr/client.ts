@@ -3,7 +3,7 @@
 // cleanup, init), and the replication-error path to IHA (I-6).
 import { assert, type Actor, type ActorContext, type Message } from '../../sim/index.ts';
 import type { ClientMessage, CleanupReason, NsrState, Rep } from './state.ts';
-import type { AckReason, IpcClient, NsrMessage } from './wire.ts';
+import { clientOf, type AckReason, type IpcClient, type NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
 
 /** A replication error posted to IHA, which cleans up the socket (I-6). */
@@ -31,6 +31,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     this.ctx = ctx;
     const err = this.nsr.register(this.client, ctx.id);
     assert(err === undefined, () => `${this.client}: KKCM registration failed: ${err}`);
+    assert(this.nsr.clients.get(this.client) === ctx.id, () => `${this.client}: not registered`);
     this.reset();
   }
 
@@ -45,11 +46,17 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
 
   receive(msg: ClientMessage | M): void {
     switch (msg.type) {
-      case 'nsr.deliver':
-        this.onMessage((msg as ClientMessage & { type: 'nsr.deliver' }).msg);
+      case 'nsr.deliver': {
+        const m = (msg as ClientMessage & { type: 'nsr.deliver' }).msg;
+        // Paired with KKCM's dispatch, which hands each message to the client owning its type.
+        assert(clientOf(m.t) === this.client, () => `${this.client} was handed ${m.t}`);
+        this.onMessage(m);
         return;
+      }
       case 'nsr.malformed': {
         const m = msg as ClientMessage & { type: 'nsr.malformed' };
+        assert(m.client === this.client, () => `${this.client} was handed ${m.client}'s NACK case`);
+        assert(m.error.length > 0, () => `${this.client}: a malformed message without an error`);
         this.onMalformed(m.handle, m.error);
         return;
       }
@@ -69,6 +76,14 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
 
   /** K-4 send; a failure is itself a replication error for the socket. */
   protected send(msg: NsrMessage, rep?: Rep): boolean {
+    // Each client sends only its own message types (the receiving client asserts the same).
+    assert(clientOf(msg.t) === this.client, () => `${this.client} sends ${msg.t}`);
+    // A message about a socket names the receiver's handle for it (I-2), except the mirror,
+    // which introduces the primary's own handle to the other RE (I-1).
+    assert(
+      rep === undefined || msg.handle === (msg.t === 'iha.mirror' ? rep.handle : rep.peerHandle),
+      () => `${this.client}: ${msg.t} for ${rep?.session} names handle ${msg.handle}`,
+    );
     const err = this.nsr.kkcm.send(this.ctx, msg);
     if (err === undefined) return true;
     this.ctx.trace(K.nsr.sendFailed[this.client], { t: msg.t, handle: msg.handle, error: err });
@@ -77,6 +92,10 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
   }
 
   protected postError(rep: Rep, reason: string, queued: 'push' | 'drop'): void {
+    // Paired with IHA, which asserts a handle and a reason: the error is about a socket in
+    // the table now (it may be gone by the time IHA handles it, which IHA checks).
+    assert(this.nsr.rep(rep.handle) === rep, () => `postError: ${rep.session} is not in the table`);
+    assert(reason.length > 0, () => `postError: no reason for ${rep.session}`);
     this.ctx.trace(K.nsr.replicationError, {
       session: rep.session,
       handle: rep.handle,
@@ -98,12 +117,14 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     return undefined;
   }
 
+  /** Why a message for `rep` in `role` is refused, or undefined: an active socket in that role. */
   protected ackReasonFor(
     rep: Rep | undefined,
     role: 'primary' | 'secondary',
   ): AckReason | undefined {
     if (rep === undefined) return 'invalidHandle';
     if (rep.role !== role || !rep.iha.active) return 'notReplicating';
+    assert(!rep.iha.failingOver, () => `${rep.session}: active while failing over`);
     return undefined;
   }
 }

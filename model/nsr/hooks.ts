@@ -4,6 +4,8 @@
 // L4 keyed off common_rcvbufspc instead of sbspace (P-10), sosend replicating before
 // transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4), and a
 // secondary socket that never transmits and runs no timers until failover (M-4).
+import { assert } from '../../sim/index.ts';
+import type { TcpConnection } from '../tcp/tcp.ts';
 import { sdrlOnWrite } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
 
@@ -17,8 +19,23 @@ export interface PsrmWindowRequest {
   readonly handle: number;
 }
 
+/** No replication hook is installed: a socket gets one set, and loses it before the next. */
+function unhooked(conn: TcpConnection): boolean {
+  return (
+    conn.rcvSpacePolicy === undefined &&
+    conn.sndLimit === undefined &&
+    conn.sosendHook === undefined &&
+    conn.soreceiveHook === undefined
+  );
+}
+
 export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
   const conn = rep.conn;
+  assert(
+    rep.role === 'primary' && !conn.replica && nsr.rep(rep.handle) === rep,
+    () => `installPrimaryHooks: ${rep.session} is not a replicated primary socket`,
+  );
+  assert(unhooked(conn), () => `installPrimaryHooks: ${rep.session} is hooked already`);
   // P-10: the window advertised to the peer is min(own space, the secondary's), and
   // a replicated packet is judged against the common value both sides agreed on.
   // Packets already held by PRL (replicated, not yet ACKed) will take their share of
@@ -39,14 +56,23 @@ export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
     return Math.max(0, rep.sdrl.acked - soStart);
   };
   conn.sosendHook = (_c, bytes) => sdrlOnWrite(nsr, rep, bytes);
+  // The tap of every delivered byte stays on from addRep (the checkers compare it).
+  assert(conn.onRcvAppend !== undefined, () => `installPrimaryHooks: ${rep.session} has no tap`);
 }
 
 export function installSecondaryHooks(nsr: NsrState, rep: Rep): void {
   const conn = rep.conn;
+  assert(
+    rep.role === 'secondary' && !rep.iha.active && nsr.rep(rep.handle) === rep,
+    () => `installSecondaryHooks: ${rep.session} is not a fresh secondary`,
+  );
+  assert(unhooked(conn), () => `installSecondaryHooks: ${rep.session} is hooked already`);
   conn.replica = true;
   conn.rcvSpacePolicy = (c) => rep.prl.inputSpace ?? c.so_rcv.sbspace();
   // S-4: the backup application read its receive snoop buffer: tell the primary.
   conn.soreceiveHook = () => {
+    // Installed on a secondary and removed before a failover makes it the primary.
+    assert(rep.role === 'secondary', () => `soreceive hook of ${rep.session}, a primary`);
     if (!rep.iha.active) return;
     const msg: PsrmWindowRequest = { type: 'psrm.window-update', handle: rep.handle };
     nsr.kernel.post(nsr.ids.psrm, msg, nsr.costs.sdrlNs);
@@ -60,4 +86,5 @@ export function removeHooks(rep: Rep): void {
   conn.sosendHook = undefined;
   conn.soreceiveHook = undefined;
   // onRcvAppend stays: the socket's delivered stream is still what the checkers compare.
+  assert(unhooked(conn) && conn.onRcvAppend !== undefined, 'removeHooks: a hook is left');
 }

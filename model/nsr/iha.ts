@@ -29,13 +29,13 @@
 //
 // Resynchronization (F-4): whenever KKCM comes (back) up, every primary socket that is
 // not replicated is set up again from its current state (PSRM carries the state).
-import { assert, type Message } from '../../sim/index.ts';
+import { assert, assertInt, unreachable } from '../../sim/index.ts';
 import type { ReplicatedApp } from '../app/app.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
-import type { CleanupReason, NsrState, Rep } from './state.ts';
+import { checkRep, type CleanupReason, type NsrState, type Rep } from './state.ts';
 import { installPrimaryHooks, installSecondaryHooks, removeHooks } from './hooks.ts';
-import { sdrlStartAt } from './sdrl-state.ts';
+import { sdrlCheck, sdrlStartAt } from './sdrl-state.ts';
 import { prlRelease } from './prl.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
@@ -74,11 +74,14 @@ interface Candidate {
 
 /** A primary still has packets awaiting the secondary's ACK, or send data not yet confirmed. */
 function undrained(r: Rep): boolean {
+  assert(r.role === 'primary', () => `undrained: ${r.session} is a ${r.role}`);
+  sdrlCheck(r);
   const d = r.sdrl;
   return r.prl.queue.length > 0 || d.acked < d.sent || d.sent < d.sndAppended;
 }
 
 function drainState(r: Rep): Record<string, unknown> {
+  assert(r.role === 'primary', () => `drainState: ${r.session} is a ${r.role}`);
   return {
     session: r.session,
     queued: r.prl.queue.length,
@@ -107,13 +110,22 @@ export class Iha extends NsrClient<IhaLocal> {
   protected onLocal(msg: IhaLocal): void {
     switch (msg.type) {
       case 'iha.socket':
+        assert(msg.session.length > 0, 'iha.socket: a session needs a name');
         this.candidates.set(msg.session, { conn: msg.conn, app: msg.app });
         if (this.nsr.kkcm.ready) this.begin(msg.session);
         return;
       case 'iha.psrm-done':
+        // Paired with PSRM, which says ok exactly for an ACK with reason ok, for a handle it had.
+        assert(
+          msg.ok === (msg.reason === 'ok'),
+          () => `iha.psrm-done: ok ${msg.ok}, ${msg.reason}`,
+        );
+        assert(msg.handle > 0, () => `iha.psrm-done for handle ${msg.handle}`);
         this.psrmDone(msg.handle, msg.ok, msg.reason);
         return;
       case 'iha.post-error':
+        // Paired with NsrClient.postError, which names a socket in the table.
+        assert(msg.handle > 0 && msg.reason.length > 0, 'iha.post-error without handle or reason');
         this.error(msg.handle, msg.reason, msg.queued, true);
         return;
       case 'iha.become-master':
@@ -126,9 +138,12 @@ export class Iha extends NsrClient<IhaLocal> {
         this.drainCheck(msg.deadlineNs);
         return;
       case 'iha.socket-failover':
+        assert(msg.session.length > 0, 'iha.socket-failover: a session needs a name');
         this.socketFailover(msg.session);
         return;
       case 'iha.drain-socket':
+        // Paired with socketFailover and drainSocket, which poll a primary's own handle.
+        assert(msg.handle > 0, () => `iha.drain-socket for handle ${msg.handle}`);
         this.drainSocket(msg.handle, msg.deadlineNs);
         return;
       case 'iha.sync-guard':
@@ -138,10 +153,8 @@ export class Iha extends NsrClient<IhaLocal> {
           this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.switchover' });
         }
         return;
-      default: {
-        const never: never = msg;
-        throw new Error(`iha: unknown message ${(never as Message).type}`);
-      }
+      default:
+        unreachable(msg, 'IHA message');
     }
   }
 
@@ -164,6 +177,12 @@ export class Iha extends NsrClient<IhaLocal> {
         this.error(rep.handle, 'set-up timed out', 'push', true);
       }
     }
+    // I-6: no set-up outlives its timeout by more than one period.
+    for (const rep of this.nsr.reps.values())
+      assert(
+        !rep.iha.setupInProgress || now - rep.iha.setupStartNs < this.nsr.timers.psrmTimeoutNs,
+        () => `IHA: the set-up of ${rep.session} outlived its timeout`,
+      );
     // Sockets whose replication failed are set up again from their current state.
     if (!this.nsr.kkcm.ready) return;
     for (const session of this.candidates.keys())
@@ -178,8 +197,10 @@ export class Iha extends NsrClient<IhaLocal> {
     if (c.conn.t_state !== 'ESTABLISHED' && c.conn.t_state !== 'CLOSE_WAIT') return;
     const rep = this.nsr.addRep(session, 'primary', c.conn, c.app);
     assert(!rep.iha.active && !rep.iha.setupInProgress, 'begin: a fresh handle is already in use');
+    assert(!c.conn.replica, () => `begin: the socket of ${session} is a replica`);
     rep.iha.setupInProgress = true;
     rep.iha.setupStartNs = this.ctx.now;
+    checkRep(rep);
     // Absolute application stream offsets (the application's own sync of its state); the
     // read offset is taken at PSRM's snapshot (psrm.ts), as the application reads meanwhile.
     sdrlStartAt(rep, c.app.outOffset);
@@ -213,6 +234,11 @@ export class Iha extends NsrClient<IhaLocal> {
     }
     rep.peerHandle = msg.secondary;
     if (this.nsr.is('iha-active-before-psrm-ack')) this.activate(rep);
+    // I-4: active waits for PSRM's ACK (only the mutant activates here).
+    assert(
+      rep.iha.active === this.nsr.is('iha-active-before-psrm-ack'),
+      () => `onReady: ${rep.session} active ${rep.iha.active} before PSRM's ACK`,
+    );
     this.ctx.send(
       this.nsr.ids.psrm,
       { type: 'psrm.start', handle: rep.handle },
@@ -228,6 +254,7 @@ export class Iha extends NsrClient<IhaLocal> {
       return;
     }
     if (!rep.iha.active) this.activate(rep);
+    assert(rep.iha.active && !rep.iha.setupInProgress, () => `psrmDone: ${rep.session} not active`);
   }
 
   /** I-4: active goes on; PRL replicates what it held; SDRL sends what was written meanwhile. */
@@ -237,8 +264,14 @@ export class Iha extends NsrClient<IhaLocal> {
       () => `activate: ${rep.session} is not a primary in set-up`,
     );
     assert(rep.peerHandle !== 0, () => `activate: ${rep.session} has no secondary handle`);
+    // Nothing was replicated before activation: PRL held the packets (P-1), SDRL waited.
+    assert(
+      rep.prl.queue.length === 0 && rep.sdrl.acked === rep.sdrl.sent,
+      () => `activate: ${rep.session} has replicated data before it is active`,
+    );
     rep.iha.active = true;
     rep.iha.setupInProgress = false;
+    checkRep(rep);
     this.ctx.trace(K.iha.active, {
       session: rep.session,
       handle: rep.handle,
@@ -270,6 +303,10 @@ export class Iha extends NsrClient<IhaLocal> {
     }
     const rep = this.nsr.addRep(msg.session, 'secondary', conn);
     rep.peerHandle = msg.handle;
+    assert(
+      !rep.iha.active && this.nsr.bySession.get(msg.session) === rep,
+      () => `onMirror: ${msg.session} is not a fresh secondary`,
+    );
     installSecondaryHooks(this.nsr, rep);
     this.ctx.trace(K.iha.secondary, { session: msg.session, handle: rep.handle, peer: msg.handle });
     this.send({ t: 'iha.ready', handle: msg.handle, secondary: rep.handle, reason: 'ok' }, rep);
@@ -278,22 +315,32 @@ export class Iha extends NsrClient<IhaLocal> {
   // ---- errors and cleanup (I-6) ---------------------------------------------------
 
   private error(handle: number, reason: string, queued: 'push' | 'drop', tellPeer: boolean): void {
+    assertInt(handle, 1, 0xffff_ffff, 'IHA error handle');
     const rep = this.nsr.rep(handle);
     if (rep === undefined) return;
+    checkRep(rep);
     this.ctx.trace(K.iha.cleanupSocket, { session: rep.session, handle, role: rep.role, reason });
     if (tellPeer && rep.peerHandle !== 0)
       this.send({ t: 'iha.error', handle: rep.peerHandle, reason: 'failed' });
     if (rep.role === 'primary') this.unreplicate(rep, queued);
     else this.deleteSecondary(rep, reason);
+    // I-6: an error ends replication of the socket, on either side.
+    assert(this.nsr.rep(handle) === undefined, () => `error: ${rep.session} is still replicated`);
   }
 
   /** The primary socket carries on without replication. */
   private unreplicate(rep: Rep, queued: 'push' | 'drop'): void {
     assert(rep.role === 'primary', () => `unreplicate: ${rep.session} is a ${rep.role}`);
+    // A primary in the table never fails over (only secondaries do, and leave the table).
+    assert(!rep.iha.failingOver, () => `unreplicate: ${rep.session} is failing over`);
     prlRelease(this.nsr, this.ctx, rep, queued);
     removeHooks(rep);
     this.nsr.dropRep(rep);
     this.abandonHandover(rep);
+    assert(
+      !this.handovers.has(rep.handle) && this.nsr.rep(rep.handle) === undefined,
+      () => `unreplicate: ${rep.session} #${rep.handle} is still tracked`,
+    );
     rep.conn.output(); // the send limit is gone: transmit what was held back
   }
 
@@ -304,6 +351,8 @@ export class Iha extends NsrClient<IhaLocal> {
     this.nsr.kernel.dropApp(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
+    // A secondary is never handed over: only primaries are in `handovers`.
+    assert(!this.handovers.has(rep.handle), () => `deleteSecondary: ${rep.session} in hand-over`);
     rep.conn.outputFilter = () => false;
     rep.conn.abort();
   }
@@ -327,6 +376,31 @@ export class Iha extends NsrClient<IhaLocal> {
         this.deleteSecondary(rep, `cleanup ${reason}`);
       }
     }
+    this.checkAfterCleanup(reason);
+  }
+
+  /**
+   * I-6, K-7: after a cleanup no primary is replicated any more; a secondary is left only
+   * when this RE takes over (ORE_DOWN on the master: failing over; SWITCHOVER or ORE_DOWN
+   * on the backup: become-master decides), never after a deconfiguration or an I/O error.
+   */
+  private checkAfterCleanup(reason: CleanupReason): void {
+    const master = this.nsr.kernel.isMaster();
+    for (const rep of this.nsr.reps.values()) {
+      assert(rep.role === 'secondary', () => `cleanup ${reason}: primary ${rep.session} is left`);
+      assert(
+        reason === 'SWITCHOVER' || reason === 'ORE_DOWN',
+        () => `cleanup ${reason}: secondary ${rep.session} is left`,
+      );
+      assert(
+        !(reason === 'ORE_DOWN' && master) || rep.iha.failingOver,
+        () => `cleanup ORE_DOWN on the master: ${rep.session} is not failing over`,
+      );
+    }
+    assert(
+      this.handovers.size === 0,
+      () => `cleanup ${reason}: ${this.handovers.size} hand-overs left`,
+    );
   }
 
   // ---- failover (I-5) ---------------------------------------------------------------
@@ -346,19 +420,29 @@ export class Iha extends NsrClient<IhaLocal> {
   private failoverAll(): void {
     this.awaitingSync = false;
     for (const rep of [...this.nsr.reps.values()]) if (rep.role === 'secondary') this.failover(rep);
+    // Each secondary is failing over now, or was deleted (it never became active).
+    for (const rep of this.nsr.reps.values())
+      assert(
+        rep.role === 'primary' || rep.iha.failingOver,
+        () => `failoverAll: secondary ${rep.session} is not failing over`,
+      );
   }
 
   private failover(rep: Rep): void {
+    // Callers take the socket from the table (failoverAll, cleanup, a failover message).
+    assert(this.nsr.rep(rep.handle) === rep, () => `failover: ${rep.session} is not in the table`);
     if (rep.role !== 'secondary' || rep.iha.failingOver) return;
     if (!rep.iha.active) {
       // Never finished set-up: nothing to take over from.
       this.deleteSecondary(rep, 'failover before replication was active');
+      assert(this.nsr.rep(rep.handle) === undefined, () => `failover: ${rep.session} is kept`);
       return;
     }
     // I-5: active goes off; PSRM's failover handler makes the socket the primary and
     // hands it back to IHA as a socket of this (now master) RE.
     rep.iha.active = false;
     rep.iha.failingOver = true;
+    checkRep(rep);
     this.ctx.trace(K.iha.failover, { session: rep.session, handle: rep.handle });
     this.ctx.send(
       this.nsr.ids.psrm,
@@ -374,6 +458,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.candidates = new Map();
     if (!this.nsr.kkcm.ready) {
       this.dropAllPrimaries('switchover without replication');
+      assert(this.countRole('primary') === 0, 'becomeBackup: a primary is left');
       return;
     }
     this.drainCheck(this.ctx.now + DRAIN_MAX_NS);
@@ -393,6 +478,9 @@ export class Iha extends NsrClient<IhaLocal> {
       if (rep.iha.active) this.send({ t: 'iha.failover', handle: rep.peerHandle });
       this.forgetPrimary(rep);
     }
+    // Every primary was handed over or given up: this RE keeps no primary as backup.
+    assert(this.countRole('primary') === 0, 'drainCheck: a primary is left after the hand-over');
+    assert(this.handovers.size === 0, 'drainCheck: a per-socket hand-over is left');
     this.send({ t: 'iha.failover', handle: 0 });
     // The new master closes the channels once it has everything (K-7: SWITCHOVER on both).
     this.ctx.send(this.nsr.ids.kkcm, { type: 'kkcm.expect-switchover' });
@@ -421,6 +509,11 @@ export class Iha extends NsrClient<IhaLocal> {
       this.ctx.trace(K.iha.socketFailoverRefused, { session, reason: why ?? 'no application' });
       return;
     }
+    // The refusals above leave an active primary with a channel, not yet handed over.
+    assert(
+      rep.role === 'primary' && rep.iha.active && !this.handovers.has(rep.handle),
+      () => `socketFailover: ${session} is not an active primary`,
+    );
     this.ctx.trace(K.iha.socketFailover, { session, handle: rep.handle, peer: rep.peerHandle });
     this.handovers.set(rep.handle, { conn: rep.conn, app });
     this.candidates.delete(session);
@@ -432,6 +525,7 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   private steer(conn: TcpConnection, re: number): void {
+    assert(re === 0 || re === 1, () => `steer: no RE ${re}`);
     this.ctx.send(this.nsr.ids.pfe, {
       type: 'pfe.flow',
       faddr: conn.faddr,
@@ -454,6 +548,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // hand-over abandoned (abandonHandover), so the socket stays here.
     if (!this.send({ t: 'iha.failover', handle: rep.peerHandle }, rep)) return;
     this.forgetPrimary(rep);
+    assert(!this.handovers.has(handle), () => `drainSocket: ${rep.session} is still handed over`);
     this.nsr.kernel.dropApp(rep);
   }
 
@@ -465,6 +560,8 @@ export class Iha extends NsrClient<IhaLocal> {
   private abandonHandover(rep: Rep): void {
     const h = this.handovers.get(rep.handle);
     if (h === undefined) return;
+    // The hand-over was recorded from this socket (socketFailover).
+    assert(h.conn === rep.conn, () => `abandonHandover: ${rep.session} changed sockets`);
     this.handovers.delete(rep.handle);
     this.ctx.trace(K.iha.socketFailoverAbandoned, { session: rep.session, handle: rep.handle });
     this.steer(rep.conn, this.nsr.reIndex);
@@ -475,16 +572,19 @@ export class Iha extends NsrClient<IhaLocal> {
   private dropAllPrimaries(reason: string): void {
     for (const rep of [...this.nsr.reps.values()])
       if (rep.role === 'primary') this.forgetPrimary(rep, reason);
+    assert(this.handovers.size === 0, 'dropAllPrimaries: a hand-over is left');
   }
 
   /** The old primary socket is abandoned silently: the new master owns the session now. */
   private forgetPrimary(rep: Rep, reason = 'handed over'): void {
     assert(rep.role === 'primary', () => `forgetPrimary: ${rep.session} is a ${rep.role}`);
+    assert(!rep.iha.failingOver, () => `forgetPrimary: ${rep.session} is failing over`);
     this.ctx.trace(K.iha.forgetPrimary, { session: rep.session, handle: rep.handle, reason });
     this.handovers.delete(rep.handle);
     prlRelease(this.nsr, this.ctx, rep, 'drop');
     removeHooks(rep);
     this.nsr.dropRep(rep);
+    assert(this.nsr.rep(rep.handle) === undefined, () => `forgetPrimary: ${rep.session} is kept`);
     rep.conn.outputFilter = () => false;
     rep.conn.abort();
   }

@@ -20,16 +20,18 @@
 // the queue until the socket is writable again).
 import {
   assert,
+  assertInt,
+  unreachable,
   type Actor,
   type ActorContext,
   type ActorId,
-  type Message,
 } from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import type { CleanupReason, ClientMessage, NsrState } from './state.ts';
 import {
   IPC_HEADER_BYTES,
+  IPC_MESSAGE_MAX,
   clientOf,
   decodeMessage,
   encodeMessage,
@@ -95,7 +97,9 @@ export class Kkcm implements Actor<KkcmMessage> {
     private readonly internalStack: () => import('../tcp/tcp.ts').TcpStack,
     private readonly otherAddr: number,
     private readonly initiallyConfigured: boolean,
-  ) {}
+  ) {
+    assertInt(otherAddr, 0, 0xffff_ffff, 'KKCM: address of the other RE');
+  }
 
   start(ctx: ActorContext): void {
     this.ctx = ctx;
@@ -107,6 +111,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.periodicTimer = -1;
     this.switchoverExpected = false;
     this.installSender();
+    assert(!this.nsr().kkcm.ready, 'KKCM: the sender is ready before the channels are up');
     if (this.nsr().reIndex === 0) this.listen();
   }
 
@@ -154,10 +159,8 @@ export class Kkcm implements Actor<KkcmMessage> {
         this.ctx.trace(K.kkcm.channelClosed, { ch: msg.ch, reason: msg.reason });
         this.cleanup(this.switchoverExpected ? 'SWITCHOVER' : this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
         return;
-      default: {
-        const never: never = msg;
-        throw new Error(`kkcm: unknown message ${(never as Message).type}`);
-      }
+      default:
+        unreachable(msg, 'KKCM message');
     }
   }
 
@@ -169,6 +172,8 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.configured = on;
     if (on) this.tryConnect();
     else this.cleanup('NSR_DECONFIG');
+    // Deconfigured NSR keeps no channel (K-7, K-9).
+    assert(on || (!this.running && !this.anyConn()), 'KKCM: a channel outlived NSR_DECONFIG');
   }
 
   private ore(up: boolean): void {
@@ -176,9 +181,11 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.oreUp = up;
     if (up) this.tryConnect();
     else if (this.running || this.anyConn()) this.cleanup('ORE_DOWN');
+    assert(up || (!this.running && !this.anyConn()), 'KKCM: a channel outlived ORE_DOWN');
   }
 
   private listen(): void {
+    assert(this.nsr().reIndex === 0, 'KKCM: only RE0 listens (K-2)');
     const stack = this.internalStack();
     for (const ch of CHANNELS) {
       stack.listen(
@@ -208,14 +215,23 @@ export class Kkcm implements Actor<KkcmMessage> {
       const conn = stack.connect(undefined, this.otherAddr, KKCM_PORTS[ch], CHANNEL_TCP);
       this.bind(ch, conn);
       conn.onEstablished = () => {
+        // A cleanup unbinds a channel's socket before aborting it: only a bound one gets here.
+        assert(this.channels[ch].conn === conn, () => `KKCM ${ch}: a stale socket came up`);
         this.channels[ch].established = true;
         this.channelUp();
       };
     }
+    assert(
+      this.usedChannels().every((c) => this.channels[c].conn !== undefined),
+      'KKCM: RE1 left a channel unconnected',
+    );
   }
 
   private bind(ch: Channel, conn: TcpConnection): void {
     const st = this.channels[ch];
+    // One socket per channel: the listener cleans the old one up first, RE1 connects once.
+    assert(st.conn === undefined && !st.established, () => `KKCM ${ch}: bound twice`);
+    assert(st.out.length === 0, () => `KKCM ${ch}: messages queued for an unbound channel`);
     st.conn = conn;
     conn.onReadable = () => {
       // K-10: in the upcall context the input handler runs right where the data landed;
@@ -234,6 +250,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   private channelUp(): void {
     if (this.running || !this.usedChannels().every((c) => this.channels[c].established)) return;
     assert(this.configured, 'KKCM came up while NSR is not configured (K-9)');
+    // Not running means no periodic timer: cleanup cancelled it, start never armed one.
+    assert(this.periodicTimer === -1, 'KKCM came up with a periodic timer armed');
     this.running = true;
     this.ctx.trace(K.kkcm.up, { channels: this.usedChannels() });
     this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
@@ -262,12 +280,15 @@ export class Kkcm implements Actor<KkcmMessage> {
         return self.enqueue(ctx, msg);
       },
     };
+    // Clients see KKCM's own state: ready exactly while running (K-9).
+    assert(this.nsr().kkcm.ready === this.running, 'KKCM: the sender disagrees with running');
   }
 
   private channelFor(msg: NsrMessage): Channel {
     const mode = this.nsr().opts.kkcmChannels;
     if (mode === 'one') return 'send';
     if (mode === 'balanced') return (msg.handle & 1) === 0 ? 'send' : 'recv';
+    assert(mode === 'two', () => `KKCM: channel mode ${mode}`);
     return clientOf(msg.t) === 'prl' ? 'recv' : 'send';
   }
 
@@ -277,6 +298,11 @@ export class Kkcm implements Actor<KkcmMessage> {
     const nsr = this.nsr();
     const ch = this.channelFor(msg);
     const st = this.channels[ch];
+    // Running means every channel in use is connected and established (channelUp).
+    assert(
+      st.conn !== undefined && st.established,
+      () => `KKCM: running, but channel ${ch} is not established`,
+    );
     // The bound counts whole messages waiting, the head's partly written one included.
     if (st.out.length >= nsr.bounds.kkcmQueueMax) {
       ctx.trace(K.kkcm.queueFull, { ch, t: msg.t, handle: msg.handle });
@@ -288,6 +314,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       () => `KKCM: ${msg.t} encoded to ${bytes.length} bytes`,
     );
     st.out.push(bytes);
+    assert(st.out.length <= nsr.bounds.kkcmQueueMax, () => `KKCM ${ch}: queue over its bound`);
     ctx.trace(K.kkcm.tx, { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
     this.counters.tx++;
     this.counters.txBytes += bytes.length;
@@ -297,7 +324,10 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private wakeCost(): number {
     const nsr = this.nsr();
-    return nsr.opts.kkcmContext === 'thread' ? nsr.costs.kkcmSwitchNs : nsr.costs.kkcmInterruptNs;
+    const cost =
+      nsr.opts.kkcmContext === 'thread' ? nsr.costs.kkcmSwitchNs : nsr.costs.kkcmInterruptNs;
+    assertInt(cost, 0, Number.MAX_SAFE_INTEGER, 'KKCM wake-up cost');
+    return cost;
   }
 
   private wakeFrom(ctx: ActorContext): void {
@@ -311,6 +341,11 @@ export class Kkcm implements Actor<KkcmMessage> {
   }
 
   private wakeFor(msg: KkcmMessage): void {
+    // Only socket upcalls are deferred to the thread (K-10): data and a closed channel.
+    assert(
+      msg.type === 'kkcm.readable' || msg.type === 'kkcm.channel-closed',
+      () => `KKCM: ${msg.type} deferred to the thread`,
+    );
     this.ctx.send(this.ctx.id, msg, this.wakeCost());
   }
 
@@ -335,6 +370,11 @@ export class Kkcm implements Actor<KkcmMessage> {
         st.outPos = 0;
         written++;
       }
+      // Either everything went out, or the head is partly written and waits for room.
+      assert(
+        st.out.length === 0 ? st.outPos === 0 : st.outPos < (st.out[0] as Uint8Array).length,
+        () => `KKCM ${ch}: at ${st.outPos} of a ${st.out[0]?.length}-byte head`,
+      );
     }
     // The per-message cost delays the next batch, as a busy thread would.
     if (
@@ -350,6 +390,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   // ---- input (K-5) ----------------------------------------------------------------
 
   private input(ch: Channel): void {
+    // Only channels in use are ever connected (tryConnect), or accepted with data (listen).
+    assert(this.usedChannels().includes(ch), () => `KKCM: input on unused channel ${ch}`);
     const st = this.channels[ch];
     const conn = st.conn;
     if (conn === undefined) return;
@@ -365,6 +407,11 @@ export class Kkcm implements Actor<KkcmMessage> {
         this.framingError(ch, head.error);
         return;
       }
+      // peekLength accepts only lengths a sender can produce (encodeMessage asserts them).
+      assert(
+        head.length >= IPC_HEADER_BYTES + 4 && head.length <= IPC_MESSAGE_MAX,
+        () => `KKCM ${ch}: framed length ${head.length}`,
+      );
       let take = head.length;
       if (rx.len - pos < head.length) {
         if (!partial) break;
@@ -375,11 +422,17 @@ export class Kkcm implements Actor<KkcmMessage> {
       pos += take;
     }
     assert(pos <= rx.len, () => `KKCM ${ch}: consumed ${pos} of ${rx.len} bytes`);
+    // G-8: what is left is less than one whole message (the loop took every whole one).
+    assert(
+      partial || rx.len - pos < IPC_HEADER_BYTES || incomplete(rx.buf.subarray(0, rx.len), pos),
+      () => `KKCM ${ch}: a whole message left unconsumed at ${pos} of ${rx.len}`,
+    );
     // A cleanup during dispatch replaced the channel state: nothing left to consume.
     if (this.channels[ch].rx === rx) rx.consume(pos);
   }
 
   private framingError(ch: Channel, error: string): void {
+    assert(error.length > 0, () => `KKCM ${ch}: a framing error without a reason`);
     this.counters.ioErrors++;
     this.ctx.trace(K.kkcm.framingError, { ch, error });
     this.cleanup('IO_ERR');
@@ -387,6 +440,11 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private dispatch(ch: Channel, bytes: Uint8Array): void {
     const nsr = this.nsr();
+    // G-8: only whole messages, as framed (the mutant hands over partial ones).
+    assert(
+      nsr.is('kkcm-partial-message-dispatch') || bytes.length >= IPC_HEADER_BYTES + 4,
+      () => `KKCM ${ch}: dispatching ${bytes.length} bytes`,
+    );
     const parsed = decodeMessage(bytes, nsr.version);
     this.counters.rx++;
     this.counters.rxBytes += bytes.length;
@@ -430,6 +488,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       this.ctx.trace(K.kkcm.noClient, { t: msg.t });
       return;
     }
+    // The receiving client asserts the message is its own (NsrClient.receive): the pair.
     this.ctx.send(id, { type: 'nsr.deliver', msg } satisfies ClientMessage, cost);
   }
 
@@ -437,6 +496,8 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private periodic(): void {
     if (!this.running) return;
+    // The periodic timer runs only while KKCM is up; this is the one that just fired.
+    assert(this.periodicTimer >= 0, 'KKCM periodic fired with no timer recorded');
     for (const c of CLIENT_ORDER) {
       const id = this.clients.get(c);
       if (id !== undefined) this.ctx.send(id, { type: 'nsr.periodic' } satisfies ClientMessage);
@@ -471,12 +532,22 @@ export class Kkcm implements Actor<KkcmMessage> {
       }
     }
     assert(!this.running && !this.anyConn(), 'KKCM cleanup left a channel open (K-7)');
+    assert(
+      this.periodicTimer === -1 && CHANNELS.every((c) => this.channels[c].out.length === 0),
+      'KKCM cleanup left the periodic timer or queued output (K-7)',
+    );
     // Back to sleep; the thread connects again once the conditions of K-9 hold (both
     // REs online, NSR configured), after a short pause so the other RE has seen the
     // old connections close.
     if (this.nsr().reIndex === 1)
       this.ctx.startTimer(RECONNECT_PAUSE_NS, { type: 'kkcm.reconnect' });
   }
+}
+
+/** True when the bytes at `pos` start a message that has not fully arrived yet. */
+function incomplete(buf: Uint8Array, pos: number): boolean {
+  const head = peekLength(buf, pos);
+  return head.ok && buf.length - pos < head.length;
 }
 
 function emptyChannel(): ChannelState {
@@ -509,9 +580,7 @@ function summary(msg: NsrMessage): Record<string, unknown> {
     case 'psrm.replicate':
     case 'iha.failover':
       return {};
-    default: {
-      const never: never = msg;
-      return { unknown: String(never) };
-    }
+    default:
+      return unreachable(msg, 'NSR message');
   }
 }

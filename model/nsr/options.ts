@@ -2,6 +2,8 @@
 // simulator implements each and defaults to the one SPEC marks default), processing
 // costs, timers, bounds, and the named mutants (deliberately broken designs that the
 // checkers must catch).
+import { assert, assertInt } from '../../sim/index.ts';
+import { NSR_VERSION_MAX } from './wire.ts';
 
 export interface NsrOptions {
   /** K-1: two channels by static type mapping (default), one channel, or per-handle balancing. */
@@ -185,3 +187,38 @@ export type MutantName = keyof typeof MUTANTS;
 export function isMutant(name: string): name is MutantName {
   return Object.hasOwn(MUTANTS, name);
 }
+
+/**
+ * Asserts an RE's NSR configuration is one the scenario loader can produce: every option
+ * one of its listed values, versions in [1, NSR_VERSION_MAX], costs integers >= 0, timers
+ * integers > 0 (a zero period would spin), bounds integers >= 1. The model relies on each
+ * (a zero kkcmPeriodNs re-arms at the same instant for ever; a zero kkcmQueueMax refuses
+ * every message).
+ */
+export function checkNsrConfig(
+  opts: NsrOptions,
+  costs: NsrCosts,
+  timers: NsrTimers,
+  bounds: NsrBounds,
+): void {
+  for (const info of NSR_OPTION_INFO) {
+    if (info.name === 'versions' || info.name === 'prlL3Header') continue;
+    const v = opts[info.name];
+    assert(info.values.includes(String(v)), () => `NSR option ${info.name}: ${String(v)}`);
+  }
+  assert(typeof opts.prlL3Header === 'boolean', 'NSR option prlL3Header is not a boolean');
+  assert(opts.versions.length === 2, 'NSR option versions: one per RE');
+  for (const v of opts.versions) assertInt(v, 1, NSR_VERSION_MAX, 'NSR protocol version');
+  for (const [k, v] of Object.entries(costs)) assertInt(v, 0, Number.MAX_SAFE_INTEGER, `cost ${k}`);
+  for (const [k, v] of Object.entries(timers))
+    assertInt(v, 1, Number.MAX_SAFE_INTEGER, `timer ${k}`);
+  for (const [k, v] of Object.entries(bounds))
+    assertInt(v, 1, Number.MAX_SAFE_INTEGER, `bound ${k}`);
+}
+
+// The defaults pass their own check (at load: a typo in a default fails every run at once).
+checkNsrConfig(DEFAULT_NSR_OPTIONS, DEFAULT_NSR_COSTS, DEFAULT_NSR_TIMERS, DEFAULT_NSR_BOUNDS);
+assert(
+  NSR_OPTION_INFO.length === Object.keys(DEFAULT_NSR_OPTIONS).length,
+  'every NSR option has its NSR_OPTION_INFO entry',
+);

@@ -78,6 +78,11 @@ export function prlEnqueue(nsr: NsrState, rep: Rep, entry: PrlEntry): void {
     () => `prlEnqueue: ${rep.session} seq ${entry.seq} after ${tail?.seq}`,
   );
   assertInt(entry.bytes, 0, 0xffff, 'PRL entry bytes');
+  assert(
+    entry.bytes === entry.seg.payload.length && entry.arrival >= 1,
+    () =>
+      `prlEnqueue: ${rep.session} seq ${entry.seq}: ${entry.bytes} bytes, arrival ${entry.arrival}`,
+  );
   q.queue.push(entry);
   if (nsr.opts.prlQueue === 'global') nsr.prl.globalQueue.push({ handle: rep.handle, entry });
   q.queuedBytes += entry.bytes;
@@ -88,6 +93,7 @@ export function prlEnqueue(nsr: NsrState, rep: Rep, entry: PrlEntry): void {
 /** Removes the head of the socket's queue. */
 export function prlShift(nsr: NsrState, rep: Rep): PrlEntry | undefined {
   const q = rep.prl;
+  assert(rep.role === 'primary', () => `prlShift: ${rep.session} is not a primary`);
   const e = q.queue.shift();
   if (e === undefined) return undefined;
   if (nsr.opts.prlQueue === 'global') {
@@ -107,7 +113,14 @@ export function prlShift(nsr: NsrState, rep: Rep): PrlEntry | undefined {
 export function prlHead(nsr: NsrState, rep: Rep): PrlEntry | undefined {
   if (nsr.opts.prlQueue === 'global') {
     const g = nsr.prl.globalQueue[0];
-    return g !== undefined && g.handle === rep.handle ? g.entry : undefined;
+    const mine = g !== undefined && g.handle === rep.handle ? g.entry : undefined;
+    // The global queue keeps each socket's packets in its own order: its head, if this
+    // socket's, is the socket queue's head too.
+    assert(
+      mine === undefined || mine === rep.prl.queue[0],
+      () => `prlHead: the global head of ${rep.session} is not its own queue's head`,
+    );
+    return mine;
   }
   return rep.prl.queue[0];
 }
@@ -123,6 +136,13 @@ function checkQueue(nsr: NsrState, rep: Rep): void {
   assert(
     q.queue.length > 0 || q.queuedBytes === 0,
     () => `PRL queue of ${rep.session} is empty but counts ${q.queuedBytes} bytes`,
+  );
+  // One global queue holds every socket's packets; per-inpcb mode leaves it empty.
+  const g = nsr.prl.globalQueue.length;
+  assert(
+    nsr.opts.prlQueue === 'global' ? g >= q.queue.length : g === 0,
+    () =>
+      `PRL global queue of ${g} with ${q.queue.length} of ${rep.session}'s (${nsr.opts.prlQueue})`,
   );
   if (q.queue.length <= 16) {
     let sum = 0;
@@ -147,6 +167,12 @@ export function prlL4(
 ): number {
   const before = rep.rcv.appended;
   const { seq, arrival, space } = input;
+  // L4 input of one socket is never re-entered: TCP hands work on through messages.
+  assert(rep.prl.inputSpace === undefined, () => `prlL4: ${rep.session} re-entered`);
+  assert(
+    space === undefined || Number.isSafeInteger(space),
+    () => `prlL4: ${rep.session} judged against ${space}`,
+  );
   rep.prl.inputSpace = space;
   tr.trace(K.prl.l4, {
     handle: rep.handle,
@@ -197,6 +223,8 @@ export function prlL4Unreplicated(
   handle: number,
   seg: Segment,
 ): void {
+  // Only for a handle that is gone (fromL3 found no socket for it).
+  assert(nsr.rep(handle) === undefined, () => `prlL4Unreplicated: handle ${handle} is replicated`);
   tr.trace(K.prl.l4, { handle, seq: -1, role: 'none', len: seg.payload.length });
   nsr.l4Fallback(seg);
 }
@@ -207,6 +235,8 @@ export function prlL4Unreplicated(
  */
 export function prlRelease(nsr: NsrState, tr: PrlTracer, rep: Rep, mode: 'push' | 'drop'): void {
   const q = rep.prl;
+  // Only a primary queues or holds (P-1, P-3); IHA and PRL release only primaries.
+  assert(rep.role === 'primary', () => `prlRelease: ${rep.session} is a ${rep.role}`);
   const entries = q.queue;
   q.queue = [];
   nsr.prl.bufferedBytes -= q.queuedBytes;
@@ -219,6 +249,7 @@ export function prlRelease(nsr: NsrState, tr: PrlTracer, rep: Rep, mode: 'push' 
     nsr.prl.bufferedBytes >= 0,
     () => `prlRelease: PRL buffer count went negative (${nsr.prl.bufferedBytes})`,
   );
+  checkQueue(nsr, rep);
   tr.trace(K.prl.release, {
     session: rep.session,
     mode,
@@ -248,6 +279,11 @@ export function prlRelease(nsr: NsrState, tr: PrlTracer, rep: Rep, mode: 'push' 
     });
   for (const p of held)
     prlL4(nsr, tr, rep, p.seg, { via: 'release', seq: -1, arrival: p.arrival, space: undefined });
+  // L4 input queues nothing new for the socket: arrivals are later PRL events.
+  assert(
+    q.queue.length === 0 && q.pending.length === 0,
+    () => `prlRelease: ${rep.session} holds packets again`,
+  );
 }
 
 /**
@@ -269,6 +305,8 @@ export function prlLearnSecSpace(
   appended: number,
 ): void {
   const q = rep.prl;
+  assert(rep.role === 'primary', () => `prlLearnSecSpace: ${rep.session} is not a primary`);
+  assert(appended >= 0, () => `prlLearnSecSpace: ${rep.session} appended ${appended}`);
   if (q.windowSeq >= 0 && seqLeq(seq, q.windowSeq)) {
     q.secSpace = Math.max(0, q.secSpace - appended);
     return;
@@ -285,11 +323,20 @@ export function prlWindowUpdate(rep: Rep, space: number, seq: number): number {
   q.secSpace = space;
   q.windowSeq = seq;
   q.common_rcvbufspc = Math.min(rep.conn.so_rcv.sbspace(), space);
+  assert(
+    q.common_rcvbufspc <= space && Number.isSafeInteger(q.common_rcvbufspc),
+    () => `prlWindowUpdate: ${rep.session} common ${q.common_rcvbufspc}, space ${space}`,
+  );
   return q.common_rcvbufspc;
 }
 
 /** PSRM's initial sync (M-1): the secondary's free space in its ACK. */
 export function prlSecondarySpace(rep: Rep, space: number): void {
   assertInt(space, 0, 0xffff_ffff, 'PSRM ACK space');
+  // PSRM passes the space of its own ACK, for a primary it is setting up (M-1).
+  assert(
+    rep.role === 'primary' && rep.iha.setupInProgress,
+    () => `prlSecondarySpace: ${rep.session} is not a primary in set-up`,
+  );
   rep.prl.secSpace = space;
 }

@@ -24,7 +24,7 @@
 // side may have delivered, G-2); a requeued packet (P-4 'requeue') is replicated again
 // at the tail, behind packets that arrived after it (which is what the §7.3c text says,
 // and which G-4 then judges).
-import { assert, unreachable } from '../../sim/index.ts';
+import { assert, assertInt, unreachable } from '../../sim/index.ts';
 import { decodeSegment, encodeSegment } from '../net/packet.ts';
 import { seqLeq, type Segment } from '../net/segment.ts';
 import { K } from '../vocab.ts';
@@ -68,6 +68,8 @@ export class Prl extends NsrClient<PrlLocal> {
   protected onLocal(msg: PrlLocal): void {
     switch (msg.type) {
       case 'prl.input':
+        // Paired with the RE kernel's ip_input, which posts only packets of a handle it had.
+        assert(msg.handle > 0, () => `prl.input for handle ${msg.handle}`);
         this.fromL3(msg.handle, msg.seg);
         return;
       case 'prl.flush':
@@ -131,28 +133,46 @@ export class Prl extends NsrClient<PrlLocal> {
       return;
     }
     const arrival = rep.prl.nextArrival++;
+    assertInt(arrival, 1, Number.MAX_SAFE_INTEGER, 'PRL arrival index');
     if (!rep.iha.active) {
+      // The test above leaves a primary in set-up here (P-1).
+      assert(rep.iha.setupInProgress, () => `PRL: ${rep.session} neither active nor set up`);
       this.hold(rep, seg, arrival);
       return;
     }
     if (rep.prl.pending.length > 0 && !this.nsr.is('prl-flush-after-new')) {
       // Active, but the flush of the held packets has not run yet: queue behind them
       // so that they are replicated in arrival order (G-4).
-      rep.prl.pending.push({ seg, arrival });
+      this.holdInOrder(rep, seg, arrival);
       return;
     }
     this.replicate(rep, seg, arrival);
   }
 
+  /** Appends to the held packets, which stay in arrival order (G-4). */
+  private holdInOrder(rep: Rep, seg: Segment, arrival: number): void {
+    const last = rep.prl.pending[rep.prl.pending.length - 1];
+    assert(
+      last === undefined || last.arrival < arrival,
+      () => `PRL: ${rep.session} holds arrival ${last?.arrival} before ${arrival}`,
+    );
+    rep.prl.pending.push({ seg, arrival });
+  }
+
   /** P-1: set-up in progress: the packet is held, neither passed up nor replicated. */
   private hold(rep: Rep, seg: Segment, arrival: number): void {
+    assert(
+      rep.role === 'primary' && rep.iha.setupInProgress && !rep.iha.active,
+      () => `PRL holds for ${rep.session}, which is not a primary in set-up`,
+    );
     const q = rep.prl;
     if (q.pending.length >= this.nsr.bounds.prlPendingMax) {
       const f = { session: rep.session, reason: 'pending-full', tcpSeq: seg.seq };
       this.ctx.trace(K.prl.drop, f);
       return;
     }
-    q.pending.push({ seg, arrival });
+    this.holdInOrder(rep, seg, arrival);
+    assert(q.pending.length <= this.nsr.bounds.prlPendingMax, 'PRL: pending over its bound');
     this.ctx.trace(K.prl.pending, {
       session: rep.session,
       arrival,
@@ -168,14 +188,24 @@ export class Prl extends NsrClient<PrlLocal> {
    * already holds for this socket.
    */
   private primarySpace(rep: Rep): number {
+    assert(rep.role === 'primary', () => `primarySpace of ${rep.session}, a secondary`);
     const c = rep.conn;
     const offered = Math.max(0, (c.rcv_adv - c.rcv_nxt) | 0);
-    return Math.max(0, Math.max(c.so_rcv.sbspace(), offered) - rep.prl.queuedBytes);
+    const space = Math.max(0, Math.max(c.so_rcv.sbspace(), offered) - rep.prl.queuedBytes);
+    // It travels as a u32 (prl.replicate primarySpace).
+    assertInt(space, 0, 0xffff_ffff, 'PRL primary space');
+    return space;
   }
 
   private replicate(rep: Rep, seg: Segment, arrival: number): void {
     const nsr = this.nsr;
     const len = seg.payload.length;
+    // Only a packet of a primary that was activated gets here (fromL3, the flush, a
+    // requeue), and activation needs the secondary's handle (I-4).
+    assert(
+      rep.role === 'primary' && rep.peerHandle !== 0 && !rep.iha.setupInProgress,
+      () => `PRL: replicating for ${rep.session}, a ${rep.role} with peer ${rep.peerHandle}`,
+    );
     const primarySpace = this.primarySpace(rep);
     // P-2 "no room": nothing at all fits. A packet that fits in part goes on; TCP keeps
     // the part inside common_rcvbufspc (requiring the whole packet to fit would drop
@@ -219,6 +249,11 @@ export class Prl extends NsrClient<PrlLocal> {
     }
     const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now, primarySpace };
     prlEnqueue(nsr, rep, entry);
+    // P-8: the buffer bound holds after every enqueue (the mutant ignores it).
+    assert(
+      nsr.prl.bufferedBytes <= nsr.bounds.prlBufferBytes || nsr.is('prl-ignores-buffer-limit'),
+      () => `PRL buffer holds ${nsr.prl.bufferedBytes} of ${nsr.bounds.prlBufferBytes} bytes`,
+    );
     this.ctx.trace(K.prl.queue, {
       session: rep.session,
       seq,
@@ -235,6 +270,8 @@ export class Prl extends NsrClient<PrlLocal> {
   private flushPending(handle: number): void {
     const rep = this.nsr.rep(handle);
     if (rep === undefined) return;
+    // prl.flush comes from IHA's activation of this (primary) handle (I-4).
+    assert(rep.role === 'primary', () => `PRL flush for ${rep.session}, a secondary`);
     const held = rep.prl.pending;
     rep.prl.pending = [];
     this.ctx.trace(K.prl.flush, { session: rep.session, packets: held.length });
@@ -244,6 +281,8 @@ export class Prl extends NsrClient<PrlLocal> {
         this.l4(rep, p.seg, { via: 'direct', seq: -1, arrival: p.arrival, space: undefined });
       else this.replicate(rep, p.seg, p.arrival);
     }
+    // Nothing is held while the flush runs: packets arriving meanwhile are later events.
+    assert(rep.prl.pending.length === 0, () => `PRL: ${rep.session} held packets mid-flush`);
   }
 
   /** P-3, P-4: ACK or NACK from the secondary. */
@@ -263,13 +302,17 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private ackOne(rep: Rep, seq: number, space: number): void {
+    assert(
+      rep.role === 'primary' && this.nsr.opts.prlAck === 'per-packet',
+      () => `ackOne for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     const head = prlHead(this.nsr, rep);
     if (head === undefined || head.seq !== seq) {
       this.ctx.trace(K.prl.ackMismatch, { session: rep.session, seq, head: head?.seq ?? -1 });
       this.postError(rep, `ACK for ${seq} does not match the head of the queue`, 'push');
       return;
     }
-    prlShift(this.nsr, rep);
+    this.shiftHead(rep, head);
     rep.prl.common_rcvbufspc = space;
     const input: L4Input = { via: 'ack', seq, arrival: head.arrival, space };
     const appended = this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, input);
@@ -278,6 +321,10 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-6 coalesced: one ACK covers every queued packet up to `seq`; replay the batch. */
   private ackBatch(rep: Rep, seq: number, base: number): void {
+    assert(
+      rep.role === 'primary' && this.nsr.opts.prlAck === 'coalesce',
+      () => `ackBatch for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     let consumed = 0;
     let space = base;
     for (
@@ -285,17 +332,28 @@ export class Prl extends NsrClient<PrlLocal> {
       head !== undefined && seqLeq(head.seq, seq);
       head = prlHead(this.nsr, rep)
     ) {
-      prlShift(this.nsr, rep);
+      this.shiftHead(rep, head);
       // The mutant forgets that earlier packets of the batch used part of the space.
       space = this.nsr.is('prl-coalesce-without-rcvbufspc') ? base : base - consumed;
       rep.prl.common_rcvbufspc = space;
       const input: L4Input = { via: 'ack', seq: head.seq, arrival: head.arrival, space };
       consumed += this.nsr.is('prl-pass-up-before-ack') ? 0 : this.l4(rep, head.seg, input);
     }
+    assert(consumed >= 0, () => `PRL batch of ${rep.session} consumed ${consumed} bytes`);
     prlLearnSecSpace(rep, seq, base, Number.MAX_SAFE_INTEGER, consumed);
   }
 
+  /** Removes `head` (what prlHead gave) from the socket's queue: prlShift takes that one. */
+  private shiftHead(rep: Rep, head: PrlEntry): void {
+    const e = prlShift(this.nsr, rep);
+    assert(e === head, () => `PRL: ${rep.session} shifted seq ${e?.seq}, head was ${head.seq}`);
+  }
+
   private onNack(rep: Rep, seq: number, space: number, reason: string): void {
+    assert(
+      rep.role === 'primary' && reason !== 'ok',
+      () => `onNack for ${rep.session} (${rep.role}) with ${reason}`,
+    );
     const head = prlHead(this.nsr, rep);
     this.ctx.trace(K.prl.nack, { session: rep.session, seq, reason, space });
     const dropped = (why: string, e: PrlEntry): void => {
@@ -311,14 +369,14 @@ export class Prl extends NsrClient<PrlLocal> {
     if (reason === 'bufferFull') {
       rep.prl.secSpace = space;
       if (head === undefined || head.seq !== seq) return;
-      prlShift(this.nsr, rep);
+      this.shiftHead(rep, head);
       if (this.nsr.opts.nackBufferFull === 'requeue') this.replicate(rep, head.seg, head.arrival);
       else dropped('nack-buffer-full', head);
       return;
     }
     // invalid handle, not replicating, malformed: the socket's replication is broken.
     if (head !== undefined && head.seq === seq) {
-      prlShift(this.nsr, rep);
+      this.shiftHead(rep, head);
       dropped(`nack-${reason}`, head);
     }
     this.postError(rep, `NACK ${reason}`, this.nsr.opts.nackError);
@@ -331,6 +389,7 @@ export class Prl extends NsrClient<PrlLocal> {
       const head = rep.role === 'primary' ? rep.prl.queue[0] : undefined;
       if (head === undefined) continue;
       const quietNs = now - Math.max(rep.prl.lastHeardNs, head.sentNs);
+      assert(quietNs >= 0, () => `PRL: ${rep.session} heard from the future (${quietNs} ns)`);
       if (quietNs < this.nsr.timers.prlTimeoutNs) continue;
       this.ctx.trace(K.prl.timeout, {
         session: rep.session,
@@ -357,6 +416,11 @@ export class Prl extends NsrClient<PrlLocal> {
       this.refuse(msg, rep, bad);
       return;
     }
+    // ackReasonFor passed: an active secondary, which never queues (P-5 is all it does).
+    assert(
+      rep.role === 'secondary' && rep.iha.active && rep.prl.queue.length === 0,
+      () => `PRL replicate for ${rep.session}, a ${rep.role} with ${rep.prl.queue.length} queued`,
+    );
     rep.prl.lastHeardNs = this.ctx.now;
     const seg = this.decode(rep, msg.packet);
     if (seg === undefined) {
@@ -375,6 +439,11 @@ export class Prl extends NsrClient<PrlLocal> {
       rep.prl.batch = { base, consumed: 0, lastSeq: msg.seq, count: 0 };
     }
     const batch = rep.prl.batch;
+    // An open batch exists exactly in coalesce mode (opened above when there was none).
+    assert(
+      coalesce === (batch !== undefined),
+      () => `PRL: batch of ${rep.session} in ${this.nsr.opts.prlAck} mode`,
+    );
     const common =
       coalesce && batch !== undefined
         ? batch.base - batch.consumed
@@ -406,6 +475,12 @@ export class Prl extends NsrClient<PrlLocal> {
     bad: string | undefined,
   ): void {
     const reason = bad ?? 'invalidHandle';
+    // ackReasonFor answers only these two refusals (the send below narrows to them).
+    assert(
+      reason === 'invalidHandle' || reason === 'notReplicating',
+      () => `PRL refuses ${msg.seq} with ${reason}`,
+    );
+    assert((rep === undefined) === (reason === 'invalidHandle'), 'PRL: invalid handle iff unknown');
     this.ctx.trace(K.prl.nackSent, { handle: msg.handle, seq: msg.seq, reason });
     const handle = rep?.peerHandle ?? msg.handle;
     this.send({ t: 'prl.ack', handle, seq: msg.seq, space: 0, reason: reason as 'invalidHandle' });
@@ -417,6 +492,7 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-5: the buffer check failed: NACK buffer-full with the current space, no L4 input. */
   private nackBufferFull(rep: Rep, seg: Segment, seq: number, own: number, common: number): void {
+    assert(rep.role === 'secondary', () => `PRL NACKs for ${rep.session}, a primary`);
     this.flushBatchFirst(rep);
     this.ctx.trace(K.prl.nackSent, {
       session: rep.session,
@@ -434,9 +510,14 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-11: does the packet fit? Out-of-order data counts as the option says. */
   private bufferCheck(rep: Rep, seg: Segment, common: number): boolean {
+    assert(
+      rep.role === 'secondary' && Number.isSafeInteger(common),
+      () => `bufferCheck for ${rep.session} (${rep.role}) against ${common}`,
+    );
     const len = seg.payload.length;
     if (len === 0) return true;
     const ooo = rep.conn.t_segq.bytes;
+    assert(ooo >= 0, () => `PRL: ${rep.session} has ${ooo} out-of-order bytes`);
     switch (this.nsr.opts.oooAccounting) {
       case 'doc':
         return common - ooo > 0;
@@ -450,6 +531,7 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private decode(rep: Rep, packet: Uint8Array): Segment | undefined {
+    assert(rep.role === 'secondary', () => `PRL decodes for ${rep.session}, a primary`);
     // P-12 without the L3 header: rebuild it from the inpcb (addresses are the socket's).
     const bytes = this.nsr.opts.prlL3Header
       ? packet
@@ -463,8 +545,13 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private extendBatch(rep: Rep, seq: number, appended: number): void {
+    assert(
+      rep.role === 'secondary' && this.nsr.opts.prlAck === 'coalesce',
+      () => `extendBatch for ${rep.session} (${rep.role}, ${this.nsr.opts.prlAck})`,
+    );
     const b = rep.prl.batch;
     if (b === undefined) return;
+    assert(appended >= 0, () => `PRL: ${rep.session} appended ${appended} bytes`);
     b.consumed += appended;
     b.lastSeq = seq;
     b.count++;
@@ -477,6 +564,7 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   private flushBatchFirst(rep: Rep): void {
+    assert(rep.role === 'secondary', () => `flushBatchFirst for ${rep.session}, a primary`);
     const b = rep.prl.batch;
     if (b !== undefined && b.count > 0) this.sendBatchAck(rep);
     rep.prl.batch = undefined;
@@ -486,6 +574,11 @@ export class Prl extends NsrClient<PrlLocal> {
     const b = rep.prl.batch;
     rep.prl.batch = undefined;
     if (b === undefined || b.count === 0) return;
+    // Batches exist only on a secondary in coalesce mode (P-6), within their size bound.
+    assert(
+      rep.role === 'secondary' && b.count <= COALESCE_MAX,
+      () => `PRL batch ACK of ${b.count} for ${rep.session} (${rep.role})`,
+    );
     this.send(
       { t: 'prl.ack', handle: rep.peerHandle, seq: b.lastSeq, space: b.base, reason: 'ok' },
       rep,
@@ -506,6 +599,8 @@ export class Prl extends NsrClient<PrlLocal> {
 
 /** Prepends a 20-byte IPv4 header (checksum filled) to a bare TCP segment (P-12 off). */
 function withIpHeader(tcp: Uint8Array, src: number, dst: number): Uint8Array {
+  // The total length is a u16: a bigger segment would be written truncated.
+  assert(20 + tcp.length <= 0xffff, () => `withIpHeader: ${tcp.length}-byte segment`);
   const out = new Uint8Array(20 + tcp.length);
   const dv = new DataView(out.buffer);
   dv.setUint8(0, 0x45);

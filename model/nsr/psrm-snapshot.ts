@@ -25,6 +25,11 @@ export type PsrmReplicate = Omit<NsrMessage & { t: 'psrm.replicate' }, 't' | 'ha
 
 /** M-1: the initialization fields of seed 000 §6.2f, from the primary's tcpcb. */
 export function initFields(c: TcpConnection): PsrmInitFields {
+  // Paired with validSnapshot's field checks on the secondary: our TCP's values pass them.
+  assert(
+    c.t_maxseg >= 1 && c.snd_scale <= 14 && c.rcv_scale <= 14,
+    () => `initFields: t_maxseg ${c.t_maxseg}, scales ${c.snd_scale}/${c.rcv_scale}`,
+  );
   return {
     iss: c.iss,
     irs: c.irs,
@@ -66,6 +71,15 @@ export function snapshotOf(c: TcpConnection, appIn: number, appOut: number): Psr
   };
   const rcvData = c.so_rcv.peek(0, c.so_rcv.cc);
   const sndData = c.so_snd.peek(0, c.so_snd.cc);
+  // Both buffers whole, and only a primary (never a replica) is snapshotted.
+  assert(
+    rcvData.length === c.so_rcv.cc && sndData.length === c.so_snd.cc && !c.replica,
+    () => `snapshotOf: ${rcvData.length}/${c.so_rcv.cc} and ${sndData.length}/${c.so_snd.cc} bytes`,
+  );
+  assert(
+    Number.isSafeInteger(appIn) && appIn >= 0 && Number.isSafeInteger(appOut) && appOut >= 0,
+    () => `snapshotOf: application offsets ${appIn}, ${appOut}`,
+  );
   return { fields: initFields(c), state, rcvData, sndData, rcvOoo: encodeOoo(c.t_segq.entries) };
 }
 
@@ -83,6 +97,8 @@ export function validSnapshot(c: TcpConnection, s: PsrmReplicate): OooSegment[] 
   if (!ooo.every(inBuffer)) return undefined;
   if (f.t_maxseg < 1 || f.snd_scale > 14 || f.rcv_scale > 14) return undefined;
   if (s.rcvData.length > c.so_rcv.hiwat || ((st.snd_max - st.snd_una) | 0) < 0) return undefined;
+  // Checked only on a replica that has not been filled yet (PSRM's onReplicate).
+  assert(c.replica, 'validSnapshot: the socket is not a replica');
   return ooo;
 }
 
@@ -124,6 +140,11 @@ export function applySnapshot(c: TcpConnection, s: PsrmReplicate, ooo: OooSegmen
     c.so_rcv.cc === s.rcvData.length && c.t_segq.length === ooo.length,
     'applySnapshot: buffers differ from the snapshot',
   );
+  // The sequence state is the primary's; the send side covers exactly so_snd (M-2).
+  assert(
+    c.rcv_nxt === st.rcv_nxt && c.snd_una === st.snd_una && c.so_snd.cc === s.sndData.length,
+    'applySnapshot: sequence state differs from the snapshot',
+  );
 }
 
 /**
@@ -152,4 +173,9 @@ export function resetForFailover(c: TcpConnection, nowNs: number): void {
   c.snd_nxt = c.snd_una;
   if (c.snd_max !== c.snd_una) c.setTimer('rexmt', c.t_rxtcur);
   assert(!c.replica, 'resetForFailover: the socket is still a replica');
+  assert(
+    c.snd_nxt === c.snd_una && c.snd_cwnd > 0 && c.t_rxtcur > 0,
+    () =>
+      `resetForFailover: snd_nxt ${c.snd_nxt}, snd_una ${c.snd_una}, cwnd ${c.snd_cwnd}, rto ${c.t_rxtcur}`,
+  );
 }

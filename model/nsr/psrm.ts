@@ -19,14 +19,14 @@
 // defaults, ts_recent_age = now, t_flags to defaults, t_force and t_softerror to zero,
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
-import type { Message } from '../../sim/index.ts';
+import { assert, unreachable } from '../../sim/index.ts';
 import { NsrClient } from './client.ts';
 import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
 import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
 import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
 import { sdrlApplySnapshot, sdrlSnapshot } from './sdrl-state.ts';
 import { applySnapshot, resetForFailover, snapshotOf, validSnapshot } from './psrm-snapshot.ts';
-import type { NsrState, Rep } from './state.ts';
+import { checkRep, type NsrState, type Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
 
@@ -52,9 +52,16 @@ export class Psrm extends NsrClient<PsrmLocal> {
   protected onLocal(msg: PsrmLocal): void {
     switch (msg.type) {
       case 'psrm.start':
+        // Paired with IHA's onReady, which names a primary in set-up.
+        assert(msg.handle > 0, () => `psrm.start for handle ${msg.handle}`);
         this.sendReplicate(msg.handle);
         return;
       case 'psrm.timeout': {
+        // Paired with sendReplicate, which arms the timer with the send time it recorded.
+        assert(
+          msg.sentNs >= 0 && msg.sentNs < this.ctx.now,
+          () => `psrm.timeout sent at ${msg.sentNs}`,
+        );
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined && rep.iha.setupInProgress && rep.psrm.sentNs === msg.sentNs) {
           this.ctx.trace(K.psrm.timeout, { session: rep.session });
@@ -68,27 +75,32 @@ export class Psrm extends NsrClient<PsrmLocal> {
         return;
       }
       case 'psrm.failover':
+        // Paired with IHA's failover, which names a secondary it marked failing over.
+        assert(msg.handle > 0, () => `psrm.failover for handle ${msg.handle}`);
         this.failover(msg.handle);
         return;
       case 'psrm.window-update':
+        // Paired with the secondary's read hook, which names its own handle.
+        assert(msg.handle > 0, () => `psrm.window-update for handle ${msg.handle}`);
         this.windowRequest(msg.handle);
         return;
       case 'psrm.window-flush': {
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined) {
+          // The timer was armed for a secondary (windowRequest); a failover drops the handle.
+          assert(rep.psrm.windowTimer >= 0, () => `window flush for ${rep.session} with no timer`);
           rep.psrm.windowTimer = -1;
           this.sendWindow(rep);
         }
         return;
       }
       case 'psrm.window-sweep':
+        assert(this.sweepArmed, 'PSRM window sweep fired while not armed');
         this.sweepArmed = false;
         for (const rep of this.nsr.reps.values()) if (rep.psrm.windowDirty) this.sendWindow(rep);
         return;
-      default: {
-        const never: never = msg;
-        throw new Error(`psrm: unknown message ${(never as Message).type}`);
-      }
+      default:
+        unreachable(msg, 'PSRM message');
     }
   }
 
@@ -108,6 +120,12 @@ export class Psrm extends NsrClient<PsrmLocal> {
     if (rep.app !== undefined) rep.psrm.appInBase = rep.app.inOffset;
     const snap = snapshotOf(c, rep.psrm.appInBase, rep.sdrl.sndAppended);
     sdrlSnapshot(rep);
+    // M-1 and S-1 meet here: the secondary's outbound stream resumes at app_out (PSRM's
+    // sdrlApplySnapshot) exactly where this primary's SDRL now starts replicating.
+    assert(
+      snap.state.app_out === rep.sdrl.snapOffset && rep.sdrl.sent === rep.sdrl.snapOffset,
+      () => `PSRM: ${rep.session} snapshot app_out ${snap.state.app_out}, SDRL at ${rep.sdrl.sent}`,
+    );
     rep.psrm.sentNs = this.ctx.now;
     this.ctx.trace(K.psrm.replicate, {
       session: rep.session,
@@ -144,6 +162,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
     const st = msg.state;
     applySnapshot(c, msg, ooo);
+    // M-4: a filled-in secondary still never transmits; only the failover handler clears it.
+    assert(c.replica, () => `PSRM: the snapshot made ${rep.session} transmit`);
     this.nsr.rebaseRcvTap(rep);
     sdrlApplySnapshot(rep, st.app_out);
     rep.psrm.appInBase = st.app_in;
@@ -184,6 +204,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     if (rep === undefined || rep.role !== 'secondary' || !rep.iha.active) return;
     if (this.nsr.is('flow-control-never-sent')) return;
     rep.psrm.windowDirty = true;
+    checkRep(rep);
     switch (this.nsr.opts.windowUpdate) {
       case 'immediate':
         this.sendWindow(rep);
@@ -210,14 +231,17 @@ export class Psrm extends NsrClient<PsrmLocal> {
           } satisfies PsrmLocal);
         }
         return;
-      default: {
-        const never: never = this.nsr.opts.windowUpdate;
-        throw new Error(`psrm: bad windowUpdate ${String(never)}`);
-      }
+      default:
+        unreachable(this.nsr.opts.windowUpdate, 'windowUpdate');
     }
   }
 
   private sendWindow(rep: Rep): void {
+    // Only a secondary marks its window dirty (windowRequest); a failover drops the handle.
+    assert(
+      rep.role === 'secondary' || !rep.psrm.windowDirty,
+      () => `PSRM: window update pending on ${rep.session}, a primary`,
+    );
     if (!rep.psrm.windowDirty || !rep.iha.active) return;
     rep.psrm.windowDirty = false;
     this.send(
@@ -249,6 +273,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     ihaBecomePrimary(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
+    assert(this.nsr.rep(handle) === undefined, () => `PSRM failover: ${rep.session} is kept`);
     c.replica = false;
     if (this.nsr.is('psrm-failover-flushes-rcvbuf')) c.so_rcv.drop(c.so_rcv.cc);
     const skipTimers = this.nsr.is('psrm-skip-failover-timers');

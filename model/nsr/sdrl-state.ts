@@ -9,34 +9,45 @@ import type { NsrState, Rep } from './state.ts';
 /** Checks the send-side offsets are ordered: acked <= sent <= sndAppended (primary). */
 export function sdrlCheck(rep: Rep): void {
   const d = rep.sdrl;
+  assert(rep.role === 'primary', () => `sdrlCheck: ${rep.session} is a ${rep.role}`);
+  // SDRL starts at the snapshot's end (or set-up's start), and acked only grows from there.
   assert(
-    d.acked <= d.sent && d.sent <= d.sndAppended,
+    d.snapOffset <= d.acked && d.acked <= d.sent && d.sent <= d.sndAppended,
     () =>
-      `SDRL offsets of ${rep.session}: acked ${d.acked}, sent ${d.sent}, written ${d.sndAppended}`,
+      `SDRL offsets of ${rep.session}: snapshot ${d.snapOffset}, acked ${d.acked}, sent ${d.sent}, written ${d.sndAppended}`,
   );
+  assert(Number.isSafeInteger(d.sndAppended), () => `SDRL: ${rep.session} wrote ${d.sndAppended}`);
 }
 
 /** IHA set-up (I-1): the send side starts at the application's write offset. */
 export function sdrlStartAt(rep: Rep, offset: number): void {
   assertInt(offset, 0, Number.MAX_SAFE_INTEGER, 'SDRL start offset');
+  assert(
+    rep.role === 'primary' && !rep.iha.active,
+    () => `sdrlStartAt: ${rep.session} is not a primary being set up`,
+  );
   const d = rep.sdrl;
   d.sndAppended = offset;
   d.sent = offset;
   d.acked = offset;
   d.snapOffset = offset;
+  sdrlCheck(rep);
 }
 
 /** PSRM's snapshot (M-1): so_snd travels in the replicate message; SDRL goes on from its end. */
 export function sdrlSnapshot(rep: Rep): void {
   const d = rep.sdrl;
+  sdrlCheck(rep);
   d.snapOffset = d.sndAppended;
   d.sent = d.snapOffset;
   d.acked = d.snapOffset;
+  sdrlCheck(rep);
 }
 
 /** PSRM applied a snapshot on the secondary: the outbound stream resumes at `appOut`. */
 export function sdrlApplySnapshot(rep: Rep, appOut: number): void {
   assertInt(appOut, 0, Number.MAX_SAFE_INTEGER, 'snapshot app_out');
+  assert(rep.role === 'secondary', () => `sdrlApplySnapshot: ${rep.session} is a primary`);
   assert(
     rep.sdrl.snoopOutBytes === 0,
     () => `sdrlApplySnapshot: ${rep.session} has unread snoop data`,
@@ -52,6 +63,13 @@ export function sdrlApplySnapshot(rep: Rep, appOut: number): void {
  * counted, published to the checkers' tap, and replicated once replication is active.
  */
 export function sdrlOnWrite(nsr: NsrState, rep: Rep, bytes: Uint8Array): void {
+  // The hook is a primary's (installPrimaryHooks), removed before the socket leaves the
+  // tables; TCP calls it only with the bytes it took (tcp/conn.ts write).
+  assert(
+    rep.role === 'primary' && nsr.rep(rep.handle) === rep,
+    () => `sdrlOnWrite: ${rep.session} is not a replicated primary`,
+  );
+  assert(bytes.length > 0, () => `sdrlOnWrite: an empty write on ${rep.session}`);
   const offset = rep.sdrl.sndAppended;
   rep.sdrl.sndAppended += bytes.length;
   nsr.sent.publish(rep, offset, bytes);
@@ -73,5 +91,10 @@ export function sdrlTakeSnoop(rep: Rep): Uint8Array[] {
   d.snoopOut = [];
   d.snoopOutBase += d.snoopOutBytes;
   d.snoopOutBytes = 0;
+  // The snoop buffer ends where the secondary's so_snd stream does (S-3).
+  assert(
+    rep.role !== 'secondary' || d.snoopOutBase === d.sndAppended,
+    () => `sdrlTakeSnoop: ${rep.session} read to ${d.snoopOutBase}, written ${d.sndAppended}`,
+  );
   return chunks;
 }

@@ -12,7 +12,7 @@
 //
 // Documented choice: the secondary confirms every data message (sdrl.ack with the new
 // end offset); without that confirmation S-1 cannot be known to hold.
-import type { Message } from '../../sim/index.ts';
+import { assert, unreachable } from '../../sim/index.ts';
 import { seqAdd } from '../net/segment.ts';
 import { NsrClient } from './client.ts';
 import type { SdrlWrite } from './hooks.ts';
@@ -38,20 +38,23 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     switch (msg.type) {
       case 'sdrl.write':
       case 'sdrl.start': {
+        // Paired with the write hook and IHA's activation, which name a socket they had.
+        assert(msg.handle > 0, () => `${msg.type} for handle ${msg.handle}`);
         const rep = this.nsr.rep(msg.handle);
         if (rep !== undefined && rep.role === 'primary' && rep.iha.active) this.replicate(rep);
         return;
       }
-      default: {
-        const never: never = msg;
-        throw new Error(`sdrl: unknown message ${(never as Message).type}`);
-      }
+      default:
+        unreachable(msg, 'SDRL message');
     }
   }
 
   /** S-1, S-2: send everything written since the last replicated byte. */
   private replicate(rep: Rep): void {
+    // S-1: only an active primary replicates its writes (onLocal checks).
+    assert(rep.role === 'primary' && rep.iha.active, () => `SDRL replicates ${rep.session}`);
     const conn = rep.conn;
+    sdrlCheck(rep);
     const soStart = rep.sdrl.sndAppended - conn.so_snd.cc;
     while (rep.sdrl.sent < rep.sdrl.sndAppended) {
       const from = rep.sdrl.sent - soStart;
@@ -63,6 +66,11 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       }
       const n = Math.min(SDRL_CHUNK_MAX, rep.sdrl.sndAppended - rep.sdrl.sent);
       const data = conn.so_snd.peek(from, n);
+      // [from, from + n) lies in so_snd: sent < sndAppended, and so_snd ends at sndAppended.
+      assert(
+        n > 0 && data.length === n,
+        () => `SDRL: peeked ${data.length} of ${n} bytes at ${from}`,
+      );
       const ok = this.send(
         {
           t: 'sdrl.data',
@@ -78,6 +86,10 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       if (!ok) return;
       rep.sdrl.sent += n;
       sdrlCheck(rep);
+      assert(
+        rep.sdrl.sent - soStart <= conn.so_snd.cc,
+        () => `SDRL: ${rep.session} sent past so_snd`,
+      );
       this.ctx.trace(K.sdrl.inflight, {
         session: rep.session,
         offset: rep.sdrl.sent,
@@ -112,6 +124,8 @@ export class Sdrl extends NsrClient<SdrlLocal> {
       });
       return;
     }
+    // ackReasonFor passed: an active secondary (the primary's SDRL sends only to those).
+    assert(rep.role === 'secondary' && rep.iha.active, () => `SDRL data for ${rep.session}`);
     if (msg.offset !== rep.sdrl.sndAppended % U32) {
       this.ctx.trace(K.sdrl.outOfOrder, {
         session: rep.session,
@@ -126,6 +140,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     }
     const conn = rep.conn;
     const offset = rep.sdrl.sndAppended;
+    const cc0 = conn.so_snd.cc;
     conn.so_snd.append(msg.data);
     rep.sdrl.sndAppended += msg.data.length;
     // M-2: the secondary's send state follows the data; everything replicated counts as
@@ -135,6 +150,13 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     if (msg.urgent) conn.snd_up = msg.snd_up;
     rep.sdrl.snoopOut.push(msg.data);
     rep.sdrl.snoopOutBytes += msg.data.length;
+    // so_snd and the snoop buffer took all of it; the snoop buffer ends where so_snd's stream does.
+    assert(
+      conn.so_snd.cc === cc0 + msg.data.length &&
+        rep.sdrl.snoopOutBase + rep.sdrl.snoopOutBytes === rep.sdrl.sndAppended,
+      () =>
+        `SDRL: ${rep.session} appended ${msg.data.length} bytes at ${offset}, snoop buffer disagrees`,
+    );
     this.nsr.sent.publish(rep, offset, msg.data);
     rep.app?.onSnoopOut();
     this.send(
@@ -155,6 +177,11 @@ export class Sdrl extends NsrClient<SdrlLocal> {
     const base = rep.sdrl.sent - (rep.sdrl.sent % U32);
     let acked = base + msg.offset;
     if (acked > rep.sdrl.sent) acked -= U32;
+    // The rebuilt offset is the one within 2^32 at or below what was sent (never beyond it).
+    assert(
+      acked <= rep.sdrl.sent && acked > rep.sdrl.sent - U32,
+      () => `SDRL: ACK ${msg.offset} rebuilt as ${acked}, sent ${rep.sdrl.sent}`,
+    );
     if (acked > rep.sdrl.acked) {
       rep.sdrl.acked = acked;
       sdrlCheck(rep);

@@ -21,10 +21,46 @@ import type { ReplicatedApp } from '../app/app.ts';
 import type { L4Input, L4Result } from './prl-queue.ts';
 import type { Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../tcp/tcp.ts';
-import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './options.ts';
+import {
+  checkNsrConfig,
+  type MutantName,
+  type NsrBounds,
+  type NsrCosts,
+  type NsrOptions,
+  type NsrTimers,
+} from './options.ts';
 import type { IpcClient, NsrMessage } from './wire.ts';
 
 export type RepRole = 'primary' | 'secondary';
+
+/**
+ * What holds of every replicated socket's flags whoever wrote them last (O(1); called at
+ * each transition of IHA's flags and when a socket enters or leaves the tables): set-up
+ * and active exclude each other; only a primary is set up; a socket failing over is
+ * neither set up nor active; active needs the other RE's handle; a secondary holds no
+ * PRL packets (PRL queues and holds only on the primary, P-1, P-3).
+ */
+export function checkRep(rep: Rep): void {
+  const f = rep.iha;
+  assert(
+    !(f.active && f.setupInProgress) && (!f.setupInProgress || rep.role === 'primary'),
+    () =>
+      `${rep.session} #${rep.handle} (${rep.role}): active ${f.active}, set-up ${f.setupInProgress}`,
+  );
+  // A primary is activated only with the secondary's handle (IHA's activate); a
+  // secondary's peer handle is whatever the other RE's mirror said, so it is not checked.
+  assert(
+    (!f.failingOver || (!f.active && !f.setupInProgress)) &&
+      (!f.active || rep.role === 'secondary' || rep.peerHandle !== 0),
+    () =>
+      `${rep.session} #${rep.handle}: failing over ${f.failingOver}, active ${f.active}, peer ${rep.peerHandle}`,
+  );
+  assert(
+    rep.role === 'primary' || (rep.prl.queue.length === 0 && rep.prl.pending.length === 0),
+    () =>
+      `secondary ${rep.session} holds ${rep.prl.queue.length} + ${rep.prl.pending.length} PRL packets`,
+  );
+}
 
 export interface PrlEntry {
   seq: number;
@@ -250,6 +286,8 @@ export class NsrState {
     handleBase = 0,
   ) {
     assertInt(handleBase, 0, 0xffff_fffe, 'NSR handle base');
+    assertInt(reIndex, 0, 1, 'RE index');
+    checkNsrConfig(opts, costs, timers, bounds);
     this.nextHandle = handleBase + 1;
   }
 
@@ -268,6 +306,7 @@ export class NsrState {
     if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client))
       return `unknown client type ${String(client)}`;
     if (this.clients.has(client)) return `client ${client} registered twice`;
+    assertInt(actor, 0, 0x7fff_ffff, `actor of NSR client ${client}`);
     this.clients.set(client, actor);
     return undefined;
   }
@@ -282,6 +321,8 @@ export class NsrState {
     assert(!this.byConn.has(conn), () => `addRep: the socket of ${session} has a handle already`);
     const handle = this.nextHandle++;
     assertInt(handle, 1, 0xffff_ffff, 'NSR handle');
+    // Handles only grow within an incarnation: a fresh one was never handed out (I-1).
+    assert(!this.reps.has(handle), () => `addRep: handle ${handle} is in use`);
     const space = conn.so_rcv.sbspace();
     const snd = conn.so_snd.cc;
     const rep: Rep = {
@@ -322,15 +363,34 @@ export class NsrState {
     this.byConn.set(conn, rep);
     this.bySession.set(session, rep);
     conn.onRcvAppend = (bytes: Uint8Array) => {
+      // TCP calls the tap only with bytes (tcp/conn.ts rcvAppend returns on empty).
+      assert(bytes.length > 0, () => `receive tap of ${session}: an empty append`);
       rep.rcv.appended += bytes.length;
       this.delivered.publish(rep, rep.rcv.offset, bytes);
       rep.rcv.offset += bytes.length;
     };
+    this.checkTables();
+    assert(this.reps.get(handle) === rep, () => `addRep: ${session} #${handle} not in the table`);
+    checkRep(rep);
     return rep;
+  }
+
+  /** The three tables index the same sockets (each rep is in all three, once). O(1). */
+  private checkTables(): void {
+    assert(
+      this.reps.size === this.byConn.size && this.reps.size === this.bySession.size,
+      () =>
+        `NSR tables disagree: ${this.reps.size} handles, ${this.byConn.size} sockets, ${this.bySession.size} sessions`,
+    );
   }
 
   /** PSRM applied a snapshot: the next byte TCP appends is at the stream offset of rcv_nxt. */
   rebaseRcvTap(rep: Rep): void {
+    // Only a secondary's receive state is replaced by a snapshot (M-1), before any data.
+    assert(
+      rep.role === 'secondary' && this.reps.get(rep.handle) === rep,
+      () => `rebaseRcvTap: ${rep.session} #${rep.handle} is not a secondary in the table`,
+    );
     rep.rcv.offset = (rep.conn.rcv_nxt - rep.conn.irs - 1) >>> 0;
   }
 
@@ -348,14 +408,24 @@ export class NsrState {
       () =>
         `dropRep: PRL still holds ${rep.prl.queue.length} + ${rep.prl.pending.length} packets of ${rep.session}`,
     );
+    const c = rep.conn;
+    // addRep refuses a second socket for a session or a connection: the other tables
+    // point at this same rep.
+    assert(
+      this.byConn.get(c) === rep && this.bySession.get(rep.session) === rep,
+      () => `dropRep: the tables do not all point at ${rep.session} #${rep.handle}`,
+    );
     rep.iha.active = false;
     rep.iha.setupInProgress = false;
     this.reps.delete(rep.handle);
-    if (this.byConn.get(rep.conn) === rep) this.byConn.delete(rep.conn);
-    if (this.bySession.get(rep.session) === rep) this.bySession.delete(rep.session);
+    this.byConn.delete(c);
+    this.bySession.delete(rep.session);
+    this.checkTables();
   }
 
   rep(handle: number): Rep | undefined {
-    return this.reps.get(handle);
+    const r = this.reps.get(handle);
+    assert(r === undefined || r.handle === handle, () => `handle ${handle} maps to #${r?.handle}`);
+    return r;
   }
 }

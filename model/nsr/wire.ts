@@ -153,9 +153,15 @@ const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
 const BY_CODE = new Map<number, NsrMessageType>(
   Object.entries(SUBTYPE).map(([t, [c, s]]) => [IPC_TYPE[c] * 256 + s, t as NsrMessageType]),
 );
+// Each (type, subtype) code names one message, and each message's client prefixes its name.
+assert(BY_CODE.size === Object.keys(SUBTYPE).length, 'wire: two messages share a code');
+for (const [t, [c]] of Object.entries(SUBTYPE))
+  assert(t.startsWith(`${c}.`), () => `wire: ${t} is not a message of ${c}`);
 
 export function clientOf(t: NsrMessageType): IpcClient {
-  return SUBTYPE[t][0];
+  const entry = SUBTYPE[t];
+  assert(entry !== undefined, () => `clientOf: no message type ${String(t)}`);
+  return entry[0];
 }
 
 export type Encoding = 'ipc' | 'tlv';
@@ -256,6 +262,25 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
 const REASON_BY_CODE = new Map<number, AckReason>(
   Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]),
 );
+// The layouts are what the encoders and decoders both walk: checked once, at load.
+for (const [t, fields] of Object.entries(LAYOUT)) {
+  const tags = new Set(fields.map((f) => f.tag));
+  const names = new Set(fields.map((f) => f.name));
+  assert(
+    tags.size === fields.length && names.size === fields.length,
+    () => `wire: ${t} repeats a tag or field name`,
+  );
+  // The handle is first (tag 1, u32) in every message: decodeMessage and tlvHandle read it there.
+  assert(
+    fields[0]?.name === 'handle' && fields[0].tag === 1 && fields[0].kind === 'u32',
+    () => `wire: ${t} does not start with the handle`,
+  );
+  for (const f of fields)
+    assert(
+      f.since >= 1 && f.since <= NSR_VERSION_MAX && f.tag > 0 && f.tag <= 0xffff,
+      () => `wire: ${t}.${f.name} since ${f.since}, tag ${f.tag}`,
+    );
+}
 
 function flatten(msg: NsrMessage): Record<string, unknown> {
   if (msg.t === 'psrm.replicate')
@@ -293,10 +318,8 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
       return 4 + (v as Uint8Array).length;
     case 'str':
       return 2 + utf8.encode(v as string).length;
-    default: {
-      const never: never = kind;
-      throw new Error(`wire: bad field kind ${String(never)}`);
-    }
+    default:
+      return unreachable(kind, 'field kind');
   }
 }
 
@@ -380,6 +403,12 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
     at === out.length && out.length <= IPC_MESSAGE_MAX,
     () => `encode ${msg.t}: wrote ${at} of ${out.length} bytes`,
   );
+  // Paired with the receiver's framing (KKCM input): what we send frames as one message.
+  const framed = peekLength(out, 0);
+  assert(
+    framed.ok && framed.length === out.length,
+    () => `encode ${msg.t}: frames as ${framed.ok ? framed.length : framed.error}`,
+  );
   return out;
 }
 
@@ -402,14 +431,14 @@ function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, 
       return;
     case 'str': {
       const b = utf8.encode(v as string);
+      // messageProblem bounds the string: its length fits the u16 prefix.
+      assert(b.length <= 0xffff, () => `wire: a ${b.length}-byte string`);
       dv.setUint16(at, b.length);
       out.set(b, at + 2);
       return;
     }
-    default: {
-      const never: never = kind;
-      throw new Error(`wire: bad field kind ${String(never)}`);
-    }
+    default:
+      unreachable(kind, 'field kind');
   }
 }
 
@@ -433,6 +462,7 @@ export function peekLength(
     return { ok: false, error: `unknown message type ${type}/${subtype}` };
   if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)
     return { ok: false, error: `bad message length ${length}` };
+  assert(at >= 0 && Number.isInteger(at), () => `peekLength at ${at}`);
   return { ok: true, length };
 }
 
@@ -471,8 +501,16 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
   const r = build(type, flat, version, base);
   // The pair of encodeMessage's assertion: whatever the decoder accepts is a message a
   // sender could have built (a malformed message from the other RE is an error, above).
-  if (r.ok)
+  if (r.ok) {
     assert(messageProblem(r.msg) === undefined, () => `decode ${type}: ${messageProblem(r.msg)}`);
+    assert(
+      r.msg.t === type &&
+        r.version === version &&
+        // A fixed struct has the handle right after the header (TLV may repeat the tag).
+        (tlv || r.msg.handle === handle),
+      () => `decode ${type}: built ${r.msg.t} v${r.version} for handle ${r.msg.handle}`,
+    );
+  }
   return r;
 }
 
@@ -504,6 +542,8 @@ function readIpc(
     if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
     out[f.name] = r.value;
     at += r.size;
+    // readField never reads past the room it was given.
+    assert(at <= bytes.length, () => `readIpc ${type}: at ${at} of ${bytes.length}`);
   }
   if (at !== bytes.length) return `${type}: ${bytes.length - at} trailing bytes`;
   return out;
@@ -533,6 +573,7 @@ function readTlv(
     }
     at += len; // unknown tags are skipped: that is what TLV buys (K-11)
   }
+  assert(at === bytes.length, () => `readTlv ${type}: stopped at ${at} of ${bytes.length}`);
   return out;
 }
 
@@ -546,6 +587,8 @@ function readField(
   const need =
     kind === 'u32' || kind === 'bytes' ? 4 : kind === 'pad24' ? 3 : kind === 'str' ? 2 : 1;
   if (room < need) return 'truncated';
+  // Callers give the room left in the message (IPC) or in the TLV value: never past the end.
+  assert(at + room <= bytes.length, () => `readField: room ${room} at ${at} of ${bytes.length}`);
   switch (kind) {
     case 'u8':
       return { value: dv.getUint8(at), size: 1 };
@@ -596,6 +639,8 @@ function build(
   }
   delete flat.pad;
   const handle = flat.handle as number;
+  // readField gave every u32 as a number, so the handle (checked present above) is one.
+  assert(Number.isInteger(handle), () => `build ${type}: handle ${String(handle)}`);
   if (type === 'psrm.replicate') {
     const fields = {} as PsrmInitFields;
     for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
@@ -642,6 +687,7 @@ export function encodeOoo(segs: readonly OooSegment[]): Uint8Array {
     out.set(g.data, at + 9);
     at += 9 + g.data.length;
   }
+  assert(at === n, () => `encodeOoo: wrote ${at} of ${n} bytes`);
   return out;
 }
 
@@ -659,5 +705,6 @@ export function decodeOoo(bytes: Uint8Array): OooSegment[] | string {
     out.push({ seq: dv.getUint32(at), fin: fin === 1, data: bytes.slice(at + 9, at + 9 + len) });
     at += 9 + len;
   }
+  assert(at === bytes.length, () => `decodeOoo: stopped at ${at} of ${bytes.length}`);
   return out;
 }
