@@ -544,8 +544,22 @@ function sackDupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   return 'done';
 }
 
-/** ACK at or below snd_una: duplicate-ACK counting, fast retransmit, recovery inflation. */
+/**
+ * ACK at or below snd_una: duplicate-ACK counting, fast retransmit, recovery inflation.
+ * When it consumes the ACK ('done') the window-update bookkeeping still runs: a pure
+ * duplicate ACK carries the window already held, so only snd_wl1/snd_wl2 move. BSD skips
+ * it (`goto drop`), which makes snd_wl1/snd_wl2 depend on the duplicate-ACK count, i.e. on
+ * the retransmission timer; an NSR secondary runs no timers (M-4), so with BSD's rule its
+ * receive-side tcpcb would stop following the primary's (P-13; fuzz finding
+ * follower-dupack-window-seq). RFC 9293 §3.10.7.4 updates them on every acceptable ACK.
+ */
 function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
+  const r = countDupAck(tp, c);
+  if (r === 'done') sndWindowUpdate(tp, c);
+  return r;
+}
+
+function countDupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   const pure = c.data.length === 0 && (c.flags & (TH_SYN | TH_FIN)) === 0 && c.tiwin === tp.snd_wnd;
   if (!pure || !tp.isTimerPending('rexmt') || c.ack !== tp.snd_una) {
     leaveRecovery(tp);
