@@ -106,6 +106,8 @@ export const K = {
     master: 'chassis.master',
     noTakeover: 'chassis.no-takeover',
     switchoverRefused: 'chassis.switchover-refused',
+    syncState: 'chassis.sync-state',
+    unsyncedTakeover: 'chassis.unsynced-takeover',
   },
   pfe: {
     tx: 'pfe.tx',
@@ -182,6 +184,7 @@ export const K = {
     failover: 'iha.failover',
     drained: 'iha.drained',
     syncTimeout: 'iha.sync-timeout',
+    syncState: 'iha.sync-state',
     socketFailover: 'iha.socket-failover',
     socketFailoverRefused: 'iha.socket-failover-refused',
     socketFailoverAbandoned: 'iha.socket-failover-abandoned',

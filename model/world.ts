@@ -169,6 +169,7 @@ export class World {
       sdrl: id('sdrl'),
       psrm: id('psrm'),
       pfe: this.id(ACTOR.pfe),
+      chassis: this.id(ACTOR.chassis),
     };
     return {
       ids,

@@ -14,6 +14,7 @@ import { PEER_TRANSPARENT, PeerTransparentCheck } from './peer-transparent.ts';
 import { RCVBUFSPC_AGREE, RcvbufspcAgreeCheck } from './rcvbufspc-agree.ts';
 import { TCP_FOLLOWER, TcpFollowerCheck } from './tcp-follower.ts';
 import { APP_STREAM, AppStreamCheck } from './app-stream.ts';
+import { SYNCED_TAKEOVER, SyncedTakeoverCheck } from './synced-takeover.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
 
 export interface CheckerInfo {
@@ -84,6 +85,15 @@ export const CHECKERS: readonly CheckerInfo[] = [
     attach(world) {
       const c = new TcpFollowerCheck(world.sim);
       world.nsrStates.subscribe((n) => c.attach(n));
+    },
+  },
+  {
+    id: SYNCED_TAKEOVER,
+    spec: ['F-6', 'F-4'],
+    description:
+      'no takeover by, and no switchover to, an RE that has not finished re-synchronizing (a crash that forces one is reported with the sessions it lacked)',
+    attach(world) {
+      world.addSafetyCheck(new SyncedTakeoverCheck());
     },
   },
   {

@@ -31,6 +31,7 @@
 // not replicated is set up again from its current state (PSRM carries the state).
 import { assert, assertInt, unreachable } from '../../sim/index.ts';
 import type { ReplicatedApp } from '../app/app.ts';
+import type { SyncState } from '../router/chassis.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
 import { NsrClient, type IhaPostError } from './client.ts';
 import { checkRep, type CleanupReason, type NsrState, type Rep } from './state.ts';
@@ -94,6 +95,8 @@ export class Iha extends NsrClient<IhaLocal> {
   /** Master: sockets the application asked to replicate, by session. */
   private candidates = new Map<string, Candidate>();
   private awaitingSync = false;
+  /** The sync state last told to the chassis (F-6), to tell it only changes. */
+  private lastSync: string | undefined;
   /** Per-socket failovers in progress (draining), by primary handle. */
   private handovers = new Map<number, Candidate>();
 
@@ -105,6 +108,31 @@ export class Iha extends NsrClient<IhaLocal> {
     this.candidates = new Map();
     this.awaitingSync = false;
     this.handovers = new Map();
+    this.lastSync = undefined;
+  }
+
+  override receive(msg: Parameters<NsrClient<IhaLocal>['receive']>[0]): void {
+    super.receive(msg);
+    this.reportSync();
+  }
+
+  /**
+   * F-4, F-6: as master, tell the chassis whenever the backup's synchronization changes:
+   * it is synchronized when KKCM is up and every socket the application asked to replicate
+   * has an active replica (a restarted backup is set up again socket by socket).
+   */
+  private reportSync(): void {
+    if (!this.nsr.kernel.isMaster()) return;
+    const pending = [...this.candidates.keys()].filter(
+      (s) => this.nsr.bySession.get(s)?.iha.active !== true,
+    );
+    const synced = this.nsr.kkcm.ready && pending.length === 0;
+    const key = `${synced} ${pending.join(',')}`;
+    if (key === this.lastSync) return;
+    this.lastSync = key;
+    this.ctx.trace(K.iha.syncState, { synced, pending: pending.length });
+    const msg: SyncState = { type: 'chassis.sync-state', re: this.nsr.reIndex, synced, pending };
+    this.ctx.send(this.nsr.ids.chassis, msg);
   }
 
   protected onLocal(msg: IhaLocal): void {

@@ -176,6 +176,8 @@ export const MUTANTS = {
   'prl-flush-after-new':
     'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
   'pfe-leaky-switch': "during a GRES switch the PFE lets both REs' packets reach the wire (F-3)",
+  'chassis-ignores-sync-state':
+    'a manual switchover is accepted while the backup is still re-synchronizing after a restart: sockets it holds no replica of are reset (F-6)',
   'pfe-drops-during-sync-switch':
     'a planned switch (manual switchover, per-socket failover) drops host-bound packets like a takeover after a crash, instead of holding them for the new RE (G-3)',
   'iha-socket-failover-no-steer':

@@ -211,6 +211,8 @@ export interface NsrIds {
   psrm: ActorId;
   /** The PFE: a per-socket failover steers the connection's flow (SPEC F-2). */
   pfe: ActorId;
+  /** The chassis: the master's IHA tells it whether the backup is synchronized (F-6). */
+  chassis: ActorId;
 }
 
 /** A decoded NSR message handed to its owning client by KKCM (G-8: whole messages). */

@@ -37,6 +37,18 @@ interface BackupGone extends Message {
   readonly re: number;
 }
 
+/**
+ * F-4, F-6: the master's IHA says whether the backup holds a replica of every socket the
+ * master's application asked to replicate (a restarted or reconnected backup is re-
+ * synchronized first); `pending` names the sessions not yet replicated.
+ */
+export interface SyncState extends Message {
+  readonly type: 'chassis.sync-state';
+  readonly re: number;
+  readonly synced: boolean;
+  readonly pending: readonly string[];
+}
+
 interface WireRestore extends Message {
   readonly type: 'chassis.wire-restore';
   readonly links: readonly ActorId[];
@@ -49,7 +61,8 @@ interface LinkRelease extends Message {
   readonly link: ActorId;
 }
 
-export type ChassisMessage = FaultMsg | Takeover | WireRestore | BackupGone | LinkRelease;
+export type ChassisMessage =
+  FaultMsg | Takeover | WireRestore | BackupGone | LinkRelease | SyncState;
 
 export interface ChassisWiring {
   sim: Simulation;
@@ -69,6 +82,8 @@ export interface ChassisWiring {
 
 export class Chassis implements Actor<ChassisMessage> {
   master = 0;
+  /** The master's last word on the backup's synchronization (F-6); nothing to sync at first. */
+  private sync: { synced: boolean; pending: readonly string[] } = { synced: true, pending: [] };
   private ctx!: ActorContext;
 
   constructor(
@@ -91,6 +106,16 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       case 'chassis.takeover':
         this.takeover(msg.from);
+        return;
+      case 'chassis.sync-state':
+        // Only the master's word counts: it holds the primaries the backup must mirror.
+        if (msg.re !== this.master) return;
+        this.sync = { synced: msg.synced, pending: msg.pending };
+        ctx.trace(K.chassis.syncState, {
+          re: msg.re,
+          synced: msg.synced,
+          pending: msg.pending.length,
+        });
         return;
       case 'chassis.backup-gone': {
         const master = this.w.reIds[this.master as 0 | 1];
@@ -271,6 +296,11 @@ export class Chassis implements Actor<ChassisMessage> {
       this.ctx.trace(K.chassis.noTakeover, { from, to });
       return;
     }
+    // F-6: a backup still re-synchronizing takes over all the same (the master is gone),
+    // but it is no backup for the sessions it lacks: the takeover is reported as such.
+    if (this.w.nsr && !this.sync.synced) {
+      this.ctx.trace(K.chassis.unsyncedTakeover, { from, to, pending: this.sync.pending });
+    }
     this.setMaster(to);
   }
 
@@ -278,6 +308,12 @@ export class Chassis implements Actor<ChassisMessage> {
     const to = 1 - this.master;
     if (!this.w.sim.isRunning(this.w.reIds[to as 0 | 1])) {
       this.ctx.trace(K.chassis.switchoverRefused, { reason: 'backup-down' });
+      return;
+    }
+    // F-6: an RE that has not finished re-synchronization (F-4) is not a backup yet.
+    if (this.w.nsr && !this.sync.synced && this.router.mutant !== 'chassis-ignores-sync-state') {
+      const pending = this.sync.pending;
+      this.ctx.trace(K.chassis.switchoverRefused, { reason: 'backup-syncing', pending });
       return;
     }
     this.ctx.send(this.w.reIds[this.master as 0 | 1], {

@@ -108,6 +108,14 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // Packets held during a slow set-up and packets right after it, under load.
   'prl-flush-after-new': { ...SLOW_SETUP, families: ['interRe', 'config'], toRouterMinPerSec: 100 },
   // Both REs on the wire during a GRES switch: mastership changes while the router sends.
+  // A switchover during the re-synchronization of a restarted backup (F-4, F-6).
+  'chassis-ignores-sync-state': {
+    kinds: ['re-crash', 're-restart', 'switchover'],
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 3,
+    toRouterMinPerSec: 50,
+  },
   // Only planned switches hold packets: switchovers and per-socket failovers under load.
   'pfe-drops-during-sync-switch': {
     kinds: ['switchover', 'socket-failover'],

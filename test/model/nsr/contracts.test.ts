@@ -23,7 +23,7 @@ import { NsrState, type Rep } from '../../../model/nsr/state.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { AssertionError } from '../../../sim/index.ts';
 
-const IDS = { re: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
+const IDS = { re: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6, chassis: 7 };
 
 interface Overrides {
   opts?: Partial<NsrOptions>;

@@ -189,7 +189,7 @@ describe('K-2: RE0 listens, RE1 connects', () => {
 });
 
 describe('K-3: client registration', () => {
-  const ids = { re: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6 };
+  const ids = { re: 0, kkcm: 1, iha: 2, prl: 3, sdrl: 4, psrm: 5, pfe: 6, chassis: 7 };
   const kernel = (): NsrState =>
     new NsrState(
       0,
