@@ -45,6 +45,9 @@ export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
   parseIpv4('128.0.0.4') as Ipv4,
 ];
 
+/** How far RE0's TSval clock runs ahead of RE1's (ms). */
+export const RE_TS_SKEW_MS = 600_000;
+
 export function peerAddr(k: number): Ipv4 {
   if (k < 0 || k > 253) throw new RangeError(`at most 254 peers (got index ${k})`);
   return ((10 << 24) | (0 << 16) | (1 << 8) | (k + 1)) >>> 0;
@@ -184,7 +187,11 @@ export class World {
 
   private buildRe(i: ReIndex, peerInfo: readonly RePeerInfo[]): RoutingEngine {
     const r = this.cfg.router;
-    const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
+    // Each RE's TSval clock has its own origin (RE0's runs RE_TS_SKEW_MS ahead of RE1's), as
+    // two boards' clocks would: PSRM must carry a socket's TSval offset across a takeover or
+    // the new primary's timestamps jump back (SPEC M-6, T-4).
+    const tsOffset = (r.tcp.tsOffset ?? 0) + (i === 0 ? RE_TS_SKEW_MS : 0);
+    const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp, tsOffset };
     return new RoutingEngine(
       i,
       ROUTER_ADDR,

@@ -21,6 +21,10 @@ const PEER_NOTICES: ReadonlyMap<string, string> = new Map([
   [K.tcp.rstReceived, 'rst-received'],
   [K.tcp.timeout, 'timeout'],
   [K.peer.ackUnsent, 'ack-unsent'],
+  // The peer's TCP threw a segment of the router's away: unsigned or badly signed (RFC
+  // 2385), or without the timestamps both sides negotiated (RFC 7323 §3.2) (T-3, T-4, M-6).
+  [K.tcp.md5Drop, 'dropped a segment without a valid MD5 signature'],
+  [K.tcp.tsMissingDrop, 'dropped a segment without timestamps'],
 ]);
 
 export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
@@ -32,6 +36,7 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
     { ack: number | undefined; ts: boolean; tsval: number }
   >();
   private readonly wireReported = new Set<string>();
+  private readonly noticed = new Set<string>();
 
   constructor(private readonly world: World) {
     this.peerActors = new Set(world.peers.map((p) => ACTOR.peer(p.cfg.name)));
@@ -73,6 +78,12 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
       case K.tcp.rstReceived:
       case K.tcp.timeout:
       case K.peer.ackUnsent:
+      case K.tcp.md5Drop:
+      case K.tcp.tsMissingDrop: {
+        // One report per connection and kind: a drop repeats with every retransmission.
+        const key = `${String(f.conn)} ${rec.kind}`;
+        if (this.noticed.has(key)) return;
+        this.noticed.add(key);
         report({
           recordId: rec.id,
           timeNs: rec.t,
@@ -80,6 +91,7 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
           evidence: { ...f, direction: 'toPeer' },
         });
         return;
+      }
       default:
         return;
     }

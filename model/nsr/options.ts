@@ -176,6 +176,10 @@ export const MUTANTS = {
   'prl-flush-after-new':
     'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
   'pfe-leaky-switch': "during a GRES switch the PFE lets both REs' packets reach the wire (F-3)",
+  'psrm-forgets-timestamps':
+    'the secondary does not take the timestamp state (ts_recent, the TSval clock offset, the negotiated flags) from the PSRM snapshot: after a takeover the new primary sends segments without timestamps, or with a TSval that goes back (M-6, T-4)',
+  'psrm-forgets-md5-key':
+    'the secondary does not take the TCP-MD5 key from the PSRM snapshot: after a takeover the new primary sends unsigned segments, which the peer drops (M-6, T-3)',
   'chassis-ignores-sync-state':
     'a manual switchover is accepted while the backup is still re-synchronizing after a restart: sockets it holds no replica of are reset (F-6)',
   'pfe-drops-during-sync-switch':

@@ -10,8 +10,13 @@ import {
   TF_RCVD_TSTMP,
   TF_REQ_SCALE,
   TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
   type TcpConnection,
 } from '../tcp/tcp.ts';
+
+const MS = 1_000_000;
+/** The t_flags bits of what the connection negotiated (RFC 7323 scale and timestamps, RFC 2018 SACK). */
+const NEGOTIATED = TF_REQ_SCALE | TF_RCVD_SCALE | TF_REQ_TSTMP | TF_RCVD_TSTMP | TF_SACK_PERMIT;
 import {
   decodeOoo,
   encodeOoo,
@@ -54,7 +59,12 @@ export function initFields(c: TcpConnection): PsrmInitFields {
  * both socket buffers, the reassembly queue (P-13) and the application's stream offsets,
  * all taken at one instant. Invariant: appIn + rcvData.length is the offset of rcv_nxt.
  */
-export function snapshotOf(c: TcpConnection, appIn: number, appOut: number): PsrmReplicate {
+export function snapshotOf(
+  c: TcpConnection,
+  appIn: number,
+  appOut: number,
+  nowNs: number,
+): PsrmReplicate {
   const state: PsrmStateFields = {
     rcv_nxt: c.rcv_nxt,
     rcv_adv: c.rcv_adv,
@@ -68,6 +78,13 @@ export function snapshotOf(c: TcpConnection, appIn: number, appOut: number): Psr
     max_sndwnd: c.max_sndwnd,
     app_in: appIn,
     app_out: appOut,
+    opt_flags: c.t_flags & NEGOTIATED,
+    ts_recent: c.ts_recent,
+    ts_recent_age_ms: Math.min(
+      0xffff_ffff,
+      Math.max(0, Math.floor((nowNs - c.ts_recent_age) / MS)),
+    ),
+    ts_offset: ((c.ts_offset % 2 ** 32) + 2 ** 32) % 2 ** 32,
   };
   const rcvData = c.so_rcv.peek(0, c.so_rcv.cc);
   const sndData = c.so_snd.peek(0, c.so_snd.cc);
@@ -80,7 +97,16 @@ export function snapshotOf(c: TcpConnection, appIn: number, appOut: number): Psr
     Number.isSafeInteger(appIn) && appIn >= 0 && Number.isSafeInteger(appOut) && appOut >= 0,
     () => `snapshotOf: application offsets ${appIn}, ${appOut}`,
   );
-  return { fields: initFields(c), state, rcvData, sndData, rcvOoo: encodeOoo(c.t_segq.entries) };
+  const md5Key = c.md5_key ?? new Uint8Array(0);
+  const rcvOoo = encodeOoo(c.t_segq.entries);
+  return {
+    fields: { ...initFields(c), md5_key: md5Key.length },
+    state,
+    rcvData,
+    sndData,
+    rcvOoo,
+    md5Key,
+  };
 }
 
 /**
@@ -100,6 +126,28 @@ export function validSnapshot(c: TcpConnection, s: PsrmReplicate): OooSegment[] 
   // Checked only on a replica that has not been filled yet (PSRM's onReplicate).
   assert(c.replica, 'validSnapshot: the socket is not a replica');
   return ooo;
+}
+
+/**
+ * M-6: the negotiated options, the timestamp state and the MD5 key of the primary, so the
+ * socket goes on signing and timestamping exactly as the primary did after a takeover. The
+ * mutants psrm-forgets-timestamps and psrm-forgets-md5-key leave them out.
+ */
+export function applyOptionState(
+  c: TcpConnection,
+  s: PsrmReplicate,
+  nowNs: number,
+  keep: { timestamps: boolean; md5: boolean },
+): void {
+  const st = s.state;
+  const ts = TF_REQ_TSTMP | TF_RCVD_TSTMP;
+  c.t_flags |= st.opt_flags & NEGOTIATED & (keep.timestamps ? ~0 : ~ts);
+  if (keep.timestamps) {
+    c.ts_recent = st.ts_recent;
+    c.ts_recent_age = nowNs - st.ts_recent_age_ms * MS;
+    c.ts_offset = st.ts_offset;
+  }
+  if (keep.md5) c.md5_key = s.md5Key.length > 0 ? s.md5Key : undefined;
 }
 
 /** M-1: writes a (valid) snapshot into the secondary tcpcb and socket buffers. */
@@ -166,7 +214,7 @@ export function resetForFailover(c: TcpConnection, nowNs: number): void {
   c.t_rtseq = 0;
   c.t_rxtcur = c.cfg.rtoInitNs;
   c.ts_recent_age = nowNs;
-  c.t_flags &= TF_REQ_SCALE | TF_RCVD_SCALE | TF_REQ_TSTMP | TF_RCVD_TSTMP | TF_NODELAY;
+  c.t_flags &= NEGOTIATED | TF_NODELAY;
   c.t_force = 0;
   c.t_softerror = 0;
   // Go back to the first unacknowledged byte: the peer may not have it.

@@ -25,7 +25,13 @@ import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
 import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
 import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
 import { sdrlApplySnapshot, sdrlSnapshot } from './sdrl-state.ts';
-import { applySnapshot, resetForFailover, snapshotOf, validSnapshot } from './psrm-snapshot.ts';
+import {
+  applyOptionState,
+  applySnapshot,
+  resetForFailover,
+  snapshotOf,
+  validSnapshot,
+} from './psrm-snapshot.ts';
 import { checkRep, type NsrState, type Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
 import { K } from '../vocab.ts';
@@ -118,7 +124,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     // the replicated so_rcv really begins, so it reads a corrupt stream (framing error),
     // and after a later failover the new master's application does too (G-2, G-3).
     if (rep.app !== undefined) rep.psrm.appInBase = rep.app.inOffset;
-    const snap = snapshotOf(c, rep.psrm.appInBase, rep.sdrl.sndAppended);
+    const snap = snapshotOf(c, rep.psrm.appInBase, rep.sdrl.sndAppended, this.ctx.now);
     sdrlSnapshot(rep);
     // M-1 and S-1 meet here: the secondary's outbound stream resumes at app_out (PSRM's
     // sdrlApplySnapshot) exactly where this primary's SDRL now starts replicating.
@@ -162,6 +168,10 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
     const st = msg.state;
     applySnapshot(c, msg, ooo);
+    applyOptionState(c, msg, this.ctx.now, {
+      timestamps: !this.nsr.is('psrm-forgets-timestamps'),
+      md5: !this.nsr.is('psrm-forgets-md5-key'),
+    });
     // M-4: a filled-in secondary still never transmits; only the failover handler clears it.
     assert(c.replica, () => `PSRM: the snapshot made ${rep.session} transmit`);
     this.nsr.rebaseRcvTap(rep);

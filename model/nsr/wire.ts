@@ -56,6 +56,8 @@ export type NsrMessage =
       rcvData: Uint8Array;
       sndData: Uint8Array;
       rcvOoo: Uint8Array;
+      /** M-6: the TCP-MD5 key (RFC 2385), empty when the connection signs nothing. */
+      md5Key: Uint8Array;
     }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
   | { t: 'psrm.window'; handle: number; space: number; seq: number }
@@ -133,6 +135,14 @@ export const PSRM_STATE_FIELDS = [
   'max_sndwnd',
   'app_in',
   'app_out',
+  // SPEC M-6 (our addition; seed 000 lists md5_key but no timestamp field): the options the
+  // connection negotiated (timestamps, SACK, window scale: TF_* bits), the timestamp state
+  // (ts_recent, its age in ms, the TSval clock offset, mod 2^32) so that after a takeover
+  // every segment still carries a TSval that never goes back (RFC 7323 §3.2, §5).
+  'opt_flags',
+  'ts_recent',
+  'ts_recent_age_ms',
+  'ts_offset',
 ] as const;
 export type PsrmStateFields = Record<(typeof PSRM_STATE_FIELDS)[number], number>;
 
@@ -219,6 +229,7 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
     F('rcvData', 'bytes', 60),
     F('sndData', 'bytes', 61),
     F('rcvOoo', 'bytes', 62),
+    F('md5Key', 'bytes', 63),
   ],
   'psrm.ack': [F('handle', 'u32', 1), ...ACK_TAIL],
   // seq (our addition): the last PRL sequence number the secondary had processed, so the
@@ -291,6 +302,7 @@ function flatten(msg: NsrMessage): Record<string, unknown> {
       rcvData: msg.rcvData,
       sndData: msg.sndData,
       rcvOoo: msg.rcvOoo,
+      md5Key: msg.md5Key,
     };
   const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
   return rest;
@@ -657,6 +669,7 @@ function build(
         rcvData: flat.rcvData as Uint8Array,
         sndData: flat.sndData as Uint8Array,
         rcvOoo: flat.rcvOoo as Uint8Array,
+        md5Key: flat.md5Key as Uint8Array,
       },
     };
   }

@@ -1,8 +1,9 @@
 // One TCP connection: the BSD tcpcb (fields under their BSD names), its two socket
 // buffers and the application API. The protocol machinery lives in input.ts,
 // output.ts and timers.ts as functions over this object; see tcp.ts for the overview.
+import { assert } from '../../sim/index.ts';
 import type { Ipv4, Segment, TcpOptions } from '../net/segment.ts';
-import { TH_ACK, TH_RST, seqAdd } from '../net/segment.ts';
+import { TH_ACK, TH_RST, seqAdd, seqLeq } from '../net/segment.ts';
 import {
   TCP_EVENT,
   TCP_CLOCK_G_NS,
@@ -410,6 +411,16 @@ export class TcpConnection {
   rcvAppend(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.so_rcv.append(bytes);
+    // The receive buffer holds more than its high-water mark only inside a window already
+    // offered (BSD honours an offer; with window scaling offers are rounded up to multiples
+    // of 2^rcv_scale, so a stalled reader's buffer can creep past hiwat). Anything else means
+    // TCP took data it never offered room for (sockbuf.ts leaves hiwat to its caller).
+    assert(
+      this.so_rcv.cc <= this.so_rcv.hiwat ||
+        seqLeq(seqAdd(this.rcv_nxt, bytes.length), this.rcv_adv),
+      () =>
+        `so_rcv of ${this.lport}>${this.fport} holds ${this.so_rcv.cc} bytes past hiwat ${this.so_rcv.hiwat} outside the offered window`,
+    );
     this.onRcvAppend?.(bytes);
     this.pend |= P_READ;
   }

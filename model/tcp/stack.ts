@@ -127,6 +127,9 @@ export class TcpStack {
       false,
     );
     conn.replica = true;
+    // The kernel creates a replica, not the application that configures TCP_MD5SIG on its
+    // socket: it has no key until the primary's state is applied to it (PSRM, SPEC M-6).
+    conn.md5_key = undefined;
     this.conns.set(key(this.addr, lport, faddr, fport), conn);
     this.onNewConnection?.(conn);
     return conn;

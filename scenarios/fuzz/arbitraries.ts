@@ -18,6 +18,7 @@ import type {
   RouterConfig,
   WorldConfig,
 } from '../../model/config.ts';
+import type { TcpOptionsConfig } from '../../model/tcp/tcp.ts';
 import type { MutantName, NsrOptions } from '../../model/nsr/options.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC, US } from '../../sim/index.ts';
@@ -51,6 +52,8 @@ export interface FuzzArbOptions {
   forceFamilies?: readonly FamilyName[];
   /** Only these families may be on (a mutant's bias); default all. */
   families?: readonly FamilyName[];
+  /** Router TCP settings always applied (a mutant's bias: timestamps, an MD5 key). */
+  routerTcp?: Partial<TcpOptionsConfig>;
   /** Within each enabled family, only these fault kinds (a mutant's bias); default every kind. */
   kinds?: readonly FaultAction['kind'][];
   /** At least this many faults drawn (before the schedule is made sane). Default 0. */
@@ -249,6 +252,9 @@ function rawCaseArb(opts: FuzzArbOptions) {
       max: busy || opts.slowPeerReads === true ? 0 : SOCKET_BUFFERS.length - 1,
     }),
     seed: fc.nat({ max: 0x7fffffff }),
+    // Last, so shrinking tries it after everything else: TCP timestamps (RFC 7323) on the
+    // router's sessions, whose state PSRM must carry across a takeover (M-6, T-4).
+    timestamps: fc.boolean(),
   });
 }
 
@@ -265,6 +271,7 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
       : (SOCKET_BUFFERS[r.socketBuffer] as number);
   const router = {
     ...buildRouter(buffer, r.options, opts.mutant),
+    tcp: { ...(r.timestamps ? { timestamps: true } : {}), ...opts.routerTcp },
     nsrBounds: { ...opts.nsrBounds },
     nsrCosts: { ...opts.nsrCosts },
   };

@@ -108,6 +108,24 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // Packets held during a slow set-up and packets right after it, under load.
   'prl-flush-after-new': { ...SLOW_SETUP, families: ['interRe', 'config'], toRouterMinPerSec: 100 },
   // Both REs on the wire during a GRES switch: mastership changes while the router sends.
+  // Timestamps on, then a takeover: the new primary's segments must still carry them.
+  'psrm-forgets-timestamps': {
+    routerTcp: { timestamps: true },
+    kinds: ['re-crash', 'switchover', 'socket-failover'],
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    fromRouterMinPerSec: 50,
+  },
+  // An MD5 key on every session, then a takeover: the new primary must go on signing.
+  'psrm-forgets-md5-key': {
+    routerTcp: { md5Key: 'nsrsim-fuzz-key' },
+    kinds: ['re-crash', 'switchover', 'socket-failover'],
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    fromRouterMinPerSec: 50,
+  },
   // A switchover during the re-synchronization of a restarted backup (F-4, F-6).
   'chassis-ignores-sync-state': {
     kinds: ['re-crash', 're-restart', 'switchover'],

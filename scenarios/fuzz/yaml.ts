@@ -166,6 +166,8 @@ function tcpObject(t: RouterConfig['tcp']): Obj {
   if (t.rtoMaxNs !== undefined) o.rtoMax = formatDuration(t.rtoMaxNs);
   if (t.maxRetries !== undefined) o.maxRetries = t.maxRetries;
   if (t.nodelay !== undefined) o.nodelay = t.nodelay;
+  if (t.sack !== undefined) o.sack = t.sack;
+  if (t.md5Key !== undefined && t.md5Key !== null) o.md5Key = t.md5Key;
   return o;
 }
 

@@ -177,6 +177,7 @@ describe('I-2: handle tables', () => {
       rcvData: new Uint8Array(0),
       sndData: new Uint8Array(0),
       rcvOoo: new Uint8Array(0),
+      md5Key: new Uint8Array(0),
     });
     h.sendVia(0, 220 * MS, {
       t: 'sdrl.data',

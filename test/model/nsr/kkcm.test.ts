@@ -298,6 +298,7 @@ function sample(t: NsrMessageType, handle: number): NsrMessage {
         rcvData: new Uint8Array(4),
         sndData: new Uint8Array(4),
         rcvOoo: new Uint8Array(0),
+        md5Key: new Uint8Array(0),
       };
     }
     case 'psrm.ack':
