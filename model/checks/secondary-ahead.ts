@@ -4,13 +4,15 @@
 // ACKs it (P-5), so when the primary passes a packet up on that ACK (P-3) its secondary
 // must already hold at least as many bytes; outbound, the primary transmits only what the
 // secondary holds (S-1), so every data segment the primary puts on the wire must lie
-// within what SDRL appended to the secondary's send buffer. A secondary behind its
+// within what SDRL appended to the secondary's send buffer; and no SACK block the primary
+// sends may cover bytes its secondary lacks (T-2). A secondary behind its
 // primary with both REs up passes every end-of-run comparison and loses data at the next
 // failover: it is reported at once, as the G-2 violation it waits to become.
 import type { Report, Simulation, TraceRecord } from '../../sim/index.ts';
-import { ipv4ToString, seqDiff } from '../net/segment.ts';
+import { ipv4ToString, seqAdd, seqDiff, seqGt, seqLeq, seqLt } from '../net/segment.ts';
 import type { L4Input } from '../nsr/prl-queue.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
+import type { TcpConnection } from '../tcp/conn.ts';
 import { ACTOR, K, type ReIndex } from '../vocab.ts';
 
 export class SecondaryAhead {
@@ -60,11 +62,13 @@ export class SecondaryAhead {
     const f = rec.fields;
     const len = f.len as number;
     const re = f.re as ReIndex;
-    if (len <= 0 || (re !== 0 && re !== 1)) return;
+    if (re !== 0 && re !== 1) return;
     const rep = this.flows[re].get(`${String(f.dst)}:${String(f.dport)}>${String(f.sport)}`);
     if (rep === undefined || rep.role !== 'primary' || !rep.iha.active) return;
     const sec = this.secondaryOf(re, rep);
     if (sec === undefined) return;
+    if (Array.isArray(f.sack)) this.sackBlocks(rep, sec, f.sack as [number, number][]);
+    if (len <= 0) return;
     const c = rep.conn;
     const end = rep.sdrl.sndAppended - c.so_snd.cc + seqDiff(f.seq as number, c.snd_una) + len;
     if (end <= sec.sdrl.sndAppended) return;
@@ -77,9 +81,32 @@ export class SecondaryAhead {
     );
   }
 
+  /**
+   * T-2: no SACK block the primary sends may cover bytes its secondary lacks. The peer's
+   * scoreboard marks SACKed bytes as received and RFC 6675 recovery skips them, so after a
+   * takeover the new primary (which lacks them) reneges: the peer resends them only after
+   * its retransmission timer fires and clears the scoreboard (RFC 2018 §8), a stall the
+   * peer notices.
+   */
+  private sackBlocks(rep: Rep, sec: Rep, blocks: readonly [number, number][]): void {
+    for (const [left, right] of blocks) {
+      const held = heldUpTo(sec.conn, left, right);
+      if (seqLeq(right, held)) continue;
+      const base = (rep.conn.irs + 1) >>> 0;
+      this.violation(
+        rep,
+        'sack',
+        seqDiff(right, base),
+        seqDiff(held, base),
+        `the primary SACKed inbound bytes ${seqDiff(left, base)}-${seqDiff(right, base)} but its secondary holds them only up to ${seqDiff(held, base)} (T-2)`,
+      );
+      return;
+    }
+  }
+
   private violation(
     rep: Rep,
-    dir: 'in' | 'out',
+    dir: 'in' | 'out' | 'sack',
     primaryEnd: number,
     secondaryEnd: number,
     what: string,
@@ -101,6 +128,20 @@ export class SecondaryAhead {
       },
     });
   }
+}
+
+/**
+ * How far from `left` the connection holds inbound bytes without a gap, below rcv_nxt or in
+ * its reassembly queue (sorted, non-overlapping); at most `right`.
+ */
+function heldUpTo(c: TcpConnection, left: number, right: number): number {
+  let at = seqLt(left, c.rcv_nxt) ? c.rcv_nxt : left;
+  for (const e of c.t_segq.entries) {
+    if (seqLeq(right, at)) break;
+    const end = seqAdd(e.seq, e.data.length);
+    if (seqLeq(e.seq, at) && seqGt(end, at)) at = end;
+  }
+  return seqLeq(right, at) ? right : at;
 }
 
 function flowOf(rep: Rep): string {

@@ -42,6 +42,7 @@ export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
   // both buffers: the window must not offer that space twice, or in-window segments
   // later find no room, are dropped without an ACK and the peer backs off.
   const q = rep.prl;
+  conn.widenWindowToAdv = nsr.is('tcp-replica-window-from-rcv-adv');
   conn.rcvSpacePolicy = (c) =>
     q.inputSpace ?? Math.max(0, Math.min(c.so_rcv.sbspace(), q.secSpace) - q.queuedBytes);
   // S-1: only bytes the secondary holds may be transmitted. While set-up is in progress
@@ -68,6 +69,7 @@ export function installSecondaryHooks(nsr: NsrState, rep: Rep): void {
   );
   assert(unhooked(conn), () => `installSecondaryHooks: ${rep.session} is hooked already`);
   conn.replica = true;
+  conn.widenWindowToAdv = nsr.is('tcp-replica-window-from-rcv-adv');
   conn.rcvSpacePolicy = (c) => rep.prl.inputSpace ?? c.so_rcv.sbspace();
   // S-4: the backup application read its receive snoop buffer: tell the primary.
   conn.soreceiveHook = () => {

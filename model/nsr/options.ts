@@ -176,6 +176,22 @@ export const MUTANTS = {
   'prl-flush-after-new':
     'on activation, packets that arrived after set-up are replicated before the ones held while it was in progress (I-4, G-4)',
   'pfe-leaky-switch': "during a GRES switch the PFE lets both REs' packets reach the wire (F-3)",
+  'prl-secondary-lags-one-packet':
+    'the secondary ACKs each replicate but hands L4 the one before it (an off-by-one in its replicate buffer): it holds less than its primary while both REs are up (P-15, G-2)',
+  'prl-release-reversed':
+    "when IHA releases a socket's PRL queue to L4 at a cleanup, the loop walks the queue from its tail: the packets go up in reverse arrival order (G-4, I-6)",
+  'tcp-replica-window-from-rcv-adv':
+    "a replicated socket's TCP judges a segment against max(common_rcvbufspc, rcv_adv - rcv_nxt) as plain TCP does; rcv_adv is the primary's alone, so the two TCPs keep different parts of a segment (P-10, G-2; the fixed bug of crash-slow-reader-acked-data-lost)",
+  'prl-secondary-own-buffer':
+    'the secondary passes each replicate up L4 without the common value: its TCP judges the packet against its own buffer (P-10, P-5)',
+  'psrm-app-in-from-app-out':
+    "the secondary takes the snooping application's inbound start from the snapshot's outbound offset (a wrong variable): the backup application reads a corrupt stream (S-3)",
+  'psrm-failover-rcv-nxt-from-snapshot':
+    "the failover handler restores rcv_nxt from the secondary's initial snapshot (a wrong variable): the new primary's ACK goes back and it takes data again (M-4, G-9)",
+  'psrm-snapshot-swaps-wl1-wl2':
+    "the secondary writes the snapshot's snd_wl1 into snd_wl2 and back (two fields swapped): its tcpcb does not follow the primary's (P-13)",
+  'psrm-snapshot-drops-segq':
+    "the secondary does not install the snapshot's out-of-order segments (a skipped loop): the primary SACKs bytes its secondary lacks (T-2, M-1)",
   'psrm-forgets-timestamps':
     'the secondary does not take the timestamp state (ts_recent, the TSval clock offset, the negotiated flags) from the PSRM snapshot: after a takeover the new primary sends segments without timestamps, or with a TSval that goes back (M-6, T-4)',
   'psrm-forgets-md5-key':

@@ -270,6 +270,8 @@ export function prlRelease(nsr: NsrState, tr: PrlTracer, rep: Rep, mode: 'push' 
   }
   // Queued packets came from the peer before the held ones only if set-up never finished;
   // otherwise pending is empty. Either way each list is in arrival order.
+  // Mutant: the loop walks the queue from its tail (a swapped loop).
+  if (nsr.is('prl-release-reversed')) entries.reverse();
   for (const e of entries)
     prlL4(nsr, tr, rep, e.seg, {
       via: 'release',

@@ -63,7 +63,12 @@ export class Prl extends NsrClient<PrlLocal> {
     super('prl', state);
   }
 
-  protected reset(): void {}
+  /** The prl-secondary-lags-one-packet mutant's held-back replicate, per secondary handle. */
+  private lagging = new Map<number, { seg: Segment; seq: number; space: number | undefined }>();
+
+  protected reset(): void {
+    this.lagging = new Map();
+  }
 
   protected onLocal(msg: PrlLocal): void {
     switch (msg.type) {
@@ -459,13 +464,26 @@ export class Prl extends NsrClient<PrlLocal> {
         { t: 'prl.ack', handle: rep.peerHandle, seq: msg.seq, space: common, reason: 'ok' },
         rep,
       );
-    const appended = this.l4(rep, seg, {
-      via: 'replicate',
-      seq: msg.seq,
-      arrival: -1,
-      space: common,
-    });
+    const appended = this.secondaryL4(rep, seg, msg.seq, common);
     if (coalesce && rep.prl.batch !== undefined) this.extendBatch(rep, msg.seq, appended);
+  }
+
+  /**
+   * P-5: the secondary passes the replicate up L4, judged against common_rcvbufspc. Two
+   * mutants slip here: prl-secondary-own-buffer leaves the common value out (the socket's
+   * own buffer judges), prl-secondary-lags-one-packet hands L4 the replicate before the one
+   * it just ACKed (an off-by-one in its replicate buffer: it falls behind, P-15).
+   */
+  private secondaryL4(rep: Rep, seg: Segment, seq: number, common: number): number {
+    const space = this.nsr.is('prl-secondary-own-buffer') ? undefined : common;
+    if (!this.nsr.is('prl-secondary-lags-one-packet')) {
+      return this.l4(rep, seg, { via: 'replicate', seq, arrival: -1, space });
+    }
+    const prev = this.lagging.get(rep.handle);
+    this.lagging.set(rep.handle, { seg, seq, space });
+    return prev === undefined
+      ? 0
+      : this.l4(rep, prev.seg, { via: 'replicate', seq: prev.seq, arrival: -1, space: prev.space });
   }
 
   /** P-5: invalid handle → NACK invalid (+ error); not active → NACK not-replicating. */

@@ -150,8 +150,21 @@ export function applyOptionState(
   if (keep.md5) c.md5_key = s.md5Key.length > 0 ? s.md5Key : undefined;
 }
 
+/** Mutants that slip into applySnapshot (each one a plausible one-line bug). */
+export interface SnapshotSlips {
+  /** psrm-snapshot-swaps-wl1-wl2: the two window-update fields swapped. */
+  swapWl?: boolean;
+  /** psrm-snapshot-drops-segq: the reassembly queue's segments are not installed. */
+  dropSegq?: boolean;
+}
+
 /** M-1: writes a (valid) snapshot into the secondary tcpcb and socket buffers. */
-export function applySnapshot(c: TcpConnection, s: PsrmReplicate, ooo: OooSegment[]): void {
+export function applySnapshot(
+  c: TcpConnection,
+  s: PsrmReplicate,
+  ooo: OooSegment[],
+  slips: SnapshotSlips = {},
+): void {
   const { fields: f, state: st } = s;
   assert(
     c.so_rcv.cc === 0 && c.so_snd.cc === 0,
@@ -174,18 +187,19 @@ export function applySnapshot(c: TcpConnection, s: PsrmReplicate, ooo: OooSegmen
   c.snd_una = st.snd_una;
   c.snd_up = st.snd_up;
   c.snd_wnd = st.snd_wnd;
-  c.snd_wl1 = st.snd_wl1;
-  c.snd_wl2 = st.snd_wl2;
+  c.snd_wl1 = slips.swapWl === true ? st.snd_wl2 : st.snd_wl1;
+  c.snd_wl2 = slips.swapWl === true ? st.snd_wl1 : st.snd_wl2;
   c.max_sndwnd = st.max_sndwnd;
   c.so_rcv.append(s.rcvData);
   c.t_segq.clear();
-  for (const g of ooo) c.t_segq.insert(g.seq, g.data, g.fin);
+  const held = slips.dropSegq === true ? [] : ooo;
+  for (const g of held) c.t_segq.insert(g.seq, g.data, g.fin);
   c.so_snd.append(s.sndData);
   c.snd_max = (c.snd_una + c.so_snd.cc) >>> 0;
   c.snd_nxt = c.snd_max;
   c.setState('ESTABLISHED');
   assert(
-    c.so_rcv.cc === s.rcvData.length && c.t_segq.length === ooo.length,
+    c.so_rcv.cc === s.rcvData.length && c.t_segq.length === held.length,
     'applySnapshot: buffers differ from the snapshot',
   );
   // The sequence state is the primary's; the send side covers exactly so_snd (M-2).

@@ -167,7 +167,10 @@ export class Psrm extends NsrClient<PsrmLocal> {
       return;
     }
     const st = msg.state;
-    applySnapshot(c, msg, ooo);
+    applySnapshot(c, msg, ooo, {
+      swapWl: this.nsr.is('psrm-snapshot-swaps-wl1-wl2'),
+      dropSegq: this.nsr.is('psrm-snapshot-drops-segq'),
+    });
     applyOptionState(c, msg, this.ctx.now, {
       timestamps: !this.nsr.is('psrm-forgets-timestamps'),
       md5: !this.nsr.is('psrm-forgets-md5-key'),
@@ -176,7 +179,9 @@ export class Psrm extends NsrClient<PsrmLocal> {
     assert(c.replica, () => `PSRM: the snapshot made ${rep.session} transmit`);
     this.nsr.rebaseRcvTap(rep);
     sdrlApplySnapshot(rep, st.app_out);
-    rep.psrm.appInBase = st.app_in;
+    // Mutant psrm-app-in-from-app-out: the other offset (a wrong variable).
+    rep.psrm.appInBase = this.nsr.is('psrm-app-in-from-app-out') ? st.app_out : st.app_in;
+    rep.psrm.snapshotRcvNxt = st.rcv_nxt;
     ihaActivateSecondary(rep);
     this.ctx.trace(K.psrm.applied, {
       session: rep.session,
@@ -288,6 +293,9 @@ export class Psrm extends NsrClient<PsrmLocal> {
     if (this.nsr.is('psrm-failover-flushes-rcvbuf')) c.so_rcv.drop(c.so_rcv.cc);
     const skipTimers = this.nsr.is('psrm-skip-failover-timers');
     if (!skipTimers) resetForFailover(c, this.ctx.now);
+    // Mutant psrm-failover-rcv-nxt-from-snapshot: rcv_nxt restored from the initial snapshot
+    // (a wrong variable): the new primary's ACK goes back and it takes data again.
+    if (this.nsr.is('psrm-failover-rcv-nxt-from-snapshot')) c.rcv_nxt = rep.psrm.snapshotRcvNxt;
     this.ctx.trace(K.psrm.failover, {
       session: rep.session,
       snd_una: c.snd_una,

@@ -142,6 +142,8 @@ export interface PsrmSocketState {
   windowTimer: number;
   /** Application stream offsets at the initial sync (read from / written to the peer). */
   appInBase: number;
+  /** Secondary: rcv_nxt of the snapshot it was set up from (the failover mutant's stale value). */
+  snapshotRcvNxt: number;
 }
 
 /** The receive tap's part: where TCP's next in-order byte lands. Written by NsrState only. */
@@ -358,7 +360,7 @@ export class NsrState {
         snoopOutBase: 0,
         snoopOutBytes: 0,
       },
-      psrm: { sentNs: 0, windowDirty: false, windowTimer: -1, appInBase: 0 },
+      psrm: { sentNs: 0, windowDirty: false, windowTimer: -1, appInBase: 0, snapshotRcvNxt: 0 },
       rcv: { appended: 0, offset: (conn.rcv_nxt - conn.irs - 1) >>> 0 },
     };
     this.reps.set(handle, rep);

@@ -380,6 +380,10 @@ export class Pfe implements Actor<PfeMessage> {
       len: msg.seg.payload.length,
       // The timestamp a peer would check (RFC 7323 §3.2, §5; SPEC T-4, M-6).
       ...(msg.seg.options.ts === undefined ? {} : { tsval: msg.seg.options.ts.val }),
+      // SACK blocks the router reports (RFC 2018; SPEC T-2: its secondary must hold them).
+      ...(msg.seg.options.sack === undefined || msg.seg.options.sack.length === 0
+        ? {}
+        : { sack: msg.seg.options.sack.map((b) => [b.left, b.right]) }),
     });
     ctx.send(port.linkId, { type: 'link.tx', side: port.side, seg: msg.seg } satisfies LinkTx);
   }

@@ -150,6 +150,12 @@ export class TcpConnection {
    * handler clears it, resets the timers and calls output().
    */
   replica = false;
+  /**
+   * Mutant hook (NSR mutant tcp-replica-window-from-rcv-adv): a replicated socket widens
+   * the window a segment is judged against to rcv_adv, as plain TCP does, instead of
+   * common_rcvbufspc alone (the bug of fuzz finding crash-slow-reader-acked-data-lost).
+   */
+  widenWindowToAdv = false;
 
   onEstablished?: () => void;
   onReadable?: () => void;

@@ -416,7 +416,7 @@ function pawsOk(tp: TcpConnection, c: InCtx): boolean {
  * crash-slow-reader-acked-data-lost).
  */
 function inputWindow(tp: TcpConnection): number {
-  if (tp.rcvSpacePolicy !== undefined) return tp.rcvSpace();
+  if (tp.rcvSpacePolicy !== undefined && !tp.widenWindowToAdv) return tp.rcvSpace();
   // A listener's SYN_RECEIVED window is the one its SYN|ACK offered: never scaled (RFC 7323
   // §2.2; BSD's syncache keeps exactly that window).
   if (tp.t_state === 'SYN_RECEIVED' && tp.passive) return Math.min(tp.rcvSpace(), TCP_MAXWIN);
@@ -546,16 +546,21 @@ function sackDupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
 
 /**
  * ACK at or below snd_una: duplicate-ACK counting, fast retransmit, recovery inflation.
- * When it consumes the ACK ('done') the window-update bookkeeping still runs: a pure
- * duplicate ACK carries the window already held, so only snd_wl1/snd_wl2 move. BSD skips
- * it (`goto drop`), which makes snd_wl1/snd_wl2 depend on the duplicate-ACK count, i.e. on
- * the retransmission timer; an NSR secondary runs no timers (M-4), so with BSD's rule its
- * receive-side tcpcb would stop following the primary's (P-13; fuzz finding
- * follower-dupack-window-seq). RFC 9293 §3.10.7.4 updates them on every acceptable ACK.
+ * When it consumes the ACK ('done') the rest of step 6 still runs (a pure duplicate ACK
+ * has no data for step 7): the window-update bookkeeping (only snd_wl1/snd_wl2 move, the
+ * window is the one already held) and the urgent pointer pulled along with rcv_nxt. BSD
+ * skips both (`goto drop`), which makes snd_wl1/snd_wl2 and rcv_up depend on the
+ * duplicate-ACK count, i.e. on the retransmission timer; an NSR secondary runs no timers
+ * (M-4), so with BSD's rule its receive-side tcpcb would stop following the primary's
+ * (P-13; fuzz findings follower-dupack-window-seq, follower-dupack-rcv-up). RFC 9293
+ * §3.10.7.4 updates the window on every acceptable ACK.
  */
 function dupAck(tp: TcpConnection, c: InCtx): 'continue' | 'done' {
   const r = countDupAck(tp, c);
-  if (r === 'done') sndWindowUpdate(tp, c);
+  if (r === 'done') {
+    sndWindowUpdate(tp, c);
+    urgInput(tp, c);
+  }
   return r;
 }
 

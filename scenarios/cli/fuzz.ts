@@ -1,8 +1,9 @@
 // `nsrsim fuzz`: the command's flags, its campaign(s), the progress bar and the report.
-// scenarios/cli.ts registers it (fuzzCommand) next to run, validate and replay.
+// scenarios/cli/main.ts registers it (fuzzCommand) next to run, validate and replay.
 //
 // Exit status: 0 when the campaign found no failure (with --mutant: when the mutant was
-// found, every mutant for `all`), 1 otherwise, 2 for a bad flag, 3 for an internal error
+// found, every mutant for `all`, and the correct-design twin of no run failed), 1 otherwise,
+// 2 for a bad flag, 3 for an internal error
 // outside a run (a run that crashes the simulator is a failure the campaign reports).
 import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -251,6 +252,8 @@ export interface MutantRow {
     wallMs: number;
   } | null;
   inconclusive: number;
+  /** Runs whose correct-design twin failed too: findings on the design, shrunk when written. */
+  designFailures: { run: number; fired: string[]; file: string | null }[];
 }
 
 async function mutantCampaigns(p: Parsed, mutants: readonly MutantName[]): Promise<number> {
@@ -274,7 +277,8 @@ async function mutantCampaigns(p: Parsed, mutants: readonly MutantName[]): Promi
     process.stdout.write(
       `${rows.filter((r) => r.found).length} of ${rows.length} mutant${rows.length === 1 ? '' : 's'} found (seed ${p.seed})\n`,
     );
-  return rows.every((r) => r.found) ? 0 : 1;
+  // A correct-design failure met on the way is a finding too: CI must see it.
+  return rows.every((r) => r.found && r.designFailures.length === 0) ? 0 : 1;
 }
 
 export function mutantRow(name: string, r: CampaignReport): MutantRow {
@@ -298,6 +302,11 @@ export function mutantRow(name: string, r: CampaignReport): MutantRow {
             wallMs: Math.round(f.shrunk.wallMs),
           },
     inconclusive: r.inconclusive,
+    designFailures: r.designFailures.map((d) => ({
+      run: d.run,
+      fired: d.finding?.fired ?? d.fired,
+      file: d.finding?.file ?? null,
+    })),
   };
 }
 
@@ -374,6 +383,14 @@ export function formatCampaign(r: CampaignReport, seedGiven: boolean): string {
 }
 
 function formatMutant(row: MutantRow, r: CampaignReport): string {
+  const design = row.designFailures.map(
+    (d) =>
+      `  the correct design failed too in run ${d.run} (${d.fired.join(', ')})${d.file === null ? '' : ` → ${shown(d.file)}`}\n`,
+  );
+  return formatMutantKill(row, r) + design.join('');
+}
+
+function formatMutantKill(row: MutantRow, r: CampaignReport): string {
   if (!row.found)
     return `mutant ${row.name}: NOT FOUND in ${row.runs} runs (${(row.wallMs / 1000).toFixed(1)} s)${row.inconclusive > 0 ? `; ${row.inconclusive} runs failed on the correct design too` : ''}\n`;
   const f = r.failures[0];

@@ -52,7 +52,7 @@ export interface FuzzArbOptions {
   forceFamilies?: readonly FamilyName[];
   /** Only these families may be on (a mutant's bias); default all. */
   families?: readonly FamilyName[];
-  /** Router TCP settings always applied (a mutant's bias: timestamps, an MD5 key). */
+  /** Router TCP settings always applied (a mutant's bias: timestamps, SACK, an MD5 key). */
   routerTcp?: Partial<TcpOptionsConfig>;
   /** Within each enabled family, only these fault kinds (a mutant's bias); default every kind. */
   kinds?: readonly FaultAction['kind'][];
@@ -255,6 +255,9 @@ function rawCaseArb(opts: FuzzArbOptions) {
     // Last, so shrinking tries it after everything else: TCP timestamps (RFC 7323) on the
     // router's sessions, whose state PSRM must carry across a takeover (M-6, T-4).
     timestamps: fc.boolean(),
+    // SACK (RFC 2018/6675) on every session: a primary's SACK blocks must cover only bytes
+    // its secondary holds (T-2), and a takeover must keep the scoreboard sane.
+    sack: fc.boolean(),
   });
 }
 
@@ -271,7 +274,11 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
       : (SOCKET_BUFFERS[r.socketBuffer] as number);
   const router = {
     ...buildRouter(buffer, r.options, opts.mutant),
-    tcp: { ...(r.timestamps ? { timestamps: true } : {}), ...opts.routerTcp },
+    tcp: {
+      ...(r.timestamps ? { timestamps: true } : {}),
+      ...(r.sack ? { sack: true } : {}),
+      ...opts.routerTcp,
+    },
     nsrBounds: { ...opts.nsrBounds },
     nsrCosts: { ...opts.nsrCosts },
   };

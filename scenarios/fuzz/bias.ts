@@ -126,12 +126,15 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
     minFaults: 1,
     fromRouterMinPerSec: 50,
   },
-  // A switchover during the re-synchronization of a restarted backup (F-4, F-6).
+  // A switchover during the re-synchronization of a restarted backup (F-4, F-6): a slow RE
+  // CPU (PSRM 20 ms per socket) stretches the re-synchronization to tens of milliseconds.
   'chassis-ignores-sync-state': {
+    nsrCosts: { psrmNs: 20 * MS },
+    maxFaults: 6,
     kinds: ['re-crash', 're-restart', 'switchover'],
     forceFamilies: ['mastership'],
     families: ['mastership'],
-    minFaults: 3,
+    minFaults: 4,
     toRouterMinPerSec: 50,
   },
   // Only planned switches hold packets: switchovers and per-socket failovers under load.
@@ -157,6 +160,52 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
     families: ['mastership'],
     minFaults: 1,
     toRouterMinPerSec: 100,
+  },
+  // Fires as soon as the peer sends: the secondary holds one packet less than its primary.
+  'prl-secondary-lags-one-packet': { toRouterMinPerSec: 50 },
+  // Needs two or more packets in a PRL queue when IHA releases it: an inter-RE outage
+  // under load (packets wait for the secondary's ACK), then a cleanup (a crash, a restart).
+  'prl-release-reversed': {
+    forceFamilies: ['interRe', 'mastership'],
+    families: ['interRe', 'mastership'],
+    minFaults: 2,
+    toRouterMinPerSec: 100,
+  },
+  // The two buffers differ only when the router reads slowly and its windows close.
+  'tcp-replica-window-from-rcv-adv': { ...BUSY, forceFamilies: ['mastership'] },
+  'prl-secondary-own-buffer': { ...BUSY },
+  // The two stream offsets differ only for a set-up after data flowed both ways.
+  'psrm-app-in-from-app-out': {
+    forceFamilies: ['config'],
+    families: ['config', 'interRe'],
+    minFaults: 1,
+    toRouterMinPerSec: 50,
+    fromRouterMinPerSec: 50,
+  },
+  // Any takeover after the peer sent data since the socket's set-up.
+  'psrm-failover-rcv-nxt-from-snapshot': {
+    forceFamilies: ['mastership'],
+    families: ['mastership'],
+    minFaults: 1,
+    toRouterMinPerSec: 50,
+  },
+  // A set-up in mid-stream (the snapshot's snd_wl1 and snd_wl2 are far apart then).
+  'psrm-snapshot-swaps-wl1-wl2': {
+    forceFamilies: ['config'],
+    families: ['config'],
+    minFaults: 1,
+    toRouterMinPerSec: 50,
+    fromRouterMinPerSec: 50,
+  },
+  // Out-of-order segments held by the primary when a (slow) set-up snapshots the socket:
+  // wire loss under load, SACK on, re-synchronizations.
+  'psrm-snapshot-drops-segq': {
+    ...SLOW_SETUP,
+    routerTcp: { sack: true },
+    forceFamilies: ['wire', 'config'],
+    families: ['wire', 'config'],
+    minFaults: 2,
+    toRouterMinPerSec: 150,
   },
 };
 

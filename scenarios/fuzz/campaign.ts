@@ -85,10 +85,18 @@ export interface CampaignReport {
   failures: CampaignFailure[];
   /** With a mutant: runs in which the correct design failed too (no kill, not counted as failures). */
   inconclusive: number;
+  /**
+   * Those runs as failures of the correct design (a finding: the design fails in the
+   * situation the mutant's bias made likely), shrunk on their own with `biasOf` when an
+   * out directory is given (the first MAX_DESIGN_FAILURES_SHRUNK of them).
+   */
+  designFailures: CampaignFailure[];
   determinism?: DeterminismReport;
 }
 
 export const DEFAULT_RUNS = 100;
+/** Correct-design failures a mutant campaign shrinks and writes (the rest are listed). */
+export const MAX_DESIGN_FAILURES_SHRUNK = 3;
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
 
 /** Runs tasks on a tinypool of `workers` threads, or in this process for 0. */
@@ -117,6 +125,7 @@ export function executor(workers: number): Executor {
 class Tally {
   readonly t0 = performance.now();
   readonly failures: CampaignFailure[] = [];
+  readonly designFailures: CampaignFailure[] = [];
   readonly done: number[] = [];
   events = 0;
   inconclusive = 0;
@@ -133,7 +142,15 @@ class Tally {
     this.events += out.events;
     const failed =
       out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
-    if (out.fired.length > 0 && !failed) this.inconclusive++;
+    if (out.fired.length > 0 && !failed) {
+      this.inconclusive++;
+      this.designFailures.push({
+        run: out.run,
+        runSeed: out.runSeed,
+        fired: out.twinFired ?? [],
+        atMs: this.elapsed(),
+      });
+    }
     if (!failed) return;
     this.failures.push({
       run: out.run,
@@ -192,8 +209,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
             ...(o.determinismAlter === undefined ? {} : { alterSecond: o.determinismAlter }),
           })
         : undefined;
-    if (o.outDir !== undefined && o.shrink !== false)
-      for (const f of tally.failures) shrinkAndWrite(o, f);
+    if (o.outDir !== undefined && o.shrink !== false) {
+      for (const f of tally.failures) shrinkAndWrite(o, o.target, f);
+      // A correct-design failure met while hunting a mutant: the same situation (the bias)
+      // without the mutant, shrunk as the correct design's own failure.
+      const m = o.target.mutant;
+      if (m !== undefined)
+        for (const f of tally.designFailures.slice(0, MAX_DESIGN_FAILURES_SHRUNK))
+          shrinkAndWrite(o, { design: o.target.design, mutant: undefined, biasOf: m }, f);
+    }
     return {
       target: o.target,
       seed: o.seed,
@@ -206,6 +230,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       stoppedBy: tally.stoppedBy,
       failures: tally.failures,
       inconclusive: tally.inconclusive,
+      designFailures: tally.designFailures,
       ...(determinism === undefined ? {} : { determinism }),
     };
   } finally {
@@ -213,16 +238,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   }
 }
 
-function shrinkAndWrite(o: CampaignOptions, f: CampaignFailure): void {
+function shrinkAndWrite(o: CampaignOptions, target: FuzzTarget, f: CampaignFailure): void {
   const t0 = performance.now();
   const s = shrinkFailure(
-    o.target,
+    target,
     f.runSeed,
     { fired: f.fired },
     o.shrinkBudget ?? SHRINK_BUDGET_DEFAULT,
   );
   f.finding = writeFinding(o.outDir as string, s, {
-    target: o.target,
+    target,
     campaignSeed: o.seed,
     run: f.run,
     runSeed: f.runSeed,

@@ -41,7 +41,8 @@ const CHECKER_IDS = new Set(CHECKERS.map((c) => c.id));
 
 /** The file name (and scenario name) of a finding. */
 export function findingName(meta: FindingMeta): string {
-  const who = meta.target.mutant ?? meta.target.design;
+  const t = meta.target;
+  const who = t.mutant ?? (t.biasOf === undefined ? t.design : `${t.design}-bias-${t.biasOf}`);
   return `fuzz-${who}-s${meta.campaignSeed >>> 0}-r${meta.run}`;
 }
 
@@ -93,6 +94,11 @@ function header(meta: FindingMeta, r: CaseResult): string[] {
   const t = meta.target;
   const lines = [
     `Found by nsrsim fuzz (nsrsim ${VERSION}): design ${t.design}${t.mutant === undefined ? '' : `, mutant ${t.mutant}`}${t.unsafeOptions === true ? ', unsafe options allowed' : ''}.`,
+    ...(t.biasOf === undefined
+      ? []
+      : [
+          `The correct design, in the situation the mutant ${t.biasOf}'s bias makes likely (found while hunting it: a run its differential twin failed too).`,
+        ]),
     `Campaign seed ${meta.campaignSeed}, run ${meta.run} (fast-check seed ${meta.runSeed}); the original run failed ${meta.originalFired.join(', ')}.`,
     `Shrunk by fast-check in ${meta.shrinkRuns} runs (${meta.steps} steps); tieBreaks are the same-instant choices it needs ([] = FIFO).`,
     'Reproduce: nsrsim run <this file>   (the verdict is as expected: it fails)',

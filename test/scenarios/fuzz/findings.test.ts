@@ -21,6 +21,7 @@ describe('open fuzz findings', () => {
     expect(FILES.map((f) => f.slice(DIR.length + 1))).toEqual([
       'backup-app-stall-rto-backoff.yaml',
       'crash-slow-reader-acked-data-lost.yaml',
+      'follower-dupack-rcv-up.yaml',
       'follower-dupack-window-seq.yaml',
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
