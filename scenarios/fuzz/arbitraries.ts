@@ -76,6 +76,8 @@ export interface FuzzArbOptions {
   slowPeerReads?: boolean;
   /** Let inter-RE outages run the PRL timeout (schedule.ts); default false. */
   allowPrlTimeout?: boolean;
+  /** Keep switchovers asked for during a re-synchronization (schedule.ts; the chassis must refuse them, F-6). */
+  allowUnsyncedSwitchover?: boolean;
   /** At most this many faults (before the schedule is made sane). Default 6. */
   maxFaults?: number;
   /** At most this many tie-break choices. Default 32. */
@@ -291,6 +293,7 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
     masterDetectNs: router.masterDetectNs,
     pfeSwitchNs: router.pfeSwitchNs,
     allowPrlTimeout: opts.allowPrlTimeout === true,
+    allowUnsyncedSwitchover: opts.allowUnsyncedSwitchover === true,
   });
   const config: WorldConfig = {
     name: 'fuzz',

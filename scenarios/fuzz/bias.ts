@@ -126,15 +126,17 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
     minFaults: 1,
     fromRouterMinPerSec: 50,
   },
-  // A switchover during the re-synchronization of a restarted backup (F-4, F-6): a slow RE
-  // CPU (PSRM 20 ms per socket) stretches the re-synchronization to tens of milliseconds.
+  // A switchover during a re-synchronization of every socket (F-4, F-6): one follows a KKCM
+  // error or an inter-RE outage; a slow RE CPU (PSRM 20 ms per socket) stretches it to tens
+  // of milliseconds, and the switchover has to fall in it.
   'chassis-ignores-sync-state': {
+    allowUnsyncedSwitchover: true,
     nsrCosts: { psrmNs: 20 * MS },
-    maxFaults: 6,
-    kinds: ['re-crash', 're-restart', 'switchover'],
-    forceFamilies: ['mastership'],
-    families: ['mastership'],
-    minFaults: 4,
+    kinds: ['switchover', 'kkcm-io-error', 'inter-re-down'],
+    forceFamilies: ['mastership', 'interRe'],
+    families: ['mastership', 'interRe'],
+    minFaults: 2,
+    maxFaults: 8,
     toRouterMinPerSec: 50,
   },
   // Only planned switches hold packets: switchovers and per-socket failovers under load.
@@ -198,12 +200,13 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
     fromRouterMinPerSec: 50,
   },
   // Out-of-order segments held by the primary when a (slow) set-up snapshots the socket:
-  // wire loss under load, SACK on, re-synchronizations.
+  // wire loss under load, SACK on, re-synchronizations after KKCM errors.
   'psrm-snapshot-drops-segq': {
     ...SLOW_SETUP,
     routerTcp: { sack: true },
-    forceFamilies: ['wire', 'config'],
-    families: ['wire', 'config'],
+    kinds: ['wire-loss', 'kkcm-io-error'],
+    forceFamilies: ['wire', 'interRe'],
+    families: ['wire', 'interRe'],
     minFaults: 2,
     toRouterMinPerSec: 150,
   },

@@ -54,6 +54,13 @@ export interface ScheduleContext {
    * design: after a P-7 timeout the sockets are unreplicated until KKCM restarts (see the rules above).
    */
   allowPrlTimeout?: boolean;
+  /**
+   * Keep a switchover asked for while the backup re-synchronizes (a mutant's bias). The
+   * chassis must refuse it (F-6); since RESYNC_NS is a generous bound, the real chassis may
+   * already be in sync and accept it, so every later RE, KKCM and configuration fault is
+   * dropped (the schedule no longer knows which RE is master).
+   */
+  allowUnsyncedSwitchover?: boolean;
 }
 
 /** Time after KKCM comes back up by which every socket is replicated again (measured: ~1 ms; generous). */
@@ -109,13 +116,15 @@ export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContex
     split: false,
   };
   const takeoverNs = ctx.masterDetectNs + ctx.pfeSwitchNs;
+  const unsyncedSwitchover = ctx.allowUnsyncedSwitchover === true;
   const interReSafeNs = INTER_RE_OUTAGE_SAFE_NS;
   const out: FaultConfig[] = [];
   for (const { f } of sorted) {
     const t = atOf(f);
     const a = isOutage(f.action)
       ? outage(s, t, f.action, interReSafeNs, ctx.allowPrlTimeout === true)
-      : applied(s, f.action, t, takeoverNs)
+      : applied(s, f.action, t, takeoverNs) ||
+          (unsyncedSwitchover && refusedSwitchover(s, f.action, t))
         ? f.action
         : undefined;
     if (a !== undefined) out.push(a === f.action ? f : { ...f, action: a });
@@ -165,6 +174,18 @@ function canChangeMaster(s: State, t: number): boolean {
 function backlogDrained(s: State): number {
   if (s.linkOutUntil === -Infinity) return -Infinity;
   return s.linkOutUntil + Math.max(BACKLOG_MIN_NS, 2 * (s.linkOutUntil - s.linkOutStart));
+}
+
+/**
+ * A switchover the chassis refuses because the backup is re-synchronizing (F-6), kept for
+ * allowUnsyncedSwitchover; from then on the schedule keeps no RE, KKCM or configuration fault.
+ */
+function refusedSwitchover(s: State, a: FaultAction, t: number): boolean {
+  if (a.kind !== 'switchover' || s.syncedAt === Infinity || t >= s.syncedAt) return false;
+  const synced = { ...s, syncedAt: t };
+  if (!canChangeMaster(synced, t) || t < backlogDrained(s)) return false;
+  s.busyUntil = Infinity;
+  return true;
 }
 
 /** Applies one fault (not an inter-RE outage) to the state; false when the fault is to be dropped. */

@@ -13,6 +13,12 @@
 // The budget is a number of runs, not a time, so a shrink is reproducible: once spent,
 // every further candidate counts as passing and fast-check stops with the smallest
 // failing case so far.
+//
+// fast-check shrinks the drawn values, and a fault's instant is drawn relative to the run,
+// so it can get stuck with a fault the failure does not need (removing it in the drawn
+// form moves nothing else, but by then the others may sit where they need it). A last
+// pass works on the scenario itself: it drops each remaining fault in turn and keeps the
+// removal when the case still fails (at most one run per fault, on top of the budget).
 import fc from 'fast-check';
 import type { Scenario } from '../load/load.ts';
 import type { FuzzCase } from './arbitraries.ts';
@@ -77,5 +83,32 @@ export function shrinkFailure(
   );
   if (best === undefined)
     throw new Error(`fuzz: seed ${seed} did not fail again when replayed for shrinking`);
-  return { ...best, shrinkRuns: Math.max(0, runs), steps: Math.max(0, steps) };
+  const pass = dropFaults(target, best, original.fired);
+  return {
+    ...pass.best,
+    shrinkRuns: Math.max(0, runs) + pass.runs,
+    steps: Math.max(0, steps) + pass.steps,
+  };
+}
+
+/** The last pass: each fault of the shrunk case dropped in turn, kept out when it still fails. */
+function dropFaults(
+  target: FuzzTarget,
+  start: { case: FuzzCase; result: CaseResult },
+  fired: readonly string[],
+): { best: { case: FuzzCase; result: CaseResult }; runs: number; steps: number } {
+  let best = start;
+  let runs = 0;
+  let steps = 0;
+  for (let i = best.case.scenario.config.faults.length - 1; i >= 0; i--) {
+    const s = best.case.scenario;
+    const faults = s.config.faults.filter((_, j) => j !== i);
+    const c: FuzzCase = { ...best.case, scenario: { ...s, config: { ...s.config, faults } } };
+    runs++;
+    const r = stillFails(target, c, fired);
+    if (r === undefined) continue;
+    best = { case: c, result: r };
+    steps++;
+  }
+  return { best, runs, steps };
 }
