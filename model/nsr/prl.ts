@@ -8,8 +8,10 @@
 // gets a sequence number, a replicate message goes to the secondary with the primary's
 // free space, and the packet waits in the per-inpcb queue (P-9 option: one global
 // queue). An ACK for the head passes it to L4 judged against common_rcvbufspc (P-3,
-// P-10); a NACK drops or requeues it (P-4 options). The periodic handler times out a
-// socket whose secondary went quiet while replicates are outstanding (P-7).
+// P-10); a NACK buffer-full drops or requeues it, a NACK invalid-handle or
+// not-replicating drops it or leaves it for IHA to push up with the rest (P-4 options).
+// The periodic handler times out a socket whose secondary went quiet while replicates are
+// outstanding (P-7).
 //
 // Secondary: a replicate message with an unknown handle is NACKed invalid; for a socket
 // not active it is NACKed not-replicating; then the buffer check (P-11 option decides
@@ -375,11 +377,22 @@ export class Prl extends NsrClient<PrlLocal> {
       return;
     }
     // invalid handle, not replicating, malformed: the socket's replication is broken.
-    if (head !== undefined && head.seq === seq) {
+    // P-4 'drop' (§6.2c): "the buffered packet corresponding to this NACK will be
+    // dropped", the rest follow at IHA's clean-up. P-4 'push' (§7.3c): "dequeue and push
+    // all packets in PRL queue", the NACKed one included: it stays at the head, so IHA's
+    // release (prlRelease 'push') hands it to L4 first, in arrival order (G-4), and an ACK
+    // for it that is still on its way finds it and passes it up as usual.
+    const mode = this.nsr.opts.nackError;
+    if (mode === 'drop' && head !== undefined && head.seq === seq) {
       this.shiftHead(rep, head);
       dropped(`nack-${reason}`, head);
     }
-    this.postError(rep, `NACK ${reason}`, this.nsr.opts.nackError);
+    // Push never drops: whatever the NACK named is still queued (or was never ours).
+    assert(
+      mode === 'drop' || prlHead(this.nsr, rep) === head,
+      () => `PRL: ${rep.session} lost its head on a NACK ${reason} in push mode`,
+    );
+    this.postError(rep, `NACK ${reason}`, mode);
   }
 
   /** P-7: no word from the other PRL while replicates are outstanding. */
