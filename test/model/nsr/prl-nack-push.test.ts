@@ -55,7 +55,7 @@ describe('P-4: NACK invalid-handle / not-replicating for the head of the queue',
     // The head never went up L4 on the primary (a later replication of the socket has a
     // new handle and numbers its packets from 1 again).
     const up = h
-      .of(K.prl.l4, ACTOR.nsr(0, ''))
+      .of(K.prl.l4, 're0/')
       .filter((r) => r.fields.handle === nacked.handle && r.fields.seq === head);
     expect(up).toEqual([]);
   });
