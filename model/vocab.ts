@@ -141,6 +141,8 @@ export const K = {
     stallEnd: 'app.stall-end',
     verifyError: 'app.verify-error',
     closed: 'app.closed',
+    /** M-7: the application changed a socket option (SO_RCVBUF / SO_SNDBUF) of its socket. */
+    sockopt: 'app.sockopt',
   },
   tcp: tcpKinds(),
   kkcm: {
@@ -156,6 +158,8 @@ export const K = {
     ioError: 'kkcm.io-error',
     channelClosed: 'kkcm.channel-closed',
     cleanup: 'kkcm.cleanup',
+    /** K-13 'deferred': a cleanup trigger marked KKCM; the cleanup runs at the thread's next wake-up. */
+    cleanupDeferred: 'kkcm.cleanup-deferred',
   },
   /** Common to the four KKCM clients. */
   nsr: {
@@ -165,6 +169,13 @@ export const K = {
       prl: 'prl.send-failed',
       sdrl: 'sdrl.send-failed',
       psrm: 'psrm.send-failed',
+    },
+    /** K-3: KKCM handed a client a message while it was not registered; it refuses it. */
+    notRegistered: {
+      iha: 'iha.not-registered',
+      prl: 'prl.not-registered',
+      sdrl: 'sdrl.not-registered',
+      psrm: 'psrm.not-registered',
     },
   },
   iha: {
@@ -199,6 +210,8 @@ export const K = {
     ackMismatch: 'prl.ack-mismatch',
     ackUnknown: 'prl.ack-unknown',
     timeout: 'prl.timeout',
+    /** P-14 'whole-re': the one timeout of the RE fired (seed 001 §7.3e). */
+    timeoutRe: 'prl.timeout-re',
     release: 'prl.release',
     badPacket: 'prl.bad-packet',
     malformed: 'prl.malformed',
@@ -220,6 +233,10 @@ export const K = {
     timeout: 'psrm.timeout',
     window: 'psrm.window',
     failover: 'psrm.failover',
+    /** M-7, primary: the application changed a socket option; replicated or not (G-7). */
+    sockopt: 'psrm.sockopt',
+    /** M-7 'replicated', secondary: the option change applied to the secondary socket. */
+    sockoptApplied: 'psrm.sockopt-applied',
     malformed: 'psrm.malformed',
     unexpected: 'psrm.unexpected',
   },

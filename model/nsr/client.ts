@@ -74,8 +74,11 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     }
   }
 
-  /** K-4 send; a failure is itself a replication error for the socket. */
-  protected send(msg: NsrMessage, rep?: Rep): boolean {
+  /**
+   * K-4 send; a failure is itself a replication error for the socket. `waitOk`: sent from
+   * a context that may block (K-12; which messages, options.ts kkcmSend).
+   */
+  protected send(msg: NsrMessage, rep?: Rep, waitOk = false): boolean {
     // Each client sends only its own message types (the receiving client asserts the same).
     assert(clientOf(msg.t) === this.client, () => `${this.client} sends ${msg.t}`);
     // A message about a socket names the receiver's handle for it (I-2), except the mirror,
@@ -84,7 +87,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
       rep === undefined || msg.handle === (msg.t === 'iha.mirror' ? rep.handle : rep.peerHandle),
       () => `${this.client}: ${msg.t} for ${rep?.session} names handle ${msg.handle}`,
     );
-    const err = this.nsr.kkcm.send(this.ctx, msg);
+    const err = this.nsr.kkcm.send(this.ctx, msg, waitOk);
     if (err === undefined) return true;
     this.ctx.trace(K.nsr.sendFailed[this.client], { t: msg.t, handle: msg.handle, error: err });
     if (rep !== undefined) this.postError(rep, `send failed: ${err}`, 'push');

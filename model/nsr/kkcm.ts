@@ -276,8 +276,8 @@ export class Kkcm implements Actor<KkcmMessage> {
       get ready() {
         return self.running;
       },
-      send(ctx: ActorContext, msg: NsrMessage): string | undefined {
-        return self.enqueue(ctx, msg);
+      send(ctx: ActorContext, msg: NsrMessage, waitOk = false): string | undefined {
+        return self.enqueue(ctx, msg, waitOk);
       },
     };
     // Clients see KKCM's own state: ready exactly while running (K-9).
@@ -292,8 +292,11 @@ export class Kkcm implements Actor<KkcmMessage> {
     return clientOf(msg.t) === 'prl' ? 'recv' : 'send';
   }
 
-  /** Queues a whole message; it is consumed whether or not it can be sent (K-4). */
-  private enqueue(ctx: ActorContext, msg: NsrMessage): string | undefined {
+  /**
+   * Queues a whole message; it is consumed whether or not it can be sent (K-4). K-12
+   * 'client-context': a sender that may block writes it itself when it can (writeDirect).
+   */
+  private enqueue(ctx: ActorContext, msg: NsrMessage, waitOk: boolean): string | undefined {
     if (!this.running) return 'ENOTCONN: KKCM channels are down';
     const nsr = this.nsr();
     const ch = this.channelFor(msg);
@@ -313,6 +316,19 @@ export class Kkcm implements Actor<KkcmMessage> {
       bytes.length >= IPC_HEADER_BYTES + 4,
       () => `KKCM: ${msg.t} encoded to ${bytes.length} bytes`,
     );
+    if (waitOk && nsr.opts.kkcmSend === 'client-context' && this.writeDirect(ch, bytes)) {
+      ctx.trace(K.kkcm.tx, {
+        ch,
+        t: msg.t,
+        handle: msg.handle,
+        len: bytes.length,
+        direct: true,
+        ...summary(msg),
+      });
+      this.counters.tx++;
+      this.counters.txBytes += bytes.length;
+      return undefined;
+    }
     st.out.push(bytes);
     assert(st.out.length <= nsr.bounds.kkcmQueueMax, () => `KKCM ${ch}: queue over its bound`);
     ctx.trace(K.kkcm.tx, { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
@@ -320,6 +336,25 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.counters.txBytes += bytes.length;
     this.wakeFrom(ctx);
     return undefined;
+  }
+
+  /**
+   * K-12 'client-context', seed 002 §8.2: sosend from the client's own context, no thread
+   * wake-up. Only when nothing waits ahead on the channel (a message never overtakes an
+   * earlier one, G-8) and so_snd takes the whole message (a blocking sosend would wait;
+   * the model's never blocks, so the message falls back to the queue instead).
+   */
+  private writeDirect(ch: Channel, bytes: Uint8Array): boolean {
+    const st = this.channels[ch];
+    const conn = st.conn;
+    if (conn === undefined || st.out.length > 0 || conn.so_snd.sbspace() < bytes.length)
+      return false;
+    // Nothing is queued, so nothing is half written either (drain's invariant).
+    assert(st.outPos === 0, () => `KKCM ${ch}: an empty queue at ${st.outPos}`);
+    const n = conn.write(bytes);
+    // so_snd had room for all of it: sosend takes the whole message.
+    assert(n === bytes.length, () => `KKCM ${ch}: sosend took ${n} of ${bytes.length} bytes`);
+    return true;
   }
 
   private wakeCost(): number {

@@ -207,7 +207,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     checkRep(rep);
     switch (this.nsr.opts.windowUpdate) {
       case 'immediate':
-        this.sendWindow(rep);
+        // K-12: still in the backup application's soreceive, which may block (wait_ok).
+        this.sendWindow(rep, true);
         return;
       case 'delack':
         if (rep.psrm.windowTimer < 0)
@@ -236,7 +237,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
   }
 
-  private sendWindow(rep: Rep): void {
+  private sendWindow(rep: Rep, waitOk = false): void {
     // Only a secondary marks its window dirty (windowRequest); a failover drops the handle.
     assert(
       rep.role === 'secondary' || !rep.psrm.windowDirty,
@@ -252,6 +253,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
         seq: rep.prl.lastSeq >>> 0,
       },
       rep,
+      waitOk,
     );
   }
 
