@@ -170,13 +170,6 @@ export const K = {
       sdrl: 'sdrl.send-failed',
       psrm: 'psrm.send-failed',
     },
-    /** K-3: KKCM handed a client a message while it was not registered; it refuses it. */
-    notRegistered: {
-      iha: 'iha.not-registered',
-      prl: 'prl.not-registered',
-      sdrl: 'sdrl.not-registered',
-      psrm: 'psrm.not-registered',
-    },
   },
   iha: {
     setup: 'iha.setup',

@@ -312,7 +312,10 @@ export class NsrState {
     this.kernel.l4(seg);
   }
 
-  /** K-3: registers a client; an unknown type or a second registration fails. */
+  /**
+   * K-3: registers a client (its init routine does, seed 002 §7.1); an unknown type or a
+   * second registration fails.
+   */
   register(client: IpcClient, actor: ActorId): string | undefined {
     if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client))
       return `unknown client type ${String(client)}`;
@@ -320,6 +323,13 @@ export class NsrState {
     assertInt(actor, 0, 0x7fff_ffff, `actor of NSR client ${client}`);
     this.clients.set(client, actor);
     return undefined;
+  }
+
+  /** K-3, K-13: a client's cleanup handler unregisters it (seed 002 §7.1). */
+  unregister(client: IpcClient): void {
+    assert(this.clients.has(client), () => `unregister: client ${client} is not registered`);
+    this.clients.delete(client);
+    assert(!this.clients.has(client), () => `unregister: client ${client} is still registered`);
   }
 
   is(m: MutantName): boolean {
