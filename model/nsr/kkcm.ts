@@ -647,6 +647,8 @@ function summary(msg: NsrMessage): Record<string, unknown> {
       return { space: msg.space, reason: msg.reason };
     case 'psrm.window':
       return { space: msg.space };
+    case 'psrm.sockopt':
+      return { option: msg.option, value: msg.value };
     case 'sdrl.data':
       return { offset: msg.offset, bytes: msg.data.length };
     case 'sdrl.ack':
