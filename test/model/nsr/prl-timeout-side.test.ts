@@ -81,9 +81,7 @@ describe("P-14 'both'", () => {
           durationNs: 5 * SEC,
           opts: { prlTimeoutSide: side },
           peers: [peer('pa', { toRouter: traffic(100), fromRouter: traffic(100) })],
-          faults: [
-            fault(1 * SEC, { kind: 'wire-partition', peer: 'pa', durationNs: 1500 * MS }),
-          ],
+          faults: [fault(1 * SEC, { kind: 'wire-partition', peer: 'pa', durationNs: 1500 * MS })],
         }),
       );
       expect(h.finish(), side).toEqual([]);
