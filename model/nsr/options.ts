@@ -50,7 +50,8 @@ export interface NsrOptions {
    * pseudocode, one timeout for the RE: when replicates are outstanding on any socket and
    * no PRL message of any socket came from the other RE within the timeout, every
    * replicated primary socket has its queue pushed to L4, replication disabled and an
-   * error posted, idle ones included.
+   * error posted, idle ones included; and a socket whose secondary stopped answering is
+   * never timed out while other sockets' messages keep the RE's clock fresh.
    */
   prlTimeoutSide: 'primary' | 'both' | 'whole-re';
   /**
