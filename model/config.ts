@@ -1,6 +1,7 @@
 // The model's own configuration: what a scenario file becomes after parsing and
 // validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
-import type { ReadSpec, TrafficSpec } from './app/stream.ts';
+import type { AppReadSpec } from './app/session.ts';
+import type { TrafficSpec } from './app/stream.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { TcpOptionsConfig } from './tcp/tcp.ts';
@@ -13,10 +14,10 @@ export interface PeerConfig {
   initiator: 'peer' | 'router';
   toRouter: TrafficSpec;
   fromRouter: TrafficSpec;
-  /** How the peer's application reads. */
-  peerRead: ReadSpec;
-  /** How the router's application reads. */
-  routerRead: ReadSpec;
+  /** How the peer's application reads (and when it resizes its receive buffer, M-7). */
+  peerRead: AppReadSpec;
+  /** How the router's application reads (and when it resizes its receive buffer, M-7). */
+  routerRead: AppReadSpec;
 }
 
 export type FaultTarget = 'master' | 'backup' | 're0' | 're1';

@@ -143,6 +143,8 @@ export const K = {
     stallEnd: 'app.stall-end',
     verifyError: 'app.verify-error',
     closed: 'app.closed',
+    /** M-7: the application changed a socket option (SO_RCVBUF / SO_SNDBUF) of its socket. */
+    sockopt: 'app.sockopt',
   },
   tcp: tcpKinds(),
   kkcm: {
@@ -158,6 +160,8 @@ export const K = {
     ioError: 'kkcm.io-error',
     channelClosed: 'kkcm.channel-closed',
     cleanup: 'kkcm.cleanup',
+    /** K-13 'deferred': a cleanup trigger marked KKCM; the cleanup runs at the thread's next wake-up. */
+    cleanupDeferred: 'kkcm.cleanup-deferred',
   },
   /** Common to the four KKCM clients. */
   nsr: {
@@ -202,6 +206,8 @@ export const K = {
     ackMismatch: 'prl.ack-mismatch',
     ackUnknown: 'prl.ack-unknown',
     timeout: 'prl.timeout',
+    /** P-14 'whole-re': the one timeout of the RE fired (seed 001 §7.3e). */
+    timeoutRe: 'prl.timeout-re',
     release: 'prl.release',
     badPacket: 'prl.bad-packet',
     malformed: 'prl.malformed',
@@ -223,6 +229,10 @@ export const K = {
     timeout: 'psrm.timeout',
     window: 'psrm.window',
     failover: 'psrm.failover',
+    /** M-7, primary: the application changed a socket option; replicated or not (G-7). */
+    sockopt: 'psrm.sockopt',
+    /** M-7 'replicated', secondary: the option change applied to the secondary socket. */
+    sockoptApplied: 'psrm.sockopt-applied',
     malformed: 'psrm.malformed',
     unexpected: 'psrm.unexpected',
   },

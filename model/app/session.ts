@@ -15,7 +15,16 @@ import {
 } from './stream.ts';
 import { K } from '../vocab.ts';
 
-export type AppTimerTag = 'write' | 'read' | 'stall-end';
+export type AppTimerTag = 'write' | 'read' | 'stall-end' | 'sockopt';
+
+/**
+ * How one end reads (stream.ts), plus (SPEC M-7) a receive-buffer change: at `atNs` the
+ * application holding the socket then (the master's; after a failover, the new master's)
+ * sets SO_RCVBUF to `bytes`. A session attached after `atNs` keeps its size.
+ */
+export interface AppReadSpec extends ReadSpec {
+  readonly rcvbuf?: { readonly atNs: number; readonly bytes: number };
+}
 
 /** Read silences longer than this are remembered (liveness looks for ones past its deadline). */
 export const READ_GAP_NS = 1_000_000_000;
@@ -37,7 +46,7 @@ export interface SessionConfig {
   send: TrafficSpec;
   /** What the other end writes (sizes are needed to verify). */
   expect: TrafficSpec;
-  read: ReadSpec;
+  read: AppReadSpec;
 }
 
 export interface SessionStats {
@@ -75,6 +84,7 @@ export class StreamSession implements ReplicatedApp {
   private readTimer = -1;
   private stalledUntilNs = 0;
   private stallTimer = -1;
+  private sockoptTimer = -1;
   lastReadNs = 0;
   lastWriteNs = 0;
   /** Silences between reads longer than READ_GAP_NS: [from, to] (liveness evidence). */
@@ -121,6 +131,7 @@ export class StreamSession implements ReplicatedApp {
     this.scheduleWrite();
     this.pump();
     if (this.cfg.read.chunkBytes > 0) this.scheduleRead();
+    this.scheduleSockopt();
   }
 
   /**
@@ -187,13 +198,14 @@ export class StreamSession implements ReplicatedApp {
     this.scheduleWrite();
     this.pump();
     this.onReadable();
+    this.scheduleSockopt();
   }
 
   /** Stops all timers (host crash or session end). */
   detach(): void {
-    for (const t of [this.writeTimer, this.readTimer, this.stallTimer])
+    for (const t of [this.writeTimer, this.readTimer, this.stallTimer, this.sockoptTimer])
       if (t >= 0) this.env.cancelAppTimer(t);
-    this.writeTimer = this.readTimer = this.stallTimer = -1;
+    this.writeTimer = this.readTimer = this.stallTimer = this.sockoptTimer = -1;
     this.conn = undefined;
   }
 
@@ -215,6 +227,10 @@ export class StreamSession implements ReplicatedApp {
         this.stallTimer = -1;
         this.env.trace(K.app.stallEnd, { session: this.cfg.id, side: this.cfg.side });
         this.onReadable();
+        return;
+      case 'sockopt':
+        this.sockoptTimer = -1;
+        this.setRcvbuf();
         return;
       default: {
         const never: never = tag;
@@ -261,6 +277,31 @@ export class StreamSession implements ReplicatedApp {
       'write',
       nextGapNs(this.rng, this.cfg.send.ratePerSec),
     );
+  }
+
+  /** M-7: the active application sets SO_RCVBUF at the configured instant, if still to come. */
+  private scheduleSockopt(): void {
+    const c = this.cfg.read.rcvbuf;
+    const now = this.env.now();
+    if (c === undefined || this.mode !== 'active' || this.sockoptTimer >= 0 || now >= c.atNs)
+      return;
+    this.sockoptTimer = this.env.startAppTimer(this, 'sockopt', c.atNs - now);
+  }
+
+  /** setsockopt(SO_RCVBUF): the socket's receive high-water mark (sbreserve). */
+  private setRcvbuf(): void {
+    const c = this.cfg.read.rcvbuf;
+    const conn = this.conn;
+    if (c === undefined || conn === undefined || this.mode !== 'active') return;
+    const was = conn.so_rcv.hiwat;
+    conn.so_rcv.hiwat = c.bytes;
+    this.env.trace(K.app.sockopt, {
+      session: this.cfg.id,
+      side: this.cfg.side,
+      option: 'SO_RCVBUF',
+      bytes: c.bytes,
+      was,
+    });
   }
 
   private scheduleRead(): void {

@@ -1,6 +1,11 @@
-// What the four KKCM clients (IHA, SDRL, PSRM, PRL) share: registration with KKCM at
-// start (K-3), one switch over the messages KKCM hands them (whole messages, periodic,
-// cleanup, init), and the replication-error path to IHA (I-6).
+// What the four KKCM clients (IHA, SDRL, PSRM, PRL) share: registration with KKCM (K-3:
+// each registers in its init routine, which KKCM's thread calls once the channels are up,
+// K-9, and unregisters at the end of its cleanup handler, seed 002 §7.1, K-13), one
+// switch over the messages KKCM hands them (whole messages, periodic, cleanup, init), and
+// the replication-error path to IHA (I-6). KKCM looks a client up in the registration
+// table when it dispatches (kkcm.ts): a message for a client not registered then is
+// refused there (kkcm.no-client). A handler KKCM already called runs to its end, even if
+// its modelled run time (the interrupt path, K-10) outlasts a cleanup.
 import { assert, type Actor, type ActorContext, type Message } from '../../sim/index.ts';
 import type { ClientMessage, CleanupReason, NsrState, Rep } from './state.ts';
 import { clientOf, type AckReason, type IpcClient, type NsrMessage } from './wire.ts';
@@ -29,9 +34,8 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
 
   start(ctx: ActorContext): void {
     this.ctx = ctx;
-    const err = this.nsr.register(this.client, ctx.id);
-    assert(err === undefined, () => `${this.client}: KKCM registration failed: ${err}`);
-    assert(this.nsr.clients.get(this.client) === ctx.id, () => `${this.client}: not registered`);
+    // A fresh RE incarnation (a fresh NsrState): registration waits for the first init.
+    assert(!this.nsr.clients.has(this.client), () => `${this.client}: registered before init`);
     this.reset();
   }
 
@@ -65,17 +69,27 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
         return;
       case 'nsr.cleanup':
         this.onCleanup((msg as ClientMessage & { type: 'nsr.cleanup' }).reason);
+        // Seed 002 §7.1: "Then unregister this module with KKCM."
+        this.nsr.unregister(this.client);
         return;
-      case 'nsr.init':
+      case 'nsr.init': {
+        // K-9, seed 002 §7.1: the init routine registers the client. KKCM sends each
+        // cleanup after the init it follows (FIFO), so a client is never registered twice.
+        const err = this.nsr.register(this.client, this.ctx.id);
+        assert(err === undefined, () => `${this.client}: KKCM registration failed: ${err}`);
         this.onInit();
         return;
+      }
       default:
         this.onLocal(msg as M);
     }
   }
 
-  /** K-4 send; a failure is itself a replication error for the socket. */
-  protected send(msg: NsrMessage, rep?: Rep): boolean {
+  /**
+   * K-4 send; a failure is itself a replication error for the socket. `waitOk`: sent from
+   * a context that may block (K-12; which messages, options.ts kkcmSend).
+   */
+  protected send(msg: NsrMessage, rep?: Rep, waitOk = false): boolean {
     // Each client sends only its own message types (the receiving client asserts the same).
     assert(clientOf(msg.t) === this.client, () => `${this.client} sends ${msg.t}`);
     // A message about a socket names the receiver's handle for it (I-2), except the mirror,
@@ -84,7 +98,7 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
       rep === undefined || msg.handle === (msg.t === 'iha.mirror' ? rep.handle : rep.peerHandle),
       () => `${this.client}: ${msg.t} for ${rep?.session} names handle ${msg.handle}`,
     );
-    const err = this.nsr.kkcm.send(this.ctx, msg);
+    const err = this.nsr.kkcm.send(this.ctx, msg, waitOk);
     if (err === undefined) return true;
     this.ctx.trace(K.nsr.sendFailed[this.client], { t: msg.t, handle: msg.handle, error: err });
     if (rep !== undefined) this.postError(rep, `send failed: ${err}`, 'push');

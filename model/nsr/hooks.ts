@@ -2,10 +2,18 @@
 // TcpConnection carries, installed by IHA when replication starts and removed when it
 // ends. They are the simulator's rendering of the kernel changes the designs ask for:
 // L4 keyed off common_rcvbufspc instead of sbspace (P-10), sosend replicating before
-// transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4), and a
-// secondary socket that never transmits and runs no timers until failover (M-4).
-import { assert } from '../../sim/index.ts';
+// transmit (S-1, S-2), soreceive on the secondary triggering window updates (S-4),
+// sosetopt on the primary telling PSRM of a socket-buffer change (M-7), and a secondary
+// socket that never transmits and runs no timers until failover (M-4).
+//
+// The socket-buffer hook: the model's socket layer has no setsockopt call, an application
+// sets SO_RCVBUF / SO_SNDBUF by writing the socket buffer's high-water mark (sbreserve).
+// While a primary is replicated its two SockBufs carry an accessor in place of that field,
+// so PSRM hears of every change as the kernel's sosetopt path would tell it.
+import { assert, assertInt } from '../../sim/index.ts';
+import type { SockBuf } from '../tcp/sockbuf.ts';
 import type { TcpConnection } from '../tcp/tcp.ts';
+import type { SockOption } from './wire.ts';
 import { sdrlOnWrite } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
 
@@ -19,14 +27,62 @@ export interface PsrmWindowRequest {
   readonly handle: number;
 }
 
+/** M-7: the primary's application changed a socket buffer's size (sosetopt → PSRM). */
+export interface PsrmSockoptSet {
+  readonly type: 'psrm.sockopt-set';
+  readonly handle: number;
+  readonly option: SockOption;
+  readonly value: number;
+}
+
 /** No replication hook is installed: a socket gets one set, and loses it before the next. */
 function unhooked(conn: TcpConnection): boolean {
   return (
     conn.rcvSpacePolicy === undefined &&
     conn.sndLimit === undefined &&
     conn.sosendHook === undefined &&
-    conn.soreceiveHook === undefined
+    conn.soreceiveHook === undefined &&
+    !sizeHooked(conn.so_rcv) &&
+    !sizeHooked(conn.so_snd)
   );
+}
+
+function sizeHooked(sb: SockBuf): boolean {
+  return Object.getOwnPropertyDescriptor(sb, 'hiwat')?.set !== undefined;
+}
+
+/** M-7: every later change of `sb`'s size (sbreserve) is posted to PSRM as `option`. */
+function hookSize(nsr: NsrState, rep: Rep, sb: SockBuf, option: SockOption): void {
+  let hiwat = sb.hiwat;
+  Object.defineProperty(sb, 'hiwat', {
+    configurable: true,
+    enumerable: true,
+    get: () => hiwat,
+    set: (v: number) => {
+      assertInt(v, 0, 0xffff_ffff, `${option} of ${rep.session}`);
+      if (v === hiwat) return;
+      hiwat = v;
+      const msg: PsrmSockoptSet = {
+        type: 'psrm.sockopt-set',
+        handle: rep.handle,
+        option,
+        value: v,
+      };
+      nsr.kernel.post(nsr.ids.psrm, msg, nsr.costs.psrmNs);
+    },
+  });
+}
+
+/** The size becomes a plain field again, with the value it has now. */
+function unhookSize(sb: SockBuf): void {
+  const hiwat = sb.hiwat;
+  Object.defineProperty(sb, 'hiwat', {
+    configurable: true,
+    enumerable: true,
+    writable: true,
+    value: hiwat,
+  });
+  assert(!sizeHooked(sb) && sb.hiwat === hiwat, 'unhookSize: the size hook is left');
 }
 
 export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
@@ -57,6 +113,8 @@ export function installPrimaryHooks(nsr: NsrState, rep: Rep): void {
     return Math.max(0, rep.sdrl.acked - soStart);
   };
   conn.sosendHook = (_c, bytes) => sdrlOnWrite(nsr, rep, bytes);
+  hookSize(nsr, rep, conn.so_rcv, 'SO_RCVBUF');
+  hookSize(nsr, rep, conn.so_snd, 'SO_SNDBUF');
   // The tap of every delivered byte stays on from addRep (the checkers compare it).
   assert(conn.onRcvAppend !== undefined, () => `installPrimaryHooks: ${rep.session} has no tap`);
 }
@@ -87,6 +145,8 @@ export function removeHooks(rep: Rep): void {
   conn.sndLimit = undefined;
   conn.sosendHook = undefined;
   conn.soreceiveHook = undefined;
+  if (sizeHooked(conn.so_rcv)) unhookSize(conn.so_rcv);
+  if (sizeHooked(conn.so_snd)) unhookSize(conn.so_snd);
   // onRcvAppend stays: the socket's delivered stream is still what the checkers compare.
   assert(unhooked(conn) && conn.onRcvAppend !== undefined, 'removeHooks: a hook is left');
 }

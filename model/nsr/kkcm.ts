@@ -11,7 +11,9 @@
 // whole messages before a client sees them, and a framing error resets the channels with
 // cleanup reason IO_ERR (K-5). A periodic timer drives the clients' periodic handlers
 // (K-6). Cleanup stops the timer, calls every client's cleanup with the reason and
-// closes both connections (K-7). Every message in and out is traced (K-8). NSR
+// closes both connections (K-7); a trigger from outside the thread cleans up at once or at
+// the thread's next wake-up (K-13 option); clients unregister in their cleanup and
+// register again in their init routine (K-3, client.ts). Every message in and out is traced (K-8). NSR
 // configure starts the thread, which initializes IHA, SDRL, PSRM and PRL once both
 // channels are up (K-9). Processing context is an option (K-10), encoding too (K-11).
 //
@@ -89,6 +91,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   private periodicTimer = -1;
   /** This RE handed its sockets over in a switchover: the channels closing is expected. */
   private switchoverExpected = false;
+  /** K-13 'deferred': KKCM is marked for cleanup with this reason (seed 002 §7.2b(6)). */
+  private cleanupPending: CleanupReason | undefined;
   /** Messages sent and received, for statistics. */
   readonly counters = { tx: 0, rx: 0, txBytes: 0, rxBytes: 0, ioErrors: 0, cleanups: 0 };
 
@@ -110,6 +114,7 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.awake = false;
     this.periodicTimer = -1;
     this.switchoverExpected = false;
+    this.cleanupPending = undefined;
     this.installSender();
     assert(!this.nsr().kkcm.ready, 'KKCM: the sender is ready before the channels are up');
     if (this.nsr().reIndex === 0) this.listen();
@@ -132,7 +137,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         this.ore(msg.up);
         return;
       case 'kkcm.switchover':
-        if (this.running || this.anyConn()) this.cleanup('SWITCHOVER');
+        if (this.running || this.anyConn()) this.requestCleanup('SWITCHOVER');
         return;
       case 'kkcm.io-error':
         ctx.trace(K.kkcm.ioError, { detail: msg.detail });
@@ -140,9 +145,11 @@ export class Kkcm implements Actor<KkcmMessage> {
         return;
       case 'kkcm.wake':
         this.awake = false;
+        if (this.cleanupMarked()) return;
         this.drain();
         return;
       case 'kkcm.readable':
+        if (this.cleanupMarked()) return;
         if (this.channels[msg.ch].conn === msg.conn) this.input(msg.ch);
         return;
       case 'kkcm.periodic':
@@ -155,7 +162,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         this.switchoverExpected = true;
         return;
       case 'kkcm.channel-closed':
-        if (this.channels[msg.ch].conn !== msg.conn) return;
+        if (this.cleanupMarked() || this.channels[msg.ch].conn !== msg.conn) return;
         this.ctx.trace(K.kkcm.channelClosed, { ch: msg.ch, reason: msg.reason });
         this.cleanup(this.switchoverExpected ? 'SWITCHOVER' : this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
         return;
@@ -171,17 +178,23 @@ export class Kkcm implements Actor<KkcmMessage> {
     if (on === this.configured) return;
     this.configured = on;
     if (on) this.tryConnect();
-    else this.cleanup('NSR_DECONFIG');
-    // Deconfigured NSR keeps no channel (K-7, K-9).
-    assert(on || (!this.running && !this.anyConn()), 'KKCM: a channel outlived NSR_DECONFIG');
+    else this.requestCleanup('NSR_DECONFIG');
+    // Deconfigured NSR keeps no channel (K-7, K-9), or only until the marked cleanup (K-13).
+    assert(
+      on || (!this.running && !this.anyConn()) || this.cleanupPending !== undefined,
+      'KKCM: a channel outlived NSR_DECONFIG',
+    );
   }
 
   private ore(up: boolean): void {
     this.ctx.trace(K.kkcm.ore, { up });
     this.oreUp = up;
     if (up) this.tryConnect();
-    else if (this.running || this.anyConn()) this.cleanup('ORE_DOWN');
-    assert(up || (!this.running && !this.anyConn()), 'KKCM: a channel outlived ORE_DOWN');
+    else if (this.running || this.anyConn()) this.requestCleanup('ORE_DOWN');
+    assert(
+      up || (!this.running && !this.anyConn()) || this.cleanupPending !== undefined,
+      'KKCM: a channel outlived ORE_DOWN',
+    );
   }
 
   private listen(): void {
@@ -257,11 +270,10 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.periodicTimer = this.ctx.startTimer(this.nsr().timers.kkcmPeriodNs, {
       type: 'kkcm.periodic',
     });
-    // K-9: init routines of IHA, SDRL, PSRM, PRL, in that order.
-    for (const c of CLIENT_ORDER) {
-      const id = this.clients.get(c);
-      if (id !== undefined) this.ctx.send(id, { type: 'nsr.init' });
-    }
+    // K-9: init routines of IHA, SDRL, PSRM, PRL, in that order; each registers its
+    // client (seed 002 §7.1), so the thread knows them by name, not by registration. A
+    // client still registered now has this KKCM's last cleanup queued ahead of the init.
+    for (const c of CLIENT_ORDER) this.ctx.send(this.nsr().ids[c], { type: 'nsr.init' });
   }
 
   private anyConn(): boolean {
@@ -276,8 +288,8 @@ export class Kkcm implements Actor<KkcmMessage> {
       get ready() {
         return self.running;
       },
-      send(ctx: ActorContext, msg: NsrMessage): string | undefined {
-        return self.enqueue(ctx, msg);
+      send(ctx: ActorContext, msg: NsrMessage, waitOk = false): string | undefined {
+        return self.enqueue(ctx, msg, waitOk);
       },
     };
     // Clients see KKCM's own state: ready exactly while running (K-9).
@@ -292,8 +304,11 @@ export class Kkcm implements Actor<KkcmMessage> {
     return clientOf(msg.t) === 'prl' ? 'recv' : 'send';
   }
 
-  /** Queues a whole message; it is consumed whether or not it can be sent (K-4). */
-  private enqueue(ctx: ActorContext, msg: NsrMessage): string | undefined {
+  /**
+   * Queues a whole message; it is consumed whether or not it can be sent (K-4). K-12
+   * 'client-context': a sender that may block writes it itself when it can (writeDirect).
+   */
+  private enqueue(ctx: ActorContext, msg: NsrMessage, waitOk: boolean): string | undefined {
     if (!this.running) return 'ENOTCONN: KKCM channels are down';
     const nsr = this.nsr();
     const ch = this.channelFor(msg);
@@ -313,6 +328,19 @@ export class Kkcm implements Actor<KkcmMessage> {
       bytes.length >= IPC_HEADER_BYTES + 4,
       () => `KKCM: ${msg.t} encoded to ${bytes.length} bytes`,
     );
+    if (waitOk && nsr.opts.kkcmSend === 'client-context' && this.writeDirect(ch, bytes)) {
+      ctx.trace(K.kkcm.tx, {
+        ch,
+        t: msg.t,
+        handle: msg.handle,
+        len: bytes.length,
+        direct: true,
+        ...summary(msg),
+      });
+      this.counters.tx++;
+      this.counters.txBytes += bytes.length;
+      return undefined;
+    }
     st.out.push(bytes);
     assert(st.out.length <= nsr.bounds.kkcmQueueMax, () => `KKCM ${ch}: queue over its bound`);
     ctx.trace(K.kkcm.tx, { ch, t: msg.t, handle: msg.handle, len: bytes.length, ...summary(msg) });
@@ -320,6 +348,25 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.counters.txBytes += bytes.length;
     this.wakeFrom(ctx);
     return undefined;
+  }
+
+  /**
+   * K-12 'client-context', seed 002 §8.2: sosend from the client's own context, no thread
+   * wake-up. Only when nothing waits ahead on the channel (a message never overtakes an
+   * earlier one, G-8) and so_snd takes the whole message (a blocking sosend would wait;
+   * the model's never blocks, so the message falls back to the queue instead).
+   */
+  private writeDirect(ch: Channel, bytes: Uint8Array): boolean {
+    const st = this.channels[ch];
+    const conn = st.conn;
+    if (conn === undefined || st.out.length > 0 || conn.so_snd.sbspace() < bytes.length)
+      return false;
+    // Nothing is queued, so nothing is half written either (drain's invariant).
+    assert(st.outPos === 0, () => `KKCM ${ch}: an empty queue at ${st.outPos}`);
+    const n = conn.write(bytes);
+    // so_snd had room for all of it: sosend takes the whole message.
+    assert(n === bytes.length, () => `KKCM ${ch}: sosend took ${n} of ${bytes.length} bytes`);
+    return true;
   }
 
   private wakeCost(): number {
@@ -457,9 +504,14 @@ export class Kkcm implements Actor<KkcmMessage> {
         handle: parsed.handle ?? -1,
       });
       const client = parsed.type === undefined ? undefined : clientOf(parsed.type);
-      const id = client === undefined ? undefined : this.clients.get(client);
-      if (client === undefined || id === undefined) {
+      if (client === undefined) {
         this.cleanup('IO_ERR');
+        return;
+      }
+      const id = this.clients.get(client);
+      if (id === undefined) {
+        // K-3: the owner is not registered: nobody to NACK it, refused like a message.
+        this.ctx.trace(K.kkcm.noClient, { t: parsed.type, handle: parsed.handle ?? -1 });
         return;
       }
       this.ctx.send(
@@ -485,7 +537,8 @@ export class Kkcm implements Actor<KkcmMessage> {
     });
     const id = this.clients.get(clientOf(msg.t));
     if (id === undefined) {
-      this.ctx.trace(K.kkcm.noClient, { t: msg.t });
+      // K-3: refused: the client is not registered (no init since its last cleanup).
+      this.ctx.trace(K.kkcm.noClient, { t: msg.t, handle: msg.handle });
       return;
     }
     // The receiving client asserts the message is its own (NsrClient.receive): the pair.
@@ -507,8 +560,37 @@ export class Kkcm implements Actor<KkcmMessage> {
     });
   }
 
+  /**
+   * A cleanup trigger from outside the thread (NSR deconfigured, the other RE offline, a
+   * switchover). K-13 'immediate': clean up now. 'deferred' (seed 002 §7.2b(6)): mark KKCM
+   * for cleanup and wake the thread, which cleans up at its next wake-up (the first
+   * reason marked is the one the clients see); until then the channels stay up.
+   */
+  private requestCleanup(reason: CleanupReason): void {
+    if (this.nsr().opts.kkcmCleanup === 'immediate') {
+      this.cleanup(reason);
+      return;
+    }
+    if (this.cleanupPending !== undefined) return;
+    this.cleanupPending = reason;
+    this.ctx.trace(K.kkcm.cleanupDeferred, { reason });
+    this.wake();
+    // The thread is awake or about to be: the marked cleanup cannot be forgotten.
+    assert(this.awake, 'KKCM: cleanup marked without waking the thread');
+  }
+
+  /** The thread woke up: runs a marked cleanup first (§7.2b(6)); true when it did. */
+  private cleanupMarked(): boolean {
+    const reason = this.cleanupPending;
+    if (reason === undefined) return false;
+    assert(this.nsr().opts.kkcmCleanup === 'deferred', 'KKCM: cleanup marked while immediate');
+    this.cleanup(reason);
+    return true;
+  }
+
   /** K-7: stop the timer, clean every client up with the reason, close both channels. */
   cleanup(reason: CleanupReason): void {
+    this.cleanupPending = undefined;
     this.switchoverExpected = false;
     this.counters.cleanups++;
     this.ctx.trace(K.kkcm.cleanup, { reason });
@@ -516,11 +598,11 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.periodicTimer = -1;
     const wasRunning = this.running;
     this.running = false;
-    for (const c of CLIENT_ORDER) {
-      const id = this.clients.get(c);
-      if (id !== undefined && wasRunning)
-        this.ctx.send(id, { type: 'nsr.cleanup', reason } satisfies ClientMessage);
-    }
+    // Every client was sent its init when KKCM came up (channelUp), and gets this cleanup
+    // after it (FIFO): it registered there and unregisters here (K-3, seed 002 §7.1).
+    if (wasRunning)
+      for (const c of CLIENT_ORDER)
+        this.ctx.send(this.nsr().ids[c], { type: 'nsr.cleanup', reason } satisfies ClientMessage);
     for (const ch of CHANNELS) {
       const conn = this.channels[ch].conn;
       this.channels[ch] = emptyChannel();
@@ -565,6 +647,8 @@ function summary(msg: NsrMessage): Record<string, unknown> {
       return { space: msg.space, reason: msg.reason };
     case 'psrm.window':
       return { space: msg.space };
+    case 'psrm.sockopt':
+      return { option: msg.option, value: msg.value };
     case 'sdrl.data':
       return { offset: msg.offset, bytes: msg.data.length };
     case 'sdrl.ack':

@@ -33,6 +33,62 @@ export interface NsrOptions {
   prlL3Header: boolean;
   /** M-3: when the secondary sends window updates: immediately (default), delayed-ACK style, per-socket timer, one global timer. */
   windowUpdate: 'immediate' | 'delack' | 'socket-timer' | 'global-timer';
+  /**
+   * P-14: which side runs the PRL replication timeout (seed 001 §6.2e, §6.3, §7.3e).
+   * 'primary' (default): per socket on the primary (P-7). 'both': per socket on the
+   * secondary too. What the secondary watches (§6.2e: the handlers on both sides start
+   * only while replication requests are outstanding, and look for PRL messages from the
+   * other side): a secondary has no replicate of its own awaiting an answer, but it holds
+   * send data SDRL replicated (S-1) that the peer has not acknowledged, and the peer's
+   * acknowledgement can only reach it as a replicate from the primary's PRL. So while its
+   * so_snd is not empty and the peer's window is open, nothing from the primary's PRL for
+   * the timeout means the primary (or the way to it) went silent: the secondary posts a
+   * replication error and IHA deletes the secondary socket and tells the primary, which
+   * stops replicating it and sets it up again (I-6, F-4). It cannot tell a silent primary
+   * from a silent peer: a peer that stops acknowledging for longer than the timeout times
+   * the secondary out too, and the socket is set up again. 'whole-re': the §7.3e
+   * pseudocode, one timeout for the RE: when replicates are outstanding on any socket and
+   * no PRL message of any socket came from the other RE within the timeout, every
+   * replicated primary socket has its queue pushed to L4, replication disabled and an
+   * error posted, idle ones included; and a socket whose secondary stopped answering is
+   * never timed out while other sockets' messages keep the RE's clock fresh.
+   */
+  prlTimeoutSide: 'primary' | 'both' | 'whole-re';
+  /**
+   * K-12: the sending context (seed 002 §8.2). 'queue' (default): every message is
+   * queued and written by the KKCM thread after its wake-up. 'client-context': a message
+   * whose sender may block (wait_ok) is written by the client itself at once, with no
+   * thread wake-up, when nothing is queued ahead of it on its channel and the channel's
+   * so_snd takes it whole; otherwise it falls back to the queue (the model's sosend never
+   * blocks: the queue stands in for the wait, and order on the channel is kept, G-8).
+   * wait_ok is set for the messages the seeds send from process context: SDRL data (the
+   * application's sosend, S-1), PSRM window updates sent at once (the backup
+   * application's soreceive, S-4, M-3 'immediate') and socket-option changes (the
+   * application's setsockopt, M-7). PRL runs in interrupt context (seed 001 §7.3a, c, f)
+   * and answers are sent from KKCM's own handlers or timers: those never block, so they
+   * are queued; IHA's set-up runs from the KKCM thread's init and periodic routines as
+   * well as from the application, so it keeps the queue too.
+   */
+  kkcmSend: 'queue' | 'client-context';
+  /**
+   * K-13: cleanup timing (seed 002 §7.2b(6)). 'immediate' (default): a trigger from
+   * outside the thread (NSR deconfigured, the other RE offline, a switchover) cleans up
+   * at once. 'deferred': the trigger only marks KKCM for cleanup and wakes the thread,
+   * which runs the cleanup at its next wake-up; until then the channels stay up and the
+   * clients keep sending. An error the thread finds itself (I/O, framing, a closed
+   * channel) is cleaned up at once either way: the thread is awake. In both, clients
+   * unregister in their cleanup handler and register again at the next init (§7.1).
+   */
+  kkcmCleanup: 'immediate' | 'deferred';
+  /**
+   * M-7: socket-option changes (SO_RCVBUF, SO_SNDBUF) the application makes after
+   * replication became active. 'not-replicated' (default, G-7, seed 000 §4.1g): only the
+   * primary socket changes; the secondary keeps the old size (so common_rcvbufspc, P-10,
+   * keeps the old limit when the primary grew), and after a failover the new primary has
+   * the old size. 'replicated' (seed 000 §6.3): the primary's PSRM sends psrm.sockopt and
+   * the secondary's PSRM applies it (and, for SO_RCVBUF, tells the primary its new space).
+   */
+  socketOptionsDuringBulk: 'not-replicated' | 'replicated';
 }
 
 export const DEFAULT_NSR_OPTIONS: Readonly<NsrOptions> = {
@@ -47,6 +103,10 @@ export const DEFAULT_NSR_OPTIONS: Readonly<NsrOptions> = {
   oooAccounting: 'doc',
   prlL3Header: true,
   windowUpdate: 'immediate',
+  prlTimeoutSide: 'primary',
+  kkcmSend: 'queue',
+  kkcmCleanup: 'immediate',
+  socketOptionsDuringBulk: 'not-replicated',
 };
 
 /** Each option with its SPEC ID and allowed values (for `nsrsim list` and validation). */
@@ -69,6 +129,14 @@ export const NSR_OPTION_INFO: ReadonlyArray<{
     name: 'windowUpdate',
     spec: 'M-3',
     values: ['immediate', 'delack', 'socket-timer', 'global-timer'],
+  },
+  { name: 'prlTimeoutSide', spec: 'P-14', values: ['primary', 'both', 'whole-re'] },
+  { name: 'kkcmSend', spec: 'K-12', values: ['queue', 'client-context'] },
+  { name: 'kkcmCleanup', spec: 'K-13', values: ['immediate', 'deferred'] },
+  {
+    name: 'socketOptionsDuringBulk',
+    spec: 'M-7',
+    values: ['not-replicated', 'replicated'],
   },
 ];
 

@@ -8,8 +8,10 @@
 // gets a sequence number, a replicate message goes to the secondary with the primary's
 // free space, and the packet waits in the per-inpcb queue (P-9 option: one global
 // queue). An ACK for the head passes it to L4 judged against common_rcvbufspc (P-3,
-// P-10); a NACK drops or requeues it (P-4 options). The periodic handler times out a
-// socket whose secondary went quiet while replicates are outstanding (P-7).
+// P-10); a NACK buffer-full drops or requeues it, a NACK invalid-handle or
+// not-replicating drops it or leaves it for IHA to push up with the rest (P-4 options).
+// The periodic handler times out a socket whose secondary went quiet while replicates are
+// outstanding (P-7).
 //
 // Secondary: a replicate message with an unknown handle is NACKed invalid; for a socket
 // not active it is NACKed not-replicating; then the buffer check (P-11 option decides
@@ -97,6 +99,8 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   protected onMessage(msg: NsrMessage): void {
+    // P-14 'whole-re' (§7.3e): the RE's one clock hears every PRL message of every socket.
+    this.nsr.prl.lastHeardNs = this.ctx.now;
     switch (msg.t) {
       case 'prl.replicate':
         this.onReplicate(msg);
@@ -380,31 +384,124 @@ export class Prl extends NsrClient<PrlLocal> {
       return;
     }
     // invalid handle, not replicating, malformed: the socket's replication is broken.
-    if (head !== undefined && head.seq === seq) {
+    // P-4 'drop' (§6.2c): "the buffered packet corresponding to this NACK will be
+    // dropped", the rest follow at IHA's clean-up. P-4 'push' (§7.3c): "dequeue and push
+    // all packets in PRL queue", the NACKed one included: it stays at the head, so IHA's
+    // release (prlRelease 'push') hands it to L4 first, in arrival order (G-4), and an ACK
+    // for it that is still on its way finds it and passes it up as usual.
+    const mode = this.nsr.opts.nackError;
+    if (mode === 'drop' && head !== undefined && head.seq === seq) {
       this.shiftHead(rep, head);
       dropped(`nack-${reason}`, head);
     }
-    this.postError(rep, `NACK ${reason}`, this.nsr.opts.nackError);
+    // Push never drops: whatever the NACK named is still queued (or was never ours).
+    assert(
+      mode === 'drop' || prlHead(this.nsr, rep) === head,
+      () => `PRL: ${rep.session} lost its head on a NACK ${reason} in push mode`,
+    );
+    this.postError(rep, `NACK ${reason}`, mode);
   }
 
-  /** P-7: no word from the other PRL while replicates are outstanding. */
+  /** P-7, P-14: the replication timeout, on the side(s) the option names. */
   protected override onPeriodic(): void {
+    const side = this.nsr.opts.prlTimeoutSide;
+    switch (side) {
+      case 'primary':
+      case 'both':
+        for (const rep of [...this.nsr.reps.values()]) {
+          if (rep.role === 'primary') this.timeoutPrimary(rep);
+          else if (side === 'both') this.timeoutSecondary(rep);
+        }
+        return;
+      case 'whole-re':
+        this.timeoutWholeRe();
+        return;
+      default:
+        unreachable(side, 'prlTimeoutSide');
+    }
+  }
+
+  /** P-7: no word from the other PRL for this socket while its replicates are outstanding. */
+  private timeoutPrimary(rep: Rep): void {
+    assert(rep.role === 'primary', () => `timeoutPrimary: ${rep.session} is a secondary`);
+    const head = rep.prl.queue[0];
+    if (head === undefined) return;
     const now = this.ctx.now;
-    for (const rep of [...this.nsr.reps.values()]) {
+    const quietNs = now - Math.max(rep.prl.lastHeardNs, head.sentNs);
+    assert(quietNs >= 0, () => `PRL: ${rep.session} heard from the future (${quietNs} ns)`);
+    if (quietNs < this.nsr.timers.prlTimeoutNs) return;
+    this.ctx.trace(K.prl.timeout, {
+      session: rep.session,
+      queued: rep.prl.queue.length,
+      quietNs,
+    });
+    this.giveUp(rep, 'PRL timeout');
+  }
+
+  /** P-7 on one primary: push (the mutant drops) its queue, disable replication, post an error. */
+  private giveUp(rep: Rep, reason: string): void {
+    prlRelease(this.nsr, this.ctx, rep, this.nsr.is('prl-timeout-drops-queue') ? 'drop' : 'push');
+    ihaDeactivate(rep);
+    this.postError(rep, reason, 'push');
+    // Replication is off and nothing is held: the socket cannot time out again.
+    assert(
+      !rep.iha.active && rep.prl.queue.length === 0,
+      () => `PRL: ${rep.session} still replicating after ${reason}`,
+    );
+  }
+
+  /**
+   * P-14 'both': the secondary's timeout (what it watches: options.ts prlTimeoutSide). It
+   * starts when so_snd holds data the peer has not acknowledged while the peer's window
+   * is open (the peer owes an ACK, which only the primary's PRL can bring), and fires when
+   * nothing came from the primary's PRL for the timeout since then.
+   */
+  private timeoutSecondary(rep: Rep): void {
+    assert(rep.role === 'secondary', () => `timeoutSecondary: ${rep.session} is a primary`);
+    const c = rep.conn;
+    const q = rep.prl;
+    const now = this.ctx.now;
+    if (!rep.iha.active || c.so_snd.cc === 0 || c.snd_wnd === 0) {
+      q.unackedSinceNs = -1;
+      return;
+    }
+    if (q.unackedSinceNs < 0) q.unackedSinceNs = now;
+    const quietNs = now - Math.max(q.lastHeardNs, q.unackedSinceNs);
+    assert(quietNs >= 0, () => `PRL: ${rep.session} heard from the future (${quietNs} ns)`);
+    if (quietNs < this.nsr.timers.prlTimeoutNs) return;
+    this.ctx.trace(K.prl.timeout, {
+      session: rep.session,
+      role: 'secondary',
+      unacked: c.so_snd.cc,
+      quietNs,
+    });
+    // IHA deletes the secondary socket and tells the primary (I-6); nothing is queued here.
+    this.postError(rep, 'PRL timeout on the secondary', 'push');
+  }
+
+  /**
+   * P-14 'whole-re', seed 001 §7.3e: one clock for the RE. While any socket has a replicate
+   * outstanding (§6.2e), if no PRL message of any socket came from the other RE within the
+   * timeout, every replicated primary socket is given up as P-7 gives one up.
+   */
+  private timeoutWholeRe(): void {
+    let oldestNs = Number.MAX_SAFE_INTEGER;
+    let queued = 0;
+    for (const rep of this.nsr.reps.values()) {
       const head = rep.role === 'primary' ? rep.prl.queue[0] : undefined;
       if (head === undefined) continue;
-      const quietNs = now - Math.max(rep.prl.lastHeardNs, head.sentNs);
-      assert(quietNs >= 0, () => `PRL: ${rep.session} heard from the future (${quietNs} ns)`);
-      if (quietNs < this.nsr.timers.prlTimeoutNs) continue;
-      this.ctx.trace(K.prl.timeout, {
-        session: rep.session,
-        queued: rep.prl.queue.length,
-        quietNs,
-      });
-      prlRelease(this.nsr, this.ctx, rep, this.nsr.is('prl-timeout-drops-queue') ? 'drop' : 'push');
-      ihaDeactivate(rep);
-      this.postError(rep, 'PRL timeout', 'push');
+      oldestNs = Math.min(oldestNs, head.sentNs);
+      queued += rep.prl.queue.length;
     }
+    if (queued === 0) return;
+    const quietNs = this.ctx.now - Math.max(this.nsr.prl.lastHeardNs, oldestNs);
+    assert(quietNs >= 0, () => `PRL: the RE heard from the future (${quietNs} ns)`);
+    if (quietNs < this.nsr.timers.prlTimeoutNs) return;
+    const victims = [...this.nsr.reps.values()].filter((r) => r.role === 'primary' && r.iha.active);
+    this.ctx.trace(K.prl.timeoutRe, { sockets: victims.length, queued, quietNs });
+    for (const rep of victims) this.giveUp(rep, 'PRL timeout (whole RE)');
+    // A queue is only ever filled on an active primary: none is left.
+    assert(this.nsr.prl.bufferedBytes === 0, 'PRL whole-RE timeout left packets queued');
   }
 
   protected override onCleanup(reason: CleanupReason): void {

@@ -15,13 +15,20 @@
 // application reads, immediately (default), delayed-ACK style, on a per-socket timer or
 // on one global timer sweeping all sockets (options).
 //
+// Socket options during bulk flow (M-7 option): the primary's sosetopt hook (hooks.ts)
+// tells PSRM the application changed SO_RCVBUF or SO_SNDBUF. 'not-replicated' (G-7): it
+// is traced and goes no further, so the secondary keeps the old size. 'replicated' (seed
+// 000 §6.3): a psrm.sockopt message carries it and the secondary's PSRM applies it; a new
+// receive-buffer size changes the secondary's free space, so it is reported to the
+// primary as a window update (P-10, M-3).
+//
 // Failover (M-4): on the new primary, timers and congestion/RTT state go back to
 // defaults, ts_recent_age = now, t_flags to defaults, t_force and t_softerror to zero,
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
 import { assert, unreachable } from '../../sim/index.ts';
 import { NsrClient } from './client.ts';
-import { removeHooks, type PsrmWindowRequest } from './hooks.ts';
+import { removeHooks, type PsrmSockoptSet, type PsrmWindowRequest } from './hooks.ts';
 import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
 import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
 import { sdrlApplySnapshot, sdrlSnapshot } from './sdrl-state.ts';
@@ -42,7 +49,8 @@ export type PsrmLocal =
   | { readonly type: 'psrm.failover'; readonly handle: number }
   | { readonly type: 'psrm.window-flush'; readonly handle: number }
   | { readonly type: 'psrm.window-sweep' }
-  | PsrmWindowRequest;
+  | PsrmWindowRequest
+  | PsrmSockoptSet;
 
 export class Psrm extends NsrClient<PsrmLocal> {
   private sweepArmed = false;
@@ -104,6 +112,11 @@ export class Psrm extends NsrClient<PsrmLocal> {
         assert(this.sweepArmed, 'PSRM window sweep fired while not armed');
         this.sweepArmed = false;
         for (const rep of this.nsr.reps.values()) if (rep.psrm.windowDirty) this.sendWindow(rep);
+        return;
+      case 'psrm.sockopt-set':
+        // Paired with the size hook, which names the primary it is installed on.
+        assert(msg.handle > 0, () => `psrm.sockopt-set for handle ${msg.handle}`);
+        this.sockoptSet(msg);
         return;
       default:
         unreachable(msg, 'PSRM message');
@@ -222,7 +235,8 @@ export class Psrm extends NsrClient<PsrmLocal> {
     checkRep(rep);
     switch (this.nsr.opts.windowUpdate) {
       case 'immediate':
-        this.sendWindow(rep);
+        // K-12: still in the backup application's soreceive, which may block (wait_ok).
+        this.sendWindow(rep, true);
         return;
       case 'delack':
         if (rep.psrm.windowTimer < 0)
@@ -251,7 +265,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     }
   }
 
-  private sendWindow(rep: Rep): void {
+  private sendWindow(rep: Rep, waitOk = false): void {
     // Only a secondary marks its window dirty (windowRequest); a failover drops the handle.
     assert(
       rep.role === 'secondary' || !rep.psrm.windowDirty,
@@ -267,6 +281,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
         seq: rep.prl.lastSeq >>> 0,
       },
       rep,
+      waitOk,
     );
   }
 
@@ -277,6 +292,48 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const common = prlWindowUpdate(rep, msg.space, msg.seq);
     this.ctx.trace(K.psrm.window, { session: rep.session, space: msg.space, common });
     rep.conn.output();
+  }
+
+  // ---- socket options during bulk flow (M-7) ---------------------------------------------
+
+  /** Primary: the application changed a socket buffer's size. */
+  private sockoptSet(msg: PsrmSockoptSet): void {
+    const rep = this.nsr.rep(msg.handle);
+    if (rep === undefined || rep.role !== 'primary') return;
+    // G-7 (seed 000 §4.1g) unless the option says otherwise; only an active socket has a
+    // secondary that could take it (during set-up the change is simply not carried).
+    const replicated = this.nsr.opts.socketOptionsDuringBulk === 'replicated' && rep.iha.active;
+    this.ctx.trace(K.psrm.sockopt, {
+      session: rep.session,
+      option: msg.option,
+      value: msg.value,
+      replicated,
+    });
+    if (!replicated) return;
+    const { option, value } = msg;
+    // K-12: the application's setsockopt, a process context that may block (wait_ok).
+    this.send({ t: 'psrm.sockopt', handle: rep.peerHandle, option, value }, rep, true);
+  }
+
+  /** Secondary (seed 000 §6.3): apply the primary's socket-option change. */
+  private onSockopt(msg: NsrMessage & { t: 'psrm.sockopt' }): void {
+    const rep = this.nsr.rep(msg.handle);
+    if (rep === undefined || rep.role !== 'secondary' || !rep.iha.active) {
+      this.ctx.trace(K.psrm.unexpected, { t: msg.t, handle: msg.handle });
+      return;
+    }
+    const sb = msg.option === 'SO_RCVBUF' ? rep.conn.so_rcv : rep.conn.so_snd;
+    const was = sb.hiwat;
+    sb.hiwat = msg.value;
+    assert(sb.hiwat === msg.value, () => `PSRM: ${rep.session} kept ${msg.option} ${was}`);
+    this.ctx.trace(K.psrm.sockoptApplied, {
+      session: rep.session,
+      option: msg.option,
+      value: msg.value,
+      was,
+    });
+    // P-10: the secondary's free space changed; the primary must hear of it (M-3 timing).
+    if (msg.option === 'SO_RCVBUF') this.windowRequest(rep.handle);
   }
 
   // ---- failover (M-4) ------------------------------------------------------------------
@@ -326,6 +383,9 @@ export class Psrm extends NsrClient<PsrmLocal> {
         return;
       case 'psrm.window':
         this.onWindow(msg);
+        return;
+      case 'psrm.sockopt':
+        this.onSockopt(msg);
         return;
       default:
         this.ctx.trace(K.psrm.unexpected, { t: msg.t });

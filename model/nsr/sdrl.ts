@@ -82,6 +82,8 @@ export class Sdrl extends NsrClient<SdrlLocal> {
           data,
         },
         rep,
+        // K-12: the application's sosend, a process context that may block (wait_ok).
+        true,
       );
       if (!ok) return;
       rep.sdrl.sent += n;

@@ -112,6 +112,11 @@ export interface PrlSocketState {
   inputSpace: number | undefined;
   /** Last time anything came from the other RE's PRL for this socket (P-7). */
   lastHeardNs: number;
+  /**
+   * P-14 'both', secondary: since when (as the periodic handler saw it) so_snd has held
+   * send data the peer has not acknowledged; -1 while it holds none.
+   */
+  unackedSinceNs: number;
   /** P-6 'coalesce', secondary: the open batch of ACKs. */
   batch: { base: number; consumed: number; lastSeq: number; count: number } | undefined;
 }
@@ -183,6 +188,8 @@ export interface PrlReState {
   bufferedBytes: number;
   /** P-9 'global': the one queue of unACKed packets of every socket, in arrival order. */
   readonly globalQueue: Array<{ handle: number; entry: PrlEntry }>;
+  /** P-14 'whole-re': last time any PRL message came from the other RE (seed 001 §7.3e). */
+  lastHeardNs: number;
 }
 
 /** What the NSR subsystems need from their RE's kernel and applications. */
@@ -251,8 +258,12 @@ export interface NsrInit extends Message {
 export type ClientMessage = NsrDeliver | NsrMalformed | NsrCleanup | NsrPeriodic | NsrInit;
 
 export interface KkcmSender {
-  /** K-4: queue a whole message; returns an error string when it cannot be sent. */
-  send(ctx: ActorContext, msg: NsrMessage): string | undefined;
+  /**
+   * K-4: queue a whole message; returns an error string when it cannot be sent. `waitOk`
+   * (seed 002 §7.2c): the sender may block, so with K-12 'client-context' KKCM may write
+   * the message from the sender's own context instead of queueing it.
+   */
+  send(ctx: ActorContext, msg: NsrMessage, waitOk?: boolean): string | undefined;
   readonly ready: boolean;
 }
 
@@ -263,7 +274,7 @@ export class NsrState {
   readonly bySession = new Map<string, Rep>();
   private nextHandle: number;
   /** PRL's per-RE state (P-8, P-9). */
-  readonly prl: PrlReState = { globalSeq: 0, bufferedBytes: 0, globalQueue: [] };
+  readonly prl: PrlReState = { globalSeq: 0, bufferedBytes: 0, globalQueue: [], lastHeardNs: 0 };
   /**
    * Every in-order byte a replicated socket delivers to its receive buffer (primary and
    * secondary alike), with its stream offset: the identical-data checker's tap. Not traced.
@@ -305,7 +316,10 @@ export class NsrState {
     this.kernel.l4(seg);
   }
 
-  /** K-3: registers a client; an unknown type or a second registration fails. */
+  /**
+   * K-3: registers a client (its init routine does, seed 002 §7.1); an unknown type or a
+   * second registration fails.
+   */
   register(client: IpcClient, actor: ActorId): string | undefined {
     if (!(['iha', 'sdrl', 'psrm', 'prl'] as const).includes(client))
       return `unknown client type ${String(client)}`;
@@ -313,6 +327,13 @@ export class NsrState {
     assertInt(actor, 0, 0x7fff_ffff, `actor of NSR client ${client}`);
     this.clients.set(client, actor);
     return undefined;
+  }
+
+  /** K-3, K-13: a client's cleanup handler unregisters it (seed 002 §7.1). */
+  unregister(client: IpcClient): void {
+    assert(this.clients.has(client), () => `unregister: client ${client} is not registered`);
+    this.clients.delete(client);
+    assert(!this.clients.has(client), () => `unregister: client ${client} is still registered`);
   }
 
   is(m: MutantName): boolean {
@@ -349,6 +370,7 @@ export class NsrState {
         lastSeq: 0,
         inputSpace: undefined,
         lastHeardNs: 0,
+        unackedSinceNs: -1,
         batch: undefined,
       },
       sdrl: {

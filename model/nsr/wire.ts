@@ -8,6 +8,7 @@
 // SPEC G-5/K-11 require. Every message then has a u32 replication handle.
 //   PRL replicate: handle, u32 sequence, u32 primary rcv space, u32 iif, packet bytes
 //   PRL/PSRM ack:  handle, [u32 sequence for PRL], u32 rcv buffer space, u8 reason, 24 bits pad
+//   PSRM sockopt:  handle, u32 option (FreeBSD's SOL_SOCKET name), u32 value (M-7)
 // Encoding is a design option (K-11): fixed IPC structs with a version (default) or TLV
 // on the transport (the IPC struct is converted at the KKCM boundary: each field a
 // u16 tag, u16 length, value). Version skew: a fixed-struct receiver rejects a version
@@ -36,6 +37,13 @@ export const ACK_REASON = {
 } as const;
 export type AckReason = keyof typeof ACK_REASON;
 
+/**
+ * M-7: the socket options psrm.sockopt carries, by their FreeBSD <sys/socket.h> names
+ * (level SOL_SOCKET). A code not listed here does not parse (K-5).
+ */
+export const SOCKOPT = { SO_SNDBUF: 0x1001, SO_RCVBUF: 0x1002 } as const;
+export type SockOption = keyof typeof SOCKOPT;
+
 export type NsrMessage =
   // PRL (receive side; seed 001 §7.1)
   | {
@@ -61,6 +69,8 @@ export type NsrMessage =
     }
   | { t: 'psrm.ack'; handle: number; space: number; reason: AckReason }
   | { t: 'psrm.window'; handle: number; space: number; seq: number }
+  // M-7 'replicated': a socket option the primary's application set during bulk flow
+  | { t: 'psrm.sockopt'; handle: number; option: SockOption; value: number }
   // SDRL (send side; S-1, S-2)
   | {
       t: 'sdrl.data';
@@ -152,6 +162,7 @@ const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
   'psrm.replicate': ['psrm', 1],
   'psrm.ack': ['psrm', 2],
   'psrm.window': ['psrm', 3],
+  'psrm.sockopt': ['psrm', 4],
   'sdrl.data': ['sdrl', 1],
   'sdrl.ack': ['sdrl', 2],
   'iha.mirror': ['iha', 1],
@@ -236,6 +247,9 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
   // primary can tell a window update from an older PRL ACK that arrives after it on
   // the other channel (the two channels are not ordered with each other, K-1).
   'psrm.window': [F('handle', 'u32', 1), F('space', 'u32', 10), F('seq', 'u32', 13)],
+  // M-7: seed 000 §6.3 has the secondary's PSRM take "socket option changes for all
+  // connections" during bulk flow; the message is ours (the seeds give no layout).
+  'psrm.sockopt': [F('handle', 'u32', 1), F('option', 'u32', 14), F('value', 'u32', 15)],
   'sdrl.data': [
     F('handle', 'u32', 1),
     F('offset', 'u32', 2),
@@ -272,6 +286,9 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
 
 const REASON_BY_CODE = new Map<number, AckReason>(
   Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]),
+);
+const SOCKOPT_BY_CODE = new Map<number, SockOption>(
+  Object.entries(SOCKOPT).map(([k, v]) => [v, k as SockOption]),
 );
 // The layouts are what the encoders and decoders both walk: checked once, at load.
 for (const [t, fields] of Object.entries(LAYOUT)) {
@@ -310,6 +327,7 @@ function flatten(msg: NsrMessage): Record<string, unknown> {
 
 function fieldValue(flat: Record<string, unknown>, f: FieldDef): unknown {
   if (f.name === 'reason') return ACK_REASON[flat.reason as AckReason];
+  if (f.name === 'option') return SOCKOPT[flat.option as SockOption];
   if (f.name === 'rxStamp') return (flat.rxStamp as number | undefined) ?? 0;
   return flat[f.name];
 }
@@ -648,6 +666,12 @@ function build(
     if (r === undefined)
       return { ...base, error: `${type}: unknown reason code ${String(flat.reason)}` };
     flat.reason = r;
+  }
+  if ('option' in flat) {
+    const o = SOCKOPT_BY_CODE.get(flat.option as number);
+    if (o === undefined)
+      return { ...base, error: `${type}: unknown socket option ${String(flat.option)}` };
+    flat.option = o;
   }
   delete flat.pad;
   const handle = flat.handle as number;

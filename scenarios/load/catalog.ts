@@ -362,6 +362,14 @@ export const OPTION_DESCRIPTIONS: Readonly<Record<keyof NsrOptions, string>> = {
     'The replicated packet includes the L3 header (true) or starts at the TCP header (false).',
   windowUpdate:
     'When the secondary sends window updates: immediately, delayed-ACK style, a per-socket timer, or one global timer.',
+  prlTimeoutSide:
+    "Which side runs the PRL replication timeout: the primary per socket, both sides per socket (the secondary watches for the peer's acknowledgements of replicated send data), or one timeout for the whole RE (§7.3e).",
+  kkcmSend:
+    "KKCM sending context: every message queued for the KKCM thread, or written from the client's own context when it may block (wait_ok), falling back to the queue (§8.2).",
+  kkcmCleanup:
+    "KKCM cleanup on NSR deconfig, other RE offline or switchover: at once, or deferred to the KKCM thread's next wake-up (§7.2b(6)).",
+  socketOptionsDuringBulk:
+    'Socket-option changes (SO_RCVBUF, SO_SNDBUF) after replication became active: not replicated (G-7, §4.1g), or replicated by PSRM (§6.3).',
 };
 
 /** Mutants a scenario can select (`router.mutant`): named, deliberately broken designs. */

@@ -135,7 +135,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     if (d <= 0) throw new Invalid('duration must be longer than 0s');
     return d;
   });
-  const peers = readPeers(w, top.get('peers'));
+  const peers = readPeers(w, top.get('peers'), durationNs);
   const router = readRouter(w, top.get('router')?.value ?? null, top.has('router'));
   const faults = readFaults(
     w,

@@ -1,13 +1,9 @@
 // The loader's `peers` part: each external peer, its wire link, its sessions, the
-// traffic both ends write and how both ends read; plus link parameters, which the
-// router's internal links share.
+// traffic both ends write and how both ends read (and when an end resizes its receive
+// buffer, SPEC M-7); plus link parameters, which the router's internal links share.
 import { isMap, isScalar, type Node } from 'yaml';
-import {
-  RECORD_BYTES_MAX,
-  RECORD_BYTES_MIN,
-  type ReadSpec,
-  type TrafficSpec,
-} from '../../model/app/stream.ts';
+import { RECORD_BYTES_MAX, RECORD_BYTES_MIN, type TrafficSpec } from '../../model/app/stream.ts';
+import type { AppReadSpec } from '../../model/app/session.ts';
 import type { PeerConfig } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import {
@@ -21,8 +17,11 @@ import {
   READ_DEFAULT,
   SESSIONS_DEFAULT,
   SESSIONS_PER_PEER_MAX,
+  SOCKET_BUFFER_MAX,
+  SOCKET_BUFFER_MIN,
   TRAFFIC_DEFAULT,
 } from './defaults.ts';
+import { formatDuration } from '../../sim/index.ts';
 import { bandwidth, duration, positiveDuration, rate, sizeIn } from './values.ts';
 import {
   describe,
@@ -60,6 +59,8 @@ export const TRAFFIC_KEYS = ['toRouter', 'fromRouter'] as const;
 export const DIRECTION_KEYS = ['rate', 'size'] as const;
 export const READ_KEYS = ['peer', 'router'] as const;
 export const READ_PACE_KEYS = ['chunk', 'every'] as const;
+export const READ_KEYS_ALL = [...READ_PACE_KEYS, 'rcvbuf'] as const;
+export const RCVBUF_KEYS = ['at', 'size'] as const;
 export const PEER_NAME_RE = /^[a-z0-9-]+$/;
 /** The applications a session can run; only the verifiable stream exists so far. */
 export const APPS = ['stream'] as const;
@@ -96,7 +97,8 @@ export function readLink(
   return out;
 }
 
-export function readPeers(w: Walk, f: Field | undefined): PeerConfig[] {
+/** `durationNs`: the run's length (a receive-buffer change must fall inside it), 0 if unknown. */
+export function readPeers(w: Walk, f: Field | undefined, durationNs = 0): PeerConfig[] {
   if (f === undefined) return [];
   const items = w.read(f, [] as Array<Node | null>, (n) => {
     const s = seq(n, 'peers');
@@ -108,7 +110,7 @@ export function readPeers(w: Walk, f: Field | undefined): PeerConfig[] {
   const peers: PeerConfig[] = [];
   items.forEach((entry, i) => {
     const item = w.deref(entry);
-    const p = readPeer(w, item, `peers[${i}]`);
+    const p = readPeer(w, item, `peers[${i}]`, durationNs);
     if (p === undefined) return;
     const first = seen.get(p.name);
     if (first !== undefined) {
@@ -122,7 +124,12 @@ export function readPeers(w: Walk, f: Field | undefined): PeerConfig[] {
   return peers;
 }
 
-function readPeer(w: Walk, node: Node | null, what: string): PeerConfig | undefined {
+function readPeer(
+  w: Walk,
+  node: Node | null,
+  what: string,
+  durationNs: number,
+): PeerConfig | undefined {
   const m = w.map(node, what, PEER_KEYS);
   if (m === undefined) return undefined;
   w.require(m, what, ['name']);
@@ -140,7 +147,7 @@ function readPeer(w: Walk, node: Node | null, what: string): PeerConfig | undefi
     return oneOf(n, `${what}.app`, APPS);
   });
   const traffic = readTraffic(w, m.get('traffic'), `${what}.traffic`);
-  const read = readReads(w, m.get('read'), `${what}.read`);
+  const read = readReads(w, m.get('read'), `${what}.read`, durationNs);
   return {
     name,
     link: readLink(w, m.get('link'), `${what}.link`, PEER_LINK_DEFAULT),
@@ -205,31 +212,67 @@ function readReads(
   w: Walk,
   f: Field | undefined,
   what: string,
-): { peer: ReadSpec; router: ReadSpec } {
+  durationNs: number,
+): { peer: AppReadSpec; router: AppReadSpec } {
   const out = { peer: { ...READ_DEFAULT }, router: { ...READ_DEFAULT } };
   if (f === undefined) return out;
   const m = w.map(f.value, what, READ_KEYS);
   if (m === undefined) return out;
   for (const side of READ_KEYS)
-    out[side] = w.read(m.get(side), { ...READ_DEFAULT }, (n) => readPace(w, n, `${what}.${side}`));
+    out[side] = w.read(m.get(side), { ...READ_DEFAULT }, (n) =>
+      readPace(w, n, `${what}.${side}`, durationNs),
+    );
   return out;
 }
 
-/** "eager" or { chunk, every }: read `chunk` bytes every `every`. */
-function readPace(w: Walk, n: Node | null, what: string): ReadSpec {
+/**
+ * "eager" or { chunk, every }: read `chunk` bytes every `every`; either form may add
+ * rcvbuf: { at, size } (M-7), with { rcvbuf } alone reading eagerly.
+ */
+function readPace(w: Walk, n: Node | null, what: string, durationNs: number): AppReadSpec {
   if (isScalar(n)) {
     if (n.value === 'eager') return { ...READ_DEFAULT };
     throw new Invalid(
-      `${what} must be "eager" or { chunk: <size>, every: <duration> }, got ${describe(n)}`,
+      `${what} must be "eager" or { chunk: <size>, every: <duration>, rcvbuf?: { at, size } }, got ${describe(n)}`,
     );
   }
-  const m = w.map(n, what, READ_PACE_KEYS);
+  const m = w.map(n, what, READ_KEYS_ALL);
   if (m === undefined) return { ...READ_DEFAULT };
+  const rcvbuf = w.read(m.get('rcvbuf'), undefined as AppReadSpec['rcvbuf'], (x) =>
+    readRcvbuf(w, x, `${what}.rcvbuf`, durationNs),
+  );
+  const extra = rcvbuf === undefined ? {} : { rcvbuf };
+  if (!m.has('chunk') && !m.has('every')) return { ...READ_DEFAULT, ...extra };
   w.require(m, what, READ_PACE_KEYS);
   return {
     chunkBytes: w.read(m.get('chunk'), 1, (x) =>
       sizeIn(x, `${what}.chunk`, 1, Number.MAX_SAFE_INTEGER),
     ),
     intervalNs: w.read(m.get('every'), 1, (x) => positiveDuration(x, `${what}.every`)),
+    ...extra,
   };
+}
+
+/** M-7: { at, size }: at `at` the application sets its socket's SO_RCVBUF to `size`. */
+function readRcvbuf(
+  w: Walk,
+  n: Node | null,
+  what: string,
+  durationNs: number,
+): AppReadSpec['rcvbuf'] {
+  const m = w.map(n, what, RCVBUF_KEYS);
+  if (m === undefined) return undefined;
+  w.require(m, what, RCVBUF_KEYS);
+  const atNs = w.read(m.get('at'), -1, (x) => {
+    const at = positiveDuration(x, `${what}.at`);
+    if (durationNs > 0 && at >= durationNs)
+      throw new Invalid(
+        `${what}.at is not inside the run (duration ${formatDuration(durationNs)})`,
+      );
+    return at;
+  });
+  const bytes = w.read(m.get('size'), -1, (x) =>
+    sizeIn(x, `${what}.size`, SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX),
+  );
+  return atNs < 0 || bytes < 0 ? undefined : { atNs, bytes };
 }

@@ -128,8 +128,19 @@ const direction = (dir: string): Schema => ({
   },
 });
 
+const rcvbuf = (who: string): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['at', 'size'],
+  description: `SPEC M-7: at \`at\` ${who} application (whichever RE is master then) sets its socket's receive buffer (SO_RCVBUF) to \`size\`; with NSR, router.options.socketOptionsDuringBulk decides whether the secondary socket follows.`,
+  properties: {
+    at: ref('duration', 'When the application changes the buffer (inside the run).'),
+    size: ref('size', 'The new receive buffer size (1KB..1GB).'),
+  },
+});
+
 const readPace = (who: string): Schema => ({
-  description: `How ${who} application reads: "eager" (everything, as soon as it is readable) or { chunk, every }.`,
+  description: `How ${who} application reads: "eager" (everything, as soon as it is readable) or { chunk, every }; either may add rcvbuf: { at, size } ({ rcvbuf } alone reads eagerly).`,
   default: 'eager',
   anyOf: [
     { const: 'eager' },
@@ -140,7 +151,14 @@ const readPace = (who: string): Schema => ({
       properties: {
         chunk: ref('size', 'Bytes read per tick.'),
         every: ref('duration', 'Time between reads.'),
+        rcvbuf: rcvbuf(who),
       },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rcvbuf'],
+      properties: { rcvbuf: rcvbuf(who) },
     },
   ],
 });

@@ -180,6 +180,35 @@ describe('smaller rules', () => {
     ]);
   });
 
+  it("M-7: read.<side>.rcvbuf becomes the application's receive-buffer change; with or without a pace; at inside the run, size in range, both required", () => {
+    const withRead = (read: string): string =>
+      `name: m\nseed: 1\nduration: 2s\npeers: [{ name: pa, read: { router: ${read} } }]\n`;
+    const cfg = parseScenario(
+      withRead('{ chunk: 2KB, every: 20ms, rcvbuf: { at: 1s, size: 32KB } }'),
+      'm.yaml',
+    ).config;
+    expect(cfg.peers[0]?.routerRead).toEqual({
+      chunkBytes: 2048,
+      intervalNs: 20_000_000,
+      rcvbuf: { atNs: 1_000_000_000, bytes: 32768 },
+    });
+    expect(cfg.peers[0]?.peerRead).toEqual({ chunkBytes: 0, intervalNs: 0 });
+    const eager = parseScenario(withRead('{ rcvbuf: { at: 500ms, size: 4KB } }'), 'm.yaml');
+    expect(eager.config.peers[0]?.routerRead).toEqual({
+      chunkBytes: 0,
+      intervalNs: 0,
+      rcvbuf: { atNs: 500_000_000, bytes: 4096 },
+    });
+    expect(issuesOfText(withRead('{ rcvbuf: { at: 3s, size: 100 } }'))).toEqual([
+      'x.yaml:4:53: peers[0].read.router.rcvbuf.at is not inside the run (duration 2s)',
+      'x.yaml:4:63: peers[0].read.router.rcvbuf.size must be between 1024 and 1073741824 bytes, got 100',
+    ]);
+    expect(issuesOfText(withRead('{ chunk: 1KB, rcvbuf: { size: 8KB } }'))).toEqual([
+      'x.yaml:4:37: peers[0].read.router: missing required key "every"',
+      'x.yaml:4:59: peers[0].read.router.rcvbuf: missing required key "at"',
+    ]);
+  });
+
   it('a fault needs exactly one of at and between', () => {
     expect(issuesOfText(`${MINIMAL}faults:\n  - kind: switchover\n`)).toEqual([
       'x.yaml:6:5: faults[0] needs exactly one of "at" (an instant) or "between" (a window [lo, hi])',
@@ -394,6 +423,10 @@ describe('NSR keys', () => {
     oooAccounting: count-incoming
     prlL3Header: false
     windowUpdate: socket-timer
+    prlTimeoutSide: whole-re
+    kkcmSend: client-context
+    kkcmCleanup: deferred
+    socketOptionsDuringBulk: replicated
   mutant: prl-l4-after-nack
   costs: { prlPrimary: 5us, prlSecondary: 6us, prlAck: 1500ns, kkcmSwitch: 20us, kkcmInterrupt: 0s, kkcmPerMessage: 2us, sdrl: 1us, psrm: 1ms, iha: 10us }
   timers: { kkcmPeriod: 100ms, prlTimeout: 1s, psrmTimeout: 2s, windowDelay: 100ms, windowTimer: 50ms }
@@ -425,6 +458,10 @@ faults:
         oooAccounting: 'count-incoming',
         prlL3Header: false,
         windowUpdate: 'socket-timer',
+        prlTimeoutSide: 'whole-re',
+        kkcmSend: 'client-context',
+        kkcmCleanup: 'deferred',
+        socketOptionsDuringBulk: 'replicated',
       },
       mutant: 'prl-l4-after-nack',
       nsrCosts: {

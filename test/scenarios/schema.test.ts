@@ -24,7 +24,17 @@ const LIBRARY = libraryFiles();
 
 // Keys whose absence means "all" (every peer, every session) or "none": no value to give as a default.
 // router.tcp.sack has no single default: left out, the router does not offer SACK and the peers do.
-const NO_DEFAULT = new Set(['traceHash', 'at', 'between', 'peer', 'session', 'mutant', 'sack']);
+// rcvbuf (M-7): left out, the application never changes its receive buffer; no value means that.
+const NO_DEFAULT = new Set([
+  'traceHash',
+  'at',
+  'between',
+  'peer',
+  'session',
+  'mutant',
+  'sack',
+  'rcvbuf',
+]);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
 /** Router keys (and fault kinds) that need router.nsr: true; their defaults are compared with NSR on. */

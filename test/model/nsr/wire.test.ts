@@ -1,9 +1,10 @@
-// Proves that every NSR message type survives encode/decode in both encodings (fixed IPC struct, TLV) and both protocol versions, that the reassembly queue list of a PSRM snapshot (rcvOoo) round-trips and never throws on bad bytes, that the bytes follow the SPEC M-5 layout (64-bit common header, u32 handle, PRL u32 sequence, ACK u32 space + u8 reason + 24-bit pad, network byte order), that version skew behaves as K-11/G-5 say (a fixed-struct parser rejects a newer version, a TLV parser skips tags it does not know), and that the parsers never throw on arbitrary bytes.
+// Proves that every NSR message type survives encode/decode in both encodings (fixed IPC struct, TLV) and both protocol versions, that the reassembly queue list of a PSRM snapshot (rcvOoo) round-trips and never throws on bad bytes, that the bytes follow the SPEC M-5 layout (64-bit common header, u32 handle, PRL u32 sequence, ACK u32 space + u8 reason + 24-bit pad, network byte order; the M-7 psrm.sockopt as handle, FreeBSD option name, value, an unknown option an error), that version skew behaves as K-11/G-5 say (a fixed-struct parser rejects a newer version, a TLV parser skips tags it does not know), and that the parsers never throw on arbitrary bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ACK_REASON,
   IPC_HEADER_BYTES,
+  SOCKOPT,
   IPC_TYPE,
   NSR_VERSION_MAX,
   PSRM_INIT_FIELDS,
@@ -19,6 +20,7 @@ import {
   type NsrMessageType,
   type PsrmInitFields,
   type PsrmStateFields,
+  type SockOption,
 } from '../../../model/nsr/wire.ts';
 
 const ENCODINGS: readonly Encoding[] = ['ipc', 'tlv'];
@@ -58,6 +60,7 @@ const SAMPLES: Record<NsrMessageType, NsrMessage> = {
   },
   'psrm.ack': { t: 'psrm.ack', handle: 9, space: 0, reason: 'ok' },
   'psrm.window': { t: 'psrm.window', handle: 9, space: 30000, seq: 77 },
+  'psrm.sockopt': { t: 'psrm.sockopt', handle: 9, option: 'SO_RCVBUF', value: 0x8000 },
   'sdrl.data': {
     t: 'sdrl.data',
     handle: 2,
@@ -165,6 +168,12 @@ describe('M-5, K-11: every message type round-trips', () => {
     fc.record({ t: fc.constant('iha.start' as const), handle: u32, secondary: u32 }),
     fc.record({ t: fc.constant('iha.error' as const), handle: u32, reason }),
     fc.record({ t: fc.constant('iha.failover' as const), handle: u32 }),
+    fc.record({
+      t: fc.constant('psrm.sockopt' as const),
+      handle: u32,
+      option: fc.constantFrom(...(Object.keys(SOCKOPT) as SockOption[])),
+      value: u32,
+    }),
   );
 
   it('M-5/K-11: arbitrary field values of every type round-trip in both encodings and versions (fast-check)', () => {
@@ -244,6 +253,40 @@ describe('M-5: byte layout', () => {
       0, 1, 0, 0,
       ACK_REASON.invalidHandle, 0, 0, 0,
     ]);
+  });
+
+  it('M-7: a PSRM sockopt is header, handle, u32 option (FreeBSD SO_RCVBUF 0x1002 / SO_SNDBUF 0x1001), u32 value (exact bytes, both encodings)', () => {
+    const msg: NsrMessage = { t: 'psrm.sockopt', handle: 5, option: 'SO_RCVBUF', value: 32768 };
+    // prettier-ignore
+    expect([...encodeMessage(msg, 'ipc', 1)]).toEqual([
+      3, 1, 0, 4, 0, 0, 0, 20,
+      0, 0, 0, 5,
+      0, 0, 0x10, 0x02,
+      0, 0, 0x80, 0x00,
+    ]);
+    // prettier-ignore
+    expect([...encodeMessage({ ...msg, option: 'SO_SNDBUF' }, 'tlv', 1)]).toEqual([
+      3, 0x81, 0, 4, 0, 0, 0, 38,
+      0, 1, 0, 0, 0, 4, 0, 0, 0, 5,
+      0, 14, 0, 0, 0, 4, 0, 0, 0x10, 0x01,
+      0, 15, 0, 0, 0, 4, 0, 0, 0x80, 0x00,
+    ]);
+  });
+
+  it('M-7, K-5: a psrm.sockopt naming an option we do not replicate is an error with its type and handle (never a throw), in both encodings', () => {
+    for (const enc of ENCODINGS) {
+      const b = encodeMessage(SAMPLES['psrm.sockopt'], enc, 1);
+      const d = dv(b);
+      // The option code: right after the handle (IPC), or the value of the second TLV.
+      const at = enc === 'ipc' ? IPC_HEADER_BYTES + 4 : IPC_HEADER_BYTES + 10 + 6;
+      d.setUint32(at, 0x0080); // SO_LINGER: a real option, not one PSRM carries
+      const r = decodeMessage(b, NSR_VERSION_MAX);
+      expect(r.ok, enc).toBe(false);
+      if (!r.ok) {
+        expect(r.error).toMatch(/unknown socket option 128/);
+        expect([r.type, r.handle]).toEqual(['psrm.sockopt', 9]);
+      }
+    }
   });
 
   it('M-5: a PRL replicate carries the u32 sequence right after the handle, then the primary space, iif and the packet', () => {

@@ -5,8 +5,14 @@ import { runCampaign, type CampaignReport } from '../../../scenarios/fuzz/campai
 
 /** Campaign seed of the matrix (fixed: `npm test` is reproducible). */
 const SEED = 1;
-/** Runs each mutant may take (in-process); the first kill stops the hunt. */
-const BUDGET = 40;
+/**
+ * Runs each mutant may take (in-process); the first kill stops the hunt. 50 since the four
+ * design options of issue 12 (P-14, K-12, K-13, M-7) joined the generator's draws: the
+ * campaign stream shifted and flow-control-never-sent is now found at run 40 (index, the
+ * 41st run) instead of 4; none of the new options hides it (its run-4 scenario still fails
+ * with each of them set).
+ */
+const BUDGET = 50;
 /**
  * The mutants the fuzzer does not find (yet), with why, each on its own budget: such a
  * case is marked it.fails (expected to fail), so that finding the mutant makes this test
