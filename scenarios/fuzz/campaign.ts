@@ -87,7 +87,8 @@ export interface CampaignReport {
   inconclusive: number;
   /**
    * Those runs as failures of the correct design (a finding: the design fails in the
-   * situation the mutant's bias made likely), shrunk on their own with `biasOf` when an
+   * situation the mutant's bias made likely; not when the bias forced one of
+   * KNOWN_UNSAFE_OPTIONS, whose failures are by design), shrunk on their own with `biasOf` when an
    * out directory is given (the first MAX_DESIGN_FAILURES_SHRUNK of them).
    */
   designFailures: CampaignFailure[];
@@ -142,8 +143,8 @@ class Tally {
     this.events += out.events;
     const failed =
       out.fired.length > 0 && (out.twinFired === undefined || out.twinFired.length === 0);
-    if (out.fired.length > 0 && !failed) {
-      this.inconclusive++;
+    if (out.fired.length > 0 && !failed) this.inconclusive++;
+    if (out.fired.length > 0 && !failed && out.twinUnsafe !== true) {
       this.designFailures.push({
         run: out.run,
         runSeed: out.runSeed,

@@ -106,6 +106,11 @@ export const KNOWN_UNSAFE_OPTIONS: readonly UnsafeOption[] = [
   },
 ];
 
+/** Do these options include one of KNOWN_UNSAFE_OPTIONS (a failure then is by design)? */
+export function hasUnsafeOption(o: Partial<NsrOptions>): boolean {
+  return KNOWN_UNSAFE_OPTIONS.some((u) => u.matches({ ...DEFAULT_NSR_OPTIONS, ...o }));
+}
+
 /** Effective options with KNOWN_UNSAFE_OPTIONS repaired. */
 export function repairUnsafe(o: Partial<NsrOptions>): Partial<NsrOptions> {
   let out = o;

@@ -1,6 +1,7 @@
 // One campaign run as a task: what a worker (or the main process, with no workers) is
 // given and what it answers. Plain data, so it crosses the worker boundary as is.
 import { caseForSeed, runCase, type FuzzTarget } from './run-case.ts';
+import { hasUnsafeOption } from './families.ts';
 import { correctTwin } from './shrink.ts';
 import { runSeed } from './seeds.ts';
 import { scenarioSize } from './yaml.ts';
@@ -20,6 +21,8 @@ export interface RunOutcome {
   fired: string[];
   /** With a mutant: the checkers that fire on the same scenario without it (a kill counts only when none does). */
   twinFired?: string[];
+  /** The twin runs one of KNOWN_UNSAFE_OPTIONS (a mutant's bias forced it): its failing is by design. */
+  twinUnsafe?: boolean;
   traceHash: string;
   events: number;
   simulatedNs: number;
@@ -42,7 +45,9 @@ export function runTask(task: RunTask, now: () => number): RunOutcome {
     run: task.run,
     runSeed: seed,
     fired: r.fired,
-    ...(twin === undefined ? {} : { twinFired: twin }),
+    ...(twin === undefined
+      ? {}
+      : { twinFired: twin, twinUnsafe: hasUnsafeOption(c.scenario.config.router.nsrOptions) }),
     traceHash: r.traceHash,
     events: r.events,
     simulatedNs: r.simulatedNs,

@@ -9,7 +9,8 @@ import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { FaultAction, FaultConfig, PeerConfig, RouterConfig } from '../../model/config.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
-import type { TrafficSpec, ReadSpec } from '../../model/app/stream.ts';
+import type { TrafficSpec } from '../../model/app/stream.ts';
+import type { AppReadSpec } from '../../model/app/session.ts';
 import { formatDuration } from '../../sim/index.ts';
 import {
   BOUND_KEYS,
@@ -191,12 +192,19 @@ function trafficObject(t: TrafficSpec): Obj {
   };
 }
 
-function isEager(r: ReadSpec): boolean {
-  return r.chunkBytes === 0 && r.intervalNs === 0;
+function isEager(r: AppReadSpec): boolean {
+  return r.chunkBytes === 0 && r.intervalNs === 0 && r.rcvbuf === undefined;
 }
 
-function readObject(r: ReadSpec): Obj {
-  return { chunk: formatSize(r.chunkBytes), every: formatDuration(r.intervalNs) };
+/** { chunk, every } (left out when eager), and the M-7 SO_RCVBUF change if any. */
+function readObject(r: AppReadSpec): Obj {
+  const paced = r.chunkBytes !== 0 || r.intervalNs !== 0;
+  return {
+    ...(paced ? { chunk: formatSize(r.chunkBytes), every: formatDuration(r.intervalNs) } : {}),
+    ...(r.rcvbuf === undefined
+      ? {}
+      : { rcvbuf: { at: formatDuration(r.rcvbuf.atNs), size: formatSize(r.rcvbuf.bytes) } }),
+  };
 }
 
 function faultObject(f: FaultConfig): Obj {

@@ -12,17 +12,6 @@ import type { MutantName } from '../../../model/nsr/options.ts';
 import { libraryFiles } from '../../../scenarios/load/library.ts';
 
 const LIBRARY = libraryFiles();
-/**
- * Library files that set read.<side>.rcvbuf (SPEC M-7): toYaml (scenarios/fuzz/yaml.ts)
- * does not print that key yet, so they do not round-trip. Expected to fail until it does
- * (readObject / isEager there must write rcvbuf: { at, size }); then move them back.
- */
-const RCVBUF_PENDING = LIBRARY.filter((f) => loadScenarioFile(f).config.peers.some(hasRcvbuf));
-
-function hasRcvbuf(p: { peerRead: object; routerRead: object }): boolean {
-  return 'rcvbuf' in p.peerRead || 'rcvbuf' in p.routerRead;
-}
-
 function issues(text: string): string[] {
   try {
     parseScenario(text, 'x.yaml');
@@ -62,31 +51,14 @@ describe('toYaml round trip', () => {
     }
   });
 
-  const roundTrip = (file: string): void => {
+  it.each(LIBRARY)('reads %s back to an equal config after printing it', (file) => {
     const s = loadScenarioFile(file);
     const back = parseScenario(toYaml(s), file);
     expect(back.config).toEqual(s.config);
     expect(back.checks).toEqual(s.checks);
     expect(back.expect).toEqual(s.expect);
     expect(back.traceHash).toBe(s.traceHash);
-  };
-
-  it.each(LIBRARY.filter((f) => !RCVBUF_PENDING.includes(f)))(
-    'reads %s back to an equal config after printing it',
-    roundTrip,
-  );
-
-  it('the library files that set read.<side>.rcvbuf are the two M-7 ones', () => {
-    expect(RCVBUF_PENDING.map((f) => f.split('/').pop())).toEqual([
-      'socketoptionsduringbulk-not-replicated.yaml',
-      'socketoptionsduringbulk-replicated.yaml',
-    ]);
   });
-
-  it.fails.each(RCVBUF_PENDING)(
-    '%s does not round-trip yet: toYaml drops read.<side>.rcvbuf (M-7)',
-    roundTrip,
-  );
 
   it('writes the seed, tie-breaks, expectation, hash and comments it is given', () => {
     const [c] = fc.sample(fuzzCaseArb(), { numRuns: 1, seed: 3 });
