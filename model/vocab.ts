@@ -24,7 +24,7 @@ export const ACTOR = {
   chassis: 'chassis',
   pfe: 'pfe',
   /** An RE's kernel: IP input, TCP, sockets, its applications. */
-  re: (i: ReIndex): string => `re${i}`,
+  re: (i: ReIndex): string => `re${i}/kernel`,
   /** One NSR subsystem of an RE. */
   nsr: (i: ReIndex, sub: NsrSubsystem): string => `re${i}/${sub}`,
   /** An external peer router. */

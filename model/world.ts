@@ -141,8 +141,10 @@ export class World {
     this.chassis = this.buildChassis();
     this.add(ACTOR.chassis, this.chassis);
     this.add(ACTOR.pfe, this.pfe);
-    this.add(ACTOR.re(0), this.res[0]);
-    this.add(ACTOR.re(1), this.res[1]);
+    // The RE kernels' RNG streams keep the names of trace format 1 (re0, re1), when the
+    // actors were named so: the rename changed no run.
+    this.add(ACTOR.re(0), this.res[0], 're0');
+    this.add(ACTOR.re(1), this.res[1], 're1');
     if (cfg.router.nsr) for (const i of [0, 1] as const) this.addNsrActors(i);
     this.peers.forEach((p) => this.add(ACTOR.peer(p.cfg.name), p));
     this.addLinks(opts.wireTap);
@@ -338,8 +340,8 @@ export class World {
     };
   }
 
-  private add(name: string, actor: Actor): void {
-    const got = this.sim.addActor(name, actor);
+  private add(name: string, actor: Actor, rngName?: string): void {
+    const got = this.sim.addActor(name, actor, rngName);
     if (got !== this.ids.get(name))
       throw new Error(`world: actor ${name} got id ${got}, expected ${this.ids.get(name)}`);
   }

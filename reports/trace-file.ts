@@ -42,7 +42,7 @@ export class NdjsonFileSink implements TraceSink {
 export const nodeSha256: HasherFactory = () => {
   const h = createHash('sha256');
   return {
-    update: (text) => void h.update(text),
+    update: (bytes) => void h.update(bytes),
     digest: () => h.copy().digest('hex'),
   };
 };

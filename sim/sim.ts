@@ -120,10 +120,11 @@ export class ActorContext {
     private readonly sim: Simulation,
     readonly id: ActorId,
     readonly name: string,
+    rngName: string = name,
   ) {
     assert(Number.isSafeInteger(id) && id >= 0, () => `ActorContext: bad actor id ${id}`);
     assert(name.length > 0, 'ActorContext: an actor needs a name');
-    this.rng = sim.rng(`actor/${name}`);
+    this.rng = sim.rng(`actor/${rngName}`);
   }
   get now(): number {
     return this.sim.now;
@@ -217,7 +218,12 @@ export class Simulation {
     return this.streams.stream(name);
   }
 
-  addActor(name: string, actor: Actor): ActorId {
+  /**
+   * Registers an actor. Its RNG stream is named after `rngName` (default: the actor name):
+   * a model that renames an actor for readers of the trace can keep the stream, and so
+   * every run, unchanged.
+   */
+  addActor(name: string, actor: Actor, rngName: string = name): ActorId {
     if (this.byName.has(name)) throw new Error(`sim: duplicate actor name "${name}"`);
     if (name.length === 0) throw new Error('sim: an actor name must not be empty');
     const id = this.actors.length;
@@ -231,7 +237,7 @@ export class Simulation {
     };
     this.actors.push(slot);
     this.byName.set(name, id);
-    (slot as { ctx: ActorContext }).ctx = new ActorContext(this, id, name);
+    (slot as { ctx: ActorContext }).ctx = new ActorContext(this, id, name, rngName);
     if (this.started) this.startActor(slot);
     assert(
       this.actors[id] === slot && this.byName.size === this.actors.length,

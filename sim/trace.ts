@@ -1,11 +1,13 @@
 // The trace: the contract between the simulation and everything that looks at it
 // (checkers, reports, determinism hashes; GUIDE §1). Every record has a stable id (its
 // position in the run), the simulated time, the id of the record that caused it, the
-// actor, a kind and JSON-safe fields. The canonical form of a record is JSON with keys
-// sorted at every level; the trace hash is SHA-256 over those lines, each ended by
-// "\n", which is exactly the NDJSON file reports/trace-file.ts writes (`sha256sum` agrees).
+// actor, a kind and JSON-safe fields. The trace hash is SHA-256 over the records' canonical
+// binary form (trace-codec.ts, trace format 2), hashed as the run goes; a record's JSON
+// form (keys sorted at every level: the NDJSON file reports/trace-file.ts writes) is
+// rendered only for a consumer that asks for lines.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assert } from './assert.ts';
+import { RecordEncoder } from './trace-codec.ts';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
@@ -42,23 +44,25 @@ export class MemorySink implements TraceSink {
 /**
  * An incremental SHA-256. sim/ imports no node: module (GUIDE §1), so the default is
  * @noble/hashes' audited pure-JS SHA-256; the entry side may hand in node:crypto's,
- * which is ten times faster and gives the same digest (test/sim/trace.test.ts).
+ * which is ten times faster and gives the same digest (test/reports/trace-file.test.ts).
+ * SHA-256 stays (rather than a faster non-cryptographic hash): the recorded hashes are
+ * checked across machines and versions, node:crypto's is hardware-accelerated, and with
+ * the binary form it is a few percent of a run.
  */
 export interface TraceHasher {
-  update(text: string): void;
+  /** Feeds bytes; the array is only valid during the call. */
+  update(bytes: Uint8Array): void;
   /** Lowercase hex digest of everything so far; the hasher stays usable. */
   digest(): string;
 }
 
 export type HasherFactory = () => TraceHasher;
 
-const utf8 = new TextEncoder();
-
 /** The portable default: @noble/hashes SHA-256. */
 export const nobleSha256: HasherFactory = () => {
   const h = sha256.create();
   return {
-    update: (text) => void h.update(utf8.encode(text)),
+    update: (bytes) => void h.update(bytes),
     digest: () => toHex(h.clone().digest()),
   };
 };
@@ -115,12 +119,17 @@ export class Trace {
   private readonly sinks: TraceSink[] = [];
   private readonly listeners: RecordListener[] = [];
   private hash: TraceHasher | undefined;
+  private encoder: RecordEncoder | undefined;
   private needLines = false;
   /** True when anything consumes records; when false, emit() only advances the id. */
   active = false;
 
   constructor(opts: { hash?: boolean; hasher?: HasherFactory } = {}) {
-    if (opts.hash === true) this.hash = (opts.hasher ?? nobleSha256)();
+    if (opts.hash === true) {
+      const h = (opts.hasher ?? nobleSha256)();
+      this.hash = h;
+      this.encoder = new RecordEncoder((bytes) => h.update(bytes));
+    }
     this.refresh();
   }
 
@@ -158,9 +167,9 @@ export class Trace {
     );
     assert(kind.length > 0 && actor.length > 0, () => `trace: record ${id} has no kind or actor`);
     if (!this.active) return id;
+    this.encoder?.record(id, t, cause, actor, kind, fields);
     const rec: TraceRecord = { id, t, cause, actor, kind, fields };
     const line = this.needLines ? recordLine(rec) : undefined;
-    if (this.hash !== undefined && line !== undefined) this.hash.update(line);
     for (const s of this.sinks) s.write(rec, line);
     for (const l of this.listeners) l(rec);
     return id;
@@ -168,6 +177,7 @@ export class Trace {
 
   /** Hex SHA-256 of the canonical trace so far (undefined when hashing is off). */
   digest(): string | undefined {
+    this.encoder?.flush();
     const d = this.hash?.digest();
     // An injected hasher must give what the default does: 64 lowercase hex digits.
     assert(
@@ -182,7 +192,7 @@ export class Trace {
   }
 
   private refresh(): void {
-    this.needLines = this.hash !== undefined || this.sinks.some((s) => s.wantsLines === true);
+    this.needLines = this.sinks.some((s) => s.wantsLines === true);
     this.active = this.hash !== undefined || this.sinks.length > 0 || this.listeners.length > 0;
     assert(
       !this.needLines || this.active,
@@ -197,6 +207,8 @@ export function hashRecords(
   hasher: HasherFactory = nobleSha256,
 ): string {
   const h = hasher();
-  for (const r of records) h.update(recordLine(r));
+  const enc = new RecordEncoder((bytes) => h.update(bytes));
+  for (const r of records) enc.record(r.id, r.t, r.cause, r.actor, r.kind, r.fields);
+  enc.flush();
   return h.digest();
 }

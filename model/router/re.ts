@@ -19,7 +19,7 @@ import { NsrState, type ReKernel, type NsrIds, type Rep } from '../nsr/state.ts'
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from '../nsr/options.ts';
 import type { Ipv4, Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpOptionsConfig, TcpStack } from '../tcp/tcp.ts';
-import { K } from '../vocab.ts';
+import { ACTOR, K } from '../vocab.ts';
 
 export type Role = 'master' | 'backup';
 
@@ -107,7 +107,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     tcp: Partial<TcpOptionsConfig>,
     private readonly nsrCfg: ReNsrConfig | undefined,
   ) {
-    super(`re${index}`, [pfe, interRe], tcp);
+    super(ACTOR.re(index), [pfe, interRe], tcp);
     this.role = initialRole;
   }
 

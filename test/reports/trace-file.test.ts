@@ -1,5 +1,6 @@
-// Proves that the NDJSON trace file is the canonical trace (its sha256 is the trace hash)
-// and that node:crypto's SHA-256 gives the same trace hash as sim's portable default.
+// Proves that the NDJSON trace file holds every record as canonical JSON (keys sorted), that
+// the trace hash (over the binary form, trace format 2) is the same whether or not a file is
+// written, and that node:crypto's SHA-256 gives the same trace hash as sim's portable default.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
 import {
   MemorySink,
+  TRACE_FORMAT,
+  canonicalJson,
   SIM_ACTOR,
   SIM_KIND,
   Simulation,
@@ -21,7 +24,7 @@ describe('trace file and hashers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nsrsim-trace-file-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes an NDJSON file whose sha256 equals sim.trace.digest() and hashRecords() of the same records', () => {
+  it('writes an NDJSON file of canonical JSON lines; the digest equals hashRecords() of the same records and a run without the file', () => {
     const path = join(dir, 'trace.ndjson');
     const file = new NdjsonFileSink(path);
     const mem = new MemorySink();
@@ -30,13 +33,13 @@ describe('trace file and hashers', () => {
     const digest = sim.trace.digest();
     sim.finish(result); // closes (flushes) the file sink
     const bytes = readFileSync(path);
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(digest);
     expect(hashRecords(mem.records)).toBe(digest);
     expect(digest).toBe(runSynthetic(11).hash);
     const lines = bytes.toString('utf8').split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(sim.trace.count);
     expect(bytes.length).toBeGreaterThan(1 << 16); // more than one buffered flush
+    expect(lines).toEqual(mem.records.map((r) => canonicalJson(r)));
     const first = JSON.parse(lines[0] as string) as TraceRecord;
     expect(first).toMatchObject({
       id: 0,
@@ -56,12 +59,15 @@ describe('trace file and hashers', () => {
     const a = nodeSha256();
     const b = nobleSha256();
     for (const text of ['', 'a', 'é€😀', 'x'.repeat(1000)]) {
-      a.update(text);
-      b.update(text);
+      const bytes = new TextEncoder().encode(text);
+      a.update(bytes);
+      b.update(bytes);
       expect(a.digest()).toBe(b.digest());
     }
+    // An empty trace hashes its preamble alone (the format version is part of every hash).
+    expect(TRACE_FORMAT).toBe(2);
     expect(new Simulation({ seed: 1, hasher: nodeSha256 }).trace.digest()).toBe(
-      createHash('sha256').digest('hex'),
+      createHash('sha256').update('nsrsim-trace/2\n').digest('hex'),
     );
   });
 });

@@ -116,7 +116,9 @@ describe('K-1: channels', () => {
 
 describe('K-2: RE0 listens, RE1 connects', () => {
   function channelStates(h: Harness, re: 0 | 1, to: string): TraceRecord[] {
-    return h.of(K.tcp.state, `re${re}`).filter((r) => isChannelConn(r) && r.fields.to === to);
+    return h
+      .of(K.tcp.state, ACTOR.re(re as 0 | 1))
+      .filter((r) => isChannelConn(r) && r.fields.to === to);
   }
 
   it('K-2: RE1 opens the channels as soon as the chassis says RE0 is up; RE0 only accepts', () => {
@@ -512,7 +514,7 @@ describe('K-7: cleanup reasons and triggers', () => {
         c?.fields.reason,
       );
     // Both connections are closed (by the cleanup, or already by the other side's reset).
-    const states = h.of(K.tcp.state, `re${re}`).filter(isChannelConn);
+    const states = h.of(K.tcp.state, ACTOR.re(re as 0 | 1)).filter(isChannelConn);
     const live = new Set(
       states
         .filter((r) => r.t < after && r.fields.to === 'ESTABLISHED')
