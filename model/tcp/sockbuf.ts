@@ -1,12 +1,26 @@
 // Socket buffer (BSD struct sockbuf, reduced to what TCP uses): a FIFO byte queue with a
-// high-water mark. Bytes are copied in on append, so callers may reuse their arrays.
-// Storage is a list of chunks of at least CHUNK_BYTES that are filled before a new one is
-// started, so a stream of tiny writes does not become a list of tiny arrays, and peek at
-// an offset walks at most cc / CHUNK_BYTES chunks (MB-sized streams stay cheap).
+// high-water mark, held as a list of chunks like BSD's mbuf chain. A write of SHARE_BYTES
+// or more is kept by reference (an mbuf cluster, not a copy): the caller hands the array
+// over and must not modify it afterwards (every producer in the model writes a fresh
+// array: a generated record, a decoded packet's payload, a decoded message). Smaller
+// writes are copied into owned chunks, filled before a new one is started, so a stream of
+// tiny writes does not become a list of tiny arrays; a chunk starts at FIRST_CHUNK_BYTES
+// and doubles up to CHUNK_BYTES while the buffer holds data (a socket that drains after
+// every small write never zero-fills a large chunk per write). peek() returns a view
+// when the range lies in one chunk (the usual case: a segment of one record) and a copy
+// only across chunks; the bytes of a view never change. A cursor remembers the chunk of
+// the last peek, so TCP's output, which peeks further and further in, does not walk the
+// chain from its head every time (issue 18: copying payload bytes per hop cost more than
+// the TCP that moved them).
 
 const CHUNK_BYTES = 16384;
+/** An owned chunk starts this small and doubles while the buffer stays non-empty. */
+const FIRST_CHUNK_BYTES = 256;
+/** Writes at least this long are kept by reference. */
+const SHARE_BYTES = 256;
 /** Consumed chunk slots are compacted away once there are this many. */
 const COMPACT_AFTER = 64;
+const EMPTY = new Uint8Array(0);
 
 interface Chunk {
   buf: Uint8Array;
@@ -14,6 +28,10 @@ interface Chunk {
   start: number;
   /** One past the last written byte. */
   end: number;
+  /** Stream position (bytes ever appended before it) of buf[start]. */
+  pos: number;
+  /** Filled by copies (more may be appended); false for an array kept by reference. */
+  owned: boolean;
 }
 
 export class SockBuf {
@@ -22,6 +40,12 @@ export class SockBuf {
   private readonly chunks: Chunk[] = [];
   private head = 0;
   private count = 0;
+  /** Stream position of the first byte held (bytes ever dropped). */
+  private base = 0;
+  /** Index of the chunk the last peek started in (a hint; checked before use). */
+  private cursor = 0;
+  /** Capacity of the next owned chunk (small while writes are few and the buffer drains). */
+  private nextCap = FIRST_CHUNK_BYTES;
 
   constructor(hiwat: number) {
     this.hiwat = hiwat;
@@ -37,12 +61,22 @@ export class SockBuf {
     return Math.max(0, this.hiwat - this.count);
   }
 
-  /** Appends a copy of all of `bytes` (the caller enforces hiwat). */
+  /**
+   * Appends all of `bytes` (the caller enforces hiwat). An array of SHARE_BYTES or more is
+   * kept by reference: the caller must not modify it afterwards.
+   */
   append(bytes: Uint8Array): void {
-    let src = 0;
     const n = bytes.length;
+    if (n === 0) return;
+    const pos = this.base + this.count;
+    if (n >= SHARE_BYTES) {
+      this.chunks.push({ buf: bytes, start: 0, end: n, pos, owned: false });
+      this.count += n;
+      return;
+    }
+    let src = 0;
     const tail = this.chunks.length > this.head ? this.chunks[this.chunks.length - 1] : undefined;
-    if (tail !== undefined && tail.end < tail.buf.length) {
+    if (tail !== undefined && tail.owned && tail.end < tail.buf.length) {
       const k = Math.min(n, tail.buf.length - tail.end);
       tail.buf.set(bytes.subarray(0, k), tail.end);
       tail.end += k;
@@ -50,9 +84,11 @@ export class SockBuf {
     }
     if (src < n) {
       const rest = n - src;
-      const buf = new Uint8Array(Math.max(CHUNK_BYTES, rest));
+      const cap = Math.max(rest, this.nextCap);
+      this.nextCap = Math.min(CHUNK_BYTES, 2 * cap);
+      const buf = new Uint8Array(cap);
       buf.set(bytes.subarray(src), 0);
-      this.chunks.push({ buf, start: 0, end: rest });
+      this.chunks.push({ buf, start: 0, end: rest, pos: pos + src, owned: true });
     }
     this.count += n;
   }
@@ -69,6 +105,7 @@ export class SockBuf {
       const avail = c.end - c.start;
       if (left < avail) {
         c.start += left;
+        c.pos += left;
         left = 0;
       } else {
         left -= avail;
@@ -76,38 +113,59 @@ export class SockBuf {
       }
     }
     this.count -= n;
+    this.base += n;
     if (this.count === 0) {
       this.chunks.length = 0;
       this.head = 0;
+      this.cursor = 0;
+      this.nextCap = FIRST_CHUNK_BYTES;
     } else if (this.head >= COMPACT_AFTER) {
       this.chunks.splice(0, this.head);
+      this.cursor = Math.max(0, this.cursor - this.head);
       this.head = 0;
     }
   }
 
-  /** A copy of bytes [off, off + n) counted from the front; n is clipped to what is held. */
+  /**
+   * Bytes [off, off + n) counted from the front; n is clipped to what is held. A view when
+   * they lie in one chunk, else a copy: do not modify the result.
+   */
   peek(off: number, n: number): Uint8Array {
     if (!Number.isSafeInteger(off) || off < 0 || !Number.isSafeInteger(n) || n < 0) {
       throw new RangeError(`SockBuf.peek(${off}, ${n})`);
     }
     const len = Math.max(0, Math.min(n, this.count - off));
+    if (len === 0) return EMPTY;
+    const at = this.base + off;
+    let i = this.chunkAt(at);
+    let c = this.chunks[i] as Chunk;
+    const from = c.start + (at - c.pos);
+    if (from + len <= c.end) return c.buf.subarray(from, from + len);
     const out = new Uint8Array(len);
-    let skip = off;
-    let w = 0;
-    for (let i = this.head; i < this.chunks.length && w < len; i++) {
-      const c = this.chunks[i] as Chunk;
-      const avail = c.end - c.start;
-      if (skip >= avail) {
-        skip -= avail;
-        continue;
-      }
-      const from = c.start + skip;
-      const k = Math.min(c.end - from, len - w);
-      out.set(c.buf.subarray(from, from + k), w);
+    let w = c.end - from;
+    out.set(c.buf.subarray(from, c.end), 0);
+    while (w < len) {
+      c = this.chunks[++i] as Chunk;
+      const k = Math.min(c.end - c.start, len - w);
+      out.set(c.buf.subarray(c.start, c.start + k), w);
       w += k;
-      skip = 0;
     }
     return out;
+  }
+
+  /** Index of the chunk holding stream position `at` (held), from the cursor when it is before. */
+  private chunkAt(at: number): number {
+    const hint = this.chunks[this.cursor];
+    let i =
+      this.cursor >= this.head && hint !== undefined && hint.pos <= at ? this.cursor : this.head;
+    for (;;) {
+      const c = this.chunks[i];
+      if (c === undefined) throw new Error(`SockBuf: position ${at} is not held`);
+      if (at < c.pos + (c.end - c.start)) break;
+      i++;
+    }
+    this.cursor = i;
+    return i;
   }
 
   /** peek(0, n) then drop of what was returned. */
@@ -119,8 +177,11 @@ export class SockBuf {
 
   /** Discards everything. */
   flush(): void {
+    this.base += this.count;
     this.chunks.length = 0;
     this.head = 0;
     this.count = 0;
+    this.cursor = 0;
+    this.nextCap = FIRST_CHUNK_BYTES;
   }
 }

@@ -57,18 +57,24 @@ describe('RecordSource', () => {
     expect(a.record(1)).not.toEqual(a.record(0));
   });
 
-  it('frames each record: length, recno, FNV-1a checksum of the content, in network byte order', () => {
+  it('frames each record: length, recno, content id, in network byte order; matches() is byte-exact', () => {
     const src = new RecordSource('k', 20, 300);
+    const other = new RecordSource('k2', 20, 300);
     for (const r of [0, 7, 99]) {
       const rec = src.record(r);
       const dv = new DataView(rec.buffer, rec.byteOffset);
       expect(dv.getUint32(0)).toBe(rec.length);
       expect(rec.length).toBe(src.size(r));
       expect(dv.getUint32(4)).toBe(r);
-      let h = 0x811c9dc5;
-      for (let i = RECORD_HEADER_BYTES; i < rec.length; i++)
-        h = Math.imul(h ^ (rec[i] as number), 0x01000193);
-      expect(dv.getUint32(8)).toBe(h >>> 0);
+      expect(src.matches(rec, r)).toBe(true);
+      expect(src.matches(rec, r + 1)).toBe(false);
+      expect(other.matches(rec, r)).toBe(false);
+      // Any single flipped bit, header or content, is seen.
+      for (const at of [0, 5, 9, RECORD_HEADER_BYTES, rec.length - 1]) {
+        const bad = rec.slice();
+        bad[at] = (bad[at] as number) ^ 0x10;
+        expect(src.matches(bad, r), `byte ${at}`).toBe(false);
+      }
     }
   });
 
