@@ -142,6 +142,8 @@ export const K = {
     stall: 'app.stall',
     stallEnd: 'app.stall-end',
     verifyError: 'app.verify-error',
+    /** The application read from its socket: bytes this time, total so far (V-1 counters). */
+    read: 'app.read',
     closed: 'app.closed',
     /** M-7: the application changed a socket option (SO_RCVBUF / SO_SNDBUF) of its socket. */
     sockopt: 'app.sockopt',

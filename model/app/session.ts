@@ -335,6 +335,13 @@ export class StreamSession implements ReplicatedApp {
     if (now - this.lastReadNs > this.longestReadGap[1] - this.longestReadGap[0])
       this.longestReadGap = [this.lastReadNs, now];
     this.lastReadNs = now;
+    // total: the stream offset read up to (after a takeover it counts from the stream start).
+    this.env.trace(K.app.read, {
+      session: this.cfg.id,
+      side: this.cfg.side,
+      bytes: data.length,
+      total: this.verifier.bytes + data.length,
+    });
     this.consume(data);
   }
 

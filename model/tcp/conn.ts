@@ -385,8 +385,28 @@ export class TcpConnection {
       return fn();
     } finally {
       this.depth--;
-      if (this.depth === 0) this.flush();
+      if (this.depth === 0) {
+        this.noteCwnd();
+        this.flush();
+      }
     }
+  }
+
+  /** snd_cwnd when last traced (0: never). */
+  private tracedCwnd = 0;
+
+  /**
+   * Traces snd_cwnd (tcp.cwnd) when it moved by a quarter or more since it was last traced,
+   * after each TCP entry point: enough for a report to draw the congestion window
+   * (SPEC V-1) without a record per ACK. A replica's window is never used (M-4).
+   */
+  private noteCwnd(): void {
+    const cw = this.snd_cwnd;
+    const last = this.tracedCwnd;
+    if (this.replica || cw === last) return;
+    if (last !== 0 && cw < last * 1.25 && cw > last * 0.75) return;
+    this.tracedCwnd = cw;
+    this.trace(TCP_EVENT.cwnd, { cwnd: cw, ssthresh: this.snd_ssthresh });
   }
 
   private flush(): void {

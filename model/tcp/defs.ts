@@ -59,6 +59,8 @@ export const TCP_EVENT = {
   /** RFC 6675 loss recovery entered (SACK). */
   sackRecovery: 'sack-recovery',
   urgent: 'urgent',
+  /** snd_cwnd moved by a quarter or more since it was last traced (conn.ts noteCwnd). */
+  cwnd: 'cwnd',
 } as const;
 export type TcpEvent = (typeof TCP_EVENT)[keyof typeof TCP_EVENT];
 

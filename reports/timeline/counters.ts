@@ -12,10 +12,11 @@
 //   PRL queue depth      prl.queue `queued` on the primary; each later prl.l4 (primary) or
 //                        prl.drop of a queued packet takes one off, a prl.cleanup empties it
 //   SDRL unACKed bytes   sdrl.inflight `bytes` (at each send; ACKs are not traced)
+//   peer / router cwnd   tcp.cwnd `cwnd` (traced when it moves by a quarter or more, so a
+//                        step curve; the router's only on its primary: a replica has none)
+//   bytes read           app.read `total`, per side (the stream offset read up to)
 //
-// Not in the trace, so not drawn: the peer's cwnd (it would need snd_cwnd on a tcp
-// record) and the bytes each application has read (it would need an app.read record);
-// MISSING says so in the report.
+// MISSING lists what a reviewer asked for and the trace does not carry (none today).
 import type { TraceRecord } from '../../sim/index.ts';
 import { K, actorInfo } from '../../model/vocab.ts';
 
@@ -33,10 +34,7 @@ export interface SessionCounters {
 }
 
 /** What a reviewer asked for and the trace does not carry (and what would carry it). */
-export const MISSING: readonly string[] = [
-  'peer cwnd: not in the trace; it needs snd_cwnd on a TCP record (e.g. tcp.rto, tcp.fast-retransmit, or a tcp.cwnd record on every change)',
-  'bytes read by each application: not in the trace; it needs an app.read record (session, side, bytes, total); the totals at the end of the run are in the header',
-];
+export const MISSING: readonly string[] = [];
 
 interface Def {
   readonly name: string;
@@ -63,6 +61,10 @@ const DEFS = {
     source: 'prl.queue, prl.l4, prl.drop',
   },
   sdrl: { name: 'SDRL unACKed bytes', unit: 'bytes', source: 'sdrl.inflight bytes' },
+  peerCwnd: { name: 'peer cwnd', unit: 'bytes', source: 'tcp.cwnd cwnd (steps of 25%)' },
+  routerCwnd: { name: 'router cwnd', unit: 'bytes', source: 'tcp.cwnd cwnd (steps of 25%)' },
+  peerRead: { name: 'peer bytes read', unit: 'bytes', source: 'app.read total' },
+  routerRead: { name: 'router bytes read', unit: 'bytes', source: 'app.read total' },
 } as const satisfies Record<string, Def>;
 
 type DefKey = keyof typeof DEFS;
@@ -114,6 +116,15 @@ class Builder {
         return;
       case K.sdrl.inflight:
         return this.add(session, 'sdrl', r, num(f.bytes) ?? 0);
+      case K.tcp.cwnd:
+        return this.add(session, side === 'peer' ? 'peerCwnd' : 'routerCwnd', r, num(f.cwnd) ?? 0);
+      case K.app.read:
+        return this.add(
+          session,
+          f.side === 'peer' ? 'peerRead' : 'routerRead',
+          r,
+          num(f.total) ?? 0,
+        );
       case K.prl.queue:
       case K.prl.l4:
       case K.prl.drop:

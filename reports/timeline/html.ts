@@ -191,7 +191,9 @@ export function renderHtml(d: PageData): string {
     '<div id="legend"></div>',
     '<h2 class="counters-title">counters per session</h2>',
     '<div><canvas id="counters"></canvas></div>',
-    `<p id="missing">${d.missing.map(escapeHtml).join('<br>')}</p>`,
+    ...(d.missing.length === 0
+      ? []
+      : [`<p id="missing">${d.missing.map(escapeHtml).join('<br>')}</p>`]),
     '<p id="help">wheel: zoom · shift+wheel or drag: pan · click: details · +/−/0 and ←/→ on the keyboard</p>',
     '</section></main><div id="tip"></div>',
     `<script type="application/json" id="report-data">${scriptJson(d)}</script>`,
