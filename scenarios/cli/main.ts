@@ -82,7 +82,10 @@ export function outputPath(path: string, scenarios: readonly Scenario[], s: Scen
   return join(dirname(path), `${basename(path, ext)}.${s.name}${ext}`);
 }
 
-/** A one-line progress display on stderr, only when both streams are terminals. */
+/**
+ * A one-line progress display on stderr, only when both streams are terminals: percent of
+ * the simulated duration, simulated seconds per wall second, the time left at that pace.
+ */
 function progressFor(
   s: Scenario,
   json: boolean,
@@ -93,16 +96,24 @@ function progressFor(
   let shown = false;
   return {
     onProgress: (simNs, records) => {
-      if (performance.now() - t0 < PROGRESS_AFTER_MS) return;
+      const wallMs = performance.now() - t0;
+      if (wallMs < PROGRESS_AFTER_MS) return;
       shown = true;
-      err(
-        `\r\x1b[K${s.name}: ${(simNs / SEC).toFixed(3)}s of ${formatDuration(s.config.durationNs)} simulated, ${records.toLocaleString('en-US')} records`,
-      );
+      err(`\r\x1b[K${progressLine(s, simNs, records, wallMs)}`);
     },
     done: () => {
       if (shown) err('\r\x1b[K');
     },
   };
+}
+
+/** "demo: 42% of 8s simulated, 3.1 sim s/wall s, about 1.5s left, 196,608 records". */
+export function progressLine(s: Scenario, simNs: number, records: number, wallMs: number): string {
+  const total = s.config.durationNs;
+  const pace = wallMs > 0 ? simNs / SEC / (wallMs / 1000) : 0;
+  const leftNs = pace > 0 ? (total - simNs) / pace : undefined;
+  const pct = total > 0 ? Math.floor((100 * simNs) / total) : 100;
+  return `${s.name}: ${pct}% of ${formatDuration(total)} simulated, ${pace.toFixed(pace < 10 ? 2 : 1)} sim s/wall s, ${leftNs === undefined ? 'time left unknown' : `about ${formatDuration(Math.round(leftNs / 1e6) * 1e6)} left`}, ${records.toLocaleString('en-US')} records`;
 }
 
 function cmdRun(a: Arguments): number {

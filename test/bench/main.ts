@@ -1,4 +1,5 @@
 // Entry point of `npm run bench`: runs every benchmark section and prints tables, or with --json one JSON object keyed by section name.
+import { benchCli, benchScale, formatCli, formatScale } from './cli.ts';
 import { benchFuzz, formatFuzz } from './fuzz.ts';
 import { benchHold, formatHold } from './hold.ts';
 import { benchRouter, formatRouter } from './router.ts';
@@ -17,6 +18,8 @@ const SECTIONS: Readonly<Record<string, Section<unknown>>> = {
   hold: section({ run: () => benchHold(), format: (rows) => formatHold(rows) }),
   router: section({ run: () => benchRouter(), format: (r) => formatRouter(r) }),
   fuzz: section({ run: () => benchFuzz(), format: (r) => formatFuzz(r) }),
+  cli: section({ run: () => benchCli(), format: (r) => formatCli(r) }),
+  scale: section({ run: () => benchScale(), format: (r) => formatScale(r) }),
 };
 
 function main(argv: readonly string[]): void {
