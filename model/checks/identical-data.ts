@@ -78,6 +78,8 @@ const PAIR_SEQ_MEMORY = 20_000;
 export class IdenticalDataCheck implements LivenessCheck {
   readonly id = IDENTICAL_DATA;
   private readonly streams = new Map<string, Stream>();
+  /** Every instance of a socket (`re<i>#<handle>`): its stream and instance, per direction. */
+  private readonly bySocket = new Map<string, Array<{ s: Stream; inst: Instance }>>();
   private readonly pairs = new Map<string, PairPackets>();
   private report: Report | undefined;
   private readonly pendingViolations: Array<Parameters<Report>[0]> = [];
@@ -152,22 +154,30 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
   }
 
-  /** An RE crashed (handle undefined) or one socket's instance ended. */
+  /**
+   * An RE crashed (handle undefined: every stream is looked at, once per crash) or one
+   * socket's instance ended (its own instances only, through bySocket: no scan of every
+   * stream per socket teardown, which at 10,000 sessions made a crash quadratic).
+   */
   lose(re: number, handle: number | undefined): void {
-    for (const s of this.streams.values()) {
-      for (const inst of s.instances.values()) {
-        if (!inst.live || inst.re !== re || (handle !== undefined && inst.rep.handle !== handle))
-          continue;
-        inst.live = false;
-        if (s.dir === 'out' && inst.role === 'primary') {
-          // What the lost primary had transmitted (snd_max) is what the survivor must hold.
-          const c = inst.rep.conn;
-          const soStart = inst.rep.sdrl.sndAppended - c.so_snd.cc;
-          inst.required = soStart + Math.max(0, (c.snd_max - c.snd_una) | 0);
-        } else {
-          inst.required = inst.end;
-        }
-      }
+    if (handle !== undefined) {
+      for (const { s, inst } of this.bySocket.get(`re${re}#${handle}`) ?? [])
+        if (inst.live) this.end(s, inst);
+      return;
+    }
+    for (const s of this.streams.values())
+      for (const inst of s.instances.values()) if (inst.live && inst.re === re) this.end(s, inst);
+  }
+
+  private end(s: Stream, inst: Instance): void {
+    inst.live = false;
+    if (s.dir === 'out' && inst.role === 'primary') {
+      // What the lost primary had transmitted (snd_max) is what the survivor must hold.
+      const c = inst.rep.conn;
+      const soStart = inst.rep.sdrl.sndAppended - c.so_snd.cc;
+      inst.required = soStart + Math.max(0, (c.snd_max - c.snd_una) | 0);
+    } else {
+      inst.required = inst.end;
     }
   }
 
@@ -303,6 +313,9 @@ export class IdenticalDataCheck implements LivenessCheck {
     if (inst === undefined) {
       inst = { key, re, role: rep.role, start: offset, end: offset, live: true, required: 0, rep };
       s.instances.set(key, inst);
+      const list = this.bySocket.get(key);
+      if (list === undefined) this.bySocket.set(key, [{ s, inst }]);
+      else list.push({ s, inst });
     }
     inst.role = rep.role;
     if (offset !== inst.end) {

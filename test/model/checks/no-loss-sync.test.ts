@@ -141,12 +141,12 @@ describe('no-loss-sync', () => {
       {
         recordId: first.id,
         timeNs: first.t,
-        message: `the sync failover at ${start.t} ns lost 3 packets: 2 at pfe (switching), 1 at re1 (held-full)`,
+        message: `the sync failover at ${start.t} ns lost 3 packets: 2 at pfe (switching), 1 at re1/kernel (held-full)`,
         evidence: {
           direction: 'toRouter',
           syncAt: start.t,
           lost: 3,
-          where: { 'pfe (switching)': 2, 're1 (held-full)': 1 },
+          where: { 'pfe (switching)': 2, 're1/kernel (held-full)': 1 },
         },
       },
     ]);
@@ -160,7 +160,7 @@ describe('no-loss-sync', () => {
     c.onRecord(reDrop(r), report);
     c.atEnd(ended(2 * SEC), report);
     expect(got).toHaveLength(1);
-    expect(got[0]?.message).toMatch(/lost 1 packets: 1 at re1 \(held-full\)$/);
+    expect(got[0]?.message).toMatch(/lost 1 packets: 1 at re1\/kernel \(held-full\)$/);
   });
 
   it('passes: the same drops with no sync event', () => {
