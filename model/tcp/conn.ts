@@ -156,6 +156,12 @@ export class TcpConnection {
    * common_rcvbufspc alone (the bug of fuzz finding crash-slow-reader-acked-data-lost).
    */
   widenWindowToAdv = false;
+  /**
+   * Redundant TCP standby (SPEC R-2): called with a segment whose ACK is above snd_max,
+   * before anything of it is processed; returning true means the hook took the segment
+   * (it inputs it again once output reaches that sequence). Unset: plain BSD behaviour.
+   */
+  ackAheadHook?: (conn: TcpConnection, seg: Segment) => boolean;
 
   onEstablished?: () => void;
   onReadable?: () => void;

@@ -98,12 +98,22 @@ export function tcpInput(tp: TcpConnection, seg: Segment): boolean {
 
 /** Active open: ISS, SYN out. */
 export function tcpConnect(tp: TcpConnection): void {
-  tp.iss = tp.env.rng.uint32();
+  tp.iss = initialSeq(tp);
   sendSeqInit(tp);
   tp.rcv_wnd = tp.rcvSpace();
   tp.setState('SYN_SENT');
   armKeepInit(tp);
   tcpOutput(tp);
+}
+
+/**
+ * The ISS: random, unless the stack has issFor (Redundant TCP, SPEC R-4: both stations
+ * derive it from the addresses, so the standby's connection matches the operational
+ * station's). Without issFor the draw is exactly the one plain TCP always made.
+ */
+function initialSeq(tp: TcpConnection): number {
+  const f = tp.stack.issFor;
+  return f === undefined ? tp.env.rng.uint32() : f(tp) >>> 0;
 }
 
 /** BSD TCPTV_KEEP_INIT: the keep timer bounds connection establishment. */
@@ -185,7 +195,7 @@ function listenInput(tp: TcpConnection, c: InCtx): void {
   }
   if ((c.flags & TH_SYN) === 0) return tp.closeConn('reset');
   rcvSeqInit(tp, c.seq);
-  tp.iss = tp.env.rng.uint32();
+  tp.iss = initialSeq(tp);
   sendSeqInit(tp);
   synOptions(tp, c);
   tp.setState('SYN_RECEIVED');
@@ -257,6 +267,7 @@ function established(tp: TcpConnection, c: InCtx): void {
 
 /** Synchronized states (SYN_RECEIVED onwards). */
 function syncInput(tp: TcpConnection, c: InCtx): boolean {
+  if (ackAhead(tp, c)) return false;
   tp.rcv_wnd = inputWindow(tp);
   if (tsMissing(tp, c)) return false;
   if ((c.flags & TH_RST) !== 0) {
@@ -303,6 +314,21 @@ function syncInput(tp: TcpConnection, c: InCtx): boolean {
   dataInput(tp, c);
   if (c.needOutput || (tp.t_flags & TF_ACKNOW) !== 0) tcpOutput(tp);
   return false;
+}
+
+/**
+ * SPEC R-2 (seed 004 §4.1.2.2.1), the one TCP-input change Redundant TCP asks for: on a
+ * standby station an ACK can arrive before this TCP has itself "sent" the sequence it
+ * acknowledges (the two stations' timing agrees only to a packet time). Such a segment
+ * is handed, whole and unprocessed, to ackAheadHook, which buffers it and inputs it again
+ * once output has reached that sequence. Off (hook unset) for every other TCP, which
+ * drops it after an ACK as BSD does (newAck).
+ */
+function ackAhead(tp: TcpConnection, c: InCtx): boolean {
+  const hook = tp.ackAheadHook;
+  if (hook === undefined || (c.flags & (TH_ACK | TH_RST)) !== TH_ACK) return false;
+  if (tp.t_state === 'TIME_WAIT' || !seqGt(c.ack, tp.snd_max)) return false;
+  return hook(tp, c.seg);
 }
 
 /** RFC 7323 §3.2: once negotiated, a non-RST segment without TSopt is dropped. */

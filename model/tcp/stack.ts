@@ -47,6 +47,12 @@ export class TcpStack {
    * rcvSpacePolicy, outputFilter or callbacks in time for the SYN / SYN|ACK.
    */
   onNewConnection?: (conn: TcpConnection) => void;
+  /**
+   * Redundant TCP (SPEC R-4, seed 004 §5.2): the initial sequence number of a new
+   * connection, computed from its addresses instead of drawn, so that both stations pick
+   * the same one. Unset: the ISS is drawn from the host RNG as always.
+   */
+  issFor?: (conn: TcpConnection) => number;
   private readonly conns = new Map<string, TcpConnection>();
   private readonly listeners = new Map<number, Listener>();
   private ipId = 0;

@@ -53,7 +53,11 @@
 //   (transmit only the first n bytes of so_snd, S-1), sosendHook / soreceiveHook
 //   (called by write() / read(), S-1, S-4), onRcvAppend (every chunk appended to
 //   so_rcv), replica (a secondary socket: no transmission, no timers, M-4) and
-//   TcpStack.adoptReplica (a connection registered without a handshake, M-1).
+//   TcpStack.adoptReplica (a connection registered without a handshake, M-1);
+// - the Redundant TCP hooks (seed 004): ackAheadHook takes an ACK above snd_max before
+//   it is processed, for the standby to replay once its output reaches it (SPEC R-2),
+//   and TcpStack.issFor computes the ISS instead of drawing it; both unset by
+//   default, when TCP behaves (and draws) exactly as without them.
 //
 // - FreeBSD behaviours the FreeBSD TCP test suite checks, each a TcpOptionsConfig setting
 //   off by default (model/tcp/README.md has the list and the suite's results): RTO
