@@ -4,6 +4,7 @@ import type { AppReadSpec } from './app/session.ts';
 import type { TrafficSpec } from './app/stream.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
+import type { RtcpMutantName } from './redundant/mutants.ts';
 import type { TcpOptionsConfig } from './tcp/tcp.ts';
 
 export interface PeerConfig {
@@ -65,15 +66,58 @@ export type FaultAction =
   | { kind: 'nsr-deconfig' }
   | { kind: 'nsr-reconfig' }
   /** F-2: the application holding a session's primary socket asks for its failover; every matching session when peer/session are left out. */
-  | { kind: 'socket-failover'; peer: string | undefined; session: number | undefined };
+  | { kind: 'socket-failover'; peer: string | undefined; session: number | undefined }
+  // Redundant TCP faults (seed 004; SPEC R-3, R-5, R-6). re-crash is a station crash and
+  // re-restart a late join there; these have no meaning in the other designs.
+  /** R-3: the operator deactivates a station: its operational signal drops and it stops. */
+  | { kind: 'station-deactivate'; target: FaultTarget }
+  /** R-5: loss on the standby's own receive path only, for a while. */
+  | { kind: 'standby-path-loss'; loss: number; durationNs: number }
+  /** §4.1.2.2.1: a station's timing slips: its application's timers fire `offsetNs` later from now on. */
+  | { kind: 'station-clock-offset'; target: FaultTarget; offsetNs: number }
+  /** R-6: an operator configuration command at a station, echoed to its counterpart. */
+  | { kind: 'operator-config'; target: FaultTarget; key: string; value: string };
 
 export interface FaultConfig {
   when: { atNs: number } | { betweenNs: [number, number] };
   action: FaultAction;
 }
 
+/**
+ * The design family of the router (SPEC O-3): the seeds' socket replication (jsr), the
+ * Redundant TCP internet-draft (seed 004), or a dual-RE router without NSR (none).
+ */
+export type Design = 'jsr' | 'redundant-tcp' | 'none';
+export const DESIGN_IDS: readonly Design[] = ['jsr', 'redundant-tcp', 'none'];
+
+/** Redundant TCP's own settings (SPEC R-1 … R-7); the defaults are REDUNDANT_DEFAULTS. */
+export interface RedundantConfig {
+  /** R-4 (§3): how long a booting station waits for its counterpart's readiness (2 minutes). */
+  bootTimeoutNs: number;
+  /**
+   * R-1, R-5: the receive path of station 1 (the higher management address, the standby at
+   * boot): overrides of reLink for packets from the shared wire to it.
+   */
+  standbyPath: Partial<LinkParams>;
+  /** §4.1.2.2.1: how much later station 1's application timers fire (its timing lag). */
+  clockOffsetNs: number;
+}
+
+export const REDUNDANT_DEFAULTS: Readonly<RedundantConfig> = {
+  bootTimeoutNs: 120_000_000_000,
+  standbyPath: {},
+  clockOffsetNs: 0,
+};
+
 export interface RouterConfig {
   nsr: boolean;
+  /**
+   * The design; undefined means what `nsr` says (jsr with NSR, none without), which is
+   * what every file written before designs existed meant. routerDesign() reads it.
+   */
+  design?: Design;
+  /** Redundant TCP settings (design redundant-tcp only); REDUNDANT_DEFAULTS when undefined. */
+  redundant?: RedundantConfig;
   /** GRES switch time of the PFE (SPEC F-3). */
   pfeSwitchNs: number;
   /** Time for the backup's chassis daemon to notice the master is gone. */
@@ -88,7 +132,13 @@ export interface RouterConfig {
   nsrCosts: Partial<NsrCosts>;
   nsrTimers: Partial<NsrTimers>;
   nsrBounds: Partial<NsrBounds>;
-  mutant: MutantName | undefined;
+  /** A named broken design: an NSR mutant (jsr) or a Redundant TCP one (redundant-tcp). */
+  mutant: MutantName | RtcpMutantName | undefined;
+}
+
+/** The router's design: `design` if set, else jsr with NSR on and none without. */
+export function routerDesign(r: Pick<RouterConfig, 'nsr' | 'design'>): Design {
+  return r.design ?? (r.nsr ? 'jsr' : 'none');
 }
 
 export interface WorldConfig {

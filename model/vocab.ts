@@ -223,6 +223,44 @@ export const K = {
     malformed: 'sdrl.malformed',
     unexpected: 'sdrl.unexpected',
   },
+  /**
+   * Redundant TCP (seed 004), emitted by a station (an re<i>/kernel actor) or, for a
+   * station that crashes, by the chassis on its behalf (its exception handler).
+   */
+  rtcp: {
+    /** a station's signals changed (present = I_AM_HERE, ready, operational). */
+    signal: 'rtcp.signal',
+    /** a station's redundancy state changed (handshake, operational, standby, …). */
+    state: 'rtcp.state',
+    /** the boot handshake timed out: the station is standby and unsynchronized. */
+    bootTimeout: 'rtcp.boot-timeout',
+    /** a station not operational suppressed a transmission at layer 1 (reported as sent). */
+    suppress: 'rtcp.suppress',
+    /** the standby found the counterpart's operational signal off and took over. */
+    takeover: 'rtcp.takeover',
+    /** an ACK for a sequence not yet sent was buffered. */
+    ackBuffer: 'rtcp.ack-buffer',
+    /** a buffered ACK went back into TCP input once output reached its sequence. */
+    ackReplay: 'rtcp.ack-replay',
+    /** the buffer of early ACKs was full: the segment was dropped (data with it). */
+    ackBufferFull: 'rtcp.ack-buffer-full',
+    /** The station opened its application sessions (a new epoch after a timing sync). */
+    appSession: 'rtcp.app-session',
+    /** R-4, §5.2: the station's sessions were brought down for a timing synchronization. */
+    sessionsDown: 'rtcp.sessions-down',
+    /** a MIB object was set (by the operator, an echoed command, or the MIB walk). */
+    mibSet: 'rtcp.mib-set',
+    /** R-6 (§5.1): the late joiner's MIB walk finished: objects copied. */
+    dataSync: 'rtcp.data-sync',
+    /** R-4, R-6 (§5.2): a timing synchronization started or finished. */
+    timingSync: 'rtcp.timing-sync',
+    /** an operator command was not echoed (no telnet session to the counterpart). */
+    echoLost: 'rtcp.echo-lost',
+    /** A management line that does not parse (the session is closed). */
+    mgmtMalformed: 'rtcp.mgmt-malformed',
+    /** §4.1.2.2.1: a station's application timing moved (station-clock-offset). */
+    clockOffset: 'rtcp.clock-offset',
+  },
   psrm: {
     replicate: 'psrm.replicate',
     applied: 'psrm.applied',

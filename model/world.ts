@@ -30,6 +30,7 @@ import {
   DEFAULT_NSR_COSTS,
   DEFAULT_NSR_OPTIONS,
   DEFAULT_NSR_TIMERS,
+  isMutant,
 } from './nsr/options.ts';
 import { Prl } from './nsr/prl.ts';
 import { Psrm } from './nsr/psrm.ts';
@@ -182,7 +183,7 @@ export class World {
       costs: { ...DEFAULT_NSR_COSTS, ...r.nsrCosts },
       timers: { ...DEFAULT_NSR_TIMERS, ...r.nsrTimers },
       bounds: { ...DEFAULT_NSR_BOUNDS, ...r.nsrBounds },
-      mutant: r.mutant,
+      mutant: r.mutant !== undefined && isMutant(r.mutant) ? r.mutant : undefined,
       onState: (nsr) => this.nsrStates.publish(nsr),
     };
   }

@@ -248,6 +248,13 @@ export class Chassis implements Actor<ChassisMessage> {
         for (const k of this.w.kkcmIds ?? [])
           this.ctx.send(k, { type: 'kkcm.configure', on: a.kind === 'nsr-reconfig' });
         return;
+      case 'station-deactivate':
+      case 'standby-path-loss':
+      case 'station-clock-offset':
+      case 'operator-config':
+        // Redundant TCP's faults: the loader refuses them for any other design, and that
+        // design has its own chassis (model/redundant/chassis.ts).
+        throw new Error(`chassis: fault ${a.kind} applies only to design redundant-tcp`);
       default:
         unreachable(a, 'NSR fault');
     }

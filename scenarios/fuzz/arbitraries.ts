@@ -465,6 +465,12 @@ function buildAction(
       const n = p === undefined ? Math.min(...peers.map((x) => x.sessions)) : p.sessions;
       return { kind, peer, session: f.target === 0 || n <= 0 ? undefined : f.prob % n };
     }
+    case 'station-deactivate':
+    case 'standby-path-loss':
+    case 'station-clock-offset':
+    case 'operator-config':
+      // Redundant TCP's own faults are in no fault family: never drawn.
+      throw new Error(`fuzz: fault kind ${kind} is not drawn`);
     default: {
       const never: never = kind;
       throw new Error(`fuzz: no builder for fault kind ${String(never)}`);

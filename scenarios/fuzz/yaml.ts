@@ -268,6 +268,14 @@ export function actionObject(a: FaultAction): Obj {
         ...peer(a.peer),
         ...(a.session === undefined ? {} : { session: a.session }),
       };
+    case 'station-deactivate':
+      return { kind: a.kind, target: a.target };
+    case 'standby-path-loss':
+      return { kind: a.kind, loss: a.loss, duration: formatDuration(a.durationNs) };
+    case 'station-clock-offset':
+      return { kind: a.kind, target: a.target, offset: formatDuration(a.offsetNs) };
+    case 'operator-config':
+      return { kind: a.kind, target: a.target, key: a.key, value: a.value };
     default: {
       const never: never = a;
       throw new Error(`toYaml: unknown fault ${JSON.stringify(never)}`);
