@@ -17,8 +17,8 @@ import {
   type Violation,
 } from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
-import { Chassis, type FaultMsg } from './router/chassis.ts';
-import type { WorldConfig } from './config.ts';
+import { Chassis, type ChassisWiring, type FaultMsg } from './router/chassis.ts';
+import { routerDesign, type WorldConfig } from './config.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/link.ts';
 import { Peer } from './peer.ts';
 import { Pfe, type PfeCounters } from './router/pfe.ts';
@@ -39,6 +39,7 @@ import { RoutingEngine, type RePeerInfo, type ReNsrConfig } from './router/re.ts
 import { parseIpv4, type Ipv4 } from './net/segment.ts';
 import type { Interface } from './net/host.ts';
 import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
+import { RedundantRouter } from './redundant/build.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
 export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
@@ -120,6 +121,8 @@ export class World {
   /** The instant each scheduled fault fires (windows resolved), in cfg.faults order. */
   readonly faultTimes: number[] = [];
   readonly ids = new Map<string, ActorId>();
+  /** Design redundant-tcp (seed 004): the stations' pair and signals; undefined otherwise. */
+  readonly rtcp: RedundantRouter | undefined;
 
   constructor(
     readonly cfg: WorldConfig,
@@ -136,10 +139,11 @@ export class World {
     for (const sink of opts.sinks ?? []) this.sim.trace.addSink(sink);
     actorNames(cfg).forEach((n, i) => this.ids.set(n, i));
     const peerInfo = cfg.peers.map((p, k) => ({ cfg: p, addr: peerAddr(k) }));
-    this.res = [this.buildRe(0, peerInfo), this.buildRe(1, peerInfo)];
+    this.rtcp = this.buildRedundant(peerInfo);
+    this.res = this.rtcp?.stations ?? [this.buildRe(0, peerInfo), this.buildRe(1, peerInfo)];
     this.peers = peerInfo.map((p) => this.buildPeer(p));
-    this.pfe = this.buildPfe(peerInfo);
-    this.chassis = this.buildChassis();
+    this.pfe = this.rtcp?.backplane() ?? this.buildPfe(peerInfo);
+    this.chassis = this.rtcp?.chassis(this.chassisWiring()) ?? this.buildChassis();
     this.add(ACTOR.chassis, this.chassis);
     this.add(ACTOR.pfe, this.pfe);
     // The RE kernels' RNG streams keep the names of trace format 1 (re0, re1), when the
@@ -226,7 +230,25 @@ export class World {
     return new Pfe(ROUTER_ADDR, rePorts, wirePorts, r.pfeSwitchNs, 0, leaky, drops);
   }
 
+  /** Design redundant-tcp (model/redundant/build.ts); undefined for jsr and none. */
+  private buildRedundant(peers: readonly RePeerInfo[]): RedundantRouter | undefined {
+    if (routerDesign(this.cfg.router) !== 'redundant-tcp') return undefined;
+    return new RedundantRouter({
+      cfg: this.cfg,
+      sim: this.sim,
+      id: (n) => this.id(n),
+      port: (l, side) => this.linkPort(l, side),
+      peers,
+      routerAddr: ROUTER_ADDR,
+      internalAddr: RE_INTERNAL_ADDR,
+    });
+  }
+
   private buildChassis(): Chassis {
+    return new Chassis(this.chassisWiring(), this.cfg.router);
+  }
+
+  private chassisWiring(): ChassisWiring {
     const r = this.cfg.router;
     const reGroup = (i: ReIndex): ActorId[] => [
       this.id(ACTOR.re(i)),
@@ -235,7 +257,7 @@ export class World {
     const wire = this.cfg.peers.map(
       (p) => [p.name, { linkId: this.id(ACTOR.link(LINK.wire(p.name))), params: p.link }] as const,
     );
-    const wiring = {
+    return {
       sim: this.sim,
       reIds: [this.id(ACTOR.re(0)), this.id(ACTOR.re(1))] as const,
       reGroups: [reGroup(0), reGroup(1)] as const,
@@ -249,7 +271,6 @@ export class World {
         ? ([this.id(ACTOR.nsr(0, 'kkcm')), this.id(ACTOR.nsr(1, 'kkcm'))] as const)
         : undefined,
     };
-    return new Chassis(wiring, r);
   }
 
   private addNsrActors(i: ReIndex): void {
@@ -271,7 +292,8 @@ export class World {
     const r = this.cfg.router;
     const re = (i: ReIndex): ActorId => this.id(ACTOR.re(i));
     this.addLink(LINK.intRe(0), re(0), this.id(ACTOR.pfe), r.reLink);
-    this.addLink(LINK.intRe(1), re(1), this.id(ACTOR.pfe), r.reLink);
+    // Redundant TCP: station 1's internal link is its own receive path (R-1, R-5).
+    this.addLink(LINK.intRe(1), re(1), this.id(ACTOR.pfe), this.rtcp?.pathParams[1] ?? r.reLink);
     this.addLink(LINK.interRe, re(0), re(1), r.interRe);
     for (const p of this.cfg.peers) {
       const l = this.addLink(

@@ -46,7 +46,8 @@ export class Backplane extends Pfe {
       this.fromStation(station, pkt.seg, ctx);
       return;
     }
-    if (!this.wireLinks.has(pkt.link)) throw new Error(`backplane: packet from unknown link ${pkt.link}`);
+    if (!this.wireLinks.has(pkt.link))
+      throw new Error(`backplane: packet from unknown link ${pkt.link}`);
     if (pkt.seg.dst !== this.addr) {
       this.counters.droppedNoRoute++;
       ctx.trace(K.pfe.drop, { reason: 'not-host-bound', dst: ipv4ToString(pkt.seg.dst) });

@@ -39,7 +39,9 @@ export class StationSignals {
       () => `signals: station ${station} operational without being present`,
     );
     const changed =
-      next.present !== cur.present || next.ready !== cur.ready || next.operational !== cur.operational;
+      next.present !== cur.present ||
+      next.ready !== cur.ready ||
+      next.operational !== cur.operational;
     this.s[station] = next;
     return changed;
   }

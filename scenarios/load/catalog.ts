@@ -64,6 +64,57 @@ const untilEnd: FaultParam = {
   description: 'How long the fault lasts; 0s or left out = until the end of the run.',
 };
 
+/** Redundant TCP's own faults (seed 004): only with router.design: redundant-tcp. */
+const RTCP_FAULT_KINDS: readonly FaultKindInfo[] = [
+  {
+    kind: 'station-deactivate',
+    status: 'supported',
+    spec: ['R-3'],
+    description:
+      'the operator deactivates a Redundant TCP station: its operational signal drops and it stops (the standby takes over); design redundant-tcp only',
+    params: [target],
+    nsrOnly: false,
+  },
+  {
+    kind: 'standby-path-loss',
+    status: 'supported',
+    spec: ['R-5', 'R-1'],
+    description:
+      "raises loss on the current standby station's own receive path only (the operational station still gets every packet); design redundant-tcp only",
+    params: [
+      {
+        key: 'loss',
+        type: 'probability',
+        required: true,
+        description: 'Loss probability in [0, 1] on the standby path while the fault lasts.',
+      },
+      {
+        ...lasting,
+        description:
+          'How long the fault lasts before the standby path returns to its configured loss.',
+      },
+    ],
+    nsrOnly: false,
+  },
+  {
+    kind: 'station-clock-offset',
+    status: 'supported',
+    spec: ['R-2', 'R-4'],
+    description:
+      "a station's timing slips: its application's next timers fire `offset` later (the draft's packet-time granularity claim, §4.1.2.2.1); design redundant-tcp only",
+    params: [
+      target,
+      {
+        key: 'offset',
+        type: 'duration',
+        required: true,
+        description: 'How far behind the station runs from then on.',
+      },
+    ],
+    nsrOnly: false,
+  },
+];
+
 export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
   {
     kind: 're-crash',
@@ -295,6 +346,7 @@ export const SUPPORTED_FAULTS: readonly FaultKindInfo[] = [
     ],
     nsrOnly: true,
   },
+  ...RTCP_FAULT_KINDS,
 ];
 
 /** Fault kinds the model does not have yet: rejected with "not supported yet". */
@@ -321,7 +373,17 @@ export const DESIGNS: ReadonlyArray<{ id: string; description: string }> = [
   {
     id: 'jsr',
     description:
-      'the Juniper socket replication design of the seeds: KKCM, IHA, PRL, SDRL and PSRM on both REs',
+      'the Juniper socket replication design of the seeds: KKCM, IHA, PRL, SDRL and PSRM on both REs (needs nsr: true, implied when nsr is left out)',
+  },
+  {
+    id: 'redundant-tcp',
+    description:
+      'the Redundant TCP internet-draft (seed 004): two stations on the wire address, the standby hearing every packet on its own path with its transmissions suppressed (no NSR; router.redundant sets it up)',
+  },
+  {
+    id: 'none',
+    description:
+      'a dual-RE router without NSR: a takeover starts every session afresh (nsr: false)',
   },
 ];
 export const DESIGN_DEFAULT = 'jsr';

@@ -13,6 +13,8 @@ import {
 import { FAULTS_MAX } from './defaults.ts';
 import { duration, positiveDuration } from './values.ts';
 import { formatDuration } from '../../sim/index.ts';
+import type { Design } from '../../model/config.ts';
+import { faultNotApplicable } from './design.ts';
 import {
   closest,
   describe,
@@ -37,6 +39,7 @@ export function readFaults(
   durationNs: number,
   peers: ReadonlyMap<string, number>,
   nsr: boolean | undefined,
+  design?: Design,
 ): FaultConfig[] {
   if (f === undefined) return [];
   const items = w.read(f, [] as Array<Node | null>, (n) => {
@@ -47,7 +50,7 @@ export function readFaults(
   });
   const out: FaultConfig[] = [];
   items.forEach((item, i) => {
-    const fc = readFault(w, item, `faults[${i}]`, durationNs, peers, nsr);
+    const fc = readFault(w, item, `faults[${i}]`, durationNs, peers, nsr, design);
     if (fc !== undefined) out.push(fc);
   });
   return out;
@@ -60,10 +63,17 @@ function readFault(
   durationNs: number,
   peers: ReadonlyMap<string, number>,
   nsr: boolean | undefined,
+  design: Design | undefined,
 ): FaultConfig | undefined {
   const node = w.deref(item);
   const info = isMap(node) ? kindOf(w, node, what) : undefined;
-  if (info?.nsrOnly === true && nsr === false && isMap(node)) {
+  const why = info === undefined ? undefined : faultNotApplicable(info.kind, design);
+  if (why !== undefined && isMap(node)) {
+    w.error(
+      node.get('kind', true) as Node,
+      `fault kind "${info?.kind}" does not apply to design ${design ?? (nsr === true ? 'jsr' : 'none')}: ${why}`,
+    );
+  } else if (info?.nsrOnly === true && nsr === false && isMap(node)) {
     w.error(
       node.get('kind', true) as Node,
       `fault kind "${info.kind}" needs socket replication; set router.nsr: true`,
@@ -192,6 +202,16 @@ function readAction(
       return { kind, peer: peer(), reorder: prob('reorder'), durationNs: lasting() };
     case 'socket-failover':
       return readSocketFailover(w, m, what, peer, peers);
+    case 'station-deactivate':
+      return { kind, target: target() };
+    case 'standby-path-loss':
+      return { kind, loss: prob('loss'), durationNs: lasting() };
+    case 'station-clock-offset':
+      return {
+        kind,
+        target: target(),
+        offsetNs: w.read(m.get('offset'), 0, (n) => duration(n, `${what}.offset`)),
+      };
     case 'kkcm-io-error':
     case 'inter-re-down':
     case 'inter-re-partition':

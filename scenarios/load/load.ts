@@ -6,7 +6,12 @@
 // exist yet (catalog.ts) is an error saying so.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import { DEFAULT_ROUTER, type RouterConfig, type WorldConfig } from '../../model/config.ts';
+import {
+  DEFAULT_ROUTER,
+  routerDesign,
+  type RouterConfig,
+  type WorldConfig,
+} from '../../model/config.ts';
 import { checkerIds } from '../../model/checks/index.ts';
 import { NSR_ROUTER_KEYS, PENDING_ROUTER_KEYS } from './catalog.ts';
 import {
@@ -22,6 +27,7 @@ import {
 import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { readFaults } from './faults.ts';
 import { readNsrFlag, readNsrKeys } from './nsr.ts';
+import { nsrForDesign, readDesign, readRedundant } from './design.ts';
 import { readLink, readPeers } from './peers.ts';
 import { readTcp } from './tcp.ts';
 import { duration, positiveDuration, sizeIn } from './values.ts';
@@ -71,6 +77,7 @@ export const ROUTER_KEYS = [
   'masterDetect',
   'socketBuffer',
   'tcp',
+  'redundant',
 ] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -143,6 +150,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     durationNs,
     new Map(peers.map((p) => [p.name, p.sessions])),
     router.nsr,
+    router.config.design,
   );
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
     readChecks(w, n),
@@ -204,7 +212,10 @@ function readRouter(
   );
   const r = w.map(node, 'router', ROUTER_KEYS, pending);
   if (r === undefined) return { config: dflt, nsr: undefined };
-  const nsr = readNsrFlag(w, r.get('nsr'));
+  const design = readDesign(w, r.get('design'));
+  const nsr = nsrForDesign(w, r, design, readNsrFlag(w, r.get('nsr')));
+  const reLink = readLink(w, r.get('reLink'), 'router.reLink', RE_LINK_DEFAULT);
+  const redundant = readRedundant(w, r.get('redundant'), design, reLink);
   const config: RouterConfig = {
     ...dflt,
     nsr: nsr ?? false,
@@ -215,12 +226,16 @@ function readRouter(
       duration(n, 'router.masterDetect'),
     ),
     interRe: readLink(w, r.get('interRe'), 'router.interRe', INTER_RE_LINK_DEFAULT),
-    reLink: readLink(w, r.get('reLink'), 'router.reLink', RE_LINK_DEFAULT),
+    reLink,
     socketBufferBytes: w.read(r.get('socketBuffer'), DEFAULT_ROUTER.socketBufferBytes, (n) =>
       sizeIn(n, 'router.socketBuffer', SOCKET_BUFFER_MIN, SOCKET_BUFFER_MAX),
     ),
     tcp: readTcp(w, r.get('tcp')),
-    ...readNsrKeys(w, r, nsr),
+    ...readNsrKeys(w, r, nsr, design),
+    // The design is kept only where nsr does not already say it (jsr with nsr: true and
+    // none without are the routers every file before designs described).
+    ...(design === undefined || design === routerDesign({ nsr: nsr ?? false }) ? {} : { design }),
+    ...(redundant === undefined ? {} : { redundant }),
   };
   return { config, nsr };
 }

@@ -11,11 +11,12 @@ import {
   type NsrTimers,
 } from '../../model/nsr/options.ts';
 import { NSR_VERSION_MAX } from '../../model/nsr/wire.ts';
+import type { Design } from '../../model/config.ts';
+import { isRtcpMutant, RTCP_MUTANTS, type RtcpMutantName } from '../../model/redundant/mutants.ts';
 import type { Node } from 'yaml';
 import {
   BOUND_KEYS,
   COST_KEYS,
-  DESIGNS,
   MUTANTS,
   NSR_ROUTER_KEYS,
   OPTIONS,
@@ -48,16 +49,24 @@ export interface NsrRouterPart {
   nsrCosts: Partial<NsrCosts>;
   nsrTimers: Partial<NsrTimers>;
   nsrBounds: Partial<NsrBounds>;
-  mutant: MutantName | undefined;
+  mutant: MutantName | RtcpMutantName | undefined;
 }
 
 /**
  * Reads design, options, mutant, costs, timers and bounds. `nsr` is router.nsr, or
  * undefined when that value was itself invalid (then nothing more is said about it).
  */
-export function readNsrKeys(w: Walk, r: Fields, nsr: boolean | undefined): NsrRouterPart {
+export function readNsrKeys(
+  w: Walk,
+  r: Fields,
+  nsr: boolean | undefined,
+  design: Design | undefined,
+): NsrRouterPart {
+  const rtcp = design === 'redundant-tcp';
   if (nsr === false) {
     for (const k of NSR_ROUTER_KEYS) {
+      // design.ts judges design; Redundant TCP has mutants of its own.
+      if (k === 'design' || (rtcp && k === 'mutant')) continue;
       const f = r.get(k);
       if (f !== undefined)
         w.error(
@@ -66,13 +75,6 @@ export function readNsrKeys(w: Walk, r: Fields, nsr: boolean | undefined): NsrRo
         );
     }
   }
-  w.read(r.get('design'), undefined, (n) =>
-    oneOf(
-      n,
-      'router.design',
-      DESIGNS.map((d) => d.id),
-    ),
-  );
   return {
     nsrOptions: readOptions(w, r.get('options')),
     nsrCosts: readNumbers(w, r.get('costs'), 'router.costs', COST_KEYS, readCost),
@@ -80,7 +82,9 @@ export function readNsrKeys(w: Walk, r: Fields, nsr: boolean | undefined): NsrRo
       positiveDuration(n, what),
     ),
     nsrBounds: readNumbers(w, r.get('bounds'), 'router.bounds', BOUND_KEYS, readBound),
-    mutant: w.read(r.get('mutant'), undefined as MutantName | undefined, readMutant),
+    mutant: w.read(r.get('mutant'), undefined as NsrRouterPart['mutant'], (n) =>
+      rtcp ? readRtcpMutant(n) : readMutant(n),
+    ),
   };
 }
 
@@ -136,6 +140,15 @@ function readMutant(n: Node | null): MutantName {
   const hint = closest(s, names);
   throw new Invalid(
     `router.mutant: no mutant "${s}"${hint !== undefined ? `; did you mean "${hint}"?` : ''} (mutants: ${names.join(', ')})`,
+  );
+}
+
+function readRtcpMutant(n: Node | null): RtcpMutantName {
+  const s = str(n, 'router.mutant');
+  if (isRtcpMutant(s)) return s;
+  const names = Object.keys(RTCP_MUTANTS);
+  throw new Invalid(
+    `router.mutant: no mutant "${s}" for design redundant-tcp (its mutants: ${names.join(', ')})`,
   );
 }
 

@@ -6,9 +6,10 @@
 // cross-field TCP rules): the loader stays the judge.
 import { RECORD_BYTES_MAX, RECORD_BYTES_MIN } from '../../model/app/stream.ts';
 import { CHECKERS } from '../../model/checks/index.ts';
-import { DEFAULT_ROUTER } from '../../model/config.ts';
+import { DEFAULT_ROUTER, REDUNDANT_DEFAULTS } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { TCP_DEFAULTS } from '../../model/tcp/defs.ts';
+import { RTCP_MUTANTS } from '../../model/redundant/mutants.ts';
 import { formatDuration } from '../../sim/index.ts';
 import {
   BOUND_KEYS,
@@ -394,7 +395,7 @@ function nsrKeys(): Schema {
   return {
     design: {
       enum: DESIGNS.map((d) => d.id),
-      description: `Design family: ${DESIGNS.map((d) => `${d.id} = ${d.description}`).join('; ')}. Needs nsr: true.`,
+      description: `Design family (SPEC O-3): ${DESIGNS.map((d) => `${d.id} = ${d.description}`).join('; ')}. Left out: ${DESIGN_DEFAULT} with nsr: true, none without.`,
       default: DESIGN_DEFAULT,
     },
     options: {
@@ -406,9 +407,9 @@ function nsrKeys(): Schema {
       properties: Object.fromEntries(OPTIONS.map((o) => [o.name, option(o)])),
     },
     mutant: {
-      enum: MUTANTS.map((m) => m.name),
+      enum: [...MUTANTS.map((m) => m.name), ...Object.keys(RTCP_MUTANTS)],
       description:
-        'A named, deliberately broken design variant that a checker must catch (GUIDE §6); none when left out. Needs nsr: true. nsrsim list describes each.',
+        'A named, deliberately broken design variant that a checker must catch (GUIDE §6); none when left out. Needs nsr: true (an NSR mutant) or design: redundant-tcp (a Redundant TCP mutant). nsrsim list describes each.',
     },
     costs: numbers(
       'Per-message processing costs',
@@ -417,6 +418,35 @@ function nsrKeys(): Schema {
     ),
     timers: numbers('NSR timers', TIMER_KEYS, 'Durations longer than 0s.'),
     bounds: numbers('NSR bounds', BOUND_KEYS, 'Sizes (KB = 1024 bytes) and counts, at least 1.'),
+  };
+}
+
+/** router.redundant: design redundant-tcp only (scenarios/load/design.ts). */
+function redundantSchema(): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description: 'Redundant TCP settings (seed 004, SPEC R-1 … R-7). Needs design: redundant-tcp.',
+    default: {},
+    properties: {
+      standbyPath: {
+        ...ref(
+          'reLink',
+          "Station 1's receive path (the standby at boot): overrides of reLink for the packets it hears (R-1, R-5).",
+        ),
+        default: {},
+      },
+      bootTimeout: ref(
+        'duration',
+        'How long a booting station waits for its counterpart to be ready (R-4).',
+        formatDuration(REDUNDANT_DEFAULTS.bootTimeoutNs),
+      ),
+      clockOffset: ref(
+        'duration',
+        "How far behind station 1's application timing runs (§4.1.2.2.1: the packet-time granularity claim).",
+        formatDuration(REDUNDANT_DEFAULTS.clockOffsetNs),
+      ),
+    },
   };
 }
 
@@ -443,6 +473,7 @@ function router(): Schema {
       ...pending,
       interRe: { ...ref('interReLink', 'The link between the two REs.'), default: {} },
       reLink: { ...ref('reLink', 'Each PFE<->RE internal link.'), default: {} },
+      redundant: redundantSchema(),
       pfeSwitch: ref(
         'duration',
         'GRES: time the PFE takes to switch to a new master (SPEC F-3).',

@@ -14,6 +14,8 @@ import { resolveTcpConfig, TCP_DEFAULTS } from '../../model/tcp/defs.ts';
 import { OPTIONS, SUPPORTED_FAULTS } from '../../scenarios/load/catalog.ts';
 import { loadScenarioFile, parseScenario, type Scenario } from '../../scenarios/load/load.ts';
 import { schemaText } from '../../scenarios/load/schema.ts';
+import { RTCP_MUTANTS } from '../../model/redundant/mutants.ts';
+import { RTCP_FAULTS } from '../../scenarios/load/design.ts';
 import { schemaValidator } from './schema-validate.ts';
 import { libraryFiles } from '../../scenarios/load/library.ts';
 
@@ -86,6 +88,9 @@ function baseFor(p: Prop): Record<string, unknown> {
       ? SUPPORTED_FAULTS.find((f) => f.kind === p.kind)
       : undefined;
   if (nsrKey || fault?.nsrOnly === true) base.router = { nsr: true };
+  // Redundant TCP's settings and faults need its design (scenarios/load/design.ts).
+  if ((p.path[0] === 'router' && p.path[1] === 'redundant') || RTCP_FAULTS.has(String(p.kind)))
+    base.router = { design: 'redundant-tcp' };
   if (fault !== undefined) {
     const required = Object.fromEntries(
       fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]),
@@ -229,7 +234,7 @@ describe('schema.json', () => {
     expect(((rp.bounds as Schema).properties as Record<string, Schema>).kkcmQueue?.default).toBe(
       DEFAULT_NSR_BOUNDS.kkcmQueueMax,
     );
-    expect(rp.mutant?.enum).toEqual(Object.keys(MUTANTS));
+    expect(rp.mutant?.enum).toEqual([...Object.keys(MUTANTS), ...Object.keys(RTCP_MUTANTS)]);
   });
 
   it('the comparison is not vacuous: a non-default value changes the result', () => {
