@@ -16,6 +16,7 @@ import { TCP_FOLLOWER, TcpFollowerCheck } from './tcp-follower.ts';
 import { APP_STREAM, AppStreamCheck } from './app-stream.ts';
 import { SYNCED_TAKEOVER, SyncedTakeoverCheck } from './synced-takeover.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
+import { STANDBY_DIVERGED, StandbyDivergedCheck } from './standby-diverged.ts';
 
 export interface CheckerInfo {
   id: string;
@@ -111,6 +112,16 @@ export const CHECKERS: readonly CheckerInfo[] = [
     description: "at most one RE's packets reach the wire at any time",
     attach(world) {
       world.addSafetyCheck(new SingleTransmitterCheck());
+    },
+  },
+  {
+    id: STANDBY_DIVERGED,
+    spec: ['R-7', 'R-5'],
+    description:
+      "design redundant-tcp: the standby station's rcv_nxt, snd_una and application bytes read keep up with the operational station's (first difference and its cause reported)",
+    attach(world) {
+      if (world.rtcp !== undefined)
+        world.addSafetyCheck(new StandbyDivergedCheck(world, world.rtcp));
     },
   },
   {
