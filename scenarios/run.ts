@@ -9,6 +9,7 @@ import { attachCheckers } from '../model/checks/index.ts';
 import type { LinkTap } from '../model/net/link.ts';
 import { encodeSegment } from '../model/net/packet.ts';
 import { World, type WorldStats } from '../model/world.ts';
+import { OutcomeObserver, type Outcome } from '../model/outcome.ts';
 import type { TraceRecord, TraceSink, Violation } from '../sim/index.ts';
 import { NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
 import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
@@ -79,6 +80,8 @@ export interface RunReport {
   violations: ViolationReport[];
   stats: RunStats;
   traceHash: string;
+  /** What the peer saw and what the design cost (SPEC O-1, O-2; model/outcome.ts). */
+  outcome: Outcome;
 }
 
 /** A failure of the simulator itself (not of the scenario), with the repro (GUIDE §3). */
@@ -165,6 +168,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     ...(opts.pcapPath === undefined ? {} : { wireTap: wireCapture(packets) }),
   });
   seen = world.sim.violations;
+  const observer = new OutcomeObserver(world);
   attachCheckers(world, s.checks);
   const progress = opts.onProgress;
   if (progress !== undefined) {
@@ -175,13 +179,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   if (opts.linkTap !== undefined) tapEveryLink(world, opts.linkTap);
   const res = world.run();
   if (opts.pcapPath !== undefined) writeCapture(opts.pcapPath, packets);
-  const violations: ViolationReport[] = res.violations.map((v) => ({
-    check: v.check,
-    timeNs: v.timeNs,
-    recordId: v.recordId,
-    message: v.message,
-    evidence: v.evidence === undefined ? undefined : { ...v.evidence },
-  }));
+  const violations = reported(res.violations);
   if (res.run.boundHit) {
     violations.push({
       check: MAX_EVENTS_CHECK,
@@ -192,6 +190,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     });
   }
   const verdict = violations.length === 0 ? 'pass' : 'fail';
+  const outcome = observer.outcome(res.run.simulatedNs, firstFault(world));
   const st = res.stats;
   const stats: RunStats = {
     events: st.events,
@@ -200,7 +199,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     eventsPerSec: st.wallMs > 0 ? Math.round((st.events * 1000) / st.wallMs) : 0,
     traceRecords: st.traceRecords,
     stopReason: res.run.reason,
-    sessions: st.sessions,
+    sessions: acrossIncarnations(st.sessions, outcome),
     pfe: st.pfe,
     links: st.links,
   };
@@ -215,7 +214,49 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     violations,
     stats,
     traceHash: res.traceHash ?? '',
+    outcome,
   };
+}
+
+function reported(vs: readonly Violation[]): ViolationReport[] {
+  return vs.map((v) => ({
+    check: v.check,
+    timeNs: v.timeNs,
+    recordId: v.recordId,
+    message: v.message,
+    evidence: v.evidence === undefined ? undefined : { ...v.evidence },
+  }));
+}
+
+function firstFault(world: World): number | undefined {
+  return world.faultTimes.length === 0 ? undefined : Math.min(...world.faultTimes);
+}
+
+/**
+ * The router application's bytes of each session across RE incarnations (a takeover
+ * without NSR starts a new application on the new master: the old one's bytes count
+ * too), from the outcome; the other counters stay those of the application active now.
+ */
+function acrossIncarnations(
+  sessions: WorldStats['sessions'],
+  outcome: Outcome,
+): WorldStats['sessions'] {
+  const by = new Map(outcome.sessions.map((o) => [o.session, o]));
+  return sessions.map((s) => {
+    const o = by.get(s.session);
+    if (o === undefined || (o.routerWrote === 0 && o.routerRead === 0)) return s;
+    const base = s.router ?? {
+      bytesWritten: 0,
+      recordsWritten: 0,
+      bytesRead: 0,
+      recordsVerified: 0,
+      verifyErrors: 0,
+      lastReadNs: 0,
+      lastWriteNs: 0,
+      closed: undefined,
+    };
+    return { ...s, router: { ...base, bytesWritten: o.routerWrote, bytesRead: o.routerRead } };
+  });
 }
 
 /** `pass` matches no violation; `{ fail: ids }` matches when every listed checker fired. A run cut short by maxEvents matches nothing. */

@@ -3,6 +3,7 @@
 // plain text. Times print with units (sim/time.ts), counts with thousands separators.
 import { formatDuration } from '../../sim/index.ts';
 import type { SessionStats } from '../../model/app/session.ts';
+import type { Outcome } from '../../model/outcome.ts';
 import type { FaultKindInfo } from '../load/catalog.ts';
 import type { Expectation } from '../load/load.ts';
 import type { RunReport, ViolationReport } from '../run.ts';
@@ -59,6 +60,7 @@ export function formatSummary(
   );
   if (s.pcapPackets !== undefined) lines.push(`  pcap       ${count(s.pcapPackets)} packets`);
   lines.push(...formatSessions(s.sessions));
+  lines.push(...formatOutcome(r.outcome));
   if (exports !== undefined) lines.push(...formatExports(exports));
   return `${lines.join('\n')}\n`;
 }
@@ -97,6 +99,16 @@ function bytesPair(x: SessionStats | undefined): string {
   return x === undefined
     ? 'gone'
     : `wrote ${count(x.bytesWritten)} B, read ${count(x.bytesRead)} B${x.closed !== undefined ? `, closed (${x.closed})` : ''}`;
+}
+
+/** SPEC O-1: what the peer saw (model/outcome.ts defines each figure). */
+export function formatOutcome(o: Outcome): string[] {
+  const rec =
+    o.recoveryMs === null ? 'n/a (no fault, or the stall never ended)' : `${o.recoveryMs} ms`;
+  return [
+    `  peer saw   ${o.sessionResets} session resets, ${o.holdExpiries} hold expiries, longest stall ${o.peerStallMsMax} ms, ${o.peerRetransmissions} retransmissions, ${o.peerRtoBackoffs} RTO backoffs`,
+    `             app bytes lost ${count(o.appBytesLost)}, records duplicated ${o.appBytesDuplicated}; recovery ${rec}`,
+  ];
 }
 
 function formatSessions(sessions: RunReport['stats']['sessions']): string[] {

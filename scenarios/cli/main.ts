@@ -193,6 +193,8 @@ function jsonReport(r: RunReport): Record<string, unknown> {
     violations: r.violations,
     stats: r.stats,
     traceHash: r.traceHash,
+    // SPEC O-1, O-2: what the peer saw (model/outcome.ts).
+    outcome: r.outcome,
   };
 }
 
