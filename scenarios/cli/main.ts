@@ -30,6 +30,7 @@ import {
   wantsExports,
 } from './report.ts';
 import { packetdrillCommand } from './packetdrill.ts';
+import { compareCommand } from './compare.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -409,6 +410,7 @@ export const COMMANDS: readonly CliCommand[] = [
   listCommand,
   schemaCommand,
   packetdrillCommand,
+  compareCommand,
 ];
 
 /** Builds the CLI for `argv`; nothing runs until the caller parses (scenarios/cli/bin.mjs). */

@@ -12,6 +12,7 @@ export const LIBRARY_KINDS = [
   'scale',
   'misc',
   'redundant',
+  'compare',
 ] as const;
 export type LibraryKind = (typeof LIBRARY_KINDS)[number];
 
