@@ -74,6 +74,12 @@ export interface Outcome {
 interface Track {
   reads: number[];
   resets: number;
+  /**
+   * Connections of the peer's session that ended: a router application attached after n
+   * of them feeds the peer's generation n (the peer opens its next generation only when
+   * the new connection is accepted, which can be after the router's side attached).
+   */
+  closes: number;
   retransmissions: number;
   rtoBackoffs: number;
   duplicated: number;
@@ -126,6 +132,7 @@ export class OutcomeObserver {
       t = {
         reads: [],
         resets: 0,
+        closes: 0,
         retransmissions: 0,
         rtoBackoffs: 0,
         duplicated: 0,
@@ -150,7 +157,7 @@ export class OutcomeObserver {
       const app = this.world.res[reOf(rec.actor) as 0 | 1].session(id);
       const t = this.track(id);
       if (app !== undefined && !t.routerApps.some((x) => x.app === app))
-        t.routerApps.push({ app, generation: this.peerSession(id)?.generation ?? 0 });
+        t.routerApps.push({ app, generation: t.closes });
     }
   }
 
@@ -160,9 +167,12 @@ export class OutcomeObserver {
       case K.app.read:
         this.track(String(f.session)).reads.push(rec.t);
         return;
-      case K.app.closed:
-        if (f.reason !== 'normal') this.track(String(f.session)).resets++;
+      case K.app.closed: {
+        const t = this.track(String(f.session));
+        t.closes++;
+        if (f.reason !== 'normal') t.resets++;
         return;
+      }
       case K.app.verifyError:
         if (f.kind === 'duplicate') this.track(String(f.session)).duplicated++;
         return;
@@ -188,11 +198,6 @@ export class OutcomeObserver {
     const p = this.world.peers.find((x) => x.cfg.name === peer);
     const s = p?.sessions.find((x) => x.conn?.lport === Number(m[1]));
     return s?.cfg.id ?? `${peer}/?`;
-  }
-
-  private peerSession(id: string): StreamSession | undefined {
-    const [peer = ''] = id.split('/');
-    return this.world.peers.find((p) => p.cfg.name === peer)?.sessions.find((s) => s.cfg.id === id);
   }
 
   outcome(endNs: number, faultNs: number | undefined): Outcome {

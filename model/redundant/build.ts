@@ -58,6 +58,8 @@ export class RedundantRouter {
       tcp,
       signals: this.signals,
       seed: e.cfg.seed,
+      bootTimeoutNs: this.settings.bootTimeoutNs,
+      counterpartAddr: e.internalAddr[i === 0 ? 1 : 0],
       clockOffsetNs: i === 1 ? this.settings.clockOffsetNs : 0,
       mutant: r.mutant !== undefined && isRtcpMutant(r.mutant) ? r.mutant : undefined,
     });

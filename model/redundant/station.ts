@@ -26,6 +26,7 @@ import type { TcpConnection, TcpOptionsConfig } from '../tcp/tcp.ts';
 import { K } from '../vocab.ts';
 import type { StationSignals } from './signals.ts';
 import { isRtcpMutant, type RtcpMutantName } from './mutants.ts';
+import { StationMgmt } from './join.ts';
 
 /** Early ACKs a standby keeps per connection (R-2); beyond it the segment is dropped. */
 export const ACK_BUFFER_MAX = 256;
@@ -47,7 +48,27 @@ export interface ClockOffset extends Message {
   readonly offsetNs: number;
 }
 
-export type StationMessage = SignalInterrupt | AckReplay | ClockOffset;
+/** §5.2: the instant both stations reopen their sessions after a timing synchronization. */
+interface Epoch extends Message {
+  readonly type: 'rtcp.epoch';
+  readonly epochNs: number;
+  readonly joiner: boolean;
+}
+
+/** R-4: the counterpart did not become operational in time: go on alone. */
+interface BootTimeout extends Message {
+  readonly type: 'rtcp.boot-timeout';
+}
+
+/** R-6: an operator command at this station (the operator-config fault). */
+export interface OperatorConfig extends Message {
+  readonly type: 'rtcp.operator-config';
+  readonly key: string;
+  readonly value: string;
+}
+
+export type StationMessage =
+  SignalInterrupt | AckReplay | ClockOffset | Epoch | BootTimeout | OperatorConfig;
 
 export interface StationSetup {
   index: 0 | 1;
@@ -60,6 +81,10 @@ export interface StationSetup {
   signals: StationSignals;
   /** The run's seed: both stations draw from one stream of it, each its own copy. */
   seed: number;
+  /** R-4: how long a booting station waits for its counterpart (2 minutes). */
+  bootTimeoutNs: number;
+  /** The counterpart's management address (the other RE's internal address). */
+  counterpartAddr: Ipv4;
   /** How much later this station's application timers fire from boot (its timing lag). */
   clockOffsetNs: number;
   mutant: RtcpMutantName | undefined;
@@ -77,6 +102,10 @@ export class Station extends RoutingEngine {
   synchronized = true;
   /** Set while sessions open at boot: no takeover decision before both stations are up. */
   private booting = false;
+  /** The context this station's code sees: the simulator's, with the stations' stream. */
+  private own!: ActorContext;
+  /** The management plane of this incarnation (R-4, R-6; join.ts). */
+  mgmt!: StationMgmt;
 
   constructor(readonly setup: StationSetup) {
     const s = setup;
@@ -110,7 +139,10 @@ export class Station extends RoutingEngine {
     // R-1, R-4: the same software with the same inputs: both stations' TCP and application
     // draw from identical copies of one stream (a late joiner starts the copy afresh).
     const rng = new Rng(this.setup.seed, 'rtcp/station');
-    super.start(Object.create(ctx, { rng: { value: rng } }) as ActorContext);
+    this.own = Object.create(ctx, {
+      rng: { value: rng, writable: true, configurable: true },
+    }) as ActorContext;
+    super.start(this.own);
   }
 
   protected override boot(): void {
@@ -118,8 +150,11 @@ export class Station extends RoutingEngine {
     this.early.clear();
     this.shift = new WeakMap();
     const stack = this.stack(this.routerAddr);
-    stack.issFor = (c) => issFromAddresses(c.laddr, c.lport, c.faddr, c.fport);
+    // The ISS from the addresses on both stacks: no draw from the stations' shared stream.
+    for (const st of [stack, this.stack(this.internalAddr)])
+      st.issFor = (c) => issFromAddresses(c.laddr, c.lport, c.faddr, c.fport);
     stack.onNewConnection = (c) => this.hookStandby(c);
+    const lateJoin = !first && this.setup.signals.read(this.counterpart).operational;
     // §3 (simplified): both boot together, see each other ready at once, and the lower
     // management address (station 0) is operational. The signals are set before the
     // sessions open, so the first SYN already knows who transmits.
@@ -134,6 +169,71 @@ export class Station extends RoutingEngine {
     // Only the first boot opens sessions (RoutingEngine makes a reboot a backup).
     super.boot();
     this.booting = false;
+    this.bootMgmt(op, first, lateJoin);
+  }
+
+  /** R-4, R-6: serve management; a standby opens telnet, a late joiner starts its walk. */
+  private bootMgmt(op: boolean, first: boolean, lateJoin: boolean): void {
+    this.mgmt = new StationMgmt({
+      station: this.index,
+      boots: this.bootCount,
+      mgmtStack: () => this.stack(this.internalAddr),
+      counterpartAddr: () => this.setup.counterpartAddr,
+      trace: (k, f) => this.ctx.trace(k, f),
+      sessionsDown: (epochNs) => this.sessionsDown(epochNs),
+      joinAt: (epochNs) => this.joinAt(epochNs),
+      now: () => this.ctx.now,
+    });
+    this.mgmt.listen();
+    if (!op && (first || lateJoin)) this.mgmt.connect(lateJoin);
+    if (!first && !lateJoin)
+      this.ctx.startTimer(this.setup.bootTimeoutNs, {
+        type: 'rtcp.boot-timeout',
+      } satisfies BootTimeout);
+  }
+
+  /** §5.2 on the operational station: sessions down now (RSTs), back at the epoch. */
+  private sessionsDown(epochNs: number): void {
+    this.ctx.trace(K.rtcp.sessionsDown, { station: this.index, epochNs });
+    super.handle({ type: 're.role', role: 'backup', sync: false });
+    this.ctx.startTimer(epochNs - this.ctx.now, {
+      type: 'rtcp.epoch',
+      epochNs,
+      joiner: false,
+    } satisfies Epoch);
+  }
+
+  /** §5.2 on the joiner: sessions at the epoch, then a ready standby. */
+  private joinAt(epochNs: number): void {
+    this.ctx.trace(K.rtcp.timingSync, { station: this.index, phase: 'start', epochNs });
+    const delay = Math.max(0, epochNs - this.ctx.now);
+    this.ctx.startTimer(delay, { type: 'rtcp.epoch', epochNs, joiner: true } satisfies Epoch);
+  }
+
+  /** The epoch: both stations reseed their stream alike and open every session afresh. */
+  private epoch(m: Epoch): void {
+    Object.defineProperty(this.own, 'rng', {
+      value: new Rng(this.setup.seed, `rtcp/station/epoch/${m.epochNs}`),
+      writable: true,
+      configurable: true,
+    });
+    this.ctx.trace(K.rtcp.appSession, { station: this.index, epochNs: m.epochNs });
+    super.handle({ type: 're.role', role: 'master', sync: false });
+    if (!m.joiner) return;
+    this.synchronized = true;
+    this.setSignals({ ready: true });
+    this.ctx.trace(K.rtcp.timingSync, { station: this.index, phase: 'done' });
+    this.ctx.trace(K.rtcp.state, { station: this.index, state: 'standby' });
+  }
+
+  /** R-4: nobody answered within the boot timeout: this station goes on alone. */
+  private bootTimeout(): void {
+    if (this.operational || this.setup.signals.read(this.counterpart).operational) return;
+    this.ctx.trace(K.rtcp.bootTimeout, { station: this.index });
+    this.synchronized = true;
+    this.setSignals({ ready: true, operational: true });
+    this.ctx.trace(K.rtcp.state, { station: this.index, state: 'operational' });
+    super.handle({ type: 're.role', role: 'master', sync: false });
   }
 
   private setSignals(patch: Parameters<StationSignals['set']>[1]): void {
@@ -152,6 +252,15 @@ export class Station extends RoutingEngine {
         return;
       case 'rtcp.clock-offset':
         this.setClockOffset(msg.offsetNs);
+        return;
+      case 'rtcp.epoch':
+        this.epoch(msg);
+        return;
+      case 'rtcp.boot-timeout':
+        this.bootTimeout();
+        return;
+      case 'rtcp.operator-config':
+        this.mgmt.operator(msg.key, msg.value);
         return;
       default:
         super.handle(msg);

@@ -143,6 +143,12 @@ function parse(a: FuzzArgs): Parsed {
     throw new UsageError(
       `--design must be one of ${DESIGNS.map((d) => d.id).join(', ')}, got "${String(a.design)}"`,
     );
+  // The campaigns (mutants, kill matrix, twins) are jsr's; the arbitraries draw
+  // redundant-tcp cases too (scenarioArb({ design: 'redundant-tcp' })), not a campaign yet.
+  if (a.design !== 'jsr')
+    throw new UsageError(
+      `--design ${String(a.design)}: fuzz campaigns run design jsr only for now`,
+    );
   let timeMs: number | undefined;
   if (a.time !== undefined) {
     try {

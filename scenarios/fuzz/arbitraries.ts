@@ -34,6 +34,8 @@ import {
   type Swarm,
 } from './families.ts';
 import { saneSchedule } from './schedule.ts';
+import { SUPPORTED_FAULTS } from '../load/catalog.ts';
+import { faultNotApplicable } from '../load/design.ts';
 
 /** A generated run: the scenario (its `tieBreaks` included) and the swarm that shaped it. */
 export interface FuzzCase {
@@ -42,6 +44,12 @@ export interface FuzzCase {
 }
 
 export interface FuzzArbOptions {
+  /**
+   * The design the cases run (default jsr, which draws exactly as before designs existed).
+   * redundant-tcp (seed 004): the same draws, the router without NSR as two stations, and
+   * the faults that do not apply to it (the NSR ones, switchover, ...) left out.
+   */
+  design?: 'jsr' | 'redundant-tcp';
   /** Select this mutant (router.mutant) and bias the generator towards what it needs (bias.ts). */
   mutant?: MutantName | undefined;
   /** Leave out KNOWN_UNSAFE_OPTIONS (the "correct design" property). Default true. */
@@ -287,7 +295,9 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
   const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
   const placed = r.faults
     .map((f) => placeFault(f, r.swarm, peers, durationNs, healNs, opts.kinds))
-    .filter((f): f is FaultConfig => f !== undefined);
+    .filter((f): f is FaultConfig => f !== undefined)
+    .filter((f) => opts.design !== 'redundant-tcp' || appliesToRedundant(f.action.kind));
+  if (opts.design === 'redundant-tcp') Object.assign(router, redundantRouter());
   const faults = saneSchedule(placed, {
     durationNs,
     masterDetectNs: router.masterDetectNs,
@@ -315,6 +325,17 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
     file: '<generated>',
   };
   return { scenario, swarm: r.swarm };
+}
+
+/** A fault kind the redundant-tcp design has (scenarios/load/design.ts says which do not). */
+function appliesToRedundant(kind: FaultAction['kind']): boolean {
+  const nsrOnly = SUPPORTED_FAULTS.find((k) => k.kind === kind)?.nsrOnly === true;
+  return !nsrOnly && faultNotApplicable(kind, 'redundant-tcp') === undefined;
+}
+
+/** The drawn router as design redundant-tcp: no NSR, no NSR mutant, default stations. */
+function redundantRouter(): Partial<RouterConfig> {
+  return { nsr: false, design: 'redundant-tcp', mutant: undefined };
 }
 
 /** Generates scenarios only (the Scenario object the loader produces). */

@@ -188,8 +188,24 @@ function refusedSwitchover(s: State, a: FaultAction, t: number): boolean {
   return true;
 }
 
+type RtcpFault = Extract<
+  FaultAction,
+  { kind: 'station-deactivate' | 'standby-path-loss' | 'station-clock-offset' | 'operator-config' }
+>;
+
+/** Redundant TCP's faults (seed 004) change no RE's NSR state this schedule tracks. */
+function isRtcpFault(a: FaultAction): a is RtcpFault {
+  return (
+    a.kind === 'station-deactivate' ||
+    a.kind === 'standby-path-loss' ||
+    a.kind === 'station-clock-offset' ||
+    a.kind === 'operator-config'
+  );
+}
+
 /** Applies one fault (not an inter-RE outage) to the state; false when the fault is to be dropped. */
 function applied(s: State, a: FaultAction, t: number, takeoverNs: number): boolean {
+  if (isRtcpFault(a)) return true;
   switch (a.kind) {
     case 're-crash': {
       const r = slot(s, a.target);
@@ -249,12 +265,6 @@ function applied(s: State, a: FaultAction, t: number, takeoverNs: number): boole
     case 'wire-reorder':
     case 'wire-partition':
     case 'pfe-switch-delay':
-      return true;
-    case 'station-deactivate':
-    case 'standby-path-loss':
-    case 'station-clock-offset':
-    case 'operator-config':
-      // Redundant TCP's faults change no RE's NSR state this schedule tracks.
       return true;
     default: {
       const never: never = a;

@@ -7,7 +7,7 @@
 // scalars are written in flow style (`{ latency: 1ms }`, `[64, 1460]`).
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { FaultAction, FaultConfig, PeerConfig, RouterConfig } from '../../model/config.ts';
-import { DEFAULT_ROUTER } from '../../model/config.ts';
+import { DEFAULT_ROUTER, REDUNDANT_DEFAULTS } from '../../model/config.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import type { TrafficSpec } from '../../model/app/stream.ts';
 import type { AppReadSpec } from '../../model/app/session.ts';
@@ -104,6 +104,7 @@ function routerObject(r: RouterConfig): Obj {
     numbersInto(out, 'timers', r.nsrTimers, TIMER_KEYS);
     numbersInto(out, 'bounds', r.nsrBounds, BOUND_KEYS);
   }
+  if (r.design === 'redundant-tcp') redundantInto(out, r);
   linkInto(out, 'interRe', r.interRe, INTER_RE_LINK_DEFAULT);
   linkInto(out, 'reLink', r.reLink, RE_LINK_DEFAULT);
   if (r.pfeSwitchNs !== DEFAULT_ROUTER.pfeSwitchNs) out.pfeSwitch = formatDuration(r.pfeSwitchNs);
@@ -140,6 +141,20 @@ function numbersInto<F extends string>(
 }
 
 /** The link keys that differ from `base`; `up: false` has no file form. */
+/** A Redundant TCP router (seed 004): its design, mutant and the settings that differ. */
+function redundantInto(out: Obj, r: RouterConfig): void {
+  out.design = r.design;
+  if (r.mutant !== undefined) out.mutant = r.mutant;
+  const d = { ...REDUNDANT_DEFAULTS, ...r.redundant };
+  const o: Obj = {};
+  if (d.bootTimeoutNs !== REDUNDANT_DEFAULTS.bootTimeoutNs)
+    o.bootTimeout = formatDuration(d.bootTimeoutNs);
+  if (d.clockOffsetNs !== REDUNDANT_DEFAULTS.clockOffsetNs)
+    o.clockOffset = formatDuration(d.clockOffsetNs);
+  linkInto(o, 'standbyPath', d.standbyPath, { ...RE_LINK_DEFAULT, ...r.reLink });
+  if (Object.keys(o).length > 0) out.redundant = o;
+}
+
 function linkInto(out: Obj, key: string, l: Partial<LinkParams>, base: Readonly<LinkParams>): void {
   const p: LinkParams = { ...base, ...l };
   if (!p.up) throw new Error(`toYaml: ${key} is down, which a scenario file cannot say`);
