@@ -46,6 +46,8 @@ export class StandbyDivergedCheck implements SafetyCheck {
     undefined,
   ];
   private lastEarlyDrop: TraceRecord | undefined;
+  /** The last timing slip of each station (rtcp.clock-offset). */
+  private readonly lag: [number, number] = [0, 0];
   private readonly settleNs: number;
 
   constructor(
@@ -73,6 +75,8 @@ export class StandbyDivergedCheck implements SafetyCheck {
       for (const i of [0, 1] as const)
         if (rec.actor === ACTOR.link(LINK.intRe(i))) this.lastDrop[i] = rec;
     } else if (rec.kind === K.rtcp.ackBufferFull) this.lastEarlyDrop = rec;
+    else if (rec.kind === K.rtcp.clockOffset)
+      this.lag[rec.fields.station === 1 ? 1 : 0] = Number(rec.fields.offsetNs);
   }
 
   /** The operational station and a running, synchronized standby; undefined otherwise. */
@@ -128,7 +132,9 @@ export class StandbyDivergedCheck implements SafetyCheck {
         ? `a packet lost on the standby's path only (seq ${String(drop.fields.seq)}, ${String(drop.fields.len)} bytes, record ${drop.id} at ${drop.t} ns)`
         : this.lastEarlyDrop !== undefined
           ? `an early ACK the standby could not keep (record ${this.lastEarlyDrop.id})`
-          : "no loss seen on the standby's path (its TCP or application behaved differently)";
+          : this.lag[sb.index] > 0
+            ? `the standby's timing lags ${this.lag[sb.index] / 1e6} ms (station-clock-offset), more than the ${this.settleNs / 1e6} ms allowed`
+            : "no loss seen on the standby's path (its TCP or application behaved differently)";
     const what = f === 'appRead' ? "its application's bytes read" : f;
     report({
       recordId: rec.id,

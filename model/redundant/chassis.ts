@@ -20,7 +20,7 @@ import type { FaultAction, FaultTarget, RouterConfig } from '../config.ts';
 import type { LinkControl, LinkParams } from '../net/link.ts';
 import { K } from '../vocab.ts';
 import type { StationSignals } from './signals.ts';
-import type { ClockOffset, SignalInterrupt } from './station.ts';
+import type { ClockOffset, OperatorConfig, SignalInterrupt } from './station.ts';
 
 export interface RedundantWiring {
   sim: Simulation;
@@ -72,6 +72,7 @@ export class RedundantChassis extends Chassis {
       case 'station-deactivate':
       case 'standby-path-loss':
       case 'station-clock-offset':
+      case 'operator-config':
         return true;
       case 'app-stall':
         return a.side === 'router';
@@ -119,6 +120,11 @@ export class RedundantChassis extends Chassis {
       }
       case 'station-clock-offset': {
         const msg: ClockOffset = { type: 'rtcp.clock-offset', offsetNs: a.offsetNs };
+        this.rctx.send(this.rw.stationIds[this.station(a.target)], msg);
+        return;
+      }
+      case 'operator-config': {
+        const msg: OperatorConfig = { type: 'rtcp.operator-config', key: a.key, value: a.value };
         this.rctx.send(this.rw.stationIds[this.station(a.target)], msg);
         return;
       }

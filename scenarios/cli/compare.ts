@@ -74,7 +74,8 @@ export interface CompareResult {
  * Redundant TCP's own faults on a design without stations (SPEC R-5: both designs on the
  * same fault schedule): a deactivation is a crash of that RE; the loss on the standby's
  * own path and a station's timing lag touch nothing there (the jsr backup gets every
- * packet through PRL, and no design but redundant-tcp depends on two clocks agreeing).
+ * packet through PRL, and no design but redundant-tcp depends on two clocks agreeing);
+ * an operator's configuration change is not modelled outside Redundant TCP's MIB.
  */
 function mapFaults(
   s: Scenario,
@@ -88,7 +89,11 @@ function mapFaults(
       notes.add('station-deactivate run as re-crash');
       return [{ ...f, action: { kind: 're-crash' as const, target: a.target } }];
     }
-    if (a.kind === 'standby-path-loss' || a.kind === 'station-clock-offset') {
+    if (
+      a.kind === 'standby-path-loss' ||
+      a.kind === 'station-clock-offset' ||
+      a.kind === 'operator-config'
+    ) {
       notes.add(`${a.kind} has no effect (left out)`);
       return [];
     }

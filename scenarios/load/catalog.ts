@@ -20,7 +20,7 @@ import {
 /** A parameter a fault kind takes, besides `kind` and `at`/`between`. */
 export interface FaultParam {
   key: string;
-  type: 'duration' | 'probability' | 'target' | 'side' | 'peer' | 'session';
+  type: 'duration' | 'probability' | 'target' | 'side' | 'peer' | 'session' | 'token';
   required: boolean;
   /** What an optional parameter means when left out, as written in a file. */
   default?: string;
@@ -66,6 +66,29 @@ const untilEnd: FaultParam = {
 
 /** Redundant TCP's own faults (seed 004): only with router.design: redundant-tcp. */
 const RTCP_FAULT_KINDS: readonly FaultKindInfo[] = [
+  {
+    kind: 'operator-config',
+    status: 'supported',
+    spec: ['R-6'],
+    description:
+      'an operator sets a configuration object at a Redundant TCP station, which echoes it to its counterpart over telnet (lost, and traced so, without a session); design redundant-tcp only',
+    params: [
+      target,
+      {
+        key: 'key',
+        type: 'token',
+        required: true,
+        description: 'The MIB object, one token of printable ASCII (e.g. bgpLocalAs.0).',
+      },
+      {
+        key: 'value',
+        type: 'token',
+        required: true,
+        description: 'Its new value, one token of printable ASCII.',
+      },
+    ],
+    nsrOnly: false,
+  },
   {
     kind: 'station-deactivate',
     status: 'supported',

@@ -91,6 +91,7 @@ export const RTCP_FAULTS: ReadonlySet<string> = new Set([
   'station-deactivate',
   'standby-path-loss',
   'station-clock-offset',
+  'operator-config',
 ]);
 
 /**

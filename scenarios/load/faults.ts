@@ -15,6 +15,7 @@ import { duration, positiveDuration } from './values.ts';
 import { formatDuration } from '../../sim/index.ts';
 import type { Design } from '../../model/config.ts';
 import { faultNotApplicable } from './design.ts';
+import { MIB_TOKEN } from '../../model/redundant/mgmt.ts';
 import {
   closest,
   describe,
@@ -181,6 +182,15 @@ function readAction(
     w.read(m.get('duration'), 0, (n) => positiveDuration(n, `${what}.duration`));
   const peer = (): string | undefined =>
     w.read(m.get('peer'), undefined, (n) => peerName(n, `${what}.peer`, peers));
+  const token = (key: 'key' | 'value'): string =>
+    w.read(m.get(key), '', (n) => {
+      const s = str(n, `${what}.${key}`);
+      if (!MIB_TOKEN.test(s))
+        throw new Invalid(
+          `${what}.${key} must be one token of printable ASCII (1-256, no spaces), got "${s}"`,
+        );
+      return s;
+    });
   const prob = (key: 'loss' | 'reorder'): number =>
     w.read(m.get(key), 0, (n) => probability(n, `${what}.${key}`));
   switch (kind) {
@@ -206,6 +216,8 @@ function readAction(
       return { kind, target: target() };
     case 'standby-path-loss':
       return { kind, loss: prob('loss'), durationNs: lasting() };
+    case 'operator-config':
+      return { kind, target: target(), key: token('key'), value: token('value') };
     case 'station-clock-offset':
       return {
         kind,

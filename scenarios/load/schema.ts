@@ -232,6 +232,8 @@ function faultParam(p: FaultParam): Schema {
       return { type: 'string', pattern: NAME_PATTERN, description: p.description, ...dflt };
     case 'session':
       return { type: 'integer', minimum: 0, description: p.description, ...dflt };
+    case 'token':
+      return { type: 'string', pattern: '^[!-~]{1,256}$', description: p.description, ...dflt };
     default: {
       const never: never = p.type;
       throw new Error(`schema: unknown fault parameter type ${String(never)}`);

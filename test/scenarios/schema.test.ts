@@ -107,6 +107,7 @@ const REQUIRED_SAMPLE: Record<string, unknown> = {
   target: 'master',
   side: 'peer',
   peer: 'pa',
+  token: 'sysName.0',
 };
 
 function setAt(
