@@ -29,8 +29,11 @@
 //   that stall never ended.
 // - interReBytesPerAppByte (O-2): bytes on the inter-RE link (IP + TCP headers + payload,
 //   both directions) per application byte read at either end.
-// - addedLatencyUs (O-2): not measured yet (null): it needs the instant each incoming
-//   byte would have reached L4 without the design.
+// - addedLatencyUs (O-2): how long the design holds incoming data before the primary's
+//   TCP gets it: per data packet, from the primary PRL queueing it (prl.queue) to its L4
+//   input (prl.l4, role primary), p50 and p99 in µs (PRL's own processing cost before
+//   the queue is left out). A design without PRL (redundant-tcp: the standby does not
+//   delay the operational station's input; none) adds 0.
 // - routesLost: n/a (null) for stream sessions, until the protocol layers land.
 import type { TraceRecord } from '../sim/index.ts';
 import type { StreamSession } from './app/session.ts';
@@ -67,7 +70,7 @@ export interface Outcome {
   routesLost: null;
   recoveryMs: number | null;
   interReBytesPerAppByte: number;
-  addedLatencyUs: { p50: number | null; p99: number | null };
+  addedLatencyUs: { p50: number; p99: number };
   sessions: SessionOutcome[];
 }
 
@@ -112,6 +115,9 @@ export class OutcomeObserver {
   private readonly tracks = new Map<string, Track>();
   private readonly peerByActor = new Map<string, string>();
   private interReBytes = 0;
+  /** PRL: when each queued packet was queued, by actor, session and arrival number. */
+  private readonly queued = new Map<string, number>();
+  private readonly addedNs: number[] = [];
 
   constructor(private readonly world: World) {
     for (const p of world.peers) this.peerByActor.set(`peer:${p.cfg.name}`, p.cfg.name);
@@ -145,6 +151,10 @@ export class OutcomeObserver {
 
   private onRecord(rec: TraceRecord): void {
     const f = rec.fields;
+    if (rec.kind === K.prl.queue || rec.kind === K.prl.l4) {
+      this.onPrl(rec);
+      return;
+    }
     if (this.peerByActor.has(rec.actor)) {
       this.onPeerRecord(rec);
       return;
@@ -159,6 +169,21 @@ export class OutcomeObserver {
       if (app !== undefined && !t.routerApps.some((x) => x.app === app))
         t.routerApps.push({ app, generation: t.closes });
     }
+  }
+
+  /** O-2: how long PRL held each data packet of a primary socket. */
+  private onPrl(rec: TraceRecord): void {
+    const f = rec.fields;
+    if (Number(f.len) <= 0) return;
+    const key = `${rec.actor} ${String(f.session)} ${String(f.arrival)}`;
+    if (rec.kind === K.prl.queue) {
+      this.queued.set(key, rec.t);
+      return;
+    }
+    const at = this.queued.get(key);
+    if (f.role !== 'primary' || at === undefined) return;
+    this.queued.delete(key);
+    this.addedNs.push(rec.t - at);
   }
 
   private onPeerRecord(rec: TraceRecord): void {
@@ -205,7 +230,8 @@ export class OutcomeObserver {
     const sessions = this.world.peers.flatMap((p) => allSessions(p).map((s) => s.cfg.id));
     const ids = [...new Set(sessions)];
     const per = ids.map((id) => this.sessionOutcome(id, endNs, hold, faultNs));
-    return summarize(per, faultNs, this.interReBytes, this.appBytes());
+    const o = summarize(per, faultNs, this.interReBytes, this.appBytes());
+    return { ...o, addedLatencyUs: percentilesUs(this.addedNs) };
   }
 
   private appBytes(): number {
@@ -270,6 +296,17 @@ export class OutcomeObserver {
     }
     return lost;
   }
+}
+
+/** p50 and p99 (nearest rank) in µs; 0 when nothing was held. */
+function percentilesUs(ns: readonly number[]): { p50: number; p99: number } {
+  if (ns.length === 0) return { p50: 0, p99: 0 };
+  const sorted = [...ns].sort((a, b) => a - b);
+  const at = (q: number): number => {
+    const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+    return Math.round((sorted[i] as number) / 10) / 100;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 /** Every application session of a peer: the current ones and those a reset retired. */
@@ -337,7 +374,7 @@ function summarize(
     routesLost: null,
     recoveryMs: faultNs === undefined || end === undefined ? null : ms(Math.max(0, end - faultNs)),
     interReBytesPerAppByte: appBytes === 0 ? 0 : Math.round((interReBytes / appBytes) * 1e4) / 1e4,
-    addedLatencyUs: { p50: null, p99: null },
+    addedLatencyUs: { p50: 0, p99: 0 },
     sessions: per,
   };
 }

@@ -138,7 +138,10 @@ export function compareScenario(
   return { scenario: s.name, file: s.file, seeds: [...seeds], designs: results };
 }
 
-/** Over seeds: counts summed, stalls and recovery the worst (never, if one never recovered). */
+/**
+ * Over seeds: counts summed, stalls, recovery and latencies the worst (recovery never if
+ * one never recovered), the inter-RE ratio averaged.
+ */
 function aggregate(design: CompareDesign, runs: readonly RunReport[]): DesignResult {
   const os = runs.map((r) => r.outcome);
   const sum = (f: (o: Outcome) => number): number => os.reduce((a, o) => a + f(o), 0);
@@ -165,7 +168,10 @@ function aggregate(design: CompareDesign, runs: readonly RunReport[]): DesignRes
       recoveryMs: rec,
       interReBytesPerAppByte:
         Math.round((sum((o) => o.interReBytesPerAppByte) / Math.max(1, os.length)) * 1e4) / 1e4,
-      addedLatencyUs: { p50: null, p99: null },
+      addedLatencyUs: {
+        p50: max((o) => o.addedLatencyUs.p50),
+        p99: max((o) => o.addedLatencyUs.p99),
+      },
     },
   };
 }
@@ -183,7 +189,7 @@ const ROWS: readonly Row[] = [
   ['routes/SAs lost', () => 'n/a'],
   ['recovery (ms)', (o) => (o.recoveryMs === null ? 'never/n/a' : String(o.recoveryMs))],
   ['inter-RE B per app B', (o) => String(o.interReBytesPerAppByte)],
-  ['added latency p50/p99 (us)', () => 'n/a'],
+  ['added latency p50/p99 (us)', (o) => `${o.addedLatencyUs.p50}/${o.addedLatencyUs.p99}`],
 ];
 
 /** Figures as rows, designs as columns; the n/a reasons and fired checkers below. */
