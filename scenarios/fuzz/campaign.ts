@@ -100,6 +100,11 @@ export interface CampaignReport {
   /** Wall time of the whole campaign: runs, determinism check and shrinking. */
   totalMs: number;
   runsPerSec: number;
+  /**
+   * The runs' own wall times over the workers' time (workers × wallMs; this process's for
+   * 0): how busy the dispatch kept them. Pool start-up and gaps between runs lower it.
+   */
+  busy: number;
   stoppedBy: StopReason;
   /** 0 = no limit. */
   maxFailures: number;
@@ -223,6 +228,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     wallMs,
     totalMs: tally.elapsed(),
     runsPerSec: wallMs > 0 ? (tally.done.length * 1000) / wallMs : 0,
+    busy: wallMs > 0 ? tally.runWallMs / (Math.max(1, o.workers) * wallMs) : 0,
     stoppedBy: tally.stoppedBy,
     maxFailures,
     timeMs: o.timeMs,

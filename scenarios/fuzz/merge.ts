@@ -170,6 +170,7 @@ function mergeCampaigns(all: readonly Extract<Parsed, { kind: 'campaign' }>[]): 
     wallMs,
     totalMs: Math.max(...js.map((j) => j.totalMs ?? j.wallMs)),
     runsPerSec: wallMs > 0 ? Math.round((runs * 1000 * 100) / wallMs) / 100 : 0,
+    ...mergedBusy(js),
     stoppedBy: stops.length === 1 ? (stops[0] as string) : stops.sort().join('+'),
     maxFailures: Math.max(...js.map((j) => j.maxFailures ?? 0)),
     ...(timeMs === undefined ? {} : { timeMs }),
@@ -177,6 +178,16 @@ function mergeCampaigns(all: readonly Extract<Parsed, { kind: 'campaign' }>[]): 
     groups: mergeGroups(js.flatMap((j) => j.groups ?? [])),
     ...(determinism === undefined ? {} : { determinism }),
   };
+}
+
+/** The shards' busy fractions, weighted by their worker time (all must have one). */
+function mergedBusy(js: readonly CampaignJson[]): { busy?: number } {
+  if (js.some((j) => j.busy === undefined)) return {};
+  const time = js.map((j) => Math.max(1, j.workers) * j.wallMs);
+  const total = sum(time);
+  if (total <= 0) return {};
+  const busy = sum(js.map((j, i) => (j.busy ?? 0) * (time[i] ?? 0))) / total;
+  return { busy: Math.round(busy * 1000) / 1000 };
 }
 
 /** Groups of the same signature become one: counts and runs add up, the earliest run's file stays. */

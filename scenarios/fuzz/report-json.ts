@@ -74,6 +74,8 @@ export interface CampaignJson extends CampaignIdentity {
   wallMs: number;
   totalMs: number;
   runsPerSec: number;
+  /** How busy the runs kept the workers (campaign.ts CampaignReport.busy); merged: the shards' mean weighted by wall time. */
+  busy?: number;
   stoppedBy: string;
   maxFailures: number;
   timeMs?: number;
@@ -180,6 +182,7 @@ export function campaignJson(r: CampaignReport, shardSource: ShardSource): Campa
     wallMs,
     totalMs: Math.round(r.totalMs),
     runsPerSec: Math.round(r.runsPerSec * 100) / 100,
+    busy: Math.round(r.busy * 1000) / 1000,
     stoppedBy: r.stoppedBy,
     maxFailures: r.maxFailures,
     ...(r.timeMs === undefined ? {} : { timeMs: Math.round(r.timeMs) }),
