@@ -2,6 +2,7 @@
 // validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
 import type { AppReadSpec } from './app/session.ts';
 import type { TrafficSpec } from './app/stream.ts';
+import type { PeerApp, RouterMsdpConfig } from './app/layer/config.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { TcpOptionsConfig } from './tcp/tcp.ts';
@@ -18,6 +19,8 @@ export interface PeerConfig {
   peerRead: AppReadSpec;
   /** How the router's application reads (and when it resizes its receive buffer, M-7). */
   routerRead: AppReadSpec;
+  /** The application protocol (issue 14); absent = `stream`, the verifiable byte stream. */
+  app?: PeerApp;
 }
 
 export type FaultTarget = 'master' | 'backup' | 're0' | 're1';
@@ -89,6 +92,8 @@ export interface RouterConfig {
   nsrTimers: Partial<NsrTimers>;
   nsrBounds: Partial<NsrBounds>;
   mutant: MutantName | undefined;
+  /** The router's MSDP speaker, when some peer runs `app: msdp` (model/app/layer/config.ts). */
+  msdp?: RouterMsdpConfig;
 }
 
 export interface WorldConfig {

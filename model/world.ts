@@ -38,6 +38,11 @@ import { RoutingEngine, type RePeerInfo, type ReNsrConfig } from './router/re.ts
 import { parseIpv4, type Ipv4 } from './net/segment.ts';
 import type { Interface } from './net/host.ts';
 import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
+import { isMsdpPeer, routerMsdpConfig } from './app/layer/config.ts';
+import type { SyncBoard } from './app/layer/socket.ts';
+import type { MsdpMutant } from './app/msdp/defs.ts';
+import type { ReMsdpSetup } from './router/re.ts';
+import type { MutantName } from './nsr/options.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
 export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
@@ -107,6 +112,20 @@ function actorNames(cfg: WorldConfig): string[] {
   ];
 }
 
+/** The MSDP engine's own mutants a router mutant selects (model/nsr/options.ts). */
+function msdpMutants(m: MutantName | undefined): MsdpMutant[] {
+  switch (m) {
+    case 'msdp-snoop-caches-own':
+      return ['snoop-caches-own'];
+    case 'msdp-snoop-deaf':
+      return ['snoop-deaf'];
+    case 'msdp-takeover-no-catch-up':
+      return ['takeover-no-catch-up'];
+    default:
+      return [];
+  }
+}
+
 export class World {
   readonly sim: Simulation;
   readonly res: readonly [RoutingEngine, RoutingEngine];
@@ -119,6 +138,8 @@ export class World {
   /** The instant each scheduled fault fires (windows resolved), in cfg.faults order. */
   readonly faultTimes: number[] = [];
   readonly ids = new Map<string, ActorId>();
+  /** The MSDP engines' sync points at PSRM's snapshots (model/app/layer/socket.ts). */
+  private msdpBoard: SyncBoard | undefined;
 
   constructor(
     readonly cfg: WorldConfig,
@@ -194,6 +215,7 @@ export class World {
     // the new primary's timestamps jump back (SPEC M-6, T-4).
     const tsOffset = (r.tcp.tsOffset ?? 0) + (i === 0 ? RE_TS_SKEW_MS : 0);
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp, tsOffset };
+    const msdp = this.msdpSetup(peerInfo);
     return new RoutingEngine(
       i,
       ROUTER_ADDR,
@@ -204,14 +226,32 @@ export class World {
       peerInfo,
       tcp,
       this.nsrConfig(i),
+      msdp,
     );
+  }
+
+  /** The router's MSDP speaker setup (both REs share the board, not the speaker). */
+  private msdpSetup(peerInfo: readonly RePeerInfo[]): ReMsdpSetup | undefined {
+    const r = this.cfg.router;
+    const peers = peerInfo.filter((p) => isMsdpPeer(p.cfg.app));
+    if (peers.length === 0) return undefined;
+    const m = r.msdp ?? { rpf: [], nsr: true, guard: true };
+    this.msdpBoard ??= new Map();
+    const named = peers.map((p) => ({ name: p.cfg.name, addr: p.addr }));
+    return {
+      cfg: routerMsdpConfig(m, ROUTER_ADDR, named, msdpMutants(r.mutant)),
+      seed: this.cfg.seed,
+      board: this.msdpBoard,
+      replicate: m.nsr && r.mutant !== 'msdp-sockets-not-replicated',
+      names: new Map(named.map((p) => [p.addr, p.name])),
+    };
   }
 
   private buildPeer(p: RePeerInfo): Peer {
     const r = this.cfg.router;
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
     const port = { ...this.linkPort(LINK.wire(p.cfg.name), 'a'), addr: p.addr };
-    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp);
+    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp, this.cfg.seed);
   }
 
   private buildPfe(peerInfo: readonly RePeerInfo[]): Pfe {

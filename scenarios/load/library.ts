@@ -4,7 +4,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const LIBRARY_KINDS = ['baseline', 'fault', 'mutant', 'option', 'scale', 'misc'] as const;
+export const LIBRARY_KINDS = [
+  'baseline',
+  'fault',
+  'mutant',
+  'option',
+  'scale',
+  'misc',
+  'msdp',
+] as const;
 export type LibraryKind = (typeof LIBRARY_KINDS)[number];
 
 export const DEMO_FILE = 'scenarios/demo.yaml';

@@ -6,7 +6,12 @@
 // exist yet (catalog.ts) is an error saying so.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
-import { DEFAULT_ROUTER, type RouterConfig, type WorldConfig } from '../../model/config.ts';
+import {
+  DEFAULT_ROUTER,
+  type PeerConfig,
+  type RouterConfig,
+  type WorldConfig,
+} from '../../model/config.ts';
 import { checkerIds } from '../../model/checks/index.ts';
 import { NSR_ROUTER_KEYS, PENDING_ROUTER_KEYS } from './catalog.ts';
 import {
@@ -23,9 +28,20 @@ import { ScenarioError, type ScenarioIssue } from './errors.ts';
 import { readFaults } from './faults.ts';
 import { readNsrFlag, readNsrKeys } from './nsr.ts';
 import { readLink, readPeers } from './peers.ts';
+import { readRouterMsdp } from './msdp.ts';
 import { readTcp } from './tcp.ts';
 import { duration, positiveDuration, sizeIn } from './values.ts';
-import { closest, describe, int, Invalid, seq, str, Walk, type Fields } from './walk.ts';
+import {
+  closest,
+  describe,
+  int,
+  Invalid,
+  seq,
+  str,
+  Walk,
+  type Field,
+  type Fields,
+} from './walk.ts';
 
 export type Expectation = 'pass' | { fail: string[] };
 
@@ -71,6 +87,7 @@ export const ROUTER_KEYS = [
   'masterDetect',
   'socketBuffer',
   'tcp',
+  'msdp',
 ] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -144,6 +161,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     new Map(peers.map((p) => [p.name, p.sessions])),
     router.nsr,
   );
+  checkMsdpPeers(w, top, router.config, peers);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
     readChecks(w, n),
   );
@@ -221,8 +239,26 @@ function readRouter(
     ),
     tcp: readTcp(w, r.get('tcp')),
     ...readNsrKeys(w, r, nsr),
+    ...readRouterMsdpKey(w, r.get('msdp')),
   };
   return { config, nsr };
+}
+
+/** `router.msdp` (scenarios/load/msdp.ts), left out of the config when absent. */
+function readRouterMsdpKey(w: Walk, f: Field | undefined): Pick<RouterConfig, 'msdp'> {
+  const m = readRouterMsdp(w, f);
+  return m === undefined ? {} : { msdp: m };
+}
+
+/** router.msdp needs MSDP peers, and its RPF routes name them. */
+function checkMsdpPeers(w: Walk, top: Fields, router: RouterConfig, peers: PeerConfig[]): void {
+  const msdpPeers = peers.filter((p) => p.app?.kind === 'msdp').map((p) => p.name);
+  const at = top.get('router')?.value ?? top.node;
+  if (router.msdp !== undefined && msdpPeers.length === 0)
+    w.error(at, 'router.msdp needs at least one peer with app: msdp');
+  for (const r of router.msdp?.rpf ?? [])
+    if (!msdpPeers.includes(r.peer))
+      w.error(at, `router.msdp.rpf names "${r.peer}", which is not a peer with app: msdp`);
 }
 
 /** `tieBreaks`: a list of integers >= 0; bad items are reported one by one. */

@@ -34,6 +34,12 @@ const NO_DEFAULT = new Set([
   'mutant',
   'sack',
   'rcvbuf',
+  // MSDP (issue 14): no msdp map = no MSDP; no rp/sources/churn = originates nothing; no rpf = direct peers only.
+  'msdp',
+  'rp',
+  'sources',
+  'churn',
+  'rpf',
 ]);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
@@ -86,6 +92,10 @@ function baseFor(p: Prop): Record<string, unknown> {
       ? SUPPORTED_FAULTS.find((f) => f.kind === p.kind)
       : undefined;
   if (nsrKey || fault?.nsrOnly === true) base.router = { nsr: true };
+  // MSDP keys (issue 14) need an MSDP peer.
+  if (p.path.includes('msdp')) (base.peers as Array<Record<string, unknown>>)[0]!.app = 'msdp';
+  if (p.path[0] === 'router' && p.path[1] === 'msdp' && p.path.length > 2)
+    base.router = { msdp: {} };
   if (fault !== undefined) {
     const required = Object.fromEntries(
       fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]),
