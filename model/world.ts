@@ -17,7 +17,8 @@ import {
   type Violation,
 } from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
-import { Chassis, type FaultMsg } from './router/chassis.ts';
+import { Chassis, type ChassisWiring, type FaultMsg } from './router/chassis.ts';
+import { plannedSwitchoverGuard, type GuardVerdict } from './app/msdp/guard.ts';
 import type { WorldConfig } from './config.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/link.ts';
 import { Peer } from './peer.ts';
@@ -287,8 +288,25 @@ export class World {
       kkcmIds: r.nsr
         ? ([this.id(ACTOR.nsr(0, 'kkcm')), this.id(ACTOR.nsr(1, 'kkcm'))] as const)
         : undefined,
+      ...this.msdpGuardWiring(),
     };
     return new Chassis(wiring, r);
+  }
+
+  /** F-5: the MSDP guard reads when the backup's MSDP sockets became active there. */
+  private msdpGuardWiring(): Pick<ChassisWiring, 'msdpGuard'> {
+    const r = this.cfg.router;
+    const on = r.msdp?.guard ?? true;
+    if (!r.nsr || !on || r.mutant === 'msdp-guard-off') return {};
+    if (!this.cfg.peers.some((p) => isMsdpPeer(p.app))) return {};
+    const msdpGuard = (nowNs: number, last: number | undefined): GuardVerdict => {
+      const backup = this.res[(1 - this.chassis.master) as ReIndex].msdp;
+      const replicationActiveNs = [...(backup?.sockets.values() ?? [])].flatMap((s) =>
+        s.replicatedNs === undefined ? [] : [{ socket: s.id, atNs: s.replicatedNs }],
+      );
+      return plannedSwitchoverGuard({ nowNs, replicationActiveNs, lastPlannedSwitchoverNs: last });
+    };
+    return { msdpGuard };
   }
 
   private addNsrActors(i: ReIndex): void {

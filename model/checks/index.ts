@@ -16,6 +16,7 @@ import { TCP_FOLLOWER, TcpFollowerCheck } from './tcp-follower.ts';
 import { APP_STREAM, AppStreamCheck } from './app-stream.ts';
 import { SYNCED_TAKEOVER, SyncedTakeoverCheck } from './synced-takeover.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
+import { MSDP_CHECKERS } from './msdp.ts';
 
 export interface CheckerInfo {
   id: string;
@@ -134,6 +135,7 @@ export const CHECKERS: readonly CheckerInfo[] = [
       );
     },
   },
+  ...MSDP_CHECKERS,
 ];
 
 export function checkerIds(): string[] {
