@@ -142,6 +142,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
       undefined,
     );
     this.msdp.start('master');
+    if (app.badTlvAtNs !== undefined) this.msdp.injectBadTlvAt(app.badTlvAtNs);
   }
 
   protected handle(msg: AppStall | PeerProtoTimer): void {

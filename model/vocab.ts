@@ -145,6 +145,8 @@ export const K = {
     notReplicated: 'layer.not-replicated',
     /** D-6: SAs the new master lacked after a takeover, and for how long. */
     saGap: 'layer.sa-gap',
+    /** A scenario's injected bytes (D-8: a malformed TLV written past the engine). */
+    inject: 'layer.inject',
   },
   /** The stream application (both ends). */
   app: {

@@ -495,12 +495,35 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         trace: (k, f) => this.ctx.trace(k, f),
         stack: () => this.stack(this.routerAddr),
         sessionOf: (a) => `${m.names.get(a) ?? '?'}/0`,
+        closeSocket: (conn) => this.closeAppSocket(conn),
         supersede: true,
         ...(replicate === undefined ? {} : { replicate }),
       },
       new Rng(m.seed, 'msdp/router'),
       m.board,
     );
+  }
+
+  /**
+   * The application closes a socket (an MSDP reset, D-8). A replicated one is first
+   * unreplicated through IHA's error path (I-6: both sides drop the pair, queued packets
+   * go up L4), then closed: a secondary never sees its primary leave ESTABLISHED alone.
+   */
+  private closeAppSocket(conn: TcpConnection): void {
+    const nsr = this.nsr;
+    const rep = nsr?.byConn.get(conn);
+    if (nsr === undefined || rep === undefined || rep.role !== 'primary') {
+      conn.closeSocket();
+      return;
+    }
+    const reason = 'the application closed the socket';
+    this.ctx.send(
+      nsr.ids.iha,
+      { type: 'iha.post-error', handle: rep.handle, reason, queued: 'push' },
+      nsr.costs.ihaNs,
+    );
+    const target = { onTimer: () => conn.closeSocket() };
+    this.startProtoTimer(target, 'close-after-unreplicate', nsr.costs.ihaNs + 1);
   }
 
   private bootMsdp(): void {

@@ -67,7 +67,14 @@ export function peerMsdpSchema(): Schema {
     additionalProperties: false,
     description:
       "The peer's MSDP speaker (needs app: msdp): it peers with the router only, on TCP port 639 (RFC 3618).",
-    properties: speakerProperties(),
+    properties: {
+      ...speakerProperties(),
+      badTlv: {
+        $ref: '#/$defs/duration',
+        description:
+          'SPEC D-8: at this instant the peer writes a malformed TLV (a KeepAlive of length 5) to the router, which resets the session.',
+      },
+    },
   };
 }
 

@@ -20,8 +20,9 @@ import { parseIpv4, type Ipv4 } from '../../model/net/segment.ts';
 import { positiveDuration } from './values.ts';
 import { bool, int, Invalid, seq, str, type Field, type Fields, type Walk } from './walk.ts';
 
-export const MSDP_PEER_KEYS = ['rp', 'sources', 'churn', 'timers', 'saEntriesPerTlv'] as const;
-export const MSDP_ROUTER_KEYS = [...MSDP_PEER_KEYS, 'rpf', 'nsr', 'guard'] as const;
+const MSDP_SPEAKER_KEYS = ['rp', 'sources', 'churn', 'timers', 'saEntriesPerTlv'] as const;
+export const MSDP_PEER_KEYS = [...MSDP_SPEAKER_KEYS, 'badTlv'] as const;
+export const MSDP_ROUTER_KEYS = [...MSDP_SPEAKER_KEYS, 'rpf', 'nsr', 'guard'] as const;
 export const MSDP_SOURCES_KEYS = ['count', 'source', 'group'] as const;
 export const MSDP_CHURN_KEYS = ['up', 'down'] as const;
 export const MSDP_TIMER_KEYS = [
@@ -146,7 +147,10 @@ export function readPeerMsdp(w: Walk, f: Field | undefined, what: string): MsdpP
   if (m === undefined) return { ...none };
   const s = readSpeaker(w, m, what);
   checkSpeaker(w, f.value, what, s);
-  return { kind: 'msdp', ...s };
+  const bad = w.read(m.get('badTlv'), undefined as number | undefined, (n) =>
+    positiveDuration(n, `${what}.badTlv`),
+  );
+  return { kind: 'msdp', ...s, ...(bad === undefined ? {} : { badTlvAtNs: bad }) };
 }
 
 /** `router.msdp`: the router's speaker, its RPF topology, D-7's knob and F-5's guard. */

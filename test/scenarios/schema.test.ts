@@ -40,6 +40,7 @@ const NO_DEFAULT = new Set([
   'sources',
   'churn',
   'rpf',
+  'badTlv',
 ]);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };

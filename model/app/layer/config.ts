@@ -11,6 +11,8 @@ export interface MsdpPeerApp {
   origination?: Omit<OriginationConfig, 'rp'> & { rp?: Ipv4 };
   timers?: Partial<MsdpTimers>;
   saEntriesPerTlv?: number;
+  /** SPEC D-8 scenario: at this instant the peer writes a malformed TLV to the router. */
+  badTlvAtNs?: number;
 }
 
 /** `app: stream` (the default: no object) or an MSDP speaker. */

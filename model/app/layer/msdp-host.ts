@@ -12,11 +12,13 @@ import type { TcpConnection, TcpStack } from '../../tcp/tcp.ts';
 import { MSDP_PORT, type MsdpConfig } from '../msdp/defs.ts';
 import { MsdpSpeaker } from '../msdp/speaker.ts';
 import { addrText } from './config.ts';
+import { K } from '../../vocab.ts';
 import { EngineSocket, type LayerEnv, type ProtoTimerTarget, type SyncBoard } from './socket.ts';
 
 /** Local ports of active opens: one per attempt, so a retry never meets a TIME_WAIT twin. */
 const CONNECT_PORT_BASE = 40000;
 const CONNECT_PORTS = 20000;
+const BAD_KEEPALIVE = Uint8Array.of(4, 0, 5, 0, 0);
 
 export interface MsdpHostEnv extends LayerEnv {
   stack(): TcpStack;
@@ -62,6 +64,22 @@ export class MsdpHost implements ProtoTimerTarget {
 
   onTimer(tag: string): void {
     this.speaker.onTimer(tag);
+  }
+
+  /**
+   * SPEC D-8 scenario: at `atNs` write a KeepAlive whose length field says 5 (RFC 3618
+   * §12.3 fixes it at 3) on every session, past the engine: the other end's format error.
+   */
+  injectBadTlvAt(atNs: number): void {
+    const target: ProtoTimerTarget = {
+      onTimer: () => {
+        for (const s of this.sockets.values()) {
+          this.env.trace(K.layer.inject, { session: s.id, what: 'keepalive-length-5' });
+          s.injectRaw(BAD_KEEPALIVE);
+        }
+      },
+    };
+    this.env.startProtoTimer(target, 'bad-tlv', Math.max(0, atNs - this.env.now()));
   }
 
   /** Sockets snooping now (the backup's, before a takeover). */

@@ -31,6 +31,12 @@ export interface LayerEnv {
   startProtoTimer(target: ProtoTimerTarget, tag: string, delayNs: number): number;
   cancelProtoTimer(handle: number): void;
   trace(kind: string, fields: Record<string, unknown>): void;
+  /**
+   * close(2) of a socket the engine reset. The router's master first ends the socket's
+   * replication (I-6), so its secondary does not follow a close it was never told of;
+   * absent: at once.
+   */
+  closeSocket?(conn: TcpConnection): void;
 }
 
 /** The sync points of the master's engines at PSRM's snapshot, by session (see above). */
@@ -65,7 +71,7 @@ export class EngineSocket implements ReplicatedApp, ProtoTimerTarget {
       cancelTimer: (h) => this.cancelTimer(h),
       trace: (k, f) => env.trace(k, f),
       rng,
-      close: () => this.conn?.abort(),
+      close: () => this.reset(),
     };
   }
 
@@ -149,6 +155,7 @@ export class EngineSocket implements ReplicatedApp, ProtoTimerTarget {
       conn.onReadable = undefined;
       conn.onWritable = undefined;
       conn.onClosed = undefined;
+      conn.onPeerFin = undefined;
     }
     this.conn = undefined;
     this.snoopOutFn = undefined;
@@ -158,7 +165,31 @@ export class EngineSocket implements ReplicatedApp, ProtoTimerTarget {
     this.eng.onTimer(tag);
   }
 
+  /**
+   * D-8, RFC 3618 §11: the engine resets the session: the socket is closed (close(2):
+   * unread data dropped, FIN after what is queued) and let go of.
+   */
+  private reset(): void {
+    const conn = this.conn;
+    this.detach();
+    if (conn === undefined) return;
+    if (this.env.closeSocket !== undefined) this.env.closeSocket(conn);
+    else conn.closeSocket();
+  }
+
+  /** Test hook of the bad-TLV scenario (D-8): bytes straight to the socket, past the engine. */
+  injectRaw(bytes: Uint8Array): number {
+    const conn = this.conn;
+    if (conn === undefined || this.mode !== 'active') return 0;
+    return conn.write(bytes);
+  }
+
   private bindActive(conn: TcpConnection): void {
+    // The other end closed (its reset, RFC 3618 §11): the session ends, and so does ours.
+    conn.onPeerFin = () => {
+      this.closed('peer-closed');
+      conn.closeSocket();
+    };
     conn.onReadable = () => this.readActive();
     conn.onWritable = () => this.eng.onWritable();
     conn.onClosed = (reason) => this.closed(reason);
