@@ -41,6 +41,7 @@ import type { Interface } from './net/host.ts';
 import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
 import { isMsdpPeer, routerMsdpConfig } from './app/layer/config.ts';
 import type { SyncBoard } from './app/layer/socket.ts';
+import { msdpSummary, type MsdpSummary } from './app/layer/stats.ts';
 import type { MsdpMutant } from './app/msdp/defs.ts';
 import type { ReMsdpSetup } from './router/re.ts';
 import type { MutantName } from './nsr/options.ts';
@@ -81,6 +82,8 @@ export interface WorldStats {
   pfe: PfeCounters;
   links: Record<string, { aToB: LinkCounters; bToA: LinkCounters }>;
   sessions: Array<{ session: string; peer: SessionStats; router: SessionStats | undefined }>;
+  /** The router's MSDP (issue 14), when a peer runs it. */
+  msdp?: MsdpSummary;
 }
 
 export interface WorldResult {
@@ -395,7 +398,20 @@ export class World {
       pfe: { ...this.pfe.counters },
       links,
       sessions,
+      ...this.msdpStats(),
     };
+  }
+
+  private msdpStats(): Pick<WorldStats, 'msdp'> {
+    const names = new Map(this.peers.map((p) => [p.addr, p.cfg.name]));
+    const msdp = msdpSummary({
+      master: this.chassis.master as ReIndex,
+      hosts: [this.res[0].msdp, this.res[1].msdp],
+      handle: (re, session) => this.res[re].nsr?.bySession.get(session)?.handle,
+      names,
+      refusals: this.chassis.msdpRefusals,
+    });
+    return msdp === undefined ? {} : { msdp };
   }
 
   private add(name: string, actor: Actor, rngName?: string): void {

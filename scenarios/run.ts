@@ -67,6 +67,8 @@ export interface RunStats {
   pfe: WorldStats['pfe'];
   links: WorldStats['links'];
   pcapPackets?: number;
+  /** The router's MSDP: peers, socket handles per RE, SA caches, F-5 refusals (issue 14). */
+  msdp?: WorldStats['msdp'];
 }
 
 export interface RunReport {
@@ -203,6 +205,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     sessions: st.sessions,
     pfe: st.pfe,
     links: st.links,
+    ...(st.msdp === undefined ? {} : { msdp: st.msdp }),
   };
   if (opts.pcapPath !== undefined) stats.pcapPackets = packets.length;
   return {

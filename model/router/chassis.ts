@@ -91,6 +91,8 @@ export class Chassis implements Actor<ChassisMessage> {
   /** The master's last word on the backup's synchronization (F-6); nothing to sync at first. */
   private sync: { synced: boolean; pending: readonly string[] } = { synced: true, pending: [] };
   private ctx!: ActorContext;
+  /** Planned switchovers the F-5 guard refused (printed by nsrsim run). */
+  readonly msdpRefusals: Array<{ timeNs: number; message: string }> = [];
   /** The previous planned switchover (F-5's 240 s rule). */
   private lastPlannedNs: number | undefined;
 
@@ -338,6 +340,7 @@ export class Chassis implements Actor<ChassisMessage> {
   private msdpGuardRefuses(): boolean {
     const v = this.w.msdpGuard?.(this.ctx.now, this.lastPlannedNs);
     if (v === undefined || v.allowed) return false;
+    this.msdpRefusals.push({ timeNs: this.ctx.now, message: describeRefusal(v.reason) });
     this.ctx.trace(K.chassis.switchoverRefused, {
       reason: 'msdp-guard',
       rule: v.reason.kind,
