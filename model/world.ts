@@ -18,7 +18,13 @@ import {
 } from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
 import { Chassis, type ChassisWiring, type FaultMsg } from './router/chassis.ts';
-import { plannedSwitchoverGuard, type GuardVerdict } from './app/msdp/guard.ts';
+import {
+  DEFAULT_GUARD,
+  plannedSwitchoverGuard,
+  type GuardVerdict,
+  type SwitchoverGuardOptions,
+} from './app/msdp/guard.ts';
+import { SA_ADVERTISEMENT_PERIOD_NS } from './app/msdp/defs.ts';
 import type { WorldConfig } from './config.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/link.ts';
 import { Peer } from './peer.ts';
@@ -128,6 +134,15 @@ function msdpMutants(m: MutantName | undefined): MsdpMutant[] {
     default:
       return [];
   }
+}
+
+/**
+ * F-5's periods are seed 003's 60 s and 240 s: one SA refresh period (RFC 3618 §5.1) and
+ * four. With the refresh period scaled (fuzz runs) the guard scales with it.
+ */
+function guardOptions(periodNs: number | undefined): SwitchoverGuardOptions {
+  const p = periodNs ?? SA_ADVERTISEMENT_PERIOD_NS;
+  return { ...DEFAULT_GUARD, afterReplicationNs: p, betweenSwitchoversNs: 4 * p };
 }
 
 export class World {
@@ -307,7 +322,10 @@ export class World {
       const replicationActiveNs = [...(backup?.sockets.values() ?? [])].flatMap((s) =>
         s.replicatedNs === undefined ? [] : [{ socket: s.id, atNs: s.replicatedNs }],
       );
-      return plannedSwitchoverGuard({ nowNs, replicationActiveNs, lastPlannedSwitchoverNs: last });
+      return plannedSwitchoverGuard(
+        { nowNs, replicationActiveNs, lastPlannedSwitchoverNs: last },
+        guardOptions(backup?.speaker.timers.saAdvertisementNs),
+      );
     };
     return { msdpGuard };
   }

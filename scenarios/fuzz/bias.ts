@@ -20,9 +20,11 @@ const SLOW_SETUP: FuzzArbOptions = { nsrCosts: { ihaNs: 2 * MS, psrmNs: 2 * MS }
 
 /** MSDP peers (issue 14) and a mastership fault: what every MSDP mutant needs. */
 const MSDP_FAILOVER: FuzzArbOptions = {
+  msdp: true,
   forceFamilies: ['mastership'],
   families: ['mastership'],
   minFaults: 1,
+  durationMs: [7_000, 9_000],
 };
 
 export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {

@@ -40,7 +40,7 @@ function speakerProperties(): Record<string, Schema> {
       type: 'object',
       additionalProperties: false,
       description:
-        'RFC 3618 §5 periods: keepAlive 60s, hold 75s, connectRetry 30s, saAdvertisement 60s, sgState 90s.',
+        'RFC 3618 §5 periods: keepAlive 60s, hold 75s, connectRetry 30s, saAdvertisement 60s, sgState 90s; slot: the grid periodic SAs are spread on (§5.2), dividing saAdvertisement.',
       default: {},
       properties: {
         keepAlive: { ...DUR, default: '60s' },
@@ -48,6 +48,7 @@ function speakerProperties(): Record<string, Schema> {
         connectRetry: { ...DUR, default: '30s' },
         saAdvertisement: { ...DUR, default: '60s' },
         sgState: { ...DUR, default: '90s' },
+        slot: { ...DUR, default: '1s' },
       },
     },
     saEntriesPerTlv: {

@@ -31,6 +31,7 @@ export const MSDP_TIMER_KEYS = [
   'connectRetry',
   'saAdvertisement',
   'sgState',
+  'slot',
 ] as const;
 export const MSDP_RPF_KEYS = ['prefix', 'peer'] as const;
 /** Bound on generated sources per speaker (D-5 needs 1,000 in all). */
@@ -42,6 +43,7 @@ const TIMER_FIELD: Record<(typeof MSDP_TIMER_KEYS)[number], keyof MsdpTimers> = 
   connectRetry: 'connectRetryNs',
   saAdvertisement: 'saAdvertisementNs',
   sgState: 'sgStateNs',
+  slot: 'slotNs',
 };
 
 export function ipv4(n: Node | null, what: string): Ipv4 {
