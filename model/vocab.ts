@@ -147,6 +147,8 @@ export const K = {
     saGap: 'layer.sa-gap',
     /** A scenario's injected bytes (D-8: a malformed TLV written past the engine). */
     inject: 'layer.inject',
+    /** After a failover's takeovers: the protocol's speaker is the master's now. */
+    speakerMaster: 'layer.speaker-master',
   },
   /** The stream application (both ends). */
   app: {

@@ -115,7 +115,8 @@ export class MsdpHost implements ProtoTimerTarget {
 
   /** The RE became master: with no snooping socket left, the speaker is the master's now. */
   maybeBecomeMaster(): void {
-    if (this.snooping().length > 0) return;
+    if (this.snooping().length > 0 || this.speaker.role === 'master') return;
+    this.env.trace(K.layer.speakerMaster, { protocol: 'msdp', sessions: this.sockets.size });
     this.listen();
     this.speaker.becomeMaster();
   }
