@@ -46,3 +46,42 @@ export const nodeSha256: HasherFactory = () => {
     digest: () => h.copy().digest('hex'),
   };
 };
+
+/**
+ * Writes the canonical binary trace (trace format 2, sim/trace-codec.ts) to a file while
+ * hashing it: the bytes the hasher sees are the file's bytes, so `sha256sum FILE` prints
+ * the run's trace hash. It wraps a hasher factory rather than being a sink because the
+ * canonical bytes exist only on the hashing path (sinks get records or JSON lines).
+ */
+export class CanonicalTraceFile {
+  private readonly fd: number;
+  private closed = false;
+  private used = false;
+
+  constructor(
+    path: string,
+    private readonly inner: HasherFactory = nodeSha256,
+  ) {
+    this.fd = openSync(path, 'w');
+  }
+
+  /** The hasher factory to give the simulation; it may be used for one trace only. */
+  readonly hasher: HasherFactory = () => {
+    if (this.used) throw new Error('CanonicalTraceFile: one trace per file');
+    this.used = true;
+    const h = this.inner();
+    return {
+      update: (bytes) => {
+        if (!this.closed) writeSync(this.fd, bytes);
+        h.update(bytes);
+      },
+      digest: () => h.digest(),
+    };
+  };
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

@@ -10,7 +10,7 @@ import type { LinkTap } from '../model/net/link.ts';
 import { encodeSegment } from '../model/net/packet.ts';
 import { World, type WorldStats } from '../model/world.ts';
 import type { TraceRecord, TraceSink, Violation } from '../sim/index.ts';
-import { NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
+import { CanonicalTraceFile, NdjsonFileSink, nodeSha256 } from '../reports/trace-file.ts';
 import { PcapWriter, writePcapFile } from '../reports/pcap.ts';
 import type { Expectation, Scenario } from './load/load.ts';
 
@@ -28,6 +28,8 @@ export interface RunOptions {
   seed?: number;
   /** Streams the canonical trace here (its sha256 is the trace hash). */
   tracePath?: string;
+  /** Writes the canonical binary trace here: its sha256 is the trace hash (format 2). */
+  canonicalTracePath?: string;
   /** Writes every peer's wire, both directions, as a pcap file here. */
   pcapPath?: string;
   /** Reads the wall clock for statistics only. */
@@ -151,6 +153,27 @@ export function runScenario(s: Scenario, opts: RunOptions = {}): RunReport {
   }
 }
 
+/** The checkers' violations, plus the max-events pseudo-violation when the run was cut short. */
+function violationReports(res: ReturnType<World['run']>, maxEvents: number): ViolationReport[] {
+  const violations: ViolationReport[] = res.violations.map((v) => ({
+    check: v.check,
+    timeNs: v.timeNs,
+    recordId: v.recordId,
+    message: v.message,
+    evidence: v.evidence === undefined ? undefined : { ...v.evidence },
+  }));
+  if (res.run.boundHit) {
+    violations.push({
+      check: MAX_EVENTS_CHECK,
+      timeNs: res.run.simulatedNs,
+      recordId: -1,
+      message: `the run hit maxEvents (${maxEvents}) at ${res.run.simulatedNs} ns, before its duration`,
+      evidence: { maxEvents },
+    });
+  }
+  return violations;
+}
+
 function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   const packets: Captured[] = [];
   const sinks: TraceSink[] =
@@ -158,9 +181,13 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   let seen: readonly Violation[] = [];
   const onRecord = opts.onRecord;
   if (onRecord !== undefined) sinks.push({ write: (rec) => onRecord(rec, seen) });
+  const canonical =
+    opts.canonicalTracePath === undefined
+      ? undefined
+      : new CanonicalTraceFile(opts.canonicalTracePath);
   const world = new World(cfg, {
     hash: true,
-    hasher: nodeSha256,
+    hasher: canonical?.hasher ?? nodeSha256,
     sinks,
     tieBreaks: s.tieBreaks ?? [],
     ...(opts.wallClock === undefined ? {} : { wallClock: opts.wallClock }),
@@ -176,23 +203,9 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
   }
   if (opts.linkTap !== undefined) tapEveryLink(world, opts.linkTap);
   const res = world.run();
+  canonical?.close();
   if (opts.pcapPath !== undefined) writeCapture(opts.pcapPath, packets);
-  const violations: ViolationReport[] = res.violations.map((v) => ({
-    check: v.check,
-    timeNs: v.timeNs,
-    recordId: v.recordId,
-    message: v.message,
-    evidence: v.evidence === undefined ? undefined : { ...v.evidence },
-  }));
-  if (res.run.boundHit) {
-    violations.push({
-      check: MAX_EVENTS_CHECK,
-      timeNs: res.run.simulatedNs,
-      recordId: -1,
-      message: `the run hit maxEvents (${cfg.maxEvents}) at ${res.run.simulatedNs} ns, before its duration`,
-      evidence: { maxEvents: cfg.maxEvents },
-    });
-  }
+  const violations = violationReports(res, cfg.maxEvents);
   const verdict = violations.length === 0 ? 'pass' : 'fail';
   const st = res.stats;
   const stats: RunStats = {

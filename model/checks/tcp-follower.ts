@@ -19,8 +19,14 @@
 //   handler sets snd_nxt = snd_una. The snd_nxt carried by sdrl.data (S-2) is therefore not
 //   applied.
 // - rcv_adv, last_ack_sent: they move with the output only the primary performs.
+// - ts_recent (RFC 7323 §4.3 updates it only for a segment at or below last_ack_sent), and
+//   with it the PAWS verdict: the secondary's goes stale, so a reordered old segment the
+//   primary drops under PAWS is processed by the secondary (finding
+//   follower-paws-stale-ts-recent). Such a segment carries no new data; what it can move
+//   is rcv_up trailing rcv_nxt, hence rcv_up is compared as urgent state (urgentDiffers).
 import type { Simulation } from '../../sim/index.ts';
 import type { L4Result } from '../nsr/prl-queue.ts';
+import { seqGt } from '../net/segment.ts';
 import type { NsrState } from '../nsr/state.ts';
 import { PairMatcher, type L4Side } from './pairs.ts';
 
@@ -39,6 +45,19 @@ export const FOLLOWER_FIELDS = [
   'segqBytes',
   'state',
 ] as const satisfies ReadonlyArray<keyof L4Result>;
+
+/**
+ * rcv_up compared as the urgent state the application can observe (P-13): when neither
+ * socket has urgent data pending (rcv_up not beyond rcv_nxt) they agree whatever their
+ * rcv_up, which merely trails rcv_nxt (BSD pulls it up on the next segment that reaches
+ * step 6); otherwise the marks must be equal. A segment the primary drops under PAWS but
+ * its secondary, whose ts_recent lags, processes moves only the latter's trailing rcv_up
+ * (finding follower-paws-stale-ts-recent).
+ */
+function urgentDiffers(p: L4Result, s: L4Result): boolean {
+  const pending = seqGt(p.rcv_up, p.rcv_nxt) || seqGt(s.rcv_up, s.rcv_nxt);
+  return pending && p.rcv_up !== s.rcv_up;
+}
 
 export class TcpFollowerCheck {
   readonly id = TCP_FOLLOWER;
@@ -62,7 +81,9 @@ export class TcpFollowerCheck {
 
   private judge(p: L4Side, s: L4Side): void {
     if (this.reported.has(p.session)) return;
-    const differ = FOLLOWER_FIELDS.filter((f) => p.result[f] !== s.result[f]);
+    const differ = FOLLOWER_FIELDS.filter((f) =>
+      f === 'rcv_up' ? urgentDiffers(p.result, s.result) : p.result[f] !== s.result[f],
+    );
     if (differ.length === 0) return;
     this.reported.add(p.session);
     const show = (f: (typeof FOLLOWER_FIELDS)[number]) => `${f} ${p.result[f]} / ${s.result[f]}`;

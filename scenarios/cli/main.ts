@@ -128,19 +128,24 @@ function cmdRun(a: Arguments): number {
     return EXIT_USAGE;
   }
   const trace = a.trace === undefined ? undefined : String(a.trace);
+  const traceBin = a.traceBin === undefined ? undefined : String(a.traceBin);
   const pcap = a.pcap === undefined ? undefined : String(a.pcap);
   const exports = exportFlags(a);
   const names = new Set(ok.map((s) => s.name));
   if (
-    (trace !== undefined || pcap !== undefined || wantsExports(exports)) &&
+    (trace !== undefined ||
+      traceBin !== undefined ||
+      pcap !== undefined ||
+      wantsExports(exports)) &&
     names.size !== ok.length
   ) {
     throw new UsageError(
-      '--trace/--pcap/--report/--perfetto/--mermaid/--pcapng with several files needs distinct scenario names (they name the output files)',
+      '--trace/--trace-bin/--pcap/--report/--perfetto/--mermaid/--pcapng with several files needs distinct scenario names (they name the output files)',
     );
   }
   for (const [flag, path] of [
     ['--trace', trace],
+    ['--trace-bin', traceBin],
     ['--pcap', pcap],
   ] as const) {
     if (path !== undefined && !isDirectory(dirname(path)))
@@ -154,6 +159,7 @@ function cmdRun(a: Arguments): number {
       {
         ...(seed === undefined ? {} : { seed }),
         ...(trace === undefined ? {} : { tracePath: outputPath(trace, ok, s) }),
+        ...(traceBin === undefined ? {} : { canonicalTracePath: outputPath(traceBin, ok, s) }),
         ...(pcap === undefined ? {} : { pcapPath: outputPath(pcap, ok, s) }),
         ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
         wallClock: () => performance.now(),
@@ -317,7 +323,13 @@ const runCommand: CliCommand = {
         type: 'string',
         requiresArg: true,
         describe:
-          'write the canonical NDJSON trace here (several files: <stem>.<scenario name>.ndjson next to it)',
+          'write the trace as NDJSON here, one key-sorted JSON record per line (several files: <stem>.<scenario name>.ndjson next to it)',
+      })
+      .option('trace-bin', {
+        type: 'string',
+        requiresArg: true,
+        describe:
+          'write the canonical binary trace (format 2) here: its sha256 is the printed trace hash (several files: <stem>.<scenario name><ext>)',
       })
       .option('pcap', {
         type: 'string',

@@ -14,6 +14,8 @@ declare module 'yargs' {
     alias?: string | readonly string[];
     requiresArg?: boolean;
     hidden?: boolean;
+    /** false: the option is not inherited by subcommands (`fuzz merge` refuses `fuzz` flags). */
+    global?: boolean;
   }
   export interface PositionalOptions {
     type?: 'string' | 'number' | 'boolean';

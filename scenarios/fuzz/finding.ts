@@ -11,6 +11,7 @@ import { CHECKERS } from '../../model/checks/index.ts';
 import { loadScenarioFile, type Scenario } from '../load/load.ts';
 import { VERSION } from '../run.ts';
 import type { FuzzCase } from './arbitraries.ts';
+import type { ShrinkStop } from './shrink.ts';
 import { INTERNAL_ERROR_CHECK, runCase, type CaseResult, type FuzzTarget } from './run-case.ts';
 import { scenarioSize, toYaml } from './yaml.ts';
 
@@ -24,6 +25,8 @@ export interface FindingMeta {
   originalFired: readonly string[];
   shrinkRuns: number;
   steps: number;
+  /** Why the shrink ended (shrink.ts); 'time': cut short by --time, the case is the smallest found so far. */
+  stoppedBy?: ShrinkStop;
 }
 
 export interface Finding {
@@ -90,6 +93,12 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+function shrinkEnd(stoppedBy: ShrinkStop | undefined): string {
+  if (stoppedBy === 'time') return ', stopped by --time: the smallest failing case found so far';
+  if (stoppedBy === 'budget') return ', stopped by its run budget (--shrink-budget)';
+  return '';
+}
+
 function header(meta: FindingMeta, r: CaseResult): string[] {
   const t = meta.target;
   const lines = [
@@ -100,7 +109,7 @@ function header(meta: FindingMeta, r: CaseResult): string[] {
           `The correct design, in the situation the mutant ${t.biasOf}'s bias makes likely (found while hunting it: a run its differential twin failed too).`,
         ]),
     `Campaign seed ${meta.campaignSeed}, run ${meta.run} (fast-check seed ${meta.runSeed}); the original run failed ${meta.originalFired.join(', ')}.`,
-    `Shrunk by fast-check in ${meta.shrinkRuns} runs (${meta.steps} steps); tieBreaks are the same-instant choices it needs ([] = FIFO).`,
+    `Shrunk by fast-check in ${meta.shrinkRuns} runs (${meta.steps} steps)${shrinkEnd(meta.stoppedBy)}; tieBreaks are the same-instant choices it needs ([] = FIFO).`,
     'Reproduce: nsrsim run <this file>   (the verdict is as expected: it fails)',
     '           nsrsim replay <this file> (the trace hash matches)',
   ];

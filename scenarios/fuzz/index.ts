@@ -39,18 +39,44 @@ export {
   type CaseResult,
   type FuzzTarget,
 } from './run-case.ts';
-export { shrinkFailure, correctTwin, SHRINK_BUDGET_DEFAULT, type Shrunk } from './shrink.ts';
+export {
+  shrinkFailure,
+  correctTwin,
+  SHRINK_BUDGET_DEFAULT,
+  type Shrunk,
+  type ShrinkLimits,
+  type ShrinkStop,
+} from './shrink.ts';
+export { failureSignature, signatureChecker, type SignedViolation } from './signature.ts';
 export { writeFinding, findingName, type Finding, type FindingMeta } from './finding.ts';
-export { runSeed, parseShard, shardRun, type Shard } from './seeds.ts';
+export {
+  runSeed,
+  parseShard,
+  resolveShard,
+  shardRun,
+  type Shard,
+  type ShardSource,
+} from './seeds.ts';
 export {
   runCampaign,
   executor,
   DEFAULT_RUNS,
+  MAX_FAILURES_DEFAULT,
+  SHRINK_RESERVE_RUNS,
   type CampaignOptions,
   type CampaignReport,
   type CampaignFailure,
+  type FailureGroup,
   type Progress,
 } from './campaign.ts';
+export { mergeReports, missingShards, type ReportInput } from './merge.ts';
+export {
+  campaignJson,
+  mutantRow,
+  type CampaignJson,
+  type MutantsJson,
+  type MutantRow,
+} from './report-json.ts';
 export {
   checkDeterminism,
   firstDifference,

@@ -9,9 +9,9 @@ import type { Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, type RunOptions } from '../run.ts';
 import { fuzzCaseArb, type FuzzArbOptions, type FuzzCase } from './arbitraries.ts';
 import { biasFor } from './bias.ts';
+import { failureSignature, INTERNAL_ERROR_CHECK } from './signature.ts';
 
-/** Pseudo-check of a run in which the simulator itself threw. */
-export const INTERNAL_ERROR_CHECK = 'internal-error';
+export { INTERNAL_ERROR_CHECK };
 
 /** What a campaign is fuzzing: the design (only jsr), a mutant or none, and the generator's options. */
 export interface FuzzTarget {
@@ -31,6 +31,8 @@ export interface CaseResult {
   /** Checkers that fired (sorted, unique); empty = pass. */
   fired: string[];
   violations: Array<{ check: string; timeNs: number; recordId: number; message: string }>;
+  /** `<checker>/<kind>` of the first violation (signature.ts); undefined when the run passed. */
+  signature: string | undefined;
   traceHash: string;
   events: number;
   simulatedNs: number;
@@ -83,6 +85,7 @@ export function runCase(s: Scenario, opts: RunOptions = {}): CaseResult {
         recordId: v.recordId,
         message: v.message,
       })),
+      signature: failureSignature(r.violations),
       traceHash: r.traceHash,
       events: r.stats.events,
       simulatedNs: r.stats.simulatedNs,
@@ -93,9 +96,11 @@ export function runCase(s: Scenario, opts: RunOptions = {}): CaseResult {
       e.cause instanceof Error
         ? (e.cause.stack ?? e.cause.message).split('\n').slice(0, 4).join('\n')
         : String(e.cause);
+    const violation = { check: INTERNAL_ERROR_CHECK, timeNs: -1, recordId: -1, message: e.message };
     return {
       fired: [INTERNAL_ERROR_CHECK],
-      violations: [{ check: INTERNAL_ERROR_CHECK, timeNs: -1, recordId: -1, message: e.message }],
+      violations: [violation],
+      signature: failureSignature([violation]),
       traceHash: '',
       events: 0,
       simulatedNs: 0,

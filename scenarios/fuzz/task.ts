@@ -19,8 +19,12 @@ export interface RunOutcome {
   run: number;
   runSeed: number;
   fired: string[];
+  /** `<checker>/<kind>` of the run's first violation (signature.ts). */
+  signature?: string;
   /** With a mutant: the checkers that fire on the same scenario without it (a kill counts only when none does). */
   twinFired?: string[];
+  /** The twin's signature, when it failed (a correct-design failure met while hunting). */
+  twinSignature?: string;
   /** The twin runs one of KNOWN_UNSAFE_OPTIONS (a mutant's bias forced it): its failing is by design. */
   twinUnsafe?: boolean;
   traceHash: string;
@@ -39,15 +43,20 @@ export function runTask(task: RunTask, now: () => number): RunOutcome {
   const r = runCase(c.scenario, task.tracePath === undefined ? {} : { tracePath: task.tracePath });
   const twin =
     task.target.mutant !== undefined && r.fired.length > 0
-      ? runCase(correctTwin(c.scenario)).fired
+      ? runCase(correctTwin(c.scenario))
       : undefined;
   return {
     run: task.run,
     runSeed: seed,
     fired: r.fired,
+    ...(r.signature === undefined ? {} : { signature: r.signature }),
     ...(twin === undefined
       ? {}
-      : { twinFired: twin, twinUnsafe: hasUnsafeOption(c.scenario.config.router.nsrOptions) }),
+      : {
+          twinFired: twin.fired,
+          ...(twin.signature === undefined ? {} : { twinSignature: twin.signature }),
+          twinUnsafe: hasUnsafeOption(c.scenario.config.router.nsrOptions),
+        }),
     traceHash: r.traceHash,
     events: r.events,
     simulatedNs: r.simulatedNs,

@@ -72,8 +72,8 @@ describe('per-socket failover (F-2)', () => {
       're0/iha iha.forget-primary',
       're1/iha iha.failover',
       're1/psrm psrm.failover',
-      're1 app.takeover',
-      're0 app.snoop',
+      're1/kernel app.takeover',
+      're0/kernel app.snoop',
       're1/iha iha.active',
       'pfe pfe.flow',
     ];

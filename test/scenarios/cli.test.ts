@@ -154,22 +154,37 @@ describe.concurrent('run', async () => {
     expect(seeded?.traceHash).not.toBe(hashA);
   });
 
-  it('--trace writes the canonical trace whose sha256 is the printed hash (faults included)', async () => {
+  it('--trace writes one JSON record per line (faults included); --trace-bin writes the canonical form whose sha256 is the printed hash', async () => {
     const out = join(TMP, 'demo.ndjson');
-    const r = await nsrsim('run', DEMO, '--json', '--trace', out);
+    const bin = join(TMP, 'demo.trace');
+    const r = await nsrsim('run', DEMO, '--json', '--trace', out, '--trace-bin', bin);
     expect(r.status).toBe(0);
-    const sha = createHash('sha256').update(readFileSync(out)).digest('hex');
-    expect(sha).toBe(jsonLines(r.stdout)[0]?.traceHash);
+    const line = jsonLines(r.stdout)[0];
+    const sha = createHash('sha256').update(readFileSync(bin)).digest('hex');
+    expect(sha).toBe(line?.traceHash);
+    expect(readFileSync(bin).subarray(0, 15).toString('latin1')).toBe('nsrsim-trace/2\n');
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength((line?.stats as { traceRecords: number }).traceRecords);
     expect(readFileSync(out, 'utf8')).toContain('"kind":"fault.scheduled"');
   });
 
-  it('--trace with several files writes <stem>.<scenario>.ndjson next to the path', async () => {
-    const r = await nsrsim('run', DEMO, STEADY, '--json', '--trace', join(TMP, 'lib.ndjson'));
+  it('--trace and --trace-bin with several files write <stem>.<scenario><ext> next to the path', async () => {
+    const r = await nsrsim(
+      'run',
+      DEMO,
+      STEADY,
+      '--json',
+      '--trace',
+      join(TMP, 'lib.ndjson'),
+      '--trace-bin',
+      join(TMP, 'lib.trace'),
+    );
     expect(r.status).toBe(0);
     for (const line of jsonLines(r.stdout)) {
       const file = join(TMP, `lib.${String(line.scenario)}.ndjson`);
       expect(existsSync(file)).toBe(true);
-      expect(createHash('sha256').update(readFileSync(file)).digest('hex')).toBe(line.traceHash);
+      const bin = join(TMP, `lib.${String(line.scenario)}.trace`);
+      expect(createHash('sha256').update(readFileSync(bin)).digest('hex')).toBe(line.traceHash);
     }
   });
 

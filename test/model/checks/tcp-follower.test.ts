@@ -73,6 +73,18 @@ describe('tcp-follower', () => {
     expect(v?.message).toContain(`${f} ${l4Result()[f]} / ${l4Result(other(f))[f]}`);
   });
 
+  it('rcv_up is compared as urgent state: trailing rcv_nxt by different amounts passes, a pending mark on one side only fails (finding follower-paws-stale-ts-recent)', () => {
+    const trailing = setup();
+    trailing.both(5, l4Result({ rcv_up: 4436 }), l4Result({ rcv_up: 5000 }));
+    expect(trailing.got()).toEqual([]);
+    const pending = setup();
+    pending.both(5, l4Result({ rcv_up: 4436 }), l4Result({ rcv_up: 5100 }));
+    expect(pending.got()[0]?.evidence).toMatchObject({ fields: ['rcv_up'] });
+    const marks = setup();
+    marks.both(5, l4Result({ rcv_up: 5200 }), l4Result({ rcv_up: 5100 }));
+    expect(marks.got()[0]?.evidence).toMatchObject({ fields: ['rcv_up'] });
+  });
+
   it('fields outside FOLLOWER_FIELDS (the accepted bytes: rcvbufspc-agree judges them) may differ', () => {
     const outside = Object.keys(l4Result()).filter(
       (k) => !(FOLLOWER_FIELDS as readonly string[]).includes(k),

@@ -23,6 +23,7 @@ describe('open fuzz findings', () => {
       'crash-slow-reader-acked-data-lost.yaml',
       'follower-dupack-rcv-up.yaml',
       'follower-dupack-window-seq.yaml',
+      'follower-paws-stale-ts-recent.yaml',
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
       'skip-failover-timers-unreported-stall.yaml',
@@ -138,6 +139,24 @@ describe('open fuzz findings', () => {
       };
       expect(runScenario(twin).violations.map((v) => `${v.check}: ${v.message}`)).toEqual([]);
     }
+  });
+
+  it('follower-paws-stale-ts-recent (design): the secondary ts_recent lags, packet 98 moves only its trailing rcv_up, no urgent data is pending on either side', () => {
+    const s = loadScenarioFile(join(DIR, 'follower-paws-stale-ts-recent.yaml'));
+    const w = new World(s.config, { tieBreaks: s.tieBreaks ?? [] });
+    const at98: Partial<Record<Rep['role'], { up: number; nxt: number; tsRecent: number }>> = {};
+    w.nsrStates.subscribe((nsr: NsrState) =>
+      nsr.l4Done.subscribe((rep, input, result) => {
+        if (rep.session !== 'pa/1' || input.seq !== 98) return;
+        at98[rep.role] = { up: result.rcv_up, nxt: result.rcv_nxt, tsRecent: rep.conn.ts_recent };
+      }),
+    );
+    w.run();
+    const { primary, secondary } = at98;
+    expect(primary?.nxt).toBe(secondary?.nxt);
+    expect(secondary?.up).toBe(secondary?.nxt);
+    expect(primary?.up).toBeLessThan(primary?.nxt ?? 0);
+    expect(primary?.tsRecent).toBeGreaterThan(secondary?.tsRecent ?? Infinity);
   });
 
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
