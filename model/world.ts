@@ -48,6 +48,7 @@ import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
 import { isMsdpPeer, routerMsdpConfig } from './app/layer/config.ts';
 import type { SyncBoard } from './app/layer/socket.ts';
 import { msdpSummary, type MsdpSummary } from './app/layer/stats.ts';
+import type { MsdpHost } from './app/layer/msdp-host.ts';
 import type { MsdpMutant } from './app/msdp/defs.ts';
 import type { ReMsdpSetup } from './router/re.ts';
 import type { MutantName } from './nsr/options.ts';
@@ -424,8 +425,15 @@ export class World {
     const names = new Map(this.peers.map((p) => [p.addr, p.cfg.name]));
     const msdp = msdpSummary({
       master: this.chassis.master as ReIndex,
-      hosts: [this.res[0].msdp, this.res[1].msdp],
-      handle: (re, session) => this.res[re].nsr?.bySession.get(session)?.handle,
+      hosts: [0, 1].map((i) =>
+        this.sim.isRunning(this.id(ACTOR.re(i as ReIndex)))
+          ? this.res[i as ReIndex].msdp
+          : undefined,
+      ) as [MsdpHost | undefined, MsdpHost | undefined],
+      handle: (re, session) =>
+        this.sim.isRunning(this.id(ACTOR.re(re)))
+          ? this.res[re].nsr?.bySession.get(session)?.handle
+          : undefined,
       names,
       refusals: this.chassis.msdpRefusals,
     });
