@@ -88,7 +88,16 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
     const [master, backup] = pair;
     const mh = master.msdp;
     const bh = backup.msdp;
+    // Judged only while the backup snoops every session the master has (D-4's premise):
+    // not during a takeover, nor while replication is off (nsr-deconfig, an RE resyncing).
     if (mh === undefined || bh === undefined || mh.snooping().length > 0) return;
+    const live = [...mh.sockets.values()].filter(
+      (s) => s.mode === 'active' && s.conn !== undefined,
+    );
+    if (live.length === 0 || bh.snooping().length !== live.length) {
+      this.differing.clear();
+      return;
+    }
     const mine = new Set(mh.speaker.saCache().map(keyOf));
     const theirs = new Set(bh.speaker.saCache().map(keyOf));
     const diff = [...mine].filter((k) => !theirs.has(k)).map((k) => `backup lacks ${k}`);
