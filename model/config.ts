@@ -2,6 +2,7 @@
 // validation (scenarios/ builds it; model/ never reads files). All times are integer ns.
 import type { AppReadSpec } from './app/session.ts';
 import type { TrafficSpec } from './app/stream.ts';
+import type { PeerApp, RouterMsdpConfig } from './app/layer/config.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { RtcpMutantName } from './redundant/mutants.ts';
@@ -19,6 +20,8 @@ export interface PeerConfig {
   peerRead: AppReadSpec;
   /** How the router's application reads (and when it resizes its receive buffer, M-7). */
   routerRead: AppReadSpec;
+  /** The application protocol (issue 14); absent = `stream`, the verifiable byte stream. */
+  app?: PeerApp;
 }
 
 export type FaultTarget = 'master' | 'backup' | 're0' | 're1';
@@ -134,6 +137,8 @@ export interface RouterConfig {
   nsrBounds: Partial<NsrBounds>;
   /** A named broken design: an NSR mutant (jsr) or a Redundant TCP one (redundant-tcp). */
   mutant: MutantName | RtcpMutantName | undefined;
+  /** The router's MSDP speaker, when some peer runs `app: msdp` (model/app/layer/config.ts). */
+  msdp?: RouterMsdpConfig;
 }
 
 /** The router's design: `design` if set, else jsr with NSR on and none without. */

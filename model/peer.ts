@@ -3,7 +3,11 @@
 // address (or answers the router's) and judges, through its verifier and its TCP, whether
 // a failover on our side was visible (SPEC G-9).
 import type { Message } from '../sim/index.ts';
+import { Rng } from '../sim/index.ts';
 import { StreamSession } from './app/session.ts';
+import { isMsdpPeer, peerMsdpConfig } from './app/layer/config.ts';
+import { MsdpHost } from './app/layer/msdp-host.ts';
+import type { ProtoTimerTarget } from './app/layer/socket.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from './config.ts';
 import { NetHost, type Interface } from './net/host.ts';
 import { TH_ACK, seqGt, type Ipv4, type Segment } from './net/segment.ts';
@@ -16,10 +20,19 @@ export interface AppStall extends Message {
   readonly durationNs: number;
 }
 
-export class Peer extends NetHost<AppStall> {
+/** A timer of the application-protocol layer (model/app/layer/). */
+export interface PeerProtoTimer extends Message {
+  readonly type: 'proto.timer';
+  readonly target: ProtoTimerTarget;
+  readonly tag: string;
+}
+
+export class Peer extends NetHost<AppStall | PeerProtoTimer> {
   sessions: StreamSession[] = [];
   /** Sessions replaced by a reconnection, kept for statistics. */
   retired: StreamSession[] = [];
+  /** The peer's MSDP speaker (app: msdp), an RFC 3618 router of its own. */
+  msdp: MsdpHost | undefined;
 
   constructor(
     readonly cfg: PeerConfig,
@@ -27,6 +40,7 @@ export class Peer extends NetHost<AppStall> {
     private readonly routerAddr: Ipv4,
     iface: Interface,
     tcp: Partial<TcpOptionsConfig>,
+    private readonly seed = 0,
   ) {
     // SACK on by default, as FreeBSD's net.inet.tcp.sack.enable=1 (SPEC T-2, issue 17); it is
     // used only when the router offers it too (router.tcp.sack sets both ends).
@@ -36,6 +50,7 @@ export class Peer extends NetHost<AppStall> {
   protected boot(): void {
     this.sessions = [];
     this.retired = [];
+    if (isMsdpPeer(this.cfg.app)) return this.bootMsdp();
     for (let i = 0; i < this.cfg.sessions; i++) this.sessions.push(this.newSession(i, 0));
     const stack = this.stack(this.addr);
     if (this.cfg.initiator === 'peer') {
@@ -106,14 +121,41 @@ export class Peer extends NetHost<AppStall> {
     super.tcpInput(iface, seg);
   }
 
-  protected handle(msg: AppStall): void {
+  private bootMsdp(): void {
+    const app = this.cfg.app;
+    if (!isMsdpPeer(app)) return;
+    const name = this.cfg.name;
+    this.msdp = new MsdpHost(
+      peerMsdpConfig(app, this.addr, this.routerAddr),
+      {
+        now: () => this.now(),
+        startProtoTimer: (target, tag, d) =>
+          this.ctx.startTimer(d, { type: 'proto.timer', target, tag } satisfies PeerProtoTimer),
+        cancelProtoTimer: (h) => this.ctx.cancelTimer(h),
+        trace: (k, f) => this.ctx.trace(k, f),
+        stack: () => this.stack(this.addr),
+        sessionOf: () => `${name}/0`,
+        // The router's new master opening afresh (no NSR, D-7) replaces the old session.
+        supersede: true,
+      },
+      new Rng(this.seed, `msdp/${name}`),
+      undefined,
+    );
+    this.msdp.start('master');
+    if (app.badTlvAtNs !== undefined) this.msdp.injectBadTlvAt(app.badTlvAtNs);
+  }
+
+  protected handle(msg: AppStall | PeerProtoTimer): void {
     switch (msg.type) {
+      case 'proto.timer':
+        msg.target.onTimer(msg.tag);
+        return;
       case 'app.stall':
         for (const s of this.sessions) s.stall(msg.durationNs);
         return;
       default: {
-        const never: never = msg.type;
-        throw new Error(`peer: unknown message ${String(never)}`);
+        const never: never = msg;
+        throw new Error(`peer: unknown message ${(never as Message).type}`);
       }
     }
   }

@@ -6,6 +6,7 @@
 // actorInfo() decodes a name against the names this module itself builds.
 import { SIM_ACTOR, SIM_KIND } from '../sim/index.ts';
 import { TCP_EVENT, type TcpEvent } from './tcp/defs.ts';
+import { MSDP_K } from './app/msdp/kinds.ts';
 
 /** The NSR subsystems of one RE, each an actor (SPEC K, I, P, S, M). */
 export const NSR_SUBSYSTEMS = ['kkcm', 'iha', 'prl', 'sdrl', 'psrm'] as const;
@@ -134,6 +135,21 @@ export const K = {
     socketFailover: 'app.socket-failover',
   },
   peer: { ackUnsent: 'peer.ack-unsent' },
+  /** The MSDP engine (RFC 3618; model/app/msdp/kinds.ts), on the peers and on both REs. */
+  msdp: MSDP_K,
+  /** The application-protocol layer (model/app/layer/): what hosts a protocol engine. */
+  layer: {
+    /** D-7, I-1: an MSDP socket's replication handle on this RE (primary or secondary). */
+    socket: 'layer.socket',
+    /** D-7: a protocol's sockets are not replicated (nonstop-routing-disable). */
+    notReplicated: 'layer.not-replicated',
+    /** D-6: SAs the new master lacked after a takeover, and for how long. */
+    saGap: 'layer.sa-gap',
+    /** A scenario's injected bytes (D-8: a malformed TLV written past the engine). */
+    inject: 'layer.inject',
+    /** After a failover's takeovers: the protocol's speaker is the master's now. */
+    speakerMaster: 'layer.speaker-master',
+  },
   /** The stream application (both ends). */
   app: {
     attach: 'app.attach',

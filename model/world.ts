@@ -18,7 +18,14 @@ import {
 } from '../sim/index.ts';
 import type { SessionStats, StreamSession } from './app/session.ts';
 import { Chassis, type ChassisWiring, type FaultMsg } from './router/chassis.ts';
-import { routerDesign, type WorldConfig } from './config.ts';
+import { routerDesign, type RouterConfig, type WorldConfig } from './config.ts';
+import {
+  DEFAULT_GUARD,
+  plannedSwitchoverGuard,
+  type GuardVerdict,
+  type SwitchoverGuardOptions,
+} from './app/msdp/guard.ts';
+import { SA_ADVERTISEMENT_PERIOD_NS } from './app/msdp/defs.ts';
 import { Link, type LinkCounters, type LinkParams, type LinkTap } from './net/link.ts';
 import { Peer } from './peer.ts';
 import { Pfe, type PfeCounters } from './router/pfe.ts';
@@ -40,6 +47,13 @@ import { parseIpv4, type Ipv4 } from './net/segment.ts';
 import type { Interface } from './net/host.ts';
 import { ACTOR, LINK, NSR_SUBSYSTEMS, type ReIndex } from './vocab.ts';
 import { RedundantRouter } from './redundant/build.ts';
+import { isMsdpPeer, routerMsdpConfig } from './app/layer/config.ts';
+import type { SyncBoard } from './app/layer/socket.ts';
+import { msdpSummary, type MsdpSummary } from './app/layer/stats.ts';
+import type { MsdpHost } from './app/layer/msdp-host.ts';
+import type { MsdpMutant } from './app/msdp/defs.ts';
+import type { ReMsdpSetup } from './router/re.ts';
+import type { MutantName } from './nsr/options.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
 export const RE_INTERNAL_ADDR: readonly [Ipv4, Ipv4] = [
@@ -77,6 +91,8 @@ export interface WorldStats {
   pfe: PfeCounters;
   links: Record<string, { aToB: LinkCounters; bToA: LinkCounters }>;
   sessions: Array<{ session: string; peer: SessionStats; router: SessionStats | undefined }>;
+  /** The router's MSDP (issue 14), when a peer runs it. */
+  msdp?: MsdpSummary;
 }
 
 export interface WorldResult {
@@ -109,6 +125,29 @@ function actorNames(cfg: WorldConfig): string[] {
   ];
 }
 
+/** The MSDP engine's own mutants a router mutant selects (model/nsr/options.ts). */
+function msdpMutants(m: RouterConfig['mutant']): MsdpMutant[] {
+  switch (m) {
+    case 'msdp-snoop-caches-own':
+      return ['snoop-caches-own'];
+    case 'msdp-snoop-deaf':
+      return ['snoop-deaf'];
+    case 'msdp-takeover-no-catch-up':
+      return ['takeover-no-catch-up'];
+    default:
+      return [];
+  }
+}
+
+/**
+ * F-5's periods are seed 003's 60 s and 240 s: one SA refresh period (RFC 3618 §5.1) and
+ * four. With the refresh period scaled (fuzz runs) the guard scales with it.
+ */
+function guardOptions(periodNs: number | undefined): SwitchoverGuardOptions {
+  const p = periodNs ?? SA_ADVERTISEMENT_PERIOD_NS;
+  return { ...DEFAULT_GUARD, afterReplicationNs: p, betweenSwitchoversNs: 4 * p };
+}
+
 export class World {
   readonly sim: Simulation;
   readonly res: readonly [RoutingEngine, RoutingEngine];
@@ -123,6 +162,8 @@ export class World {
   readonly ids = new Map<string, ActorId>();
   /** Design redundant-tcp (seed 004): the stations' pair and signals; undefined otherwise. */
   readonly rtcp: RedundantRouter | undefined;
+  /** The MSDP engines' sync points at PSRM's snapshots (model/app/layer/socket.ts). */
+  private msdpBoard: SyncBoard | undefined;
 
   constructor(
     readonly cfg: WorldConfig,
@@ -199,6 +240,7 @@ export class World {
     // the new primary's timestamps jump back (SPEC M-6, T-4).
     const tsOffset = (r.tcp.tsOffset ?? 0) + (i === 0 ? RE_TS_SKEW_MS : 0);
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp, tsOffset };
+    const msdp = this.msdpSetup(peerInfo);
     return new RoutingEngine(
       i,
       ROUTER_ADDR,
@@ -209,14 +251,32 @@ export class World {
       peerInfo,
       tcp,
       this.nsrConfig(i),
+      msdp,
     );
+  }
+
+  /** The router's MSDP speaker setup (both REs share the board, not the speaker). */
+  private msdpSetup(peerInfo: readonly RePeerInfo[]): ReMsdpSetup | undefined {
+    const r = this.cfg.router;
+    const peers = peerInfo.filter((p) => isMsdpPeer(p.cfg.app));
+    if (peers.length === 0) return undefined;
+    const m = r.msdp ?? { rpf: [], nsr: true, guard: true };
+    this.msdpBoard ??= new Map();
+    const named = peers.map((p) => ({ name: p.cfg.name, addr: p.addr }));
+    return {
+      cfg: routerMsdpConfig(m, ROUTER_ADDR, named, msdpMutants(r.mutant)),
+      seed: this.cfg.seed,
+      board: this.msdpBoard,
+      replicate: m.nsr && r.mutant !== 'msdp-sockets-not-replicated',
+      names: new Map(named.map((p) => [p.addr, p.name])),
+    };
   }
 
   private buildPeer(p: RePeerInfo): Peer {
     const r = this.cfg.router;
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
     const port = { ...this.linkPort(LINK.wire(p.cfg.name), 'a'), addr: p.addr };
-    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp);
+    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp, this.cfg.seed);
   }
 
   private buildPfe(peerInfo: readonly RePeerInfo[]): Pfe {
@@ -270,7 +330,27 @@ export class World {
       kkcmIds: r.nsr
         ? ([this.id(ACTOR.nsr(0, 'kkcm')), this.id(ACTOR.nsr(1, 'kkcm'))] as const)
         : undefined,
+      ...this.msdpGuardWiring(),
     };
+  }
+
+  /** F-5: the MSDP guard reads when the backup's MSDP sockets became active there. */
+  private msdpGuardWiring(): Pick<ChassisWiring, 'msdpGuard'> {
+    const r = this.cfg.router;
+    const on = r.msdp?.guard ?? true;
+    if (!r.nsr || !on || r.mutant === 'msdp-guard-off') return {};
+    if (!this.cfg.peers.some((p) => isMsdpPeer(p.app))) return {};
+    const msdpGuard = (nowNs: number, last: number | undefined): GuardVerdict => {
+      const backup = this.res[(1 - this.chassis.master) as ReIndex].msdp;
+      const replicationActiveNs = [...(backup?.sockets.values() ?? [])].flatMap((s) =>
+        s.replicatedNs === undefined ? [] : [{ socket: s.id, atNs: s.replicatedNs }],
+      );
+      return plannedSwitchoverGuard(
+        { nowNs, replicationActiveNs, lastPlannedSwitchoverNs: last },
+        guardOptions(backup?.speaker.timers.saAdvertisementNs),
+      );
+    };
+    return { msdpGuard };
   }
 
   private addNsrActors(i: ReIndex): void {
@@ -360,7 +440,27 @@ export class World {
       pfe: { ...this.pfe.counters },
       links,
       sessions,
+      ...this.msdpStats(),
     };
+  }
+
+  private msdpStats(): Pick<WorldStats, 'msdp'> {
+    const names = new Map(this.peers.map((p) => [p.addr, p.cfg.name]));
+    const msdp = msdpSummary({
+      master: this.chassis.master as ReIndex,
+      hosts: [0, 1].map((i) =>
+        this.sim.isRunning(this.id(ACTOR.re(i as ReIndex)))
+          ? this.res[i as ReIndex].msdp
+          : undefined,
+      ) as [MsdpHost | undefined, MsdpHost | undefined],
+      handle: (re, session) =>
+        this.sim.isRunning(this.id(ACTOR.re(re)))
+          ? this.res[re].nsr?.bySession.get(session)?.handle
+          : undefined,
+      names,
+      refusals: this.chassis.msdpRefusals,
+    });
+    return msdp === undefined ? {} : { msdp };
   }
 
   private add(name: string, actor: Actor, rngName?: string): void {

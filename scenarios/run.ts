@@ -70,6 +70,8 @@ export interface RunStats {
   pfe: WorldStats['pfe'];
   links: WorldStats['links'];
   pcapPackets?: number;
+  /** The router's MSDP: peers, socket handles per RE, SA caches, F-5 refusals (issue 14). */
+  msdp?: WorldStats['msdp'];
 }
 
 export interface RunReport {
@@ -221,6 +223,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     sessions: acrossIncarnations(st.sessions, outcome),
     pfe: st.pfe,
     links: st.links,
+    ...(st.msdp === undefined ? {} : { msdp: st.msdp }),
   };
   if (opts.pcapPath !== undefined) stats.pcapPackets = packets.length;
   return {

@@ -17,6 +17,7 @@ import { APP_STREAM, AppStreamCheck } from './app-stream.ts';
 import { SYNCED_TAKEOVER, SyncedTakeoverCheck } from './synced-takeover.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
 import { STANDBY_DIVERGED, StandbyDivergedCheck } from './standby-diverged.ts';
+import { MSDP_CHECKERS } from './msdp.ts';
 
 export interface CheckerInfo {
   id: string;
@@ -145,6 +146,7 @@ export const CHECKERS: readonly CheckerInfo[] = [
       );
     },
   },
+  ...MSDP_CHECKERS,
 ];
 
 export function checkerIds(): string[] {

@@ -270,6 +270,16 @@ export const MUTANTS = {
     'a planned switch (manual switchover, per-socket failover) drops host-bound packets like a takeover after a crash, instead of holding them for the new RE (G-3)',
   'iha-socket-failover-no-steer':
     "a per-socket failover hands the socket to the other RE without steering its connection there, as if mastership decided for every connection: the peer's packets keep reaching the old RE, which no longer has the socket and answers with RST, and the new primary's packets are suppressed (F-2, F-3, G-9)",
+  'msdp-snoop-caches-own':
+    "the backup's snooping MSDP caches the SAs its own master originates (breaks D-3): its SA cache differs from the master's (D-4)",
+  'msdp-snoop-deaf':
+    "the MSDP sockets are replicated but the backup's MSDP does not learn from them (SAs replicated, not snooped): its SA cache stays empty (D-3, D-4)",
+  'msdp-takeover-no-catch-up':
+    'an MSDP takeover neither finishes the half-written SA nor sends the SAs the dead master still owed: a peer misses SAs (S-1, D-4)',
+  'msdp-sockets-not-replicated':
+    'the MSDP application never asks IHA to replicate its sockets (as if D-7 disabled NSR for it): a switchover resets every MSDP peer (D-4)',
+  'msdp-guard-off':
+    'the F-5 planned-switchover guard is off: a switchover within a refresh period of a socket replication leaves the new master without SAs (D-6)',
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

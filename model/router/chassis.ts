@@ -7,6 +7,7 @@
 // `pfeSwitchNs`. A manual switchover swaps the roles at once (SPEC F-2). A per-socket
 // failover (F-2) is the application's request, not the chassis's: the chassis passes it
 // to both REs and the one whose application holds the session's primary socket acts.
+import { describeRefusal, type GuardVerdict } from '../app/msdp/guard.ts';
 import {
   unreachable,
   type Actor,
@@ -78,6 +79,11 @@ export interface ChassisWiring {
   interReLink: ActorId;
   interReParams: Partial<LinkParams>;
   kkcmIds: readonly [ActorId, ActorId] | undefined;
+  /**
+   * SPEC F-5 (MSDP, seed 003 Caveat I): may a planned switchover happen now, given the
+   * previous one? Absent when no MSDP runs or the guard (a design option) is off.
+   */
+  msdpGuard?: (nowNs: number, lastPlannedNs: number | undefined) => GuardVerdict;
 }
 
 export class Chassis implements Actor<ChassisMessage> {
@@ -85,6 +91,10 @@ export class Chassis implements Actor<ChassisMessage> {
   /** The master's last word on the backup's synchronization (F-6); nothing to sync at first. */
   private sync: { synced: boolean; pending: readonly string[] } = { synced: true, pending: [] };
   private ctx!: ActorContext;
+  /** Planned switchovers the F-5 guard refused (printed by nsrsim run). */
+  readonly msdpRefusals: Array<{ timeNs: number; message: string }> = [];
+  /** The previous planned switchover (F-5's 240 s rule). */
+  private lastPlannedNs: number | undefined;
 
   constructor(
     private readonly w: ChassisWiring,
@@ -323,12 +333,28 @@ export class Chassis implements Actor<ChassisMessage> {
       this.ctx.trace(K.chassis.switchoverRefused, { reason: 'backup-syncing', pending });
       return;
     }
+    if (this.msdpGuardRefuses()) return;
+    this.lastPlannedNs = this.ctx.now;
     this.ctx.send(this.w.reIds[this.master as 0 | 1], {
       type: 're.role',
       role: 'backup',
       sync: true,
     } satisfies ReMessage);
     this.setMaster(to, true);
+  }
+
+  /** F-5: the MSDP planned-switchover guard refuses (traced with its reason). */
+  private msdpGuardRefuses(): boolean {
+    const v = this.w.msdpGuard?.(this.ctx.now, this.lastPlannedNs);
+    if (v === undefined || v.allowed) return false;
+    this.msdpRefusals.push({ timeNs: this.ctx.now, message: describeRefusal(v.reason) });
+    this.ctx.trace(K.chassis.switchoverRefused, {
+      reason: 'msdp-guard',
+      rule: v.reason.kind,
+      untilNs: v.untilNs,
+      message: describeRefusal(v.reason),
+    });
+    return true;
   }
 
   private setMaster(to: number, sync = false): void {

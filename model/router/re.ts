@@ -12,6 +12,11 @@
 // failover makes those sockets primary and the backup application the master's.
 import { assert, type ActorId, type Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
+import { isMsdpPeer } from '../app/layer/config.ts';
+import { MsdpHost } from '../app/layer/msdp-host.ts';
+import { EngineSocket, type ProtoTimerTarget, type SyncBoard } from '../app/layer/socket.ts';
+import type { MsdpConfig } from '../app/msdp/defs.ts';
+import { Rng } from '../../sim/index.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from '../config.ts';
 import { NetHost, type Interface } from '../net/host.ts';
 import { sdrlTakeSnoop } from '../nsr/sdrl-state.ts';
@@ -58,8 +63,28 @@ interface HeldExpire extends Message {
   readonly conn: TcpConnection;
 }
 
+/** A timer of the application-protocol layer (an engine's or a speaker's). */
+export interface ProtoTimer extends Message {
+  readonly type: 'proto.timer';
+  readonly target: ProtoTimerTarget;
+  readonly tag: string;
+}
+
 export type ReMessage =
-  RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest | HeldExpire;
+  RoleChange | RouterAppStall | OtherReState | SocketFailoverRequest | HeldExpire | ProtoTimer;
+
+/** The router's MSDP (issue 14): the same speaker configuration on both REs. */
+export interface ReMsdpSetup {
+  cfg: MsdpConfig;
+  /** Root seed of the speakers' Rng streams: separate instances, identically seeded. */
+  seed: number;
+  /** The master's engines' sync points at PSRM's snapshot (model/app/layer/socket.ts). */
+  board: SyncBoard;
+  /** SPEC D-7: false = MSDP NSR disabled, its sockets are not replicated. */
+  replicate: boolean;
+  /** Peer name by address. */
+  names: ReadonlyMap<Ipv4, string>;
+}
 
 /**
  * Packets for a secondary socket the PFE already hands this RE (a planned switchover or a
@@ -95,6 +120,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   /** Packets waiting for their secondary socket's failover, by socket (G-3). */
   private held = new Map<TcpConnection, { iface: Interface; segs: Segment[]; timer: number }>();
   private listening = false;
+  /** This incarnation's MSDP speaker host (undefined when no peer runs MSDP). */
+  msdp: MsdpHost | undefined;
 
   constructor(
     readonly index: 0 | 1,
@@ -106,6 +133,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     private readonly peers: readonly RePeerInfo[],
     tcp: Partial<TcpOptionsConfig>,
     private readonly nsrCfg: ReNsrConfig | undefined,
+    private readonly msdpSetup: ReMsdpSetup | undefined = undefined,
   ) {
     super(ACTOR.re(index), [pfe, interRe], tcp);
     this.role = initialRole;
@@ -137,6 +165,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     }
     this.ctx.trace(K.re.boot, { role: this.role, boots: this.boots, nsr: this.nsr !== undefined });
     if (this.role === 'master') this.openSessions();
+    this.bootMsdp();
   }
 
   protected handle(msg: ReMessage): void {
@@ -153,6 +182,9 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         return;
       case 're.held-expire':
         this.dropHeld(msg.conn, 'failover-timeout');
+        return;
+      case 'proto.timer':
+        msg.target.onTimer(msg.tag);
         return;
       case 'app.stall':
         // On the master its application stalls; on the backup, the snooping one (S-4).
@@ -214,8 +246,10 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         this.ctx.send(nsr.ids.iha, { type: 'iha.become-master', sync }, nsr.costs.ihaNs);
       }
       this.openSessions();
+      this.msdp?.maybeBecomeMaster();
       return;
     }
+    this.msdpToBackup();
     // master → backup (manual switchover): the application stops here; the new master's
     // takes over (with NSR) or starts over (without).
     this.stack(this.routerAddr).unlisten(ROUTER_PORT);
@@ -244,6 +278,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     for (const p of this.peers) {
       const list = this.sessions.get(p.cfg.name) ?? [];
       this.sessions.set(p.cfg.name, list);
+      if (isMsdpPeer(p.cfg.app)) continue;
       for (let i = 0; i < p.cfg.sessions; i++) {
         if (list[i] !== undefined) continue;
         const s = this.newSession(p.cfg, i);
@@ -255,7 +290,10 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         }
       }
     }
-    if (!this.listening && this.peers.some((p) => p.cfg.initiator === 'peer')) {
+    if (
+      !this.listening &&
+      this.peers.some((p) => p.cfg.initiator === 'peer' && !isMsdpPeer(p.cfg.app))
+    ) {
       stack.listen(ROUTER_PORT, (conn) => this.accepted(conn));
       this.listening = true;
     }
@@ -389,6 +427,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     const [peerName = ''] = rep.session.split('/');
     const p = this.peers.find((x) => x.cfg.name === peerName);
     if (p === undefined) return;
+    if (isMsdpPeer(p.cfg.app)) return this.snoopMsdp(rep, p.addr);
     const i = Number(rep.session.split('/')[1]);
     const list = this.sessions.get(peerName) ?? [];
     this.sessions.set(peerName, list);
@@ -400,7 +439,9 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   }
 
   takeoverApp(rep: Rep): void {
-    rep.app?.takeover();
+    if (rep.app instanceof EngineSocket && this.msdp !== undefined)
+      this.msdp.takeover(rep.app, this.role === 'master');
+    else rep.app?.takeover();
     // The socket is primary now: what waited for its failover goes up, in arrival order.
     const held = this.held.get(rep.conn);
     if (held === undefined) return;
@@ -414,10 +455,122 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     this.dropHeld(rep.conn, 'secondary-deleted');
     const app = rep.app;
     if (app === undefined) return;
+    if (app instanceof EngineSocket) return this.dropMsdpSocket(app);
     app.detach();
     const [peerName = '', idx = ''] = rep.session.split('/');
     const list = this.sessions.get(peerName);
     if (list !== undefined && list[Number(idx)] === app) delete list[Number(idx)];
+  }
+
+  // ---- the application-protocol layer: MSDP (issue 14) ----------------------------------
+
+  startProtoTimer(target: ProtoTimerTarget, tag: string, delayNs: number): number {
+    return this.ctx.startTimer(delayNs, { type: 'proto.timer', target, tag } satisfies ProtoTimer);
+  }
+
+  cancelProtoTimer(handle: number): void {
+    this.ctx.cancelTimer(handle);
+  }
+
+  /** Each incarnation builds its speaker afresh, from a fresh, identically seeded stream. */
+  private newMsdpHost(): MsdpHost | undefined {
+    const m = this.msdpSetup;
+    if (m === undefined) return undefined;
+    const nsr = this.nsr;
+    const replicate =
+      nsr !== undefined && m.replicate
+        ? (sock: EngineSocket, conn: TcpConnection): void =>
+            this.ctx.send(
+              nsr.ids.iha,
+              { type: 'iha.socket', session: sock.id, conn, app: sock },
+              nsr.costs.ihaNs,
+            )
+        : undefined;
+    return new MsdpHost(
+      m.cfg,
+      {
+        now: () => this.now(),
+        startProtoTimer: (t, tag, d) => this.startProtoTimer(t, tag, d),
+        cancelProtoTimer: (h) => this.cancelProtoTimer(h),
+        trace: (k, f) => this.ctx.trace(k, f),
+        stack: () => this.stack(this.routerAddr),
+        sessionOf: (a) => `${m.names.get(a) ?? '?'}/0`,
+        closeSocket: (conn) => this.closeAppSocket(conn),
+        supersede: true,
+        ...(replicate === undefined ? {} : { replicate }),
+      },
+      new Rng(m.seed, 'msdp/router'),
+      m.board,
+    );
+  }
+
+  /**
+   * The application closes a socket (an MSDP reset, D-8). A replicated one is first
+   * unreplicated through IHA's error path (I-6: both sides drop the pair, queued packets
+   * go up L4), then closed: a secondary never sees its primary leave ESTABLISHED alone.
+   */
+  private closeAppSocket(conn: TcpConnection): void {
+    const nsr = this.nsr;
+    const rep = nsr?.byConn.get(conn);
+    if (nsr === undefined || rep === undefined || rep.role !== 'primary') {
+      conn.closeSocket();
+      return;
+    }
+    const reason = 'the application closed the socket';
+    this.ctx.send(
+      nsr.ids.iha,
+      { type: 'iha.post-error', handle: rep.handle, reason, queued: 'push' },
+      nsr.costs.ihaNs,
+    );
+    const target = { onTimer: () => conn.closeSocket() };
+    this.startProtoTimer(target, 'close-after-unreplicate', nsr.costs.ihaNs + 1);
+  }
+
+  private bootMsdp(): void {
+    this.msdp = this.newMsdpHost();
+    const m = this.msdpSetup;
+    if (this.msdp === undefined || m === undefined) return;
+    if (this.nsr !== undefined && !m.replicate)
+      this.ctx.trace(K.layer.notReplicated, {
+        protocol: 'msdp',
+        reason: 'nonstop-routing-disable',
+      });
+    this.msdp.start(this.role);
+  }
+
+  /**
+   * Master -> backup (planned switchover): the speaker stops here. With its sockets
+   * replicated, IHA hands them over (the engines stop writing now, S-1); otherwise (no
+   * NSR, or D-7) they are reset. A fresh backup speaker snoops what is replicated next.
+   */
+  private msdpToBackup(): void {
+    const old = this.msdp;
+    if (old === undefined) return;
+    old.shutdown(this.nsr === undefined || this.msdpSetup?.replicate !== true);
+    this.msdp = this.newMsdpHost();
+    this.msdp?.start('backup');
+  }
+
+  private snoopMsdp(rep: Rep, addr: Ipv4): void {
+    const host = this.msdp;
+    if (host === undefined) return;
+    rep.app = host.snoop(addr, rep.conn, rep.psrm.appInBase, rep.sdrl.snoopOutBase, () =>
+      sdrlTakeSnoop(rep),
+    );
+    // D-7 ("show msdp socket"): both REs' handles of the peer's socket, at set-up.
+    this.ctx.trace(K.layer.socket, {
+      session: rep.session,
+      peer: MsdpHost.name(addr),
+      handle: rep.handle,
+      peerHandle: rep.peerHandle,
+    });
+  }
+
+  private dropMsdpSocket(sock: EngineSocket): void {
+    const host = this.msdp;
+    if (host === undefined) return sock.detach();
+    host.dropIf(sock, 'secondary-deleted');
+    if (this.role === 'master') host.maybeBecomeMaster();
   }
 
   isMaster(): boolean {

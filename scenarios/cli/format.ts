@@ -61,6 +61,7 @@ export function formatSummary(
   if (s.pcapPackets !== undefined) lines.push(`  pcap       ${count(s.pcapPackets)} packets`);
   lines.push(...formatSessions(s.sessions));
   lines.push(...formatOutcome(r.outcome));
+  if (s.msdp !== undefined) lines.push(...formatMsdp(s.msdp));
   if (exports !== undefined) lines.push(...formatExports(exports));
   return `${lines.join('\n')}\n`;
 }
@@ -93,6 +94,24 @@ function formatViolations(vs: readonly ViolationReport[], st: Style): string[] {
   if (vs.length > VIOLATIONS_SHOWN_MAX)
     out.push(`    … ${vs.length - VIOLATIONS_SHOWN_MAX} more (all of them with --json)`);
   return out;
+}
+
+/** The router's MSDP (D-7 "show msdp socket"): a line per peer, then F-5's refusals. */
+function formatMsdp(m: NonNullable<RunReport['stats']['msdp']>): string[] {
+  const h = (x: number | undefined): string => (x === undefined ? '-' : String(x));
+  const c = (x: number | undefined): string => (x === undefined ? '-' : count(x));
+  const lines = [
+    `  msdp       ${m.peers.length} peers, master re${m.master}; SA cache re0 ${c(m.saCache[0])}, re1 ${c(m.saCache[1])}; ${count(m.originated)} own SAs`,
+  ];
+  for (const p of m.peers.slice(0, SESSIONS_SHOWN_MAX))
+    lines.push(
+      `    ${p.peer} ${p.address}  ${p.state}, socket handle re0 ${h(p.handles[0])} / re1 ${h(p.handles[1])}; SAs sent ${count(p.saSent)}, received ${count(p.saReceived)}; resets ${p.resets}`,
+    );
+  if (m.peers.length > SESSIONS_SHOWN_MAX)
+    lines.push(`    … ${m.peers.length - SESSIONS_SHOWN_MAX} more peers (all of them with --json)`);
+  for (const r of m.refusals)
+    lines.push(`  refused    at ${formatDuration(r.timeNs)}: ${r.message}`);
+  return lines;
 }
 
 function bytesPair(x: SessionStats | undefined): string {

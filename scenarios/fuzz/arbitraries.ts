@@ -22,8 +22,15 @@ import type { TcpOptionsConfig } from '../../model/tcp/tcp.ts';
 import type { MutantName, NsrOptions } from '../../model/nsr/options.ts';
 import type { LinkParams } from '../../model/net/link.ts';
 import { MS, SEC, US } from '../../sim/index.ts';
-import { INTER_RE_LINK_DEFAULT, PEER_LINK_DEFAULT, RE_LINK_DEFAULT } from '../load/defaults.ts';
+import {
+  INTER_RE_LINK_DEFAULT,
+  PEER_LINK_DEFAULT,
+  READ_DEFAULT,
+  RE_LINK_DEFAULT,
+  TRAFFIC_DEFAULT,
+} from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
+import { generateSources } from '../../model/app/msdp/defs.ts';
 import type { Scenario } from '../load/load.ts';
 import {
   FAMILY_NAMES,
@@ -92,6 +99,12 @@ export interface FuzzArbOptions {
   maxTieBreaks?: number;
   /** Simulated duration range in ms. Default 1000..4000. */
   durationMs?: readonly [number, number];
+  /**
+   * Add two MSDP peers (issue 14) next to the stream peers, with the router and both
+   * originating SAs on timers scaled to converge in a second (fuzzMsdp()). No draw: the
+   * rest of the case is what it would be without them.
+   */
+  msdp?: boolean;
 }
 
 /** Bounds that keep a generated run well under a second of wall time. */
@@ -278,6 +291,8 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
   const busy = opts.busyFlowControl ?? false;
   const durationNs = r.durationMs * MS;
   const peers = buildPeers(r.peers, r.sessions);
+  const msdp = opts.msdp === true ? fuzzMsdp() : undefined;
+  if (msdp !== undefined) peers.push(...msdp.peers);
   const buffer =
     busy || opts.slowPeerReads === true
       ? (SOCKET_BUFFERS[2] as number)
@@ -291,6 +306,7 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
     },
     nsrBounds: { ...opts.nsrBounds },
     nsrCosts: { ...opts.nsrCosts },
+    ...(msdp === undefined ? {} : { msdp: msdp.router }),
   };
   const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
   const placed = r.faults
@@ -372,6 +388,47 @@ function buildPeers(raw: readonly RawPeer[], sessions: readonly number[]): PeerC
       routerRead: read(p.routerRead),
     };
   });
+}
+
+/**
+ * MSDP for fuzz runs (a few simulated seconds): RFC 3618's periods scaled down (SA refresh
+ * 2 s on a 100 ms slot grid; SA state 3.8 s, so one missed refresh shows while a refresh
+ * a takeover's TCP recovery delays by up to 1.8 s does not; KeepAlive 2 s, Hold 6 s,
+ * ConnectRetry 1 s); the router connects at start (lower address, D-1), every source is up
+ * within the first period. The F-5 guard scales with the refresh period.
+ */
+export function fuzzMsdp(): { peers: PeerConfig[]; router: NonNullable<RouterConfig['msdp']> } {
+  const timers = {
+    saAdvertisementNs: 2 * SEC,
+    sgStateNs: 3800 * MS,
+    keepAliveNs: 2 * SEC,
+    holdTimeNs: 6 * SEC,
+    connectRetryNs: SEC,
+    slotNs: 100 * MS,
+  };
+  const speaker = (n: number, src: number, group: number): NonNullable<PeerConfig['app']> => ({
+    kind: 'msdp',
+    origination: { sources: generateSources(n, src, group) },
+    timers,
+    saEntriesPerTlv: 121,
+  });
+  const peer = (name: string, src: number, group: number): PeerConfig => ({
+    name,
+    link: { ...PEER_LINK_DEFAULT },
+    sessions: 1,
+    initiator: 'peer',
+    // The stream keys as the loader fills them in (an MSDP peer does not use them).
+    toRouter: { ...TRAFFIC_DEFAULT },
+    fromRouter: { ...TRAFFIC_DEFAULT },
+    peerRead: { ...READ_DEFAULT },
+    routerRead: { ...READ_DEFAULT },
+    app: speaker(4, src, group),
+  });
+  const { kind: _kind, ...router } = speaker(20, 0xc0a80001, 0xe8010001);
+  return {
+    peers: [peer('ma', 0xac100101, 0xe8020001), peer('mb', 0xac100201, 0xe8030001)],
+    router: { ...router, rpf: [], nsr: true, guard: true },
+  };
 }
 
 function traffic(t: RawTraffic): PeerConfig['toRouter'] {

@@ -18,6 +18,15 @@ const BUSY: FuzzArbOptions = { busyFlowControl: true };
 /** Slower IHA and PSRM (a slower RE CPU): socket set-up takes milliseconds, so packets arrive during it. */
 const SLOW_SETUP: FuzzArbOptions = { nsrCosts: { ihaNs: 2 * MS, psrmNs: 2 * MS } };
 
+/** MSDP peers (issue 14) and a mastership fault: what every MSDP mutant needs. */
+const MSDP_FAILOVER: FuzzArbOptions = {
+  msdp: true,
+  forceFamilies: ['mastership'],
+  families: ['mastership'],
+  minFaults: 1,
+  durationMs: [7_000, 9_000],
+};
+
 export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // A buffer-full NACK is what triggers it.
   'prl-l4-after-nack': { ...BUSY },
@@ -210,6 +219,12 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
     minFaults: 2,
     toRouterMinPerSec: 150,
   },
+  // MSDP (issue 14): the MSDP peers and a failover after the peerings are up.
+  'msdp-snoop-caches-own': { ...MSDP_FAILOVER },
+  'msdp-snoop-deaf': { ...MSDP_FAILOVER },
+  'msdp-takeover-no-catch-up': { ...MSDP_FAILOVER },
+  'msdp-sockets-not-replicated': { ...MSDP_FAILOVER },
+  'msdp-guard-off': { ...MSDP_FAILOVER },
 };
 
 export function biasFor(mutant: MutantName | undefined): FuzzArbOptions {

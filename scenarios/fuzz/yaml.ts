@@ -30,6 +30,7 @@ import {
 } from '../load/defaults.ts';
 import type { Expectation, Scenario } from '../load/load.ts';
 import { WSCALE_OFF } from '../load/tcp.ts';
+import { peerMsdpObject, routerMsdpObject } from './yaml-msdp.ts';
 import { formatBandwidth, formatRate, formatSize } from '../load/units.ts';
 
 export interface ToYamlOptions {
@@ -114,6 +115,7 @@ function routerObject(r: RouterConfig): Obj {
     out.socketBuffer = formatSize(r.socketBufferBytes);
   const tcp = tcpObject(r.tcp);
   if (Object.keys(tcp).length > 0) out.tcp = tcp;
+  if (r.msdp !== undefined) out.msdp = routerMsdpObject(r.msdp);
   return out;
 }
 
@@ -190,6 +192,13 @@ function tcpObject(t: RouterConfig['tcp']): Obj {
 function peerObject(p: PeerConfig): Obj {
   const out: Obj = { name: p.name };
   linkInto(out, 'link', p.link, PEER_LINK_DEFAULT);
+  if (p.app?.kind === 'msdp') {
+    // MSDP (issue 14, yaml-msdp.ts): one connection, no stream keys.
+    out.app = 'msdp';
+    const m = peerMsdpObject(p.app);
+    if (Object.keys(m).length > 0) out.msdp = m;
+    return out;
+  }
   if (p.sessions !== SESSIONS_DEFAULT) out.sessions = p.sessions;
   if (p.initiator !== INITIATOR_DEFAULT) out.initiator = p.initiator;
   out.traffic = { toRouter: trafficObject(p.toRouter), fromRouter: trafficObject(p.fromRouter) };

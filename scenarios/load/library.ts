@@ -13,6 +13,7 @@ export const LIBRARY_KINDS = [
   'misc',
   'redundant',
   'compare',
+  'msdp',
 ] as const;
 export type LibraryKind = (typeof LIBRARY_KINDS)[number];
 

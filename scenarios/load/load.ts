@@ -9,6 +9,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
 import {
   DEFAULT_ROUTER,
   routerDesign,
+  type PeerConfig,
   type RouterConfig,
   type WorldConfig,
 } from '../../model/config.ts';
@@ -29,9 +30,20 @@ import { readFaults } from './faults.ts';
 import { readNsrFlag, readNsrKeys } from './nsr.ts';
 import { nsrForDesign, readDesign, readRedundant } from './design.ts';
 import { readLink, readPeers } from './peers.ts';
+import { readRouterMsdp } from './msdp.ts';
 import { readTcp } from './tcp.ts';
 import { duration, positiveDuration, sizeIn } from './values.ts';
-import { closest, describe, int, Invalid, seq, str, Walk, type Fields } from './walk.ts';
+import {
+  closest,
+  describe,
+  int,
+  Invalid,
+  seq,
+  str,
+  Walk,
+  type Field,
+  type Fields,
+} from './walk.ts';
 
 export type Expectation = 'pass' | { fail: string[] };
 
@@ -78,6 +90,7 @@ export const ROUTER_KEYS = [
   'socketBuffer',
   'tcp',
   'redundant',
+  'msdp',
 ] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -152,6 +165,7 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     router.nsr,
     router.config.design,
   );
+  checkMsdpPeers(w, top, router.config, peers);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
     readChecks(w, n),
   );
@@ -236,8 +250,26 @@ function readRouter(
     // none without are the routers every file before designs described).
     ...(design === undefined || design === routerDesign({ nsr: nsr ?? false }) ? {} : { design }),
     ...(redundant === undefined ? {} : { redundant }),
+    ...readRouterMsdpKey(w, r.get('msdp')),
   };
   return { config, nsr };
+}
+
+/** `router.msdp` (scenarios/load/msdp.ts), left out of the config when absent. */
+function readRouterMsdpKey(w: Walk, f: Field | undefined): Pick<RouterConfig, 'msdp'> {
+  const m = readRouterMsdp(w, f);
+  return m === undefined ? {} : { msdp: m };
+}
+
+/** router.msdp needs MSDP peers, and its RPF routes name them. */
+function checkMsdpPeers(w: Walk, top: Fields, router: RouterConfig, peers: PeerConfig[]): void {
+  const msdpPeers = peers.filter((p) => p.app?.kind === 'msdp').map((p) => p.name);
+  const at = top.get('router')?.value ?? top.node;
+  if (router.msdp !== undefined && msdpPeers.length === 0)
+    w.error(at, 'router.msdp needs at least one peer with app: msdp');
+  for (const r of router.msdp?.rpf ?? [])
+    if (!msdpPeers.includes(r.peer))
+      w.error(at, `router.msdp.rpf names "${r.peer}", which is not a peer with app: msdp`);
 }
 
 /** `tieBreaks`: a list of integers >= 0; bad items are reported one by one. */

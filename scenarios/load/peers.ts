@@ -32,8 +32,10 @@ import {
   seq,
   str,
   type Field,
+  type Fields,
   type Walk,
 } from './walk.ts';
+import { readPeerMsdp } from './msdp.ts';
 
 export const LINK_KEYS = [
   'latency',
@@ -52,6 +54,7 @@ export const PEER_KEYS = [
   'sessions',
   'initiator',
   'app',
+  'msdp',
   'traffic',
   'read',
 ] as const;
@@ -62,8 +65,8 @@ export const READ_PACE_KEYS = ['chunk', 'every'] as const;
 export const READ_KEYS_ALL = [...READ_PACE_KEYS, 'rcvbuf'] as const;
 export const RCVBUF_KEYS = ['at', 'size'] as const;
 export const PEER_NAME_RE = /^[a-z0-9-]+$/;
-/** The applications a session can run; only the verifiable stream exists so far. */
-export const APPS = ['stream'] as const;
+/** The applications a peer can run: the verifiable stream (default) or MSDP (issue 14). */
+export const APPS = ['stream', 'msdp'] as const;
 
 /** Link parameters over `base`; every field is filled in (the model gets no gaps). */
 export function readLink(
@@ -139,13 +142,7 @@ function readPeer(
       throw new Invalid(`${what}.name "${s}" must use only a-z, 0-9 and "-"`);
     return s;
   });
-  w.read(m.get('app'), APP_DEFAULT, (n) => {
-    if (isScalar(n) && typeof n.value === 'string' && n.value !== 'stream')
-      throw new Invalid(
-        `${what}.app "${n.value}" is not supported yet; the only application is "stream"`,
-      );
-    return oneOf(n, `${what}.app`, APPS);
-  });
+  const app = readApp(w, m, what);
   const traffic = readTraffic(w, m.get('traffic'), `${what}.traffic`);
   const read = readReads(w, m.get('read'), `${what}.read`, durationNs);
   return {
@@ -161,7 +158,27 @@ function readPeer(
     fromRouter: traffic.fromRouter,
     peerRead: read.peer,
     routerRead: read.router,
+    ...(app === undefined ? {} : { app }),
   };
+}
+
+/** `app:` and, for `app: msdp`, the peer's `msdp:` map (scenarios/load/msdp.ts). */
+function readApp(w: Walk, m: Fields, what: string): PeerConfig['app'] {
+  const kind = w.read(m.get('app'), APP_DEFAULT as (typeof APPS)[number], (n) => {
+    if (isScalar(n) && n.value === 'bgp')
+      throw new Invalid(
+        `${what}.app "bgp" is not supported yet; the applications are "stream" and "msdp"`,
+      );
+    return oneOf(n, `${what}.app`, APPS);
+  });
+  if (kind !== 'msdp') {
+    if (m.has('msdp')) w.error(m.node, `${what}.msdp needs app: msdp`);
+    return undefined;
+  }
+  for (const k of ['sessions', 'initiator', 'traffic', 'read'])
+    if (m.has(k))
+      w.error(m.node, `${what}.${k} is for app: stream; an MSDP peer has one connection (D-1)`);
+  return readPeerMsdp(w, m.get('msdp'), `${what}.msdp`);
 }
 
 function readTraffic(

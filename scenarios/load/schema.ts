@@ -4,6 +4,7 @@
 // output, and a test fails when the two drift apart. The schema cannot say everything
 // the loader checks (fault times inside the duration, peer names a fault refers to,
 // cross-field TCP rules): the loader stays the judge.
+import { peerMsdpSchema, routerMsdpSchema } from './msdp-schema.ts';
 import { RECORD_BYTES_MAX, RECORD_BYTES_MIN } from '../../model/app/stream.ts';
 import { CHECKERS } from '../../model/checks/index.ts';
 import { DEFAULT_ROUTER, REDUNDANT_DEFAULTS } from '../../model/config.ts';
@@ -191,11 +192,12 @@ function peer(): Schema {
         default: D.INITIATOR_DEFAULT,
       },
       app: {
-        enum: ['stream'],
+        enum: ['stream', 'msdp'],
         description:
-          'The application on both ends: "stream" is the verifiable record stream (the only one so far).',
+          'The application on both ends: "stream" is the verifiable record stream; "msdp" an MSDP speaker (RFC 3618; configured by msdp).',
         default: D.APP_DEFAULT,
       },
+      msdp: peerMsdpSchema(),
       traffic: {
         type: 'object',
         additionalProperties: false,
@@ -492,6 +494,7 @@ function router(): Schema {
         formatSize(DEFAULT_ROUTER.socketBufferBytes),
       ),
       tcp: tcp(),
+      msdp: routerMsdpSchema(),
     },
   };
 }

@@ -2,6 +2,7 @@
 import { benchCli, benchScale, formatCli, formatScale } from './cli.ts';
 import { benchFuzz, formatFuzz } from './fuzz.ts';
 import { benchHold, formatHold } from './hold.ts';
+import { benchMsdp, formatMsdp } from './msdp.ts';
 import { benchRouter, formatRouter } from './router.ts';
 
 /** One benchmark section; add new ones to SECTIONS, keyed by their JSON name. */
@@ -20,6 +21,7 @@ const SECTIONS: Readonly<Record<string, Section<unknown>>> = {
   fuzz: section({ run: () => benchFuzz(), format: (r) => formatFuzz(r) }),
   cli: section({ run: () => benchCli(), format: (r) => formatCli(r) }),
   scale: section({ run: () => benchScale(), format: (r) => formatScale(r) }),
+  msdp: section({ run: () => benchMsdp(), format: (r) => formatMsdp(r) }),
 };
 
 function main(argv: readonly string[]): void {

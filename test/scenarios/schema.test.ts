@@ -36,6 +36,13 @@ const NO_DEFAULT = new Set([
   'mutant',
   'sack',
   'rcvbuf',
+  // MSDP (issue 14): no msdp map = no MSDP; no rp/sources/churn = originates nothing; no rpf = direct peers only.
+  'msdp',
+  'rp',
+  'sources',
+  'churn',
+  'rpf',
+  'badTlv',
 ]);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
@@ -91,6 +98,10 @@ function baseFor(p: Prop): Record<string, unknown> {
   // Redundant TCP's settings and faults need its design (scenarios/load/design.ts).
   if ((p.path[0] === 'router' && p.path[1] === 'redundant') || RTCP_FAULTS.has(String(p.kind)))
     base.router = { design: 'redundant-tcp' };
+  // MSDP keys (issue 14) need an MSDP peer.
+  if (p.path.includes('msdp')) (base.peers as Array<Record<string, unknown>>)[0]!.app = 'msdp';
+  if (p.path[0] === 'router' && p.path[1] === 'msdp' && p.path.length > 2)
+    base.router = { msdp: {} };
   if (fault !== undefined) {
     const required = Object.fromEntries(
       fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]),
