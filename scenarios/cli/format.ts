@@ -59,7 +59,8 @@ export function formatSummary(
     `  trace      ${count(s.traceRecords)} records, hash ${r.traceHash}`,
   );
   if (s.pcapPackets !== undefined) lines.push(`  pcap       ${count(s.pcapPackets)} packets`);
-  lines.push(...formatSessions(s.sessions));
+  // A run of MSDP peers only has no stream session to sum up.
+  if (s.sessions.length > 0 || s.msdp === undefined) lines.push(...formatSessions(s.sessions));
   lines.push(...formatOutcome(r.outcome));
   if (s.msdp !== undefined) lines.push(...formatMsdp(s.msdp));
   if (exports !== undefined) lines.push(...formatExports(exports));
