@@ -250,8 +250,6 @@ export const K = {
     state: 'rtcp.state',
     /** the boot handshake timed out: the station is standby and unsynchronized. */
     bootTimeout: 'rtcp.boot-timeout',
-    /** a station not operational suppressed a transmission at layer 1 (reported as sent). */
-    suppress: 'rtcp.suppress',
     /** the standby found the counterpart's operational signal off and took over. */
     takeover: 'rtcp.takeover',
     /** an ACK for a sequence not yet sent was buffered. */

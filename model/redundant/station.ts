@@ -16,7 +16,9 @@
 //
 // Simplified: both stations boot together and the handshake of §3 completes at once
 // (the lower management address, station 0, becomes operational); a station that boots
-// again later is a late joiner: unsynchronized, it never transmits and holds no session.
+// again later is a late joiner: unsynchronized, it never transmits and holds no session
+// until its data and timing synchronization (join.ts) are done; one that boots with no
+// operational counterpart waits bootTimeout (2 minutes) and goes on alone.
 import { Rng, type ActorContext, type Message } from '../../sim/index.ts';
 import type { StreamSession, AppTimerTag } from '../app/session.ts';
 import { RoutingEngine, type RePeerInfo, type ReMessage } from '../router/re.ts';
@@ -25,7 +27,7 @@ import { seqLeq, type Ipv4, type Segment } from '../net/segment.ts';
 import type { TcpConnection, TcpOptionsConfig } from '../tcp/tcp.ts';
 import { K } from '../vocab.ts';
 import type { StationSignals } from './signals.ts';
-import { isRtcpMutant, type RtcpMutantName } from './mutants.ts';
+import type { RtcpMutantName } from './mutants.ts';
 import { StationMgmt } from './join.ts';
 
 /** Early ACKs a standby keeps per connection (R-2); beyond it the segment is dropped. */
@@ -40,6 +42,8 @@ export interface SignalInterrupt extends Message {
 interface AckReplay extends Message {
   readonly type: 'rtcp.replay';
   readonly conn: TcpConnection;
+  /** After a takeover: every kept segment goes in (plain TCP judges those still ahead). */
+  readonly all: boolean;
 }
 
 /** §4.1.2.2.1: the station's application timing slips by `offsetNs` from now on. */
@@ -248,7 +252,7 @@ export class Station extends RoutingEngine {
         this.checkCounterpart();
         return;
       case 'rtcp.replay':
-        this.replay(msg.conn);
+        this.replay(msg.conn, msg.all);
         return;
       case 'rtcp.clock-offset':
         this.setClockOffset(msg.offsetNs);
@@ -274,11 +278,11 @@ export class Station extends RoutingEngine {
     this.setSignals({ operational: true });
     this.ctx.trace(K.rtcp.takeover, { station: this.index, from: this.counterpart });
     // The operational station runs plain TCP: no more early ACKs are kept, and those kept
-    // go in now (those still ahead of snd_max are dropped there after an ACK, as BSD does).
-    const kept = [...this.early];
-    this.early.clear();
+    // go in next (those still ahead of snd_max are dropped there after an ACK, as BSD does);
+    // next, not now: a takeover can happen inside a TCP output (ipOutput below).
     for (const c of this.stack(this.routerAddr).connections()) c.ackAheadHook = undefined;
-    for (const [, segs] of kept) for (const seg of segs) this.stack(this.routerAddr).input(seg);
+    for (const conn of this.early.keys())
+      this.ctx.send(this.ctx.id, { type: 'rtcp.replay', conn, all: true } satisfies AckReplay);
   }
 
   // ---- R-1: layer-1 suppression -------------------------------------------------------------
@@ -299,7 +303,7 @@ export class Station extends RoutingEngine {
     if (this.early.size === 0) return;
     const conn = this.stack(this.routerAddr).lookup(seg.src, seg.sport, seg.dst, seg.dport);
     if (conn !== undefined && this.early.has(conn))
-      this.ctx.send(this.ctx.id, { type: 'rtcp.replay', conn } satisfies AckReplay);
+      this.ctx.send(this.ctx.id, { type: 'rtcp.replay', conn, all: false } satisfies AckReplay);
   }
 
   // ---- R-2: early ACKs ----------------------------------------------------------------------
@@ -330,10 +334,10 @@ export class Station extends RoutingEngine {
   }
 
   /** Output moved: the kept ACKs it has reached go into TCP input, in arrival order. */
-  private replay(conn: TcpConnection): void {
+  private replay(conn: TcpConnection, all: boolean): void {
     const q = this.early.get(conn);
     if (q === undefined) return;
-    let n = 0;
+    let n = all ? q.length : 0;
     while (n < q.length && seqLeq((q[n] as Segment).ack, conn.snd_max)) n++;
     if (n === 0) return;
     const now = q.splice(0, n);
@@ -376,10 +380,6 @@ export class Station extends RoutingEngine {
     let n = 0;
     for (const q of this.early.values()) n += q.length;
     return n;
-  }
-
-  static isMutant(name: string | undefined): name is RtcpMutantName {
-    return name !== undefined && isRtcpMutant(name);
   }
 }
 
