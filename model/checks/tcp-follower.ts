@@ -21,9 +21,10 @@
 // - rcv_adv, last_ack_sent: they move with the output only the primary performs.
 // - ts_recent (RFC 7323 §4.3 updates it only for a segment at or below last_ack_sent), and
 //   with it the PAWS verdict: the secondary's goes stale, so a reordered old segment the
-//   primary drops under PAWS is processed by the secondary (finding
-//   follower-paws-stale-ts-recent). Such a segment carries no new data; what it can move
-//   is rcv_up trailing rcv_nxt, hence rcv_up is compared as urgent state (urgentDiffers).
+//   primary drops under PAWS is processed by the secondary. Such a segment carries no new
+//   data, but it can move rcv_up trailing rcv_nxt (compared as urgent state, so that is no
+//   violation: finding follower-paws-stale-ts-recent) and, a window-only ACK with the same
+//   seq and ack, snd_wnd (a violation: the design's, finding follower-paws-stale-window).
 import type { Simulation } from '../../sim/index.ts';
 import type { L4Result } from '../nsr/prl-queue.ts';
 import { seqGt } from '../net/segment.ts';

@@ -24,6 +24,7 @@ describe('open fuzz findings', () => {
       'follower-dupack-rcv-up.yaml',
       'follower-dupack-window-seq.yaml',
       'follower-paws-stale-ts-recent.yaml',
+      'follower-paws-stale-window.yaml',
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
       'skip-failover-timers-unreported-stall.yaml',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FuzzCase } from '../../../scenarios/fuzz/arbitraries.ts';
+import { fuzzCaseArb, type FuzzCase } from '../../../scenarios/fuzz/arbitraries.ts';
 import { writeFinding } from '../../../scenarios/fuzz/finding.ts';
 import {
   caseArb,
@@ -19,6 +19,8 @@ const NUM_RUNS = 50;
 /** Runs fast-check may spend shrinking a failure before it reports the smallest so far. */
 const SHRINK_RUNS = 60;
 const TARGET: FuzzTarget = { design: 'jsr', mutant: undefined };
+const MSDP_SEED = Number(process.env.NSRSIM_FUZZ_MSDP_SEED ?? 7);
+const MSDP_RUNS = 30;
 
 describe('fuzz property: the correct design', () => {
   it(`fires no checker on ${NUM_RUNS} generated scenarios (seed ${SEED})`, () => {
@@ -64,5 +66,21 @@ describe('fuzz property: the correct design', () => {
     expect.fail(
       `the correct design failed (${f.fired.join(', ')}) on a generated scenario, seed ${SEED}, path ${out.counterexamplePath ?? '?'}.\nShrunk scenario: ${f.file} (nsrsim run / nsrsim replay it)\n${why}`,
     );
+  });
+
+  // Issue 14: the same property with two MSDP peers and the router's MSDP speaker beside the
+  // stream peers (fuzzCaseArb({ msdp: true })), so sa-cache, msdp-adjacency and sa-stream
+  // judge the correct design under the same faults. Its own seed and fewer runs: MSDP adds
+  // two sockets and their timers to every case.
+  it(`with MSDP peers: fires no checker on ${MSDP_RUNS} generated scenarios (seed ${MSDP_SEED})`, () => {
+    const failed: string[] = [];
+    for (const c of fc.sample(fuzzCaseArb({ msdp: true, safeOnly: true }), {
+      seed: MSDP_SEED,
+      numRuns: MSDP_RUNS,
+    })) {
+      const r = runCase(c.scenario);
+      if (r.fired.length > 0) failed.push(`${c.scenario.name}: ${r.fired.join(', ')}`);
+    }
+    expect(failed).toEqual([]);
   });
 });
