@@ -32,6 +32,7 @@ describe('open fuzz findings', () => {
       'switchover-segq-not-replicated.yaml',
       'switchover-stale-app-in.yaml',
       'switchover-stream-corrupt.yaml',
+      'takeover-retransmit-during-pfe-switch.yaml',
       'unsafe-global-queue-balanced.yaml',
       'unsafe-ooo-count-incoming.yaml',
       'unsafe-prlack-coalesce.yaml',
@@ -158,6 +159,17 @@ describe('open fuzz findings', () => {
     expect(secondary?.up).toBe(secondary?.nxt);
     expect(primary?.up).toBeLessThan(primary?.nxt ?? 0);
     expect(primary?.tsRecent).toBeGreaterThan(secondary?.tsRecent ?? Infinity);
+  });
+
+  it('takeover-retransmit-during-pfe-switch (design): the new primary retransmits into the PFE switch and waits the reset 1 s RTO; an instant PFE switch shortens the stall five-fold', () => {
+    const s = loadScenarioFile(join(DIR, 'takeover-retransmit-during-pfe-switch.yaml'));
+    const slow = runScenario(s).outcome;
+    const router = { ...s.config.router, pfeSwitchNs: 1_000 };
+    const fast = runScenario({ ...s, config: { ...s.config, router } }).outcome;
+    expect(slow.peerStallMsMax).toBeGreaterThan(1_000);
+    expect(slow.recoveryMs).toBeGreaterThan(1_000);
+    expect(fast.peerStallMsMax).toBeLessThan(slow.peerStallMsMax / 4);
+    expect(fast.recoveryMs).toBeLessThan(200);
   });
 
   it.each(FILES)('%s gives its recorded verdict and trace hash', (file) => {
