@@ -30,7 +30,7 @@ import {
   TRAFFIC_DEFAULT,
 } from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
-import { generateSources } from '../../model/app/msdp/defs.ts';
+import { generateSources, SA_ADVERTISEMENT_PERIOD_NS } from '../../model/app/msdp/defs.ts';
 import type { Scenario } from '../load/load.ts';
 import {
   FAMILY_NAMES,
@@ -320,6 +320,10 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
     pfeSwitchNs: router.pfeSwitchNs,
     allowPrlTimeout: opts.allowPrlTimeout === true,
     allowUnsyncedSwitchover: opts.allowUnsyncedSwitchover === true,
+    // The guard-off mutant's hunt needs the early switchovers the guard would refuse.
+    ...(msdp === undefined || opts.mutant === 'msdp-guard-off'
+      ? {}
+      : { plannedSwitchoverGuard: msdpGuardPeriods(msdp.router) }),
   });
   const config: WorldConfig = {
     name: 'fuzz',
@@ -429,6 +433,15 @@ export function fuzzMsdp(): { peers: PeerConfig[]; router: NonNullable<RouterCon
     peers: [peer('ma', 0xac100101, 0xe8020001), peer('mb', 0xac100201, 0xe8030001)],
     router: { ...router, rpf: [], nsr: true, guard: true },
   };
+}
+
+/** F-5's periods as the chassis applies them to these MSDP timers (model/world.ts guardOptions). */
+function msdpGuardPeriods(r: NonNullable<RouterConfig['msdp']>): {
+  afterReplicationNs: number;
+  betweenNs: number;
+} {
+  const p = r.timers?.saAdvertisementNs ?? SA_ADVERTISEMENT_PERIOD_NS;
+  return { afterReplicationNs: p, betweenNs: 4 * p };
 }
 
 function traffic(t: RawTraffic): PeerConfig['toRouter'] {

@@ -61,6 +61,13 @@ export interface ScheduleContext {
    * dropped (the schedule no longer knows which RE is master).
    */
   allowUnsyncedSwitchover?: boolean;
+  /**
+   * The chassis' F-5 guard for MSDP sockets (issue 14, model/app/msdp/guard.ts): a planned
+   * switchover within afterReplicationNs of a socket's replication or betweenNs of the
+   * previous one is refused, so the schedule keeps only switchovers the guard accepts (a
+   * refused one would leave it believing the wrong RE is master).
+   */
+  plannedSwitchoverGuard?: { afterReplicationNs: number; betweenNs: number };
 }
 
 /** Time after KKCM comes back up by which every socket is replicated again (measured: ~1 ms; generous). */
@@ -93,6 +100,8 @@ interface State {
   linkOutUntil: number;
   /** A per-socket failover may have left primaries on the backup. */
   split: boolean;
+  /** The last planned switchover kept (the F-5 guard's reference). */
+  lastSwitchoverAt: number;
 }
 
 export function atOf(f: FaultConfig): number {
@@ -114,6 +123,7 @@ export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContex
     linkOutStart: -Infinity,
     linkOutUntil: -Infinity,
     split: false,
+    lastSwitchoverAt: -Infinity,
   };
   const takeoverNs = ctx.masterDetectNs + ctx.pfeSwitchNs;
   const unsyncedSwitchover = ctx.allowUnsyncedSwitchover === true;
@@ -121,6 +131,7 @@ export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContex
   const out: FaultConfig[] = [];
   for (const { f } of sorted) {
     const t = atOf(f);
+    if (guardRefuses(s, f.action, t, ctx.plannedSwitchoverGuard)) continue;
     const a = isOutage(f.action)
       ? outage(s, t, f.action, interReSafeNs, ctx.allowPrlTimeout === true)
       : applied(s, f.action, t, takeoverNs) ||
@@ -128,8 +139,24 @@ export function saneSchedule(faults: readonly FaultConfig[], ctx: ScheduleContex
         ? f.action
         : undefined;
     if (a !== undefined) out.push(a === f.action ? f : { ...f, action: a });
+    if (a?.kind === 'switchover') s.lastSwitchoverAt = t;
   }
   return out;
+}
+
+/**
+ * Would the F-5 guard refuse this planned switchover? The sockets were replicated by
+ * syncedAt at the latest; an MSDP socket may open a little after the run starts or KKCM
+ * resynchronizes, hence RESYNC_NS more.
+ */
+function guardRefuses(
+  s: State,
+  a: FaultAction,
+  t: number,
+  g: ScheduleContext['plannedSwitchoverGuard'],
+): boolean {
+  if (g === undefined || a.kind !== 'switchover') return false;
+  return t < s.syncedAt + RESYNC_NS + g.afterReplicationNs || t < s.lastSwitchoverAt + g.betweenNs;
 }
 
 type Outage = Extract<

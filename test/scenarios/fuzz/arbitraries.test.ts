@@ -134,6 +134,23 @@ describe('saneSchedule', () => {
     ]);
   });
 
+  it('with MSDP peers keeps only the planned switchovers the F-5 guard accepts (issue 14): one refresh period after replication, four between two', () => {
+    const guard = { afterReplicationNs: 2000 * MS, betweenNs: 8000 * MS };
+    const kept = saneSchedule(
+      [
+        f(1500, { kind: 'switchover' }), // within 2 s of the sockets' replication (+ RESYNC_NS): refused
+        f(2600, { kind: 'switchover' }),
+        f(6000, { kind: 'switchover' }), // 3.4 s after the previous one: refused
+        f(6100, { kind: 're-crash', target: 'master' }), // a crash is no planned switchover
+      ],
+      { ...ctx, durationNs: 10_000 * MS, plannedSwitchoverGuard: guard },
+    );
+    expect(kept.map((x) => `${at(x) / MS}:${x.action.kind}`)).toEqual([
+      '2600:switchover',
+      '6100:re-crash',
+    ]);
+  });
+
   it('drops a failover after nsr-deconfig until nsr-reconfig and resync', () => {
     const kept = saneSchedule(
       [
