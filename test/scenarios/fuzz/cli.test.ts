@@ -122,7 +122,7 @@ describe.concurrent('nsrsim fuzz', () => {
     const replay = await nsrsim('replay', file);
     expect(replay.status).toBe(0);
     expect(replay.stdout).toContain('matches the recorded one');
-  });
+  }, 240_000);
 
   it('exits 1 when a mutant is not found in its budget', async () => {
     const r = await nsrsim(
