@@ -3,6 +3,7 @@
 import type { AppReadSpec } from './app/session.ts';
 import type { TrafficSpec } from './app/stream.ts';
 import type { PeerApp, RouterMsdpConfig } from './app/layer/config.ts';
+import type { RouterBgpConfig } from './app/layer/bgp-config.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { RtcpMutantName } from './redundant/mutants.ts';
@@ -139,6 +140,8 @@ export interface RouterConfig {
   mutant: MutantName | RtcpMutantName | undefined;
   /** The router's MSDP speaker, when some peer runs `app: msdp` (model/app/layer/config.ts). */
   msdp?: RouterMsdpConfig;
+  /** The router's BGP speaker, when some peer runs `app: bgp` (model/app/layer/bgp-config.ts). */
+  bgp?: RouterBgpConfig;
 }
 
 /** The router's design: `design` if set, else jsr with NSR on and none without. */

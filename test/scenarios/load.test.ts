@@ -113,7 +113,7 @@ describe('broken fixtures', () => {
   it('keys and kinds whose feature is missing are rejected as not supported yet; a session number must exist', () => {
     const f = join(FIX, 'not-supported.yaml');
     expect(issuesOf(f)).toEqual([
-      `${f}:8:10: peers[0].app "bgp" is not supported yet; the applications are "stream" and "msdp"`,
+      `${f}:8:10: peers[0].app must be one of "stream", "msdp", "bgp", got the string "isis"`,
       `${f}:12:14: faults[0].session 3 is not a session of any peer (1 session: 0 … 0)`,
       `${f}:16:5: faults[1].peer with side: router is not supported yet (the router side stalls every session of the master RE)`,
     ]);
