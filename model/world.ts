@@ -311,6 +311,7 @@ export class World {
       seed: this.cfg.seed,
       board: this.bgpBoard,
       replicate: r.nsr,
+      snoopMissesPeer: r.nsr && r.mutant === 'bgp-snoop-misses-peer',
       names: new Map(peers.map((p) => [p.addr, p.name])),
     };
   }

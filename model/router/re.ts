@@ -97,6 +97,8 @@ export interface ReBgpSetup {
   board: SyncBoard;
   /** Socket replication (design jsr). */
   replicate: boolean;
+  /** Mutant bgp-snoop-misses-peer (model/nsr/options.ts). */
+  snoopMissesPeer: boolean;
   names: ReadonlyMap<Ipv4, string>;
 }
 
@@ -626,6 +628,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         closeSocket: (conn) => this.closeAppSocket(conn),
         // Distinct per RE and incarnation: a new master never reuses the old one's 4-tuple.
         portBase: 40000 + this.index * 10000 + ((this.boots - 1) % 4) * 2000,
+        snoopMissesPeer: b.snoopMissesPeer,
         ...(replicate === undefined ? {} : { replicate }),
       },
       new Rng(b.seed, 'bgp/router'),

@@ -33,6 +33,8 @@ export interface BgpHostEnv extends LayerEnv {
   replicate?(sock: EngineSocket, conn: TcpConnection): void;
   /** First local port of active opens (distinct per RE incarnation: no 4-tuple twins). */
   readonly portBase: number;
+  /** Mutant bgp-snoop-misses-peer: the snooper never reads what the peer sent. */
+  readonly snoopMissesPeer?: boolean;
 }
 
 /** One peering: its speaker (per peering) and the socket of its current connection. */
@@ -45,7 +47,7 @@ export class BgpPeering implements ProtoTimerTarget {
     readonly peer: Ipv4,
     cfg: BgpConfig,
     host: BgpHost,
-    env: BgpHostEnv,
+    private readonly env: BgpHostEnv,
     rng: Rng,
   ) {
     this.io = {
@@ -75,7 +77,7 @@ export class BgpPeering implements ProtoTimerTarget {
     return {
       start: () => sp.onConnected(),
       input: (b) => sp.input(b),
-      snoopIn: (b) => sp.snoopIn(b),
+      snoopIn: (b) => (this.env.snoopMissesPeer === true ? undefined : sp.snoopIn(b)),
       snoopOut: (b) => sp.snoopOut(b),
       takeover: () => sp.takeover(),
       // The speaker's timers are the peering's (they outlive connections), not the socket's.
