@@ -91,8 +91,13 @@ export interface FaultConfig {
  * The design family of the router (SPEC O-3): the seeds' socket replication (jsr), the
  * Redundant TCP internet-draft (seed 004), or a dual-RE router without NSR (none).
  */
-export type Design = 'jsr' | 'redundant-tcp' | 'none';
-export const DESIGN_IDS: readonly Design[] = ['jsr', 'redundant-tcp', 'none'];
+/**
+ * gr (issue 15): BGP graceful restart (RFC 4724) as the baseline: no socket replication
+ * (as none), the chassis still moves mastership, the router's BGP advertises the capability
+ * and its peers keep its routes stale across the restart. Needs BGP peers.
+ */
+export type Design = 'jsr' | 'redundant-tcp' | 'gr' | 'none';
+export const DESIGN_IDS: readonly Design[] = ['jsr', 'redundant-tcp', 'gr', 'none'];
 
 /** Redundant TCP's own settings (SPEC R-1 … R-7); the defaults are REDUNDANT_DEFAULTS. */
 export interface RedundantConfig {

@@ -1,6 +1,7 @@
 // The run summary's BGP block (issue 15, SPEC O-1, B-3): per BGP peer the router master's
 // session state, the Adj-RIB-In on each RE, messages both ways, and what the peer saw.
 import type { BgpSummary } from '../../model/app/layer/bgp-stats.ts';
+import type { RouteOutcome } from '../../model/outcome.ts';
 import { formatDuration } from '../../sim/index.ts';
 
 const n = (x: number | undefined): string => (x === undefined ? '-' : x.toLocaleString('en-US'));
@@ -23,4 +24,13 @@ export function formatBgp(b: BgpSummary, shown: number): string[] {
   if (b.peers.length > shown)
     lines.push(`    … ${b.peers.length - shown} more peers (all of them with --json)`);
   return lines;
+}
+
+/** SPEC O-1 for BGP peers (model/outcome.ts RouteOutcome): one line under "peer saw". */
+export function formatRoutes(r: RouteOutcome): string {
+  const whole =
+    r.wholeAgainMs === null
+      ? 'not whole again by the end'
+      : `whole again after ${r.wholeAgainMs} ms`;
+  return `  routes     ${n(r.withdrawn)} withdrawn at the peers, ${n(r.keptStale)} kept stale for up to ${r.staleMsMax} ms; tables ${whole}`;
 }

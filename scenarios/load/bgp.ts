@@ -137,8 +137,11 @@ export function checkBgpPeers(
   at: Node | null,
   router: RouterBgpConfig | undefined,
   peers: ReadonlyArray<{ name: string; app?: { kind: string; as?: number } }>,
+  design: string | undefined,
 ): void {
   const bgp = peers.filter((p) => p.app?.kind === 'bgp');
+  if (design === 'gr' && bgp.length === 0)
+    w.error(at, 'router.design: gr (BGP graceful restart) needs at least one peer with app: bgp');
   if (router !== undefined && bgp.length === 0)
     w.error(at, 'router.bgp needs at least one peer with app: bgp');
   const as = router?.as ?? ROUTER_BGP_DEFAULT.as;

@@ -168,7 +168,8 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     router.config.design,
   );
   checkMsdpPeers(w, top, router.config, peers);
-  checkBgpPeers(w, top.get('router')?.value ?? top.node, router.config.bgp, peers);
+  const routerAt = top.get('router')?.value ?? top.node;
+  checkBgpPeers(w, routerAt, router.config.bgp, peers, router.config.design);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
     readChecks(w, n),
   );

@@ -122,7 +122,7 @@ describe('broken fixtures', () => {
   it('bad NSR values are reported at the value, with the allowed values and did-you-mean hints', () => {
     const f = join(FIX, 'nsr-errors.yaml');
     expect(issuesOf(f)).toEqual([
-      `${f}:6:11: router.design must be one of "jsr", "redundant-tcp", "none", got the string "jrs"; did you mean "jsr"?`,
+      `${f}:6:11: router.design must be one of "jsr", "redundant-tcp", "gr", "none", got the string "jrs"; did you mean "jsr"?`,
       `${f}:8:5: unknown key "kkcmChanels" in router.options; did you mean "kkcmChannels"?`,
       `${f}:9:15: router.options.encoding must be one of "ipc", "tlv", got the string "xml"`,
       `${f}:10:19: router.options.versions[1] (the version re1 speaks) must be between 1 and 2, got 3`,
