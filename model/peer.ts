@@ -167,6 +167,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
         stack: () => this.stack(this.addr),
         sessionOf: () => `${name}/0`,
         portBase: 40000,
+        listens: true,
       },
       new Rng(this.seed, `bgp/${name}`),
       undefined,

@@ -629,6 +629,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
         // Distinct per RE and incarnation: a new master never reuses the old one's 4-tuple.
         portBase: 40000 + this.index * 10000 + ((this.boots - 1) % 4) * 2000,
         snoopMissesPeer: b.snoopMissesPeer,
+        listens: false,
         ...(replicate === undefined ? {} : { replicate }),
       },
       new Rng(b.seed, 'bgp/router'),

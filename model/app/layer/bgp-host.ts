@@ -33,6 +33,11 @@ export interface BgpHostEnv extends LayerEnv {
   replicate?(sock: EngineSocket, conn: TcpConnection): void;
   /** First local port of active opens (distinct per RE incarnation: no 4-tuple twins). */
   readonly portBase: number;
+  /**
+   * Listen on port 179 (the external peers). The router's speakers only connect: its port
+   * 179 is the stream application's (model/config.ts ROUTER_PORT), shared in one run.
+   */
+  readonly listens: boolean;
   /** Mutant bgp-snoop-misses-peer: the snooper never reads what the peer sent. */
   readonly snoopMissesPeer?: boolean;
 }
@@ -228,7 +233,7 @@ export class BgpHost {
   }
 
   private listen(): void {
-    if (this.listening) return;
+    if (this.listening || !this.env.listens) return;
     this.env.stack().listen(BGP_PORT, (conn) => this.accepted(conn));
     this.listening = true;
   }

@@ -61,4 +61,41 @@ describe('the router BGP on the wire, judged by tshark', () => {
       expect(as4.sort()).toEqual(['65000', '65000', '65001', '65002']);
     });
   });
+
+  it('bgp-malformed: exactly the one malformed UPDATE meant (no NEXT_HOP), answered by the router with NOTIFICATION 3/3; the session comes back', () => {
+    runWithPcap('scenarios/library/bgp/bgp-malformed.yaml', (file, r) => {
+      expect(r.verdict).toBe('pass');
+      const bad = tshark(
+        file,
+        '-Y',
+        'bgp.type == 2 && bgp.nlri_prefix && !(bgp.update.path_attribute.type_code == 3)',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+      );
+      expect(bad).toEqual(['10.0.1.1']);
+      const notes = tshark(
+        file,
+        '-Y',
+        'bgp.type == 3',
+        '-T',
+        'fields',
+        '-e',
+        'ip.src',
+        '-e',
+        'bgp.notify.major_error',
+        '-e',
+        'bgp.notify.minor_error_update',
+      );
+      expect(notes).toEqual(['10.0.0.1\t3\t3']);
+      // Both sessions opened, then pa's again: six OPENs; nothing tshark calls malformed.
+      expect(types(file).filter((t) => t === '1')).toHaveLength(6);
+      expect(tshark(file, '-Y', '_ws.malformed')).toEqual([]);
+      const pa = r.stats.bgp?.peers.find((p) => p.peer === 'pa');
+      expect(pa?.state).toBe('Established');
+      expect(pa?.peerSaw.sessionResets).toBe(1);
+      expect(pa?.peerSaw.routesLost).toBe(0);
+    });
+  });
 });
