@@ -3,6 +3,7 @@
 import type { AppReadSpec } from './app/session.ts';
 import type { TrafficSpec } from './app/stream.ts';
 import type { PeerApp, RouterMsdpConfig } from './app/layer/config.ts';
+import type { RouterBgpConfig } from './app/layer/bgp-config.ts';
 import type { LinkParams } from './net/link.ts';
 import type { MutantName, NsrBounds, NsrCosts, NsrOptions, NsrTimers } from './nsr/options.ts';
 import type { RtcpMutantName } from './redundant/mutants.ts';
@@ -90,8 +91,13 @@ export interface FaultConfig {
  * The design family of the router (SPEC O-3): the seeds' socket replication (jsr), the
  * Redundant TCP internet-draft (seed 004), or a dual-RE router without NSR (none).
  */
-export type Design = 'jsr' | 'redundant-tcp' | 'none';
-export const DESIGN_IDS: readonly Design[] = ['jsr', 'redundant-tcp', 'none'];
+/**
+ * gr (issue 15): BGP graceful restart (RFC 4724) as the baseline: no socket replication
+ * (as none), the chassis still moves mastership, the router's BGP advertises the capability
+ * and its peers keep its routes stale across the restart. Needs BGP peers.
+ */
+export type Design = 'jsr' | 'redundant-tcp' | 'gr' | 'none';
+export const DESIGN_IDS: readonly Design[] = ['jsr', 'redundant-tcp', 'gr', 'none'];
 
 /** Redundant TCP's own settings (SPEC R-1 … R-7); the defaults are REDUNDANT_DEFAULTS. */
 export interface RedundantConfig {
@@ -139,6 +145,8 @@ export interface RouterConfig {
   mutant: MutantName | RtcpMutantName | undefined;
   /** The router's MSDP speaker, when some peer runs `app: msdp` (model/app/layer/config.ts). */
   msdp?: RouterMsdpConfig;
+  /** The router's BGP speaker, when some peer runs `app: bgp` (model/app/layer/bgp-config.ts). */
+  bgp?: RouterBgpConfig;
 }
 
 /** The router's design: `design` if set, else jsr with NSR on and none without. */

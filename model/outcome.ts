@@ -34,7 +34,11 @@
 //   input (prl.l4, role primary), p50 and p99 in µs (PRL's own processing cost before
 //   the queue is left out). A design without PRL (redundant-tcp: the standby does not
 //   delay the operational station's input; none) adds 0.
-// - routesLost: n/a (null) for stream sessions, until the protocol layers land.
+// - routesLost: n/a (null) for stream sessions; with BGP peers (issue 15) the routes the
+//   peers deleted without the router withdrawing them (deleted at once without graceful
+//   restart, or stale routes flushed), and `routes` (routeOutcome()) details them. BGP
+//   sessions' resets and hold-timer expiries, as the peers' speakers counted them, add to
+//   sessionResets and holdExpiries.
 import type { TraceRecord } from '../sim/index.ts';
 import type { StreamSession } from './app/session.ts';
 import type { Peer } from './peer.ts';
@@ -67,11 +71,26 @@ export interface Outcome {
   peerRtoBackoffs: number;
   appBytesLost: number;
   appBytesDuplicated: number;
-  routesLost: null;
+  routesLost: number | null;
+  /** With BGP peers only (issue 15): what the peers' tables went through (routeOutcome()). */
+  routes?: RouteOutcome;
   recoveryMs: number | null;
   interReBytesPerAppByte: number;
   addedLatencyUs: { p50: number; p99: number };
   sessions: SessionOutcome[];
+}
+
+/** What the BGP peers' tables went through (SPEC O-1, issue 15), over every peer. */
+export interface RouteOutcome {
+  /** Routes the peers deleted at once (no graceful restart) or flushed stale. */
+  withdrawn: number;
+  /** Most routes kept stale (RFC 4724 §4.2) at one loss, summed over peers. */
+  keptStale: number;
+  /** Longest time any route stayed stale (ms). */
+  staleMsMax: number;
+  /** Longest time from a session's loss until the peer's table was whole again (End-of-RIB,
+   * ms); 0 when no session was lost; null when some table was still not whole at the end. */
+  wholeAgainMs: number | null;
 }
 
 interface Track {
@@ -231,7 +250,7 @@ export class OutcomeObserver {
     const ids = [...new Set(sessions)];
     const per = ids.map((id) => this.sessionOutcome(id, endNs, hold, faultNs));
     const o = summarize(per, faultNs, this.interReBytes, this.appBytes());
-    return { ...o, addedLatencyUs: percentilesUs(this.addedNs) };
+    return { ...withRoutes(o, this.world), addedLatencyUs: percentilesUs(this.addedNs) };
   }
 
   private appBytes(): number {
@@ -346,6 +365,31 @@ function stalls(
   const lastRead = reads.at(-1);
   if (lastRead !== undefined) out.push({ len: endNs - lastRead, end: endNs, open: true });
   return out;
+}
+
+/** The BGP peers' figures (issue 15) folded into an outcome; unchanged without BGP peers. */
+function withRoutes(o: Outcome, world: World): Outcome {
+  const outs = world.peers.flatMap((p) =>
+    [...(p.bgp?.peerings.values() ?? [])].map((x) => x.speaker.outcome()),
+  );
+  if (outs.length === 0) return o;
+  const sum = (f: (x: (typeof outs)[number]) => number): number =>
+    outs.reduce((a, x) => a + f(x), 0);
+  const whole = outs.some((x) => x.wholeAgainLongestNs === undefined)
+    ? null
+    : ms(Math.max(0, ...outs.map((x) => x.wholeAgainLongestNs ?? 0)));
+  return {
+    ...o,
+    sessionResets: o.sessionResets + sum((x) => x.sessionResets),
+    holdExpiries: o.holdExpiries + sum((x) => x.holdExpiries),
+    routesLost: sum((x) => x.routesLost),
+    routes: {
+      withdrawn: sum((x) => x.routesLost),
+      keptStale: sum((x) => x.staleRoutesMax),
+      staleMsMax: ms(Math.max(0, ...outs.map((x) => x.staleLongestNs))),
+      wholeAgainMs: whole,
+    },
+  };
 }
 
 function summarize(

@@ -8,6 +8,8 @@ import { StreamSession } from './app/session.ts';
 import { isMsdpPeer, peerMsdpConfig } from './app/layer/config.ts';
 import { MsdpHost } from './app/layer/msdp-host.ts';
 import type { ProtoTimerTarget } from './app/layer/socket.ts';
+import { BgpHost } from './app/layer/bgp-host.ts';
+import { ROUTER_BGP_DEFAULT, isBgpPeer, peerBgpConfig } from './app/layer/bgp-config.ts';
 import { ROUTER_PORT, SESSION_PORT_BASE, type PeerConfig } from './config.ts';
 import { NetHost, type Interface } from './net/host.ts';
 import { TH_ACK, seqGt, type Ipv4, type Segment } from './net/segment.ts';
@@ -33,6 +35,8 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
   retired: StreamSession[] = [];
   /** The peer's MSDP speaker (app: msdp), an RFC 3618 router of its own. */
   msdp: MsdpHost | undefined;
+  /** The peer's BGP speaker (app: bgp): a passive graceful-restart helper (issue 15). */
+  bgp: BgpHost | undefined;
 
   constructor(
     readonly cfg: PeerConfig,
@@ -41,6 +45,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     iface: Interface,
     tcp: Partial<TcpOptionsConfig>,
     private readonly seed = 0,
+    private readonly routerBgpAs = ROUTER_BGP_DEFAULT.as,
   ) {
     // SACK on by default, as FreeBSD's net.inet.tcp.sack.enable=1 (SPEC T-2, issue 17); it is
     // used only when the router offers it too (router.tcp.sack sets both ends).
@@ -51,6 +56,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     this.sessions = [];
     this.retired = [];
     if (isMsdpPeer(this.cfg.app)) return this.bootMsdp();
+    if (isBgpPeer(this.cfg.app)) return this.bootBgp();
     for (let i = 0; i < this.cfg.sessions; i++) this.sessions.push(this.newSession(i, 0));
     const stack = this.stack(this.addr);
     if (this.cfg.initiator === 'peer') {
@@ -143,6 +149,32 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     );
     this.msdp.start('master');
     if (app.badTlvAtNs !== undefined) this.msdp.injectBadTlvAt(app.badTlvAtNs);
+  }
+
+  private bootBgp(): void {
+    const app = this.cfg.app;
+    if (!isBgpPeer(app)) return;
+    const name = this.cfg.name;
+    const cfg = peerBgpConfig(app, name, this.addr, this.routerBgpAs);
+    this.bgp = new BgpHost(
+      new Map([[this.routerAddr, cfg]]),
+      {
+        now: () => this.now(),
+        startProtoTimer: (target, tag, d) =>
+          this.ctx.startTimer(d, { type: 'proto.timer', target, tag } satisfies PeerProtoTimer),
+        cancelProtoTimer: (h) => this.ctx.cancelTimer(h),
+        trace: (k, f) => this.ctx.trace(k, f),
+        stack: () => this.stack(this.addr),
+        sessionOf: () => `${name}/0`,
+        portBase: 40000,
+        listens: true,
+      },
+      new Rng(this.seed, `bgp/${name}`),
+      undefined,
+    );
+    this.bgp.start('master');
+    if (app.malformedAtNs !== undefined)
+      this.bgp.injectMalformedAt(app.malformedAtNs, app.malform ?? 'missing-next-hop');
   }
 
   protected handle(msg: AppStall | PeerProtoTimer): void {

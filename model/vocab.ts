@@ -7,6 +7,7 @@
 import { SIM_ACTOR, SIM_KIND } from '../sim/index.ts';
 import { TCP_EVENT, type TcpEvent } from './tcp/defs.ts';
 import { MSDP_K } from './app/msdp/kinds.ts';
+import { BGP_KIND } from './app/bgp/kinds.ts';
 
 /** The NSR subsystems of one RE, each an actor (SPEC K, I, P, S, M). */
 export const NSR_SUBSYSTEMS = ['kkcm', 'iha', 'prl', 'sdrl', 'psrm'] as const;
@@ -137,6 +138,8 @@ export const K = {
   peer: { ackUnsent: 'peer.ack-unsent' },
   /** The MSDP engine (RFC 3618; model/app/msdp/kinds.ts), on the peers and on both REs. */
   msdp: MSDP_K,
+  /** The BGP engine (RFC 4271, RFC 4724; model/app/bgp/kinds.ts), on the peers and on both REs. */
+  bgp: BGP_KIND,
   /** The application-protocol layer (model/app/layer/): what hosts a protocol engine. */
   layer: {
     /** D-7, I-1: an MSDP socket's replication handle on this RE (primary or secondary). */

@@ -52,7 +52,15 @@ import type { SyncBoard } from './app/layer/socket.ts';
 import { msdpSummary, type MsdpSummary } from './app/layer/stats.ts';
 import type { MsdpHost } from './app/layer/msdp-host.ts';
 import type { MsdpMutant } from './app/msdp/defs.ts';
-import type { ReMsdpSetup } from './router/re.ts';
+import type { ReBgpSetup, ReMsdpSetup } from './router/re.ts';
+import {
+  ROUTER_BGP_DEFAULT,
+  isBgpPeer,
+  routerBgpConfig,
+  type BgpPeerApp,
+} from './app/layer/bgp-config.ts';
+import type { BgpConfig } from './app/bgp/config.ts';
+import { bgpSummary, type BgpSummary } from './app/layer/bgp-stats.ts';
 import type { MutantName } from './nsr/options.ts';
 
 export const ROUTER_ADDR = parseIpv4('10.0.0.1') as Ipv4;
@@ -93,6 +101,8 @@ export interface WorldStats {
   sessions: Array<{ session: string; peer: SessionStats; router: SessionStats | undefined }>;
   /** The router's MSDP (issue 14), when a peer runs it. */
   msdp?: MsdpSummary;
+  /** The router's BGP (issue 15), when a peer runs it. */
+  bgp?: BgpSummary;
 }
 
 export interface WorldResult {
@@ -164,6 +174,8 @@ export class World {
   readonly rtcp: RedundantRouter | undefined;
   /** The MSDP engines' sync points at PSRM's snapshots (model/app/layer/socket.ts). */
   private msdpBoard: SyncBoard | undefined;
+  /** The BGP speakers' sync points at PSRM's snapshots. */
+  private bgpBoard: SyncBoard | undefined;
 
   constructor(
     readonly cfg: WorldConfig,
@@ -252,6 +264,7 @@ export class World {
       tcp,
       this.nsrConfig(i),
       msdp,
+      this.bgpSetup(peerInfo),
     );
   }
 
@@ -272,11 +285,43 @@ export class World {
     };
   }
 
+  /** The router's BGP speakers' setup (issue 15): one peering per `app: bgp` peer. */
+  private bgpSetup(peerInfo: readonly RePeerInfo[]): ReBgpSetup | undefined {
+    const r = this.cfg.router;
+    const peers = peerInfo.flatMap((p) =>
+      isBgpPeer(p.cfg.app) ? [{ name: p.cfg.name, addr: p.addr, app: p.cfg.app }] : [],
+    );
+    if (peers.length === 0) return undefined;
+    const b = r.bgp ?? ROUTER_BGP_DEFAULT;
+    // Design none: no graceful restart capability (the helper deletes at once); else GR on.
+    const gr = routerDesign(r) !== 'none';
+    this.bgpBoard ??= new Map();
+    const cfgs = (restarting: boolean): ReadonlyMap<Ipv4, BgpConfig> =>
+      new Map(
+        peers.map((p) => [
+          p.addr,
+          routerBgpConfig(b, ROUTER_ADDR, p as { name: string; app: BgpPeerApp }, {
+            gr,
+            restarting,
+          }),
+        ]),
+      );
+    return {
+      cfgs,
+      seed: this.cfg.seed,
+      board: this.bgpBoard,
+      replicate: r.nsr,
+      snoopMissesPeer: r.nsr && r.mutant === 'bgp-snoop-misses-peer',
+      names: new Map(peers.map((p) => [p.addr, p.name])),
+    };
+  }
+
   private buildPeer(p: RePeerInfo): Peer {
     const r = this.cfg.router;
     const tcp = { rcvBuf: r.socketBufferBytes, sndBuf: r.socketBufferBytes, ...r.tcp };
     const port = { ...this.linkPort(LINK.wire(p.cfg.name), 'a'), addr: p.addr };
-    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp, this.cfg.seed);
+    const as = r.bgp?.as ?? ROUTER_BGP_DEFAULT.as;
+    return new Peer(p.cfg, p.addr, ROUTER_ADDR, port, tcp, this.cfg.seed, as);
   }
 
   private buildPfe(peerInfo: readonly RePeerInfo[]): Pfe {
@@ -441,6 +486,7 @@ export class World {
       links,
       sessions,
       ...this.msdpStats(),
+      ...this.bgpStats(),
     };
   }
 
@@ -461,6 +507,18 @@ export class World {
       refusals: this.chassis.msdpRefusals,
     });
     return msdp === undefined ? {} : { msdp };
+  }
+
+  private bgpStats(): Pick<WorldStats, 'bgp'> {
+    const up = (i: ReIndex) => this.sim.isRunning(this.id(ACTOR.re(i)));
+    const bgp = bgpSummary({
+      master: this.chassis.master as ReIndex,
+      hosts: [up(0) ? this.res[0].bgp : undefined, up(1) ? this.res[1].bgp : undefined],
+      peers: this.peers.flatMap((p) =>
+        p.bgp === undefined ? [] : [{ name: p.cfg.name, host: p.bgp }],
+      ),
+    });
+    return bgp === undefined ? {} : { bgp };
   }
 
   private add(name: string, actor: Actor, rngName?: string): void {

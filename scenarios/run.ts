@@ -72,6 +72,8 @@ export interface RunStats {
   pcapPackets?: number;
   /** The router's MSDP: peers, socket handles per RE, SA caches, F-5 refusals (issue 14). */
   msdp?: WorldStats['msdp'];
+  /** The router's BGP: per peer the session, Adj-RIB-In per RE, what the peer saw (issue 15). */
+  bgp?: WorldStats['bgp'];
 }
 
 export interface RunReport {
@@ -224,6 +226,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     pfe: st.pfe,
     links: st.links,
     ...(st.msdp === undefined ? {} : { msdp: st.msdp }),
+    ...(st.bgp === undefined ? {} : { bgp: st.bgp }),
   };
   if (opts.pcapPath !== undefined) stats.pcapPackets = packets.length;
   return {

@@ -18,6 +18,7 @@ import { SYNCED_TAKEOVER, SyncedTakeoverCheck } from './synced-takeover.ts';
 import { SINGLE_TRANSMITTER, SingleTransmitterCheck } from './single-transmitter.ts';
 import { STANDBY_DIVERGED, StandbyDivergedCheck } from './standby-diverged.ts';
 import { MSDP_CHECKERS } from './msdp.ts';
+import { BGP_CHECKERS } from './bgp.ts';
 
 export interface CheckerInfo {
   id: string;
@@ -147,6 +148,7 @@ export const CHECKERS: readonly CheckerInfo[] = [
     },
   },
   ...MSDP_CHECKERS,
+  ...BGP_CHECKERS,
 ];
 
 export function checkerIds(): string[] {

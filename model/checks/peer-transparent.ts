@@ -75,6 +75,15 @@ export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
           },
         });
         return;
+      case K.bgp.holdExpired:
+        // Issue 15: the peer's BGP heard nothing from the router for its hold time.
+        report({
+          recordId: rec.id,
+          timeNs: rec.t,
+          message: `peer BGP hold timer expired (${String(f.peer)}, RFC 4271 §6.5)`,
+          evidence: { ...f, direction: 'toPeer' },
+        });
+        return;
       case K.tcp.rstReceived:
       case K.tcp.timeout:
       case K.peer.ackUnsent:

@@ -280,6 +280,8 @@ export const MUTANTS = {
     'the MSDP application never asks IHA to replicate its sockets (as if D-7 disabled NSR for it): a switchover resets every MSDP peer (D-4)',
   'msdp-guard-off':
     'the F-5 planned-switchover guard is off: a switchover within a refresh period of a socket replication leaves the new master without SAs (D-6)',
+  'bgp-snoop-misses-peer':
+    "the backup's BGP reads only what its master wrote on a replicated socket, not what the peer sent (one UPDATE direction missed): it never learns the peer's routes (B-3)",
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

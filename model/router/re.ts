@@ -14,6 +14,9 @@ import { assert, type ActorId, type Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
 import { isMsdpPeer } from '../app/layer/config.ts';
 import { MsdpHost } from '../app/layer/msdp-host.ts';
+import { BgpHost } from '../app/layer/bgp-host.ts';
+import { isBgpPeer, isLayerPeer } from '../app/layer/bgp-config.ts';
+import type { BgpConfig } from '../app/bgp/config.ts';
 import { EngineSocket, type ProtoTimerTarget, type SyncBoard } from '../app/layer/socket.ts';
 import type { MsdpConfig } from '../app/msdp/defs.ts';
 import { Rng } from '../../sim/index.ts';
@@ -86,6 +89,19 @@ export interface ReMsdpSetup {
   names: ReadonlyMap<Ipv4, string>;
 }
 
+/** The router's BGP (issue 15): the speakers' configurations, the same on both REs. */
+export interface ReBgpSetup {
+  /** Per peer address; `restarting`: this RE's speakers start after a restart (RFC 4724 §4.1). */
+  cfgs(restarting: boolean): ReadonlyMap<Ipv4, BgpConfig>;
+  seed: number;
+  board: SyncBoard;
+  /** Socket replication (design jsr). */
+  replicate: boolean;
+  /** Mutant bgp-snoop-misses-peer (model/nsr/options.ts). */
+  snoopMissesPeer: boolean;
+  names: ReadonlyMap<Ipv4, string>;
+}
+
 /**
  * Packets for a secondary socket the PFE already hands this RE (a planned switchover or a
  * per-socket failover, F-2) wait here for the socket's failover, which follows the
@@ -122,6 +138,8 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   private listening = false;
   /** This incarnation's MSDP speaker host (undefined when no peer runs MSDP). */
   msdp: MsdpHost | undefined;
+  /** This incarnation's BGP host (undefined when no peer runs BGP). */
+  bgp: BgpHost | undefined;
 
   constructor(
     readonly index: 0 | 1,
@@ -134,6 +152,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     tcp: Partial<TcpOptionsConfig>,
     private readonly nsrCfg: ReNsrConfig | undefined,
     private readonly msdpSetup: ReMsdpSetup | undefined = undefined,
+    private readonly bgpSetup: ReBgpSetup | undefined = undefined,
   ) {
     super(ACTOR.re(index), [pfe, interRe], tcp);
     this.role = initialRole;
@@ -166,6 +185,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     this.ctx.trace(K.re.boot, { role: this.role, boots: this.boots, nsr: this.nsr !== undefined });
     if (this.role === 'master') this.openSessions();
     this.bootMsdp();
+    this.bootBgp();
   }
 
   protected handle(msg: ReMessage): void {
@@ -247,9 +267,11 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
       }
       this.openSessions();
       this.msdp?.maybeBecomeMaster();
+      this.bgp?.maybeBecomeMaster();
       return;
     }
     this.msdpToBackup();
+    this.bgpToBackup();
     // master → backup (manual switchover): the application stops here; the new master's
     // takes over (with NSR) or starts over (without).
     this.stack(this.routerAddr).unlisten(ROUTER_PORT);
@@ -278,7 +300,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     for (const p of this.peers) {
       const list = this.sessions.get(p.cfg.name) ?? [];
       this.sessions.set(p.cfg.name, list);
-      if (isMsdpPeer(p.cfg.app)) continue;
+      if (isLayerPeer(p.cfg.app)) continue;
       for (let i = 0; i < p.cfg.sessions; i++) {
         if (list[i] !== undefined) continue;
         const s = this.newSession(p.cfg, i);
@@ -292,7 +314,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     }
     if (
       !this.listening &&
-      this.peers.some((p) => p.cfg.initiator === 'peer' && !isMsdpPeer(p.cfg.app))
+      this.peers.some((p) => p.cfg.initiator === 'peer' && !isLayerPeer(p.cfg.app))
     ) {
       stack.listen(ROUTER_PORT, (conn) => this.accepted(conn));
       this.listening = true;
@@ -428,6 +450,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     const p = this.peers.find((x) => x.cfg.name === peerName);
     if (p === undefined) return;
     if (isMsdpPeer(p.cfg.app)) return this.snoopMsdp(rep, p.addr);
+    if (isBgpPeer(p.cfg.app)) return this.snoopBgp(rep, p.addr);
     const i = Number(rep.session.split('/')[1]);
     const list = this.sessions.get(peerName) ?? [];
     this.sessions.set(peerName, list);
@@ -439,7 +462,9 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   }
 
   takeoverApp(rep: Rep): void {
-    if (rep.app instanceof EngineSocket && this.msdp !== undefined)
+    if (rep.app instanceof EngineSocket && this.bgp?.owns(rep.app) === true)
+      this.bgp.takeover(rep.app, this.role === 'master');
+    else if (rep.app instanceof EngineSocket && this.msdp !== undefined)
       this.msdp.takeover(rep.app, this.role === 'master');
     else rep.app?.takeover();
     // The socket is primary now: what waited for its failover goes up, in arrival order.
@@ -455,6 +480,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     this.dropHeld(rep.conn, 'secondary-deleted');
     const app = rep.app;
     if (app === undefined) return;
+    if (app instanceof EngineSocket && this.bgp?.owns(app) === true) return this.dropBgpSocket(app);
     if (app instanceof EngineSocket) return this.dropMsdpSocket(app);
     app.detach();
     const [peerName = '', idx = ''] = rep.session.split('/');
@@ -568,6 +594,72 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
 
   private dropMsdpSocket(sock: EngineSocket): void {
     const host = this.msdp;
+    if (host === undefined) return sock.detach();
+    host.dropIf(sock, 'secondary-deleted');
+    if (this.role === 'master') host.maybeBecomeMaster();
+  }
+
+  // ---- the application-protocol layer: BGP (issue 15) -----------------------------------
+
+  /** Each incarnation builds its speakers afresh, from a fresh, identically seeded stream. */
+  private newBgpHost(): BgpHost | undefined {
+    const b = this.bgpSetup;
+    if (b === undefined) return undefined;
+    const nsr = this.nsr;
+    const replicate =
+      nsr !== undefined && b.replicate
+        ? (sock: EngineSocket, conn: TcpConnection): void =>
+            this.ctx.send(
+              nsr.ids.iha,
+              { type: 'iha.socket', session: sock.id, conn, app: sock },
+              nsr.costs.ihaNs,
+            )
+        : undefined;
+    const restarting = this.role === 'backup' || this.boots > 1;
+    return new BgpHost(
+      b.cfgs(restarting),
+      {
+        now: () => this.now(),
+        startProtoTimer: (t, tag, d) => this.startProtoTimer(t, tag, d),
+        cancelProtoTimer: (h) => this.cancelProtoTimer(h),
+        trace: (k, f) => this.ctx.trace(k, f),
+        stack: () => this.stack(this.routerAddr),
+        sessionOf: (a) => `${b.names.get(a) ?? '?'}/0`,
+        closeSocket: (conn) => this.closeAppSocket(conn),
+        // Distinct per RE and incarnation: a new master never reuses the old one's 4-tuple.
+        portBase: 40000 + this.index * 10000 + ((this.boots - 1) % 4) * 2000,
+        snoopMissesPeer: b.snoopMissesPeer,
+        listens: false,
+        ...(replicate === undefined ? {} : { replicate }),
+      },
+      new Rng(b.seed, 'bgp/router'),
+      b.board,
+    );
+  }
+
+  private bootBgp(): void {
+    this.bgp = this.newBgpHost();
+    this.bgp?.start(this.role);
+  }
+
+  /** Master -> backup (planned switchover): as msdpToBackup. */
+  private bgpToBackup(): void {
+    const old = this.bgp;
+    if (old === undefined) return;
+    old.shutdown(this.nsr === undefined || this.bgpSetup?.replicate !== true);
+    this.bgp = this.newBgpHost();
+    this.bgp?.start('backup');
+  }
+
+  private snoopBgp(rep: Rep, addr: Ipv4): void {
+    const sock = this.bgp?.snoop(addr, rep.conn, rep.psrm.appInBase, rep.sdrl.snoopOutBase, () =>
+      sdrlTakeSnoop(rep),
+    );
+    if (sock !== undefined) rep.app = sock;
+  }
+
+  private dropBgpSocket(sock: EngineSocket): void {
+    const host = this.bgp;
     if (host === undefined) return sock.detach();
     host.dropIf(sock, 'secondary-deleted');
     if (this.role === 'master') host.maybeBecomeMaster();

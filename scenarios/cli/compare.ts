@@ -18,12 +18,12 @@ import type { CliCommand } from './main.ts';
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
 
-export type CompareDesign = Design | 'gr';
+export type CompareDesign = Design;
 
 interface DesignEntry {
   id: CompareDesign;
   /** The router of this design, from the scenario's; or a string: why it cannot run. */
-  router: (r: RouterConfig) => RouterConfig | string;
+  router: (r: RouterConfig, s: Scenario) => RouterConfig | string;
 }
 
 /** The designs compare knows; adding one (gr with BGP) is one entry. */
@@ -34,19 +34,33 @@ export const DESIGNS: readonly DesignEntry[] = [
   },
   {
     id: 'redundant-tcp',
-    router: (r) => ({
-      ...r,
-      nsr: false,
-      design: 'redundant-tcp',
-      mutant: r.mutant !== undefined && isRtcpMutant(r.mutant) ? r.mutant : undefined,
-    }),
+    router: (r, s) =>
+      noBgp(s) ?? {
+        ...r,
+        nsr: false,
+        design: 'redundant-tcp',
+        mutant: r.mutant !== undefined && isRtcpMutant(r.mutant) ? r.mutant : undefined,
+      },
   },
-  { id: 'gr', router: () => 'needs BGP sessions (app: bgp)' },
+  { id: 'gr', router: grRouter },
   {
     id: 'none',
     router: (r) => ({ ...r, nsr: false, design: undefined, mutant: undefined }),
   },
 ];
+
+/** Redundant TCP's stations run no BGP speaker (issue 15: the BGP layer is on the REs). */
+function noBgp(s: Scenario): string | undefined {
+  return s.config.peers.some((p) => p.app?.kind === 'bgp')
+    ? 'its stations run no BGP speaker (app: bgp runs on the REs of jsr, gr and none)'
+    : undefined;
+}
+
+/** Design gr (issue 15): BGP graceful restart, no socket replication; BGP peers needed. */
+function grRouter(r: RouterConfig, s: Scenario): RouterConfig | string {
+  if (!s.config.peers.some((p) => p.app?.kind === 'bgp')) return 'needs BGP sessions (app: bgp)';
+  return { ...r, nsr: false, design: 'gr', mutant: undefined };
+}
 
 function nsrMutant(r: RouterConfig): RouterConfig['mutant'] {
   return r.mutant !== undefined && isMutant(r.mutant) ? r.mutant : undefined;
@@ -105,8 +119,7 @@ function mapFaults(
 /** Why the scenario's faults keep `design` from running, if they do. */
 function faultsBlock(s: Scenario, design: CompareDesign): string | undefined {
   for (const f of s.config.faults) {
-    const d = design === 'gr' ? undefined : design;
-    const why = faultNotApplicable(f.action.kind, d);
+    const why = faultNotApplicable(f.action.kind, design);
     if (why !== undefined) return `fault ${f.action.kind} does not apply: ${why}`;
     const nsrOnly = SUPPORTED_FAULTS.find((k) => k.kind === f.action.kind)?.nsrOnly === true;
     if (nsrOnly && design !== 'jsr')
@@ -123,7 +136,7 @@ export function compareScenario(
   const results = designs.map((id): DesignResult => {
     const entry = DESIGNS.find((d) => d.id === id);
     if (entry === undefined) throw new UsageError(`unknown design "${id}"`);
-    const router = entry.router(s.config.router);
+    const router = entry.router(s.config.router, s);
     const mapped = mapFaults(s, id);
     const variant: Scenario = { ...s, config: { ...s.config, faults: mapped.faults } };
     const why = typeof router === 'string' ? router : faultsBlock(variant, id);
@@ -164,7 +177,7 @@ function aggregate(design: CompareDesign, runs: readonly RunReport[]): DesignRes
       peerRtoBackoffs: sum((o) => o.peerRtoBackoffs),
       appBytesLost: sum((o) => o.appBytesLost),
       appBytesDuplicated: sum((o) => o.appBytesDuplicated),
-      routesLost: null,
+      ...aggregateRoutes(os),
       recoveryMs: rec,
       interReBytesPerAppByte:
         Math.round((sum((o) => o.interReBytesPerAppByte) / Math.max(1, os.length)) * 1e4) / 1e4,
@@ -172,6 +185,25 @@ function aggregate(design: CompareDesign, runs: readonly RunReport[]): DesignRes
         p50: max((o) => o.addedLatencyUs.p50),
         p99: max((o) => o.addedLatencyUs.p99),
       },
+    },
+  };
+}
+
+/** BGP's figures (issue 15) over seeds: counts summed, times the worst (null if one never). */
+function aggregateRoutes(os: readonly Outcome[]): Pick<Outcome, 'routesLost' | 'routes'> {
+  const rs = os.flatMap((o) => (o.routes === undefined ? [] : [o.routes]));
+  if (rs.length === 0) return { routesLost: null };
+  const sum = (f: (r: (typeof rs)[number]) => number): number => rs.reduce((a, r) => a + f(r), 0);
+  const max = (f: (r: (typeof rs)[number]) => number): number => Math.max(0, ...rs.map(f));
+  return {
+    routesLost: sum((r) => r.withdrawn),
+    routes: {
+      withdrawn: sum((r) => r.withdrawn),
+      keptStale: sum((r) => r.keptStale),
+      staleMsMax: max((r) => r.staleMsMax),
+      wholeAgainMs: rs.some((r) => r.wholeAgainMs === null)
+        ? null
+        : max((r) => r.wholeAgainMs ?? 0),
     },
   };
 }
@@ -186,7 +218,13 @@ const ROWS: readonly Row[] = [
   ['peer RTO backoffs', (o) => String(o.peerRtoBackoffs)],
   ['app bytes lost', (o) => String(o.appBytesLost)],
   ['app records duplicated', (o) => String(o.appBytesDuplicated)],
-  ['routes/SAs lost', () => 'n/a'],
+  ['routes/SAs lost', (o) => (o.routesLost === null ? 'n/a' : String(o.routesLost))],
+  ['routes kept stale', (o) => (o.routes === undefined ? 'n/a' : String(o.routes.keptStale))],
+  ['routes stale for (ms)', (o) => (o.routes === undefined ? 'n/a' : String(o.routes.staleMsMax))],
+  [
+    'table whole again (ms)',
+    (o) => (o.routes === undefined ? 'n/a' : String(o.routes.wholeAgainMs ?? 'never')),
+  ],
   ['recovery (ms)', (o) => (o.recoveryMs === null ? 'never/n/a' : String(o.recoveryMs))],
   ['inter-RE B per app B', (o) => String(o.interReBytesPerAppByte)],
   ['added latency p50/p99 (us)', (o) => `${o.addedLatencyUs.p50}/${o.addedLatencyUs.p99}`],

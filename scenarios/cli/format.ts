@@ -1,6 +1,7 @@
 // Human-readable output of the CLI: run summaries, validation results and `list`.
 // Colour only on a terminal and never with NO_COLOR (https://no-color.org); pipes get
 // plain text. Times print with units (sim/time.ts), counts with thousands separators.
+import { formatBgp, formatRoutes } from './format-bgp.ts';
 import { formatDuration } from '../../sim/index.ts';
 import type { SessionStats } from '../../model/app/session.ts';
 import type { Outcome } from '../../model/outcome.ts';
@@ -62,7 +63,9 @@ export function formatSummary(
   // A run of MSDP peers only has no stream session to sum up.
   if (s.sessions.length > 0 || s.msdp === undefined) lines.push(...formatSessions(s.sessions));
   lines.push(...formatOutcome(r.outcome));
+  if (r.outcome.routes !== undefined) lines.push(formatRoutes(r.outcome.routes));
   if (s.msdp !== undefined) lines.push(...formatMsdp(s.msdp));
+  if (s.bgp !== undefined) lines.push(...formatBgp(s.bgp, SESSIONS_SHOWN_MAX));
   if (exports !== undefined) lines.push(...formatExports(exports));
   return `${lines.join('\n')}\n`;
 }

@@ -31,6 +31,7 @@ import {
 } from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
 import { generateSources, SA_ADVERTISEMENT_PERIOD_NS } from '../../model/app/msdp/defs.ts';
+import { fuzzBgp } from './bgp.ts';
 import type { Scenario } from '../load/load.ts';
 import {
   FAMILY_NAMES,
@@ -105,6 +106,8 @@ export interface FuzzArbOptions {
    * rest of the case is what it would be without them.
    */
   msdp?: boolean;
+  /** Add two BGP peers (issue 15) and the router's speaker (scenarios/fuzz/bgp.ts). No draw. */
+  bgp?: boolean;
 }
 
 /** Bounds that keep a generated run well under a second of wall time. */
@@ -293,6 +296,8 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
   const peers = buildPeers(r.peers, r.sessions);
   const msdp = opts.msdp === true ? fuzzMsdp() : undefined;
   if (msdp !== undefined) peers.push(...msdp.peers);
+  const bgp = opts.bgp === true ? fuzzBgp() : undefined;
+  if (bgp !== undefined) peers.push(...bgp.peers);
   const buffer =
     busy || opts.slowPeerReads === true
       ? (SOCKET_BUFFERS[2] as number)
@@ -307,6 +312,7 @@ function buildCase(r: RawCase, opts: FuzzArbOptions): FuzzCase {
     nsrBounds: { ...opts.nsrBounds },
     nsrCosts: { ...opts.nsrCosts },
     ...(msdp === undefined ? {} : { msdp: msdp.router }),
+    ...(bgp === undefined ? {} : { bgp: bgp.router }),
   };
   const healNs = opts.healNs ?? FUZZ_LIMITS.healNs;
   const placed = r.faults

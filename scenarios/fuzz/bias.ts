@@ -27,6 +27,15 @@ const MSDP_FAILOVER: FuzzArbOptions = {
   durationMs: [7_000, 9_000],
 };
 
+/** BGP peers (issue 15) and a mastership fault: what the BGP mutant needs. */
+const BGP_FAILOVER: FuzzArbOptions = {
+  bgp: true,
+  forceFamilies: ['mastership'],
+  families: ['mastership'],
+  minFaults: 1,
+  durationMs: [7_000, 9_000],
+};
+
 export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   // A buffer-full NACK is what triggers it.
   'prl-l4-after-nack': { ...BUSY },
@@ -225,6 +234,8 @@ export const MUTANT_BIAS: Readonly<Record<MutantName, FuzzArbOptions>> = {
   'msdp-takeover-no-catch-up': { ...MSDP_FAILOVER },
   'msdp-sockets-not-replicated': { ...MSDP_FAILOVER },
   'msdp-guard-off': { ...MSDP_FAILOVER },
+  // BGP (issue 15): the BGP peers and a failover after the tables are across.
+  'bgp-snoop-misses-peer': { ...BGP_FAILOVER },
 };
 
 export function biasFor(mutant: MutantName | undefined): FuzzArbOptions {

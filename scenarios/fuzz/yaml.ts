@@ -31,6 +31,7 @@ import {
 import type { Expectation, Scenario } from '../load/load.ts';
 import { WSCALE_OFF } from '../load/tcp.ts';
 import { peerMsdpObject, routerMsdpObject } from './yaml-msdp.ts';
+import { peerBgpObject, routerBgpObject } from './yaml-bgp.ts';
 import { formatBandwidth, formatRate, formatSize } from '../load/units.ts';
 
 export interface ToYamlOptions {
@@ -116,6 +117,7 @@ function routerObject(r: RouterConfig): Obj {
   const tcp = tcpObject(r.tcp);
   if (Object.keys(tcp).length > 0) out.tcp = tcp;
   if (r.msdp !== undefined) out.msdp = routerMsdpObject(r.msdp);
+  if (r.bgp !== undefined) out.bgp = routerBgpObject(r.bgp);
   return out;
 }
 
@@ -192,6 +194,12 @@ function tcpObject(t: RouterConfig['tcp']): Obj {
 function peerObject(p: PeerConfig): Obj {
   const out: Obj = { name: p.name };
   linkInto(out, 'link', p.link, PEER_LINK_DEFAULT);
+  if (p.app?.kind === 'bgp') {
+    // BGP (issue 15, yaml-bgp.ts): one connection, no stream keys.
+    out.app = 'bgp';
+    out.bgp = peerBgpObject(p.app);
+    return out;
+  }
   if (p.app?.kind === 'msdp') {
     // MSDP (issue 14, yaml-msdp.ts): one connection, no stream keys.
     out.app = 'msdp';

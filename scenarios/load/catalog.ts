@@ -404,9 +404,14 @@ export const DESIGNS: ReadonlyArray<{ id: string; description: string }> = [
       'the Redundant TCP internet-draft (seed 004): two stations on the wire address, the standby hearing every packet on its own path with its transmissions suppressed (no NSR; router.redundant sets it up)',
   },
   {
+    id: 'gr',
+    description:
+      'BGP graceful restart (RFC 4724) as the baseline: no socket replication, the chassis still moves mastership; the new master reopens its BGP sessions and the peers keep its routes stale until End-of-RIB (needs a peer with app: bgp)',
+  },
+  {
     id: 'none',
     description:
-      'a dual-RE router without NSR: a takeover starts every session afresh (nsr: false)',
+      'a dual-RE router without NSR: a takeover starts every session afresh (nsr: false); BGP without the graceful restart capability',
   },
 ];
 export const DESIGN_DEFAULT = 'jsr';

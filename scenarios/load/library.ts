@@ -14,6 +14,7 @@ export const LIBRARY_KINDS = [
   'redundant',
   'compare',
   'msdp',
+  'bgp',
 ] as const;
 export type LibraryKind = (typeof LIBRARY_KINDS)[number];
 

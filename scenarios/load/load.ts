@@ -31,6 +31,7 @@ import { readNsrFlag, readNsrKeys } from './nsr.ts';
 import { nsrForDesign, readDesign, readRedundant } from './design.ts';
 import { readLink, readPeers } from './peers.ts';
 import { readRouterMsdp } from './msdp.ts';
+import { checkBgpPeers, readRouterBgp } from './bgp.ts';
 import { readTcp } from './tcp.ts';
 import { duration, positiveDuration, sizeIn } from './values.ts';
 import {
@@ -91,6 +92,7 @@ export const ROUTER_KEYS = [
   'tcp',
   'redundant',
   'msdp',
+  'bgp',
 ] as const;
 export const NAME_RE = /^[a-z0-9-]+$/;
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -166,6 +168,8 @@ function readScenario(w: Walk, root: Node, file: string): Scenario | undefined {
     router.config.design,
   );
   checkMsdpPeers(w, top, router.config, peers);
+  const routerAt = top.get('router')?.value ?? top.node;
+  checkBgpPeers(w, routerAt, router.config.bgp, peers, router.config.design);
   const checks = w.read(top.get('checks'), CHECKS_DEFAULT as Scenario['checks'], (n) =>
     readChecks(w, n),
   );
@@ -251,6 +255,7 @@ function readRouter(
     ...(design === undefined || design === routerDesign({ nsr: nsr ?? false }) ? {} : { design }),
     ...(redundant === undefined ? {} : { redundant }),
     ...readRouterMsdpKey(w, r.get('msdp')),
+    ...readRouterBgpKey(w, r.get('bgp')),
   };
   return { config, nsr };
 }
@@ -259,6 +264,12 @@ function readRouter(
 function readRouterMsdpKey(w: Walk, f: Field | undefined): Pick<RouterConfig, 'msdp'> {
   const m = readRouterMsdp(w, f);
   return m === undefined ? {} : { msdp: m };
+}
+
+/** `router.bgp` (scenarios/load/bgp.ts), left out of the config when absent. */
+function readRouterBgpKey(w: Walk, f: Field | undefined): Pick<RouterConfig, 'bgp'> {
+  const b = readRouterBgp(w, f);
+  return b === undefined ? {} : { bgp: b };
 }
 
 /** router.msdp needs MSDP peers, and its RPF routes name them. */

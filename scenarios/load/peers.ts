@@ -36,6 +36,7 @@ import {
   type Walk,
 } from './walk.ts';
 import { readPeerMsdp } from './msdp.ts';
+import { readPeerBgp } from './bgp.ts';
 
 export const LINK_KEYS = [
   'latency',
@@ -55,6 +56,7 @@ export const PEER_KEYS = [
   'initiator',
   'app',
   'msdp',
+  'bgp',
   'traffic',
   'read',
 ] as const;
@@ -66,7 +68,7 @@ export const READ_KEYS_ALL = [...READ_PACE_KEYS, 'rcvbuf'] as const;
 export const RCVBUF_KEYS = ['at', 'size'] as const;
 export const PEER_NAME_RE = /^[a-z0-9-]+$/;
 /** The applications a peer can run: the verifiable stream (default) or MSDP (issue 14). */
-export const APPS = ['stream', 'msdp'] as const;
+export const APPS = ['stream', 'msdp', 'bgp'] as const;
 
 /** Link parameters over `base`; every field is filled in (the model gets no gaps). */
 export function readLink(
@@ -164,13 +166,11 @@ function readPeer(
 
 /** `app:` and, for `app: msdp`, the peer's `msdp:` map (scenarios/load/msdp.ts). */
 function readApp(w: Walk, m: Fields, what: string): PeerConfig['app'] {
-  const kind = w.read(m.get('app'), APP_DEFAULT as (typeof APPS)[number], (n) => {
-    if (isScalar(n) && n.value === 'bgp')
-      throw new Invalid(
-        `${what}.app "bgp" is not supported yet; the applications are "stream" and "msdp"`,
-      );
-    return oneOf(n, `${what}.app`, APPS);
-  });
+  const kind = w.read(m.get('app'), APP_DEFAULT as (typeof APPS)[number], (n) =>
+    oneOf(n, `${what}.app`, APPS),
+  );
+  if (kind !== 'bgp' && m.has('bgp')) w.error(m.node, `${what}.bgp needs app: bgp`);
+  if (kind === 'bgp') return readBgpApp(w, m, what);
   if (kind !== 'msdp') {
     if (m.has('msdp')) w.error(m.node, `${what}.msdp needs app: msdp`);
     return undefined;
@@ -179,6 +179,14 @@ function readApp(w: Walk, m: Fields, what: string): PeerConfig['app'] {
     if (m.has(k))
       w.error(m.node, `${what}.${k} is for app: stream; an MSDP peer has one connection (D-1)`);
   return readPeerMsdp(w, m.get('msdp'), `${what}.msdp`);
+}
+
+/** `app: bgp`: one peering (one connection), configured by the peer's `bgp:` map. */
+function readBgpApp(w: Walk, m: Fields, what: string): PeerConfig['app'] {
+  if (m.has('msdp')) w.error(m.node, `${what}.msdp needs app: msdp`);
+  for (const k of ['sessions', 'initiator', 'traffic', 'read'])
+    if (m.has(k)) w.error(m.node, `${what}.${k} is for app: stream; a BGP peer has one connection`);
+  return readPeerBgp(w, m.get('bgp'), `${what}.bgp`);
 }
 
 function readTraffic(

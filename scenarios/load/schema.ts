@@ -5,6 +5,7 @@
 // the loader checks (fault times inside the duration, peer names a fault refers to,
 // cross-field TCP rules): the loader stays the judge.
 import { peerMsdpSchema, routerMsdpSchema } from './msdp-schema.ts';
+import { peerBgpSchema, routerBgpSchema } from './bgp-schema.ts';
 import { RECORD_BYTES_MAX, RECORD_BYTES_MIN } from '../../model/app/stream.ts';
 import { CHECKERS } from '../../model/checks/index.ts';
 import { DEFAULT_ROUTER, REDUNDANT_DEFAULTS } from '../../model/config.ts';
@@ -192,12 +193,13 @@ function peer(): Schema {
         default: D.INITIATOR_DEFAULT,
       },
       app: {
-        enum: ['stream', 'msdp'],
+        enum: ['stream', 'msdp', 'bgp'],
         description:
-          'The application on both ends: "stream" is the verifiable record stream; "msdp" an MSDP speaker (RFC 3618; configured by msdp).',
+          'The application on both ends: "stream" is the verifiable record stream; "msdp" an MSDP speaker (RFC 3618; configured by msdp); "bgp" a BGP-4 speaker (RFC 4271, RFC 4724; configured by bgp).',
         default: D.APP_DEFAULT,
       },
       msdp: peerMsdpSchema(),
+      bgp: peerBgpSchema(),
       traffic: {
         type: 'object',
         additionalProperties: false,
@@ -495,6 +497,7 @@ function router(): Schema {
       ),
       tcp: tcp(),
       msdp: routerMsdpSchema(),
+      bgp: routerBgpSchema(),
     },
   };
 }

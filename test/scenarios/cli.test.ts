@@ -302,7 +302,7 @@ describe.concurrent('list', async () => {
     expect(r.status).toBe(0);
     const d = JSON.parse(r.stdout) as ListJson;
     expect(Object.keys(d)).toEqual(['designs', 'options', 'mutants', 'faults', 'checkers']);
-    expect(d.designs.map((x) => x.id)).toEqual(['jsr', 'redundant-tcp', 'none']);
+    expect(d.designs.map((x) => x.id)).toEqual(['jsr', 'redundant-tcp', 'gr', 'none']);
     expect(d.designs[0]?.description).toMatch(/socket replication/);
     expect(d.options.map((o) => o.name)).toEqual(NSR_OPTION_INFO.map((o) => o.name));
     for (const o of d.options) {

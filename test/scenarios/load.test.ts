@@ -113,7 +113,7 @@ describe('broken fixtures', () => {
   it('keys and kinds whose feature is missing are rejected as not supported yet; a session number must exist', () => {
     const f = join(FIX, 'not-supported.yaml');
     expect(issuesOf(f)).toEqual([
-      `${f}:8:10: peers[0].app "bgp" is not supported yet; the applications are "stream" and "msdp"`,
+      `${f}:8:10: peers[0].app must be one of "stream", "msdp", "bgp", got the string "isis"`,
       `${f}:12:14: faults[0].session 3 is not a session of any peer (1 session: 0 … 0)`,
       `${f}:16:5: faults[1].peer with side: router is not supported yet (the router side stalls every session of the master RE)`,
     ]);
@@ -122,7 +122,7 @@ describe('broken fixtures', () => {
   it('bad NSR values are reported at the value, with the allowed values and did-you-mean hints', () => {
     const f = join(FIX, 'nsr-errors.yaml');
     expect(issuesOf(f)).toEqual([
-      `${f}:6:11: router.design must be one of "jsr", "redundant-tcp", "none", got the string "jrs"; did you mean "jsr"?`,
+      `${f}:6:11: router.design must be one of "jsr", "redundant-tcp", "gr", "none", got the string "jrs"; did you mean "jsr"?`,
       `${f}:8:5: unknown key "kkcmChanels" in router.options; did you mean "kkcmChannels"?`,
       `${f}:9:15: router.options.encoding must be one of "ipc", "tlv", got the string "xml"`,
       `${f}:10:19: router.options.versions[1] (the version re1 speaks) must be between 1 and 2, got 3`,

@@ -43,6 +43,10 @@ const NO_DEFAULT = new Set([
   'churn',
   'rpf',
   'badTlv',
+  // BGP (issue 15): no bgp map = no BGP; no malformed = no malformed message.
+  'bgp',
+  'malformed',
+  'malform',
 ]);
 
 const BASE = { name: 'm', seed: 1, duration: '1s', peers: [{ name: 'pa' }] };
@@ -102,6 +106,9 @@ function baseFor(p: Prop): Record<string, unknown> {
   if (p.path.includes('msdp')) (base.peers as Array<Record<string, unknown>>)[0]!.app = 'msdp';
   if (p.path[0] === 'router' && p.path[1] === 'msdp' && p.path.length > 2)
     base.router = { msdp: {} };
+  // BGP keys (issue 15) need a BGP peer.
+  if (p.path.includes('bgp')) (base.peers as Array<Record<string, unknown>>)[0]!.app = 'bgp';
+  if (p.path[0] === 'router' && p.path[1] === 'bgp' && p.path.length > 2) base.router = { bgp: {} };
   if (fault !== undefined) {
     const required = Object.fromEntries(
       fault.params.filter((x) => x.required).map((x) => [x.key, REQUIRED_SAMPLE[x.type]]),

@@ -302,6 +302,9 @@ export class SnoopSide {
     const sp = this.sp;
     if (sp.mode !== 'snoop') throw new Error(`bgp ${sp.cfg.name}: takeover() in mode ${sp.mode}`);
     const c = sp.connection;
+    // The stream offset of what the master wrote is now this instance's own: a later sync
+    // point (a new backup joining) must report it (engine contract: syncPoint()).
+    if (c !== undefined) c.out.written = c.snooped.pushed;
     const completed = c !== undefined && !c.closing ? this.completePartial(c) : 'none';
     sp.setMode('active');
     sp.trace(BGP_KIND.takeover, {

@@ -2,6 +2,7 @@
 // `router.msdp` become) and how it turns into each speaker's MsdpConfig (RFC 3618 engine,
 // model/app/msdp/defs.ts). Peers are named here; the world gives them their addresses.
 import { ipv4ToString, type Ipv4 } from '../../net/segment.ts';
+import type { BgpPeerApp } from './bgp-config.ts';
 import type { MsdpConfig, MsdpMutant, MsdpTimers, OriginationConfig } from '../msdp/defs.ts';
 
 /** An external peer's MSDP speaker: it peers with the router only (seed 003 R2, R3). */
@@ -15,8 +16,8 @@ export interface MsdpPeerApp {
   badTlvAtNs?: number;
 }
 
-/** `app: stream` (the default: no object) or an MSDP speaker. */
-export type PeerApp = { kind: 'stream' } | MsdpPeerApp;
+/** `app: stream` (the default: no object), an MSDP speaker or a BGP speaker (bgp-config.ts). */
+export type PeerApp = { kind: 'stream' } | MsdpPeerApp | BgpPeerApp;
 
 /** A peer-RPF route of the router's topology: originator RPs in prefix/len via `peer`. */
 export interface RouterRpfRoute {
