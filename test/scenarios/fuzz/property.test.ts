@@ -19,8 +19,8 @@ const NUM_RUNS = 50;
 /** Runs fast-check may spend shrinking a failure before it reports the smallest so far. */
 const SHRINK_RUNS = 60;
 const TARGET: FuzzTarget = { design: 'jsr', mutant: undefined };
-const MSDP_SEED = Number(process.env.NSRSIM_FUZZ_MSDP_SEED ?? 7);
-const MSDP_RUNS = 30;
+const APP_SEED = Number(process.env.NSRSIM_FUZZ_APP_SEED ?? 7);
+const APP_RUNS = 30;
 
 describe('fuzz property: the correct design', () => {
   it(`fires no checker on ${NUM_RUNS} generated scenarios (seed ${SEED})`, () => {
@@ -68,19 +68,25 @@ describe('fuzz property: the correct design', () => {
     );
   });
 
-  // Issue 14: the same property with two MSDP peers and the router's MSDP speaker beside the
-  // stream peers (fuzzCaseArb({ msdp: true })), so sa-cache, msdp-adjacency and sa-stream
-  // judge the correct design under the same faults. Its own seed and fewer runs: MSDP adds
-  // two sockets and their timers to every case.
-  it(`with MSDP peers: fires no checker on ${MSDP_RUNS} generated scenarios (seed ${MSDP_SEED})`, () => {
-    const failed: string[] = [];
-    for (const c of fc.sample(fuzzCaseArb({ msdp: true, safeOnly: true }), {
-      seed: MSDP_SEED,
-      numRuns: MSDP_RUNS,
-    })) {
-      const r = runCase(c.scenario);
-      if (r.fired.length > 0) failed.push(`${c.scenario.name}: ${r.fired.join(', ')}`);
-    }
-    expect(failed).toEqual([]);
-  });
+  // Issues 14 and 15: the same property with two MSDP (or BGP) peers and the router's
+  // speaker beside the stream peers (fuzzCaseArb({ msdp: true }) / ({ bgp: true })), so
+  // sa-cache, msdp-adjacency, sa-stream and adj-rib-in judge the correct design under the
+  // same faults. Their own seed and fewer runs: the protocol adds sockets and timers.
+  it.each([
+    { app: 'MSDP', opts: { msdp: true } },
+    { app: 'BGP', opts: { bgp: true } },
+  ])(
+    `with $app peers: fires no checker on ${APP_RUNS} generated scenarios (seed ${APP_SEED})`,
+    ({ opts }) => {
+      const failed: string[] = [];
+      for (const c of fc.sample(fuzzCaseArb({ ...opts, safeOnly: true }), {
+        seed: APP_SEED,
+        numRuns: APP_RUNS,
+      })) {
+        const r = runCase(c.scenario);
+        if (r.fired.length > 0) failed.push(`${c.scenario.name}: ${r.fired.join(', ')}`);
+      }
+      expect(failed).toEqual([]);
+    },
+  );
 });
