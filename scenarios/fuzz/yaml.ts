@@ -107,6 +107,8 @@ function routerObject(r: RouterConfig): Obj {
     numbersInto(out, 'bounds', r.nsrBounds, BOUND_KEYS);
   }
   if (r.design === 'redundant-tcp') redundantInto(out, r);
+  // BGP graceful restart (RFC 4724) has no NSR keys: the design alone.
+  if (r.design === 'gr') out.design = r.design;
   linkInto(out, 'interRe', r.interRe, INTER_RE_LINK_DEFAULT);
   linkInto(out, 'reLink', r.reLink, RE_LINK_DEFAULT);
   if (r.pfeSwitchNs !== DEFAULT_ROUTER.pfeSwitchNs) out.pfeSwitch = formatDuration(r.pfeSwitchNs);
@@ -144,7 +146,6 @@ function numbersInto<F extends string>(
   if (Object.keys(o).length > 0) out[key] = o;
 }
 
-/** The link keys that differ from `base`; `up: false` has no file form. */
 /** A Redundant TCP router (seed 004): its design, mutant and the settings that differ. */
 function redundantInto(out: Obj, r: RouterConfig): void {
   out.design = r.design;
@@ -159,6 +160,7 @@ function redundantInto(out: Obj, r: RouterConfig): void {
   if (Object.keys(o).length > 0) out.redundant = o;
 }
 
+/** The link keys that differ from `base`; `up: false` has no file form. */
 function linkInto(out: Obj, key: string, l: Partial<LinkParams>, base: Readonly<LinkParams>): void {
   const p: LinkParams = { ...base, ...l };
   if (!p.up) throw new Error(`toYaml: ${key} is down, which a scenario file cannot say`);
