@@ -2,6 +2,7 @@
 // (a bad scenario, a bad flag) print one message per problem, never a stack, and exit 2
 // (GUIDE §4); a run whose verdict differs from its `expect` exits 1; a failure of the
 // simulator itself prints the repro (scenario, seed, version) and exits 3.
+import { RTCP_MUTANTS } from '../../model/redundant/mutants.ts';
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -254,7 +255,11 @@ export function listData(): ListData {
       values: o.values,
       default: o.default,
     })),
-    mutants: MUTANTS,
+    // The NSR mutants, then the other designs' (Redundant TCP: model/redundant/mutants.ts).
+    mutants: [
+      ...MUTANTS,
+      ...Object.entries(RTCP_MUTANTS).map(([name, description]) => ({ name, description })),
+    ],
     faults: [...SUPPORTED_FAULTS, ...PENDING_FAULTS],
     checkers: CHECKERS.map((c) => ({ id: c.id, spec: c.spec, description: c.description })),
   };

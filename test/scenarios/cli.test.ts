@@ -1,4 +1,5 @@
 // Proves the nsrsim CLI, run as a real child process, keeps its contract: exit codes 0/1/2, JSON shapes, errors with positions and never a stack for user mistakes, deterministic trace hashes, replay, and trace/pcap files that match what it prints.
+import { RTCP_MUTANTS } from '../../model/redundant/mutants.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -316,7 +317,10 @@ describe.concurrent('list', async () => {
       default: 'per-packet',
     });
     expect(d.options.find((o) => o.name === 'versions')?.default).toEqual([1, 1]);
-    expect(d.mutants.map((m) => m.name)).toEqual(Object.keys(MUTANTS));
+    expect(d.mutants.map((m) => m.name)).toEqual([
+      ...Object.keys(MUTANTS),
+      ...Object.keys(RTCP_MUTANTS),
+    ]);
     expect(d.mutants.find((m) => m.name === 'prl-l4-after-nack')?.description).toBe(
       MUTANTS['prl-l4-after-nack'],
     );
