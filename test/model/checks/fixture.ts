@@ -2,8 +2,16 @@
 // `report`, and small worlds built from a WorldConfig (test/model/world-fixture.ts).
 import { attachCheckers } from '../../../model/checks/index.ts';
 import type { WorldConfig } from '../../../model/config.ts';
+import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import { World, type WorldResult } from '../../../model/world.ts';
-import type { Fields, Report, RunResult, TraceRecord, Violation } from '../../../sim/index.ts';
+import {
+  Observers,
+  type Fields,
+  type Report,
+  type RunResult,
+  type TraceRecord,
+  type Violation,
+} from '../../../sim/index.ts';
 
 export type Reported = Omit<Violation, 'check'>;
 
@@ -53,3 +61,33 @@ export function runWorld(
 export function of(res: WorldResult, check: string): readonly Violation[] {
   return res.violations.filter((v) => v.check === check);
 }
+
+/** A fake NSR state: only what a checker's attach() touches. */
+export function fakeNsrState(reIndex: 0 | 1): NsrState {
+  return {
+    reIndex,
+    delivered: new Observers(),
+    sent: new Observers(),
+    l4Done: new Observers(),
+  } as unknown as NsrState;
+}
+
+/** A fake replicated socket; `conn` and `sdrl` are read only when a primary's outbound stream is lost. */
+export function fakeRep(
+  handle: number,
+  role: 'primary' | 'secondary',
+  over: Record<string, unknown> = {},
+): Rep {
+  return {
+    session: 'pa/0',
+    handle,
+    role,
+    sdrl: { sndAppended: 0 },
+    conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 },
+    ...over,
+  } as unknown as Rep;
+}
+
+/** n bytes counting up from `from` (mod 256): streams whose every offset is recognisable. */
+export const bytes = (from: number, n: number): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);

@@ -4,37 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { IDENTICAL_DATA, IdenticalDataCheck } from '../../../model/checks/identical-data.ts';
 import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
-import { MemorySink, Observers, Simulation, type Fields } from '../../../sim/index.ts';
-import { collector, ended, Records } from './fixture.ts';
-
-/** A fake NSR state: only what the checker's attach() touches. */
-function kernel(reIndex: 0 | 1): NsrState {
-  return {
-    reIndex,
-    delivered: new Observers(),
-    sent: new Observers(),
-    l4Done: new Observers(),
-  } as unknown as NsrState;
-}
-
-/** A fake replicated socket; `conn` and `sdrl` are read only when a primary's outbound stream is lost. */
-function rep(
-  handle: number,
-  role: 'primary' | 'secondary',
-  over: Record<string, unknown> = {},
-): Rep {
-  return {
-    session: 'pa/0',
-    handle,
-    role,
-    sdrl: { sndAppended: 0 },
-    conn: { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 },
-    ...over,
-  } as unknown as Rep;
-}
-
-const bytes = (from: number, n: number): Uint8Array =>
-  Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+import { MemorySink, Simulation, type Fields } from '../../../sim/index.ts';
+import {
+  bytes,
+  collector,
+  ended,
+  fakeNsrState as kernel,
+  fakeRep as rep,
+  Records,
+} from './fixture.ts';
 
 function setup() {
   const sim = new Simulation({ seed: 1, hash: false });
