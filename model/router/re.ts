@@ -498,20 +498,28 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     this.ctx.cancelTimer(handle);
   }
 
+  /**
+   * How a protocol host hands a new socket to IHA for replication (I-1), or undefined when
+   * its sockets are not replicated (no NSR, or the protocol's D-7 knob off).
+   */
+  private replicateVia(
+    wanted: boolean,
+  ): ((sock: EngineSocket, conn: TcpConnection) => void) | undefined {
+    const nsr = this.nsr;
+    if (nsr === undefined || !wanted) return undefined;
+    return (sock, conn) =>
+      this.ctx.send(
+        nsr.ids.iha,
+        { type: 'iha.socket', session: sock.id, conn, app: sock },
+        nsr.costs.ihaNs,
+      );
+  }
+
   /** Each incarnation builds its speaker afresh, from a fresh, identically seeded stream. */
   private newMsdpHost(): MsdpHost | undefined {
     const m = this.msdpSetup;
     if (m === undefined) return undefined;
-    const nsr = this.nsr;
-    const replicate =
-      nsr !== undefined && m.replicate
-        ? (sock: EngineSocket, conn: TcpConnection): void =>
-            this.ctx.send(
-              nsr.ids.iha,
-              { type: 'iha.socket', session: sock.id, conn, app: sock },
-              nsr.costs.ihaNs,
-            )
-        : undefined;
+    const replicate = this.replicateVia(m.replicate);
     return new MsdpHost(
       m.cfg,
       {
@@ -605,16 +613,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
   private newBgpHost(): BgpHost | undefined {
     const b = this.bgpSetup;
     if (b === undefined) return undefined;
-    const nsr = this.nsr;
-    const replicate =
-      nsr !== undefined && b.replicate
-        ? (sock: EngineSocket, conn: TcpConnection): void =>
-            this.ctx.send(
-              nsr.ids.iha,
-              { type: 'iha.socket', session: sock.id, conn, app: sock },
-              nsr.costs.ihaNs,
-            )
-        : undefined;
+    const replicate = this.replicateVia(b.replicate);
     const restarting = this.role === 'backup' || this.boots > 1;
     return new BgpHost(
       b.cfgs(restarting),

@@ -31,6 +31,7 @@ import {
 } from '../load/defaults.ts';
 import { DEFAULT_ROUTER } from '../../model/config.ts';
 import { generateSources, SA_ADVERTISEMENT_PERIOD_NS } from '../../model/app/msdp/defs.ts';
+import { appPeer } from './app-peer.ts';
 import { fuzzBgp } from './bgp.ts';
 import type { Scenario } from '../load/load.ts';
 import {
@@ -422,18 +423,8 @@ export function fuzzMsdp(): { peers: PeerConfig[]; router: NonNullable<RouterCon
     timers,
     saEntriesPerTlv: 121,
   });
-  const peer = (name: string, src: number, group: number): PeerConfig => ({
-    name,
-    link: { ...PEER_LINK_DEFAULT },
-    sessions: 1,
-    initiator: 'peer',
-    // The stream keys as the loader fills them in (an MSDP peer does not use them).
-    toRouter: { ...TRAFFIC_DEFAULT },
-    fromRouter: { ...TRAFFIC_DEFAULT },
-    peerRead: { ...READ_DEFAULT },
-    routerRead: { ...READ_DEFAULT },
-    app: speaker(4, src, group),
-  });
+  const peer = (name: string, src: number, group: number): PeerConfig =>
+    appPeer(name, speaker(4, src, group));
   const { kind: _kind, ...router } = speaker(20, 0xc0a80001, 0xe8010001);
   return {
     peers: [peer('ma', 0xac100101, 0xe8020001), peer('mb', 0xac100201, 0xe8030001)],

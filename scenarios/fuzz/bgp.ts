@@ -6,27 +6,17 @@
 import { ROUTER_BGP_DEFAULT, type RouterBgpConfig } from '../../model/app/layer/bgp-config.ts';
 import type { PeerConfig } from '../../model/config.ts';
 import { SEC } from '../../sim/index.ts';
-import { PEER_LINK_DEFAULT, READ_DEFAULT, TRAFFIC_DEFAULT } from '../load/defaults.ts';
+import { appPeer } from './app-peer.ts';
 
 export function fuzzBgp(): { peers: PeerConfig[]; router: RouterBgpConfig } {
-  const peer = (name: string, as: number, first: number): PeerConfig => ({
-    name,
-    link: { ...PEER_LINK_DEFAULT },
-    sessions: 1,
-    initiator: 'peer',
-    // The stream keys as the loader fills them in (a BGP peer does not use them).
-    toRouter: { ...TRAFFIC_DEFAULT },
-    fromRouter: { ...TRAFFIC_DEFAULT },
-    peerRead: { ...READ_DEFAULT },
-    routerRead: { ...READ_DEFAULT },
-    app: {
+  const peer = (name: string, as: number, first: number): PeerConfig =>
+    appPeer(name, {
       kind: 'bgp',
       as,
       routes: { count: 60, first, len: 24, churnPerSec: 2 },
       holdSec: 90,
       gr: true,
-    },
-  });
+    });
   return {
     peers: [peer('ba', 65001, 0x14000000), peer('bb', 65002, 0x1e000000)],
     router: {
