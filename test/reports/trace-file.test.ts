@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
+import { CanonicalTraceFile, NdjsonFileSink, nodeSha256 } from '../../reports/trace-file.ts';
 import {
   MemorySink,
   TRACE_FORMAT,
@@ -69,5 +69,20 @@ describe('trace file and hashers', () => {
     expect(new Simulation({ seed: 1, hasher: nodeSha256 }).trace.digest()).toBe(
       createHash('sha256').update('nsrsim-trace/2\n').digest('hex'),
     );
+  });
+
+  it('CanonicalTraceFile (--trace-bin) holds the bytes the hash is taken over, serves one trace only, and closes once', () => {
+    const path = join(dir, 'trace.bin');
+    const file = new CanonicalTraceFile(path);
+    const { sim } = buildSynthetic(13, { hasher: file.hasher });
+    sim.run({ untilNs: SYNTHETIC_UNTIL_NS });
+    const digest = sim.trace.digest();
+    file.close();
+    expect(() => file.close()).not.toThrow();
+    const bytes = readFileSync(path);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(digest);
+    expect(digest).toBe(runSynthetic(13).hash);
+    expect(bytes.subarray(0, 15).toString('latin1')).toBe('nsrsim-trace/2\n');
+    expect(() => file.hasher()).toThrow(/one trace per file/);
   });
 });

@@ -1,6 +1,13 @@
 // A small synthetic actor system (generator -> lossy relay -> sink, plus a fault controller that crashes and restarts the relay) whose trace hash must depend only on the seed.
 import { MS, Simulation } from '../../sim/index.ts';
-import type { Actor, ActorContext, ActorId, Message, TraceSink } from '../../sim/index.ts';
+import type {
+  Actor,
+  ActorContext,
+  ActorId,
+  Message,
+  TraceSink,
+  HasherFactory,
+} from '../../sim/index.ts';
 
 export const SYNTHETIC_UNTIL_NS = 20 * MS;
 /** Seeds whose hashes are pinned in test/fixtures/determinism-synthetic.json. */
@@ -106,9 +113,13 @@ export interface SyntheticSystem {
  */
 export function buildSynthetic(
   seed: number,
-  opts: { hash?: boolean; sinks?: readonly TraceSink[] } = {},
+  opts: { hash?: boolean; hasher?: HasherFactory; sinks?: readonly TraceSink[] } = {},
 ): SyntheticSystem {
-  const sim = new Simulation({ seed, hash: opts.hash ?? true });
+  const sim = new Simulation({
+    seed,
+    hash: opts.hash ?? true,
+    ...(opts.hasher === undefined ? {} : { hasher: opts.hasher }),
+  });
   for (const s of opts.sinks ?? []) sim.trace.addSink(s);
   sim.addActor('gen', new Generator());
   sim.addActor('relay', new Relay());
