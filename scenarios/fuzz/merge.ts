@@ -120,6 +120,22 @@ function shardEntries(p: Parsed): ShardEntry[] {
   return [{ shard: p.json.shard, runs, wallMs: 0, stoppedBy: 'unknown', file: p.file }];
 }
 
+/** What every merged report says of its campaign and shards (the first shard's identity). */
+function mergedHeader(
+  first: CampaignIdentity,
+  all: readonly Parsed[],
+): CampaignIdentity & { shard: string; shardSource: 'merged'; shards: ShardEntry[] } {
+  return {
+    version: first.version,
+    design: first.design,
+    seed: first.seed,
+    unsafeOptions: first.unsafeOptions === true,
+    shard: mergedShard(all),
+    shardSource: 'merged',
+    shards: all.flatMap(shardEntries),
+  };
+}
+
 function mergedShard(all: readonly Parsed[]): string {
   const shards = all.flatMap((p) => p.shards).sort((a, b) => a - b);
   return `${shards.join(',')}/${all[0]?.count ?? 1}`;
@@ -157,13 +173,7 @@ function mergeCampaigns(all: readonly Extract<Parsed, { kind: 'campaign' }>[]): 
   const timeMs = js.find((j) => j.timeMs !== undefined)?.timeMs;
   const determinism = mergeDeterminism(js);
   return {
-    version: first.version,
-    design: first.design,
-    seed: first.seed,
-    unsafeOptions: first.unsafeOptions === true,
-    shard: mergedShard(all),
-    shardSource: 'merged',
-    shards: all.flatMap(shardEntries),
+    ...mergedHeader(first, all),
     workers: sum(js.map((j) => j.workers)),
     runs,
     events: sum(js.map((j) => j.events)),
@@ -223,13 +233,7 @@ function mergeMutants(all: readonly Extract<Parsed, { kind: 'mutants' }>[]): Mut
   const first = js[0] as MutantsJson;
   const timeMs = js.find((j) => j.timeMs !== undefined)?.timeMs;
   return {
-    version: first.version,
-    design: first.design,
-    seed: first.seed,
-    unsafeOptions: first.unsafeOptions === true,
-    shard: mergedShard(all),
-    shardSource: 'merged',
-    shards: all.flatMap(shardEntries),
+    ...mergedHeader(first, all),
     workers: sum(js.map((j) => j.workers ?? 0)),
     ...(timeMs === undefined ? {} : { timeMs }),
     mutants: first.mutants.map((m) =>
