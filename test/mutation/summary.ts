@@ -1,0 +1,110 @@
+// The per-file table and the survivor list of a StrykerJS run (`npm run mutation`, issue
+// 12), as Markdown for reports/mutation/README.md: `npm run mutation:summary [mutation.json]`.
+// The figures are computed by mutation-testing-metrics, the package Stryker's own reporters
+// use, so the table says what Stryker's clear-text and HTML reports say.
+import { readFileSync } from 'node:fs';
+import { calculateMetrics, type Metrics } from 'mutation-testing-metrics';
+import type { MutationTestResult } from 'mutation-testing-report-schema';
+
+export const DEFAULT_REPORT = 'reports/mutation/mutation.json';
+
+/** The ignorer of stryker.config.mjs: its reasons start with one of these names. */
+const ASSERTION_REASON = /^(assert|assertInt|unreachable) (condition|message):/;
+
+export interface FileRow {
+  readonly file: string;
+  readonly m: Metrics;
+  /** Mutants a `// Stryker disable` comment marks equivalent (not the assertion ignorer's). */
+  readonly equivalent: number;
+}
+
+export interface Listed {
+  readonly file: string;
+  readonly line: number;
+  readonly mutator: string;
+  readonly replacement: string;
+  readonly reason: string;
+}
+
+export interface Summary {
+  readonly rows: FileRow[];
+  readonly total: Metrics;
+  readonly survivors: Listed[];
+  readonly equivalents: Listed[];
+}
+
+/** Reads a Stryker JSON report (mutation-testing-report-schema) into rows and lists. */
+export function summarize(report: MutationTestResult): Summary {
+  const rows: FileRow[] = [];
+  const survivors: Listed[] = [];
+  const equivalents: Listed[] = [];
+  for (const file of Object.keys(report.files).sort()) {
+    const result = report.files[file];
+    if (result === undefined) continue;
+    let equivalent = 0;
+    for (const mu of result.mutants) {
+      const listed: Listed = {
+        file,
+        line: mu.location.start.line,
+        mutator: mu.mutatorName,
+        replacement: (mu.replacement ?? '').replace(/\s+/g, ' ').slice(0, 60),
+        reason: mu.statusReason ?? '',
+      };
+      if (mu.status === 'Survived' || mu.status === 'NoCoverage') survivors.push(listed);
+      if (mu.status === 'Ignored' && !ASSERTION_REASON.test(listed.reason)) {
+        equivalent++;
+        equivalents.push(listed);
+      }
+    }
+    rows.push({ file, m: calculateMetrics({ [file]: result }).metrics, equivalent });
+  }
+  const byPlace = (a: Listed, b: Listed): number =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line;
+  survivors.sort(byPlace);
+  equivalents.sort(byPlace);
+  return { rows, total: calculateMetrics(report.files).metrics, survivors, equivalents };
+}
+
+const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(1)}%`);
+
+/** The Markdown: a per-file score table, then every survivor and every marked equivalent. */
+export function toMarkdown(s: Summary): string {
+  const head =
+    '| file | mutants | killed | timeout | survived | no coverage | equivalent | assertions ignored | score | score of covered |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const row = (name: string, m: Metrics, eq: number): string =>
+    `| ${name} | ${m.totalMutants} | ${m.killed} | ${m.timeout} | ${m.survived} | ${m.noCoverage} | ` +
+    `${eq} | ${m.ignored - eq} | ${pct(m.mutationScore)} | ${pct(m.mutationScoreBasedOnCoveredCode)} |`;
+  const eqTotal = s.rows.reduce((a, r) => a + r.equivalent, 0);
+  const lines = [
+    head,
+    ...s.rows.map((r) => row(r.file, r.m, r.equivalent)),
+    row('**all**', s.total, eqTotal),
+  ];
+  const item = (x: Listed): string =>
+    `- ${x.file}:${x.line} ${x.mutator} \`${x.replacement}\`${x.reason === '' ? '' : `: ${x.reason}`}`;
+  lines.push('', `Survivors (${s.survivors.length}):`, '');
+  lines.push(...(s.survivors.length === 0 ? ['- none'] : s.survivors.map(item)));
+  lines.push('', `Marked equivalent (${s.equivalents.length}):`, '');
+  lines.push(...(s.equivalents.length === 0 ? ['- none'] : s.equivalents.map(item)));
+  return `${lines.join('\n')}\n`;
+}
+
+function main(argv: readonly string[]): number {
+  const path = argv[0] ?? DEFAULT_REPORT;
+  let report: MutationTestResult;
+  try {
+    report = JSON.parse(readFileSync(path, 'utf8')) as MutationTestResult;
+  } catch (e) {
+    process.stderr.write(`mutation summary: cannot read ${path}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if (typeof report !== 'object' || report === null || typeof report.files !== 'object') {
+    process.stderr.write(`mutation summary: ${path} is not a Stryker JSON report (no "files")\n`);
+    return 2;
+  }
+  process.stdout.write(toMarkdown(summarize(report)));
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = main(process.argv.slice(2));
