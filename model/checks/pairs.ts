@@ -6,7 +6,7 @@
 // on the replicate itself (via 'replicate'); whichever comes first waits for the other.
 // Packets only one side ever passes up (refused, dropped, lost with a crashed RE) stay
 // unmatched; the wait is bounded, and reaching the bound is reported, never a reset.
-import type { Report } from '../../sim/index.ts';
+import type { Fields, Report, Simulation } from '../../sim/index.ts';
 import { pairOf, type L4Input, type L4Result } from '../nsr/prl-queue.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
 
@@ -63,5 +63,50 @@ export class PairMatcher {
       message: `${this.checkId}: more than ${PAIR_WAIT_MAX} replicated packets passed up on one side only are waiting for the other; judgement stops here`,
       evidence: { bound: PAIR_WAIT_MAX, direction: 'in' },
     });
+  }
+}
+
+/** What a paired check says about one packet both sides passed up: nothing, or a violation. */
+export interface PairVerdict {
+  readonly message: string;
+  readonly evidence: Fields;
+}
+
+/**
+ * A check that judges each replicated packet once both sockets have passed it up L4
+ * (rcvbufspc-agree, tcp-follower): it taps NsrState's l4Done after each L4 input, matches
+ * the two sides (PairMatcher) and reports at most one violation per session (one is
+ * enough evidence; the rest would only be noise). A subclass says only what it compares.
+ */
+export abstract class PairedL4Check {
+  private readonly matcher: PairMatcher;
+  private readonly reported = new Set<string>();
+  private readonly report: Report;
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly id: string,
+  ) {
+    this.report = sim.reporter(id);
+    this.matcher = new PairMatcher(id, this.report, () => this.at());
+  }
+
+  /** Taps one RE incarnation's L4 inputs. */
+  attach(nsr: NsrState): void {
+    nsr.l4Done.subscribe((rep, input, result) => {
+      const both = this.matcher.offer(nsr, rep, input, result);
+      if (both === undefined || this.reported.has(both[0].session)) return;
+      const verdict = this.judge(both[0], both[1]);
+      if (verdict === undefined) return;
+      this.reported.add(both[0].session);
+      this.report({ ...this.at(), ...verdict });
+    });
+  }
+
+  /** The primary's and the secondary's side of one packet: a violation, or undefined. */
+  protected abstract judge(p: L4Side, s: L4Side): PairVerdict | undefined;
+
+  private at(): { recordId: number; timeNs: number } {
+    return { recordId: this.sim.trace.count - 1, timeNs: this.sim.now };
   }
 }

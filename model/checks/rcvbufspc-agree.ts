@@ -9,35 +9,16 @@
 // l4Done tap after each L4 input, not trace fields, and it never drops judgement
 // silently (PairMatcher reports its bound).
 import type { Simulation } from '../../sim/index.ts';
-import type { NsrState } from '../nsr/state.ts';
-import { PairMatcher, type L4Side } from './pairs.ts';
+import { PairedL4Check, type L4Side, type PairVerdict } from './pairs.ts';
 
 export const RCVBUFSPC_AGREE = 'rcvbufspc-agree';
 
-export class RcvbufspcAgreeCheck {
-  readonly id = RCVBUFSPC_AGREE;
-  private readonly matcher: PairMatcher;
-  /** One violation per session is enough evidence; the rest would only be noise. */
-  private readonly reported = new Set<string>();
-
-  constructor(private readonly sim: Simulation) {
-    this.matcher = new PairMatcher(this.id, sim.reporter(this.id), () => this.at());
+export class RcvbufspcAgreeCheck extends PairedL4Check {
+  constructor(sim: Simulation) {
+    super(sim, RCVBUFSPC_AGREE);
   }
 
-  /** Taps one RE incarnation's L4 inputs. */
-  attach(nsr: NsrState): void {
-    nsr.l4Done.subscribe((rep, input, result) => {
-      const both = this.matcher.offer(nsr, rep, input, result);
-      if (both !== undefined) this.judge(both[0], both[1]);
-    });
-  }
-
-  private at(): { recordId: number; timeNs: number } {
-    return { recordId: this.sim.trace.count - 1, timeNs: this.sim.now };
-  }
-
-  private judge(p: L4Side, s: L4Side): void {
-    if (this.reported.has(p.session)) return;
+  protected judge(p: L4Side, s: L4Side): PairVerdict | undefined {
     const seq = p.input.seq;
     const ps = p.input.space;
     const ss = s.input.space;
@@ -50,10 +31,8 @@ export class RcvbufspcAgreeCheck {
     } else if (p.result.appended !== s.result.appended) {
       what = `against the same ${ps} the primary's TCP took ${p.result.appended} bytes, the secondary's ${s.result.appended}`;
     }
-    if (what === undefined) return;
-    this.reported.add(p.session);
-    this.sim.reporter(this.id)({
-      ...this.at(),
+    if (what === undefined) return undefined;
+    return {
       message: `${p.session} packet ${seq}: ${what}`,
       evidence: {
         session: p.session,
@@ -64,6 +43,6 @@ export class RcvbufspcAgreeCheck {
         primaryAccepted: p.result.appended,
         secondaryAccepted: s.result.appended,
       },
-    });
+    };
   }
 }

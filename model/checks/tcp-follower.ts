@@ -28,8 +28,7 @@
 import type { Simulation } from '../../sim/index.ts';
 import type { L4Result } from '../nsr/prl-queue.ts';
 import { seqGt } from '../net/segment.ts';
-import type { NsrState } from '../nsr/state.ts';
-import { PairMatcher, type L4Side } from './pairs.ts';
+import { PairedL4Check, type L4Side, type PairVerdict } from './pairs.ts';
 
 export const TCP_FOLLOWER = 'tcp-follower';
 
@@ -60,36 +59,18 @@ function urgentDiffers(p: L4Result, s: L4Result): boolean {
   return pending && p.rcv_up !== s.rcv_up;
 }
 
-export class TcpFollowerCheck {
-  readonly id = TCP_FOLLOWER;
-  private readonly matcher: PairMatcher;
-  private readonly reported = new Set<string>();
-
-  constructor(private readonly sim: Simulation) {
-    this.matcher = new PairMatcher(this.id, sim.reporter(this.id), () => this.at());
+export class TcpFollowerCheck extends PairedL4Check {
+  constructor(sim: Simulation) {
+    super(sim, TCP_FOLLOWER);
   }
 
-  attach(nsr: NsrState): void {
-    nsr.l4Done.subscribe((rep, input, result) => {
-      const both = this.matcher.offer(nsr, rep, input, result);
-      if (both !== undefined) this.judge(both[0], both[1]);
-    });
-  }
-
-  private at(): { recordId: number; timeNs: number } {
-    return { recordId: this.sim.trace.count - 1, timeNs: this.sim.now };
-  }
-
-  private judge(p: L4Side, s: L4Side): void {
-    if (this.reported.has(p.session)) return;
+  protected judge(p: L4Side, s: L4Side): PairVerdict | undefined {
     const differ = FOLLOWER_FIELDS.filter((f) =>
       f === 'rcv_up' ? urgentDiffers(p.result, s.result) : p.result[f] !== s.result[f],
     );
-    if (differ.length === 0) return;
-    this.reported.add(p.session);
+    if (differ.length === 0) return undefined;
     const show = (f: (typeof FOLLOWER_FIELDS)[number]) => `${f} ${p.result[f]} / ${s.result[f]}`;
-    this.sim.reporter(this.id)({
-      ...this.at(),
+    return {
       message: `${p.session} packet ${p.input.seq}: the secondary's tcpcb does not follow the primary's (primary / secondary): ${differ.map(show).join(', ')}`,
       evidence: {
         session: p.session,
@@ -99,6 +80,6 @@ export class TcpFollowerCheck {
         primary: Object.fromEntries(differ.map((f) => [f, p.result[f]])),
         secondary: Object.fromEntries(differ.map((f) => [f, s.result[f]])),
       },
-    });
+    };
   }
 }
