@@ -12,7 +12,7 @@
 // failover makes those sockets primary and the backup application the master's.
 import { assert, type ActorId, type Message } from '../../sim/index.ts';
 import { StreamSession } from '../app/session.ts';
-import { isMsdpPeer } from '../app/layer/config.ts';
+import { addrText, isMsdpPeer } from '../app/layer/config.ts';
 import { MsdpHost } from '../app/layer/msdp-host.ts';
 import { BgpHost } from '../app/layer/bgp-host.ts';
 import { isBgpPeer, isLayerPeer } from '../app/layer/bgp-config.ts';
@@ -594,7 +594,7 @@ export class RoutingEngine extends NetHost<ReMessage> implements ReKernel {
     // D-7 ("show msdp socket"): both REs' handles of the peer's socket, at set-up.
     this.ctx.trace(K.layer.socket, {
       session: rep.session,
-      peer: MsdpHost.name(addr),
+      peer: addrText(addr),
       handle: rep.handle,
       peerHandle: rep.peerHandle,
     });

@@ -21,6 +21,7 @@ import { syncAtStart, type BgpSync } from '../bgp/snoop.ts';
 import { BgpSpeaker } from '../bgp/speaker.ts';
 import type { ProtocolEngine, SyncPoint } from '../msdp/io.ts';
 import { K } from '../../vocab.ts';
+import { connectPort, LayerHost } from './host.ts';
 import { EngineSocket, type LayerEnv, type ProtoTimerTarget, type SyncBoard } from './socket.ts';
 
 const CONNECT_PORTS = 2000;
@@ -104,7 +105,7 @@ function asBgpSync(s: SyncPoint, sp: BgpSpeaker): BgpSync {
   return { ...syncAtStart(sp.routes.snapshot()), ...s };
 }
 
-export class BgpHost {
+export class BgpHost extends LayerHost {
   /** One peering per peer address. */
   readonly peerings = new Map<Ipv4, BgpPeering>();
   private readonly pending = new Map<Ipv4, TcpConnection>();
@@ -118,6 +119,7 @@ export class BgpHost {
     private readonly rng: Rng,
     private readonly board: SyncBoard | undefined,
   ) {
+    super(env, 'bgp');
     for (const [peer, cfg] of cfgs)
       this.peerings.set(peer, new BgpPeering(peer, cfg, this, env, rng));
   }
@@ -127,13 +129,6 @@ export class BgpHost {
     this.role = role;
     if (role === 'master') this.listen();
     for (const p of this.peerings.values()) p.speaker.start(role === 'master' ? 'active' : 'snoop');
-  }
-
-  /** Sockets snooping now (the backup's, before a takeover). */
-  snooping(): EngineSocket[] {
-    return [...this.peerings.values()].flatMap((p) =>
-      p.sock !== undefined && p.sock.mode === 'snoop' && p.sock.conn !== undefined ? [p.sock] : [],
-    );
   }
 
   owns(sock: EngineSocket): boolean {
@@ -152,26 +147,25 @@ export class BgpHost {
     const p = this.peerings.get(peer);
     if (p === undefined || p.speaker.mode !== 'snoop') return undefined;
     this.dropSocket(p, 'replaced');
-    const sock = this.newSocket(p);
-    sock.replicatedNs = this.env.now();
-    sock.attachSnoop(conn, inBase, outBase, out);
-    return sock;
+    return this.startSnoop(this.newSocket(p), conn, inBase, outBase, out);
   }
 
-  /** Failover of one socket (PSRM): every snooping socket drained first, then this one's takeover. */
-  takeover(sock: EngineSocket, isMaster: boolean): void {
-    for (const s of this.snooping()) s.drainSnoop();
-    sock.takeover();
-    if (isMaster) this.maybeBecomeMaster();
+  protected currentSockets(): Iterable<EngineSocket | undefined> {
+    return [...this.peerings.values()].map((p) => p.sock);
   }
 
-  /** The RE became master: with no snooping socket left, every speaker is active. */
-  maybeBecomeMaster(): void {
-    if (this.snooping().length > 0 || this.role === 'master') return;
+  protected sessionCount(): number {
+    return this.peerings.size;
+  }
+
+  protected isMaster(): boolean {
+    return this.role === 'master';
+  }
+
+  /** Every speaker is active; one with no replicated session restarts (RFC 4724 §4.1). */
+  protected becomeMaster(): void {
     this.role = 'master';
-    this.env.trace(K.layer.speakerMaster, { protocol: 'bgp', sessions: this.peerings.size });
     this.listen();
-    // Speakers with no replicated session: a restart of that peering (RFC 4724 §4.1).
     for (const p of this.peerings.values()) if (p.speaker.mode === 'snoop') p.speaker.takeover();
   }
 
@@ -215,10 +209,16 @@ export class BgpHost {
     const peer = p.peer;
     this.pending.get(peer)?.abort();
     const stack = this.env.stack();
-    let port = this.env.portBase + (this.nextPort++ % CONNECT_PORTS);
-    while (stack.lookup(stack.addr, port, peer, BGP_PORT) !== undefined)
-      port = this.env.portBase + (this.nextPort++ % CONNECT_PORTS);
-    const conn = stack.connect(port, peer, BGP_PORT);
+    const free = connectPort(
+      stack,
+      peer,
+      BGP_PORT,
+      this.env.portBase,
+      CONNECT_PORTS,
+      this.nextPort,
+    );
+    this.nextPort = free.next;
+    const conn = stack.connect(free.port, peer, BGP_PORT);
     this.pending.set(peer, conn);
     conn.onEstablished = () => {
       if (this.pending.get(peer) !== conn) return;

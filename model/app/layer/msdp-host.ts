@@ -11,11 +11,11 @@ import type { Ipv4 } from '../../net/segment.ts';
 import type { TcpConnection, TcpStack } from '../../tcp/tcp.ts';
 import { MSDP_PORT, type MsdpConfig } from '../msdp/defs.ts';
 import { MsdpSpeaker } from '../msdp/speaker.ts';
-import { addrText } from './config.ts';
 import { K } from '../../vocab.ts';
+import { connectPort, LayerHost } from './host.ts';
 import { EngineSocket, type LayerEnv, type ProtoTimerTarget, type SyncBoard } from './socket.ts';
 
-/** Local ports of active opens: one per attempt, so a retry never meets a TIME_WAIT twin. */
+/** Local ports of active opens (host.ts connectPort). */
 const CONNECT_PORT_BASE = 40000;
 const CONNECT_PORTS = 20000;
 const BAD_KEEPALIVE = Uint8Array.of(4, 0, 5, 0, 0);
@@ -30,7 +30,7 @@ export interface MsdpHostEnv extends LayerEnv {
   readonly supersede: boolean;
 }
 
-export class MsdpHost implements ProtoTimerTarget {
+export class MsdpHost extends LayerHost implements ProtoTimerTarget {
   readonly speaker: MsdpSpeaker;
   /** One socket per peer address (the current connection). */
   readonly sockets = new Map<Ipv4, EngineSocket>();
@@ -45,6 +45,7 @@ export class MsdpHost implements ProtoTimerTarget {
     private readonly rng: Rng,
     private readonly board: SyncBoard | undefined,
   ) {
+    super(env, 'msdp');
     this.speaker = new MsdpSpeaker(cfg, {
       now: () => env.now(),
       startTimer: (tag, d) => env.startProtoTimer(this, tag, d),
@@ -82,11 +83,6 @@ export class MsdpHost implements ProtoTimerTarget {
     this.env.startProtoTimer(target, 'bad-tlv', Math.max(0, atNs - this.env.now()));
   }
 
-  /** Sockets snooping now (the backup's, before a takeover). */
-  snooping(): EngineSocket[] {
-    return [...this.sockets.values()].filter((s) => s.mode === 'snoop' && s.conn !== undefined);
-  }
-
   /** The backup: a secondary socket became active; its engine snoops from the sync point. */
   snoop(
     peer: Ipv4,
@@ -96,27 +92,22 @@ export class MsdpHost implements ProtoTimerTarget {
     out: () => Uint8Array[],
   ): EngineSocket {
     this.dropSocket(peer, 'replaced');
-    const sock = this.newSocket(peer);
-    sock.replicatedNs = this.env.now();
-    sock.attachSnoop(conn, inBase, outBase, out);
-    return sock;
+    return this.startSnoop(this.newSocket(peer), conn, inBase, outBase, out);
   }
 
-  /**
-   * Failover of one socket (PSRM): drain every snooping socket first (whether the old
-   * master forwarded an SA on one socket is known only once its arrival on another is
-   * read), then this engine's takeover(); the speaker becomes the master's after the last.
-   */
-  takeover(sock: EngineSocket, isMaster: boolean): void {
-    for (const s of this.snooping()) s.drainSnoop();
-    sock.takeover();
-    if (isMaster) this.maybeBecomeMaster();
+  protected currentSockets(): Iterable<EngineSocket> {
+    return this.sockets.values();
   }
 
-  /** The RE became master: with no snooping socket left, the speaker is the master's now. */
-  maybeBecomeMaster(): void {
-    if (this.snooping().length > 0 || this.speaker.role === 'master') return;
-    this.env.trace(K.layer.speakerMaster, { protocol: 'msdp', sessions: this.sockets.size });
+  protected sessionCount(): number {
+    return this.sockets.size;
+  }
+
+  protected isMaster(): boolean {
+    return this.speaker.role === 'master';
+  }
+
+  protected becomeMaster(): void {
     this.listen();
     this.speaker.becomeMaster();
   }
@@ -164,10 +155,16 @@ export class MsdpHost implements ProtoTimerTarget {
     const old = this.pending.get(peer);
     if (old !== undefined) old.abort();
     const stack = this.env.stack();
-    let port = CONNECT_PORT_BASE + (this.nextPort++ % CONNECT_PORTS);
-    while (stack.lookup(stack.addr, port, peer, MSDP_PORT) !== undefined)
-      port = CONNECT_PORT_BASE + (this.nextPort++ % CONNECT_PORTS);
-    const conn = stack.connect(port, peer, MSDP_PORT);
+    const free = connectPort(
+      stack,
+      peer,
+      MSDP_PORT,
+      CONNECT_PORT_BASE,
+      CONNECT_PORTS,
+      this.nextPort,
+    );
+    this.nextPort = free.next;
+    const conn = stack.connect(free.port, peer, MSDP_PORT);
     this.pending.set(peer, conn);
     conn.onEstablished = () => {
       if (this.pending.get(peer) === conn) this.pending.delete(peer);
@@ -209,10 +206,5 @@ export class MsdpHost implements ProtoTimerTarget {
     sock.engine = this.speaker.attach(peer, sock.io);
     this.sockets.set(peer, sock);
     return sock;
-  }
-
-  /** For traces and the CLI: "10.0.1.1". */
-  static name(a: Ipv4): string {
-    return addrText(a);
   }
 }
