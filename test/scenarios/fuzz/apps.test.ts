@@ -1,13 +1,20 @@
-// Proves `apps` (FuzzArbOptions / FuzzTarget, `nsrsim fuzz --apps`) keeps its promises: 'stream' and no option draw exactly the case every seed gave before the option existed; 'mixed' draws MSDP peers, BGP peers, both or neither (issues 14 and 15), each as `msdp: true` / `bgp: true` would add them, a mutant's bias still forces its own, and the correct design passes on a sample of such cases.
+// Proves `apps` (FuzzArbOptions / FuzzTarget, `nsrsim fuzz --apps`) keeps its promises: 'stream' and no option draw exactly the case every seed gave before the option existed; 'mixed' draws MSDP peers, BGP peers, both or neither (issues 14 and 15), each as `msdp: true` / `bgp: true` would add them, a mutant's bias still forces its own, the correct design passes on a sample of such cases, and a shrunk finding's header names the option.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   fuzzCaseArb,
   type FuzzArbOptions,
   type FuzzCase,
 } from '../../../scenarios/fuzz/arbitraries.ts';
 import { biasFor } from '../../../scenarios/fuzz/bias.ts';
+import { writeFinding } from '../../../scenarios/fuzz/finding.ts';
 import { caseForSeed, runCase, type FuzzTarget } from '../../../scenarios/fuzz/run-case.ts';
+
+const TMP = mkdtempSync(join(tmpdir(), 'nsrsim-fuzz-apps-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const JSR: FuzzTarget = { design: 'jsr', mutant: undefined };
 const MIXED: FuzzTarget = { ...JSR, apps: 'mixed' };
@@ -95,5 +102,25 @@ describe('fuzz --apps mixed', () => {
       const r = runCase((cases[i] as FuzzCase).scenario);
       expect(r.fired, `seed ${i}`).toEqual([]);
     }
+  });
+
+  it("says 'apps mixed' in the header of a finding file", () => {
+    const c = caseForSeed(MIXED, 36);
+    const f = writeFinding(
+      TMP,
+      { case: c, result: runCase(c.scenario) },
+      {
+        target: MIXED,
+        campaignSeed: 1,
+        run: 36,
+        runSeed: 36,
+        originalFired: ['in-order'],
+        shrinkRuns: 0,
+        steps: 0,
+      },
+    );
+    expect(readFileSync(f.file, 'utf8').split('\n')[0]).toMatch(
+      /^# Found by nsrsim fuzz \(nsrsim .*\): design jsr, apps mixed\.$/,
+    );
   });
 });
