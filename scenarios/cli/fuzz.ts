@@ -36,6 +36,7 @@ import {
 } from '../fuzz/report-json.ts';
 import { formatCampaign, formatMutant, formatMutantsSummary } from '../fuzz/report-text.ts';
 import type { FuzzTarget } from '../fuzz/run-case.ts';
+import { FUZZ_APPS, type FuzzApps } from '../fuzz/arbitraries.ts';
 import { resolveShard, type ShardSource } from '../fuzz/seeds.ts';
 import { SHRINK_BUDGET_DEFAULT } from '../fuzz/shrink.ts';
 import { progressLine } from '../fuzz/progress-line.ts';
@@ -61,6 +62,7 @@ export interface FuzzArgs {
   shrinkBudget?: number | undefined;
   maxFailures?: number | undefined;
   unsafeOptions?: boolean | undefined;
+  apps?: string | undefined;
 }
 
 export function fuzzOptions(y: Argv): Argv {
@@ -76,6 +78,10 @@ export function fuzzOptions(y: Argv): Argv {
     .example(
       '$0 fuzz --runs 60 --max-failures 0',
       'keep going after failures; shrink each kind once',
+    )
+    .example(
+      '$0 fuzz --apps mixed --runs 200',
+      'the correct design with MSDP and/or BGP peers drawn beside the stream peers',
     )
     .example('$0 fuzz --mutant all --json --out /tmp/fuzz-out', 'the mutant kill matrix')
     .example('$0 fuzz merge shard-*.json', "join the shards' --json reports");
@@ -177,6 +183,16 @@ const CAMPAIGN_FLAGS: ReadonlyArray<[string, Options]> = [
     },
   ],
   [
+    'apps',
+    {
+      type: 'string',
+      requiresArg: true,
+      default: 'stream',
+      describe:
+        "the peers' applications: stream (stream peers only) or mixed (each case also draws whether to add two MSDP peers and two BGP peers, issues 14 and 15)",
+    },
+  ],
+  [
     'unsafe-options',
     {
       type: 'boolean',
@@ -201,6 +217,7 @@ interface Parsed {
   mutants: MutantName[] | undefined;
   json: boolean;
   unsafe: boolean;
+  apps: FuzzApps;
 }
 
 function intFlag(v: number | undefined, flag: string, min: number): number | undefined {
@@ -228,6 +245,13 @@ function timeOf(a: FuzzArgs): number | undefined {
   }
   if (timeMs <= 0) throw new UsageError('--time must be longer than 0s');
   return timeMs;
+}
+
+function appsFlag(a: FuzzArgs): FuzzApps {
+  const apps = FUZZ_APPS.find((x) => x === (a.apps ?? 'stream'));
+  if (apps === undefined)
+    throw new UsageError(`--apps must be one of ${FUZZ_APPS.join(', ')}, got "${String(a.apps)}"`);
+  return apps;
 }
 
 function mutantsOf(a: FuzzArgs): MutantName[] | undefined {
@@ -280,6 +304,7 @@ export function parseFuzzArgs(
     mutants: mutantsOf(a),
     json: a.json === true,
     unsafe: a.unsafeOptions === true,
+    apps: appsFlag(a),
   };
 }
 
@@ -298,12 +323,17 @@ export function mutantsExit(j: MutantsJson): number {
   return j.mutants.every((r) => r.found && r.designFailures.length === 0) ? 0 : 1;
 }
 
+/**
+ * What the runs of a campaign draw from: the design, the mutant hunted (or none), and the
+ * flags that change the cases (--unsafe-options, --apps). A mutant hunt with --apps mixed
+ * keeps its bias (bias.ts): the MSDP or BGP peers a mutant needs stay forced on.
+ */
+function targetOf(p: Parsed, mutant: MutantName | undefined): FuzzTarget {
+  return { design: p.design, mutant, ...(p.unsafe ? { unsafeOptions: true } : {}), apps: p.apps };
+}
+
 async function designCampaign(p: Parsed): Promise<number> {
-  const target: FuzzTarget = {
-    design: p.design,
-    mutant: undefined,
-    ...(p.unsafe ? { unsafeOptions: true } : {}),
-  };
+  const target = targetOf(p, undefined);
   const line = progressLine('fuzz');
   const r = await runCampaign({
     ...p.base,
@@ -331,7 +361,7 @@ async function mutantCampaigns(p: Parsed, mutants: readonly MutantName[]): Promi
   const wallMs = Math.round(performance.now() - t0);
   const runs = rows.reduce((n, r) => n + r.runs, 0);
   const j: MutantsJson = {
-    ...identityOf(p.design, p.seed, p.unsafe),
+    ...identityOf(p.design, p.seed, p.unsafe, p.apps),
     shard,
     shardSource: p.shardSource,
     shards: [{ shard, runs, wallMs, stoppedBy: 'mutants' }],
@@ -358,7 +388,7 @@ async function huntEach(
     const r = await runCampaign({
       ...p.base,
       ...(left === undefined ? {} : { timeMs: Math.max(1, left / (mutants.length - i)) }),
-      target: { design: p.design, mutant: m, ...(p.unsafe ? { unsafeOptions: true } : {}) },
+      target: targetOf(p, m),
       runs: p.runs ?? MUTANT_RUNS_DEFAULT,
       stopAtFirst: true,
       executor: ex,

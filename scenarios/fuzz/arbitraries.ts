@@ -109,7 +109,19 @@ export interface FuzzArbOptions {
   msdp?: boolean;
   /** Add two BGP peers (issue 15) and the router's speaker (scenarios/fuzz/bgp.ts). No draw. */
   bgp?: boolean;
+  /**
+   * Which applications a case's peers run (issues 14 and 15: "the fuzz arbitraries can draw
+   * MSDP / BGP peers"). 'stream' (the default): the stream peers only, drawn exactly as
+   * before this option existed, so every recorded seed still gives its case. 'mixed': each
+   * case also draws whether to add the MSDP peers and whether to add the BGP peers (either,
+   * both or neither), as `msdp` / `bgp` would; `msdp: true` / `bgp: true` still force them.
+   */
+  apps?: FuzzApps;
 }
+
+/** The applications a campaign's cases run (FuzzArbOptions.apps, `nsrsim fuzz --apps`). */
+export type FuzzApps = 'stream' | 'mixed';
+export const FUZZ_APPS: readonly FuzzApps[] = ['stream', 'mixed'];
 
 /** Bounds that keep a generated run well under a second of wall time. */
 export const FUZZ_LIMITS = {
@@ -244,7 +256,22 @@ function swarmArb(force: readonly FamilyName[], only: readonly FamilyName[]): fc
 
 /** Generates fuzz cases (scenario + tie-breaks + swarm). */
 export function fuzzCaseArb(opts: FuzzArbOptions = {}): fc.Arbitrary<FuzzCase> {
-  return rawCaseArb(opts).map((r) => buildCase(r, opts));
+  // 'stream' adds no draw: the same values from the same seed as before `apps` existed.
+  if (opts.apps !== 'mixed') return rawCaseArb(opts).map((r) => buildCase(r, opts));
+  // 'mixed': the protocol picks come first, so fast-check tries dropping the protocol
+  // peers (booleans shrink to false) before anything else: a finding that does not need
+  // them comes out without them, and the runs of the rest of its shrink are shorter.
+  return fc
+    .tuple(appsArb(opts), rawCaseArb(opts))
+    .map(([apps, r]) => buildCase(r, { ...opts, msdp: apps.msdp, bgp: apps.bgp }));
+}
+
+/** Whether a 'mixed' case adds the MSDP and the BGP peers; an option set to true forces them. */
+function appsArb(opts: FuzzArbOptions): fc.Arbitrary<{ msdp: boolean; bgp: boolean }> {
+  return fc.record({
+    msdp: opts.msdp === true ? fc.constant(true) : fc.boolean(),
+    bgp: opts.bgp === true ? fc.constant(true) : fc.boolean(),
+  });
 }
 
 function rawCaseArb(opts: FuzzArbOptions) {

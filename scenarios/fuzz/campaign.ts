@@ -149,11 +149,17 @@ function shrinkJobs(o: CampaignOptions, tally: Tally): ShrinkJob[] {
   if (o.outDir === undefined || o.shrink === false) return [];
   const jobs = [...tally.groups.values()].map((group) => ({ target: o.target, group }));
   // A correct-design failure met while hunting a mutant: the same situation (the bias)
-  // without the mutant, shrunk as the correct design's own failure.
+  // without the mutant, shrunk as the correct design's own failure. The shrink starts
+  // from the case its run seed draws, so the target keeps `apps`: a 'mixed' seed draws
+  // another case under 'stream'.
   const m = o.target.mutant;
+  const apps = o.target.apps === undefined ? {} : { apps: o.target.apps };
   if (m !== undefined)
     for (const group of [...tally.designGroups.values()].slice(0, MAX_DESIGN_FAILURES_SHRUNK))
-      jobs.push({ target: { design: o.target.design, mutant: undefined, biasOf: m }, group });
+      jobs.push({
+        target: { design: o.target.design, mutant: undefined, biasOf: m, ...apps },
+        group,
+      });
   return jobs;
 }
 

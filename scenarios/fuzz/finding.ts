@@ -102,7 +102,7 @@ function shrinkEnd(stoppedBy: ShrinkStop | undefined): string {
 function header(meta: FindingMeta, r: CaseResult): string[] {
   const t = meta.target;
   const lines = [
-    `Found by nsrsim fuzz (nsrsim ${VERSION}): design ${t.design}${t.mutant === undefined ? '' : `, mutant ${t.mutant}`}${t.unsafeOptions === true ? ', unsafe options allowed' : ''}.`,
+    `Found by nsrsim fuzz (nsrsim ${VERSION}): design ${t.design}${t.mutant === undefined ? '' : `, mutant ${t.mutant}`}${t.unsafeOptions === true ? ', unsafe options allowed' : ''}${t.apps === 'mixed' ? ', apps mixed' : ''}.`,
     ...(t.biasOf === undefined
       ? []
       : [

@@ -8,6 +8,8 @@ export {
   scenarioArb,
   describeSwarm,
   FUZZ_LIMITS,
+  FUZZ_APPS,
+  type FuzzApps,
   type FuzzArbOptions,
   type FuzzCase,
 } from './arbitraries.ts';

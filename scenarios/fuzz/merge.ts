@@ -9,17 +9,20 @@
 // any shard found it, with the earliest kill (lowest campaign run) as its finding.
 //
 // Reports of different campaigns do not merge: the nsrsim version, the design, the seed,
-// the unsafe-options switch, the kind (design or mutants, and which mutants) and the
-// shard count must agree, and no shard may come twice. Each refusal names the files.
+// the unsafe-options switch, the applications (`--apps`; a report without the field is
+// of a 'stream' campaign), the kind (design or mutants, and which mutants) and the shard
+// count must agree, and no shard may come twice. Each refusal names the files.
 import { UsageError } from '../load/errors.ts';
-import type {
-  CampaignIdentity,
-  CampaignJson,
-  DesignFailureJson,
-  GroupJson,
-  MutantRow,
-  MutantsJson,
-  ShardEntry,
+import { FUZZ_APPS } from './arbitraries.ts';
+import {
+  appsOf,
+  type CampaignIdentity,
+  type CampaignJson,
+  type DesignFailureJson,
+  type GroupJson,
+  type MutantRow,
+  type MutantsJson,
+  type ShardEntry,
 } from './report-json.ts';
 
 export interface ReportInput {
@@ -57,6 +60,10 @@ function parseReport(input: ReportInput): Parsed {
     );
   for (const k of ['design', 'seed'] as const)
     if (o[k] === undefined) throw new UsageError(`${input.file}: the report has no "${k}"`);
+  if (o.apps !== undefined && !FUZZ_APPS.some((a) => a === o.apps))
+    throw new UsageError(
+      `${input.file}: "apps" must be one of ${FUZZ_APPS.join(', ')}, got ${JSON.stringify(o.apps)}`,
+    );
   const { shards, count } = parseShards(input.file, o.shard);
   if (Array.isArray(o.mutants))
     return { file: input.file, kind: 'mutants', json: o as unknown as MutantsJson, shards, count };
@@ -80,6 +87,7 @@ function whatOf(p: Parsed): Record<string, string> {
     design: String(id.design),
     seed: String(id.seed),
     'unsafe options': String(id.unsafeOptions === true),
+    apps: appsOf(id),
     kind: p.kind,
     ...(p.kind === 'mutants' ? { mutants: p.json.mutants.map((m) => m.name).join(',') } : {}),
     'shard count': String(p.count),
@@ -130,6 +138,7 @@ function mergedHeader(
     design: first.design,
     seed: first.seed,
     unsafeOptions: first.unsafeOptions === true,
+    apps: appsOf(first),
     shard: mergedShard(all),
     shardSource: 'merged',
     shards: all.flatMap(shardEntries),

@@ -1,10 +1,12 @@
 // The JSON reports of `nsrsim fuzz --json`: one object per design campaign, or one
 // `{ seed, mutants: [...] }` for --mutant. They are what `nsrsim fuzz merge` joins
 // (merge.ts), so each carries what says which campaign it belongs to: the nsrsim
-// version, the design, the seed, whether unsafe options were drawn, and its shard. Fields
-// are only ever added (older readers keep working); a merged report has the same shape,
-// with `shard` naming every shard it covers ("0,1,3/4") and `shards` listing them.
+// version, the design, the seed, whether unsafe options were drawn, which applications
+// the peers run (`apps`; a report without it is of a 'stream' campaign), and its shard.
+// Fields are only ever added (older readers keep working); a merged report has the same
+// shape, with `shard` naming every shard it covers ("0,1,3/4") and `shards` listing them.
 import { VERSION } from '../run.ts';
+import type { FuzzApps } from './arbitraries.ts';
 import type { CampaignFailure, CampaignReport, FailureGroup } from './campaign.ts';
 import type { DeterminismReport } from './determinism.ts';
 import type { ShardSource } from './seeds.ts';
@@ -18,6 +20,8 @@ export interface CampaignIdentity {
   design: string;
   seed: number;
   unsafeOptions: boolean;
+  /** `--apps`: 'mixed' draws other cases from the same seeds, so it is another campaign. */
+  apps: FuzzApps;
 }
 
 /** One shard's part in a (merged) report. */
@@ -130,12 +134,25 @@ export function shardText(r: Pick<CampaignReport, 'shard'>): string {
   return `${r.shard.index}/${r.shard.count}`;
 }
 
-export function identityOf(design: string, seed: number, unsafeOptions: boolean): CampaignIdentity {
-  return { version: VERSION, design, seed, unsafeOptions };
+export function identityOf(
+  design: string,
+  seed: number,
+  unsafeOptions: boolean,
+  apps: FuzzApps,
+): CampaignIdentity {
+  return { version: VERSION, design, seed, unsafeOptions, apps };
 }
 
 export function identity(r: CampaignReport): CampaignIdentity {
-  return identityOf(r.target.design, r.seed, r.target.unsafeOptions === true);
+  return identityOf(r.target.design, r.seed, r.target.unsafeOptions === true, appsOf(r.target));
+}
+
+/**
+ * The `apps` of a target or of a report read back: reports written before the field
+ * existed have none, and were all of 'stream' campaigns.
+ */
+export function appsOf(o: { apps?: unknown }): FuzzApps {
+  return o.apps === 'mixed' ? 'mixed' : 'stream';
 }
 
 function shrunkJson(f: CampaignFailure): ShrunkJson | null {

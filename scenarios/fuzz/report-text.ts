@@ -2,7 +2,14 @@
 // objects --json prints (report-json.ts), so the two never say different things and a
 // merged report reads like a single one.
 import { relative } from 'node:path';
-import type { CampaignJson, GroupJson, MutantRow, MutantsJson, Size } from './report-json.ts';
+import {
+  appsOf,
+  type CampaignJson,
+  type GroupJson,
+  type MutantRow,
+  type MutantsJson,
+  type Size,
+} from './report-json.ts';
 
 /** Run numbers listed per group; the rest are counted. */
 export const GROUP_RUNS_SHOWN = 12;
@@ -61,14 +68,19 @@ function stopLine(j: CampaignJson): string | undefined {
   return undefined;
 }
 
+/** ", apps mixed" for a campaign that drew MSDP and BGP peers (`--apps mixed`); nothing for 'stream'. */
+function appsText(j: { apps?: unknown }): string {
+  return appsOf(j) === 'mixed' ? ', apps mixed' : '';
+}
+
 function header(j: CampaignJson, seedGiven: boolean): string {
   const seed = `seed ${j.seed}${seedGiven ? '' : ` (random; --seed ${j.seed} repeats it)`}`;
   const workers = plural(j.workers, 'worker');
   if (j.shardSource === 'merged')
-    return `nsrsim fuzz merge: design ${j.design}, ${seed}, shards ${j.shard} (${plural(j.shards.length, 'report')}), ${workers} in all`;
+    return `nsrsim fuzz merge: design ${j.design}${appsText(j)}, ${seed}, shards ${j.shard} (${plural(j.shards.length, 'report')}), ${workers} in all`;
   const from =
     j.shardSource === '--shard' || j.shardSource === 'none' ? '' : ` (from ${j.shardSource})`;
-  return `nsrsim fuzz: design ${j.design}, ${seed}, shard ${j.shard}${from}, ${workers}`;
+  return `nsrsim fuzz: design ${j.design}${appsText(j)}, ${seed}, shard ${j.shard}${from}, ${workers}`;
 }
 
 export function formatCampaign(j: CampaignJson, seedGiven: boolean): string {
@@ -128,5 +140,5 @@ export function formatMutantsSummary(j: MutantsJson): string {
   const found = j.mutants.filter((r) => r.found).length;
   const merged =
     j.shardSource === 'merged' ? `, shards ${j.shard} (${plural(j.shards.length, 'report')})` : '';
-  return `${found} of ${plural(j.mutants.length, 'mutant')} found (seed ${j.seed}${merged})\n`;
+  return `${found} of ${plural(j.mutants.length, 'mutant')} found (seed ${j.seed}${appsText(j)}${merged})\n`;
 }

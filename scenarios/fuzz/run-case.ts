@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { MutantName } from '../../model/nsr/options.ts';
 import type { Scenario } from '../load/load.ts';
 import { InternalRunError, runScenario, type RunOptions } from '../run.ts';
-import { fuzzCaseArb, type FuzzArbOptions, type FuzzCase } from './arbitraries.ts';
+import { fuzzCaseArb, type FuzzApps, type FuzzArbOptions, type FuzzCase } from './arbitraries.ts';
 import { biasFor } from './bias.ts';
 import { failureSignature, INTERNAL_ERROR_CHECK } from './signature.ts';
 
@@ -25,6 +25,13 @@ export interface FuzzTarget {
    * a correct-design failure seen while hunting a mutant is shrunk on its own).
    */
   biasOf?: MutantName;
+  /**
+   * The applications the cases' peers run (FuzzArbOptions.apps; `--apps`): absent or
+   * 'stream', the stream peers only, as every campaign before it; 'mixed', MSDP and BGP
+   * peers drawn per case too. It changes every case a seed gives, so it is part of the
+   * campaign's identity (report-json.ts) and of every target derived from this one.
+   */
+  apps?: FuzzApps;
 }
 
 export interface CaseResult {
@@ -46,6 +53,7 @@ export function arbOptions(target: FuzzTarget): FuzzArbOptions {
     ...biasFor(target.mutant ?? target.biasOf),
     mutant: target.mutant,
     safeOnly: target.unsafeOptions !== true,
+    apps: target.apps ?? 'stream',
   };
 }
 

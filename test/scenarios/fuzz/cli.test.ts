@@ -1,4 +1,4 @@
-// Proves `nsrsim fuzz`, run as a real child process, keeps its contract: a JSON report with runs and runs/s, no progress bar off a terminal, shards, bad flags exit 2, a found mutant exits 0 and is written as a scenario file that `nsrsim run` shows failing as expected and `nsrsim replay` reproduces hash for hash, an unfound one exits 1, and --check-determinism reports identical traces.
+// Proves `nsrsim fuzz`, run as a real child process, keeps its contract: a JSON report with runs and runs/s, no progress bar off a terminal, shards, bad flags exit 2, --apps mixed (in JSON, in workers), a found mutant exits 0 and is written as a scenario file that `nsrsim run` shows failing as expected and `nsrsim replay` reproduces hash for hash, an unfound one exits 1, and --check-determinism reports identical traces.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,12 +67,31 @@ describe.concurrent('nsrsim fuzz', () => {
       ['--design', 'rtcp'],
       ['--workers', '-1'],
       ['--runs', '0'],
+      ['--apps', 'bogus'],
     ]) {
       const r = await nsrsim('fuzz', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^nsrsim: /);
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
+  });
+
+  it('--apps: a bad value is a usage error; mixed runs and its JSON identity says so, with workers or without', async () => {
+    const bad = await nsrsim('fuzz', '--apps', 'bogus');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^nsrsim: --apps must be one of stream, mixed, got "bogus"$/m);
+    const mixed = (workers: string) =>
+      nsrsim(
+        'fuzz',
+        ...['--apps', 'mixed', '--runs', '4', '--json', '--seed', '3', '--workers', workers],
+        ...['--out', join(TMP, `apps-${workers}`)],
+      );
+    const [inProcess, pooled] = await Promise.all([mixed('0'), mixed('1')]);
+    expect(inProcess.status, inProcess.stderr).toBe(0);
+    const j = JSON.parse(inProcess.stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ design: 'jsr', seed: 3, apps: 'mixed', runs: 4, failures: [] });
+    // A worker thread draws the same mixed cases: the target crosses to it with its apps.
+    expect((JSON.parse(pooled.stdout) as Record<string, unknown>).events).toBe(j.events);
   });
 
   it('finds a mutant (exit 0), shrinks it to a scenario file that run shows as expected and replay reproduces', async () => {
@@ -175,6 +194,7 @@ describe.concurrent('nsrsim fuzz', () => {
       '--json',
       '--out',
       '--check-determinism',
+      '--apps',
     ])
       expect(f.stdout).toContain(flag);
   });

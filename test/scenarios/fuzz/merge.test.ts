@@ -1,4 +1,4 @@
-// Proves `nsrsim fuzz merge` joins shard reports into one of the same shape: totals add up (runs, events, workers; wall = the longest shard), failures are listed in run order and deduplicated by signature across shards (counts and runs add up, the earliest run's file stays), mutant rows are found in any shard with the earliest kill, the order of the files does not matter and merging merged reports gives the same; and that reports of another campaign (seed, version, design, kind, mutants, shard count), a shard given twice, or a file that is no report are refused with a UsageError naming the files.
+// Proves `nsrsim fuzz merge` joins shard reports into one of the same shape: totals add up (runs, events, workers; wall = the longest shard), failures are listed in run order and deduplicated by signature across shards (counts and runs add up, the earliest run's file stays), mutant rows are found in any shard with the earliest kill, the order of the files does not matter and merging merged reports gives the same; and that reports of another campaign (seed, version, design, --apps, kind, mutants, shard count; a report without "apps" is a stream one), a shard given twice, or a file that is no report are refused with a UsageError naming the files.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../scenarios/load/errors.ts';
 import { mergeReports, missingShards, type ReportInput } from '../../../scenarios/fuzz/merge.ts';
@@ -9,7 +9,7 @@ import type {
   MutantRow,
   MutantsJson,
 } from '../../../scenarios/fuzz/report-json.ts';
-import { formatCampaign } from '../../../scenarios/fuzz/report-text.ts';
+import { formatCampaign, formatMutantsSummary } from '../../../scenarios/fuzz/report-text.ts';
 import { VERSION } from '../../../scenarios/run.ts';
 
 const SIZE = { faults: 1, peers: 1, sessions: 1, tieBreaks: 0 };
@@ -52,6 +52,7 @@ function shard(index: number, failures: FailureJson[], over: Partial<CampaignJso
     design: 'jsr',
     seed: 5,
     unsafeOptions: false,
+    apps: 'stream',
     shard: `${index}/4`,
     shardSource: 'JOB_COMPLETION_INDEX',
     shards: [{ shard: `${index}/4`, runs: 10, wallMs: 1000 * (index + 1), stoppedBy: 'runs' }],
@@ -151,6 +152,38 @@ describe('fuzz merge: campaign reports', () => {
   });
 });
 
+describe('fuzz merge: --apps', () => {
+  it('merges the shards of a mixed campaign into a mixed report, and says so in the text', () => {
+    const a = shard(0, [], { apps: 'mixed' });
+    const b = shard(1, [], { apps: 'mixed' });
+    const j = mergeReports([input('a.json', a), input('b.json', b)]) as CampaignJson;
+    expect(j.apps).toBe('mixed');
+    expect(formatCampaign(j, true)).toMatch(
+      /^nsrsim fuzz merge: design jsr, apps mixed, seed 5, shards 0,1\/4 /m,
+    );
+  });
+
+  it("names a mixed campaign in the text of a single shard and of a mutant report; a stream one's text is as before", () => {
+    expect(formatCampaign({ ...A, apps: 'mixed' }, true)).toMatch(
+      /^nsrsim fuzz: design jsr, apps mixed, seed 5, shard 0\/4 \(from JOB_COMPLETION_INDEX\), 2 workers$/m,
+    );
+    expect(formatCampaign(A, true)).toMatch(/^nsrsim fuzz: design jsr, seed 5, shard 0\/4 /m);
+    expect(formatMutantsSummary(mutants(0, [], { apps: 'mixed' }))).toBe(
+      '0 of 0 mutants found (seed 5, apps mixed)\n',
+    );
+  });
+
+  it('reads a report without "apps" (written before the flag) as a stream shard', () => {
+    const { apps: _, ...old } = B;
+    const j = mergeReports([input('a.json', A), input('old.json', old)]) as CampaignJson;
+    expect(j.apps).toBe('stream');
+    expect(formatCampaign(j, true)).not.toContain('apps');
+    expect(() =>
+      mergeReports([input('a.json', { ...A, apps: 'mixed' }), input('old.json', old)]),
+    ).toThrow(/old\.json is not of the same campaign as a\.json: apps stream vs mixed/);
+  });
+});
+
 function row(name: string, run: number | null, runs: number, file: string | null): MutantRow {
   return {
     name,
@@ -174,6 +207,7 @@ function mutants(index: number, rows: MutantRow[], over: Partial<MutantsJson> = 
     design: 'jsr',
     seed: 5,
     unsafeOptions: false,
+    apps: 'stream',
     shard: `${index}/2`,
     shardSource: 'NSRSIM_SHARD',
     shards: [{ shard: `${index}/2`, runs: 0, wallMs: 10, stoppedBy: 'mutants' }],
@@ -212,6 +246,14 @@ describe('fuzz merge: refusals', () => {
       [input('a.json', A), input('b.json', { ...B, unsafeOptions: true })],
       /unsafe options true vs false/,
     );
+    refuse(
+      [input('a.json', A), input('b.json', { ...B, apps: 'mixed' })],
+      /b\.json is not of the same campaign as a\.json: apps mixed vs stream/,
+    );
+    refuse(
+      [input('a.json', mutants(0, [], { apps: 'mixed' })), input('b.json', mutants(1, []))],
+      /apps stream vs mixed/,
+    );
     refuse([input('a.json', A), input('b.json', { ...B, shard: '1/3' })], /shard count 3 vs 4/);
     refuse(
       [input('a.json', A), input('m.json', mutants(1, [], { shard: '1/4' }))],
@@ -232,6 +274,10 @@ describe('fuzz merge: refusals', () => {
     const { version: _, ...old } = A;
     refuse([input('old.json', old)], /old\.json: no "version"/);
     refuse([input('s.json', { ...A, shard: '4/4' })], /s\.json: "shard" must be i\/n/);
+    refuse(
+      [input('p.json', { ...A, apps: 'bgp' })],
+      /p\.json: "apps" must be one of stream, mixed/,
+    );
     refuse(
       [input('y.json', { version: VERSION, design: 'jsr', seed: 1, shard: '0/1' })],
       /neither a campaign report/,
