@@ -42,11 +42,16 @@ export interface Finding {
 
 const CHECKER_IDS = new Set(CHECKERS.map((c) => c.id));
 
-/** The file name (and scenario name) of a finding. */
+/**
+ * The file name (and scenario name) of a finding. The draw switches (--apps mixed,
+ * --unsafe-options) are in it: their campaigns draw other cases for the same seed and run,
+ * and must not overwrite each other's findings in one --out directory.
+ */
 export function findingName(meta: FindingMeta): string {
   const t = meta.target;
   const who = t.mutant ?? (t.biasOf === undefined ? t.design : `${t.design}-bias-${t.biasOf}`);
-  return `fuzz-${who}-s${meta.campaignSeed >>> 0}-r${meta.run}`;
+  const draws = `${t.apps === 'mixed' ? '-mixed' : ''}${t.unsafeOptions === true ? '-unsafe' : ''}`;
+  return `fuzz-${who}${draws}-s${meta.campaignSeed >>> 0}-r${meta.run}`;
 }
 
 /** Writes the shrunk case to `dir` as a scenario file and checks the file reproduces it. */

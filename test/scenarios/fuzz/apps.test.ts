@@ -1,7 +1,7 @@
 // Proves `apps` (FuzzArbOptions / FuzzTarget, `nsrsim fuzz --apps`) keeps its promises: 'stream' and no option draw exactly the case every seed gave before the option existed; 'mixed' draws MSDP peers, BGP peers, both or neither (issues 14 and 15), each as `msdp: true` / `bgp: true` would add them, a mutant's bias still forces its own, the correct design passes on a sample of such cases, and a shrunk finding's header names the option.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -104,7 +104,7 @@ describe('fuzz --apps mixed', () => {
     }
   });
 
-  it("says 'apps mixed' in the header of a finding file", () => {
+  it("says 'apps mixed' in the header and the name of a finding file", () => {
     const c = caseForSeed(MIXED, 36);
     const f = writeFinding(
       TMP,
@@ -122,5 +122,7 @@ describe('fuzz --apps mixed', () => {
     expect(readFileSync(f.file, 'utf8').split('\n')[0]).toMatch(
       /^# Found by nsrsim fuzz \(nsrsim .*\): design jsr, apps mixed\.$/,
     );
+    // A stream campaign with the same seed and run writes fuzz-jsr-s1-r36.yaml: no overwrite.
+    expect(basename(f.file)).toBe('fuzz-jsr-mixed-s1-r36.yaml');
   });
 });
