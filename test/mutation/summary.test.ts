@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MutationTestResult } from 'mutation-testing-report-schema';
 import { describe, expect, it } from 'vitest';
-import { summarize, toMarkdown } from './summary.ts';
+import { joinReports, summarize, toMarkdown } from './summary.ts';
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'Ignored';
 
@@ -77,6 +77,30 @@ describe('mutation summary', () => {
     expect(md).toContain('Survivors (2):');
     expect(md).toContain('- model/nsr/prl.ts:40 EqualityOperator `a <= b`');
     expect(md).toContain('Marked equivalent (1):');
+  });
+
+  it('joins reports of runs over different files; a later report of the same file counts', () => {
+    const prlOnly = { ...REPORT, files: { 'model/nsr/prl.ts': REPORT.files['model/nsr/prl.ts'] } };
+    const rerun = {
+      ...REPORT,
+      files: {
+        'model/nsr/prl.ts': {
+          language: 'typescript',
+          source: 'x',
+          mutants: [mutant(1, 10, 'Killed'), mutant(4, 40, 'Killed')],
+        },
+      },
+    } as unknown as MutationTestResult;
+    const idOnly = {
+      ...REPORT,
+      files: { 'model/checks/identical-data.ts': REPORT.files['model/checks/identical-data.ts'] },
+    } as unknown as MutationTestResult;
+    const s = summarize(joinReports([prlOnly as MutationTestResult, idOnly, rerun]));
+    expect(s.rows.map((r) => [r.file, r.m.totalMutants])).toEqual([
+      ['model/checks/identical-data.ts', 2],
+      ['model/nsr/prl.ts', 2],
+    ]);
+    expect(s.survivors.map((x) => x.line)).toEqual([5]);
   });
 
   it('says which file it cannot read, with exit code 2 and no stack trace', () => {

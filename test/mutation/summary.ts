@@ -1,5 +1,5 @@
 // The per-file table and the survivor list of a StrykerJS run (`npm run mutation`, issue
-// 12), as Markdown for reports/mutation/README.md: `npm run mutation:summary [mutation.json]`.
+// 12), as Markdown for reports/mutation/README.md: `npm run mutation:summary [mutation.json…]`.
 // The figures are computed by mutation-testing-metrics, the package Stryker's own reporters
 // use, so the table says what Stryker's clear-text and HTML reports say.
 import { readFileSync } from 'node:fs';
@@ -90,20 +90,42 @@ export function toMarkdown(s: Summary): string {
   return `${lines.join('\n')}\n`;
 }
 
-function main(argv: readonly string[]): number {
-  const path = argv[0] ?? DEFAULT_REPORT;
-  let report: MutationTestResult;
+/**
+ * Reads one or more Stryker JSON reports into one: runs over different files (`stryker run
+ * --mutate …`) join; where two reports hold the same file, the later one's results count.
+ */
+export function joinReports(reports: readonly MutationTestResult[]): MutationTestResult {
+  const first = reports[0];
+  if (first === undefined) throw new Error('no report to join');
+  const files: MutationTestResult['files'] = {};
+  for (const r of reports) Object.assign(files, r.files);
+  return { ...first, files };
+}
+
+function readReport(path: string): MutationTestResult | string {
+  let report: unknown;
   try {
-    report = JSON.parse(readFileSync(path, 'utf8')) as MutationTestResult;
+    report = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    process.stderr.write(`mutation summary: cannot read ${path}: ${(e as Error).message}\n`);
-    return 2;
+    return `cannot read ${path}: ${(e as Error).message}`;
   }
-  if (typeof report !== 'object' || report === null || typeof report.files !== 'object') {
-    process.stderr.write(`mutation summary: ${path} is not a Stryker JSON report (no "files")\n`);
-    return 2;
+  const files = (report as { files?: unknown } | null)?.files;
+  if (typeof files !== 'object' || files === null)
+    return `${path} is not a Stryker JSON report (no "files")`;
+  return report as MutationTestResult;
+}
+
+function main(argv: readonly string[]): number {
+  const reports: MutationTestResult[] = [];
+  for (const path of argv.length === 0 ? [DEFAULT_REPORT] : argv) {
+    const r = readReport(path);
+    if (typeof r === 'string') {
+      process.stderr.write(`mutation summary: ${r}\n`);
+      return 2;
+    }
+    reports.push(r);
   }
-  process.stdout.write(toMarkdown(summarize(report)));
+  process.stdout.write(toMarkdown(summarize(joinReports(reports))));
   return 0;
 }
 
