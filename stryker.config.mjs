@@ -8,6 +8,8 @@
 // there is no typescript checker and `tsconfigFile` names a file that does not exist
 // (Stryker then neither reads nor rewrites a tsconfig). The vitest runner transpiles the
 // sources with esbuild, as `npm test` does.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
 
 /** Which argument of each assertion helper of sim/ is the first that is only a message. */
@@ -34,7 +36,40 @@ const assertions = {
   },
 };
 
-export const strykerPlugins = [declareValuePlugin(PluginKind.Ignore, 'assertions', assertions)];
+/** Where the "mutant-log" reporter writes. */
+const MUTANT_LOG = 'reports/mutation/mutants.ndjson';
+
+/**
+ * The "mutant-log" reporter: one JSON line per mutant as soon as it is tested (file, line,
+ * mutator, replacement, status, the killing test). Stryker writes its JSON and HTML reports
+ * and the incremental file only at the end of a run, which over all of model/nsr and
+ * model/checks takes hours: with this log a run stopped early still says what it found,
+ * and survivors can be worked on while it goes (`grep Survived reports/mutation/mutants.ndjson`).
+ */
+const mutantLog = {
+  onMutationTestingPlanReady() {
+    mkdirSync(dirname(MUTANT_LOG), { recursive: true });
+    writeFileSync(MUTANT_LOG, '');
+  },
+  onMutantTested(m) {
+    const line = {
+      file: relative(process.cwd(), m.fileName),
+      line: m.location.start.line,
+      column: m.location.start.column,
+      mutator: m.mutatorName,
+      replacement: m.replacement,
+      status: m.status,
+      ...(m.statusReason === undefined ? {} : { reason: m.statusReason }),
+      ...(m.killedBy === undefined ? {} : { killedBy: m.killedBy }),
+    };
+    appendFileSync(MUTANT_LOG, `${JSON.stringify(line)}\n`);
+  },
+};
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, 'assertions', assertions),
+  declareValuePlugin(PluginKind.Reporter, 'mutant-log', mutantLog),
+];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -52,7 +87,7 @@ export default {
   timeoutMS: 60_000,
   incremental: true,
   incrementalFile: 'reports/mutation/stryker-incremental.json',
-  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json', 'mutant-log'],
   htmlReporter: { fileName: 'reports/mutation/html/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
