@@ -75,6 +75,7 @@ describe('mutation summary', () => {
     expect(md).toContain('| model/nsr/prl.ts | 6 | 2 | 1 | 1 | 0 | 1 | 1 | 75.0% | 75.0% |');
     expect(md).toContain('| **all** | 8 |');
     expect(md).toContain('Survivors (2):');
+    expect(md).toContain('- EqualityOperator: 2 (identical-data.ts 1, prl.ts 1)');
     expect(md).toContain('- model/nsr/prl.ts:40 EqualityOperator `a <= b`');
     expect(md).toContain('Marked equivalent (1):');
   });

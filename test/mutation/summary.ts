@@ -83,6 +83,7 @@ export function toMarkdown(s: Summary): string {
   ];
   const item = (x: Listed): string =>
     `- ${x.file}:${x.line} ${x.mutator} \`${x.replacement}\`${x.reason === '' ? '' : `: ${x.reason}`}`;
+  lines.push('', `Survivors (${s.survivors.length}) by mutator:`, '', ...byMutator(s.survivors));
   lines.push('', `Survivors (${s.survivors.length}):`, '');
   lines.push(...(s.survivors.length === 0 ? ['- none'] : s.survivors.map(item)));
   lines.push('', `Marked equivalent (${s.equivalents.length}):`, '');
@@ -113,6 +114,23 @@ function readReport(path: string): MutationTestResult | string {
   if (typeof files !== 'object' || files === null)
     return `${path} is not a Stryker JSON report (no "files")`;
   return report as MutationTestResult;
+}
+
+/** One line per mutator: how many survivors it made, in each file (most first). */
+function byMutator(list: readonly Listed[]): string[] {
+  const counts = new Map<string, Map<string, number>>();
+  for (const x of list) {
+    const m = counts.get(x.mutator) ?? new Map<string, number>();
+    m.set(x.file, (m.get(x.file) ?? 0) + 1);
+    counts.set(x.mutator, m);
+  }
+  const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+  return [...counts]
+    .sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1))
+    .map(([mutator, m]) => {
+      const files = [...m].map(([f, n]) => `${f.replace(/^.*\//, '')} ${n}`).join(', ');
+      return `- ${mutator}: ${total(m)} (${files})`;
+    });
 }
 
 function main(argv: readonly string[]): number {
