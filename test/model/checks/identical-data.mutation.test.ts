@@ -549,6 +549,38 @@ describe('identical-data: takeovers (S-1)', () => {
     expect(b.finish()).toEqual([]);
   });
 
+  it('a socket lost by its handle ends its instances in both directions, the first one delivered too', () => {
+    // The primary re0#1 delivers outbound bytes first, then inbound ones: the per-socket
+    // index must keep both (a stryker survivor kept only the last), or IHA forgetting the
+    // primary leaves its outbound instance live and the S-1 judgement at the takeover skips it.
+    const t = lostPrimary(250);
+    const p = rep(1, 'primary', {
+      sdrl: { sndAppended: 300 },
+      conn: { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 },
+    });
+    t.deliverIn(t.k1, rep(9, 'secondary'), 0, 10);
+    t.deliverIn(t.k0, p, 0, 10);
+    t.feed(ACTOR.nsr(0, 'iha'), K.iha.forgetPrimary, { session: 'pa/0', handle: 1 });
+    t.feed(ACTOR.re(1), K.app.takeover, { session: 'pa/0', side: 'router', outOffset: 250 });
+    expect(t.finish().map((v) => v.evidence?.lostTransmittedEnd)).toEqual([280]);
+  });
+
+  it('an instance is ended once: what it had transmitted when it was lost counts, not what its connection says later', () => {
+    const conn = { so_snd: { cc: 100 }, snd_una: 5000, snd_max: 5080 };
+    const t = setup();
+    const p = rep(1, 'primary', { sdrl: { sndAppended: 300 }, conn });
+    t.deliverOut(t.k1, rep(9, 'secondary'), 0, 10);
+    t.deliverOut(t.k0, p, 0, 300);
+    t.deliverOut(t.k1, rep(9, 'secondary'), 10, 290);
+    t.feed(ACTOR.nsr(0, 'iha'), K.iha.forgetPrimary, { session: 'pa/0', handle: 1 });
+    // It had transmitted up to byte 280 when IHA forgot it; its tcpcb object then moves on
+    // (to 300): a second record about the same handle must not re-judge it from that.
+    conn.snd_max = 5100;
+    t.feed(ACTOR.nsr(0, 'iha'), K.iha.deleteSecondary, { session: 'pa/0', handle: 1 });
+    t.feed(ACTOR.re(1), K.app.takeover, { session: 'pa/0', side: 'router', outOffset: 290 });
+    expect(t.finish()).toEqual([]);
+  });
+
   it('only a takeover record is read as one: another kernel record naming the session is not', () => {
     const { feed, finish } = lostPrimary(280);
     feed(ACTOR.re(0), K.sim.actorStop, { reason: 'crash' });
