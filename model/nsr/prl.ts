@@ -27,7 +27,7 @@
 // at the tail, behind packets that arrived after it (which is what the §7.3c text says,
 // and which G-4 then judges).
 import { assert, assertInt, unreachable } from '../../sim/index.ts';
-import { decodeSegment, encodeSegment } from '../net/packet.ts';
+import { decodeSegment, encodeSegment, ipChecksum } from '../net/packet.ts';
 import { seqLeq, type Segment } from '../net/segment.ts';
 import { K } from '../vocab.ts';
 import { NsrClient } from './client.ts';
@@ -725,10 +725,7 @@ function withIpHeader(tcp: Uint8Array, src: number, dst: number): Uint8Array {
   dv.setUint8(9, 6);
   dv.setUint32(12, src);
   dv.setUint32(16, dst);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += dv.getUint16(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  dv.setUint16(10, ~sum & 0xffff);
+  dv.setUint16(10, ipChecksum(out, 0, 20));
   out.set(tcp, 20);
   return out;
 }
