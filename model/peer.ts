@@ -127,6 +127,20 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     super.tcpInput(iface, seg);
   }
 
+  /** What the peer's protocol host (MSDP or BGP) is given: its clock, timers, trace and stack. */
+  private layerEnv() {
+    const name = this.cfg.name;
+    return {
+      now: () => this.now(),
+      startProtoTimer: (target: ProtoTimerTarget, tag: string, d: number) =>
+        this.ctx.startTimer(d, { type: 'proto.timer', target, tag } satisfies PeerProtoTimer),
+      cancelProtoTimer: (h: number) => this.ctx.cancelTimer(h),
+      trace: (k: string, f: Record<string, unknown>) => this.ctx.trace(k, f),
+      stack: () => this.stack(this.addr),
+      sessionOf: () => `${name}/0`,
+    };
+  }
+
   private bootMsdp(): void {
     const app = this.cfg.app;
     if (!isMsdpPeer(app)) return;
@@ -134,13 +148,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     this.msdp = new MsdpHost(
       peerMsdpConfig(app, this.addr, this.routerAddr),
       {
-        now: () => this.now(),
-        startProtoTimer: (target, tag, d) =>
-          this.ctx.startTimer(d, { type: 'proto.timer', target, tag } satisfies PeerProtoTimer),
-        cancelProtoTimer: (h) => this.ctx.cancelTimer(h),
-        trace: (k, f) => this.ctx.trace(k, f),
-        stack: () => this.stack(this.addr),
-        sessionOf: () => `${name}/0`,
+        ...this.layerEnv(),
         // The router's new master opening afresh (no NSR, D-7) replaces the old session.
         supersede: true,
       },
@@ -159,13 +167,7 @@ export class Peer extends NetHost<AppStall | PeerProtoTimer> {
     this.bgp = new BgpHost(
       new Map([[this.routerAddr, cfg]]),
       {
-        now: () => this.now(),
-        startProtoTimer: (target, tag, d) =>
-          this.ctx.startTimer(d, { type: 'proto.timer', target, tag } satisfies PeerProtoTimer),
-        cancelProtoTimer: (h) => this.ctx.cancelTimer(h),
-        trace: (k, f) => this.ctx.trace(k, f),
-        stack: () => this.stack(this.addr),
-        sessionOf: () => `${name}/0`,
+        ...this.layerEnv(),
         portBase: 40000,
         listens: true,
       },

@@ -21,7 +21,7 @@ import { syncAtStart, type BgpSync } from '../bgp/snoop.ts';
 import { BgpSpeaker } from '../bgp/speaker.ts';
 import type { ProtocolEngine, SyncPoint } from '../msdp/io.ts';
 import { K } from '../../vocab.ts';
-import { connectPort, LayerHost } from './host.ts';
+import { LayerHost } from './host.ts';
 import { EngineSocket, type LayerEnv, type ProtoTimerTarget, type SyncBoard } from './socket.ts';
 
 const CONNECT_PORTS = 2000;
@@ -108,8 +108,6 @@ function asBgpSync(s: SyncPoint, sp: BgpSpeaker): BgpSync {
 export class BgpHost extends LayerHost {
   /** One peering per peer address. */
   readonly peerings = new Map<Ipv4, BgpPeering>();
-  private readonly pending = new Map<Ipv4, TcpConnection>();
-  private nextPort = 0;
   private listening = false;
   role: 'master' | 'backup' | undefined;
 
@@ -184,8 +182,7 @@ export class BgpHost extends LayerHost {
       s?.detach();
       if (abortConns) conn?.abort();
     }
-    for (const c of this.pending.values()) c.abort();
-    this.pending.clear();
+    this.abortPending();
     if (this.listening) this.env.stack().unlisten(BGP_PORT);
     this.listening = false;
   }
@@ -206,30 +203,19 @@ export class BgpHost extends LayerHost {
 
   /** ProtocolIo.connect (RFC 4271 §8.2.1.4 active open); a new call abandons a pending one. */
   connect(p: BgpPeering): void {
-    const peer = p.peer;
-    this.pending.get(peer)?.abort();
-    const stack = this.env.stack();
-    const free = connectPort(
-      stack,
-      peer,
+    const ports = { base: this.env.portBase, count: CONNECT_PORTS };
+    this.openConnection(
+      this.env.stack(),
+      p.peer,
       BGP_PORT,
-      this.env.portBase,
-      CONNECT_PORTS,
-      this.nextPort,
+      ports,
+      (conn, current) => {
+        if (current) this.established(p, conn);
+      },
+      (reason, current) => {
+        if (current) p.speaker.onClosed(`connect failed: ${reason}`);
+      },
     );
-    this.nextPort = free.next;
-    const conn = stack.connect(free.port, peer, BGP_PORT);
-    this.pending.set(peer, conn);
-    conn.onEstablished = () => {
-      if (this.pending.get(peer) !== conn) return;
-      this.pending.delete(peer);
-      this.established(p, conn);
-    };
-    conn.onClosed = (reason) => {
-      if (this.pending.get(peer) !== conn) return;
-      this.pending.delete(peer);
-      p.speaker.onClosed(`connect failed: ${reason}`);
-    };
   }
 
   private listen(): void {

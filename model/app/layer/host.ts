@@ -10,6 +10,11 @@ import { K } from '../../vocab.ts';
 import type { EngineSocket, LayerEnv } from './socket.ts';
 
 export abstract class LayerHost {
+  /** Active opens in progress, one per peer (a newer one abandons the older). */
+  private readonly pending = new Map<Ipv4, TcpConnection>();
+  /** Active opens so far: the next local port is the next free one after them. */
+  private opens = 0;
+
   constructor(
     private readonly layerEnv: LayerEnv,
     /** For the speaker-master trace record: "msdp" or "bgp". */
@@ -66,23 +71,40 @@ export abstract class LayerHost {
     sock.attachSnoop(conn, inBase, outBase, out);
     return sock;
   }
-}
 
-/**
- * The local port of an active open to `peer`: the next of `ports` ports from `base` whose
- * 4-tuple is free (one per attempt, so a retry never meets a TIME_WAIT twin). `next` counts
- * the attempts; the new count is returned with the port.
- */
-export function connectPort(
-  stack: TcpStack,
-  peer: Ipv4,
-  peerPort: number,
-  base: number,
-  ports: number,
-  next: number,
-): { port: number; next: number } {
-  let n = next;
-  let port = base + (n++ % ports);
-  while (stack.lookup(stack.addr, port, peer, peerPort) !== undefined) port = base + (n++ % ports);
-  return { port, next: n };
+  /**
+   * An active open to `peer` (RFC 3618 §11, RFC 4271 §8.2.1.4) from the next local port of
+   * [base, base + ports) whose 4-tuple is free (one per attempt, so a retry never meets a
+   * TIME_WAIT twin); a pending open to the same peer is abandoned first. `up` runs when it
+   * is established, `failed` when it closes before; `current` tells whether it was still
+   * the peer's pending open then (not abandoned by a newer one).
+   */
+  protected openConnection(
+    stack: TcpStack,
+    peer: Ipv4,
+    peerPort: number,
+    ports: { readonly base: number; readonly count: number },
+    up: (conn: TcpConnection, current: boolean) => void,
+    failed: (reason: string, current: boolean) => void = () => undefined,
+  ): void {
+    this.pending.get(peer)?.abort();
+    let port = ports.base + (this.opens++ % ports.count);
+    while (stack.lookup(stack.addr, port, peer, peerPort) !== undefined)
+      port = ports.base + (this.opens++ % ports.count);
+    const conn = stack.connect(port, peer, peerPort);
+    this.pending.set(peer, conn);
+    const settle = (): boolean => {
+      const current = this.pending.get(peer) === conn;
+      if (current) this.pending.delete(peer);
+      return current;
+    };
+    conn.onEstablished = () => up(conn, settle());
+    conn.onClosed = (reason) => failed(reason, settle());
+  }
+
+  /** Abandons every pending active open (the host stops being master). */
+  protected abortPending(): void {
+    for (const c of this.pending.values()) c.abort();
+    this.pending.clear();
+  }
 }

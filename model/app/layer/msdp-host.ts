@@ -12,10 +12,10 @@ import type { TcpConnection, TcpStack } from '../../tcp/tcp.ts';
 import { MSDP_PORT, type MsdpConfig } from '../msdp/defs.ts';
 import { MsdpSpeaker } from '../msdp/speaker.ts';
 import { K } from '../../vocab.ts';
-import { connectPort, LayerHost } from './host.ts';
+import { LayerHost } from './host.ts';
 import { EngineSocket, type LayerEnv, type ProtoTimerTarget, type SyncBoard } from './socket.ts';
 
-/** Local ports of active opens (host.ts connectPort). */
+/** Local ports of active opens (LayerHost.openConnection). */
 const CONNECT_PORT_BASE = 40000;
 const CONNECT_PORTS = 20000;
 const BAD_KEEPALIVE = Uint8Array.of(4, 0, 5, 0, 0);
@@ -34,8 +34,6 @@ export class MsdpHost extends LayerHost implements ProtoTimerTarget {
   readonly speaker: MsdpSpeaker;
   /** One socket per peer address (the current connection). */
   readonly sockets = new Map<Ipv4, EngineSocket>();
-  private readonly pending = new Map<Ipv4, TcpConnection>();
-  private nextPort = 0;
   private listening = false;
   private started = false;
 
@@ -138,8 +136,7 @@ export class MsdpHost extends LayerHost implements ProtoTimerTarget {
       if (abortConns) conn?.abort();
     }
     this.sockets.clear();
-    for (const c of this.pending.values()) c.abort();
-    this.pending.clear();
+    this.abortPending();
     if (this.listening) this.env.stack().unlisten(MSDP_PORT);
     this.listening = false;
   }
@@ -152,27 +149,10 @@ export class MsdpHost extends LayerHost implements ProtoTimerTarget {
 
   /** SpeakerIo.connect: RFC 3618 §11 active open; a new call abandons a pending one. */
   private connect(peer: Ipv4): void {
-    const old = this.pending.get(peer);
-    if (old !== undefined) old.abort();
-    const stack = this.env.stack();
-    const free = connectPort(
-      stack,
-      peer,
-      MSDP_PORT,
-      CONNECT_PORT_BASE,
-      CONNECT_PORTS,
-      this.nextPort,
+    const ports = { base: CONNECT_PORT_BASE, count: CONNECT_PORTS };
+    this.openConnection(this.env.stack(), peer, MSDP_PORT, ports, (conn) =>
+      this.established(peer, conn),
     );
-    this.nextPort = free.next;
-    const conn = stack.connect(free.port, peer, MSDP_PORT);
-    this.pending.set(peer, conn);
-    conn.onEstablished = () => {
-      if (this.pending.get(peer) === conn) this.pending.delete(peer);
-      this.established(peer, conn);
-    };
-    conn.onClosed = () => {
-      if (this.pending.get(peer) === conn) this.pending.delete(peer);
-    };
   }
 
   private accepted(conn: TcpConnection): void {
