@@ -473,21 +473,28 @@ describe('I-1, I-6: answers and errors from the other RE during set-up', () => {
 
 describe('I-1, I-4, F-4: which sockets are set up', () => {
   it('F-4: a socket the peer half-closed (CLOSE_WAIT) is still set up again after a channel error', () => {
-    // Checkers off: the tcp-follower checker reports the new secondary as ESTABLISHED while
-    // its primary is in CLOSE_WAIT (PSRM's snapshot does not carry the FIN); IHA's part,
-    // judged here, is that the socket is replicated again at all.
     const h = new Harness(
       nsrConfig({
-        durationNs: 400 * MS,
+        durationNs: 600 * MS,
         faults: [fault(300 * MS, { kind: 'kkcm-io-error', target: 'master' })],
       }),
-      { checkers: false },
     );
     h.at(200 * MS, () => h.world.peers[0]?.sessions[0]?.conn?.shutdown());
-    h.runTo(400 * MS);
+    const violations = h.finish();
     const again = h.of(K.iha.active, IHA0).filter((r) => r.t > 300 * MS);
     expect(again.map((r) => r.fields.session)).toEqual(['pa/0']);
     expect(primary(h, 0, 'pa/0').conn.t_state).toBe('CLOSE_WAIT');
+    // Finding (model gap, not fixed yet): PSRM's snapshot (F-4, M-1) carries the sequence
+    // state but not the connection state, and applySnapshot makes every new secondary
+    // ESTABLISHED, so the secondary of a half-closed socket is not in CLOSE_WAIT although
+    // its rcv_nxt counts the peer's FIN. tcp-follower (P-13) says so; when the snapshot
+    // carries the state, this expectation flips to no violation.
+    expect(violations.map((v) => [v.check, v.message])).toEqual([
+      [
+        'tcp-follower',
+        "pa/0 packet 1: the secondary's tcpcb does not follow the primary's (primary / secondary): state CLOSE_WAIT / ESTABLISHED",
+      ],
+    ]);
   });
 });
 
