@@ -1,0 +1,343 @@
+// Proves what PRL does on its less travelled paths (SPEC P-1…P-14, K-5, I-6): refused and undecodable replicates, malformed messages, ACKs and NACKs that do not name the head of the queue, held packets over their bound, packets whose replication went away on their way to PRL, the receive-buffer and PRL-buffer bounds at their edges, a failed send, the timeouts at their exact boundary, coalesced ACK batches, and the named PRL mutants doing exactly what they claim.
+import { describe, expect, it } from 'vitest';
+import type { Rep } from '../../../model/nsr/state.ts';
+import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
+import { ACTOR, K } from '../../../model/vocab.ts';
+import { MS, type TraceRecord } from '../../../sim/index.ts';
+import { Harness, fault, nsrConfig, peer, traffic } from './fixture.ts';
+
+const PRL0 = ACTOR.nsr(0, 'prl');
+const PRL1 = ACTOR.nsr(1, 'prl');
+
+/** The replicated socket of session `s` on RE `re` (primary on re0, secondary on re1). */
+function repOf(h: Harness, re: 0 | 1, s = 'pa/0'): Rep {
+  const rep = h.nsr(re).bySession.get(s);
+  if (rep === undefined) throw new Error(`no replicated ${s} on re${re}`);
+  return rep;
+}
+
+/** Hands RE `re`'s KKCM the message `build` makes at `atNs` (read then, from live state). */
+function inject(h: Harness, re: 0 | 1, atNs: number, build: () => NsrMessage): void {
+  h.at(atNs, (ctx) => {
+    const err = h.nsr(re).kkcm.send(ctx, build());
+    if (err !== undefined) throw new Error(err);
+  });
+}
+
+const fieldsOf = (recs: readonly TraceRecord[]): Array<Record<string, unknown>> =>
+  recs.map((r) => r.fields);
+
+describe('P-5: replicates the secondary refuses or cannot read', () => {
+  it('P-5, I-6: a replicate naming a handle the secondary does not have is NACKed invalid-handle (an error on the secondary); one naming the primary socket is NACKed not-replicating, no error', () => {
+    const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
+    const packet = new Uint8Array(40);
+    inject(h, 0, 300 * MS, () => ({
+      t: 'prl.replicate',
+      handle: 999,
+      seq: 7,
+      primarySpace: 1000,
+      iif: 0,
+      packet,
+    }));
+    // RE1 sends one to RE0, naming RE0's own primary: known there, but not a secondary.
+    inject(h, 1, 400 * MS, () => ({
+      t: 'prl.replicate',
+      handle: repOf(h, 0).handle,
+      seq: 8,
+      primarySpace: 1000,
+      iif: 0,
+      packet,
+    }));
+    h.finish();
+    expect(fieldsOf(h.of(K.prl.nackSent, PRL1))).toEqual([
+      { handle: 999, seq: 7, reason: 'invalidHandle' },
+    ]);
+    expect(fieldsOf(h.of(K.nsr.replicationError, PRL1))).toEqual([
+      { handle: 999, by: 'prl', reason: 'invalid handle' },
+    ]);
+    expect(
+      h
+        .tx(1, 'prl.ack')
+        .filter((r) => r.fields.handle === 999)
+        .map((r) => [r.fields.seq, r.fields.reason]),
+    ).toEqual([[7, 'invalidHandle']]);
+    // RE0 has no socket 999: the NACK is unknown there, and nothing else happens.
+    expect(fieldsOf(h.of(K.prl.ackUnknown, PRL0))).toEqual([{ handle: 999, seq: 7 }]);
+    // Not replicating: NACKed with the secondary's handle, and no replication error.
+    expect(fieldsOf(h.of(K.prl.nackSent, PRL0))).toEqual([
+      { handle: repOf(h, 0).handle, seq: 8, reason: 'notReplicating' },
+    ]);
+    expect(h.of(K.nsr.replicationError, PRL0)).toEqual([]);
+    expect(fieldsOf(h.of(K.prl.ackUnknown, PRL1))).toEqual([
+      { handle: repOf(h, 0).peerHandle, seq: 8 },
+    ]);
+    // Neither refusal touched the pair's replication.
+    expect(repOf(h, 0).iha.active).toBe(true);
+    expect(h.of(K.iha.cleanupSocket)).toEqual([]);
+  });
+
+  it('P-5, P-12: a replicate whose packet does not decode: a bad-packet record, NACK failed for its sequence number with the secondary space, no L4 input; the primary gives the socket up', () => {
+    const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
+    const seq = 4242;
+    let space = -1;
+    inject(h, 0, 300 * MS, () => {
+      space = repOf(h, 1).conn.so_rcv.sbspace();
+      return {
+        t: 'prl.replicate',
+        handle: repOf(h, 0).peerHandle,
+        seq,
+        primarySpace: 1000,
+        iif: 0,
+        packet: new Uint8Array([0x45, 0, 0, 10, 1, 2, 3, 4, 5, 6]),
+      };
+    });
+    h.finish();
+    const bad = h.of(K.prl.badPacket, PRL1);
+    expect(bad).toHaveLength(1);
+    expect(bad[0]?.fields.session).toBe('pa/0');
+    expect(String(bad[0]?.fields.error).length).toBeGreaterThan(0);
+    expect(h.of(K.prl.l4, PRL1).filter((r) => r.fields.seq === seq)).toEqual([]);
+    const nack = h.rx(0, 'prl.ack').filter((r) => r.fields.seq === seq);
+    expect(nack.map((r) => [r.fields.reason, r.fields.space])).toEqual([['failed', space]]);
+    expect(space).toBeGreaterThan(0);
+    expect(h.of(K.prl.nack, PRL0).map((r) => [r.fields.seq, r.fields.reason])).toEqual([
+      [seq, 'failed'],
+    ]);
+    expect(h.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual([
+      'NACK failed',
+    ]);
+  });
+});
+
+describe('K-5, I-6: malformed PRL messages', () => {
+  /** `msg` encoded, with one byte too many (its header counts it): well framed, does not parse. */
+  const trailing = (msg: NsrMessage, encoding: 'ipc' | 'tlv' = 'ipc'): Uint8Array => {
+    const b = encodeMessage(msg, encoding, 1);
+    const out = new Uint8Array(b.length + 1);
+    out.set(b);
+    new DataView(out.buffer).setUint32(4, out.length);
+    return out;
+  };
+
+  it('K-5: a malformed replicate is traced with its handle and NACKed failed by the secondary; a malformed ACK on the primary gives the socket up and its queue is pushed to L4 (I-6)', () => {
+    const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
+    h.runTo(200 * MS);
+    const sec = repOf(h, 1);
+    const prim = repOf(h, 0);
+    h.writeRaw(
+      0,
+      'recv',
+      250 * MS,
+      trailing({
+        t: 'prl.replicate',
+        handle: sec.handle,
+        seq: 9,
+        primarySpace: 1000,
+        iif: 0,
+        packet: new Uint8Array(40),
+      }),
+    );
+    h.finish();
+    const m1 = h.of(K.prl.malformed, PRL1);
+    expect(m1.map((r) => r.fields.handle)).toEqual([sec.handle]);
+    expect(String(m1[0]?.fields.error)).toMatch(/trailing/);
+    expect(
+      h
+        .tx(1, 'prl.ack')
+        .filter((r) => r.fields.reason === 'failed')
+        .map((r) => [r.fields.handle, r.fields.seq]),
+    ).toEqual([[prim.handle, 0]]);
+
+    const g = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
+    g.runTo(200 * MS);
+    const handle = repOf(g, 0).handle;
+    g.writeRaw(
+      1,
+      'recv',
+      300 * MS,
+      trailing({ t: 'prl.ack', handle, seq: 1, space: 1000, reason: 'ok' }),
+    );
+    g.finish();
+    expect(g.of(K.prl.malformed, PRL0).map((r) => r.fields.handle)).toEqual([handle]);
+    const err = g.of(K.nsr.replicationError, PRL0);
+    expect(err.map((r) => String(r.fields.reason))).toEqual([
+      expect.stringMatching(/^malformed PRL message: .*trailing/),
+    ]);
+    const rel = g.of(K.prl.release, ACTOR.nsr(0, 'iha'));
+    expect(rel.map((r) => r.fields.mode)).toEqual(['push']);
+  });
+
+  it('K-5: a malformed PRL message whose handle cannot be read (TLV, the handle TLV runs past the message) is traced with handle -1 and nothing else is done', () => {
+    const h = new Harness(nsrConfig({ durationNs: 600 * MS, opts: { encoding: 'tlv' } }), {
+      checkers: false,
+    });
+    const b = encodeMessage({ t: 'prl.ack', handle: 1, seq: 1, space: 1, reason: 'ok' }, 'tlv', 1);
+    new DataView(b.buffer).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
+    h.writeRaw(1, 'recv', 300 * MS, b);
+    h.finish();
+    expect(h.of(K.prl.malformed, PRL0).map((r) => r.fields.handle)).toEqual([-1]);
+    expect(h.of(K.nsr.replicationError)).toEqual([]);
+    expect(repOf(h, 0).iha.active).toBe(true);
+  });
+});
+
+/** Replicates pile up unACKed: the inter-RE link is held 60 ms from 500 ms. */
+function heldLink(opts: Parameters<typeof nsrConfig>[0] = {}): Harness {
+  return new Harness(
+    nsrConfig({
+      durationNs: 1200 * MS,
+      peers: [peer('pa', { toRouter: traffic(200) })],
+      faults: [fault(500 * MS, { kind: 'inter-re-hold', durationNs: 60 * MS })],
+      ...opts,
+    }),
+    { checkers: false },
+  );
+}
+
+/** An idle pair: nothing written either way, so nothing is ever queued. */
+const IDLE = [peer('pa', { toRouter: traffic(0), fromRouter: traffic(0) })];
+
+describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () => {
+  it('P-3, I-6: an ACK for a sequence number that is not the head: ack-mismatch naming the head (-1 with an empty queue), a replication error, and the queue is pushed to L4', () => {
+    // Empty queue.
+    const idle = new Harness(nsrConfig({ durationNs: 600 * MS, peers: IDLE }), {
+      checkers: false,
+    });
+    inject(idle, 1, 300 * MS, () => ({
+      t: 'prl.ack',
+      handle: repOf(idle, 0).handle,
+      seq: 77,
+      space: 1000,
+      reason: 'ok',
+    }));
+    idle.finish();
+    expect(fieldsOf(idle.of(K.prl.ackMismatch, PRL0))).toEqual([
+      { session: 'pa/0', seq: 77, head: -1 },
+    ]);
+    expect(idle.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual([
+      'ACK for 77 does not match the head of the queue',
+    ]);
+    expect(idle.of(K.prl.release, ACTOR.nsr(0, 'iha'))[0]?.fields).toMatchObject({
+      mode: 'push',
+      queued: 0,
+    });
+    // A queue: the ACK names the packet behind the head.
+    const h = heldLink();
+    let head = -1;
+    inject(h, 1, 530 * MS, () => {
+      const q = repOf(h, 0).prl.queue;
+      head = q[0]?.seq ?? -1;
+      return { t: 'prl.ack', handle: repOf(h, 0).handle, seq: head + 1, space: 1000, reason: 'ok' };
+    });
+    h.finish();
+    expect(head).toBeGreaterThan(0);
+    expect(fieldsOf(h.of(K.prl.ackMismatch, PRL0))).toEqual([
+      { session: 'pa/0', seq: head + 1, head },
+    ]);
+    const at = h.of(K.prl.ackMismatch, PRL0)[0]?.t;
+    // The mismatched ACK passed nothing up; the clean-up pushed the whole queue, head first.
+    expect(h.of(K.prl.l4, PRL0).filter((r) => r.t === at)).toEqual([]);
+    const rel = h.of(K.prl.release, ACTOR.nsr(0, 'iha'))[0] as TraceRecord;
+    expect(rel.fields.mode).toBe('push');
+    expect(rel.fields.queued).toBeGreaterThan(1);
+    const pushed = h.of(K.prl.l4, ACTOR.nsr(0, 'iha')).filter((r) => r.t === rel.t);
+    expect(pushed[0]?.fields.seq).toBe(head);
+  });
+
+  it('P-4: a NACK buffer-full that names no queued head (stale, or behind the head) only records the secondary space: nothing dropped or requeued, no error', () => {
+    const idle = new Harness(nsrConfig({ durationNs: 600 * MS, peers: IDLE }), {
+      checkers: false,
+    });
+    inject(idle, 1, 300 * MS, () => ({
+      t: 'prl.ack',
+      handle: repOf(idle, 0).handle,
+      seq: 55,
+      space: 1234,
+      reason: 'bufferFull',
+    }));
+    idle.finish();
+    expect(fieldsOf(idle.of(K.prl.nack, PRL0))).toEqual([
+      { session: 'pa/0', seq: 55, reason: 'bufferFull', space: 1234 },
+    ]);
+    expect(repOf(idle, 0).prl.secSpace).toBe(1234);
+    expect(idle.of(K.prl.drop)).toEqual([]);
+    expect(idle.of(K.nsr.replicationError)).toEqual([]);
+
+    for (const mode of ['drop', 'requeue'] as const) {
+      const h = heldLink({ opts: { nackBufferFull: mode } });
+      let head = -1;
+      inject(h, 1, 530 * MS, () => {
+        head = repOf(h, 0).prl.queue[0]?.seq ?? -1;
+        return {
+          t: 'prl.ack',
+          handle: repOf(h, 0).handle,
+          seq: head + 1,
+          space: 4321,
+          reason: 'bufferFull',
+        };
+      });
+      expect(h.finish(), mode).toEqual([]);
+      expect(head, mode).toBeGreaterThan(0);
+      expect(h.of(K.prl.nack, PRL0).map((r) => r.fields.seq), mode).toEqual([head + 1]);
+      expect(h.of(K.prl.drop), mode).toEqual([]);
+      expect(h.of(K.nsr.replicationError), mode).toEqual([]);
+      // Every replicated packet was replicated once and passed up on its ACK.
+      const queued = h.of(K.prl.queue, PRL0).map((r) => r.fields.seq);
+      expect(new Set(h.of(K.prl.queue, PRL0).map((r) => r.fields.arrival)).size, mode).toBe(
+        queued.length,
+      );
+      expect(
+        h.of(K.prl.l4, PRL0).map((r) => r.fields.seq),
+        mode,
+      ).toEqual(queued);
+    }
+  });
+
+  it('P-4 drop (§6.2c): a NACK not-replicating for a packet behind the head drops nothing itself; the clean-up drops the whole queue', () => {
+    const h = heldLink({ opts: { nackError: 'drop' } });
+    let head = -1;
+    inject(h, 1, 530 * MS, () => {
+      head = repOf(h, 0).prl.queue[0]?.seq ?? -1;
+      return {
+        t: 'prl.ack',
+        handle: repOf(h, 0).handle,
+        seq: head + 1,
+        space: 0,
+        reason: 'notReplicating',
+      };
+    });
+    h.finish();
+    expect(head).toBeGreaterThan(0);
+    const nack = h.of(K.prl.nack, PRL0)[0] as TraceRecord;
+    expect(h.of(K.prl.drop, PRL0).filter((r) => r.t === nack.t)).toEqual([]);
+    const rel = h.of(K.prl.release, ACTOR.nsr(0, 'iha'))[0] as TraceRecord;
+    expect(rel.fields.mode).toBe('drop');
+    const dropped = h.of(K.prl.drop, ACTOR.nsr(0, 'iha')).filter((r) => r.t === rel.t);
+    expect(dropped.map((r) => r.fields.seq)[0]).toBe(head);
+    expect(dropped).toHaveLength(rel.fields.queued as number);
+  });
+});
+
+describe('P-1: packets held during set-up', () => {
+  it('P-1: held packets are bounded per socket (prlPendingMax): one more is dropped (pending-full), the held ones are replicated on activation and the peer resends the rest', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 800 * MS,
+        costs: { psrmNs: 150 * MS },
+        bounds: { prlPendingMax: 2 },
+        peers: [peer('pa', { toRouter: traffic(100, 64, 600) })],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    const pending = h.of(K.prl.pending, PRL0);
+    expect(pending.map((r) => r.fields.pending)).toEqual([1, 2]);
+    const full = h.of(K.prl.drop, PRL0).filter((r) => r.fields.reason === 'pending-full');
+    expect(full.length).toBeGreaterThan(0);
+    for (const d of full) {
+      expect(d.fields.session).toBe('pa/0');
+      expect(typeof d.fields.tcpSeq).toBe('number');
+    }
+    expect(h.of(K.prl.flush, PRL0)[0]?.fields.packets).toBe(2);
+    expect(h.world.res[0].session('pa/0')?.verifier.errors).toEqual([]);
+  });
+});
