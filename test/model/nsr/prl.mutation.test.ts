@@ -341,3 +341,56 @@ describe('P-1: packets held during set-up', () => {
     expect(h.world.res[0].session('pa/0')?.verifier.errors).toEqual([]);
   });
 });
+
+describe('P-1, I-4: packets on their way to PRL while replication changes', () => {
+  it('I-4, G-4: a packet ip_input posted just before activation reaches PRL before the flush: it is held behind the packets held during set-up, and all are replicated in arrival order', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 800 * MS,
+        costs: { psrmNs: 150 * MS, prlPrimaryNs: 120 * MS },
+        peers: [peer('pa', { toRouter: traffic(200, 64, 600) })],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    const pending = h.of(K.prl.pending, PRL0);
+    const flush = h.of(K.prl.flush, PRL0)[0] as TraceRecord;
+    expect(pending.length).toBeGreaterThan(0);
+    // More went out with the flush than were held during set-up: the late ones queued behind.
+    expect(flush.fields.packets).toBeGreaterThan(pending.length);
+    const queued = h.of(K.prl.queue, PRL0);
+    const first = queued.slice(0, flush.fields.packets as number);
+    expect(first.every((r) => r.t === flush.t)).toBe(true);
+    const arrivals = queued.map((r) => r.fields.arrival as number);
+    expect(arrivals).toEqual(arrivals.map((_, i) => i + 1));
+  });
+
+  it('P-1, P-7: a packet reaching PRL after its socket was given up goes straight up L4 unreplicated (seq -1, arrival -1), and one reaching it after the socket left the table goes to the stack as usual (role none)', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1200 * MS,
+        timers: { prlTimeoutNs: 200 * MS },
+        // Slow paths into PRL (120 ms) and into IHA (15 ms) widen the windows in which a
+        // packet is on its way while the socket is given up and then taken from the table.
+        costs: { prlPrimaryNs: 120 * MS, ihaNs: 15 * MS },
+        peers: [peer('pa', { toRouter: traffic(1000, 64, 200) })],
+        faults: [fault(300 * MS, { kind: 'backup-stall', durationNs: 600 * MS })],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    const to = h.of(K.prl.timeout, PRL0)[0] as TraceRecord;
+    const gone = h.of(K.iha.cleanupSocket, ACTOR.nsr(0, 'iha')).find((r) => r.t >= to.t);
+    expect(gone).toBeDefined();
+    const late = h.of(K.prl.l4, PRL0).filter((r) => r.t > to.t);
+    const inactive = late.filter((r) => r.fields.role === 'primary' && r.t < (gone?.t ?? 0));
+    expect(inactive.length).toBeGreaterThan(0);
+    for (const r of inactive)
+      expect(r.fields).toMatchObject({ replicated: false, seq: -1, arrival: -1 });
+    expect(inactive.every((r) => r.fields.space === undefined)).toBe(true);
+    const unknown = late.filter((r) => r.fields.role === 'none');
+    expect(unknown.length).toBeGreaterThan(0);
+    for (const r of unknown) {
+      expect(r.t).toBeGreaterThanOrEqual(gone?.t ?? 0);
+      expect(r.fields).toMatchObject({ handle: gone?.fields.handle, seq: -1 });
+    }
+  });
+});
