@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Rep } from '../../../model/nsr/state.ts';
 import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
-import { MS, type TraceRecord } from '../../../sim/index.ts';
+import { TH_ACK, type Segment } from '../../../model/net/segment.ts';
+import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { Harness, fault, nsrConfig, peer, traffic } from './fixture.ts';
 
 const PRL0 = ACTOR.nsr(0, 'prl');
@@ -392,5 +393,107 @@ describe('P-1, I-4: packets on their way to PRL while replication changes', () =
       expect(r.t).toBeGreaterThanOrEqual(gone?.t ?? 0);
       expect(r.fields).toMatchObject({ handle: gone?.fields.handle, seq: -1 });
     }
+  });
+});
+
+describe('P-2, K-4: a packet PRL does not replicate', () => {
+  it('P-2: with the primary application stalled and the window shut, a data packet is dropped before replication (rcvbuf, space 0); segments without data are still replicated', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        router: { socketBufferBytes: 8192 },
+        peers: [peer('pa', { toRouter: traffic(200) })],
+        faults: [
+          fault(300 * MS, {
+            kind: 'app-stall',
+            side: 'router',
+            peer: undefined,
+            durationNs: 1 * SEC,
+            re: 'master',
+          }),
+        ],
+      }),
+      { checkers: false },
+    );
+    h.runTo(1);
+    const sent = h.capture(0);
+    // At 1 s the window is shut; ip_input hands PRL a data segment at rcv_nxt (one the peer
+    // had no right to send, which P-2 must keep from both sockets).
+    let tcpSeq = -1;
+    h.at(1 * SEC, (ctx) => {
+      const rep = repOf(h, 0);
+      const c = rep.conn;
+      tcpSeq = c.rcv_nxt;
+      const seg: Segment = {
+        src: c.faddr,
+        dst: c.laddr,
+        sport: c.fport,
+        dport: c.lport,
+        seq: c.rcv_nxt,
+        ack: c.snd_nxt,
+        flags: TH_ACK,
+        wnd: 1000,
+        urp: 0,
+        options: {},
+        payload: new Uint8Array(100),
+        ipId: 1,
+        ttl: 64,
+      };
+      ctx.send(h.nsr(0).ids.prl, { type: 'prl.input', handle: rep.handle, seg }, 0);
+    });
+    h.finish();
+    const drops = h.of(K.prl.drop, PRL0);
+    expect(fieldsOf(drops)).toEqual([
+      { session: 'pa/0', reason: 'rcvbuf', tcpSeq, len: 100, space: 0 },
+    ]);
+    expect(drops[0]?.t).toBe(1 * SEC);
+    expect(h.of(K.prl.queue, PRL0).filter((r) => r.t === 1 * SEC)).toEqual([]);
+    // The peer's segments without data (window probes, ACKs) went on with no room.
+    const zero = sent.filter(
+      (m) => m.msg.t === 'prl.replicate' && m.msg.primarySpace === 0 && m.msg.packet.length === 40,
+    );
+    expect(zero.length).toBeGreaterThan(0);
+    expect(sent.filter((m) => m.msg.t === 'prl.replicate' && m.t >= 500 * MS)).toHaveLength(
+      h.of(K.prl.queue, PRL0).filter((r) => r.t >= 500 * MS).length,
+    );
+  });
+
+  it('K-4, P-1: when KKCM cannot take a replicate (send failure), the packet goes up L4 on the primary at once with its sequence number and arrival, and the socket is given up', () => {
+    const h = new Harness(
+      nsrConfig({ durationNs: 800 * MS, peers: [peer('pa', { toRouter: traffic(200) })] }),
+      { checkers: false },
+    );
+    h.runTo(1);
+    // From 300 ms RE0's KKCM refuses the first replicate as if its output queue were full.
+    const nsr = h.nsr(0);
+    const inner = nsr.kkcm;
+    let failed: { seq: number; t: number } | undefined;
+    nsr.kkcm = {
+      get ready() {
+        return inner.ready;
+      },
+      send(ctx, msg, waitOk) {
+        if (msg.t === 'prl.replicate' && failed === undefined && h.now >= 300 * MS) {
+          failed = { seq: msg.seq, t: h.now };
+          return 'ENOBUFS: KKCM output queue full';
+        }
+        return inner.send(ctx, msg, waitOk);
+      },
+    };
+    h.finish();
+    expect(failed).toBeDefined();
+    const at = failed?.t;
+    expect(h.of(K.nsr.sendFailed.prl, PRL0).map((r) => [r.t, r.fields.t])).toEqual([
+      [at, 'prl.replicate'],
+    ]);
+    const up = h.of(K.prl.l4, PRL0).filter((r) => r.t === at);
+    expect(up).toHaveLength(1);
+    expect(up[0]?.fields).toMatchObject({ role: 'primary', seq: failed?.seq });
+    expect(up[0]?.fields.arrival).toBeGreaterThan(0);
+    expect(up[0]?.fields.space).toBeUndefined();
+    expect(h.of(K.prl.queue, PRL0).filter((r) => r.t === at)).toEqual([]);
+    expect(h.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual([
+      'send failed: ENOBUFS: KKCM output queue full',
+    ]);
   });
 });
