@@ -363,6 +363,11 @@ describe('P-1, I-4: packets on their way to PRL while replication changes', () =
     expect(first.every((r) => r.t === flush.t)).toBe(true);
     const arrivals = queued.map((r) => r.fields.arrival as number);
     expect(arrivals).toEqual(arrivals.map((_, i) => i + 1));
+    // The secondary passes them up in that order too; it never knows the peer's arrival index.
+    const sec = h.of(K.prl.l4, PRL1).filter((r) => r.fields.role === 'secondary');
+    expect(sec.map((r) => [r.fields.seq, r.fields.arrival])).toEqual(
+      queued.map((r) => [r.fields.seq, -1]),
+    );
   });
 
   it('P-1, P-7: a packet reaching PRL after its socket was given up goes straight up L4 unreplicated (seq -1, arrival -1), and one reaching it after the socket left the table goes to the stack as usual (role none)', () => {
@@ -495,5 +500,98 @@ describe('P-2, K-4: a packet PRL does not replicate', () => {
     expect(h.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual([
       'send failed: ENOBUFS: KKCM output queue full',
     ]);
+  });
+});
+
+describe('the named PRL mutants do what they say (each checker test relies on it)', () => {
+  it('prl-pass-up-before-ack (G-2): each packet goes up L4 on the primary once, when it is replicated (its seq and arrival, no common space), not again on its ACK, per-packet or coalesced', () => {
+    for (const prlAck of ['per-packet', 'coalesce'] as const) {
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 500 * MS,
+          opts: { prlAck },
+          mutant: 'prl-pass-up-before-ack',
+          peers: [peer('pa', { toRouter: traffic(100) })],
+        }),
+        { checkers: false },
+      );
+      h.finish();
+      const queued = h.of(K.prl.queue, PRL0);
+      expect(queued.length, prlAck).toBeGreaterThan(10);
+      const up = h.of(K.prl.l4, PRL0).filter((r) => r.fields.role === 'primary');
+      expect(
+        up.map((r) => [r.t, r.fields.seq, r.fields.arrival, r.fields.space]),
+        prlAck,
+      ).toEqual(queued.map((r) => [r.t, r.fields.seq, r.fields.arrival, undefined]));
+    }
+  });
+
+  it('prl-no-pending-flush (I-4): on activation the held packets go up L4 on the primary unreplicated (seq -1, their arrival), and the first replicated packet is numbered 1', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 600 * MS,
+        costs: { psrmNs: 150 * MS },
+        mutant: 'prl-no-pending-flush',
+        peers: [peer('pa', { toRouter: traffic(100, 64, 600) })],
+      }),
+      { checkers: false },
+    );
+    h.finish();
+    const pending = h.of(K.prl.pending, PRL0);
+    const flush = h.of(K.prl.flush, PRL0)[0] as TraceRecord;
+    expect(pending.length).toBeGreaterThan(0);
+    const up = h.of(K.prl.l4, PRL0).filter((r) => r.t === flush.t);
+    expect(up.map((r) => [r.fields.seq, r.fields.arrival, r.fields.space])).toEqual(
+      pending.map((p) => [-1, p.fields.arrival, undefined]),
+    );
+    expect(h.of(K.prl.queue, PRL0).filter((r) => r.t === flush.t)).toEqual([]);
+    expect(h.of(K.prl.queue, PRL0)[0]?.fields.seq).toBe(1);
+  });
+
+  it('prl-secondary-lags-one-packet (P-15): the secondary ACKs replicate n but hands L4 replicate n-1 then (its seq and common space, arrival -1), and nothing on the first', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 500 * MS,
+        mutant: 'prl-secondary-lags-one-packet',
+        peers: [peer('pa', { toRouter: traffic(100) })],
+      }),
+      { checkers: false },
+    );
+    h.finish();
+    const acks = h.tx(1, 'prl.ack').filter((r) => r.fields.reason === 'ok');
+    const up = h.of(K.prl.l4, PRL1).filter((r) => r.fields.role === 'secondary');
+    expect(acks.length).toBeGreaterThan(10);
+    // The L4 input at the ACK of n is packet n-1, judged against the space ACKed for n-1.
+    expect(up.map((r) => [r.t, r.fields.seq, r.fields.arrival, r.fields.space])).toEqual(
+      acks.slice(1).map((a, i) => [a.t, acks[i]?.fields.seq, -1, acks[i]?.fields.space]),
+    );
+  });
+
+  it('prl-l4-after-nack (§7.3f): after NACKing buffer-full the secondary still hands the packet to L4, with its seq, arrival -1 and no common space', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        router: { socketBufferBytes: 8192 },
+        mutant: 'prl-l4-after-nack',
+        peers: [peer('pa', { toRouter: traffic(200) })],
+        faults: [
+          fault(500 * MS, {
+            kind: 'app-stall',
+            side: 'router',
+            peer: undefined,
+            durationNs: 1 * SEC,
+            re: 'backup',
+          }),
+        ],
+      }),
+      { checkers: false },
+    );
+    h.finish();
+    const nacks = h.of(K.prl.nackSent, PRL1).filter((r) => r.fields.reason === 'bufferFull');
+    expect(nacks.length).toBeGreaterThan(0);
+    for (const n of nacks) {
+      const up = h.of(K.prl.l4, PRL1).filter((r) => r.t === n.t && r.fields.seq === n.fields.seq);
+      expect(up.map((r) => [r.fields.arrival, r.fields.space])).toEqual([[-1, undefined]]);
+    }
   });
 });
