@@ -595,3 +595,42 @@ describe('the named PRL mutants do what they say (each checker test relies on it
     }
   });
 });
+
+describe('P-7, P-14: the timeout fires on the first tick at which the quiet reaches it', () => {
+  const PERIOD = 100 * MS; // options.ts kkcmPeriodNs
+  type Side = 'primary' | 'both' | 'whole-re';
+  const stall = (side: Side, prlTimeoutNs?: number): Harness =>
+    new Harness(
+      nsrConfig({
+        durationNs: 3 * SEC,
+        opts: { prlTimeoutSide: side },
+        timers: { kkcmPeriodNs: PERIOD, ...(prlTimeoutNs === undefined ? {} : { prlTimeoutNs }) },
+        peers: [peer('pa', { toRouter: traffic(100), fromRouter: traffic(100) })],
+        faults: [fault(500 * MS, { kind: 'backup-stall', durationNs: 2 * SEC })],
+      }),
+      { checkers: false },
+    );
+  const cases: Array<[string, Side, string, string]> = [
+    ['P-7 (primary)', 'primary', K.prl.timeout, PRL0],
+    ["P-14 'both' (secondary)", 'both', K.prl.timeout, PRL1],
+    ["P-14 'whole-re'", 'whole-re', K.prl.timeoutRe, PRL0],
+  ];
+  for (const [name, side, kind, actor] of cases) {
+    it(`${name}: a quiet of exactly prlTimeoutNs times out, one tick earlier than a timeout one nanosecond longer`, () => {
+      // The default 1 s timeout fires at a tick with quiet Q; the tick before saw Q - PERIOD.
+      const first = stall(side);
+      first.finish();
+      const q = first.of(kind, actor)[0]?.fields.quietNs as number;
+      const t = first.of(kind, actor)[0]?.t as number;
+      expect(q).toBeGreaterThan(PERIOD);
+      const exact = stall(side, q - PERIOD);
+      exact.finish();
+      const r = exact.of(kind, actor)[0];
+      expect([r?.t, r?.fields.quietNs]).toEqual([t - PERIOD, q - PERIOD]);
+      const longer = stall(side, q - PERIOD + 1);
+      longer.finish();
+      const s = longer.of(kind, actor)[0];
+      expect([s?.t, s?.fields.quietNs]).toEqual([t, q]);
+    });
+  }
+});
