@@ -627,10 +627,68 @@ describe('P-7, P-14: the timeout fires on the first tick at which the quiet reac
       exact.finish();
       const r = exact.of(kind, actor)[0];
       expect([r?.t, r?.fields.quietNs]).toEqual([t - PERIOD, q - PERIOD]);
+      if (kind === K.prl.timeoutRe) {
+        // It counts the replicates outstanding over every socket it gives up.
+        const rel = exact.of(K.prl.release, PRL0).filter((x) => x.t === r?.t);
+        expect(r?.fields.queued).toBe(rel.reduce((n, x) => n + (x.fields.queued as number), 0));
+        expect(r?.fields.queued).toBeGreaterThan(0);
+      }
       const longer = stall(side, q - PERIOD + 1);
       longer.finish();
       const s = longer.of(kind, actor)[0];
       expect([s?.t, s?.fields.quietNs]).toEqual([t, q]);
     });
   }
+});
+
+describe('P-6: coalesced ACK batches', () => {
+  it('P-6: the secondary ACKs a batch when it holds 8 packets, or 100 µs after its first packet; the ACK carries the batch base and names its last packet', () => {
+    // Large records over a 10 Gb/s wire with free PRL and KKCM paths: bursts fill batches.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 600 * MS,
+        opts: { prlAck: 'coalesce' },
+        costs: {
+          prlPrimaryNs: 0,
+          prlSecondaryNs: 0,
+          prlAckNs: 0,
+          kkcmPerMessageNs: 0,
+          kkcmSwitchNs: 0,
+          kkcmInterruptNs: 0,
+        },
+        peers: [
+          peer('pa', {
+            toRouter: traffic(50, 30000, 30000),
+            link: { latencyNs: 1 * MS, bandwidthBps: 10_000_000_000 },
+          }),
+        ],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    const up = new Map(
+      h
+        .of(K.prl.l4, PRL1)
+        .filter((r) => r.fields.role === 'secondary')
+        .map((r) => [r.fields.seq as number, r]),
+    );
+    const acks = h.tx(1, 'prl.ack');
+    expect(acks.every((a) => a.fields.reason === 'ok')).toBe(true);
+    let prev = 0;
+    const sizes: number[] = [];
+    for (const a of acks) {
+      const last = a.fields.seq as number;
+      const first = up.get(prev + 1) as TraceRecord;
+      const n = last - prev;
+      sizes.push(n);
+      expect(n, `batch ${prev + 1}..${last}`).toBeLessThanOrEqual(8);
+      expect(a.t, `batch ${prev + 1}..${last}`).toBe(
+        n === 8 ? up.get(last)?.t : first.t + 100_000,
+      );
+      // Its base: the common space of the batch's first packet.
+      expect(a.fields.space).toBe(first.fields.space);
+      prev = last;
+    }
+    expect(sizes.filter((n) => n === 8).length).toBeGreaterThan(10);
+    expect(sizes.filter((n) => n < 8).length).toBeGreaterThan(10);
+  });
 });
