@@ -104,9 +104,7 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
     expect(h.of(K.prl.nack, PRL0).map((r) => [r.fields.seq, r.fields.reason])).toEqual([
       [seq, 'failed'],
     ]);
-    expect(h.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual([
-      'NACK failed',
-    ]);
+    expect(h.of(K.nsr.replicationError, PRL0).map((r) => r.fields.reason)).toEqual(['NACK failed']);
   });
 });
 
@@ -279,7 +277,10 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
       });
       expect(h.finish(), mode).toEqual([]);
       expect(head, mode).toBeGreaterThan(0);
-      expect(h.of(K.prl.nack, PRL0).map((r) => r.fields.seq), mode).toEqual([head + 1]);
+      expect(
+        h.of(K.prl.nack, PRL0).map((r) => r.fields.seq),
+        mode,
+      ).toEqual([head + 1]);
       expect(h.of(K.prl.drop), mode).toEqual([]);
       expect(h.of(K.nsr.replicationError), mode).toEqual([]);
       // Every replicated packet was replicated once and passed up on its ACK.
@@ -627,6 +628,9 @@ describe('P-7, P-14: the timeout fires on the first tick at which the quiet reac
       exact.finish();
       const r = exact.of(kind, actor)[0];
       expect([r?.t, r?.fields.quietNs]).toEqual([t - PERIOD, q - PERIOD]);
+      // PRL pushed the queue itself; IHA's clean-up that follows releases (pushes) nothing more.
+      const iha = exact.of(K.prl.release, ACTOR.nsr(0, 'iha')).filter((x) => x.t > (r?.t ?? 0));
+      if (side !== 'both') expect(iha[0]?.fields).toMatchObject({ mode: 'push', queued: 0 });
       if (kind === K.prl.timeoutRe) {
         // It counts the replicates outstanding over every socket it gives up.
         const rel = exact.of(K.prl.release, PRL0).filter((x) => x.t === r?.t);
@@ -641,6 +645,16 @@ describe('P-7, P-14: the timeout fires on the first tick at which the quiet reac
   }
 });
 
+/** PRL and KKCM paths that take no time: replicates of a burst come back to back. */
+const FREE_PATHS = {
+  prlPrimaryNs: 0,
+  prlSecondaryNs: 0,
+  prlAckNs: 0,
+  kkcmPerMessageNs: 0,
+  kkcmSwitchNs: 0,
+  kkcmInterruptNs: 0,
+};
+
 describe('P-6: coalesced ACK batches', () => {
   it('P-6: the secondary ACKs a batch when it holds 8 packets, or 100 µs after its first packet; the ACK carries the batch base and names its last packet', () => {
     // Large records over a 10 Gb/s wire with free PRL and KKCM paths: bursts fill batches.
@@ -648,14 +662,7 @@ describe('P-6: coalesced ACK batches', () => {
       nsrConfig({
         durationNs: 600 * MS,
         opts: { prlAck: 'coalesce' },
-        costs: {
-          prlPrimaryNs: 0,
-          prlSecondaryNs: 0,
-          prlAckNs: 0,
-          kkcmPerMessageNs: 0,
-          kkcmSwitchNs: 0,
-          kkcmInterruptNs: 0,
-        },
+        costs: FREE_PATHS,
         peers: [
           peer('pa', {
             toRouter: traffic(50, 30000, 30000),
@@ -681,14 +688,70 @@ describe('P-6: coalesced ACK batches', () => {
       const n = last - prev;
       sizes.push(n);
       expect(n, `batch ${prev + 1}..${last}`).toBeLessThanOrEqual(8);
-      expect(a.t, `batch ${prev + 1}..${last}`).toBe(
-        n === 8 ? up.get(last)?.t : first.t + 100_000,
-      );
+      expect(a.t, `batch ${prev + 1}..${last}`).toBe(n === 8 ? up.get(last)?.t : first.t + 100_000);
       // Its base: the common space of the batch's first packet.
       expect(a.fields.space).toBe(first.fields.space);
       prev = last;
     }
     expect(sizes.filter((n) => n === 8).length).toBeGreaterThan(10);
     expect(sizes.filter((n) => n < 8).length).toBeGreaterThan(10);
+  });
+});
+
+describe('P-6, P-5: coalesced ACKs and NACKs', () => {
+  it('P-6, P-5, P-10: with coalesced ACKs and a stalled backup application, a NACK buffer-full is sent only after the ACK of the batch before it, the secondary never judges a packet against more than its free buffer, and both sides agree', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        opts: { prlAck: 'coalesce' },
+        router: { socketBufferBytes: 16384 },
+        costs: FREE_PATHS,
+        peers: [
+          peer('pa', {
+            toRouter: traffic(50, 30000, 30000),
+            link: { latencyNs: 1 * MS, bandwidthBps: 10_000_000_000 },
+          }),
+        ],
+        faults: [
+          fault(500 * MS, {
+            kind: 'app-stall',
+            side: 'router',
+            peer: undefined,
+            durationNs: 500 * MS,
+            re: 'backup',
+          }),
+        ],
+      }),
+    );
+    const over: string[] = [];
+    h.world.sim.trace.addListener((r) => {
+      if (r.kind !== K.prl.l4 || r.actor !== PRL1 || r.fields.role !== 'secondary') return;
+      const own = repOf(h, 1).conn.so_rcv.sbspace();
+      if ((r.fields.space as number) > own)
+        over.push(`seq ${String(r.fields.seq)}: ${String(r.fields.space)} > ${own}`);
+    });
+    expect(h.finish()).toEqual([]);
+    expect(over).toEqual([]);
+    const tx = h.tx(1, 'prl.ack');
+    const nacks = tx.filter((r) => r.fields.reason === 'bufferFull');
+    expect(nacks.length).toBeGreaterThan(0);
+    const up = h.of(K.prl.l4, PRL1).filter((r) => r.fields.role === 'secondary');
+    for (const n of nacks) {
+      // Every packet the secondary passed up before the NACK is ACKed before it.
+      const passed = up.filter((r) => r.id < n.id).map((r) => r.fields.seq as number);
+      const acked = tx
+        .filter((r) => r.id < n.id && r.fields.reason === 'ok')
+        .map((r) => r.fields.seq as number);
+      expect(Math.max(0, ...acked), `NACK ${String(n.fields.seq)}`).toBe(Math.max(0, ...passed));
+    }
+    // The primary dropped exactly the NACKed packets and passed up all the others.
+    const dropped = h.of(K.prl.drop, PRL0).map((r) => r.fields.seq);
+    expect(dropped).toEqual(nacks.map((n) => n.fields.seq));
+    const prim = h.of(K.prl.l4, PRL0).filter((r) => r.fields.role === 'primary');
+    // (the last batch's ACK may still be on its way when the run ends)
+    expect(up.length - prim.length).toBeLessThanOrEqual(8);
+    expect(prim.map((r) => [r.fields.seq, r.fields.space])).toEqual(
+      up.slice(0, prim.length).map((r) => [r.fields.seq, r.fields.space]),
+    );
   });
 });
