@@ -120,6 +120,14 @@ export class IdenticalDataCheck implements LivenessCheck {
       return;
     }
     if (who.subsystem !== 'iha') return;
+    if (rec.kind === K.iha.forgetPrimary) {
+      // A hand-over (F-2): the other RE's secondary becomes the primary. What this primary
+      // still had queued, IHA drops next (prlRelease 'drop'); the secondary may pass those
+      // very packets up, and will ACK them as master. The forgotten socket is lost like a
+      // crashed one: the survivor rule judges its bytes, the pair rule no longer applies.
+      const pair = this.lastPair.get(`${String(rec.fields.session)}@${re}`);
+      if (pair !== undefined) this.handedOver.add(pair);
+    }
     if (rec.kind === K.iha.deleteSecondary || rec.kind === K.iha.forgetPrimary)
       this.lose(re, rec.fields.handle as number);
   }
@@ -197,6 +205,7 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     const pairKey = f.pair as string | undefined;
     if (pairKey === undefined) return;
+    if (rec.kind === K.prl.drop && this.handedOver.has(pairKey)) return;
     if (f.role === 'primary') {
       if (rec.kind === K.prl.l4 && this.released.has(pairKey)) return;
       this.lastPair.set(`${String(f.session)}@${re}`, pairKey);
@@ -294,6 +303,8 @@ export class IdenticalDataCheck implements LivenessCheck {
   private readonly lastPair = new Map<string, string>();
   /** Pairs whose primary released its queue with a push: its later passes up L4 are unreplicated. */
   private readonly released = new Set<string>();
+  /** Pairs whose primary IHA forgot at a hand-over: its release drops are no pair disagreement. */
+  private readonly handedOver = new Set<string>();
 
   private stream(session: string, dir: Dir): Stream {
     const k = `${session}/${dir}`;

@@ -684,6 +684,35 @@ describe('identical-data: packets (G-2 packet level)', () => {
     expect(finish().map((v) => v.evidence?.seq)).toEqual([5]);
   });
 
+  it('F-2: a primary IHA forgot at a hand-over is a lost socket: the queue its release drops is no pair disagreement, before or after the secondary passes those packets up; another pair is still judged', () => {
+    // scenarios/library/fault/switchover-drain-deadline.yaml: the drain hits its bound, the
+    // old primary is forgotten and drops its queue, the held replicates then go up the
+    // secondary (the new master). Without the rule identical-data fired there.
+    const { feed, finish } = setup();
+    feed(ACTOR.nsr(0, 'prl'), K.prl.l4, prl({ role: 'primary', seq: 4, replicated: true }));
+    feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq: 5 }));
+    feed(ACTOR.nsr(0, 'iha'), K.iha.forgetPrimary, { session: 'pa/0', handle: 1, reason: 'x' });
+    feed(ACTOR.nsr(0, 'iha'), K.prl.drop, prl({ seq: 5, reason: 'release', len: 10 }));
+    feed(ACTOR.nsr(0, 'iha'), K.prl.drop, prl({ seq: 6, reason: 'release', len: 10 }));
+    feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq: 6 }));
+    feed(
+      ACTOR.nsr(0, 'prl'),
+      K.prl.l4,
+      prl({ role: 'primary', seq: 7, replicated: true, session: 'pa/1', pair: 're0#2' }),
+    );
+    feed(
+      ACTOR.nsr(0, 'prl'),
+      K.prl.drop,
+      prl({ seq: 8, reason: 'nack-buffer-full', len: 10, session: 'pa/1', pair: 're0#2' }),
+    );
+    feed(
+      ACTOR.nsr(1, 'prl'),
+      K.prl.l4,
+      prl({ role: 'secondary', seq: 8, session: 'pa/1', pair: 're0#2' }),
+    );
+    expect(finish().map((v) => [v.evidence?.session, v.evidence?.seq])).toEqual([['pa/1', 8]]);
+  });
+
   it('each side remembers its last 20,000 sequence numbers: the 20,000th newest still meets the other side, an older one does not', () => {
     for (const n of [20_000, 20_001]) {
       const { feed, finish } = setup();
