@@ -3,7 +3,7 @@
 // resets. Pure functions over a TcpConnection; psrm.ts sends, receives and traces.
 import { assert } from '../../sim/index.ts';
 import { seqAdd, seqDiff, seqGt } from '../net/segment.ts';
-import { TCP_MSS_DEFAULT } from '../tcp/defs.ts';
+import { haveRcvdFin, TCP_MSS_DEFAULT } from '../tcp/defs.ts';
 import {
   TF_NODELAY,
   TF_RCVD_SCALE,
@@ -17,6 +17,16 @@ import {
 const MS = 1_000_000;
 /** The t_flags bits of what the connection negotiated (RFC 7323 scale and timestamps, RFC 2018 SACK). */
 const NEGOTIATED = TF_REQ_SCALE | TF_RCVD_SCALE | TF_REQ_TSTMP | TF_RCVD_TSTMP | TF_SACK_PERMIT;
+/**
+ * Our extension of opt_flags (no t_flags bit of FreeBSD's uses it): the primary has consumed
+ * the peer's FIN (BSD TCPS_HAVERCVDFIN), so a socket set up again after it (F-4, I-6) is in
+ * CLOSE_WAIT and its rcv_nxt counts the FIN. Without it every secondary came out ESTABLISHED
+ * and tcp-follower (P-13) reported the half-closed socket's pair.
+ */
+export const SNAP_RCVD_FIN = 0x0001_0000;
+// A FIN of our own is not carried: IHA sets up only ESTABLISHED and CLOSE_WAIT sockets
+// (iha.ts begin) and PRL holds the peer's packets until the snapshot (P-1), so only an
+// application closing during the set-up round trip could make one (model limitation).
 import {
   decodeOoo,
   encodeOoo,
@@ -78,7 +88,7 @@ export function snapshotOf(
     max_sndwnd: c.max_sndwnd,
     app_in: appIn,
     app_out: appOut,
-    opt_flags: c.t_flags & NEGOTIATED,
+    opt_flags: (c.t_flags & NEGOTIATED) | (haveRcvdFin(c.t_state) ? SNAP_RCVD_FIN : 0),
     ts_recent: c.ts_recent,
     ts_recent_age_ms: Math.min(
       0xffff_ffff,
@@ -197,7 +207,7 @@ export function applySnapshot(
   c.so_snd.append(s.sndData);
   c.snd_max = (c.snd_una + c.so_snd.cc) >>> 0;
   c.snd_nxt = c.snd_max;
-  c.setState('ESTABLISHED');
+  c.setState((st.opt_flags & SNAP_RCVD_FIN) !== 0 ? 'CLOSE_WAIT' : 'ESTABLISHED');
   assert(
     c.so_rcv.cc === s.rcvData.length && c.t_segq.length === held.length,
     'applySnapshot: buffers differ from the snapshot',

@@ -472,7 +472,7 @@ describe('I-1, I-6: answers and errors from the other RE during set-up', () => {
 });
 
 describe('I-1, I-4, F-4: which sockets are set up', () => {
-  it('F-4: a socket the peer half-closed (CLOSE_WAIT) is still set up again after a channel error', () => {
+  it('F-4, P-13: a socket the peer half-closed (CLOSE_WAIT) is set up again after a channel error, and its new secondary is in CLOSE_WAIT too', () => {
     const h = new Harness(
       nsrConfig({
         durationNs: 600 * MS,
@@ -484,17 +484,15 @@ describe('I-1, I-4, F-4: which sockets are set up', () => {
     const again = h.of(K.iha.active, IHA0).filter((r) => r.t > 300 * MS);
     expect(again.map((r) => r.fields.session)).toEqual(['pa/0']);
     expect(primary(h, 0, 'pa/0').conn.t_state).toBe('CLOSE_WAIT');
-    // Finding (model gap, not fixed yet): PSRM's snapshot (F-4, M-1) carries the sequence
-    // state but not the connection state, and applySnapshot makes every new secondary
-    // ESTABLISHED, so the secondary of a half-closed socket is not in CLOSE_WAIT although
-    // its rcv_nxt counts the peer's FIN. tcp-follower (P-13) says so; when the snapshot
-    // carries the state, this expectation flips to no violation.
-    expect(violations.map((v) => [v.check, v.message])).toEqual([
-      [
-        'tcp-follower',
-        "pa/0 packet 1: the secondary's tcpcb does not follow the primary's (primary / secondary): state CLOSE_WAIT / ESTABLISHED",
-      ],
-    ]);
+    // Finding (fixed): PSRM's snapshot (F-4, M-1) carried the sequence state but not the
+    // peer's FIN, and every new secondary came out ESTABLISHED although its rcv_nxt counted
+    // the FIN; tcp-follower (P-13) reported "state CLOSE_WAIT / ESTABLISHED". The snapshot
+    // now says the FIN was consumed (SNAP_RCVD_FIN) and the secondary is in CLOSE_WAIT.
+    expect(violations).toEqual([]);
+    const secondary = h.nsr(1).bySession.get('pa/0');
+    expect(secondary?.role).toBe('secondary');
+    expect(secondary?.conn.t_state).toBe('CLOSE_WAIT');
+    expect(secondary?.conn.rcv_nxt).toBe(primary(h, 0, 'pa/0').conn.rcv_nxt);
   });
 });
 
