@@ -755,3 +755,134 @@ describe('P-6, P-5: coalesced ACKs and NACKs', () => {
     );
   });
 });
+
+/** A data segment of `len` bytes from the peer of `rep`, starting `off` bytes past rcv_nxt. */
+function dataSeg(rep: Rep, off: number, len: number): Segment {
+  const c = rep.conn;
+  return {
+    src: c.faddr,
+    dst: c.laddr,
+    sport: c.fport,
+    dport: c.lport,
+    seq: (c.rcv_nxt + off) >>> 0,
+    ack: c.snd_nxt,
+    flags: TH_ACK,
+    wnd: 65535,
+    urp: 0,
+    options: {},
+    payload: new Uint8Array(len),
+    ipId: 1,
+    ttl: 64,
+  };
+}
+
+describe('P-10, P-8: what the primary reports and how much it holds', () => {
+  it('P-10 (documented choice): each replicate reports the primary socket free space minus the payload PRL already holds unACKed for it, so a burst in flight reports less and less', () => {
+    const h = heldLink();
+    h.runTo(1);
+    const nsr = h.nsr(0);
+    const inner = nsr.kkcm;
+    // At each replicate's send: what it reports, the socket's free space (never below the
+    // window already offered), and what PRL holds for the socket.
+    const seen: Array<{ reported: number; free: number; held: number }> = [];
+    nsr.kkcm = {
+      get ready() {
+        return inner.ready;
+      },
+      send(ctx, msg, waitOk) {
+        if (msg.t === 'prl.replicate') {
+          const rep = repOf(h, 0);
+          const c = rep.conn;
+          const free = Math.max(c.so_rcv.sbspace(), (c.rcv_adv - c.rcv_nxt) | 0);
+          seen.push({ reported: msg.primarySpace, free, held: rep.prl.queuedBytes });
+        }
+        return inner.send(ctx, msg, waitOk);
+      },
+    };
+    h.finish();
+    expect(seen.length).toBeGreaterThan(20);
+    for (const s of seen) expect(s.reported).toBe(Math.max(0, s.free - s.held));
+    // The held link piles packets up: several replicates went out with bytes already held.
+    const piled = seen.filter((s) => s.held > 0 && s.reported > 0);
+    expect(piled.length).toBeGreaterThan(3);
+    expect(piled.every((s) => s.reported < s.free)).toBe(true);
+  });
+
+  it('P-8: the PRL buffer takes a packet that fills it to exactly prlBufferBytes and drops (prl-buffer) the next byte', () => {
+    const h = new Harness(
+      nsrConfig({ durationNs: 600 * MS, peers: IDLE, bounds: { prlBufferBytes: 300 } }),
+      { checkers: false },
+    );
+    const tcpSeqs: number[] = [];
+    h.at(300 * MS, (ctx) => {
+      const rep = repOf(h, 0);
+      // Sent at one instant: no ACK can come back in between.
+      for (const [off, len] of [
+        [0, 100],
+        [100, 200],
+        [300, 1],
+      ] as const) {
+        const seg = dataSeg(rep, off, len);
+        tcpSeqs.push(seg.seq);
+        ctx.send(h.nsr(0).ids.prl, { type: 'prl.input', handle: rep.handle, seg }, 0);
+      }
+    });
+    h.finish();
+    // (the crafted bytes then set off segments without data, queued too: not counted here)
+    const queued = h.of(K.prl.queue, PRL0).filter((r) => (r.fields.len as number) > 0);
+    expect(queued.map((r) => [r.fields.len, r.fields.bytes])).toEqual([
+      [100, 100],
+      [200, 300],
+    ]);
+    expect(fieldsOf(h.of(K.prl.drop, PRL0))).toEqual([
+      { session: 'pa/0', reason: 'prl-buffer', tcpSeq: tcpSeqs[2], len: 1 },
+    ]);
+  });
+});
+
+describe('I-4, P-6: a flush that finds its socket gone', () => {
+  it('I-4, I-6: a flush that reaches PRL after its socket was given up and left the table does nothing (the next replication of the session is flushed as usual)', () => {
+    // The flush reaches PRL 120 ms after activation; a NACK invalid-handle cleans the socket
+    // up in between, and IHA sets the session up again (a new handle) later.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 800 * MS,
+        costs: { prlPrimaryNs: 120 * MS },
+        peers: [peer('pa', { toRouter: traffic(200, 64, 600) })],
+      }),
+      { checkers: false },
+    );
+    const active = (): TraceRecord[] => h.of(K.iha.active, ACTOR.nsr(0, 'iha'));
+    h.runUntil(() => active().length > 0, 800 * MS);
+    const handle = repOf(h, 0).handle;
+    inject(h, 1, h.now + 1 * MS, () => ({
+      t: 'prl.ack',
+      handle,
+      seq: 1,
+      space: 0,
+      reason: 'invalidHandle',
+    }));
+    h.finish();
+    const [first, again] = active();
+    const gone = h.of(K.iha.cleanupSocket, ACTOR.nsr(0, 'iha'))[0] as TraceRecord;
+    expect(gone.fields.handle).toBe(handle);
+    expect(gone.t).toBeLessThan((first?.t ?? 0) + 120 * MS);
+    expect(again?.fields.handle).not.toBe(handle);
+    // Only the second activation's flush ran.
+    expect(h.of(K.prl.flush, PRL0).map((r) => r.t)).toEqual([(again?.t ?? 0) + 120 * MS]);
+  });
+
+  it('P-6: a coalesced-ACK flush timer for a secondary handle that is no longer in the table does nothing', () => {
+    const h = new Harness(
+      nsrConfig({ durationNs: 600 * MS, peers: IDLE, opts: { prlAck: 'coalesce' } }),
+      { checkers: false },
+    );
+    h.at(300 * MS, (ctx) => {
+      ctx.send(h.nsr(1).ids.prl, { type: 'prl.ack-flush', handle: 999 }, 0);
+    });
+    h.finish();
+    expect(h.nsr(1).rep(999)).toBeUndefined();
+    expect(h.tx(1, 'prl.ack')).toEqual([]);
+    expect(repOf(h, 1).iha.active).toBe(true);
+  });
+});
