@@ -886,3 +886,96 @@ describe('I-4, P-6: a flush that finds its socket gone', () => {
     expect(repOf(h, 1).iha.active).toBe(true);
   });
 });
+
+describe("P-14 'both': when the secondary's timeout starts", () => {
+  it("P-14 'both': the secondary counts its quiet from when send data became unACKed, not from the last PRL message: after idle gaps longer than the timeout, data the peer ACKs within it times nothing out", () => {
+    // The router writes a record about once a second and the peer writes nothing: between
+    // records no PRL message goes either way for longer than the 300 ms timeout.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 6 * SEC,
+        opts: { prlTimeoutSide: 'both' },
+        timers: { prlTimeoutNs: 300 * MS, kkcmPeriodNs: 100 * MS },
+        peers: [peer('pa', { toRouter: traffic(0), fromRouter: traffic(1, 100, 100) })],
+      }),
+    );
+    // Sampled between ticks: the instants at which the secondary was timing unACKed data.
+    const unacked: number[] = [];
+    for (let t = 100 * MS; t < 6 * SEC; t += 100 * MS) {
+      h.runTo(t);
+      const rep = h.nsr(1).bySession.get('pa/0');
+      if (rep !== undefined && rep.prl.unackedSinceNs >= 0) unacked.push(t);
+    }
+    expect(h.finish()).toEqual([]);
+    expect(h.of(K.prl.timeout)).toEqual([]);
+    // The secondary did watch unACKed data, each time after a gap longer than the timeout.
+    const rx = h.rx(1, 'prl.replicate').map((r) => r.t);
+    const afterGap = rx.filter((t, i) => i > 0 && t - (rx[i - 1] as number) > 300 * MS);
+    expect(afterGap.length).toBeGreaterThan(2);
+    expect(unacked.length).toBeGreaterThan(2);
+  });
+});
+
+describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () => {
+  it("P-14 'whole-re': the RE's quiet counts from its oldest outstanding replicate when that is later than the last PRL message: a replicate held 50 ms after a long idle spell times nothing out", () => {
+    // Nothing is written either way: no PRL message for 1.2 s. Then a packet is replicated
+    // while the inter-RE link is held for 50 ms (the 300 ms timeout ticks every 100 ms).
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: IDLE,
+        opts: { prlTimeoutSide: 'whole-re' },
+        timers: { prlTimeoutNs: 300 * MS, kkcmPeriodNs: 100 * MS },
+        faults: [fault(1250 * MS, { kind: 'inter-re-hold', durationNs: 50 * MS })],
+      }),
+      { checkers: false },
+    );
+    h.at(1250 * MS, (ctx) => {
+      const rep = repOf(h, 0);
+      ctx.send(
+        h.nsr(0).ids.prl,
+        { type: 'prl.input', handle: rep.handle, seg: dataSeg(rep, 0, 100) },
+        0,
+      );
+    });
+    h.runTo(1250 * MS);
+    const heard = h.nsr(0).prl.lastHeardNs;
+    expect(heard).toBeLessThan(1250 * MS - 300 * MS);
+    // A tick saw the replicate outstanding.
+    h.runTo(1299 * MS);
+    expect(repOf(h, 0).prl.queue.length).toBe(1);
+    h.finish();
+    expect(h.of(K.prl.timeoutRe)).toEqual([]);
+    expect(h.of(K.iha.cleanupSocket)).toEqual([]);
+    expect(h.of(K.prl.l4, PRL0).filter((r) => r.fields.len === 100)).toHaveLength(1);
+  });
+
+  it("P-14 'whole-re', I-6: the RE gives up only its active primaries: the secondary it holds for a socket failed over to the other RE is left to that primary's own timeout", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 3 * SEC,
+        opts: { prlTimeoutSide: 'whole-re' },
+        peers: [peer('pa', { sessions: 2, toRouter: traffic(100), fromRouter: traffic(100) })],
+        faults: [
+          fault(300 * MS, { kind: 'socket-failover', peer: 'pa', session: 1 }),
+          fault(1000 * MS, { kind: 'backup-stall', durationNs: 1500 * MS }),
+        ],
+      }),
+    );
+    h.runTo(900 * MS);
+    // Each RE holds one primary and one secondary.
+    expect([repOf(h, 0, 'pa/0').role, repOf(h, 0, 'pa/1').role]).toEqual(['primary', 'secondary']);
+    expect([repOf(h, 1, 'pa/0').role, repOf(h, 1, 'pa/1').role]).toEqual(['secondary', 'primary']);
+    expect(h.finish()).toEqual([]);
+    for (const [re, prim] of [
+      [0, 'pa/0'],
+      [1, 'pa/1'],
+    ] as const) {
+      const prl = ACTOR.nsr(re, 'prl');
+      const to = h.of(K.prl.timeoutRe, prl);
+      expect(to.map((r) => r.fields.sockets)).toEqual([1]);
+      const rel = h.of(K.prl.release, prl).filter((r) => r.t === to[0]?.t);
+      expect(rel.map((r) => r.fields.session)).toEqual([prim]);
+    }
+  });
+});
