@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Rep } from '../../../model/nsr/state.ts';
 import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
+import { encodeSegment } from '../../../model/net/packet.ts';
+import type { NsrOptions } from '../../../model/nsr/options.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
 import { TH_ACK, type Segment } from '../../../model/net/segment.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
@@ -977,5 +979,68 @@ describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () =>
       const rel = h.of(K.prl.release, prl).filter((r) => r.t === to[0]?.t);
       expect(rel.map((r) => r.fields.session)).toEqual([prim]);
     }
+  });
+});
+
+describe('P-11: the secondary buffer check under each out-of-order accounting', () => {
+  type Ooo = NsrOptions['oooAccounting'];
+  /**
+   * Replicates crafted on RE0 for the secondary at 300 ms (same instant, in order), each a
+   * 100-byte segment `off` bytes past the secondary's rcv_nxt reporting `primarySpace`;
+   * returns the secondary's answer (ACK reason) to each.
+   */
+  const answers = (
+    ooo: Ooo,
+    reps: ReadonlyArray<[off: number, primarySpace: number]>,
+  ): string[] => {
+    const h = new Harness(
+      nsrConfig({ durationNs: 400 * MS, peers: IDLE, opts: { oooAccounting: ooo } }),
+      {
+        checkers: false,
+      },
+    );
+    h.runTo(300 * MS - 1);
+    const base = repOf(h, 1).conn.rcv_nxt;
+    reps.forEach(([off, primarySpace], i) => {
+      inject(h, 0, 300 * MS, () => {
+        const sec = repOf(h, 1);
+        const seg = dataSeg(sec, 0, 100);
+        return {
+          t: 'prl.replicate',
+          handle: repOf(h, 0).peerHandle,
+          seq: 1001 + i,
+          primarySpace,
+          iif: 0,
+          packet: encodeSegment({ ...seg, seq: (base + off) >>> 0 }),
+        };
+      });
+    });
+    h.runTo(310 * MS);
+    return reps.map((_, i) => {
+      const a = h.tx(1, 'prl.ack').find((r) => r.fields.seq === 1001 + i);
+      return String(a?.fields.reason);
+    });
+  };
+  // 100 bytes out of order first (plenty of space then), then the 100 bytes before them.
+  const oooFirst = (space: number): Array<[number, number]> => [
+    [100, 60000],
+    [0, space],
+  ];
+
+  it("P-11 'doc': a packet passes while common_rcvbufspc exceeds the out-of-order bytes, whatever its length; it is NACKed once they use it all", () => {
+    expect(answers('doc', oooFirst(100))).toEqual(['ok', 'bufferFull']);
+    expect(answers('doc', oooFirst(101))).toEqual(['ok', 'ok']);
+    expect(answers('doc', [[0, 1]])).toEqual(['ok']);
+  });
+
+  it("P-11 'count-incoming': the packet and the out-of-order bytes must both fit in common_rcvbufspc", () => {
+    expect(answers('count-incoming', oooFirst(199))).toEqual(['ok', 'bufferFull']);
+    expect(answers('count-incoming', oooFirst(200))).toEqual(['ok', 'ok']);
+  });
+
+  it("P-11 'ignore-ooo': only the packet must fit in common_rcvbufspc: one exactly filling it passes, one a byte larger is NACKed, out-of-order bytes aside", () => {
+    expect(answers('ignore-ooo', oooFirst(100))).toEqual(['ok', 'ok']);
+    expect(answers('ignore-ooo', [[0, 100]])).toEqual(['ok']);
+    expect(answers('ignore-ooo', [[0, 99]])).toEqual(['bufferFull']);
   });
 });
