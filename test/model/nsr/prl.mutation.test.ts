@@ -1044,3 +1044,36 @@ describe('P-11: the secondary buffer check under each out-of-order accounting', 
     expect(answers('ignore-ooo', [[0, 99]])).toEqual(['bufferFull']);
   });
 });
+
+describe('P-6, P-5: a NACK inside an open coalesced batch', () => {
+  it('P-6, P-5: a packet NACKed buffer-full while a coalesced batch is open first sends the batch ACK (the packets before it, with the batch base), then the NACK; nothing is ACKed twice', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 400 * MS,
+        peers: IDLE,
+        opts: { prlAck: 'coalesce', oooAccounting: 'count-incoming' },
+      }),
+      { checkers: false },
+    );
+    // Packet 1001 opens a batch with base 150 and uses 100 of it; 1002, the next 100 bytes,
+    // does not fit in what is left.
+    for (const [i, primarySpace] of [150, 60000].entries()) {
+      inject(h, 0, 300 * MS, () => {
+        const sec = repOf(h, 1);
+        return {
+          t: 'prl.replicate',
+          handle: repOf(h, 0).peerHandle,
+          seq: 1001 + i,
+          primarySpace,
+          iif: 0,
+          packet: encodeSegment(dataSeg(sec, 100 * i, 100)),
+        };
+      });
+    }
+    h.finish();
+    expect(h.tx(1, 'prl.ack').map((r) => [r.fields.seq, r.fields.reason, r.fields.space])).toEqual([
+      [1001, 'ok', 150],
+      [1002, 'bufferFull', expect.any(Number)],
+    ]);
+  });
+});
