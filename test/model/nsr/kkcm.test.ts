@@ -431,11 +431,11 @@ describe('K-5: malformed input on a channel', () => {
     );
   });
 
-  // Model bug: Prl.onMalformed NACKs only on the secondary; on the primary a malformed
-  // PRL ACK is traced (prl.malformed) and otherwise ignored: no replication error is
-  // posted, so the packet it stood for stays queued until a later ACK mismatches the
-  // head of the queue or the P-7 timeout fires.
-  it('K-5, I-6: a malformed PRL ACK on the primary posts a replication error for its socket (fails: PRL only traces it)', () => {
+  // Prl.onMalformed on the primary: an ACK it cannot read leaves its packet's fate unknown,
+  // so it posts a replication error for the socket (I-6) rather than only tracing it (the
+  // queue then goes up L4 as on a timeout, instead of waiting for the next ACK to
+  // mismatch the head or for P-7).
+  it('K-5, I-6: a malformed PRL ACK on the primary (an unknown reason code) is traced and posts a replication error for its socket', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
     const b = encodeMessage(
       { t: 'prl.ack', handle: 1, seq: 1, space: 1000, reason: 'ok' },
@@ -451,10 +451,10 @@ describe('K-5: malformed input on a channel', () => {
     ).toBeGreaterThan(0);
   });
 
-  // Model bug: with TLV encoding decodeMessage returns no handle for a message it cannot
-  // parse (only the fixed struct's offset-8 handle is read), so PRL, PSRM, SDRL and IHA
-  // cannot NACK or clean up the socket: a malformed TLV replicate is silently dropped.
-  it('K-5, K-11: with TLV encoding a malformed prl.replicate is NACKed by the secondary like a fixed-struct one (fails: no handle, only traced)', () => {
+  // With TLV encoding the handle TLV comes first (wire.ts tlvHandle): decodeMessage still
+  // reports the handle of a message whose later TLV runs past its end, so the secondary's
+  // PRL NACKs it failed exactly as it does a malformed fixed-struct replicate.
+  it('K-5, K-11: with TLV encoding a prl.replicate whose packet TLV runs past the message is traced malformed and NACKed failed by the secondary, as a fixed-struct one is', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS, opts: { encoding: 'tlv' } }), {
       checkers: false,
     });
