@@ -597,6 +597,50 @@ describe('F-6: a switchover accepted while the backup re-synchronizes (mutant ch
         .map((r) => r.fields.reason),
     ).toEqual(['handed over']);
   });
+  it('F-6, F-1: a switchover while the old master still fails over its secondary of a moved socket (ORE_DOWN, KKCM not back yet) leaves that secondary to fail over: only primaries are dropped', () => {
+    // pa/0 moves to RE1 (per-socket failover), so RE0 holds its secondary. RE1 crashes;
+    // 100 ms later RE0 learns it (ORE_DOWN) and fails the secondary over, which takes PSRM
+    // psrmNs (200 ms). RE1 restarts and the switchover comes at once, before KKCM is back.
+    const psrmNs = 200 * MS;
+    const oreDown = 1700 * MS;
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        mutant: 'chassis-ignores-sync-state',
+        costs: { psrmNs },
+        faults: [
+          fault(1 * SEC, { kind: 'socket-failover', peer: 'pa', session: 0 }),
+          fault(1600 * MS, { kind: 're-crash', target: 'backup' }),
+          fault(1705 * MS, { kind: 're-restart', target: 'backup' }),
+          fault(1705 * MS, { kind: 'switchover' }),
+        ],
+      }),
+    );
+    const sw = 1705 * MS + IHA_NS;
+    h.runTo(sw + 1);
+    const sec = primary(h, 0, 'pa/0');
+    expect([sec.role, sec.iha.failingOver, h.nsr(0).kkcm.ready]).toEqual([
+      'secondary',
+      true,
+      false,
+    ]);
+    expect(h.of(K.iha.failover, IHA0).map((r) => [r.t, r.fields])).toEqual([
+      [oreDown, { session: 'pa/0', handle: sec.handle }],
+    ]);
+    expect(h.of(K.iha.becomeBackup, IHA0).map((r) => [r.t, r.fields])).toEqual([
+      [sw, { primaries: 0 }],
+    ]);
+    // The old master drops its primaries (none) and leaves the failing-over secondary be.
+    expect(h.nsr(0).rep(sec.handle)).toBe(sec);
+    expect(h.of(K.iha.forgetPrimary, IHA0).filter((r) => r.t >= oreDown)).toEqual([]);
+    expect(h.of(K.iha.deleteSecondary, IHA0)).toEqual([]);
+    expect(h.of(K.iha.drained, IHA0).filter((r) => r.t >= oreDown)).toEqual([]);
+    h.runTo(oreDown + psrmNs + 1);
+    // PSRM's failover handler runs psrmNs after the failover began.
+    expect(h.of(K.psrm.failover, ACTOR.nsr(0, 'psrm')).map((r) => [r.t, r.fields.session])).toEqual(
+      [[oreDown + psrmNs, 'pa/0']],
+    );
+  });
 });
 
 describe('F-2: refused per-socket failover requests', () => {
