@@ -26,7 +26,14 @@
 // reports the first differing byte offset. It is fed by the NSR kernels' taps
 // (NsrState.delivered / sent), not by the trace, because it needs the bytes; it
 // reports through the simulation like any safety check (record id of the moment).
-import type { LivenessCheck, Report, RunResult, Simulation, TraceRecord } from '../../sim/index.ts';
+import type {
+  Fields,
+  LivenessCheck,
+  Report,
+  RunResult,
+  Simulation,
+  TraceRecord,
+} from '../../sim/index.ts';
 import { ByteQueue } from '../net/bytes.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
 import { ACTOR, actorInfo, K, type ReIndex } from '../vocab.ts';
@@ -120,14 +127,8 @@ export class IdenticalDataCheck implements LivenessCheck {
       return;
     }
     if (who.subsystem !== 'iha') return;
-    if (rec.kind === K.iha.forgetPrimary) {
-      // A hand-over (F-2): the other RE's secondary becomes the primary. What this primary
-      // still had queued, IHA drops next (prlRelease 'drop'); the secondary may pass those
-      // very packets up, and will ACK them as master. The forgotten socket is lost like a
-      // crashed one: the survivor rule judges its bytes, the pair rule no longer applies.
-      const pair = this.lastPair.get(`${String(rec.fields.session)}@${re}`);
-      if (pair !== undefined) this.handedOver.add(pair);
-    }
+    if (rec.kind === K.iha.forgetPrimary || rec.kind === K.iha.deleteSecondary)
+      this.endPair(re, rec.kind, rec.fields);
     if (rec.kind === K.iha.deleteSecondary || rec.kind === K.iha.forgetPrimary)
       this.lose(re, rec.fields.handle as number);
   }
@@ -205,7 +206,9 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     const pairKey = f.pair as string | undefined;
     if (pairKey === undefined) return;
-    if (rec.kind === K.prl.drop && this.handedOver.has(pairKey)) return;
+    if (rec.kind === K.prl.drop && f.reason === 'release' && this.ended.has(pairKey)) return;
+    if (f.role === 'secondary' && typeof f.handle === 'number')
+      this.secondaryPair.set(`${re}#${f.handle}`, pairKey);
     if (f.role === 'primary') {
       if (rec.kind === K.prl.l4 && this.released.has(pairKey)) return;
       this.lastPair.set(`${String(f.session)}@${re}`, pairKey);
@@ -303,8 +306,28 @@ export class IdenticalDataCheck implements LivenessCheck {
   private readonly lastPair = new Map<string, string>();
   /** Pairs whose primary released its queue with a push: its later passes up L4 are unreplicated. */
   private readonly released = new Set<string>();
-  /** Pairs whose primary IHA forgot at a hand-over: its release drops are no pair disagreement. */
-  private readonly handedOver = new Set<string>();
+  /** Pairs one of whose sockets IHA let go: a release drop after it is no pair disagreement. */
+  private readonly ended = new Set<string>();
+  /** The pair of each secondary socket ("1#3": RE 1, handle 3), from its PRL records. */
+  private readonly secondaryPair = new Map<string, string>();
+
+  /**
+   * IHA let one socket of a pair go: the primary at a hand-over (F-2: the other RE's
+   * secondary becomes the primary), or the secondary (deleted at a cleanup, I-6). What the
+   * primary's PRL still queued is then dropped by the release (prlRelease 'drop': on the
+   * forgotten primary, or on the survivor when the peer's iha.error arrives), and the other
+   * socket may have passed those very packets up. The socket let go is lost like a crashed
+   * one: the survivor rule judges the bytes (the survivor must hold every byte it
+   * delivered; a drop the peer was never ACKed for comes back as a retransmission), the
+   * pair rule no longer applies to those drops.
+   */
+  private endPair(re: number, kind: string, f: Fields): void {
+    const pair =
+      kind === K.iha.forgetPrimary
+        ? this.lastPair.get(`${String(f.session)}@${re}`)
+        : this.secondaryPair.get(`${re}#${String(f.handle)}`);
+    if (pair !== undefined) this.ended.add(pair);
+  }
 
   private stream(session: string, dir: Dir): Stream {
     const k = `${session}/${dir}`;

@@ -713,6 +713,37 @@ describe('identical-data: packets (G-2 packet level)', () => {
     expect(finish().map((v) => [v.evidence?.session, v.evidence?.seq])).toEqual([['pa/1', 8]]);
   });
 
+  it('I-6: a secondary IHA deleted is a lost socket: the queue the primary then drops at its release is no pair disagreement; a drop for another reason, or on another pair, is still judged', () => {
+    // scenarios/library/fault/kkcm-enobufs.yaml: the secondary's ACK is refused (ENOBUFS),
+    // it is deleted, the primary drops its queue on the peer's iha.error.
+    const { feed, finish } = setup();
+    const sec = (seq: number, more: Fields = {}) =>
+      feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq, handle: 1, ...more }));
+    sec(5);
+    sec(6, { session: 'pa/1', pair: 're0#2', handle: 2 });
+    feed(ACTOR.nsr(1, 'iha'), K.iha.deleteSecondary, { session: 'pa/0', handle: 1, reason: 'x' });
+    feed(ACTOR.nsr(0, 'iha'), K.prl.drop, prl({ seq: 5, reason: 'release', len: 10 }));
+    feed(
+      ACTOR.nsr(0, 'iha'),
+      K.prl.drop,
+      prl({ seq: 6, reason: 'release', len: 10, session: 'pa/1', pair: 're0#2' }),
+    );
+    expect(finish().map((v) => [v.evidence?.session, v.evidence?.seq])).toEqual([['pa/1', 6]]);
+    const again = setup();
+    again.feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq: 7, handle: 1 }));
+    again.feed(ACTOR.nsr(1, 'iha'), K.iha.deleteSecondary, {
+      session: 'pa/0',
+      handle: 1,
+      reason: 'x',
+    });
+    again.feed(
+      ACTOR.nsr(0, 'prl'),
+      K.prl.drop,
+      prl({ seq: 7, reason: 'nack-buffer-full', len: 10 }),
+    );
+    expect(again.finish().map((v) => v.evidence?.seq)).toEqual([7]);
+  });
+
   it('each side remembers its last 20,000 sequence numbers: the 20,000th newest still meets the other side, an older one does not', () => {
     for (const n of [20_000, 20_001]) {
       const { feed, finish } = setup();
