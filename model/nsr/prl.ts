@@ -252,11 +252,11 @@ export class Prl extends NsrClient<PrlLocal> {
       iif: 0,
       packet,
     };
+    const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now, primarySpace };
     if (!this.send(msg, rep)) {
-      this.l4(rep, seg, { via: 'direct', seq, arrival, space: undefined });
+      this.refused(rep, entry);
       return;
     }
-    const entry: PrlEntry = { seq, arrival, seg, bytes: len, sentNs: this.ctx.now, primarySpace };
     prlEnqueue(nsr, rep, entry);
     // P-8: the buffer bound holds after every enqueue (the mutant ignores it).
     assert(
@@ -273,6 +273,16 @@ export class Prl extends NsrClient<PrlLocal> {
     });
     if (nsr.is('prl-pass-up-before-ack'))
       this.l4(rep, seg, { via: 'direct', seq, arrival, space: undefined });
+  }
+
+  /**
+   * K-4: KKCM refused the replicate; send() posted the replication error, and IHA's release
+   * will push the queue up L4 (I-6). Packets queued before this one go up first (G-4): it
+   * waits behind them, unreplicated, for that release; with none queued it goes up now.
+   */
+  private refused(rep: Rep, e: PrlEntry): void {
+    if (rep.prl.queue.length > 0) prlEnqueue(this.nsr, rep, e);
+    else this.l4(rep, e.seg, { via: 'direct', seq: e.seq, arrival: e.arrival, space: undefined });
   }
 
   /** I-4: setup finished; replicate what was held meanwhile, in arrival order. */

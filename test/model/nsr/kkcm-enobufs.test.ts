@@ -25,12 +25,12 @@ const IHA1 = ACTOR.nsr(1, 'iha');
 const RELEASE_NS = 1060 * MS;
 
 /** The reported run: 2 messages per KKCM channel, the inter-RE link held 60 ms at 1 s. */
-function run(seed: number, opts: Partial<NsrOptions> = {}): Harness {
+function run(seed: number, opts: Partial<NsrOptions> = {}, kkcmQueueMax = 2): Harness {
   return new Harness(
     nsrConfig({
       seed,
       durationNs: 2 * SEC,
-      bounds: { kkcmQueueMax: 2 },
+      bounds: { kkcmQueueMax },
       opts,
       peers: [peer('pa', { toRouter: traffic(200), fromRouter: traffic(200) })],
       faults: [fault(1 * SEC, { kind: 'inter-re-hold', durationNs: 60 * MS })],
@@ -155,5 +155,30 @@ describe('K-4, I-6: a secondary send refused with ENOBUFS after an inter-RE hold
   // deleted had passed up (packet()); the pair had ended on the secondary's side first.
   it('G-2: the default design passes identical-data here: the drops follow the deletion of the secondary, and no socket that lives on lacks a byte', () => {
     for (const seed of [2, 11]) expect(run(seed).finish(), `seed ${seed}`).toEqual([]);
+  });
+
+  it('K-4, I-6, G-4: with a KKCM queue of 1 message a replicate KKCM refuses waits, unreplicated, behind the packets queued before it, so the release passes them all up L4 in arrival order (it used to go up at once, ahead of them: in-order fired)', () => {
+    for (const [seed, prlQueue] of [
+      [9, 'per-inpcb'],
+      [5, 'per-inpcb'],
+      [10, 'global'],
+    ] as const) {
+      const h = run(seed, { prlQueue }, 1);
+      expect(h.finish(), `seed ${seed}`).toEqual([]);
+      const refused = h.of(K.nsr.sendFailed.prl, PRL0);
+      expect(refused.length, `seed ${seed}: a replicate refused`).toBeGreaterThan(0);
+      const up = h.of(K.prl.l4, PRL0).concat(h.of(K.prl.l4, IHA0));
+      up.sort((a, b) => a.id - b.id);
+      // Arrival indices count per replicated socket (a new pair starts at 1 again).
+      const pairs = new Set(up.map((r) => String(r.fields.pair)));
+      expect(pairs.size, `seed ${seed}: set up again`).toBeGreaterThan(1);
+      for (const pair of pairs) {
+        const arrivals = up
+          .filter((r) => r.fields.pair === pair)
+          .map((r) => r.fields.arrival as number)
+          .filter((a) => a > 0);
+        expect(arrivals, `seed ${seed}, ${pair}`).toEqual([...arrivals].sort((a, b) => a - b));
+      }
+    }
   });
 });
