@@ -918,6 +918,36 @@ describe("P-14 'both': when the secondary's timeout starts", () => {
   });
 });
 
+describe("P-14 'both': a shut peer window", () => {
+  it("P-14 'both': a secondary whose peer has shut its window (snd_wnd 0) is owed no ACK and does not time out however long the primary is silent; with the window open it does", () => {
+    // The inter-RE link holds everything for 1 s from 1 s: nothing comes from the primary's
+    // PRL, while so_snd holds data the peer has not acknowledged. In the first run the
+    // secondary's view of the peer window is shut at the start of the hold (as a peer
+    // whose application stopped reading leaves it).
+    const secondaryTimeouts = (shut: boolean): TraceRecord[] => {
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 2 * SEC,
+          opts: { prlTimeoutSide: 'both' },
+          timers: { prlTimeoutNs: 300 * MS, kkcmPeriodNs: 100 * MS },
+          peers: [peer('pa', { toRouter: traffic(0), fromRouter: traffic(200) })],
+          faults: [fault(1 * SEC, { kind: 'inter-re-hold', durationNs: 1 * SEC })],
+        }),
+        { checkers: false },
+      );
+      h.at(1 * SEC, () => {
+        const rep = h.nsr(1).bySession.get('pa/0');
+        expect(rep?.conn.so_snd.cc ?? 0).toBeGreaterThan(0);
+        if (shut && rep !== undefined) rep.conn.snd_wnd = 0;
+      });
+      h.runTo(2 * SEC);
+      return h.of(K.prl.timeout, ACTOR.nsr(1, 'prl')).filter((r) => r.fields.role === 'secondary');
+    };
+    expect(secondaryTimeouts(true)).toEqual([]);
+    expect(secondaryTimeouts(false).map((r) => r.fields.session)).toEqual(['pa/0']);
+  });
+});
+
 describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () => {
   it("P-14 'whole-re': the RE's quiet counts from its oldest outstanding replicate when that is later than the last PRL message: a replicate held 50 ms after a long idle spell times nothing out", () => {
     // Nothing is written either way: no PRL message for 1.2 s. Then a packet is replicated
