@@ -30,7 +30,7 @@ import { assert, assertInt, unreachable } from '../../sim/index.ts';
 import { decodeSegment, encodeSegment, ipChecksum } from '../net/packet.ts';
 import { seqLeq, type Segment } from '../net/segment.ts';
 import { K } from '../vocab.ts';
-import { NsrClient } from './client.ts';
+import { NsrClient, whoseFor } from './client.ts';
 import { ihaDeactivate } from './iha-state.ts';
 import {
   pairOf,
@@ -115,7 +115,7 @@ export class Prl extends NsrClient<PrlLocal> {
 
   protected onMalformed(handle: number | undefined, error: string): void {
     // A replicate we cannot parse is NACKed so the primary drops its copy too (K-5).
-    const rep = handle === undefined ? undefined : this.lookup(handle);
+    const rep = handle === undefined ? undefined : this.lookup(handle, 'either');
     this.ctx.trace(K.prl.malformed, { handle: handle ?? -1, error });
     if (rep !== undefined && rep.role === 'secondary') {
       const space = rep.conn.so_rcv.sbspace();
@@ -276,13 +276,15 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   /**
-   * K-4: KKCM refused the replicate; send() posted the replication error, and IHA's release
-   * will push the queue up L4 (I-6). Packets queued before this one go up first (G-4): it
-   * waits behind them, unreplicated, for that release; with none queued it goes up now.
+   * K-4: KKCM refused the replicate and send() posted the replication error (I-6): the
+   * socket's replication ends here, as at a timeout (giveUp, without a second error). What
+   * PRL queued before this packet goes up L4 first, then this one, in arrival order (G-4);
+   * nothing unsent is left in the queue for an ACK or a later release to misread.
    */
   private refused(rep: Rep, e: PrlEntry): void {
-    if (rep.prl.queue.length > 0) prlEnqueue(this.nsr, rep, e);
-    else this.l4(rep, e.seg, { via: 'direct', seq: e.seq, arrival: e.arrival, space: undefined });
+    prlRelease(this.nsr, this.ctx, rep, 'push');
+    ihaDeactivate(rep);
+    this.l4(rep, e.seg, { via: 'direct', seq: e.seq, arrival: e.arrival, space: undefined });
   }
 
   /** I-4: setup finished; replicate what was held meanwhile, in arrival order. */
@@ -306,7 +308,7 @@ export class Prl extends NsrClient<PrlLocal> {
 
   /** P-3, P-4: ACK or NACK from the secondary. */
   private onAck(msg: NsrMessage & { t: 'prl.ack' }): void {
-    const rep = this.lookup(msg.handle);
+    const rep = this.lookup(msg.handle, whoseFor(msg.reason));
     if (rep === undefined || rep.role !== 'primary') {
       this.ctx.trace(K.prl.ackUnknown, { handle: msg.handle, seq: msg.seq });
       return;
