@@ -322,10 +322,11 @@ export class IdenticalDataCheck implements LivenessCheck {
    * pair rule no longer applies to those drops.
    */
   private endPair(re: number, kind: string, f: Fields): void {
-    const pair =
-      kind === K.iha.forgetPrimary
-        ? this.lastPair.get(`${String(f.session)}@${re}`)
-        : this.secondaryPair.get(`${re}#${String(f.handle)}`);
+    // A primary's pair is named by its own RE and handle (pairOf); a secondary's by its
+    // primary's, which its IHA record does not carry: its PRL records told us.
+    const key = `${re}#${String(f.handle)}`;
+    const pair = kind === K.iha.forgetPrimary ? `re${key}` : this.secondaryPair.get(key);
+    this.secondaryPair.delete(key);
     if (pair !== undefined) this.ended.add(pair);
   }
 

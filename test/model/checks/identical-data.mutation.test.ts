@@ -713,6 +713,14 @@ describe('identical-data: packets (G-2 packet level)', () => {
     expect(finish().map((v) => [v.evidence?.session, v.evidence?.seq])).toEqual([['pa/1', 8]]);
   });
 
+  it('F-2: the pair of a forgotten primary is its own RE and handle, even if it never passed a packet up L4', () => {
+    const { feed, finish } = setup();
+    feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq: 1, handle: 1 }));
+    feed(ACTOR.nsr(0, 'iha'), K.iha.forgetPrimary, { session: 'pa/0', handle: 1, reason: 'x' });
+    feed(ACTOR.nsr(0, 'iha'), K.prl.drop, prl({ seq: 1, reason: 'release', len: 10 }));
+    expect(finish()).toEqual([]);
+  });
+
   it('I-6: a secondary IHA deleted is a lost socket: the queue the primary then drops at its release is no pair disagreement; a drop for another reason, or on another pair, is still judged', () => {
     // scenarios/library/fault/kkcm-enobufs.yaml: the secondary's ACK is refused (ENOBUFS),
     // it is deleted, the primary drops its queue on the peer's iha.error.
