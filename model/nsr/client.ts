@@ -123,10 +123,17 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     );
   }
 
-  /** The rep a message from the other RE names: by our handle, else by theirs (NACK invalid). */
-  protected lookup(handle: number): Rep | undefined {
-    const r = this.nsr.rep(handle);
-    if (r !== undefined) return r;
+  /**
+   * The rep a message from the other RE names. It names our handle, except a NACK
+   * invalid-handle, which names the other RE's own (it did not know ours, I-2): `whoseFor`.
+   * A message too malformed to say which is looked up both ways. The two REs number their
+   * handles independently, so trying the other way for a message that names ours would
+   * find an unrelated socket (a late ACK of a socket already gone tore down another one's
+   * replication as an ACK mismatch).
+   */
+  protected lookup(handle: number, names: 'ours' | 'theirs' | 'either'): Rep | undefined {
+    const r = names === 'theirs' ? undefined : this.nsr.rep(handle);
+    if (r !== undefined || names === 'ours') return r;
     for (const x of this.nsr.reps.values()) if (x.peerHandle === handle) return x;
     return undefined;
   }
@@ -141,4 +148,9 @@ export abstract class NsrClient<M extends Message> implements Actor<ClientMessag
     assert(!rep.iha.failingOver, () => `${rep.session}: active while failing over`);
     return undefined;
   }
+}
+
+/** Whose handle an ACK or NACK names (lookup): the other RE's own only in a NACK invalid-handle. */
+export function whoseFor(reason: AckReason): 'ours' | 'theirs' {
+  return reason === 'invalidHandle' ? 'theirs' : 'ours';
 }

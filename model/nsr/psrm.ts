@@ -27,7 +27,7 @@
 // the retransmission timer is armed and snd_nxt goes back to snd_una, so whatever the
 // peer has not acknowledged is sent again.
 import { assert, unreachable } from '../../sim/index.ts';
-import { NsrClient } from './client.ts';
+import { NsrClient, whoseFor } from './client.ts';
 import { removeHooks, type PsrmSockoptSet, type PsrmWindowRequest } from './hooks.ts';
 import { ihaActivateSecondary, ihaBecomePrimary } from './iha-state.ts';
 import { prlSecondarySpace, prlWindowUpdate } from './prl-queue.ts';
@@ -210,7 +210,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
   }
 
   private onAck(msg: NsrMessage & { t: 'psrm.ack' }): void {
-    const rep = this.lookup(msg.handle);
+    const rep = this.lookup(msg.handle, whoseFor(msg.reason));
     if (rep === undefined || rep.role !== 'primary' || !rep.iha.setupInProgress) {
       this.ctx.trace(K.psrm.ackUnexpected, { handle: msg.handle, reason: msg.reason });
       return;
@@ -287,7 +287,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
 
   /** Primary: the secondary's space grew; recompute the advertised window (P-10). */
   private onWindow(msg: NsrMessage & { t: 'psrm.window' }): void {
-    const rep = this.lookup(msg.handle);
+    const rep = this.lookup(msg.handle, 'ours');
     if (rep === undefined || rep.role !== 'primary') return;
     const common = prlWindowUpdate(rep, msg.space, msg.seq);
     this.ctx.trace(K.psrm.window, { session: rep.session, space: msg.space, common });

@@ -14,7 +14,7 @@
 // end offset); without that confirmation S-1 cannot be known to hold.
 import { assert, unreachable } from '../../sim/index.ts';
 import { seqAdd } from '../net/segment.ts';
-import { NsrClient } from './client.ts';
+import { NsrClient, whoseFor } from './client.ts';
 import type { SdrlWrite } from './hooks.ts';
 import { sdrlCheck } from './sdrl-state.ts';
 import type { NsrState, Rep } from './state.ts';
@@ -169,7 +169,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
 
   /** Primary: the secondary holds the data up to `offset`; TCP may transmit it. */
   private onAck(msg: NsrMessage & { t: 'sdrl.ack' }): void {
-    const rep = this.lookup(msg.handle);
+    const rep = this.lookup(msg.handle, whoseFor(msg.reason));
     if (rep === undefined || rep.role !== 'primary') return;
     if (msg.reason !== 'ok') {
       this.postError(rep, `SDRL NACK ${msg.reason}`, 'push');
@@ -193,7 +193,7 @@ export class Sdrl extends NsrClient<SdrlLocal> {
 
   protected onMalformed(handle: number | undefined, error: string): void {
     this.ctx.trace(K.sdrl.malformed, { handle: handle ?? -1, error });
-    const rep = handle === undefined ? undefined : this.lookup(handle);
+    const rep = handle === undefined ? undefined : this.lookup(handle, 'either');
     if (rep !== undefined) this.postError(rep, `malformed SDRL message: ${error}`, 'push');
   }
 }

@@ -181,4 +181,26 @@ describe('K-4, I-6: a secondary send refused with ENOBUFS after an inter-RE hold
       }
     }
   });
+
+  it("I-2, P-3: a late ACK for a socket whose replication is already gone is unknown (ack-unknown): it is not matched by the other RE's handle numbering to an unrelated socket, whose replication it used to tear down as an ACK mismatch", () => {
+    // Global queue, 3 sessions, a KKCM queue of 1: refused sends tear replication down and
+    // set it up again, and ACKs of the old sockets still arrive. The two REs number their
+    // handles independently, so such an ACK's handle may equal another socket's peer handle.
+    const h = new Harness(
+      nsrConfig({
+        seed: 8,
+        durationNs: 2 * SEC,
+        bounds: { kkcmQueueMax: 1 },
+        opts: { prlQueue: 'global' },
+        peers: [peer('pa', { sessions: 3, toRouter: traffic(200), fromRouter: traffic(200) })],
+        faults: [fault(1 * SEC, { kind: 'inter-re-hold', durationNs: 60 * MS })],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    expect(h.of(K.prl.ackMismatch, PRL0)).toEqual([]);
+    const unknown = h.of(K.prl.ackUnknown, PRL0);
+    expect(unknown.length).toBeGreaterThan(0);
+    // Each names a handle that is no longer in RE0's table.
+    for (const r of unknown) expect(h.nsr(0).rep(r.fields.handle as number)).toBeUndefined();
+  });
 });
