@@ -17,16 +17,6 @@ import {
 const MS = 1_000_000;
 /** The t_flags bits of what the connection negotiated (RFC 7323 scale and timestamps, RFC 2018 SACK). */
 const NEGOTIATED = TF_REQ_SCALE | TF_RCVD_SCALE | TF_REQ_TSTMP | TF_RCVD_TSTMP | TF_SACK_PERMIT;
-/**
- * Our extension of opt_flags (no t_flags bit of FreeBSD's uses it): the primary has consumed
- * the peer's FIN (BSD TCPS_HAVERCVDFIN), so a socket set up again after it (F-4, I-6) is in
- * CLOSE_WAIT and its rcv_nxt counts the FIN. Without it every secondary came out ESTABLISHED
- * and tcp-follower (P-13) reported the half-closed socket's pair.
- */
-export const SNAP_RCVD_FIN = 0x0001_0000;
-// A FIN of our own is not carried: IHA sets up only ESTABLISHED and CLOSE_WAIT sockets
-// (iha.ts begin) and PRL holds the peer's packets until the snapshot (P-1), so only an
-// application closing during the set-up round trip could make one (model limitation).
 import {
   decodeOoo,
   encodeOoo,
@@ -35,6 +25,17 @@ import {
   type PsrmInitFields,
   type PsrmStateFields,
 } from './wire.ts';
+
+/**
+ * Our extension of opt_flags (a bit the model's t_flags never uses): the primary has consumed
+ * the peer's FIN (BSD TCPS_HAVERCVDFIN), so a socket set up again after it (F-4, I-6) is in
+ * CLOSE_WAIT and its rcv_nxt counts the FIN. Without it every secondary came out ESTABLISHED
+ * and tcp-follower (P-13) reported the half-closed socket's pair.
+ */
+export const SNAP_RCVD_FIN = 0x0001_0000;
+// A FIN of our own is not carried: IHA sets up only ESTABLISHED and CLOSE_WAIT sockets
+// (iha.ts begin) and PRL holds the peer's packets until the snapshot (P-1), so only an
+// application closing during the set-up round trip could make one (model limitation).
 
 export type PsrmReplicate = Omit<NsrMessage & { t: 'psrm.replicate' }, 't' | 'handle'>;
 

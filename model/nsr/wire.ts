@@ -149,6 +149,7 @@ export const PSRM_STATE_FIELDS = [
   // connection negotiated (timestamps, SACK, window scale: TF_* bits), the timestamp state
   // (ts_recent, its age in ms, the TSval clock offset, mod 2^32) so that after a takeover
   // every segment still carries a TSval that never goes back (RFC 7323 §3.2, §5).
+  // opt_flags also carries SNAP_RCVD_FIN (psrm-snapshot.ts): the peer's FIN was consumed.
   'opt_flags',
   'ts_recent',
   'ts_recent_age_ms',

@@ -157,7 +157,7 @@ describe('K-4, I-6: a secondary send refused with ENOBUFS after an inter-RE hold
     for (const seed of [2, 11]) expect(run(seed).finish(), `seed ${seed}`).toEqual([]);
   });
 
-  it('K-4, I-6, G-4: with a KKCM queue of 1 message a replicate KKCM refuses waits, unreplicated, behind the packets queued before it, so the release passes them all up L4 in arrival order (it used to go up at once, ahead of them: in-order fired)', () => {
+  it('K-4, I-6, G-4: with a KKCM queue of 1 message a replicate KKCM refuses ends the socket’s replication at once: the packets queued before it go up L4 first, then it, in arrival order (it used to go up alone, ahead of them: in-order fired)', () => {
     for (const [seed, prlQueue] of [
       [9, 'per-inpcb'],
       [5, 'per-inpcb'],

@@ -466,7 +466,7 @@ describe('P-2, K-4: a packet PRL does not replicate', () => {
     );
   });
 
-  it('K-4, P-1: when KKCM cannot take a replicate (send failure), the packet goes up L4 on the primary at once with its sequence number and arrival, and the socket is given up', () => {
+  it('K-4, P-1: when KKCM cannot take a replicate (send failure), the socket is given up at once: what PRL queued goes up L4 (nothing here), then the packet with its sequence number and arrival', () => {
     const h = new Harness(
       nsrConfig({ durationNs: 800 * MS, peers: [peer('pa', { toRouter: traffic(200) })] }),
       { checkers: false },
