@@ -20,6 +20,7 @@ import type {
   SafetyCheck,
   TraceRecord,
 } from '../../sim/index.ts';
+import { TF_SENTFIN } from '../tcp/defs.ts';
 import type { World } from '../world.ts';
 import { ACTOR, actorInfo, isReActor, K } from '../vocab.ts';
 
@@ -153,7 +154,10 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
       for (const s of p.sessions) {
         const conn = s.conn;
         if (conn === undefined || s.generation !== 0) continue;
-        const acked = (conn.snd_una - conn.iss - 1) >>> 0;
+        // The peer's FIN takes a sequence number but is no data byte: once it is
+        // acknowledged (it is the last one sent), snd_una is one past the data.
+        const finAcked = (conn.t_flags & TF_SENTFIN) !== 0 && conn.snd_una === conn.snd_max;
+        const acked = (conn.snd_una - conn.iss - 1 - (finAcked ? 1 : 0)) >>> 0;
         const r = this.world.routerSession(s.cfg.id);
         const held = r === undefined ? 0 : r.verifier.bytes + (r.conn?.so_rcv.cc ?? 0);
         if (r !== undefined && held >= acked) continue;

@@ -494,6 +494,23 @@ describe('I-1, I-4, F-4: which sockets are set up', () => {
     expect(secondary?.conn.t_state).toBe('CLOSE_WAIT');
     expect(secondary?.conn.rcv_nxt).toBe(primary(h, 0, 'pa/0').conn.rcv_nxt);
   });
+
+  it("F-2, G-3: that half-closed socket then survives a switchover: the new master takes it over in CLOSE_WAIT and no checker fires (no-loss-sync does not count the peer's FIN as a data byte)", () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [
+          fault(300 * MS, { kind: 'kkcm-io-error', target: 'master' }),
+          fault(800 * MS, { kind: 'switchover' }),
+        ],
+      }),
+    );
+    h.at(200 * MS, () => h.world.peers[0]?.sessions[0]?.conn?.shutdown());
+    expect(h.finish()).toEqual([]);
+    expect(h.of(K.psrm.failover, ACTOR.nsr(1, 'psrm')).map((r) => r.fields.state)).toEqual([
+      'CLOSE_WAIT',
+    ]);
+  });
 });
 
 describe('K-5, I-6: malformed IHA messages', () => {
