@@ -359,12 +359,13 @@ export class Kkcm implements Actor<KkcmMessage> {
   private writeDirect(ch: Channel, bytes: Uint8Array): boolean {
     const st = this.channels[ch];
     const conn = st.conn;
-    if (conn === undefined || st.out.length > 0 || conn.so_snd.sbspace() < bytes.length)
-      return false;
+    // `writable` is 0 once the connection can no longer send (its FIN is out after a
+    // channel error, before KKCM's cleanup ran): the message then waits in the queue too.
+    if (conn === undefined || st.out.length > 0 || conn.writable < bytes.length) return false;
     // Nothing is queued, so nothing is half written either (drain's invariant).
     assert(st.outPos === 0, () => `KKCM ${ch}: an empty queue at ${st.outPos}`);
     const n = conn.write(bytes);
-    // so_snd had room for all of it: sosend takes the whole message.
+    // The connection can send and so_snd had room for all of it: sosend takes it whole.
     assert(n === bytes.length, () => `KKCM ${ch}: sosend took ${n} of ${bytes.length} bytes`);
     return true;
   }

@@ -25,6 +25,7 @@ describe('open fuzz findings', () => {
       'follower-dupack-window-seq.yaml',
       'follower-paws-stale-ts-recent.yaml',
       'follower-paws-stale-window.yaml',
+      'internal-error-kkcm-direct-send.yaml',
       'internal-error-port-in-use.yaml',
       'prl-timeout-refused-passed-up.yaml',
       'skip-failover-timers-unreported-stall.yaml',
@@ -38,6 +39,11 @@ describe('open fuzz findings', () => {
       'unsafe-prlack-coalesce.yaml',
       'unsafe-version-skew-ipc.yaml',
     ]);
+  });
+
+  it('internal-error-kkcm-direct-send (fixed): a wait_ok message sent from the client context on a channel that can no longer send waits in the queue instead of tripping an assertion', () => {
+    const r = runCase(loadScenarioFile(join(DIR, 'internal-error-kkcm-direct-send.yaml')));
+    expect(r.fired).toEqual([]);
   });
 
   it('internal-error-port-in-use (fixed): the simulator no longer throws; the unreplicated session is reset', () => {
