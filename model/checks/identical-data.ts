@@ -98,8 +98,18 @@ export class IdenticalDataCheck implements LivenessCheck {
     this.ahead = new SecondaryAhead(sim, sim.reporter(IDENTICAL_DATA));
   }
 
+  /**
+   * The NSR state of each live RE incarnation. A socket of its tables that has not yet
+   * delivered in a direction will deliver from its next offset there, so trim keeps the
+   * bytes from that offset on for it (the secondary passes an inbound packet up before the
+   * primary does, and the primary writes before SDRL appends on the secondary: without
+   * this, each stream's first chunk was trimmed before the second socket could meet it).
+   */
+  private readonly liveNsr = new Map<number, NsrState>();
+
   /** Wires the taps of one RE incarnation's NSR state. */
   attach(nsr: NsrState): void {
+    this.liveNsr.set(nsr.reIndex, nsr);
     this.ahead.attach(nsr);
     nsr.delivered.subscribe((rep, offset, bytes) =>
       this.deliver(nsr.reIndex, rep, 'in', offset, bytes),
@@ -174,6 +184,7 @@ export class IdenticalDataCheck implements LivenessCheck {
         if (inst.live) this.end(s, inst);
       return;
     }
+    this.liveNsr.delete(re);
     for (const s of this.streams.values())
       for (const inst of s.instances.values()) if (inst.live && inst.re === re) this.end(s, inst);
   }
@@ -399,11 +410,19 @@ export class IdenticalDataCheck implements LivenessCheck {
       canon.append(bytes.subarray(appendFrom - offset));
   }
 
-  /** Drops bytes every instance (live, or lost with a requirement) has passed. */
+  /**
+   * Drops bytes every live instance has passed and every live socket of the session that
+   * has not delivered in this direction yet will not deliver (it starts at its next offset).
+   */
   private trim(s: Stream): void {
     let low = Infinity;
     for (const i of s.instances.values()) {
       if (i.live) low = Math.min(low, i.end);
+    }
+    for (const nsr of this.liveNsr.values()) {
+      const rep = nsr.bySession.get(s.session);
+      if (rep === undefined || s.instances.has(`re${nsr.reIndex}#${rep.handle}`)) continue;
+      low = Math.min(low, s.dir === 'in' ? rep.rcv.offset : rep.sdrl.sndAppended);
     }
     if (!Number.isFinite(low) || low <= s.base) return;
     const cut = Math.min(low, s.base + s.canon.len) - s.base;

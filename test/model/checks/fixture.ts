@@ -66,6 +66,7 @@ export function of(res: WorldResult, check: string): readonly Violation[] {
 export function fakeNsrState(reIndex: 0 | 1): NsrState {
   return {
     reIndex,
+    bySession: new Map(),
     delivered: new Observers(),
     sent: new Observers(),
     l4Done: new Observers(),

@@ -44,6 +44,39 @@ describe('identical-data', () => {
     expect(got).toEqual([]);
   });
 
+  it('fails: the first chunk of a stream differs (byte 0 in, byte 3 out), though one socket delivered it alone', () => {
+    // The secondary passes an inbound packet up before the primary, and the primary writes
+    // before SDRL appends on the secondary: the first socket to deliver is alone in the
+    // stream. Its bytes are kept for the other socket of the session in the other RE's
+    // tables, which will deliver from its next offset (rcv.offset in, sdrl.sndAppended out).
+    for (const dir of ['in', 'out'] as const) {
+      for (const differ of [false, true]) {
+        const { check, k0, k1, deliverIn, deliverOut, report, got } = setup();
+        const p = rep(1, 'primary', { rcv: { offset: 0 } });
+        const s = rep(9, 'secondary', { rcv: { offset: 0 } });
+        k0.bySession.set('pa/0', p);
+        k1.bySession.set('pa/0', s);
+        const wrong = bytes(0, 10);
+        const at = dir === 'in' ? 0 : 3;
+        if (differ) wrong[at] = (wrong[at] as number) ^ 0xff;
+        if (dir === 'in') {
+          deliverIn(k1, s, 0, 10);
+          deliverIn(k0, p, 0, 10, wrong);
+        } else {
+          deliverOut(k0, p, 0, 10);
+          deliverOut(k1, s, 0, 10, wrong);
+        }
+        check.atEnd(ended(1e9), report);
+        if (!differ) {
+          expect(got).toEqual([]);
+          continue;
+        }
+        expect(got).toHaveLength(1);
+        expect(got[0]?.evidence).toMatchObject({ direction: dir, firstDifferingOffset: at });
+      }
+    }
+  });
+
   it('fails: the secondary holds a different byte at offset 1234', () => {
     const { check, k0, k1, deliverIn, report, got } = setup();
     // Both sockets are live from the start (the checker keeps bytes only for live ones).
