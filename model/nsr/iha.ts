@@ -127,7 +127,8 @@ export class Iha extends NsrClient<IhaLocal> {
       (s) => this.nsr.bySession.get(s)?.iha.active !== true,
     );
     const synced = this.nsr.kkcm.ready && pending.length === 0;
-    const key = `${synced} ${pending.join(',')}`;
+    // JSON keeps the names apart whatever they contain (a joined string would not).
+    const key = JSON.stringify([synced, pending]);
     if (key === this.lastSync) return;
     this.lastSync = key;
     this.ctx.trace(K.iha.syncState, { synced, pending: pending.length });
