@@ -51,6 +51,7 @@ export class AdjRibInCheck implements SafetyCheck {
   /** Per peering (the speaker's name): difference text -> since when it has lasted. */
   private readonly differing = new Map<string, Map<string, number>>();
   private readonly judged = new Map<string, number>();
+  /** Differences already reported, per peering ("<peer> <difference>"). */
   private readonly reported = new Set<string>();
 
   constructor(private readonly world: World) {}
@@ -66,9 +67,12 @@ export class AdjRibInCheck implements SafetyCheck {
     const now = new Map<string, number>();
     for (const d of diff) now.set(d, was.get(d) ?? rec.t);
     this.differing.set(name, now);
-    const late = [...now].filter(([d, since]) => rec.t - since >= LAG_NS && !this.reported.has(d));
+    // A difference is reported once per peering: two peers may announce the same route.
+    const late = [...now].filter(
+      ([d, since]) => rec.t - since >= LAG_NS && !this.reported.has(`${name} ${d}`),
+    );
     if (late.length === 0) return;
-    for (const [d] of late) this.reported.add(d);
+    for (const [d] of late) this.reported.add(`${name} ${d}`);
     const first = Math.min(...late.map(([, since]) => since));
     const shown = late.slice(0, SHOWN).map(([d]) => d);
     report({
