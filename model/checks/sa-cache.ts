@@ -55,7 +55,8 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
 
   onRecord(rec: TraceRecord, report: Report): void {
     if (rec.kind === K.layer.socket) this.lastReplicationNs = rec.t;
-    else if (rec.kind === K.chassis.master && rec.fields.sync === true) this.atSwitchover(rec);
+    else if (rec.kind === K.chassis.master && rec.fields.sync === true)
+      this.atSwitchover(rec, report);
     else if (rec.kind === K.msdp.saNew) this.closeGap(rec, report);
     if (JUDGE.has(rec.kind) && reOf(rec.actor) !== undefined) this.compare(rec, report);
   }
@@ -120,7 +121,10 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
   }
 
   /** Rule 2: what the new master lacks at a planned switchover. */
-  private atSwitchover(rec: TraceRecord): void {
+  private atSwitchover(rec: TraceRecord, report: Report): void {
+    // A gap still open ends here: mastership leaves the RE that lacked those SAs, and what
+    // it never regained counts up to this switchover (not to the end of the run).
+    if (this.gap !== undefined) this.endGap(this.gap, rec, report);
     const to = rec.fields.master as 0 | 1;
     const from = (1 - to) as 0 | 1;
     const old = this.world.res[from].msdp;
@@ -139,19 +143,22 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
     const f = rec.fields;
     const k = `${String(f.rp)} ${String(f.group)} ${String(f.source)}`;
     if (g.missing.has(k) && g.missing.get(k) === undefined) g.missing.set(k, rec.t);
-    if ([...g.missing.values()].every((v) => v !== undefined)) {
-      // The measurement in the trace too (a checker's record, as identical-data's).
-      this.world.sim.traceFrom(ACTOR.check, K.layer.saGap, {
-        check: this.id,
-        re: g.newMaster,
-        fromNs: g.fromNs,
-        missing: g.missing.size,
-        longestNs: Math.max(...[...g.missing.values()].map((t) => (t ?? rec.t) - g.fromNs)),
-        sas: [...g.missing.keys()].join(','),
-      });
-      this.reportGap(g, rec.t, report, false);
-      this.gap = undefined;
-    }
+    if ([...g.missing.values()].every((v) => v !== undefined)) this.endGap(g, rec, report);
+  }
+
+  /** The gap is over at `rec` (every SA back, or mastership moved on): traced and reported. */
+  private endGap(g: Gap, rec: TraceRecord, report: Report): void {
+    // The measurement in the trace too (a checker's record, as identical-data's).
+    this.world.sim.traceFrom(ACTOR.check, K.layer.saGap, {
+      check: this.id,
+      re: g.newMaster,
+      fromNs: g.fromNs,
+      missing: g.missing.size,
+      longestNs: Math.max(...[...g.missing.values()].map((t) => (t ?? rec.t) - g.fromNs)),
+      sas: [...g.missing.keys()].join(','),
+    });
+    this.reportGap(g, rec.t, report, false);
+    this.gap = undefined;
   }
 
   private reportGap(g: Gap, endNs: number, report: Report, open: boolean): void {
