@@ -19,6 +19,8 @@ export class BoundedCheck implements SafetyCheck {
     let what: string | undefined;
     let value = 0;
     let bound = 0;
+    // PRL holds inbound packets; SDRL's unconfirmed bytes are outbound data.
+    let direction = 'in';
     if (rec.kind === K.prl.queue) {
       [what, value, bound] = ['PRL buffer (bytes)', f.bytes as number, this.bounds.prlBufferBytes];
     } else if (rec.kind === K.prl.pending) {
@@ -28,10 +30,11 @@ export class BoundedCheck implements SafetyCheck {
         this.bounds.prlPendingMax,
       ];
     } else if (rec.kind === K.sdrl.inflight) {
-      [what, value, bound] = [
+      [what, value, bound, direction] = [
         'SDRL unconfirmed bytes',
         f.bytes as number,
         this.bounds.sdrlInflightBytes,
+        'out',
       ];
     }
     if (what === undefined || value <= bound) return;
@@ -42,7 +45,7 @@ export class BoundedCheck implements SafetyCheck {
       recordId: rec.id,
       timeNs: rec.t,
       message: `${rec.actor}: ${what} at ${value}, over its bound ${bound}`,
-      evidence: { session: f.session, direction: 'in', value, bound },
+      evidence: { session: f.session, direction, value, bound },
     });
   }
 }

@@ -43,7 +43,7 @@ describe('bounded', () => {
     expect(got[0]).toMatchObject({
       recordId: over.id,
       timeNs: over.t,
-      evidence: { session: 'pa/1', value: 16_385, bound: 16_384 },
+      evidence: { session: 'pa/1', direction: 'in', value: 16_385, bound: 16_384 },
     });
     expect(got[0]?.message).toMatch(
       /re0\/prl: PRL buffer \(bytes\) at 16385, over its bound 16384/,
@@ -53,7 +53,7 @@ describe('bounded', () => {
     expect(got).toHaveLength(2);
   });
 
-  it('fails: the pending queue and SDRL in-flight bytes over their bounds', () => {
+  it('fails: the pending queue and SDRL in-flight bytes over their bounds, inbound and outbound', () => {
     const c = new BoundedCheck(bounds);
     const { report, got } = collector();
     const r = new Records();
@@ -66,5 +66,7 @@ describe('bounded', () => {
       expect.stringMatching(/pending queue \(packets\) at 5, over its bound 4/),
       expect.stringMatching(/SDRL unconfirmed bytes at 8193, over its bound 8192/),
     ]);
+    // PRL holds inbound packets, SDRL outbound data (the fuzz signature groups by it).
+    expect(got.map((v) => v.evidence?.direction)).toEqual(['in', 'out']);
   });
 });

@@ -79,7 +79,7 @@ describe('in-order', () => {
     expect(got[0]).toMatchObject({
       recordId: bad.id,
       timeNs: bad.t,
-      evidence: { session: 'pa/0', role: 'primary', previous: 2, got: 1 },
+      evidence: { session: 'pa/0', direction: 'in', role: 'primary', previous: 2, got: 1 },
     });
     // One violation per session.
     feed(primaryL4(r, 1, 0));
