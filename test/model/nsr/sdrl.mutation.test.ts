@@ -30,10 +30,13 @@ function inject(h: Harness, re: 0 | 1, atNs: number, build: () => NsrMessage): v
 }
 
 /** A world where the master application writes: SDRL has data to replicate all along. */
-const writing = (durationNs = 600 * MS) =>
-  new Harness(nsrConfig({ durationNs, peers: [peer('pa', { fromRouter: traffic(200) })] }), {
-    checkers: false,
-  });
+const writing = (checkers = false) =>
+  new Harness(
+    nsrConfig({ durationNs: 600 * MS, peers: [peer('pa', { fromRouter: traffic(200) })] }),
+    {
+      checkers,
+    },
+  );
 
 const data = (handle: number, offset: number): NsrMessage => ({
   t: 'sdrl.data',
@@ -47,7 +50,7 @@ const data = (handle: number, offset: number): NsrMessage => ({
 
 describe('S-1: SDRL replicates only for an active primary', () => {
   it("a write or start naming a secondary's handle or no socket replicates nothing and breaks nothing", () => {
-    const h = writing();
+    const h = writing(true);
     h.runTo(200 * MS);
     const sec = repOf(h, 1);
     for (const [re, handle] of [
@@ -139,7 +142,7 @@ describe("S-2: the secondary's urgent pointer", () => {
 
 describe("S-1: the primary's ACKed offset only grows", () => {
   it('a stale ACK (behind what was ACKed) and an impossible one (beyond what was sent) change nothing', () => {
-    const h = writing();
+    const h = writing(true);
     h.runTo(200 * MS);
     const prim = repOf(h, 0);
     let last = 0;
