@@ -107,6 +107,11 @@ export class IdenticalDataCheck implements LivenessCheck {
    */
   private readonly liveNsr = new Map<number, NsrState>();
 
+  /** Bytes the checker holds for a session's stream (the window not yet passed by all). */
+  held(session: string, dir: Dir): number {
+    return this.streams.get(`${session}/${dir}`)?.canon.len ?? 0;
+  }
+
   /** Wires the taps of one RE incarnation's NSR state. */
   attach(nsr: NsrState): void {
     this.liveNsr.set(nsr.reIndex, nsr);
@@ -357,6 +362,7 @@ export class IdenticalDataCheck implements LivenessCheck {
     const key = `re${re}#${rep.handle}`;
     let inst = s.instances.get(key);
     if (inst === undefined) {
+      this.supersede(s, re, rep);
       inst = { key, re, role: rep.role, start: offset, end: offset, live: true, required: 0, rep };
       s.instances.set(key, inst);
       const list = this.bySocket.get(key);
@@ -375,6 +381,19 @@ export class IdenticalDataCheck implements LivenessCheck {
     this.compareAndExtend(s, inst, offset, bytes);
     inst.end = offset + bytes.length;
     this.trim(s);
+  }
+
+  /**
+   * The socket got a new handle (a failover makes its secondary a primary, a re-set-up
+   * replicates it again): its old instance on this RE ends here, not lost but continued by
+   * the new one (nothing required of a survivor), so it no longer holds the window open.
+   */
+  private supersede(s: Stream, re: number, rep: Rep): void {
+    for (const old of s.instances.values()) {
+      if (!old.live || old.re !== re || old.rep.conn !== rep.conn) continue;
+      old.live = false;
+      old.required = 0;
+    }
   }
 
   private compareAndExtend(s: Stream, inst: Instance, offset: number, bytes: Uint8Array): void {
@@ -422,6 +441,10 @@ export class IdenticalDataCheck implements LivenessCheck {
     for (const nsr of this.liveNsr.values()) {
       const rep = nsr.bySession.get(s.session);
       if (rep === undefined || s.instances.has(`re${nsr.reIndex}#${rep.handle}`)) continue;
+      // A secondary's offsets are its stream's only once PSRM's snapshot is in, which is
+      // when it becomes active (a fresh replica counts from 0 until then); a primary's are
+      // from the start (IHA sets its SDRL start as it adds it).
+      if (rep.role !== 'primary' && !rep.iha.active) continue;
       low = Math.min(low, s.dir === 'in' ? rep.rcv.offset : rep.sdrl.sndAppended);
     }
     if (!Number.isFinite(low) || low <= s.base) return;

@@ -53,7 +53,7 @@ describe('identical-data', () => {
       for (const differ of [false, true]) {
         const { check, k0, k1, deliverIn, deliverOut, report, got } = setup();
         const p = rep(1, 'primary', { rcv: { offset: 0 } });
-        const s = rep(9, 'secondary', { rcv: { offset: 0 } });
+        const s = rep(9, 'secondary', { rcv: { offset: 0 }, iha: { active: true } });
         k0.bySession.set('pa/0', p);
         k1.bySession.set('pa/0', s);
         const wrong = bytes(0, 10);
@@ -75,6 +75,42 @@ describe('identical-data', () => {
         expect(got[0]?.evidence).toMatchObject({ direction: dir, firstDifferingOffset: at });
       }
     }
+  });
+
+  it('the window is bounded: a crashed RE, a secondary not yet active and a socket under a new handle hold nothing', () => {
+    // Each case: the primary delivers 10,000 bytes alone; what the checker still holds.
+    const held = (arrange: (x: ReturnType<typeof setup>) => void): number => {
+      const x = setup();
+      arrange(x);
+      x.deliverIn(x.k0, rep(1, 'primary', { rcv: { offset: 0 } }), 0, 10_000);
+      return x.check.held('pa/0', 'in');
+    };
+    const secondary = (active: boolean) =>
+      rep(9, 'secondary', { rcv: { offset: 0 }, iha: { active } });
+    // An active secondary of the session that has not delivered yet: the bytes wait for it.
+    expect(held((x) => x.k1.bySession.set('pa/0', secondary(true)))).toBe(10_000);
+    // Not active yet (its offsets are not its stream's before the snapshot): nothing waits.
+    expect(held((x) => x.k1.bySession.set('pa/0', secondary(false)))).toBe(0);
+    // Its RE crashed: nothing waits for it.
+    expect(
+      held((x) => {
+        x.k1.bySession.set('pa/0', secondary(true));
+        x.check.onRecord(x.r.rec(ACTOR.re(1), K.sim.actorStop, { reason: 'crash' }));
+      }),
+    ).toBe(0);
+  });
+
+  it('a socket that goes on under a new handle (failover, re-set-up) ends its old instance: the window moves on', () => {
+    const { check, k0, k1, deliverIn, report, got, r } = setup();
+    const conn = { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 };
+    deliverIn(k0, rep(1, 'primary'), 0, 5000);
+    deliverIn(k1, rep(9, 'secondary', { conn }), 0, 5000);
+    check.onRecord(r.rec(ACTOR.re(0), K.sim.actorStop, { reason: 'crash' }));
+    // The secondary's socket is the new primary, under a new handle.
+    deliverIn(k1, rep(12, 'primary', { conn }), 5000, 10_000);
+    expect(check.held('pa/0', 'in')).toBe(0);
+    check.atEnd(ended(1e9), report);
+    expect(got).toEqual([]);
   });
 
   it('fails: the secondary holds a different byte at offset 1234', () => {
