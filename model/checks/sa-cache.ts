@@ -55,15 +55,14 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
 
   onRecord(rec: TraceRecord, report: Report): void {
     if (rec.kind === K.layer.socket) this.lastReplicationNs = rec.t;
-    else if (rec.kind === K.chassis.master && rec.fields.sync === true)
-      this.atSwitchover(rec, report);
+    else if (rec.kind === K.chassis.master) this.atMastership(rec, report);
     else if (rec.kind === K.msdp.saNew) this.closeGap(rec, report);
     if (JUDGE.has(rec.kind) && reOf(rec.actor) !== undefined) this.compare(rec, report);
   }
 
   atEnd(end: RunResult, report: Report): void {
     const g = this.gap;
-    if (g !== undefined) this.reportGap(g, end.simulatedNs, report, true);
+    if (g !== undefined) this.reportGap(g, end.simulatedNs, report, ' (still missing at the end)');
   }
 
   private running(i: 0 | 1): boolean {
@@ -120,11 +119,19 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
     });
   }
 
+  /**
+   * A new master. A gap still open ends here, planned switchover or crash takeover alike:
+   * mastership leaves the RE that lacked those SAs, and what it never regained counts up
+   * to this moment (not to the end of the run). A planned switchover may open a gap.
+   */
+  private atMastership(rec: TraceRecord, report: Report): void {
+    if (this.gap !== undefined && rec.fields.master !== this.gap.newMaster)
+      this.endGap(this.gap, rec, report, ' (still missing when mastership moved on)');
+    if (rec.fields.sync === true) this.atSwitchover(rec);
+  }
+
   /** Rule 2: what the new master lacks at a planned switchover. */
-  private atSwitchover(rec: TraceRecord, report: Report): void {
-    // A gap still open ends here: mastership leaves the RE that lacked those SAs, and what
-    // it never regained counts up to this switchover (not to the end of the run).
-    if (this.gap !== undefined) this.endGap(this.gap, rec, report);
+  private atSwitchover(rec: TraceRecord): void {
     const to = rec.fields.master as 0 | 1;
     const from = (1 - to) as 0 | 1;
     const old = this.world.res[from].msdp;
@@ -143,11 +150,11 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
     const f = rec.fields;
     const k = `${String(f.rp)} ${String(f.group)} ${String(f.source)}`;
     if (g.missing.has(k) && g.missing.get(k) === undefined) g.missing.set(k, rec.t);
-    if ([...g.missing.values()].every((v) => v !== undefined)) this.endGap(g, rec, report);
+    if ([...g.missing.values()].every((v) => v !== undefined)) this.endGap(g, rec, report, '');
   }
 
   /** The gap is over at `rec` (every SA back, or mastership moved on): traced and reported. */
-  private endGap(g: Gap, rec: TraceRecord, report: Report): void {
+  private endGap(g: Gap, rec: TraceRecord, report: Report, unregained: string): void {
     // The measurement in the trace too (a checker's record, as identical-data's).
     this.world.sim.traceFrom(ACTOR.check, K.layer.saGap, {
       check: this.id,
@@ -157,18 +164,19 @@ export class SaCacheCheck implements SafetyCheck, LivenessCheck {
       longestNs: Math.max(...[...g.missing.values()].map((t) => (t ?? rec.t) - g.fromNs)),
       sas: [...g.missing.keys()].join(','),
     });
-    this.reportGap(g, rec.t, report, false);
+    this.reportGap(g, rec.t, report, unregained);
     this.gap = undefined;
   }
 
-  private reportGap(g: Gap, endNs: number, report: Report, open: boolean): void {
+  /** `unregained`: how the message says some SAs never came back ('' when all did). */
+  private reportGap(g: Gap, endNs: number, report: Report, unregained: string): void {
     const spans = [...g.missing].map(([k, t]) => ({ k, ns: (t ?? endNs) - g.fromNs }));
     const longest = Math.max(...spans.map((s) => s.ns));
     const shown = spans.slice(0, SHOWN).map((s) => `${s.k} for ${formatDuration(s.ns)}`);
     report({
       recordId: g.recordId,
       timeNs: g.fromNs,
-      message: `SA gap (D-6, Caveat I case 2): after the planned switchover re${g.newMaster} lacked ${spans.length} SA(s) the old master had, for up to ${formatDuration(longest)}${open ? ' (still missing at the end)' : ''}: ${shown.join('; ')}${spans.length > SHOWN ? ` and ${spans.length - SHOWN} more` : ''}`,
+      message: `SA gap (D-6, Caveat I case 2): after the planned switchover re${g.newMaster} lacked ${spans.length} SA(s) the old master had, for up to ${formatDuration(longest)}${unregained}: ${shown.join('; ')}${spans.length > SHOWN ? ` and ${spans.length - SHOWN} more` : ''}`,
       evidence: {
         kind: 'sa-gap',
         missing: spans.length,

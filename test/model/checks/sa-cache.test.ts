@@ -591,6 +591,17 @@ describe('sa-cache rule 2: the SAs a planned switchover left the new master with
   // A finding of these tests: a switchover while a gap was open kept measuring it on the RE
   // no longer master. Switched to re1 (lacking SA 1), then back to re0 (which has it): the
   // gap now ends at the switch back.
+  it('a crash takeover ends an open gap too (mastership moved on), not the end of the run', () => {
+    const { r, feed, c, report, got } = switching();
+    feed(master(r, 1, true));
+    feed(saNew(r, 1, 4, FROM + 100 * MS));
+    feed(master(r, 0, false, FROM + 3 * SEC));
+    c.atEnd(ended(110 * SEC), report);
+    expect(got).toHaveLength(1);
+    expect(got[0]?.message).toContain('(still missing when mastership moved on)');
+    expect(got[0]?.evidence).toMatchObject({ longestNs: 3 * SEC });
+  });
+
   it('a switchover back to a master that has every SA ends the earlier gap', () => {
     const { r, feed, c, report, got } = switching();
     feed(master(r, 1, true));
@@ -598,6 +609,7 @@ describe('sa-cache rule 2: the SAs a planned switchover left the new master with
     feed(master(r, 0, true, FROM + 2 * SEC));
     c.atEnd(ended(110 * SEC), report);
     expect(got.map((v) => v.message).join()).not.toContain('still missing at the end');
+    expect(got[0]?.message).toContain('(still missing when mastership moved on)');
     // SA 4 came back after 100 ms; SA 1 never did, and counts until the switch back (2 s).
     expect(got.map((v) => v.evidence)).toEqual([
       {
