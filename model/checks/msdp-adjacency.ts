@@ -61,9 +61,15 @@ export class MsdpAdjacencyCheck implements SafetyCheck {
       recordId: rec.id,
       timeNs: rec.t,
       message: `MSDP peer ${peer}'s adjacency dropped: ${what}`,
-      // The record's own `peer` field is an address (the router's on a peer's record, the
-      // peer's on the router's): kept as `address`, after the fields, so `peer` stays the name.
-      evidence: { ...rec.fields, address: rec.fields.peer, peer, actor: rec.actor, kind: rec.kind },
+      // The record's own `peer` field is the other end's address (the router's on a peer's
+      // record, the peer's on the router's): kept as remoteAddress, so `peer` stays the name.
+      evidence: {
+        ...rec.fields,
+        remoteAddress: rec.fields.peer,
+        peer,
+        actor: rec.actor,
+        kind: rec.kind,
+      },
     });
   }
 }

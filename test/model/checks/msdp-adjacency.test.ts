@@ -86,13 +86,15 @@ describe('msdp-adjacency', () => {
 
   // A finding of these tests: the evidence spread the record's fields after `peer`, and
   // every msdp record has a `peer` field of its own (an address), so evidence.peer was an
-  // address, never the peer's name the message gives. The address is kept as `address`.
+  // address, never the peer's name the message gives. The address is kept as remoteAddress.
   it("evidence.peer is the peer's name, as in the message (a peer's record and the router's)", () => {
     const { got } = feed((r) => [
       peerDown(r, 7 * SEC, 'pa', 'closed'),
       r.rec(ACTOR.re(0), K.msdp.holdExpired, { peer: PB, lastInNs: 3 }),
     ]);
     expect(got.map((v) => v.evidence?.peer)).toEqual(['pa', 'pb']);
+    // The record's own address of the other end: the router's on the peer, the peer's on it.
+    expect(got.map((v) => v.evidence?.remoteAddress)).toEqual(['10.0.0.1', PB]);
   });
 
   it("fails: the peer's drop 1 s + 1 ns after the router's reset is not explained by it", () => {
