@@ -51,8 +51,8 @@ export class AdjRibInCheck implements SafetyCheck {
   /** Per peering (the speaker's name): difference text -> since when it has lasted. */
   private readonly differing = new Map<string, Map<string, number>>();
   private readonly judged = new Map<string, number>();
-  /** Differences already reported, per peering ("<peer> <difference>"). */
-  private readonly reported = new Set<string>();
+  /** Differences already reported, per peering: two peers may announce the same route. */
+  private readonly reported = new Map<string, Set<string>>();
 
   constructor(private readonly world: World) {}
 
@@ -67,12 +67,11 @@ export class AdjRibInCheck implements SafetyCheck {
     const now = new Map<string, number>();
     for (const d of diff) now.set(d, was.get(d) ?? rec.t);
     this.differing.set(name, now);
-    // A difference is reported once per peering: two peers may announce the same route.
-    const late = [...now].filter(
-      ([d, since]) => rec.t - since >= LAG_NS && !this.reported.has(`${name} ${d}`),
-    );
+    const seen = this.reported.get(name) ?? new Set<string>();
+    this.reported.set(name, seen);
+    const late = [...now].filter(([d, since]) => rec.t - since >= LAG_NS && !seen.has(d));
     if (late.length === 0) return;
-    for (const [d] of late) this.reported.add(`${name} ${d}`);
+    for (const [d] of late) seen.add(d);
     const first = Math.min(...late.map(([, since]) => since));
     const shown = late.slice(0, SHOWN).map(([d]) => d);
     report({

@@ -4,8 +4,9 @@
 //
 // A signature is `<checker>/<kind>`: the checker of the run's first violation (the first
 // that fired, in report order) and the kind of that violation, which is its
-// `evidence.direction` (every checker of model/checks states one: in, out, toPeer,
-// toRouter, both, sack, ...; `-` when a violation has none). The direction is chosen over
+// `evidence.direction` (the NSR and TCP checkers state one: in, out, toPeer, toRouter,
+// both, sack, ...; `-` when a violation has none, as the BGP and MSDP checkers' do, which
+// then group by checker alone). The direction is chosen over
 // the message because it is a small closed vocabulary, while messages carry session
 // names, byte offsets, sequence numbers and field lists that differ from run to run of
 // the same bug. A crash of the simulator is `internal-error/<message>`, its message with
