@@ -79,7 +79,10 @@ describe('liveness', () => {
     );
     const { report, got } = collector();
     const r = new Records();
-    const at = r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT + 10);
+    // Not judged 1 ns before heal + 5 s; judged at the first record at it.
+    c.onRecord(r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT - 1), report);
+    expect(got).toEqual([]);
+    const at = r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT);
     c.onRecord(at, report);
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({
@@ -90,6 +93,36 @@ describe('liveness', () => {
     // Judged once.
     c.onRecord(r.rec(ACTOR.pfe, K.pfe.tx, {}, JUDGE_AT + 20), report);
     expect(got).toHaveLength(1);
+  });
+
+  it('fails at the end: a run that ends exactly at heal + 5 s is judged there (no record id)', () => {
+    const { report, got } = collector();
+    new LivenessCheckImpl(fakeWorld({ peerLastRead: 1.5 * SEC, routerLastRead: 6 * SEC })).atEnd(
+      ended(JUDGE_AT),
+      report,
+    );
+    expect(got.map((v) => [v.recordId, v.timeNs, v.evidence?.direction])).toEqual([
+      [-1, JUDGE_AT, 'router → peer'],
+    ]);
+  });
+
+  it('heal: a fault that moves mastership (crash, restart, switchover, per-socket failover) adds masterDetect and the PFE switch; others do not', () => {
+    const kinds = ['re-crash', 're-restart', 'switchover', 'socket-failover', 'wire-partition'];
+    for (const kind of kinds) {
+      const faults = [{ when: { atNs: 1 * SEC }, action: { kind } }] as unknown as FaultConfig[];
+      const settle = kind === 'wire-partition' ? 0 : 150 * MS;
+      const heal = 1 * SEC + settle;
+      // Both readers read last exactly at the heal: nothing since it.
+      const { report, got } = collector();
+      new LivenessCheckImpl(fakeWorld({ peerLastRead: heal, routerLastRead: heal }, faults)).atEnd(
+        ended(heal + LIVENESS_DEADLINE_NS),
+        report,
+      );
+      expect(
+        got.map((v) => v.evidence?.healNs),
+        kind,
+      ).toEqual([heal]);
+    }
   });
 
   it('passes: a run that ends before heal + 5 s is not judged', () => {
@@ -165,6 +198,11 @@ describe('liveness', () => {
     );
     expect(got).toHaveLength(1);
     expect(got[0]?.message).toMatch(/hit its event bound/);
+    expect(got[0]).toMatchObject({
+      recordId: -1,
+      timeNs: 3 * SEC,
+      evidence: { events: 1000, direction: 'both' },
+    });
   });
 
   it('a real run: NSR, a 300 ms wire partition, 6 s: judged and passed', () => {
