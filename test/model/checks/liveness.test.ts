@@ -19,6 +19,17 @@ interface Reads {
   routerGaps?: Array<[number, number]>;
 }
 
+/** What else the fake world's one session pa/0 is like. */
+interface Shape {
+  /** The router application's mode (default active); 'none': no router session at all. */
+  routerMode?: string;
+  fromRouterRate?: number;
+  toRouterRate?: number;
+  closed?: boolean;
+  /** The peer's connection (its window and receive space are evidence). */
+  conn?: { snd_wnd: number; rcvSpace: () => number };
+}
+
 /** A fake world: a 1 s wire partition at 1 s (heals at 2 s) and one session pa/0 with the given reads. */
 function fakeWorld(
   reads: Reads,
@@ -28,12 +39,16 @@ function fakeWorld(
       action: { kind: 'wire-partition', peer: 'pa', durationNs: 1 * SEC },
     },
   ],
+  shape: Shape = {},
 ): World {
-  const routerSession = {
-    mode: 'active',
-    lastReadNs: reads.routerLastRead,
-    readGaps: reads.routerGaps ?? [],
-  };
+  const routerSession =
+    shape.routerMode === 'none'
+      ? undefined
+      : {
+          mode: shape.routerMode ?? 'active',
+          lastReadNs: reads.routerLastRead,
+          readGaps: reads.routerGaps ?? [],
+        };
   return {
     cfg: { router: { masterDetectNs: 100 * MS, pfeSwitchNs: 50 * MS }, faults },
     faultTimes: faults.map((f) => ('atNs' in f.when ? f.when.atNs : 0)),
@@ -42,14 +57,17 @@ function fakeWorld(
     routerSession: (id: string) => (id === 'pa/0' ? routerSession : undefined),
     peers: [
       {
-        cfg: { fromRouter: { ratePerSec: 10 }, toRouter: { ratePerSec: 10 } },
+        cfg: {
+          fromRouter: { ratePerSec: shape.fromRouterRate ?? 10 },
+          toRouter: { ratePerSec: shape.toRouterRate ?? 10 },
+        },
         sessions: [
           {
             cfg: { id: 'pa/0' },
-            closed: undefined,
+            closed: shape.closed === true ? 'fin' : undefined,
             lastReadNs: reads.peerLastRead,
             readGaps: reads.peerGaps ?? [],
-            conn: undefined,
+            conn: shape.conn,
           },
         ],
       },
@@ -188,6 +206,82 @@ describe('liveness', () => {
       r2,
     );
     expect(g2).toEqual([]);
+  });
+
+  it('judges each way on its own: which is stuck, the message and the evidence (no session, a snooping one, no traffic that way, a closed session)', () => {
+    const HEAL = 2 * SEC;
+    const judged = (reads: Reads, shape: Shape = {}) => {
+      const { report, got } = collector();
+      new LivenessCheckImpl(fakeWorld(reads, undefined, shape)).atEnd(ended(JUDGE_AT), report);
+      return got;
+    };
+    const late = 6 * SEC;
+    // The router's application read last exactly at the heal: nothing since it.
+    const both = judged({ peerLastRead: HEAL, routerLastRead: HEAL });
+    expect(both).toHaveLength(1);
+    expect(both[0]?.message).toBe(
+      `pa/0: no data router → peer and peer → router since the faults healed at ${HEAL} ns (deadline ${LIVENESS_DEADLINE_NS} ns)`,
+    );
+    expect(both[0]?.evidence).toEqual({
+      session: 'pa/0',
+      direction: 'router → peer,peer → router',
+      healNs: HEAL,
+      peerLastReadNs: HEAL,
+      routerLastReadNs: HEAL,
+      peerSndWnd: -1,
+      peerRcvSpace: -1,
+    });
+    const dir = (reads: Reads, shape: Shape = {}) =>
+      judged(reads, shape).map((v) => v.evidence?.direction);
+    expect(dir({ peerLastRead: late, routerLastRead: HEAL })).toEqual(['peer → router']);
+    expect(dir({ peerLastRead: late, routerLastRead: late }, { routerMode: 'snoop' })).toEqual([
+      'peer → router',
+    ]);
+    const none = judged({ peerLastRead: late, routerLastRead: late }, { routerMode: 'none' });
+    expect(none.map((v) => [v.evidence?.direction, v.evidence?.routerLastReadNs])).toEqual([
+      ['peer → router', -1],
+    ]);
+    // No traffic that way, or the session closed: nothing to judge.
+    expect(dir({ peerLastRead: 0, routerLastRead: late }, { fromRouterRate: 0 })).toEqual([]);
+    expect(dir({ peerLastRead: late, routerLastRead: 0 }, { toRouterRate: 0 })).toEqual([]);
+    expect(dir({ peerLastRead: 0, routerLastRead: 0 }, { closed: true })).toEqual([]);
+    // The peer's window and receive space, when it has a connection.
+    const conn = { snd_wnd: 1234, rcvSpace: () => 567 };
+    expect(judged({ peerLastRead: 0, routerLastRead: late }, { conn })[0]?.evidence).toMatchObject({
+      peerSndWnd: 1234,
+      peerRcvSpace: 567,
+    });
+  });
+
+  it('a reader found stuck at heal + 5 s is not reported again as a stall at the end; the other reader still is', () => {
+    // The router read nothing since the heal (stuck); the peer read at 2.5 s, then nothing.
+    const c = new LivenessCheckImpl(
+      fakeWorld({ peerLastRead: 2.5 * SEC, routerLastRead: 1 * SEC }),
+    );
+    const { report, got } = collector();
+    c.atEnd(ended(10 * SEC), report);
+    expect(got.map((v) => v.evidence?.direction)).toEqual(['peer → router', 'toPeer']);
+  });
+
+  it('a stall is a gap of at least the deadline after the heal: reported with no record id, at the gap end', () => {
+    const gap = (routerGaps: Array<[number, number]>) => {
+      const { report, got } = collector();
+      new LivenessCheckImpl(
+        fakeWorld({ peerLastRead: 9.9 * SEC, routerLastRead: 9.9 * SEC, routerGaps }),
+      ).atEnd(ended(10 * SEC), report);
+      return got;
+    };
+    const exactly = gap([[2.5 * SEC, 2.5 * SEC + LIVENESS_DEADLINE_NS]]);
+    expect(exactly).toHaveLength(1);
+    expect(exactly[0]).toMatchObject({
+      recordId: -1,
+      timeNs: 7.5 * SEC,
+      message: `pa/0: the router application read nothing from ${2.5 * SEC} ns to ${7.5 * SEC} ns, past the ${LIVENESS_DEADLINE_NS} ns deadline after the faults healed (a stalled window?)`,
+      evidence: { healNs: 2 * SEC },
+    });
+    expect(gap([[2.5 * SEC, 2.5 * SEC + LIVENESS_DEADLINE_NS - 1]])).toEqual([]);
+    // Only what lies after the heal counts.
+    expect(gap([[0, 2 * SEC + LIVENESS_DEADLINE_NS - 1]])).toEqual([]);
   });
 
   it('fails: a run that hit its event bound', () => {
