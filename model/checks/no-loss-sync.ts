@@ -54,6 +54,8 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
   readonly id = NO_LOSS_SYNC;
   /** Start of the sync failover being judged, -1 when none (or an async event ended it). */
   private syncAt = -1;
+  /** End of the window judged: SYNC_WINDOW_NS after the last sync failover inside it. */
+  private until = -1;
   private losses: Array<{ where: string; reason: string; recordId: number; t: number }> = [];
   private lossReported = false;
   private readonly errorsReported = new Set<string>();
@@ -67,17 +69,19 @@ export class NoLossSyncCheck implements SafetyCheck, LivenessCheck {
       return;
     }
     if (this.isSync(rec)) {
-      // A sync failover starts a window of its own once the one before it has run out.
-      if (this.syncAt < 0 || rec.t > this.syncAt + SYNC_WINDOW_NS) {
+      // A sync failover starts a window of its own once the one before it has run out;
+      // one inside a window extends it (its own packets are judged as long as the first's).
+      if (this.syncAt < 0 || rec.t > this.until) {
         this.flush(report);
         this.syncAt = rec.t;
         this.losses = [];
         this.lossReported = false;
       }
+      this.until = rec.t + SYNC_WINDOW_NS;
       return;
     }
     if (this.syncAt < 0) return;
-    if (rec.t > this.syncAt + SYNC_WINDOW_NS) this.flush(report);
+    if (rec.t > this.until) this.flush(report);
     else this.loss(rec);
     this.verifyError(rec, report);
   }

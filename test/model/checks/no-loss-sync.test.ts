@@ -198,6 +198,38 @@ describe('no-loss-sync', () => {
     expect(run(SYNC_WINDOW_NS + 1)).toEqual([]);
   });
 
+  it('a second sync failover inside the window of the first (even one at t = 0) extends it to its own 2 s; one after the window opens its own', () => {
+    /** Sync events at `syncs` and drops at `drops`: the losses reported, as [syncAt, lost]. */
+    const run = (syncs: number[], drops: number[]) => {
+      const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+      const { report, got } = collector();
+      const r = new Records();
+      const events = [
+        ...syncs.map((t) => ({ t, sync: true })),
+        ...drops.map((t) => ({ t, sync: false })),
+      ];
+      events.sort((a, b) => a.t - b.t);
+      for (const e of events) {
+        const rec = e.sync
+          ? r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: true }, e.t)
+          : pfeDrop(r, 'switching', e.t);
+        c.onRecord(rec, report);
+      }
+      c.atEnd(ended(20 * SEC), report);
+      return got.map((v) => [v.evidence?.syncAt, v.evidence?.lost]);
+    };
+    const W = SYNC_WINDOW_NS;
+    expect(run([0, SEC], [1, SEC + 1])).toEqual([[0, 2]]);
+    // The second failover at the first's window edge: its drops are judged for its own 2 s.
+    expect(run([0, W], [1, W + 1, 2 * W])).toEqual([[0, 3]]);
+    expect(run([0, W], [2 * W + 1])).toEqual([]);
+    // After the window: a window of its own.
+    expect(run([SEC, SEC + W + 1], [SEC + 1, SEC + W + 2])).toEqual([
+      [SEC, 1],
+      [SEC + W + 1, 1],
+    ]);
+  });
+
   it.each(ASYNC_EVENTS)('passes: drops after an async event (%s) are not charged', (_, async) => {
     const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
     const { report, got } = collector();
