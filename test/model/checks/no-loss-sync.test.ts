@@ -10,15 +10,35 @@ import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
 import { peer, worldConfig } from '../world-fixture.ts';
 import { collector, ended, of, Records, runWorld } from './fixture.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
+import { TF_SENTFIN } from '../../../model/tcp/defs.ts';
+
+/** What else the fake world's session is like. */
+interface Shape {
+  /** The router session: absent, or without a socket (default: both there). */
+  router?: 'none' | 'no-conn';
+  /** The peer's session was opened again (judged only in its first generation). */
+  generation?: number;
+  /** The peer sent its FIN (it takes a sequence number); `finAcked`: and it was ACKed. */
+  fin?: 'unacked' | 'acked';
+}
 
 /**
  * A fake world with one session pa/0: the peer saw `acked` bytes acknowledged; the
  * master's application read `read` bytes and `inBuffer` more wait in its so_rcv.
  */
-function fakeWorld(acked: number, read: number, inBuffer: number): World {
+function fakeWorld(acked: number, read: number, inBuffer: number, shape: Shape = {}): World {
   const iss = 1000;
-  const routerSession = { verifier: { bytes: read }, conn: { so_rcv: { cc: inBuffer } } };
+  const routerSession =
+    shape.router === 'none'
+      ? undefined
+      : {
+          verifier: { bytes: read },
+          ...(shape.router === 'no-conn' ? {} : { conn: { so_rcv: { cc: inBuffer } } }),
+        };
   const re = { session: (id: string) => (id === 'pa/0' ? routerSession : undefined) };
+  // A FIN takes one sequence number past the data: snd_una is past it once it is ACKed.
+  const finSeq = shape.fin === undefined ? 0 : 1;
+  const snd_una = iss + 1 + acked + (shape.fin === 'acked' ? 1 : 0);
   return {
     chassis: { master: 1 },
     res: [{ session: () => undefined }, re],
@@ -26,7 +46,18 @@ function fakeWorld(acked: number, read: number, inBuffer: number): World {
     peers: [
       {
         cfg: { name: 'pa' },
-        sessions: [{ cfg: { id: 'pa/0' }, generation: 0, conn: { iss, snd_una: iss + 1 + acked } }],
+        sessions: [
+          {
+            cfg: { id: 'pa/0' },
+            generation: shape.generation ?? 0,
+            conn: {
+              iss,
+              snd_una,
+              snd_max: iss + 1 + acked + finSeq,
+              t_flags: shape.fin === undefined ? 0 : TF_SENTFIN,
+            },
+          },
+        ],
       },
     ],
   } as unknown as World;
@@ -124,6 +155,109 @@ describe('no-loss-sync', () => {
     c.atEnd(ended(2 * SEC), report);
     expect(got).toHaveLength(1);
     expect(got[0]?.evidence).toMatchObject({ session: 'pa/0', acked: 5000, held: 4500 });
+  });
+
+  it("the end check: what counts as acknowledged (a FIN only once ACKed), a missing router session or socket, the peer's later sessions", () => {
+    /** The end-of-run reports after a switchover at t = 0, as [acked, held]. */
+    const judged = (acked: number, held: number, shape: Shape = {}) => {
+      const c = new NoLossSyncCheck(fakeWorld(acked, held, 0, shape));
+      const { report, got } = collector();
+      const r = new Records();
+      c.onRecord(r.rec(ACTOR.chassis, K.chassis.master, { master: 1, sync: true }, 0), report);
+      c.atEnd(ended(2 * SEC), report);
+      return got;
+    };
+    const short = judged(5000, 4999);
+    expect(short).toEqual([
+      {
+        recordId: -1,
+        timeNs: 2 * SEC,
+        message:
+          "pa/0: the peer saw 5000 bytes acknowledged but the new master's application has 4999",
+        evidence: {
+          session: 'pa/0',
+          direction: 'toRouter',
+          acked: 5000,
+          held: 4999,
+          firstDifferingOffset: 4999,
+        },
+      },
+    ]);
+    expect(judged(5000, 5000)).toEqual([]);
+    // The FIN's sequence number is no data byte once ACKed; an unACKed FIN moves nothing.
+    expect(judged(5000, 5000, { fin: 'acked' })).toEqual([]);
+    expect(judged(5000, 5000, { fin: 'unacked' })).toEqual([]);
+    expect(judged(5000, 4999, { fin: 'acked' })).toHaveLength(1);
+    expect(judged(5000, 4999, { fin: 'unacked' })).toHaveLength(1);
+    // No router session: nothing held, even with nothing acknowledged.
+    expect(judged(0, 0, { router: 'none' }).map((v) => v.evidence?.held)).toEqual([0]);
+    // A router session without its socket: what the application read counts.
+    expect(judged(5000, 5000, { router: 'no-conn' })).toEqual([]);
+    // A session the peer opened again is not this failover's.
+    expect(judged(5000, 0, { generation: 1 })).toEqual([]);
+  });
+
+  it('only the chassis saying master with sync starts a window; only PFE drops and RE ip drops of the switch count', () => {
+    const run = (records: (r: Records) => TraceRecord[]) => {
+      const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+      const { report, got } = collector();
+      const r = new Records();
+      for (const rec of records(r)) c.onRecord(rec, report);
+      c.atEnd(ended(2 * SEC), report);
+      return got.map((v) => v.evidence?.lost);
+    };
+    // Not a sync failover: another chassis record, a master record from elsewhere.
+    expect(
+      run((r) => [
+        r.rec(ACTOR.chassis, K.chassis.fault, { kind: 'switchover', sync: true }),
+        r.rec(ACTOR.re(0), K.chassis.master, { master: 1, sync: true }),
+        pfeDrop(r),
+      ]),
+    ).toEqual([]);
+    // Not async: a chassis fault of a sync kind, an async kind from elsewhere.
+    expect(
+      run((r) => [
+        syncSwitch(r),
+        r.rec(ACTOR.chassis, K.chassis.fault, { kind: 'switchover' }),
+        r.rec(ACTOR.re(0), K.chassis.fault, { kind: 're-crash' }),
+        pfeDrop(r),
+      ]),
+    ).toEqual([1]);
+    // Not losses of the switch: a drop by another actor or of another kind, reason alike.
+    expect(
+      run((r) => [
+        syncSwitch(r),
+        r.rec(ACTOR.re(1), K.pfe.drop, { reason: 'switching' }),
+        r.rec(ACTOR.pfe, K.re.ipDrop, { reason: 'switching' }),
+        r.rec(ACTOR.pfe, K.pfe.tx, { reason: 'switching' }),
+        r.rec(ACTOR.pfe, K.re.ipDrop, { reason: 'held-full' }),
+        r.rec(ACTOR.re(1), K.pfe.tx, { reason: 'held-full' }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("a verify error after a sync failover: reported with the application's message and evidence", () => {
+    const c = new NoLossSyncCheck(fakeWorld(5000, 5000, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(syncSwitch(r), report);
+    const bad = verifyError(r, ACTOR.re(1));
+    c.onRecord(bad, report);
+    expect(got).toEqual([
+      {
+        recordId: bad.id,
+        timeNs: bad.t,
+        message:
+          "after the sync failover the router's application for pa/0 saw a gap at byte 4096 (expected record 7, got 9)",
+        evidence: {
+          session: 'pa/0',
+          direction: 'toRouter',
+          kind: 'gap',
+          offset: 4096,
+          firstDifferingOffset: 4096,
+        },
+      },
+    ]);
   });
 
   it('fails: packets lost at the PFE (switching) and at re1 (held-full) during a switchover, reported once with where', () => {
