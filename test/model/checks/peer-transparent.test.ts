@@ -112,6 +112,22 @@ describe('peer-transparent', () => {
     ]);
   });
 
+  it("fails: the peer's BGP hold timer expired (RFC 4271 §6.5), with the record's fields as evidence", () => {
+    const c = new PeerTransparentCheck(fakeWorld(95 * SEC));
+    const { report, got } = collector();
+    const r = new Records();
+    const exp = r.rec(ACTOR.peer('pa'), K.bgp.holdExpired, { peer: '10.0.0.1', holdNs: 90 * SEC });
+    c.onRecord(exp, report);
+    expect(got).toEqual([
+      {
+        recordId: exp.id,
+        timeNs: exp.t,
+        message: 'peer BGP hold timer expired (10.0.0.1, RFC 4271 §6.5)',
+        evidence: { peer: '10.0.0.1', holdNs: 90 * SEC, direction: 'toPeer' },
+      },
+    ]);
+  });
+
   it('fails: the hold timer expired at the end of the run (only for sessions the router writes to)', () => {
     const { report, got } = collector();
     new PeerTransparentCheck(fakeWorld(5 * SEC, 10, 90 * SEC)).atEnd(ended(100 * SEC), report);
