@@ -103,6 +103,15 @@ describe('peer-transparent', () => {
     );
     c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.timeout, { conn: 'c' }), report);
     c.onRecord(r.rec(ACTOR.peer('pa'), K.peer.ackUnsent, { conn: 'c' }), report);
+    // The same TCP event on the same connection again: noticed once.
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.timeout, { conn: 'c' }), report);
+    expect(got.map((v) => v.evidence)).toEqual([
+      { session: 'pa/0', reason: 'reset', direction: 'both' },
+      { session: 'pa/0', direction: 'toPeer', kind: 'duplicate', offset: 10, expected: 1, got: 0 },
+      { conn: '10.0.1.1:20000>10.0.0.1:179', direction: 'toPeer' },
+      { conn: 'c', direction: 'toPeer' },
+      { conn: 'c', direction: 'toPeer' },
+    ]);
     expect(got.map((v) => v.message)).toEqual([
       'peer session pa/0 closed: reset',
       'peer session pa/0 received a stream with a duplicate at byte 10 (expected record 1, got 0)',
@@ -138,6 +147,8 @@ describe('peer-transparent', () => {
         'peer session pa/0 heard nothing from 5000000000 ns to 100000000000 ns; its hold timer (90000000000 ns) expired at 95000000000 ns',
       evidence: { session: 'pa/0', lastReadNs: 5 * SEC, silentUntilNs: 100 * SEC },
     });
+    expect(got[0]?.recordId).toBe(-1);
+    expect(got[0]?.evidence?.direction).toBe('toPeer');
     new PeerTransparentCheck(fakeWorld(5 * SEC, 0, 90 * SEC)).atEnd(ended(100 * SEC), report);
     expect(got).toHaveLength(1);
   });
@@ -262,10 +273,46 @@ describe('peer-transparent', () => {
       expect(got.map((v) => v.evidence?.conn)).toEqual([FLOW, '10.0.1.1:20001>179']);
     });
 
+    it('a segment without the ACK flag neither counts as an ACK going back nor moves the ACK', () => {
+      const got = wire((r) => [
+        tx(r, { ack: 5000 }),
+        tx(r, { ack: 100, flags: TH_PUSH }),
+        tx(r, { ack: 4500 }),
+      ]);
+      expect(got.map((v) => v.message)).toEqual([
+        `the peer would notice on ${FLOW}: the router's ACK went back from 5000 to 4500`,
+      ]);
+      expect(got[0]?.evidence).toEqual({
+        conn: FLOW,
+        direction: 'toPeer',
+        seq: 7000,
+        ack: 4500,
+        tsval: 'none',
+      });
+    });
+
+    it('timestamps are in use after a SYN|ACK or any later segment with them, not after a bare SYN', () => {
+      expect(wire((r) => [tx(r, { flags: TH_SYN, tsval: 100 }), tx(r)])).toEqual([]);
+      expect(wire((r) => [tx(r, { flags: TH_SYN | TH_ACK, tsval: 100 }), tx(r)])).toHaveLength(1);
+    });
+
+    it('the TSval judged against is the highest seen (also above 2^31)', () => {
+      for (const [a, b, c] of [
+        [100, 200, 150],
+        [0x7fff_fff0, 0x7fff_fff8, 0x7fff_fff4],
+      ]) {
+        const got = wire((r) => [tx(r, { tsval: a }), tx(r, { tsval: b }), tx(r, { tsval: c })]);
+        expect(got.map((v) => v.message)).toEqual([
+          `the peer would notice on ${FLOW}: the router's TSval went back from ${b} to ${c}`,
+        ]);
+      }
+    });
+
     it("only the PFE's pfe.tx is the wire", () => {
       const got = wire((r) => [
         tx(r, { ack: 5000 }),
         { ...tx(r, { ack: 4000 }), actor: ACTOR.re(0) },
+        { ...tx(r, { ack: 4000 }), kind: K.pfe.drop },
       ]);
       expect(got).toEqual([]);
     });
