@@ -35,9 +35,18 @@ describe('single-transmitter', () => {
     expect(got[0]).toMatchObject({
       recordId: bad.id,
       timeNs: bad.t,
-      evidence: { re: 1, switching: true },
+      evidence: {
+        re: 1,
+        switching: true,
+        master: -1,
+        owner: -1,
+        steered: false,
+        direction: 'toPeer',
+      },
     });
-    expect(got[0]?.message).toMatch(/while mastership was switching/);
+    expect(got[0]?.message).toBe(
+      'a packet from re1 reached the wire while mastership was switching',
+    );
   });
 
   it('fails: the old master still transmits after the switch', () => {
@@ -109,6 +118,10 @@ describe('single-transmitter with steered connections (per-socket failover, F-2)
     const wrong = connTx(r, 0, 20000);
     c.onRecord(wrong, report);
     expect(got.map((g) => g.recordId)).toEqual([during.id, wrong.id]);
+    expect(got.map((g) => g.message)).toEqual([
+      "a packet from re1 reached the wire while connection 10.0.1.1:20000>179's steering was switching",
+      "a packet from re0 reached the wire while connection 10.0.1.1:20000>179's steering named re1",
+    ]);
     expect(got[1]?.evidence).toMatchObject({
       re: 0,
       owner: 1,

@@ -95,6 +95,15 @@ describe('tcp-follower', () => {
     expect(got()).toEqual([]);
   });
 
+  it('two fields differ: both named in the message, in order, and the evidence says inbound', () => {
+    const { both, got } = setup();
+    both(7, l4Result(), l4Result({ rcv_nxt: 5001, snd_una: 9001 }));
+    expect(got()[0]?.message).toBe(
+      "pa/0 packet 7: the secondary's tcpcb does not follow the primary's (primary / secondary): rcv_nxt 5000 / 5001, snd_una 9000 / 9001",
+    );
+    expect(got()[0]?.evidence).toMatchObject({ direction: 'in', fields: ['rcv_nxt', 'snd_una'] });
+  });
+
   it('one violation per session', () => {
     const { both, got } = setup();
     both(5, l4Result(), l4Result({ rcv_nxt: 1 }));
