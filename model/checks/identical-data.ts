@@ -438,6 +438,29 @@ export class IdenticalDataCheck implements LivenessCheck {
     for (const i of s.instances.values()) {
       if (i.live) low = Math.min(low, i.end);
     }
+    // Sockets not yet delivering can only lower the cut: looked at only when one is due
+    // (trim runs on every delivery, and most deliveries cut nothing).
+    if (this.tooSmall(s, low)) return;
+    low = Math.min(low, this.notYetDelivered(s));
+    if (this.tooSmall(s, low)) return;
+    const cut = Math.min(low, s.base + s.canon.len) - s.base;
+    s.canon.consume(cut);
+    s.base += cut;
+  }
+
+  /** Whether cutting at `low` is not worth it (nothing to cut, or a small part of the window). */
+  private tooSmall(s: Stream, low: number): boolean {
+    if (!Number.isFinite(low) || low <= s.base) return true;
+    const cut = Math.min(low, s.base + s.canon.len) - s.base;
+    return cut < 4096 && cut < s.canon.len / 2;
+  }
+
+  /**
+   * The lowest next offset of a live socket of the session that has not delivered in this
+   * direction yet (Infinity if none).
+   */
+  private notYetDelivered(s: Stream): number {
+    let low = Infinity;
     for (const nsr of this.liveNsr.values()) {
       const rep = nsr.bySession.get(s.session);
       if (rep === undefined || s.instances.has(`re${nsr.reIndex}#${rep.handle}`)) continue;
@@ -447,11 +470,7 @@ export class IdenticalDataCheck implements LivenessCheck {
       if (rep.role !== 'primary' && !rep.iha.active) continue;
       low = Math.min(low, s.dir === 'in' ? rep.rcv.offset : rep.sdrl.sndAppended);
     }
-    if (!Number.isFinite(low) || low <= s.base) return;
-    const cut = Math.min(low, s.base + s.canon.len) - s.base;
-    if (cut < 4096 && cut < s.canon.len / 2) return;
-    s.canon.consume(cut);
-    s.base += cut;
+    return low;
   }
 
   private violation(
