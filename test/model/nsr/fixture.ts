@@ -14,7 +14,7 @@ import {
 } from '../../../model/config.ts';
 import type { LinkParams } from '../../../model/net/link.ts';
 import { KKCM_PORTS, type Channel } from '../../../model/nsr/kkcm.ts';
-import type { NsrState } from '../../../model/nsr/state.ts';
+import type { NsrState, Rep } from '../../../model/nsr/state.ts';
 import type {
   MutantName,
   NsrBounds,
@@ -22,7 +22,7 @@ import type {
   NsrOptions,
   NsrTimers,
 } from '../../../model/nsr/options.ts';
-import type { NsrMessage } from '../../../model/nsr/wire.ts';
+import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
 import { RE_INTERNAL_ADDR, World } from '../../../model/world.ts';
 import {
@@ -145,10 +145,13 @@ export class Harness {
     this.world.sim.inject(this.injectorId, { type: 'test.call', fn } satisfies CallMsg, atNs);
   }
 
-  /** Hands `msg` to RE `re`'s KKCM at `atNs`, as if one of its clients had sent it (K-4). */
-  sendVia(re: 0 | 1, atNs: number, msg: NsrMessage): void {
+  /**
+   * Hands `msg` to RE `re`'s KKCM at `atNs`, as if one of its clients had sent it (K-4); a
+   * function is called then, to build the message from the live state of that moment.
+   */
+  sendVia(re: 0 | 1, atNs: number, msg: NsrMessage | (() => NsrMessage)): void {
     this.at(atNs, (ctx) => {
-      const err = this.nsr(re).kkcm.send(ctx, msg);
+      const err = this.nsr(re).kkcm.send(ctx, typeof msg === 'function' ? msg() : msg);
       if (err !== undefined) throw new Error(`sendVia: ${err}`);
     });
   }
@@ -162,6 +165,13 @@ export class Harness {
       if (n !== bytes.length)
         throw new Error(`writeRaw: so_snd took ${n} of ${bytes.length} bytes`);
     });
+  }
+
+  /** The replicated socket of session `s` on RE `re` (it must be in the table). */
+  rep(re: 0 | 1, s = 'pa/0'): Rep {
+    const rep = this.nsr(re).bySession.get(s);
+    if (rep === undefined) throw new Error(`no replicated ${s} on re${re}`);
+    return rep;
   }
 
   nsr(re: 0 | 1): NsrState {
@@ -268,4 +278,13 @@ export function traffic(
   max = 1460,
 ): { ratePerSec: number; sizeMin: number; sizeMax: number } {
   return { ratePerSec: rate, sizeMin: min, sizeMax: max };
+}
+
+/** `msg` encoded with one byte too many (its header counts it): well framed, does not parse (K-5). */
+export function trailing(msg: NsrMessage, encoding: 'ipc' | 'tlv' = 'ipc'): Uint8Array {
+  const b = encodeMessage(msg, encoding, 1);
+  const out = new Uint8Array(b.length + 1);
+  out.set(b);
+  new DataView(out.buffer).setUint32(4, out.length);
+  return out;
 }

@@ -7,25 +7,10 @@ import type { NsrOptions } from '../../../model/nsr/options.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
 import { TH_ACK, type Segment } from '../../../model/net/segment.ts';
 import { MS, SEC, type TraceRecord } from '../../../sim/index.ts';
-import { Harness, fault, nsrConfig, peer, traffic } from './fixture.ts';
+import { Harness, fault, nsrConfig, peer, traffic, trailing } from './fixture.ts';
 
 const PRL0 = ACTOR.nsr(0, 'prl');
 const PRL1 = ACTOR.nsr(1, 'prl');
-
-/** The replicated socket of session `s` on RE `re` (primary on re0, secondary on re1). */
-function repOf(h: Harness, re: 0 | 1, s = 'pa/0'): Rep {
-  const rep = h.nsr(re).bySession.get(s);
-  if (rep === undefined) throw new Error(`no replicated ${s} on re${re}`);
-  return rep;
-}
-
-/** Hands RE `re`'s KKCM the message `build` makes at `atNs` (read then, from live state). */
-function inject(h: Harness, re: 0 | 1, atNs: number, build: () => NsrMessage): void {
-  h.at(atNs, (ctx) => {
-    const err = h.nsr(re).kkcm.send(ctx, build());
-    if (err !== undefined) throw new Error(err);
-  });
-}
 
 const fieldsOf = (recs: readonly TraceRecord[]): Array<Record<string, unknown>> =>
   recs.map((r) => r.fields);
@@ -34,7 +19,7 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
   it('P-5, I-6: a replicate naming a handle the secondary does not have is NACKed invalid-handle (an error on the secondary); one naming the primary socket is NACKed not-replicating, no error', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
     const packet = new Uint8Array(40);
-    inject(h, 0, 300 * MS, () => ({
+    h.sendVia(0, 300 * MS, () => ({
       t: 'prl.replicate',
       handle: 999,
       seq: 7,
@@ -43,9 +28,9 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
       packet,
     }));
     // RE1 sends one to RE0, naming RE0's own primary: known there, but not a secondary.
-    inject(h, 1, 400 * MS, () => ({
+    h.sendVia(1, 400 * MS, () => ({
       t: 'prl.replicate',
-      handle: repOf(h, 0).handle,
+      handle: h.rep(0).handle,
       seq: 8,
       primarySpace: 1000,
       iif: 0,
@@ -68,14 +53,14 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
     expect(fieldsOf(h.of(K.prl.ackUnknown, PRL0))).toEqual([{ handle: 999, seq: 7 }]);
     // Not replicating: NACKed with the secondary's handle, and no replication error.
     expect(fieldsOf(h.of(K.prl.nackSent, PRL0))).toEqual([
-      { handle: repOf(h, 0).handle, seq: 8, reason: 'notReplicating' },
+      { handle: h.rep(0).handle, seq: 8, reason: 'notReplicating' },
     ]);
     expect(h.of(K.nsr.replicationError, PRL0)).toEqual([]);
     expect(fieldsOf(h.of(K.prl.ackUnknown, PRL1))).toEqual([
-      { handle: repOf(h, 0).peerHandle, seq: 8 },
+      { handle: h.rep(0).peerHandle, seq: 8 },
     ]);
     // Neither refusal touched the pair's replication.
-    expect(repOf(h, 0).iha.active).toBe(true);
+    expect(h.rep(0).iha.active).toBe(true);
     expect(h.of(K.iha.cleanupSocket)).toEqual([]);
   });
 
@@ -83,11 +68,11 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
     const seq = 4242;
     let space = -1;
-    inject(h, 0, 300 * MS, () => {
-      space = repOf(h, 1).conn.so_rcv.sbspace();
+    h.sendVia(0, 300 * MS, () => {
+      space = h.rep(1).conn.so_rcv.sbspace();
       return {
         t: 'prl.replicate',
-        handle: repOf(h, 0).peerHandle,
+        handle: h.rep(0).peerHandle,
         seq,
         primarySpace: 1000,
         iif: 0,
@@ -111,20 +96,11 @@ describe('P-5: replicates the secondary refuses or cannot read', () => {
 });
 
 describe('K-5, I-6: malformed PRL messages', () => {
-  /** `msg` encoded, with one byte too many (its header counts it): well framed, does not parse. */
-  const trailing = (msg: NsrMessage, encoding: 'ipc' | 'tlv' = 'ipc'): Uint8Array => {
-    const b = encodeMessage(msg, encoding, 1);
-    const out = new Uint8Array(b.length + 1);
-    out.set(b);
-    new DataView(out.buffer).setUint32(4, out.length);
-    return out;
-  };
-
   it('K-5: a malformed replicate is traced with its handle and NACKed failed by the secondary; a malformed ACK on the primary gives the socket up and its queue is pushed to L4 (I-6)', () => {
     const h = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
     h.runTo(200 * MS);
-    const sec = repOf(h, 1);
-    const prim = repOf(h, 0);
+    const sec = h.rep(1);
+    const prim = h.rep(0);
     h.writeRaw(
       0,
       'recv',
@@ -151,7 +127,7 @@ describe('K-5, I-6: malformed PRL messages', () => {
 
     const g = new Harness(nsrConfig({ durationNs: 600 * MS }), { checkers: false });
     g.runTo(200 * MS);
-    const handle = repOf(g, 0).handle;
+    const handle = g.rep(0).handle;
     g.writeRaw(
       1,
       'recv',
@@ -178,7 +154,7 @@ describe('K-5, I-6: malformed PRL messages', () => {
     h.finish();
     expect(h.of(K.prl.malformed, PRL0).map((r) => r.fields.handle)).toEqual([-1]);
     expect(h.of(K.nsr.replicationError)).toEqual([]);
-    expect(repOf(h, 0).iha.active).toBe(true);
+    expect(h.rep(0).iha.active).toBe(true);
   });
 });
 
@@ -204,9 +180,9 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
     const idle = new Harness(nsrConfig({ durationNs: 600 * MS, peers: IDLE }), {
       checkers: false,
     });
-    inject(idle, 1, 300 * MS, () => ({
+    idle.sendVia(1, 300 * MS, () => ({
       t: 'prl.ack',
-      handle: repOf(idle, 0).handle,
+      handle: idle.rep(0).handle,
       seq: 77,
       space: 1000,
       reason: 'ok',
@@ -225,10 +201,10 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
     // A queue: the ACK names the packet behind the head.
     const h = heldLink();
     let head = -1;
-    inject(h, 1, 530 * MS, () => {
-      const q = repOf(h, 0).prl.queue;
+    h.sendVia(1, 530 * MS, () => {
+      const q = h.rep(0).prl.queue;
       head = q[0]?.seq ?? -1;
-      return { t: 'prl.ack', handle: repOf(h, 0).handle, seq: head + 1, space: 1000, reason: 'ok' };
+      return { t: 'prl.ack', handle: h.rep(0).handle, seq: head + 1, space: 1000, reason: 'ok' };
     });
     h.finish();
     expect(head).toBeGreaterThan(0);
@@ -249,9 +225,9 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
     const idle = new Harness(nsrConfig({ durationNs: 600 * MS, peers: IDLE }), {
       checkers: false,
     });
-    inject(idle, 1, 300 * MS, () => ({
+    idle.sendVia(1, 300 * MS, () => ({
       t: 'prl.ack',
-      handle: repOf(idle, 0).handle,
+      handle: idle.rep(0).handle,
       seq: 55,
       space: 1234,
       reason: 'bufferFull',
@@ -260,18 +236,18 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
     expect(fieldsOf(idle.of(K.prl.nack, PRL0))).toEqual([
       { session: 'pa/0', seq: 55, reason: 'bufferFull', space: 1234 },
     ]);
-    expect(repOf(idle, 0).prl.secSpace).toBe(1234);
+    expect(idle.rep(0).prl.secSpace).toBe(1234);
     expect(idle.of(K.prl.drop)).toEqual([]);
     expect(idle.of(K.nsr.replicationError)).toEqual([]);
 
     for (const mode of ['drop', 'requeue'] as const) {
       const h = heldLink({ opts: { nackBufferFull: mode } });
       let head = -1;
-      inject(h, 1, 530 * MS, () => {
-        head = repOf(h, 0).prl.queue[0]?.seq ?? -1;
+      h.sendVia(1, 530 * MS, () => {
+        head = h.rep(0).prl.queue[0]?.seq ?? -1;
         return {
           t: 'prl.ack',
-          handle: repOf(h, 0).handle,
+          handle: h.rep(0).handle,
           seq: head + 1,
           space: 4321,
           reason: 'bufferFull',
@@ -300,11 +276,11 @@ describe('P-3, P-4: ACKs and NACKs that do not name the head of the queue', () =
   it('P-4 drop (§6.2c): a NACK not-replicating for a packet behind the head drops nothing itself; the clean-up drops the whole queue', () => {
     const h = heldLink({ opts: { nackError: 'drop' } });
     let head = -1;
-    inject(h, 1, 530 * MS, () => {
-      head = repOf(h, 0).prl.queue[0]?.seq ?? -1;
+    h.sendVia(1, 530 * MS, () => {
+      head = h.rep(0).prl.queue[0]?.seq ?? -1;
       return {
         t: 'prl.ack',
-        handle: repOf(h, 0).handle,
+        handle: h.rep(0).handle,
         seq: head + 1,
         space: 0,
         reason: 'notReplicating',
@@ -429,7 +405,7 @@ describe('P-2, K-4: a packet PRL does not replicate', () => {
     // had no right to send, which P-2 must keep from both sockets).
     let tcpSeq = -1;
     h.at(1 * SEC, (ctx) => {
-      const rep = repOf(h, 0);
+      const rep = h.rep(0);
       const c = rep.conn;
       tcpSeq = c.rcv_nxt;
       const seg: Segment = {
@@ -728,7 +704,7 @@ describe('P-6, P-5: coalesced ACKs and NACKs', () => {
     const over: string[] = [];
     h.world.sim.trace.addListener((r) => {
       if (r.kind !== K.prl.l4 || r.actor !== PRL1 || r.fields.role !== 'secondary') return;
-      const own = repOf(h, 1).conn.so_rcv.sbspace();
+      const own = h.rep(1).conn.so_rcv.sbspace();
       if ((r.fields.space as number) > own)
         over.push(`seq ${String(r.fields.seq)}: ${String(r.fields.space)} > ${own}`);
     });
@@ -793,7 +769,7 @@ describe('P-10, P-8: what the primary reports and how much it holds', () => {
       },
       send(ctx, msg, waitOk) {
         if (msg.t === 'prl.replicate') {
-          const rep = repOf(h, 0);
+          const rep = h.rep(0);
           const c = rep.conn;
           const free = Math.max(c.so_rcv.sbspace(), (c.rcv_adv - c.rcv_nxt) | 0);
           seen.push({ reported: msg.primarySpace, free, held: rep.prl.queuedBytes });
@@ -817,7 +793,7 @@ describe('P-10, P-8: what the primary reports and how much it holds', () => {
     );
     const tcpSeqs: number[] = [];
     h.at(300 * MS, (ctx) => {
-      const rep = repOf(h, 0);
+      const rep = h.rep(0);
       // Sent at one instant: no ACK can come back in between.
       for (const [off, len] of [
         [0, 100],
@@ -856,8 +832,8 @@ describe('I-4, P-6: a flush that finds its socket gone', () => {
     );
     const active = (): TraceRecord[] => h.of(K.iha.active, ACTOR.nsr(0, 'iha'));
     h.runUntil(() => active().length > 0, 800 * MS);
-    const handle = repOf(h, 0).handle;
-    inject(h, 1, h.now + 1 * MS, () => ({
+    const handle = h.rep(0).handle;
+    h.sendVia(1, h.now + 1 * MS, () => ({
       t: 'prl.ack',
       handle,
       seq: 1,
@@ -885,7 +861,7 @@ describe('I-4, P-6: a flush that finds its socket gone', () => {
     h.finish();
     expect(h.nsr(1).rep(999)).toBeUndefined();
     expect(h.tx(1, 'prl.ack')).toEqual([]);
-    expect(repOf(h, 1).iha.active).toBe(true);
+    expect(h.rep(1).iha.active).toBe(true);
   });
 });
 
@@ -963,7 +939,7 @@ describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () =>
       { checkers: false },
     );
     h.at(1250 * MS, (ctx) => {
-      const rep = repOf(h, 0);
+      const rep = h.rep(0);
       ctx.send(
         h.nsr(0).ids.prl,
         { type: 'prl.input', handle: rep.handle, seg: dataSeg(rep, 0, 100) },
@@ -975,7 +951,7 @@ describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () =>
     expect(heard).toBeLessThan(1250 * MS - 300 * MS);
     // A tick saw the replicate outstanding.
     h.runTo(1299 * MS);
-    expect(repOf(h, 0).prl.queue.length).toBe(1);
+    expect(h.rep(0).prl.queue.length).toBe(1);
     h.finish();
     expect(h.of(K.prl.timeoutRe)).toEqual([]);
     expect(h.of(K.iha.cleanupSocket)).toEqual([]);
@@ -996,8 +972,8 @@ describe("P-14 'whole-re': what the RE clock counts and whom it gives up", () =>
     );
     h.runTo(900 * MS);
     // Each RE holds one primary and one secondary.
-    expect([repOf(h, 0, 'pa/0').role, repOf(h, 0, 'pa/1').role]).toEqual(['primary', 'secondary']);
-    expect([repOf(h, 1, 'pa/0').role, repOf(h, 1, 'pa/1').role]).toEqual(['secondary', 'primary']);
+    expect([h.rep(0, 'pa/0').role, h.rep(0, 'pa/1').role]).toEqual(['primary', 'secondary']);
+    expect([h.rep(1, 'pa/0').role, h.rep(1, 'pa/1').role]).toEqual(['secondary', 'primary']);
     expect(h.finish()).toEqual([]);
     for (const [re, prim] of [
       [0, 'pa/0'],
@@ -1030,14 +1006,14 @@ describe('P-11: the secondary buffer check under each out-of-order accounting', 
       },
     );
     h.runTo(300 * MS - 1);
-    const base = repOf(h, 1).conn.rcv_nxt;
+    const base = h.rep(1).conn.rcv_nxt;
     reps.forEach(([off, primarySpace], i) => {
-      inject(h, 0, 300 * MS, () => {
-        const sec = repOf(h, 1);
+      h.sendVia(0, 300 * MS, () => {
+        const sec = h.rep(1);
         const seg = dataSeg(sec, 0, 100);
         return {
           t: 'prl.replicate',
-          handle: repOf(h, 0).peerHandle,
+          handle: h.rep(0).peerHandle,
           seq: 1001 + i,
           primarySpace,
           iif: 0,
@@ -1088,11 +1064,11 @@ describe('P-6, P-5: a NACK inside an open coalesced batch', () => {
     // Packet 1001 opens a batch with base 150 and uses 100 of it; 1002, the next 100 bytes,
     // does not fit in what is left.
     for (const [i, primarySpace] of [150, 60000].entries()) {
-      inject(h, 0, 300 * MS, () => {
-        const sec = repOf(h, 1);
+      h.sendVia(0, 300 * MS, () => {
+        const sec = h.rep(1);
         return {
           t: 'prl.replicate',
-          handle: repOf(h, 0).peerHandle,
+          handle: h.rep(0).peerHandle,
           seq: 1001 + i,
           primarySpace,
           iif: 0,

@@ -4,30 +4,15 @@
 // stale and impossible ACKs, malformed SDRL messages, and the gap only a mutant makes.
 // Written for the survivors of the mutation run (reports/mutation/README.md).
 import { describe, expect, it } from 'vitest';
-import type { Rep } from '../../../model/nsr/state.ts';
 import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
 import { ACTOR, K } from '../../../model/vocab.ts';
 import { MS } from '../../../sim/index.ts';
-import { Harness, nsrConfig, peer, traffic } from './fixture.ts';
+import { Harness, nsrConfig, peer, traffic, trailing } from './fixture.ts';
 
 const SDRL0 = ACTOR.nsr(0, 'sdrl');
 const SDRL1 = ACTOR.nsr(1, 'sdrl');
 const IHA0 = ACTOR.nsr(0, 'iha');
 const U32 = 0x1_0000_0000;
-
-function repOf(h: Harness, re: 0 | 1, s = 'pa/0'): Rep {
-  const rep = h.nsr(re).bySession.get(s);
-  if (rep === undefined) throw new Error(`no replicated ${s} on re${re}`);
-  return rep;
-}
-
-/** Hands RE `re`'s KKCM the message `build` makes at `atNs` (read then, from live state). */
-function inject(h: Harness, re: 0 | 1, atNs: number, build: () => NsrMessage): void {
-  h.at(atNs, (ctx) => {
-    const err = h.nsr(re).kkcm.send(ctx, build());
-    if (err !== undefined) throw new Error(err);
-  });
-}
 
 /** A world where the master application writes: SDRL has data to replicate all along. */
 const writing = (checkers = false) =>
@@ -52,7 +37,7 @@ describe('S-1: SDRL replicates only for an active primary', () => {
   it("a write or start naming a secondary's handle or no socket replicates nothing and breaks nothing", () => {
     const h = writing(true);
     h.runTo(200 * MS);
-    const sec = repOf(h, 1);
+    const sec = h.rep(1);
     for (const [re, handle] of [
       [1, sec.handle],
       [0, 999],
@@ -72,10 +57,10 @@ describe('S-2, I-2: data the secondary cannot take', () => {
   it('data for a handle the secondary lacks is NACKed invalid-handle naming that handle; data for a primary is NACKed not-replicating naming its peer; neither is an error', () => {
     const h = writing();
     h.runTo(200 * MS);
-    const prim = repOf(h, 0);
-    const sec = repOf(h, 1);
-    inject(h, 0, 300 * MS, () => data(999, 40));
-    inject(h, 1, 300 * MS, () => data(prim.handle, 60));
+    const prim = h.rep(0);
+    const sec = h.rep(1);
+    h.sendVia(0, 300 * MS, () => data(999, 40));
+    h.sendVia(1, 300 * MS, () => data(prim.handle, 60));
     h.finish();
     const nacks = (re: 0 | 1) =>
       h
@@ -92,10 +77,10 @@ describe('S-2, I-2: data the secondary cannot take', () => {
   it('data out of order is traced with the offset expected, NACKed failed, and the primary gives the socket up (its queue pushed)', () => {
     const h = writing();
     h.runTo(200 * MS);
-    const prim = repOf(h, 0);
-    const sec = repOf(h, 1);
+    const prim = h.rep(0);
+    const sec = h.rep(1);
     let expected = -1;
-    inject(h, 0, 300 * MS, () => {
+    h.sendVia(0, 300 * MS, () => {
       expected = sec.sdrl.sndAppended;
       return data(sec.handle, (expected + 5) % U32);
     });
@@ -120,11 +105,11 @@ describe("S-2: the secondary's urgent pointer", () => {
     for (const urgent of [false, true]) {
       const h = writing();
       h.runTo(200 * MS);
-      const sec = repOf(h, 1);
+      const sec = h.rep(1);
       let before = -1;
       let after = -1;
       let end = -1;
-      inject(h, 0, 300 * MS, () => {
+      h.sendVia(0, 300 * MS, () => {
         before = sec.conn.snd_up;
         end = sec.sdrl.sndAppended + 20;
         return { ...data(sec.handle, sec.sdrl.sndAppended % U32), urgent, snd_up: before + 7 };
@@ -144,7 +129,7 @@ describe("S-1: the primary's ACKed offset only grows", () => {
   it('a stale ACK (behind what was ACKed) and an impossible one (beyond what was sent) change nothing', () => {
     const h = writing(true);
     h.runTo(200 * MS);
-    const prim = repOf(h, 0);
+    const prim = h.rep(0);
     let last = 0;
     let backwards = false;
     h.world.sim.trace.addListener(() => {
@@ -157,8 +142,8 @@ describe("S-1: the primary's ACKed offset only grows", () => {
       offset: offset % U32,
       reason: 'ok',
     });
-    inject(h, 1, 300 * MS, () => ack(prim.sdrl.acked - 10));
-    inject(h, 1, 350 * MS, () => ack(prim.sdrl.sent + 1000));
+    h.sendVia(1, 300 * MS, () => ack(prim.sdrl.acked - 10));
+    h.sendVia(1, 350 * MS, () => ack(prim.sdrl.sent + 1000));
     expect(h.finish()).toEqual([]);
     expect(backwards).toBe(false);
     expect(prim.sdrl.acked).toBeGreaterThan(0);
@@ -193,19 +178,10 @@ describe('S-1 broken on purpose: the sdrl-transmit-before-replicate mutant', () 
 });
 
 describe('K-5, I-6: malformed SDRL messages', () => {
-  /** `msg` encoded, with one byte too many (its header counts it): well framed, does not parse. */
-  const trailing = (msg: NsrMessage): Uint8Array => {
-    const b = encodeMessage(msg, 'ipc', 1);
-    const out = new Uint8Array(b.length + 1);
-    out.set(b);
-    new DataView(out.buffer).setUint32(4, out.length);
-    return out;
-  };
-
   it('a malformed ACK naming the primary is traced with its handle and gives the socket up (queue pushed); one naming no socket is only traced', () => {
     const h = writing();
     h.runTo(200 * MS);
-    const prim = repOf(h, 0);
+    const prim = h.rep(0);
     const ack = (handle: number): NsrMessage => ({
       t: 'sdrl.ack',
       handle,
@@ -235,6 +211,6 @@ describe('K-5, I-6: malformed SDRL messages', () => {
     h.finish();
     expect(h.of(K.sdrl.malformed, SDRL0).map((r) => r.fields.handle)).toEqual([-1]);
     expect(h.of(K.nsr.replicationError)).toEqual([]);
-    expect(repOf(h, 0).iha.active).toBe(true);
+    expect(h.rep(0).iha.active).toBe(true);
   });
 });
