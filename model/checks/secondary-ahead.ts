@@ -31,9 +31,10 @@ export class SecondaryAhead {
     this.states[re] = nsr;
     this.flows[re] = new Map();
     nsr.l4Done.subscribe((rep, input) => this.inbound(nsr, rep, input));
-    nsr.sent.subscribe((rep) => {
-      if (rep.role === 'primary') this.flows[re].set(flowOf(rep), rep);
-    });
+    // Flows are learnt from a primary's writes and from SDRL's appends on a secondary: a
+    // secondary that takes over is then judged from its first retransmission, not only
+    // once its application writes again (onRecord judges primaries only).
+    nsr.sent.subscribe((rep) => this.flows[re].set(flowOf(rep), rep));
   }
 
   /** The secondary of a primary on the other RE, while replication on the pair is active. */
