@@ -37,6 +37,17 @@ describe('PairMatcher', () => {
     expect(secondary(1)?.map((x) => x.result.appended)).toEqual([20, 100]);
   });
 
+  it('a matched packet stops counting: more than the bound matched one after another is no overflow', () => {
+    const { primary, secondary, got } = matcher();
+    for (let seq = 1; seq <= PAIR_WAIT_MAX + 1; seq++) {
+      primary(seq);
+      secondary(seq);
+    }
+    expect(got).toEqual([]);
+    expect(primary(PAIR_WAIT_MAX + 2)).toBeUndefined();
+    expect(secondary(PAIR_WAIT_MAX + 2)?.map((x) => x.role)).toEqual(['primary', 'secondary']);
+  });
+
   it('the bound counts packets waiting, not offers; reaching it is reported once and judgement stops', () => {
     const { primary, got } = matcher();
     for (let i = 0; i <= PAIR_WAIT_MAX; i++) primary(1);
