@@ -115,7 +115,9 @@ function fakeWorld(rt: Router): World {
         },
       });
     });
-    const socks = rt.peerings.map((p) => (side === 'master' ? p.masterSock : p.backupSock));
+    const socks = rt.peerings
+      .filter((p) => side === 'master' || p.backupPeering !== false)
+      .map((p) => (side === 'master' ? p.masterSock : p.backupSock));
     const snooping =
       side === 'master' && rt.masterSnooping !== undefined
         ? rt.masterSnooping
@@ -313,8 +315,9 @@ describe('adj-rib-in', () => {
   });
 
   /**
-   * While `block` holds (at T0 + 500 ms and T0 + 1 s) nothing is judged and the difference
-   * found at T0 is forgotten: it counts again from T0 + 1.1 s.
+   * While `block` holds (judged at T0 + 500 ms, 1 s and 1.5 s: as long as a difference must
+   * last to be reported) nothing is judged and the difference found at T0 is forgotten: it
+   * counts again from T0 + 1.6 s.
    */
   function blocked(what: string, block: (s: ReturnType<typeof setup>) => () => void) {
     const s = setup();
@@ -323,12 +326,13 @@ describe('adj-rib-in', () => {
     const undo = block(s);
     s.judge(T0 + 500 * MS);
     s.judge(T0 + 1 * SEC);
+    s.judge(T0 + 1500 * MS);
     expect(s.got, what).toEqual([]);
     undo();
-    s.judge(T0 + 1100 * MS);
-    s.judge(T0 + 2000 * MS);
+    s.judge(T0 + 1600 * MS);
+    s.judge(T0 + 2500 * MS);
     expect(s.got, what).toEqual([]);
-    s.judge(T0 + 2100 * MS);
+    s.judge(T0 + 2600 * MS);
     expect(
       s.got.map((v) => v.message),
       what,
@@ -354,6 +358,10 @@ describe('adj-rib-in', () => {
   });
 
   it('not judged unless the backup snoops every live session of the master', () => {
+    blocked('the master still snoops a socket, its sessions otherwise matched', ({ rt }) => {
+      rt.masterSnooping = 1;
+      return () => (rt.masterSnooping = undefined);
+    });
     blocked('the master snoops (a takeover)', ({ pb }) => {
       pb.masterSock = SNOOP;
       return () => (pb.masterSock = ACTIVE);
@@ -438,6 +446,12 @@ describe('adj-rib-in', () => {
   // A finding of these tests: `reported` held difference texts, which do not name the
   // peering, so when two peers announced the same route and the backup lacked it for both,
   // only the first peering judged was reported. Now reported once per peering.
+  it('a record naming a peering the master does not have is not judged', () => {
+    const { judge, got } = setup();
+    for (let t = T0; t <= T0 + 2 * SEC; t += 100 * MS) judge(t, 'pz');
+    expect(got).toEqual([]);
+  });
+
   it('the same difference on two peerings is reported for each', () => {
     const { pa, pb, judge, got } = setup();
     pb.master = [route(1), route(2)];

@@ -752,6 +752,14 @@ describe('identical-data: packets (G-2 packet level)', () => {
     expect(again.finish().map((v) => v.evidence?.seq)).toEqual([7]);
   });
 
+  it("only IHA's delete-secondary and forget-primary end a pair: after another IHA record of the secondary, the primary's release drop of a packet the secondary passed up still fails", () => {
+    const { feed, finish } = setup();
+    feed(ACTOR.nsr(1, 'prl'), K.prl.l4, prl({ role: 'secondary', seq: 5, handle: 1 }));
+    feed(ACTOR.nsr(1, 'iha'), K.iha.active, { session: 'pa/0', handle: 1 });
+    feed(ACTOR.nsr(0, 'iha'), K.prl.drop, prl({ seq: 5, reason: 'release', len: 10 }));
+    expect(finish().map((v) => v.evidence?.seq)).toEqual([5]);
+  });
+
   it('each side remembers its last 20,000 sequence numbers: the 20,000th newest still meets the other side, an older one does not', () => {
     for (const n of [20_000, 20_001]) {
       const { feed, finish } = setup();

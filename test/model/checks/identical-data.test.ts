@@ -100,6 +100,12 @@ describe('identical-data', () => {
     ).toBe(0);
   });
 
+  it('holds nothing for a stream no socket has delivered on', () => {
+    const { check } = setup();
+    expect(check.held('pa/0', 'out')).toBe(0);
+    expect(check.held('no-such', 'in')).toBe(0);
+  });
+
   it('a socket that goes on under a new handle (failover, re-set-up) ends its old instance: the window moves on', () => {
     const { check, k0, k1, deliverIn, report, got, r } = setup();
     const conn = { so_snd: { cc: 0 }, snd_max: 0, snd_una: 0 };
