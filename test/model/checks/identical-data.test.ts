@@ -100,6 +100,23 @@ describe('identical-data', () => {
     ).toBe(0);
   });
 
+  it("a socket not yet delivering holds the window from its own next offset: inbound TCP's (rcv.offset), outbound SDRL's appended end", () => {
+    for (const dir of ['in', 'out'] as const) {
+      const x = setup();
+      x.k1.bySession.set(
+        'pa/0',
+        rep(9, 'secondary', {
+          rcv: { offset: 6000 },
+          sdrl: { sndAppended: 5000 },
+          iha: { active: true },
+        }),
+      );
+      const deliver = dir === 'in' ? x.deliverIn : x.deliverOut;
+      deliver(x.k0, rep(1, 'primary', { rcv: { offset: 0 } }), 0, 10_000);
+      expect(x.check.held('pa/0', dir), dir).toBe(dir === 'in' ? 4000 : 5000);
+    }
+  });
+
   it('holds nothing for a stream no socket has delivered on', () => {
     const { check } = setup();
     expect(check.held('pa/0', 'out')).toBe(0);
