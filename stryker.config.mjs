@@ -38,18 +38,30 @@ const assertions = {
 
 /** Where the "mutant-log" reporter writes. */
 const MUTANT_LOG = 'reports/mutation/mutants.ndjson';
+/** The run's plan: how many mutants of each file it will report (tested or not). */
+const MUTANT_PLAN = 'reports/mutation/plan.json';
 
 /**
  * The "mutant-log" reporter: one JSON line per mutant as soon as it is tested (file, line,
  * mutator, replacement, status, the killing test). Stryker writes its JSON and HTML reports
  * and the incremental file only at the end of a run, which over all of model/nsr and
  * model/checks takes hours: with this log a run stopped early still says what it found,
- * and survivors can be worked on while it goes (`grep Survived reports/mutation/mutants.ndjson`).
+ * and survivors can be worked on while it goes (`grep Survived reports/mutation/mutants.ndjson`);
+ * plan.json says how many mutants of each file the run has, so a stopped run's rows can be
+ * told complete or not.
  */
 const mutantLog = {
-  onMutationTestingPlanReady() {
+  onMutationTestingPlanReady({ mutantPlans }) {
     mkdirSync(dirname(MUTANT_LOG), { recursive: true });
     writeFileSync(MUTANT_LOG, '');
+    // Per file, how many lines the log will get: a run stopped early then says, per file,
+    // how many of its mutants it tested (the log's lines of that file against this count).
+    const files = {};
+    for (const { mutant } of mutantPlans) {
+      const f = relative(process.cwd(), mutant.fileName);
+      files[f] = (files[f] ?? 0) + 1;
+    }
+    writeFileSync(MUTANT_PLAN, `${JSON.stringify({ files }, null, 2)}\n`);
   },
   onMutantTested(m) {
     const line = {
