@@ -489,6 +489,19 @@ describe('sa-cache rule 2: the SAs a planned switchover left the new master with
     expect(traced).toHaveLength(1);
   });
 
+  it("only the new master's msdp.sa-new regains a missing SA: its sa-cache-full or sa-expire of the same SA does not", () => {
+    const { r, feed, got } = switching();
+    feed(master(r, 1, true));
+    feed(saNew(r, 1, 4, FROM + 200 * MS));
+    for (const kind of [K.msdp.saCacheFull, K.msdp.saExpire]) {
+      const other = saNew(r, 1, 1, FROM + 300 * MS);
+      feed({ ...other, kind });
+    }
+    expect(got).toEqual([]);
+    feed(saNew(r, 1, 1, FROM + 2 * SEC));
+    expect(got.map((v) => v.evidence?.longestNs)).toEqual([2 * SEC]);
+  });
+
   it('the longest span is the longest, whichever SA it is', () => {
     const { r, feed, got, traced } = switching();
     feed(master(r, 1, true));
@@ -592,7 +605,7 @@ describe('sa-cache rule 2: the SAs a planned switchover left the new master with
   // no longer master. Switched to re1 (lacking SA 1), then back to re0 (which has it): the
   // gap now ends at the switch back.
   it('a crash takeover ends an open gap too (mastership moved on), not the end of the run', () => {
-    const { r, feed, c, report, got } = switching();
+    const { r, feed, c, report, got, traced } = switching();
     feed(master(r, 1, true));
     feed(saNew(r, 1, 4, FROM + 100 * MS));
     feed(master(r, 0, false, FROM + 3 * SEC));
@@ -600,6 +613,18 @@ describe('sa-cache rule 2: the SAs a planned switchover left the new master with
     expect(got).toHaveLength(1);
     expect(got[0]?.message).toContain('(still missing when mastership moved on)');
     expect(got[0]?.evidence).toMatchObject({ longestNs: 3 * SEC });
+    // The trace's measurement too: SA 1, never regained, counts until the crash takeover.
+    expect(traced.map((x) => x.fields.longestNs)).toEqual([3 * SEC]);
+  });
+
+  it("a chassis record naming the gap's own new master again does not end the gap", () => {
+    const { r, feed, got } = switching();
+    feed(master(r, 1, true));
+    feed(master(r, 1, false, FROM + 100 * MS));
+    feed(saNew(r, 1, 4, FROM + 200 * MS));
+    expect(got).toEqual([]);
+    feed(saNew(r, 1, 1, FROM + 2 * SEC));
+    expect(got.map((v) => v.evidence?.longestNs)).toEqual([2 * SEC]);
   });
 
   it('a switchover back to a master that has every SA ends the earlier gap', () => {

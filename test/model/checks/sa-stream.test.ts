@@ -23,6 +23,7 @@ interface Sa {
 const SA: Sa = { rp: '10.0.0.9', group: '224.1.1.1', source: '10.1.1.1' };
 const OTHER: Sa = { rp: '10.0.0.9', group: '224.1.1.2', source: '10.1.1.2' };
 const SA_KEY = '10.0.0.9 224.1.1.1 10.1.1.1';
+const OTHER_KEY = '10.0.0.9 224.1.1.2 10.1.1.2';
 
 interface CacheEntry extends Sa {
   /** The peer's address the SA was learned from. */
@@ -332,6 +333,19 @@ describe('sa-stream: no SA the router still announces goes missing', () => {
       rx(r, { offset: 3, bytes: 3 }),
     ]);
     expect(got.map((v) => v.evidence?.upto)).toEqual([3]);
+  });
+
+  it('two expiries pending at once for one peer are both judged (a later one does not replace the earlier)', () => {
+    const rt = router({ local: [[SA, OTHER], []] });
+    const { got } = feed(rt, (r) => [
+      ...written38(r),
+      peerSa(r, OTHER),
+      peerSa(r, SA),
+      rx(r, { offset: 35, bytes: 3 }),
+      tx(r, { offset: 38, bytes: 3 }),
+      rx(r, { offset: 38, bytes: 3 }),
+    ]);
+    expect(got.map((v) => v.evidence?.sa).sort()).toEqual([SA_KEY, OTHER_KEY].sort());
   });
 
   it('every pending expiry is judged at each read: a later one that is due is reported though an earlier one is not', () => {
