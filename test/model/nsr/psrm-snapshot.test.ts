@@ -1,0 +1,136 @@
+// Proves PSRM's snapshot checks (model/nsr/psrm-snapshot.ts, SPEC M-1, M-6, K-5): the
+// secondary refuses a snapshot whose reassembly queue is malformed, holds a segment at or
+// below rcv_nxt or past its receive buffer, whose segment size or window scales are out of
+// range, whose receive data overflows its buffer or whose send side runs backwards, and
+// accepts every edge inside; and the primary's snapshot carries ts_recent's age in whole
+// milliseconds, clamped to 0 and to 32 bits.
+import { describe, expect, it } from 'vitest';
+import { snapshotOf, validSnapshot, type PsrmReplicate } from '../../../model/nsr/psrm-snapshot.ts';
+import {
+  encodeOoo,
+  PSRM_INIT_FIELDS,
+  PSRM_STATE_FIELDS,
+  type OooSegment,
+  type PsrmInitFields,
+  type PsrmStateFields,
+} from '../../../model/nsr/wire.ts';
+import type { TcpConnection } from '../../../model/tcp/conn.ts';
+import { MS } from '../../../sim/index.ts';
+
+const HIWAT = 65536;
+/** rcv_nxt of the snapshots below, near the top of sequence space (sequence arithmetic wraps). */
+const RCV_NXT = 0xffff_ff00;
+const seq = (off: number) => (RCV_NXT + off) >>> 0;
+
+/** A replica not yet filled, as PSRM's onReplicate checks it: only its buffer size is read. */
+const replica = { so_rcv: { hiwat: HIWAT }, replica: true } as unknown as TcpConnection;
+
+function snapshot(
+  o: {
+    ooo?: OooSegment[];
+    rcvOoo?: Uint8Array;
+    fields?: Partial<PsrmInitFields>;
+    state?: Partial<PsrmStateFields>;
+    rcvData?: number;
+  } = {},
+): PsrmReplicate {
+  const fields = Object.fromEntries(PSRM_INIT_FIELDS.map((n) => [n, 0])) as PsrmInitFields;
+  const state = Object.fromEntries(PSRM_STATE_FIELDS.map((n) => [n, 0])) as PsrmStateFields;
+  return {
+    fields: { ...fields, t_maxseg: 1460, snd_scale: 7, rcv_scale: 7, ...o.fields },
+    state: { ...state, rcv_nxt: RCV_NXT, snd_una: 500, snd_max: 600, ...o.state },
+    rcvData: new Uint8Array(o.rcvData ?? 100),
+    sndData: new Uint8Array(100),
+    rcvOoo: o.rcvOoo ?? encodeOoo(o.ooo ?? []),
+    md5Key: new Uint8Array(0),
+  };
+}
+
+const segment = (from: number, len: number, fin = false): OooSegment => ({
+  seq: seq(from),
+  fin,
+  data: new Uint8Array(len),
+});
+
+describe('validSnapshot: what the secondary accepts (M-1, K-5)', () => {
+  it('accepts a snapshot with a reassembly queue inside its buffer, and returns that queue', () => {
+    const ooo = [segment(100, 200), segment(1000, 50, true)];
+    expect(validSnapshot(replica, snapshot({ ooo }))).toEqual(ooo);
+    expect(validSnapshot(replica, snapshot())).toEqual([]);
+  });
+
+  it('refuses a malformed reassembly queue (truncated)', () => {
+    const whole = encodeOoo([segment(100, 200)]);
+    expect(validSnapshot(replica, snapshot({ rcvOoo: whole.subarray(0, whole.length - 1) }))).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a queued segment at rcv_nxt or below it; one byte above is accepted', () => {
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(0, 10)] }))).toBe(undefined);
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(-5, 10)] }))).toBe(undefined);
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(1, 10)] }))).toHaveLength(1);
+  });
+
+  it('refuses a queued segment ending past rcv_nxt + the buffer; one ending at it is accepted', () => {
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(HIWAT - 100, 100)] }))).toHaveLength(1);
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(HIWAT - 100, 101)] }))).toBe(undefined);
+    // Every segment is checked, not only the first.
+    expect(validSnapshot(replica, snapshot({ ooo: [segment(10, 10), segment(HIWAT, 1)] }))).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a segment size under 1 and window scales over 14; the edges are accepted', () => {
+    const ok = (fields: Partial<PsrmInitFields>) => validSnapshot(replica, snapshot({ fields }));
+    expect(ok({ t_maxseg: 0 })).toBe(undefined);
+    expect(ok({ t_maxseg: 1 })).toEqual([]);
+    expect(ok({ snd_scale: 15 })).toBe(undefined);
+    expect(ok({ rcv_scale: 15 })).toBe(undefined);
+    expect(ok({ snd_scale: 14, rcv_scale: 14 })).toEqual([]);
+  });
+
+  it('refuses receive data larger than its buffer, and a send side with snd_max below snd_una', () => {
+    expect(validSnapshot(replica, snapshot({ rcvData: HIWAT }))).toEqual([]);
+    expect(validSnapshot(replica, snapshot({ rcvData: HIWAT + 1 }))).toBe(undefined);
+    expect(validSnapshot(replica, snapshot({ state: { snd_una: 600, snd_max: 599 } }))).toBe(
+      undefined,
+    );
+    // Across the wrap of sequence space snd_max is still ahead.
+    expect(
+      validSnapshot(replica, snapshot({ state: { snd_una: 0xffff_fff0, snd_max: 0x10 } })),
+    ).toEqual([]);
+  });
+});
+
+describe("snapshotOf: ts_recent's age (M-6)", () => {
+  /** A primary whose fields read 0 unless given: snapshotOf reads the timestamp state. */
+  function primary(tsRecentAge: number): TcpConnection {
+    const buf = { cc: 0, peek: () => new Uint8Array(0) };
+    const base: Record<string, unknown> = {
+      t_state: 'ESTABLISHED',
+      replica: false,
+      so_rcv: buf,
+      so_snd: buf,
+      t_segq: { entries: [] },
+      md5_key: undefined,
+      ts_recent_age: tsRecentAge,
+      t_maxseg: 1460,
+    };
+    return new Proxy(base, {
+      get: (t, k) => (typeof k === 'string' && k in t ? t[k] : 0),
+    }) as unknown as TcpConnection;
+  }
+  const ageMs = (nowNs: number, tsRecentAge: number) =>
+    snapshotOf(primary(tsRecentAge), 0, 0, nowNs).state.ts_recent_age_ms;
+
+  it('whole milliseconds since ts_recent was set, rounded down', () => {
+    expect(ageMs(10_000 * MS, 7_500 * MS - 1)).toBe(2500);
+    expect(ageMs(3 * MS - 1, 0)).toBe(2);
+  });
+
+  it('clamped to 0 (set in the future) and to 32 bits (older than 49 days)', () => {
+    expect(ageMs(5 * MS, 6 * MS)).toBe(0);
+    expect(ageMs(2 ** 33 * MS, 0)).toBe(0xffff_ffff);
+  });
+});
