@@ -5,7 +5,15 @@
 // accepts every edge inside; and the primary's snapshot carries ts_recent's age in whole
 // milliseconds, clamped to 0 and to 32 bits.
 import { describe, expect, it } from 'vitest';
-import { snapshotOf, validSnapshot, type PsrmReplicate } from '../../../model/nsr/psrm-snapshot.ts';
+import {
+  applySnapshot,
+  snapshotOf,
+  validSnapshot,
+  type PsrmReplicate,
+} from '../../../model/nsr/psrm-snapshot.ts';
+import { TF_RCVD_SCALE, TF_REQ_SCALE } from '../../../model/tcp/defs.ts';
+import { ReassQueue } from '../../../model/tcp/reass.ts';
+import { SockBuf } from '../../../model/tcp/sockbuf.ts';
 import {
   encodeOoo,
   PSRM_INIT_FIELDS,
@@ -132,5 +140,37 @@ describe("snapshotOf: ts_recent's age (M-6)", () => {
   it('clamped to 0 (set in the future) and to 32 bits (older than 49 days)', () => {
     expect(ageMs(5 * MS, 6 * MS)).toBe(0);
     expect(ageMs(2 ** 33 * MS, 0)).toBe(0xffff_ffff);
+  });
+});
+
+describe('applySnapshot: window scaling (M-1)', () => {
+  /** An empty replica with real socket buffers and reassembly queue. */
+  function empty(): TcpConnection & { state: string } {
+    const c = {
+      t_flags: 0,
+      so_rcv: new SockBuf(HIWAT),
+      so_snd: new SockBuf(HIWAT),
+      t_segq: new ReassQueue(),
+      state: 'CLOSED',
+      setState(st: string) {
+        this.state = st;
+      },
+    };
+    return c as unknown as TcpConnection & { state: string };
+  }
+  const SCALE = TF_REQ_SCALE | TF_RCVD_SCALE;
+
+  it("scaling is on when either shift is non-zero (a peer may announce a shift of 0 while the router's is 7)", () => {
+    for (const [snd, rcv, on] of [
+      [7, 7, true],
+      [0, 7, true],
+      [7, 0, true],
+      [0, 0, false],
+    ] as const) {
+      const c = empty();
+      applySnapshot(c, snapshot({ fields: { snd_scale: snd, rcv_scale: rcv } }), []);
+      expect((c.t_flags & SCALE) === SCALE, `${snd}/${rcv}`).toBe(on);
+      expect(c.state).toBe('ESTABLISHED');
+    }
   });
 });
