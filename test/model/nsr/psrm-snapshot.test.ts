@@ -6,12 +6,20 @@
 // milliseconds, clamped to 0 and to 32 bits.
 import { describe, expect, it } from 'vitest';
 import {
+  applyOptionState,
   applySnapshot,
   snapshotOf,
   validSnapshot,
   type PsrmReplicate,
 } from '../../../model/nsr/psrm-snapshot.ts';
-import { TF_RCVD_SCALE, TF_REQ_SCALE } from '../../../model/tcp/defs.ts';
+import {
+  TF_NODELAY,
+  TF_RCVD_SCALE,
+  TF_RCVD_TSTMP,
+  TF_REQ_SCALE,
+  TF_REQ_TSTMP,
+  TF_SACK_PERMIT,
+} from '../../../model/tcp/defs.ts';
 import { ReassQueue } from '../../../model/tcp/reass.ts';
 import { SockBuf } from '../../../model/tcp/sockbuf.ts';
 import {
@@ -172,5 +180,77 @@ describe('applySnapshot: window scaling (M-1)', () => {
       expect((c.t_flags & SCALE) === SCALE, `${snd}/${rcv}`).toBe(on);
       expect(c.state).toBe('ESTABLISHED');
     }
+  });
+});
+
+describe('applyOptionState: the options, timestamps and MD5 key of the primary (M-6, T-3, T-4)', () => {
+  const TS = TF_REQ_TSTMP | TF_RCVD_TSTMP;
+  const KEY = Uint8Array.from([1, 2, 3]);
+  /** The primary's option state: SACK, timestamps and (not negotiated, never copied) NODELAY. */
+  const primaryState = (md5Key = KEY) => {
+    const snap = snapshot({
+      state: {
+        opt_flags: TF_SACK_PERMIT | TS | TF_NODELAY,
+        ts_recent: 0xdead_beef,
+        ts_recent_age_ms: 1500,
+        ts_offset: 12345,
+      },
+    });
+    return { ...snap, md5Key };
+  };
+  const secondary = () =>
+    ({
+      t_flags: 0,
+      ts_recent: 1,
+      ts_recent_age: 2,
+      ts_offset: 3,
+      md5_key: undefined,
+    }) as unknown as {
+      t_flags: number;
+      ts_recent: number;
+      ts_recent_age: number;
+      ts_offset: number;
+      md5_key: Uint8Array | undefined;
+    };
+  const NOW = 10_000 * MS;
+
+  it('copies the negotiated options, the timestamp state (its age made absolute again) and the key', () => {
+    const c = secondary();
+    applyOptionState(c as unknown as TcpConnection, primaryState(), NOW, {
+      timestamps: true,
+      md5: true,
+    });
+    expect(c).toEqual({
+      t_flags: TF_SACK_PERMIT | TS,
+      ts_recent: 0xdead_beef,
+      ts_recent_age: NOW - 1500 * MS,
+      ts_offset: 12345,
+      md5_key: KEY,
+    });
+  });
+
+  it('an empty key in the snapshot leaves the socket unsigned', () => {
+    const c = secondary();
+    c.md5_key = KEY;
+    applyOptionState(c as unknown as TcpConnection, primaryState(new Uint8Array(0)), NOW, {
+      timestamps: true,
+      md5: true,
+    });
+    expect(c.md5_key).toBe(undefined);
+  });
+
+  it('the mutants psrm-forgets-timestamps and psrm-forgets-md5-key: neither the timestamp flags and state nor the key are copied', () => {
+    const c = secondary();
+    applyOptionState(c as unknown as TcpConnection, primaryState(), NOW, {
+      timestamps: false,
+      md5: false,
+    });
+    expect(c).toEqual({
+      t_flags: TF_SACK_PERMIT,
+      ts_recent: 1,
+      ts_recent_age: 2,
+      ts_offset: 3,
+      md5_key: undefined,
+    });
   });
 });
