@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyOptionState,
   applySnapshot,
+  resetForFailover,
   snapshotOf,
   validSnapshot,
   type PsrmReplicate,
@@ -252,5 +253,86 @@ describe('applyOptionState: the options, timestamps and MD5 key of the primary (
       ts_offset: 3,
       md5_key: undefined,
     });
+  });
+});
+
+describe('applySnapshot: the mutant psrm-snapshot-swaps-wl1-wl2', () => {
+  it('swaps both window-update fields (the correct code copies each to its own)', () => {
+    for (const swapWl of [false, true]) {
+      const c = {
+        t_flags: 0,
+        so_rcv: new SockBuf(HIWAT),
+        so_snd: new SockBuf(HIWAT),
+        t_segq: new ReassQueue(),
+        setState() {},
+      } as unknown as TcpConnection;
+      applySnapshot(c, snapshot({ state: { snd_wl1: 111, snd_wl2: 222 } }), [], { swapWl });
+      expect([c.snd_wl1, c.snd_wl2]).toEqual(swapWl ? [222, 111] : [111, 222]);
+    }
+  });
+});
+
+describe('resetForFailover: the new primary starts its timers and congestion state over (M-4)', () => {
+  function taken(sndMax: number) {
+    const timers: Array<[string, number]> = [];
+    const c = {
+      cfg: { rtoInitNs: 1000 * MS },
+      replica: false,
+      t_maxseg: 1460,
+      snd_una: 5000,
+      snd_max: sndMax,
+      snd_nxt: sndMax,
+      snd_cwnd: 1,
+      snd_ssthresh: 1,
+      snd_recover: 1,
+      t_dupacks: 3,
+      t_rxtshift: 4,
+      t_srtt: 5,
+      t_rttvar: 6,
+      t_rtttime: 7,
+      t_rtseq: 8,
+      t_rxtcur: 9,
+      ts_recent_age: 10,
+      t_flags: TF_SACK_PERMIT | TF_NODELAY | 0x8000_0000,
+      t_force: 1,
+      t_softerror: 1,
+      clearAllTimers() {
+        timers.push(['clear', 0]);
+      },
+      setTimer(name: string, ns: number) {
+        timers.push([name, ns]);
+      },
+    };
+    resetForFailover(c as unknown as TcpConnection, 42 * MS);
+    return { c, timers };
+  }
+
+  it('resets every timer, the RTT and congestion state, and goes back to snd_una with the retransmission timer armed', () => {
+    const { c, timers } = taken(7000);
+    expect(c).toMatchObject({
+      snd_cwnd: 1460,
+      snd_ssthresh: 65535 * 2 ** 14,
+      snd_recover: 5000,
+      t_dupacks: 0,
+      t_rxtshift: 0,
+      t_srtt: 0,
+      t_rttvar: 0,
+      t_rtttime: 0,
+      t_rtseq: 0,
+      t_rxtcur: 1000 * MS,
+      ts_recent_age: 42 * MS,
+      t_flags: TF_SACK_PERMIT | TF_NODELAY,
+      t_force: 0,
+      t_softerror: 0,
+      snd_nxt: 5000,
+    });
+    expect(timers).toEqual([
+      ['clear', 0],
+      ['rexmt', 1000 * MS],
+    ]);
+  });
+
+  it('with nothing unacknowledged, no retransmission timer', () => {
+    expect(taken(5000).timers).toEqual([['clear', 0]]);
   });
 });
