@@ -1,7 +1,7 @@
 // Proves the NSR design options' registry (model/nsr/options.ts): the defaults are the
 // choices SPEC names as each option's default (the scenario format's and `nsrsim list`'s
 // documented defaults), and every option is listed once, in order, with its SPEC ID and
-// the values a scenario may choose, its default among them.
+// the values a scenario may choose (what `nsrsim list` prints), its default among them.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NSR_OPTIONS, NSR_OPTION_INFO } from '../../../model/nsr/options.ts';
 
@@ -26,23 +26,23 @@ describe('NSR design options', () => {
     });
   });
 
-  it('each option listed once, in the order of the defaults, with its SPEC ID', () => {
-    expect(NSR_OPTION_INFO.map((o) => [o.name, o.spec])).toEqual([
-      ['kkcmChannels', 'K-1'],
-      ['kkcmContext', 'K-10'],
-      ['encoding', 'K-11'],
-      ['versions', 'K-11/G-5'],
-      ['nackBufferFull', 'P-4'],
-      ['nackError', 'P-4'],
-      ['prlAck', 'P-6'],
-      ['prlQueue', 'P-9'],
-      ['oooAccounting', 'P-11'],
-      ['prlL3Header', 'P-12'],
-      ['windowUpdate', 'M-3'],
-      ['prlTimeoutSide', 'P-14'],
-      ['kkcmSend', 'K-12'],
-      ['kkcmCleanup', 'K-13'],
-      ['socketOptionsDuringBulk', 'M-7'],
+  it('each option listed once, in the order of the defaults, with its SPEC ID and values', () => {
+    expect(NSR_OPTION_INFO.map((o) => [o.name, o.spec, o.values])).toEqual([
+      ['kkcmChannels', 'K-1', ['two', 'one', 'balanced']],
+      ['kkcmContext', 'K-10', ['thread', 'interrupt']],
+      ['encoding', 'K-11', ['ipc', 'tlv']],
+      ['versions', 'K-11/G-5', ['[v0, v1] with 1 <= v <= 2']],
+      ['nackBufferFull', 'P-4', ['drop', 'requeue']],
+      ['nackError', 'P-4', ['drop', 'push']],
+      ['prlAck', 'P-6', ['per-packet', 'coalesce']],
+      ['prlQueue', 'P-9', ['per-inpcb', 'global']],
+      ['oooAccounting', 'P-11', ['doc', 'count-incoming', 'ignore-ooo']],
+      ['prlL3Header', 'P-12', ['true', 'false']],
+      ['windowUpdate', 'M-3', ['immediate', 'delack', 'socket-timer', 'global-timer']],
+      ['prlTimeoutSide', 'P-14', ['primary', 'both', 'whole-re']],
+      ['kkcmSend', 'K-12', ['queue', 'client-context']],
+      ['kkcmCleanup', 'K-13', ['immediate', 'deferred']],
+      ['socketOptionsDuringBulk', 'M-7', ['not-replicated', 'replicated']],
     ]);
     expect(NSR_OPTION_INFO.map((o) => o.name)).toEqual(Object.keys(DEFAULT_NSR_OPTIONS));
   });
