@@ -152,21 +152,22 @@ describe("snapshotOf: ts_recent's age (M-6)", () => {
   });
 });
 
+/** An empty replica with real socket buffers and reassembly queue, for applySnapshot. */
+function emptyReplica(): TcpConnection & { state: string } {
+  const c = {
+    t_flags: 0,
+    so_rcv: new SockBuf(HIWAT),
+    so_snd: new SockBuf(HIWAT),
+    t_segq: new ReassQueue(),
+    state: 'CLOSED',
+    setState(st: string) {
+      this.state = st;
+    },
+  };
+  return c as unknown as TcpConnection & { state: string };
+}
+
 describe('applySnapshot: window scaling (M-1)', () => {
-  /** An empty replica with real socket buffers and reassembly queue. */
-  function empty(): TcpConnection & { state: string } {
-    const c = {
-      t_flags: 0,
-      so_rcv: new SockBuf(HIWAT),
-      so_snd: new SockBuf(HIWAT),
-      t_segq: new ReassQueue(),
-      state: 'CLOSED',
-      setState(st: string) {
-        this.state = st;
-      },
-    };
-    return c as unknown as TcpConnection & { state: string };
-  }
   const SCALE = TF_REQ_SCALE | TF_RCVD_SCALE;
 
   it("scaling is on when either shift is non-zero (a peer may announce a shift of 0 while the router's is 7)", () => {
@@ -176,7 +177,7 @@ describe('applySnapshot: window scaling (M-1)', () => {
       [7, 0, true],
       [0, 0, false],
     ] as const) {
-      const c = empty();
+      const c = emptyReplica();
       applySnapshot(c, snapshot({ fields: { snd_scale: snd, rcv_scale: rcv } }), []);
       expect((c.t_flags & SCALE) === SCALE, `${snd}/${rcv}`).toBe(on);
       expect(c.state).toBe('ESTABLISHED');
@@ -259,13 +260,7 @@ describe('applyOptionState: the options, timestamps and MD5 key of the primary (
 describe('applySnapshot: the mutant psrm-snapshot-swaps-wl1-wl2', () => {
   it('swaps both window-update fields (the correct code copies each to its own)', () => {
     for (const swapWl of [false, true]) {
-      const c = {
-        t_flags: 0,
-        so_rcv: new SockBuf(HIWAT),
-        so_snd: new SockBuf(HIWAT),
-        t_segq: new ReassQueue(),
-        setState() {},
-      } as unknown as TcpConnection;
+      const c = emptyReplica();
       applySnapshot(c, snapshot({ state: { snd_wl1: 111, snd_wl2: 222 } }), [], { swapWl });
       expect([c.snd_wl1, c.snd_wl2]).toEqual(swapWl ? [222, 111] : [111, 222]);
     }
