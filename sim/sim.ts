@@ -161,6 +161,8 @@ export class Simulation {
   private readonly actors: ActorSlot[] = [];
   private readonly byName = new Map<string, ActorId>();
   private readonly safety: SafetyCheck[] = [];
+  /** Each safety check's report function, made once (not one closure per record and check). */
+  private readonly safetyReports: Report[] = [];
   private readonly liveness: LivenessCheck[] = [];
   private readonly violationList: Violation[] = [];
   private readonly wallClock: () => number;
@@ -290,6 +292,7 @@ export class Simulation {
     // Checks must see records even when no sink or hash asked for them.
     if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
     this.safety.push(check);
+    this.safetyReports.push((v) => this.violationList.push({ check: check.id, ...v }));
   }
 
   addLivenessCheck(check: LivenessCheck): void {
@@ -551,8 +554,9 @@ export class Simulation {
   }
 
   private runSafetyChecks(rec: TraceRecord): void {
-    for (const c of this.safety) {
-      c.onRecord(rec, (v) => this.violationList.push({ check: c.id, ...v }));
+    const checks = this.safety;
+    for (let i = 0; i < checks.length; i++) {
+      (checks[i] as SafetyCheck).onRecord(rec, this.safetyReports[i] as Report);
     }
   }
 

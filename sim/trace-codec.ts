@@ -46,12 +46,23 @@ const FLUSH_AT = BUFFER_BYTES - 4096;
 
 const utf8 = new TextEncoder();
 
+/** A value the unsigned LEB128 form cannot hold: a bug in the caller (an assertion). */
+function notUint(n: number): never {
+  assert(false, `trace codec: ${n} is not an unsigned safe integer`);
+}
+
 /** Encodes records into the canonical binary form and hands the bytes on in blocks. */
 export class RecordEncoder {
   private buf = new Uint8Array(BUFFER_BYTES);
   private view = new DataView(this.buf.buffer);
   private pos = 0;
   private readonly strings = new Map<string, number>();
+  /**
+   * Per kind (by its string-table index), the keys its last record had at each position
+   * and their table indexes: records of one kind are built by the same code, so their keys
+   * repeat and an identity comparison replaces a table lookup (the bytes are the same).
+   */
+  private readonly keyMemo: ({ keys: string[]; refs: number[] } | undefined)[] = [];
 
   /** `out` receives the stream in order; a block is only valid during the call. */
   constructor(private readonly out: (bytes: Uint8Array) => void) {
@@ -63,8 +74,7 @@ export class RecordEncoder {
     this.uint(t);
     this.uint(cause + 1);
     this.string(actor);
-    this.string(kind);
-    this.object(fields as Readonly<Record<string, unknown>>);
+    this.fields(this.string(kind), fields as Readonly<Record<string, unknown>>);
     if (this.pos >= FLUSH_AT) this.flush();
   }
 
@@ -90,17 +100,25 @@ export class RecordEncoder {
   }
 
   private uint(n: number): void {
-    assert(
-      Number.isSafeInteger(n) && n >= 0,
-      () => `trace codec: ${n} is not an unsigned safe integer`,
-    );
-    this.room(8);
+    // The hot path of every record (ids, times, string indexes): one comparison for the
+    // common small values, bit operations below 2^31, division only above.
+    if (this.pos + 8 > this.buf.length) this.room(8);
+    const buf = this.buf;
+    if (n >= 0 && n < 0x80 && (n | 0) === n) {
+      buf[this.pos++] = n;
+      return;
+    }
+    if (!(Number.isSafeInteger(n) && n >= 0)) notUint(n);
     let v = n;
-    while (v >= 0x80) {
-      this.buf[this.pos++] = (v % 0x80) | 0x80;
+    while (v > 0x7fff_ffff) {
+      buf[this.pos++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    this.buf[this.pos++] = v;
+    while (v >= 0x80) {
+      buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.pos++] = v;
   }
 
   private ascii(s: string): void {
@@ -108,16 +126,60 @@ export class RecordEncoder {
     for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i) & 0x7f;
   }
 
-  private string(s: string): void {
+  /** Writes `s` (a reference when the table has it); returns its table index, or -1. */
+  private string(s: string): number {
     const known = this.strings.get(s);
     if (known !== undefined) {
-      this.byte(S_REF);
-      this.uint(known);
-      return;
+      this.ref(known);
+      return known;
     }
-    if (this.strings.size < STRING_TABLE_MAX) this.strings.set(s, this.strings.size);
+    let index = -1;
+    if (this.strings.size < STRING_TABLE_MAX) {
+      index = this.strings.size;
+      this.strings.set(s, index);
+    }
     this.byte(S_NEW);
     this.utf8(s);
+    return index;
+  }
+
+  /** A string already in the table, by its index. */
+  private ref(index: number): void {
+    if (index < 0x80 && this.pos + 2 <= this.buf.length) {
+      // A table index below 128, the usual case: tag and index in two bytes.
+      this.buf[this.pos++] = S_REF;
+      this.buf[this.pos++] = index;
+      return;
+    }
+    this.byte(S_REF);
+    this.uint(index);
+  }
+
+  /** A record's fields: object(), with the keys of the kind's last record remembered. */
+  private fields(kind: number, o: Readonly<Record<string, unknown>>): void {
+    let memo = kind < 0 ? undefined : this.keyMemo[kind];
+    if (memo === undefined && kind >= 0) {
+      memo = { keys: [], refs: [] };
+      this.keyMemo[kind] = memo;
+    }
+    this.byte(T_OBJECT);
+    let i = 0;
+    for (const k in o) {
+      const v = o[k];
+      if (v === undefined) continue;
+      if (memo !== undefined && memo.keys[i] === k) {
+        this.ref(memo.refs[i] as number);
+      } else {
+        const index = this.string(k);
+        if (memo !== undefined && index >= 0) {
+          memo.keys[i] = k;
+          memo.refs[i] = index;
+        }
+      }
+      i++;
+      this.value(v);
+    }
+    this.byte(T_END);
   }
 
   private utf8(s: string): void {
@@ -168,7 +230,8 @@ export class RecordEncoder {
       case 'number':
         return this.number(v);
       case 'string':
-        return this.string(v);
+        this.string(v);
+        return;
       case 'boolean':
         return this.byte(v ? T_TRUE : T_FALSE);
       case 'object':

@@ -413,16 +413,18 @@ export class IdenticalDataCheck implements LivenessCheck {
     }
     const from = Math.max(offset, s.base);
     const overlapEnd = Math.min(offset + bytes.length, s.base + canon.len);
-    for (let o = from; o < overlapEnd; o++) {
-      if (canon.buf[o - s.base] !== bytes[o - offset]) {
-        this.violation(
-          s,
-          o,
-          `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(canon.buf[o - s.base] as number).toString(16)}`,
-          { re: inst.re, offset: o },
-        );
-        return;
-      }
+    const held = canon.buf;
+    const base = s.base;
+    let o = from;
+    while (o < overlapEnd && held[o - base] === bytes[o - offset]) o++;
+    if (o < overlapEnd) {
+      this.violation(
+        s,
+        o,
+        `${s.dir === 'in' ? 'inbound' : 'outbound'} data of ${s.session} differs at byte ${o}: ${inst.key} (${inst.role}) has 0x${(bytes[o - offset] as number).toString(16)}, the other socket had 0x${(held[o - base] as number).toString(16)}`,
+        { re: inst.re, offset: o },
+      );
+      return;
     }
     const appendFrom = Math.max(from, s.base + canon.len);
     if (appendFrom < offset + bytes.length && appendFrom === s.base + canon.len)

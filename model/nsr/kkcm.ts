@@ -466,7 +466,9 @@ export class Kkcm implements Actor<KkcmMessage> {
         // Mutant: hand the client what has arrived, as if it were the whole message.
         take = rx.len - pos;
       }
-      this.dispatch(ch, rx.buf.slice(pos, pos + take));
+      // A view, not a copy: the decoder copies what it keeps (byte fields, strings), and
+      // nothing overwrites the receive buffer until the loop is done (consume, below).
+      this.dispatch(ch, rx.buf.subarray(pos, pos + take));
       pos += take;
     }
     assert(pos <= rx.len, () => `KKCM ${ch}: consumed ${pos} of ${rx.len} bytes`);

@@ -285,6 +285,21 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
   'iha.failover': [F('handle', 'u32', 1)],
 };
 
+/** A table with one entry per message type, made from the type's layout. */
+function perType<V>(make: (fields: readonly FieldDef[]) => V): Record<NsrMessageType, V> {
+  const out = {} as Record<NsrMessageType, V>;
+  for (const t of Object.keys(LAYOUT) as NsrMessageType[]) out[t] = make(LAYOUT[t]);
+  return out;
+}
+
+/** fieldsAt's table: per message type, the field lists of versions 1 .. NSR_VERSION_MAX. */
+const FIELDS_AT = perType((fields) =>
+  Array.from({ length: NSR_VERSION_MAX }, (_, i) => fields.filter((f) => f.since <= i + 1)),
+);
+
+/** readTlv's table: per message type, its fields by tag. */
+const BY_TAG = perType((fields) => new Map(fields.map((f) => [f.tag, f])));
+
 const REASON_BY_CODE = new Map<number, AckReason>(
   Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]),
 );
@@ -364,12 +379,16 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
  * receiver that what its decoder accepted is a message a sender could have built.
  */
 export function messageProblem(msg: NsrMessage): string | undefined {
-  const flat = flatten(msg);
-  for (const f of LAYOUT[msg.t]) {
+  return flatProblem(msg.t, flatten(msg));
+}
+
+/** messageProblem of a message already flattened (encodeMessage flattens once for both). */
+function flatProblem(t: NsrMessageType, flat: Record<string, unknown>): string | undefined {
+  for (const f of LAYOUT[t]) {
     if (f.kind === 'pad24' || f.name === 'rxStamp') continue;
     const v = fieldValue(flat, f);
     const bad = fieldProblem(f.kind, v);
-    if (bad !== undefined) return `${msg.t}.${f.name}: ${bad}`;
+    if (bad !== undefined) return `${t}.${f.name}: ${bad}`;
   }
   return undefined;
 }
@@ -402,34 +421,42 @@ function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
 }
 
 export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: number): Uint8Array {
-  assert(messageProblem(msg) === undefined, () => `encode: ${messageProblem(msg)}`);
+  const flat = flatten(msg);
+  const problem = flatProblem(msg.t, flat);
+  assert(problem === undefined, () => `encode: ${problem}`);
   assertInt(version, 1, 0x7f, 'NSR message version'); // 7 bits of the header's version byte
   const [client, subtype] = SUBTYPE[msg.t];
-  const flat = flatten(msg);
-  const fields = LAYOUT[msg.t].filter((f) => f.since <= version);
-  const values = fields.map((f) => fieldValue(flat, f));
+  const fields = fieldsAt(msg.t, version);
+  const tlv = encoding === 'tlv';
+  const values: unknown[] = new Array<unknown>(fields.length);
+  const sizes: number[] = new Array<number>(fields.length);
   let body = 0;
-  fields.forEach((f, i) => {
-    body += fieldBytes(f.kind, values[i]) + (encoding === 'tlv' ? TLV_HEADER_BYTES : 0);
-  });
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as FieldDef;
+    const v = fieldValue(flat, f);
+    const n = fieldBytes(f.kind, v);
+    values[i] = v;
+    sizes[i] = n;
+    body += n + (tlv ? TLV_HEADER_BYTES : 0);
+  }
   const out = new Uint8Array(IPC_HEADER_BYTES + body);
   const dv = new DataView(out.buffer);
   dv.setUint8(0, IPC_TYPE[client]);
-  dv.setUint8(1, encoding === 'tlv' ? version | 0x80 : version);
+  dv.setUint8(1, tlv ? version | 0x80 : version);
   dv.setUint16(2, subtype);
   dv.setUint32(4, out.length);
   let at = IPC_HEADER_BYTES;
-  fields.forEach((f, i) => {
-    const v = values[i];
-    const n = fieldBytes(f.kind, v);
-    if (encoding === 'tlv') {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as FieldDef;
+    const n = sizes[i] as number;
+    if (tlv) {
       dv.setUint16(at, f.tag);
       dv.setUint32(at + 2, n);
       at += TLV_HEADER_BYTES;
     }
-    writeField(out, dv, at, f.kind, v);
+    writeField(out, dv, at, f.kind, values[i]);
     at += n;
-  });
+  }
   assert(
     at === out.length && out.length <= IPC_MESSAGE_MAX,
     () => `encode ${msg.t}: wrote ${at} of ${out.length} bytes`,
@@ -441,6 +468,17 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
     () => `encode ${msg.t}: frames as ${framed.ok ? framed.length : framed.error}`,
   );
   return out;
+}
+
+/**
+ * The fields a message of type `t` carries in `version`, in layout order: LAYOUT filtered
+ * by `since`, once per type and version (every version above NSR_VERSION_MAX carries them all).
+ */
+function fieldsAt(t: NsrMessageType, version: number): readonly FieldDef[] {
+  const byVersion = FIELDS_AT[t];
+  const fields = byVersion[Math.min(version, NSR_VERSION_MAX) - 1];
+  assert(fields !== undefined, () => `wire: no field list of ${t} for version ${version}`);
+  return fields;
 }
 
 function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, v: unknown): void {
@@ -585,7 +623,7 @@ function readTlv(
   dv: DataView,
   type: NsrMessageType,
 ): Record<string, unknown> | string {
-  const byTag = new Map(LAYOUT[type].map((f) => [f.tag, f]));
+  const byTag = BY_TAG[type];
   const out: Record<string, unknown> = {};
   let at = IPC_HEADER_BYTES;
   while (at < bytes.length) {

@@ -1,6 +1,7 @@
 // Proves the canonical binary trace form (trace format 2) is exact and unambiguous: a golden
 // encoding, distinct values never encode alike, key order and left-out undefined values,
 // the string table, non-finite numbers refused, and the block boundaries never matter.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordEncoder, TRACE_PREAMBLE } from '../../sim/trace-codec.ts';
 import { MemorySink, Simulation, hashRecords, nobleSha256 } from '../../sim/index.ts';
@@ -23,6 +24,63 @@ function body(recs: readonly Rec[]): number[] {
 }
 
 const one = (fields: object): number[] => body([[0, 0, -1, 'a', 'k', fields]]);
+
+/**
+ * The grammar of trace-codec.ts written out plainly (no buffer, no remembered keys): the
+ * reference the encoder's fast paths must match byte for byte.
+ */
+function reference(recs: readonly Rec[]): number[] {
+  const out: number[] = [];
+  const table = new Map<string, number>();
+  const uint = (n: number): void => {
+    let v = n;
+    while (v >= 0x80) {
+      out.push((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    out.push(v);
+  };
+  const str = (x: string): void => {
+    const i = table.get(x);
+    if (i !== undefined) {
+      out.push(12);
+      uint(i);
+      return;
+    }
+    table.set(x, table.size);
+    const b = new TextEncoder().encode(x);
+    out.push(11);
+    uint(b.length);
+    out.push(...b);
+  };
+  const value = (v: unknown): void => {
+    if (typeof v === 'number') {
+      out.push(v >= 0 ? 3 : 4);
+      uint(v >= 0 ? v : -v - 1);
+    } else if (typeof v === 'string') str(v);
+    else if (typeof v === 'boolean') out.push(v ? 2 : 1);
+    else if (v === null) out.push(0);
+    else object(v as Record<string, unknown>);
+  };
+  const object = (o: Record<string, unknown>): void => {
+    out.push(9);
+    for (const k in o) {
+      if (o[k] === undefined) continue;
+      str(k);
+      value(o[k]);
+    }
+    out.push(10);
+  };
+  for (const [id, t, cause, actor, kind, fields] of recs) {
+    uint(id);
+    uint(t);
+    uint(cause + 1);
+    str(actor);
+    str(kind);
+    object(fields as Record<string, unknown>);
+  }
+  return out;
+}
 
 describe('trace codec', () => {
   it('starts with the format preamble and encodes a record as the grammar says', () => {
@@ -77,6 +135,37 @@ describe('trace codec', () => {
       [1, 0, 0, 'a', 'k', { s: 'x' }],
     ]);
     expect(two.slice(-13)).toEqual([1, 0, 1, 12, 0, 12, 1, 9, 12, 2, 12, 3, 10]);
+  });
+
+  it("matches the plain grammar whatever keys a kind's records carry (remembered keys, long tables, large integers)", () => {
+    // Records of a few kinds whose key sets and orders change from record to record, some
+    // values undefined, with enough distinct strings that table indexes pass 127 and
+    // integers in every LEB128 length up to 2^53 - 1.
+    const key = fc.constantFrom('a', 'b', 'c', 'session', 'seq');
+    const uint = fc.oneof(fc.nat(300), fc.nat(), fc.maxSafeNat());
+    const val = fc.oneof(
+      uint,
+      fc.integer({ min: -(2 ** 40), max: -1 }),
+      fc.constantFrom(undefined, null, true, false),
+      fc.nat(400).map((n) => `s${n}`),
+    );
+    const rec = fc.tuple(
+      uint,
+      uint,
+      fc.constantFrom('k1', 'k2', 'k3'),
+      fc.array(fc.tuple(key, val), { maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(fc.array(rec, { minLength: 1, maxLength: 300 }), (rs) => {
+        // A first record of 150 strings: every later new string has a table index above 127.
+        const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`w${i}`, 0]));
+        const recs: Rec[] = [[0, 0, -1, 'first', 'wide', wide]];
+        for (const [id, t, kind, kv] of rs)
+          recs.push([id, t, -1, `actor${id % 3}`, kind, Object.fromEntries(kv)]);
+        expect(body(recs)).toEqual(reference(recs));
+      }),
+      { numRuns: 200, seed: 20261207 },
+    );
   });
 
   it('refuses non-finite numbers and values that are not JSON-safe', () => {
