@@ -67,6 +67,8 @@ const DRAIN_MAX_NS = 500_000_000;
 const DRAIN_POLL_NS = 1_000_000;
 /** How long the new master waits for the old master's failover messages. */
 const SYNC_GUARD_NS = 1_000_000_000;
+/** reportSync recomputes one in this many of the calls it could skip, to check the skip. */
+const SYNC_RECHECK_EVERY = 64;
 
 interface Candidate {
   conn: TcpConnection;
@@ -97,6 +99,15 @@ export class Iha extends NsrClient<IhaLocal> {
   private awaitingSync = false;
   /** The sync state last told to the chassis (F-6), to tell it only changes. */
   private lastSync: string | undefined;
+  /**
+   * NsrState.syncChanges and KKCM's readiness when the sync state was last worked out: while
+   * neither moved, the pending list cannot have changed, so reportSync need not walk every
+   * candidate after every message (with 10,000 sockets that walk was quadratic).
+   */
+  private syncSeen = -1;
+  private syncReadySeen = false;
+  /** reportSync calls it skipped; every SYNC_RECHECK_EVERY-th recomputes and must agree. */
+  private syncSkips = 0;
   /** Per-socket failovers in progress (draining), by primary handle. */
   private handovers = new Map<number, Candidate>();
 
@@ -106,9 +117,11 @@ export class Iha extends NsrClient<IhaLocal> {
 
   protected reset(): void {
     this.candidates = new Map();
+    this.nsr.syncChanges++;
     this.awaitingSync = false;
     this.handovers = new Map();
     this.lastSync = undefined;
+    this.syncSeen = -1;
   }
 
   override receive(msg: Parameters<NsrClient<IhaLocal>['receive']>[0]): void {
@@ -122,13 +135,27 @@ export class Iha extends NsrClient<IhaLocal> {
    * has an active replica (a restarted backup is set up again socket by socket).
    */
   private reportSync(): void {
-    if (!this.nsr.kernel.isMaster()) return;
+    if (!this.nsr.kernel.isMaster()) {
+      this.syncSeen = -1;
+      return;
+    }
+    const ready = this.nsr.kkcm.ready;
+    const unchanged = this.syncSeen === this.nsr.syncChanges && this.syncReadySeen === ready;
+    if (unchanged && ++this.syncSkips % SYNC_RECHECK_EVERY !== 0) return;
     const pending = [...this.candidates.keys()].filter(
       (s) => this.nsr.bySession.get(s)?.iha.active !== true,
     );
-    const synced = this.nsr.kkcm.ready && pending.length === 0;
+    const synced = ready && pending.length === 0;
     // JSON keeps the names apart whatever they contain (a joined string would not).
     const key = JSON.stringify([synced, pending]);
+    // Paired with every change of candidates, handle tables and active flags bumping
+    // syncChanges: a recheck with none of them seen finds the state last reported.
+    assert(
+      !unchanged || key === this.lastSync,
+      () => `IHA: sync state ${key} changed without a recorded change (was ${this.lastSync})`,
+    );
+    this.syncSeen = this.nsr.syncChanges;
+    this.syncReadySeen = ready;
     if (key === this.lastSync) return;
     this.lastSync = key;
     this.ctx.trace(K.iha.syncState, { synced, pending: pending.length });
@@ -141,6 +168,7 @@ export class Iha extends NsrClient<IhaLocal> {
       case 'iha.socket':
         assert(msg.session.length > 0, 'iha.socket: a session needs a name');
         this.candidates.set(msg.session, { conn: msg.conn, app: msg.app });
+        this.nsr.syncChanges++;
         if (this.nsr.kkcm.ready) this.begin(msg.session);
         return;
       case 'iha.psrm-done':
@@ -300,6 +328,7 @@ export class Iha extends NsrClient<IhaLocal> {
     );
     rep.iha.active = true;
     rep.iha.setupInProgress = false;
+    this.nsr.syncChanges++;
     checkRep(rep);
     this.ctx.trace(K.iha.active, {
       session: rep.session,
@@ -471,6 +500,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // hands it back to IHA as a socket of this (now master) RE.
     rep.iha.active = false;
     rep.iha.failingOver = true;
+    this.nsr.syncChanges++;
     checkRep(rep);
     this.ctx.trace(K.iha.failover, { session: rep.session, handle: rep.handle });
     this.ctx.send(
@@ -485,6 +515,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.ctx.trace(K.iha.becomeBackup, { primaries: this.countRole('primary') });
     for (const c of this.candidates.values()) c.app.detach();
     this.candidates = new Map();
+    this.nsr.syncChanges++;
     if (!this.nsr.kkcm.ready) {
       this.dropAllPrimaries('switchover without replication');
       assert(this.countRole('primary') === 0, 'becomeBackup: a primary is left');
@@ -546,6 +577,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.ctx.trace(K.iha.socketFailover, { session, handle: rep.handle, peer: rep.peerHandle });
     this.handovers.set(rep.handle, { conn: rep.conn, app });
     this.candidates.delete(session);
+    this.nsr.syncChanges++;
     // The application stops here: what it wrote is all SDRL must replicate (S-1).
     app.detach();
     // Steer first: once the socket is let go here, nothing of its flow may come here.
@@ -595,6 +627,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.ctx.trace(K.iha.socketFailoverAbandoned, { session: rep.session, handle: rep.handle });
     this.steer(rep.conn, this.nsr.reIndex);
     this.candidates.set(rep.session, h);
+    this.nsr.syncChanges++;
     h.app.attach(rep.conn);
   }
 

@@ -283,7 +283,7 @@ export class Prl extends NsrClient<PrlLocal> {
    */
   private refused(rep: Rep, e: PrlEntry): void {
     prlRelease(this.nsr, this.ctx, rep, 'push');
-    ihaDeactivate(rep);
+    ihaDeactivate(this.nsr, rep);
     this.l4(rep, e.seg, { via: 'direct', seq: e.seq, arrival: e.arrival, space: undefined });
   }
 
@@ -453,7 +453,7 @@ export class Prl extends NsrClient<PrlLocal> {
   /** P-7 on one primary: push (the mutant drops) its queue, disable replication, post an error. */
   private giveUp(rep: Rep, reason: string): void {
     prlRelease(this.nsr, this.ctx, rep, this.nsr.is('prl-timeout-drops-queue') ? 'drop' : 'push');
-    ihaDeactivate(rep);
+    ihaDeactivate(this.nsr, rep);
     this.postError(rep, reason, 'push');
     // Replication is off and nothing is held: the socket cannot time out again.
     assert(

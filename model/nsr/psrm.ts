@@ -195,7 +195,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     // Mutant psrm-app-in-from-app-out: the other offset (a wrong variable).
     rep.psrm.appInBase = this.nsr.is('psrm-app-in-from-app-out') ? st.app_out : st.app_in;
     rep.psrm.snapshotRcvNxt = st.rcv_nxt;
-    ihaActivateSecondary(rep);
+    ihaActivateSecondary(this.nsr, rep);
     this.ctx.trace(K.psrm.applied, {
       session: rep.session,
       rcv_nxt: c.rcv_nxt,
@@ -342,7 +342,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'secondary') return;
     const c = rep.conn;
-    ihaBecomePrimary(rep);
+    ihaBecomePrimary(this.nsr, rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
     assert(this.nsr.rep(handle) === undefined, () => `PSRM failover: ${rep.session} is kept`);

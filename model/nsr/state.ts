@@ -272,6 +272,12 @@ export class NsrState {
   readonly reps = new Map<number, Rep>();
   readonly byConn = new Map<TcpConnection, Rep>();
   readonly bySession = new Map<string, Rep>();
+  /**
+   * Counts every change that can change which sockets IHA reports not yet replicated (F-6):
+   * a socket added or dropped here, an active flag set or cleared (IHA, iha-state.ts), a
+   * candidate socket added or removed (IHA). IHA's reportSync skips its walk while it is still.
+   */
+  syncChanges = 0;
   private nextHandle: number;
   /** PRL's per-RE state (P-8, P-9). */
   readonly prl: PrlReState = { globalSeq: 0, bufferedBytes: 0, globalQueue: [], lastHeardNs: 0 };
@@ -388,6 +394,7 @@ export class NsrState {
     this.reps.set(handle, rep);
     this.byConn.set(conn, rep);
     this.bySession.set(session, rep);
+    this.syncChanges++;
     conn.onRcvAppend = (bytes: Uint8Array) => {
       // TCP calls the tap only with bytes (tcp/conn.ts rcvAppend returns on empty).
       assert(bytes.length > 0, () => `receive tap of ${session}: an empty append`);
@@ -446,6 +453,7 @@ export class NsrState {
     this.reps.delete(rep.handle);
     this.byConn.delete(c);
     this.bySession.delete(rep.session);
+    this.syncChanges++;
     this.checkTables();
   }
 

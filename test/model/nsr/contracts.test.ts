@@ -113,14 +113,14 @@ describe('named functions other subsystems call (GUIDE §5)', () => {
     const nsr = state();
     const rep: Rep = nsr.addRep('s', 'primary', fakeConn());
     rep.iha.setupInProgress = true;
-    expect(() => ihaDeactivate(rep)).toThrow(/set-up/);
+    expect(() => ihaDeactivate(nsr, rep)).toThrow(/set-up/);
     rep.iha.setupInProgress = false;
     rep.iha.active = true;
     rep.peerHandle = 7;
     rep.prl.pending.push({ seg: {} as never, arrival: 1 });
-    expect(() => ihaDeactivate(rep)).toThrow(/holds packets/);
+    expect(() => ihaDeactivate(nsr, rep)).toThrow(/holds packets/);
     prlRelease(nsr, tracer, rep, 'drop');
-    ihaDeactivate(rep);
+    ihaDeactivate(nsr, rep);
     expect(rep.iha.active).toBe(false);
   });
 
@@ -129,9 +129,9 @@ describe('named functions other subsystems call (GUIDE §5)', () => {
     const nsr = state();
     const rep = nsr.addRep('s', 'secondary', fakeConn());
     rep.peerHandle = 9;
-    expect(() => ihaBecomePrimary(rep)).toThrow(/did not fail/);
+    expect(() => ihaBecomePrimary(nsr, rep)).toThrow(/did not fail/);
     rep.iha.failingOver = true;
-    ihaBecomePrimary(rep);
+    ihaBecomePrimary(nsr, rep);
     expect(rep.role).toBe('primary');
   });
 

@@ -396,3 +396,25 @@ describe('I-5: failover coordination', () => {
     expect(h.of(K.iha.active, ACTOR.nsr(1, 'iha'))).toHaveLength(2);
   });
 });
+
+describe('F-6: the sync state told to the chassis is worked out only after a recorded change', () => {
+  it('F-6: IHA re-walks its candidates only when NsrState.syncChanges moved, and a sampled recheck catches an active flag changed behind its back', () => {
+    // The skip in reportSync is paired with every writer of candidates, handle tables and
+    // active flags bumping syncChanges: one that forgot would leave the chassis with a stale
+    // sync state, so a recheck (one skipped call in 64) recomputes and must agree.
+    // Steady state: IHA hears KKCM's periodic call every 100 ms, and nothing changes.
+    const cfg = nsrConfig({ durationNs: 10 * SEC, peers: [peer('pa', { sessions: 2 })] });
+    const honest = new Harness(cfg);
+    expect(honest.finish()).toEqual([]);
+    expect(honest.of(K.iha.syncState, ACTOR.nsr(0, 'iha')).at(-1)?.fields).toEqual({
+      synced: true,
+      pending: 0,
+    });
+    const h = new Harness(cfg);
+    h.runTo(1 * SEC);
+    const rep = h.rep(0);
+    expect(rep.iha.active).toBe(true);
+    rep.iha.active = false; // behind IHA's back: no syncChanges
+    expect(() => h.runTo(10 * SEC)).toThrow(/sync state .* changed without a recorded change/);
+  });
+});
