@@ -24,6 +24,20 @@ export interface FuzzBench {
   twoWorkers: FuzzBenchRow;
   /** twoWorkers.runsPerSec / oneWorker.runsPerSec. */
   speedup: number;
+  /**
+   * Once the pool is up: the same campaigns with one run per worker (start-up and a run
+   * each) taken away, (runs - workers) / (wall - start-up wall), per worker count; a short
+   * campaign's runs/s is mostly the pool's start-up (worker threads loading the model).
+   */
+  steady: { oneWorker: SteadyRow; twoWorkers: SteadyRow; speedup: number };
+}
+
+export interface SteadyRow {
+  workers: number;
+  /** Wall ms of the campaign of one run per worker: the pool's start-up and one run each. */
+  startupMs: number;
+  /** Runs per second past the start-up campaign. */
+  runsPerSec: number;
 }
 
 export interface FuzzBenchOptions {
@@ -101,12 +115,34 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const two1 = campaign(2, seed, runs);
   const oneWorker = best(one1, campaign(1, seed, runs));
   const twoWorkers = best(two1, campaign(2, seed, runs));
+  const steadyOne = steadyRow(oneWorker, best(campaign(1, seed, 1), campaign(1, seed, 1)));
+  const steadyTwo = steadyRow(twoWorkers, best(campaign(2, seed, 2), campaign(2, seed, 2)));
   return {
     seed,
     runs,
     oneWorker,
     twoWorkers,
-    speedup: Math.round((twoWorkers.runsPerSec / oneWorker.runsPerSec) * 100) / 100,
+    speedup: ratio(twoWorkers.runsPerSec, oneWorker.runsPerSec),
+    steady: {
+      oneWorker: steadyOne,
+      twoWorkers: steadyTwo,
+      speedup: ratio(steadyTwo.runsPerSec, steadyOne.runsPerSec),
+    },
+  };
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 100) / 100 : 0;
+}
+
+/** `full`'s throughput past `startup` (the same pool with one run per worker). */
+function steadyRow(full: FuzzBenchRow, startup: FuzzBenchRow): SteadyRow {
+  const runs = full.runs - startup.runs;
+  const ms = full.wallMs - startup.wallMs;
+  return {
+    workers: full.workers,
+    startupMs: Math.round(startup.wallMs),
+    runsPerSec: ms > 0 && runs > 0 ? Math.round((runs * 100_000) / ms) / 100 : 0,
   };
 }
 
@@ -119,5 +155,6 @@ export function formatFuzz(b: FuzzBench): string {
     row(b.oneWorker),
     row(b.twoWorkers),
     `  two workers vs one: ${b.speedup}x`,
+    `  past the pool's start-up (${b.steady.oneWorker.startupMs} ms with one worker, ${b.steady.twoWorkers.startupMs} ms with two, one run each): ${b.steady.oneWorker.runsPerSec} runs/s on one worker, ${b.steady.twoWorkers.runsPerSec} on two (${b.steady.speedup}x)`,
   ].join('\n');
 }
