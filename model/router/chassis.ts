@@ -129,7 +129,11 @@ export class Chassis implements Actor<ChassisMessage> {
         return;
       case 'chassis.backup-gone': {
         const master = this.w.reIds[this.master as 0 | 1];
-        if (msg.re !== this.master && this.w.sim.isRunning(master)) {
+        // A backup that restarted before the master noticed it was gone is back (restart
+        // told both kernels the other RE is up): telling the master "down" now would be
+        // stale and tear down the channels it has just set up again.
+        const back = this.w.sim.isRunning(this.w.reIds[msg.re as 0 | 1]);
+        if (msg.re !== this.master && this.w.sim.isRunning(master) && !back) {
           // Flows steered to the lost RE by per-socket failovers fall back to the master,
           // whose secondaries of them fail over now (F-1).
           ctx.send(this.w.pfeId, { type: 'pfe.re-down', re: msg.re } satisfies PfeControl);

@@ -769,3 +769,26 @@ describe('K-11: encoding and version skew', () => {
     expect(h.world.peers[0]?.sessions[0]?.verifier.bytes).toBeGreaterThan(0);
   });
 });
+
+describe('K-7, F-4: a backup restarted before the master noticed it was gone', () => {
+  it('K-7, F-4: the master does not clean its channels up with ORE_DOWN after the backup, crashed at 300 ms, is back at 350 ms (the chassis would notice the crash at 400 ms)', () => {
+    // Found by the KKCM mutation tests: the chassis's pending "backup gone" fired after the
+    // restart had told both kernels the other RE is up, so the master tore down the channels
+    // the restarted backup had just connected.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1 * SEC,
+        faults: [
+          fault(300 * MS, { kind: 're-crash', target: 'backup' }),
+          fault(350 * MS, { kind: 're-restart', target: 'backup' }),
+        ],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    // RE1 connecting again tells RE0 its old channels are dead (IO_ERR, K-2); no stale
+    // ORE_DOWN follows the restart.
+    const cleanups = h.of(K.kkcm.cleanup, ACTOR.nsr(0, 'kkcm')).filter((r) => r.t >= 350 * MS);
+    expect(cleanups.map((r) => r.fields.reason)).toEqual(['IO_ERR']);
+    expect(h.nsr(0).kkcm.ready).toBe(true);
+  });
+});
