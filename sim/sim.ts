@@ -160,9 +160,8 @@ export class Simulation {
   private readonly queue = new EventQueue(1024);
   private readonly actors: ActorSlot[] = [];
   private readonly byName = new Map<string, ActorId>();
-  private readonly safety: SafetyCheck[] = [];
-  /** Each safety check's report function, made once (not one closure per record and check). */
-  private readonly safetyReports: Report[] = [];
+  /** Each safety check with its report function, made once (not per record and check). */
+  private readonly safety: Array<{ readonly check: SafetyCheck; readonly report: Report }> = [];
   private readonly liveness: LivenessCheck[] = [];
   private readonly violationList: Violation[] = [];
   private readonly wallClock: () => number;
@@ -291,8 +290,10 @@ export class Simulation {
     assert(!this.finished, () => `addSafetyCheck: ${check.id} added after finish()`);
     // Checks must see records even when no sink or hash asked for them.
     if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
-    this.safety.push(check);
-    this.safetyReports.push((v) => this.violationList.push({ check: check.id, ...v }));
+    this.safety.push({
+      check,
+      report: (v) => this.violationList.push({ check: check.id, ...v }),
+    });
   }
 
   addLivenessCheck(check: LivenessCheck): void {
@@ -554,10 +555,7 @@ export class Simulation {
   }
 
   private runSafetyChecks(rec: TraceRecord): void {
-    const checks = this.safety;
-    for (let i = 0; i < checks.length; i++) {
-      (checks[i] as SafetyCheck).onRecord(rec, this.safetyReports[i] as Report);
-    }
+    for (const s of this.safety) s.check.onRecord(rec, s.report);
   }
 
   private slot(id: ActorId): ActorSlot {

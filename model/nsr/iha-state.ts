@@ -30,12 +30,11 @@ export function ihaActivateSecondary(nsr: Pick<NsrState, 'syncChanges'>, rep: Re
 }
 
 /** I-5: PSRM's failover handler made the secondary socket the primary. */
-export function ihaBecomePrimary(nsr: Pick<NsrState, 'syncChanges'>, rep: Rep): void {
+export function ihaBecomePrimary(rep: Rep): void {
   assert(rep.role === 'secondary', () => `ihaBecomePrimary: ${rep.session} is already primary`);
   assert(!rep.iha.active, () => `ihaBecomePrimary: ${rep.session} is still marked active`);
   // Only IHA's failover sends PSRM the failover request, and it marks the socket first (I-5).
   assert(rep.iha.failingOver, () => `ihaBecomePrimary: IHA did not fail ${rep.session} over`);
   rep.role = 'primary';
-  nsr.syncChanges++;
   checkRep(rep);
 }

@@ -342,7 +342,7 @@ export class Psrm extends NsrClient<PsrmLocal> {
     const rep = this.nsr.rep(handle);
     if (rep === undefined || rep.role !== 'secondary') return;
     const c = rep.conn;
-    ihaBecomePrimary(this.nsr, rep);
+    ihaBecomePrimary(rep);
     removeHooks(rep);
     this.nsr.dropRep(rep);
     assert(this.nsr.rep(handle) === undefined, () => `PSRM failover: ${rep.session} is kept`);

@@ -172,6 +172,9 @@ describe('trace codec', () => {
     expect(() => one({ x: Number.NaN })).toThrow(/non-finite/);
     expect(() => one({ x: Infinity })).toThrow(/non-finite/);
     expect(() => one({ f: () => 1 })).toThrow(/not JSON-safe/);
+    // Ids, times and causes are unsigned LEB128: a negative or fractional one is a bug.
+    expect(() => body([[-1, 0, -1, 'a', 'k', {}]])).toThrow(/not an unsigned safe integer/);
+    expect(() => body([[0, 0.5, -1, 'a', 'k', {}]])).toThrow(/not an unsigned safe integer/);
   });
 
   it('gives the same stream whatever the block boundaries (large byte arrays included)', () => {

@@ -129,9 +129,9 @@ describe('named functions other subsystems call (GUIDE §5)', () => {
     const nsr = state();
     const rep = nsr.addRep('s', 'secondary', fakeConn());
     rep.peerHandle = 9;
-    expect(() => ihaBecomePrimary(nsr, rep)).toThrow(/did not fail/);
+    expect(() => ihaBecomePrimary(rep)).toThrow(/did not fail/);
     rep.iha.failingOver = true;
-    ihaBecomePrimary(nsr, rep);
+    ihaBecomePrimary(rep);
     expect(rep.role).toBe('primary');
   });
 
