@@ -31,7 +31,7 @@ import { Peer } from './peer.ts';
 import { Pfe, type PfeCounters } from './router/pfe.ts';
 import { Iha } from './nsr/iha.ts';
 import type { NsrIds, NsrState } from './nsr/state.ts';
-import { Kkcm } from './nsr/kkcm.ts';
+import { Kkcm, type KkcmCounters } from './nsr/kkcm.ts';
 import {
   DEFAULT_NSR_BOUNDS,
   DEFAULT_NSR_COSTS,
@@ -99,6 +99,8 @@ export interface WorldStats {
   pfe: PfeCounters;
   links: Record<string, { aToB: LinkCounters; bToA: LinkCounters }>;
   sessions: Array<{ session: string; peer: SessionStats; router: SessionStats | undefined }>;
+  /** Per RE (re0, re1), its KKCM's messages and errors over the run (NSR on; K-8). */
+  kkcm?: Record<string, KkcmCounters>;
   /** The router's MSDP (issue 14), when a peer runs it. */
   msdp?: MsdpSummary;
   /** The router's BGP (issue 15), when a peer runs it. */
@@ -176,6 +178,8 @@ export class World {
   private msdpBoard: SyncBoard | undefined;
   /** The BGP speakers' sync points at PSRM's snapshots. */
   private bgpBoard: SyncBoard | undefined;
+  /** Each RE's KKCM (NSR on), for its message counters in stats(). */
+  private readonly kkcms: Array<{ re: ReIndex; kkcm: Kkcm }> = [];
 
   constructor(
     readonly cfg: WorldConfig,
@@ -406,7 +410,9 @@ export class World {
     };
     const other = RE_INTERNAL_ADDR[1 - i] as Ipv4;
     const internal = (): ReturnType<typeof eng.stack> => eng.stack(RE_INTERNAL_ADDR[i]);
-    this.add(ACTOR.nsr(i, 'kkcm'), new Kkcm(state, internal, other, true));
+    const kkcm = new Kkcm(state, internal, other, true);
+    this.kkcms.push({ re: i, kkcm });
+    this.add(ACTOR.nsr(i, 'kkcm'), kkcm);
     this.add(ACTOR.nsr(i, 'iha'), new Iha(state));
     this.add(ACTOR.nsr(i, 'prl'), new Prl(state));
     this.add(ACTOR.nsr(i, 'sdrl'), new Sdrl(state));
@@ -485,6 +491,11 @@ export class World {
       pfe: { ...this.pfe.counters },
       links,
       sessions,
+      ...(this.kkcms.length === 0
+        ? {}
+        : {
+            kkcm: Object.fromEntries(this.kkcms.map((k) => [`re${k.re}`, { ...k.kkcm.counters }])),
+          }),
       ...this.msdpStats(),
       ...this.bgpStats(),
     };

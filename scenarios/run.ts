@@ -69,6 +69,8 @@ export interface RunStats {
   sessions: WorldStats['sessions'];
   pfe: WorldStats['pfe'];
   links: WorldStats['links'];
+  /** Per RE, its KKCM's messages, bytes, I/O errors and cleanups (NSR on; K-8). */
+  kkcm?: WorldStats['kkcm'];
   pcapPackets?: number;
   /** The router's MSDP: peers, socket handles per RE, SA caches, F-5 refusals (issue 14). */
   msdp?: WorldStats['msdp'];
@@ -225,6 +227,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
     sessions: acrossIncarnations(st.sessions, outcome),
     pfe: st.pfe,
     links: st.links,
+    ...(st.kkcm === undefined ? {} : { kkcm: st.kkcm }),
     ...(st.msdp === undefined ? {} : { msdp: st.msdp }),
     ...(st.bgp === undefined ? {} : { bgp: st.bgp }),
   };

@@ -45,6 +45,20 @@ import { K } from '../vocab.ts';
 
 export const KKCM_PORTS = { send: 7001, recv: 7002 } as const;
 export type Channel = keyof typeof KKCM_PORTS;
+
+/** One RE's KKCM over a run (K-8): messages and bytes each way, channel errors, cleanups. */
+export interface KkcmCounters {
+  /** Messages handed to a channel (queued or written). */
+  tx: number;
+  /** Messages taken from a channel and dispatched to their client. */
+  rx: number;
+  txBytes: number;
+  rxBytes: number;
+  /** I/O errors (K-7): injected, a framing error, a malformed message naming no client. */
+  ioErrors: number;
+  /** Cleanups of the channels, whatever the reason (K-7, K-13). */
+  cleanups: number;
+}
 const CHANNELS: readonly Channel[] = ['send', 'recv'];
 
 export type KkcmMessage =
@@ -93,8 +107,15 @@ export class Kkcm implements Actor<KkcmMessage> {
   private switchoverExpected = false;
   /** K-13 'deferred': KKCM is marked for cleanup with this reason (seed 002 §7.2b(6)). */
   private cleanupPending: CleanupReason | undefined;
-  /** Messages sent and received, for statistics. */
-  readonly counters = { tx: 0, rx: 0, txBytes: 0, rxBytes: 0, ioErrors: 0, cleanups: 0 };
+  /** Messages sent and received over the run, for `nsrsim run` statistics (World.stats). */
+  readonly counters: KkcmCounters = {
+    tx: 0,
+    rx: 0,
+    txBytes: 0,
+    rxBytes: 0,
+    ioErrors: 0,
+    cleanups: 0,
+  };
 
   constructor(
     private readonly nsr: () => NsrState,
@@ -141,6 +162,7 @@ export class Kkcm implements Actor<KkcmMessage> {
         return;
       case 'kkcm.io-error':
         ctx.trace(K.kkcm.ioError, { detail: msg.detail });
+        this.counters.ioErrors++;
         if (this.running || this.anyConn()) this.cleanup('IO_ERR');
         return;
       case 'kkcm.wake':
@@ -508,6 +530,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       });
       const client = parsed.type === undefined ? undefined : clientOf(parsed.type);
       if (client === undefined) {
+        this.counters.ioErrors++;
         this.cleanup('IO_ERR');
         return;
       }

@@ -24,7 +24,7 @@ import type {
 } from '../../../model/nsr/options.ts';
 import { encodeMessage, type NsrMessage } from '../../../model/nsr/wire.ts';
 import type { TcpConnection } from '../../../model/tcp/tcp.ts';
-import { RE_INTERNAL_ADDR, World } from '../../../model/world.ts';
+import { RE_INTERNAL_ADDR, World, type WorldStats } from '../../../model/world.ts';
 import {
   MemorySink,
   SEC,
@@ -138,6 +138,12 @@ export class Harness {
     if (this.now < this.cfg.durationNs) this.runTo(this.cfg.durationNs);
     const run = this.last ?? this.world.sim.run({ untilNs: this.cfg.durationNs });
     return this.world.sim.finish(run);
+  }
+
+  /** The world's statistics (World.stats) after the last run. */
+  stats(): WorldStats {
+    const run = this.last ?? this.world.sim.run({ untilNs: this.now });
+    return this.world.stats(run);
   }
 
   /** Runs `fn` inside the simulation at `atNs` (from a test-only actor). */

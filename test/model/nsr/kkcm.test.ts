@@ -391,6 +391,10 @@ describe('K-5: malformed input on a channel', () => {
         expect(fe).toHaveLength(1);
         expect(fe[0]?.fields.ch).toBe(ch);
         for (const re of [0, 1] as const) expect(cleanups(h, re)).toEqual(['IO_ERR']);
+        // The run's statistics: one I/O error on the receiving RE only, one cleanup on each.
+        const kkcm = h.stats().kkcm;
+        expect([kkcm?.re0?.ioErrors, kkcm?.re1?.ioErrors]).toEqual(to === 0 ? [1, 0] : [0, 1]);
+        expect([kkcm?.re0?.cleanups, kkcm?.re1?.cleanups]).toEqual([1, 1]);
         for (const re of [0, 1] as const)
           expect(h.of(K.kkcm.up, `re${re}/kkcm`).filter((r) => r.t > INJECT_AT)).toHaveLength(1);
         expect(h.of(K.iha.active, ACTOR.nsr(0, 'iha')).filter((r) => r.t > INJECT_AT)).toHaveLength(
@@ -674,6 +678,49 @@ describe('K-8: tracing', () => {
         expect(rx).toEqual(tx);
       }
     }
+  });
+
+  it('K-8: the run statistics count, per RE, exactly the messages and bytes its KKCM traced each way, and no error or cleanup in a steady run', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1200 * MS,
+        peers: [peer('pa', { sessions: 2, toRouter: traffic(40), fromRouter: traffic(40) })],
+      }),
+    );
+    expect(h.finish()).toEqual([]);
+    const kkcm = h.stats().kkcm;
+    const bytes = (recs: TraceRecord[]): number =>
+      recs.reduce((n, r) => n + Number(r.fields.len), 0);
+    for (const re of [0, 1] as const) {
+      const c = kkcm?.[`re${re}`];
+      expect(c, `re${re}`).toEqual({
+        tx: h.tx(re).length,
+        txBytes: bytes(h.tx(re)),
+        rx: h.rx(re).length,
+        rxBytes: bytes(h.rx(re)),
+        ioErrors: 0,
+        cleanups: 0,
+      });
+      expect(c?.tx).toBeGreaterThan(50);
+      // What one RE sent in the steady run, the other received.
+      expect(kkcm?.[`re${1 - re}`]?.rx).toBe(c?.tx);
+    }
+  });
+
+  it('K-7, K-8: an injected channel I/O error is counted on its RE, and each RE counts its cleanup; without NSR there are no KKCM statistics', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 1500 * MS,
+        faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target: 're1' })],
+      }),
+    );
+    h.finish();
+    const kkcm = h.stats().kkcm;
+    expect([kkcm?.re0?.ioErrors, kkcm?.re1?.ioErrors]).toEqual([0, 1]);
+    expect([kkcm?.re0?.cleanups, kkcm?.re1?.cleanups]).toEqual([1, 1]);
+    const off = new Harness(nsrConfig({ durationNs: 100 * MS, router: { nsr: false } }));
+    off.finish();
+    expect(off.stats().kkcm).toBeUndefined();
   });
 });
 
