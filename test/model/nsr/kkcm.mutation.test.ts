@@ -147,6 +147,8 @@ describe('K-5, G-8: what KKCM cannot decode', () => {
     expect(h.of(K.iha.cleanup, ACTOR.nsr(1, 'iha')).map((r) => r.fields.reason)).toEqual([
       'IO_ERR',
     ]);
+    // K-8 statistics: a message naming no client is an I/O error of the RE that read it.
+    expect([h.stats().kkcm?.re0?.ioErrors, h.stats().kkcm?.re1?.ioErrors]).toEqual([0, 1]);
   });
 
   it('K-5, G-8: under the kkcm-partial-message-dispatch mutant a whole message and the bare header of the next, read together, are both handed over: the first is delivered, the second (typeless) cleans up with IO_ERR (Stryker kkcm.ts 467:16)', () => {

@@ -680,32 +680,41 @@ describe('K-8: tracing', () => {
     }
   });
 
-  it('K-8: the run statistics count, per RE, exactly the messages and bytes its KKCM traced each way, and no error or cleanup in a steady run', () => {
-    const h = new Harness(
-      nsrConfig({
-        durationNs: 1200 * MS,
-        peers: [peer('pa', { sessions: 2, toRouter: traffic(40), fromRouter: traffic(40) })],
-      }),
-    );
-    expect(h.finish()).toEqual([]);
-    const kkcm = h.stats().kkcm;
-    const bytes = (recs: TraceRecord[]): number =>
-      recs.reduce((n, r) => n + Number(r.fields.len), 0);
-    for (const re of [0, 1] as const) {
-      const c = kkcm?.[`re${re}`];
-      expect(c, `re${re}`).toEqual({
-        tx: h.tx(re).length,
-        txBytes: bytes(h.tx(re)),
-        rx: h.rx(re).length,
-        rxBytes: bytes(h.rx(re)),
-        ioErrors: 0,
-        cleanups: 0,
-      });
-      expect(c?.tx).toBeGreaterThan(50);
-      // What one RE sent in the steady run, the other received.
-      expect(kkcm?.[`re${1 - re}`]?.rx).toBe(c?.tx);
-    }
-  });
+  it.each(['queue', 'client-context'] as const)(
+    'K-8, K-12 (kkcmSend %s): the run statistics count, per RE, exactly the messages and bytes its KKCM traced each way, written by the client or queued, and no error or cleanup in a steady run',
+    (kkcmSend) => {
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 1200 * MS,
+          peers: [peer('pa', { sessions: 2, toRouter: traffic(40), fromRouter: traffic(40) })],
+          opts: { kkcmSend },
+        }),
+      );
+      expect(h.finish()).toEqual([]);
+      const kkcm = h.stats().kkcm;
+      const bytes = (recs: TraceRecord[]): number =>
+        recs.reduce((n, r) => n + Number(r.fields.len), 0);
+      for (const re of [0, 1] as const) {
+        const c = kkcm?.[`re${re}`];
+        expect(c, `re${re}`).toEqual({
+          tx: h.tx(re).length,
+          txBytes: bytes(h.tx(re)),
+          rx: h.rx(re).length,
+          rxBytes: bytes(h.rx(re)),
+          ioErrors: 0,
+          cleanups: 0,
+        });
+        expect(c?.tx).toBeGreaterThan(50);
+        // What one RE sent in the steady run, the other received.
+        expect(kkcm?.[`re${1 - re}`]?.rx).toBe(c?.tx);
+      }
+      const direct = [0, 1]
+        .flatMap((re) => h.tx(re as 0 | 1))
+        .filter((r) => r.fields.direct === true);
+      if (kkcmSend === 'client-context') expect(direct.length).toBeGreaterThan(10);
+      else expect(direct).toEqual([]);
+    },
+  );
 
   it('K-7, K-8: an injected channel I/O error is counted on its RE, and each RE counts its cleanup; without NSR there are no KKCM statistics', () => {
     const h = new Harness(
