@@ -297,6 +297,46 @@ describe('no-loss-sync', () => {
     expect(got[0]?.message).toMatch(/lost 1 packets: 1 at re1\/kernel \(held-full\)$/);
   });
 
+  // Every reason the PFE (pfe.ts) and an RE's kernel (re.ts) give a packet lost to a switch
+  // or to a socket's failover is charged, each on its own (Stryker no-loss-sync.ts 33-41).
+  it.each([
+    ...['switching', 'no-master', 'flow-switching', 'hold-full', 'switch-superseded'].map(
+      (reason) => ['pfe', reason, pfeDrop] as const,
+    ),
+    ...['held-full', 'failover-timeout', 'secondary-deleted'].map(
+      (reason) => ['re1/kernel', reason, reDrop] as const,
+    ),
+  ])('fails: a packet lost at %s (%s) during a switchover is charged', (where, reason, drop) => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(syncSwitch(r), report);
+    c.onRecord(drop(r, reason), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got.map((v) => v.evidence?.where)).toEqual([{ [`${where} (${reason})`]: 1 }]);
+  });
+
+  // Every chassis fault of an async kind (F-1) ends the sync failover's judgement: a drop
+  // after it is not charged (Stryker no-loss-sync.ts 43-50).
+  it.each([
+    're-crash',
+    'kkcm-io-error',
+    'inter-re-down',
+    'inter-re-partition',
+    'inter-re-hold',
+    'backup-stall',
+    'nsr-deconfig',
+  ])('passes: a switch loss after an async chassis fault (%s) is not charged', (kind) => {
+    const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(syncSwitch(r), report);
+    c.onRecord(r.rec(ACTOR.chassis, K.chassis.fault, { kind }), report);
+    c.onRecord(pfeDrop(r), report);
+    c.atEnd(ended(2 * SEC), report);
+    expect(got).toEqual([]);
+  });
+
   it('passes: the same drops with no sync event', () => {
     const c = new NoLossSyncCheck(fakeWorld(0, 0, 0));
     const { report, got } = collector();

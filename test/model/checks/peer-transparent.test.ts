@@ -121,6 +121,19 @@ describe('peer-transparent', () => {
     ]);
   });
 
+  it('fails: the peer TCP dropped a segment without a valid MD5 signature (T-3) or without timestamps (T-4, M-6), said in words, once per connection and kind (Stryker peer-transparent.ts 26, 27)', () => {
+    const c = new PeerTransparentCheck(fakeWorld(2 * SEC));
+    const { report, got } = collector();
+    const r = new Records();
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.md5Drop, { conn: 'c' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.tsMissingDrop, { conn: 'c' }), report);
+    c.onRecord(r.rec(ACTOR.peer('pa'), K.tcp.md5Drop, { conn: 'c' }), report);
+    expect(got.map((v) => v.message)).toEqual([
+      'peer TCP dropped a segment without a valid MD5 signature on c',
+      'peer TCP dropped a segment without timestamps on c',
+    ]);
+  });
+
   it("fails: the peer's BGP hold timer expired (RFC 4271 §6.5), with the record's fields as evidence", () => {
     const c = new PeerTransparentCheck(fakeWorld(95 * SEC));
     const { report, got } = collector();
