@@ -24,6 +24,7 @@ describe('open fuzz findings', () => {
       'follower-dupack-rcv-up.yaml',
       'follower-dupack-window-seq.yaml',
       'follower-paws-stale-ts-recent.yaml',
+      'follower-paws-stale-window-stream.yaml',
       'follower-paws-stale-window.yaml',
       'internal-error-kkcm-direct-send.yaml',
       'internal-error-port-in-use.yaml',
