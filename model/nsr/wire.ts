@@ -10,9 +10,10 @@
 //   PRL/PSRM ack:  handle, [u32 sequence for PRL], u32 rcv buffer space, u8 reason, 24 bits pad
 //   PSRM sockopt:  handle, u32 option (FreeBSD's SOL_SOCKET name), u32 value (M-7)
 // Encoding is a design option (K-11): fixed IPC structs with a version (default) or TLV
-// on the transport (the IPC struct is converted at the KKCM boundary: each field a
-// u16 tag, u16 length, value). Version skew: a fixed-struct receiver rejects a version
-// it does not speak; a TLV receiver skips tags it does not know.
+// on the transport (the IPC struct is converted at the KKCM boundary: each field a u16
+// tag, a u32 length (a u16 one would wrap for a snapshot of a full 64 KiB receive
+// buffer), the value). Version skew: a fixed-struct receiver rejects a version it does
+// not speak; a TLV receiver skips tags it does not know.
 //
 // Parsing never throws: every malformed input is a ParseError the caller turns into a
 // NACK or an IO_ERR cleanup (SPEC K-5).
