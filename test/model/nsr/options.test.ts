@@ -66,4 +66,26 @@ describe('NSR design options', () => {
       expect(o.values, o.name).toContain(String(DEFAULT_NSR_OPTIONS[o.name]));
     }
   });
+
+  it('P-12: checkNsrConfig refuses a prlL3Header that is not a boolean as such, even the string "true" (the registry lists its values as text, so it is checked on its own; Stryker options.ts 307:37, 307:51)', async () => {
+    const {
+      checkNsrConfig,
+      DEFAULT_NSR_OPTIONS,
+      DEFAULT_NSR_COSTS,
+      DEFAULT_NSR_TIMERS,
+      DEFAULT_NSR_BOUNDS,
+    } = await load();
+    const check =
+      (prlL3Header: unknown): (() => void) =>
+      () =>
+        checkNsrConfig(
+          { ...DEFAULT_NSR_OPTIONS, prlL3Header } as unknown as Options.NsrOptions,
+          DEFAULT_NSR_COSTS,
+          DEFAULT_NSR_TIMERS,
+          DEFAULT_NSR_BOUNDS,
+        );
+    for (const bad of ['yes', 'true', 1, undefined])
+      expect(check(bad), String(bad)).toThrow('NSR option prlL3Header is not a boolean');
+    for (const ok of [true, false]) expect(check(ok)).not.toThrow();
+  });
 });
