@@ -42,11 +42,12 @@ describe('the report page in Chromium', () => {
     expect(await page.locator('#banner').textContent()).toMatch(
       /^The whole run: all [\d,]+ records/,
     );
-    // The page opens on the fault: the crash at 400 ms is in view.
-    const from = Number(await page.locator('#diagram').getAttribute('data-view-from'));
-    const to = Number(await page.locator('#diagram').getAttribute('data-view-to'));
-    expect(from).toBeLessThan(400e6);
-    expect(to).toBeGreaterThan(400e6);
+    // The page opens on the fault: the crash at 400 ms is in view (once the first
+    // animation frame has drawn it and written the view's bounds).
+    const bound = (end: 'from' | 'to') => async (): Promise<number> =>
+      Number(await page.locator('#diagram').getAttribute(`data-view-${end}`));
+    await expect.poll(bound('to')).toBeGreaterThan(400e6);
+    expect(await bound('from')()).toBeLessThan(400e6);
     await page.screenshot({ path: screenshotPath('small-crash.png'), fullPage: true });
     // Event-step axis, one session, a search, then a click on a found record.
     await page.locator('#axis-step').check();
@@ -92,12 +93,21 @@ describe('the report page in Chromium', () => {
     await expect.poll(() => diagram.getAttribute('data-centred-record')).toBe(String(recordId));
     expect(await diagram.getAttribute('data-selected')).toBe(String(recordId));
     const t = timeOfViolation(await item.locator('.vhead').textContent());
-    const from = Number(await diagram.getAttribute('data-view-from'));
-    const to = Number(await diagram.getAttribute('data-view-to'));
+    // The view's bounds are written when the next animation frame draws (the centred record
+    // at once): wait for that frame, which a loaded machine may delay.
+    const view = async (): Promise<[number, number]> => [
+      Number(await diagram.getAttribute('data-view-from')),
+      Number(await diagram.getAttribute('data-view-to')),
+    ];
+    // Centred: the record sits in the middle of the view, to a microsecond.
+    const offCentre = async (): Promise<number> => {
+      const [from, to] = await view();
+      return Math.abs((from + to) / 2 - t);
+    };
+    await expect.poll(offCentre).toBeLessThan(1000);
+    const [from, to] = await view();
     expect(from).toBeLessThan(t);
     expect(to).toBeGreaterThan(t);
-    // Centred: the record sits in the middle of the view, to a microsecond.
-    expect(Math.abs((from + to) / 2 - t)).toBeLessThan(1000);
     expect(await page.locator('#detail h3').textContent()).toBe(`#${recordId} prl.drop`);
     await page.screenshot({ path: screenshotPath('mutant-violation.png'), fullPage: true });
     await page
