@@ -2,6 +2,7 @@
 // connection for a segment by 4-tuple, else a listener on the port, else answers with
 // RST (RFC 9293 §3.10.7.1; never an RST in reply to an RST). Connections live in a Map
 // in creation order; closed and TIME_WAIT-expired ones are removed.
+import { assert } from '../../sim/index.ts';
 import type { Ipv4, Segment } from '../net/segment.ts';
 import { TH_ACK, TH_FIN, TH_RST, TH_SYN } from '../net/segment.ts';
 import {
@@ -31,6 +32,11 @@ function key(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): string {
   return `${laddr}:${lport}:${faddr}:${fport}`;
 }
 
+/** One end of a connection as one number: an IPv4 address and a port, 48 bits (exact). */
+function end(addr: Ipv4, port: number): number {
+  return addr * 0x1_0000 + port;
+}
+
 export class TcpStack {
   readonly env: TcpEnv;
   readonly addr: Ipv4;
@@ -54,6 +60,12 @@ export class TcpStack {
    */
   issFor?: (conn: TcpConnection) => number;
   private readonly conns = new Map<string, TcpConnection>();
+  /**
+   * The same connections by their two ends as numbers (foreign, then local): the lookup
+   * every segment makes builds no key string (issue 18). `conns` keeps creation order.
+   */
+  private readonly byEnds = new Map<number, Map<number, TcpConnection>>();
+  private indexed = 0;
   private readonly listeners = new Map<number, Listener>();
   private ipId = 0;
 
@@ -103,7 +115,7 @@ export class TcpStack {
       fport,
       false,
     );
-    this.conns.set(key(this.addr, port, faddr, fport), conn);
+    this.register(conn);
     this.onNewConnection?.(conn);
     conn.run(() => tcpConnect(conn));
     return conn;
@@ -136,7 +148,7 @@ export class TcpStack {
     // The kernel creates a replica, not the application that configures TCP_MD5SIG on its
     // socket: it has no key until the primary's state is applied to it (PSRM, SPEC M-6).
     conn.md5_key = undefined;
-    this.conns.set(key(this.addr, lport, faddr, fport), conn);
+    this.register(conn);
     this.onNewConnection?.(conn);
     return conn;
   }
@@ -155,7 +167,7 @@ export class TcpStack {
       if (f === TH_SYN) {
         const c = new TcpConnection(this, l.cfg, seg.dst, seg.dport, seg.src, seg.sport, true);
         c.acceptCb = l.onAccept;
-        this.conns.set(key(seg.dst, seg.dport, seg.src, seg.sport), c);
+        this.register(c);
         c.setState('LISTEN');
         this.onNewConnection?.(c);
         c.input(seg);
@@ -169,7 +181,7 @@ export class TcpStack {
   }
 
   lookup(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): TcpConnection | undefined {
-    return this.conns.get(key(laddr, lport, faddr, fport));
+    return this.byEnds.get(end(faddr, fport))?.get(end(laddr, lport));
   }
 
   /** Live connections (including half-open and TIME_WAIT), in creation order. */
@@ -186,7 +198,31 @@ export class TcpStack {
   /** @internal Called by a connection when it reaches CLOSED. */
   remove(conn: TcpConnection): void {
     const k = key(conn.laddr, conn.lport, conn.faddr, conn.fport);
-    if (this.conns.get(k) === conn) this.conns.delete(k);
+    if (this.conns.get(k) !== conn) return;
+    this.conns.delete(k);
+    const f = end(conn.faddr, conn.fport);
+    const locals = this.byEnds.get(f);
+    assert(locals?.get(end(conn.laddr, conn.lport)) === conn, 'TcpStack: index lost a connection');
+    locals.delete(end(conn.laddr, conn.lport));
+    if (locals.size === 0) this.byEnds.delete(f);
+    this.indexed--;
+    assert(this.indexed === this.conns.size, 'TcpStack: index and table disagree');
+  }
+
+  /** Enters a new connection under its 4-tuple (callers checked the tuple is free). */
+  private register(conn: TcpConnection): void {
+    const k = key(conn.laddr, conn.lport, conn.faddr, conn.fport);
+    assert(!this.conns.has(k), () => `TcpStack: ${k} is in use`);
+    this.conns.set(k, conn);
+    const f = end(conn.faddr, conn.fport);
+    let locals = this.byEnds.get(f);
+    if (locals === undefined) {
+      locals = new Map();
+      this.byEnds.set(f, locals);
+    }
+    locals.set(end(conn.laddr, conn.lport), conn);
+    this.indexed++;
+    assert(this.indexed === this.conns.size, 'TcpStack: index and table disagree');
   }
 
   private respondRst(seg: Segment): void {
