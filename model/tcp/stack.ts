@@ -28,10 +28,6 @@ const EPHEMERAL_HI = 65535;
 /** Random ephemeral port draws before falling back to a scan. */
 const EPHEMERAL_TRIES = 64;
 
-function key(laddr: Ipv4, lport: number, faddr: Ipv4, fport: number): string {
-  return `${laddr}:${lport}:${faddr}:${fport}`;
-}
-
 /** One end of a connection as one number: an IPv4 address and a port, 48 bits (exact). */
 function end(addr: Ipv4, port: number): number {
   return addr * 0x1_0000 + port;
@@ -59,13 +55,13 @@ export class TcpStack {
    * the same one. Unset: the ISS is drawn from the host RNG as always.
    */
   issFor?: (conn: TcpConnection) => number;
-  private readonly conns = new Map<string, TcpConnection>();
+  /** Live connections in creation order (connections()). */
+  private readonly conns = new Set<TcpConnection>();
   /**
    * The same connections by their two ends as numbers (foreign, then local): the lookup
-   * every segment makes builds no key string (issue 18). `conns` keeps creation order.
+   * every segment makes builds no key string (issue 18).
    */
   private readonly byEnds = new Map<number, Map<number, TcpConnection>>();
-  private indexed = 0;
   private readonly listeners = new Map<number, Listener>();
   private ipId = 0;
 
@@ -197,32 +193,27 @@ export class TcpStack {
 
   /** @internal Called by a connection when it reaches CLOSED. */
   remove(conn: TcpConnection): void {
-    const k = key(conn.laddr, conn.lport, conn.faddr, conn.fport);
-    if (this.conns.get(k) !== conn) return;
-    this.conns.delete(k);
     const f = end(conn.faddr, conn.fport);
     const locals = this.byEnds.get(f);
-    assert(locals?.get(end(conn.laddr, conn.lport)) === conn, 'TcpStack: index lost a connection');
+    if (locals?.get(end(conn.laddr, conn.lport)) !== conn) return;
     locals.delete(end(conn.laddr, conn.lport));
     if (locals.size === 0) this.byEnds.delete(f);
-    this.indexed--;
-    assert(this.indexed === this.conns.size, 'TcpStack: index and table disagree');
+    // The index and the creation-order set hold the same connections.
+    assert(this.conns.delete(conn), 'TcpStack: a connection indexed but not in the table');
   }
 
   /** Enters a new connection under its 4-tuple (callers checked the tuple is free). */
   private register(conn: TcpConnection): void {
-    const k = key(conn.laddr, conn.lport, conn.faddr, conn.fport);
-    assert(!this.conns.has(k), () => `TcpStack: ${k} is in use`);
-    this.conns.set(k, conn);
     const f = end(conn.faddr, conn.fport);
     let locals = this.byEnds.get(f);
     if (locals === undefined) {
       locals = new Map();
       this.byEnds.set(f, locals);
     }
-    locals.set(end(conn.laddr, conn.lport), conn);
-    this.indexed++;
-    assert(this.indexed === this.conns.size, 'TcpStack: index and table disagree');
+    const l = end(conn.laddr, conn.lport);
+    assert(!locals.has(l), 'TcpStack: the 4-tuple is in use');
+    locals.set(l, conn);
+    this.conns.add(conn);
   }
 
   private respondRst(seg: Segment): void {
