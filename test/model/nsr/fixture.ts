@@ -142,8 +142,8 @@ export class Harness {
 
   /** The world's statistics (World.stats) after the last run. */
   stats(): WorldStats {
-    const run = this.last ?? this.world.sim.run({ untilNs: this.now });
-    return this.world.stats(run);
+    if (this.last === undefined) throw new Error('Harness.stats: nothing has run yet');
+    return this.world.stats(this.last);
   }
 
   /** Runs `fn` inside the simulation at `atNs` (from a test-only actor). */
