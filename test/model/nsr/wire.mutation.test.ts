@@ -19,21 +19,15 @@ import {
   type PsrmStateFields,
   type SockOption,
 } from '../../../model/nsr/wire.ts';
+import { concat } from '../tcp/harness.ts';
 
 function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The bytes of `parts` one after the other. */
-function cat(...parts: ReadonlyArray<Uint8Array | readonly number[]>): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const cat = (...parts: ReadonlyArray<Uint8Array | readonly number[]>): Uint8Array =>
+  concat(parts.map((p) => Uint8Array.from(p)));
 const u16 = (v: number): number[] => [(v >>> 8) & 0xff, v & 0xff];
 const u32 = (v: number): number[] => [
   (v >>> 24) & 0xff,
