@@ -6,7 +6,7 @@ import { assert } from '../../sim/index.ts';
 import { checkRep, type NsrState, type Rep } from './state.ts';
 
 /** P-7: PRL timed the socket out; replication on it is off until IHA cleans it up (I-6). */
-export function ihaDeactivate(nsr: Pick<NsrState, 'syncChanges'>, rep: Rep): void {
+export function ihaDeactivate(nsr: Pick<NsrState, 'syncChange'>, rep: Rep): void {
   assert(rep.role === 'primary', () => `ihaDeactivate: ${rep.session} is not a primary`);
   // PRL released the socket's packets first (prlRelease): none is left to time out again.
   assert(
@@ -16,16 +16,16 @@ export function ihaDeactivate(nsr: Pick<NsrState, 'syncChanges'>, rep: Rep): voi
   // A timeout needs a replicated packet, and packets are replicated only once set-up is over.
   assert(!rep.iha.setupInProgress, () => `ihaDeactivate: ${rep.session} is still in set-up`);
   rep.iha.active = false;
-  nsr.syncChanges++;
+  nsr.syncChange(rep.session);
   checkRep(rep);
 }
 
 /** M-1: PSRM applied the primary's snapshot to this secondary: replication is active (I-3). */
-export function ihaActivateSecondary(nsr: Pick<NsrState, 'syncChanges'>, rep: Rep): void {
+export function ihaActivateSecondary(nsr: Pick<NsrState, 'syncChange'>, rep: Rep): void {
   assert(rep.role === 'secondary', () => `ihaActivateSecondary: ${rep.session} is not a secondary`);
   assert(!rep.iha.failingOver, () => `ihaActivateSecondary: ${rep.session} is failing over`);
   rep.iha.active = true;
-  nsr.syncChanges++;
+  nsr.syncChange(rep.session);
   checkRep(rep);
 }
 

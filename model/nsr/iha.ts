@@ -67,7 +67,10 @@ const DRAIN_MAX_NS = 500_000_000;
 const DRAIN_POLL_NS = 1_000_000;
 /** How long the new master waits for the old master's failover messages. */
 const SYNC_GUARD_NS = 1_000_000_000;
-/** reportSync recomputes one in this many of the calls it could skip, to check the skip. */
+/**
+ * reportSync walks every candidate, to check the list it keeps, once in this many calls or
+ * once per candidate's worth of calls, whichever is rarer (O(1) per call on average).
+ */
 const SYNC_RECHECK_EVERY = 64;
 
 interface Candidate {
@@ -96,18 +99,25 @@ function drainState(r: Rep): Record<string, unknown> {
 export class Iha extends NsrClient<IhaLocal> {
   /** Master: sockets the application asked to replicate, by session. */
   private candidates = new Map<string, Candidate>();
+  /** Per candidate, its rank in the candidates' order (a Map keeps insertion order). */
+  private candidateRank = new Map<string, number>();
+  private nextRank = 0;
   private awaitingSync = false;
   /** The sync state last told to the chassis (F-6), to tell it only changes. */
-  private lastSync: string | undefined;
+  private lastSync: { synced: boolean; pending: readonly string[] } | undefined;
   /**
-   * NsrState.syncChanges and KKCM's readiness when the sync state was last worked out: while
-   * neither moved, the pending list cannot have changed, so reportSync need not walk every
-   * candidate after every message (with 10,000 sockets that walk was quadratic).
+   * The candidates not yet replicated (F-6), in the candidates' order, with their ranks:
+   * kept up to date from the sessions NsrState.syncTouched names, so reportSync need not
+   * walk every candidate after every message (with 10,000 sockets that walk was quadratic).
    */
-  private syncSeen = -1;
+  private pendingNames: string[] = [];
+  private pendingRanks: number[] = [];
+  /** The list may differ from the one last told to the chassis (it was changed since). */
+  private pendingMoved = false;
+  /** KKCM's readiness when the sync state was last worked out. */
   private syncReadySeen = false;
-  /** reportSync calls it skipped; every SYNC_RECHECK_EVERY-th recomputes and must agree. */
-  private syncSkips = 0;
+  /** reportSync calls left before the next walk that checks the kept list. */
+  private syncCallsToRecheck = SYNC_RECHECK_EVERY;
   /** Per-socket failovers in progress (draining), by primary handle. */
   private handovers = new Map<number, Candidate>();
 
@@ -116,12 +126,10 @@ export class Iha extends NsrClient<IhaLocal> {
   }
 
   protected reset(): void {
-    this.candidates = new Map();
-    this.nsr.syncChanges++;
+    this.clearCandidates();
     this.awaitingSync = false;
     this.handovers = new Map();
     this.lastSync = undefined;
-    this.syncSeen = -1;
   }
 
   override receive(msg: Parameters<NsrClient<IhaLocal>['receive']>[0]): void {
@@ -136,39 +144,118 @@ export class Iha extends NsrClient<IhaLocal> {
    */
   private reportSync(): void {
     if (!this.nsr.kernel.isMaster()) {
-      this.syncSeen = -1;
+      this.nsr.syncTouched = undefined; // a master-to-be walks every candidate first
       return;
     }
     const ready = this.nsr.kkcm.ready;
-    const unchanged = this.syncSeen === this.nsr.syncChanges && this.syncReadySeen === ready;
-    if (unchanged && ++this.syncSkips % SYNC_RECHECK_EVERY !== 0) return;
-    const pending = [...this.candidates.keys()].filter(
-      (s) => this.nsr.bySession.get(s)?.iha.active !== true,
-    );
-    const synced = ready && pending.length === 0;
-    // JSON keeps the names apart whatever they contain (a joined string would not).
-    const key = JSON.stringify([synced, pending]);
-    // Paired with every change of candidates, handle tables and active flags bumping
-    // syncChanges: a recheck with none of them seen finds the state last reported.
-    assert(
-      !unchanged || key === this.lastSync,
-      () => `IHA: sync state ${key} changed without a recorded change (was ${this.lastSync})`,
-    );
-    this.syncSeen = this.nsr.syncChanges;
+    const touched = this.nsr.syncTouched;
+    const still = touched !== undefined && touched.size === 0 && this.syncReadySeen === ready;
+    const recheck = --this.syncCallsToRecheck === 0;
+    if (recheck) this.syncCallsToRecheck = Math.max(SYNC_RECHECK_EVERY, this.candidateRank.size);
+    if (still && !recheck) return;
+    if (touched === undefined) {
+      this.walkPending();
+      this.nsr.syncTouched = new Set();
+    } else {
+      for (const s of touched) this.updatePending(s);
+      touched.clear();
+    }
     this.syncReadySeen = ready;
-    if (key === this.lastSync) return;
-    this.lastSync = key;
+    // Paired with every change of candidates, handle tables and active flags naming its
+    // session in NsrState.syncChange: a walk finds the list kept from those changes.
+    if (recheck) {
+      const kept = this.pendingNames;
+      this.walkPending();
+      assert(
+        sameList(kept, this.pendingNames),
+        () =>
+          `IHA: sync state of ${kept.length} pending sockets changed without a recorded change (a walk finds ${this.pendingNames.length})`,
+      );
+    }
+    const synced = ready && this.pendingNames.length === 0;
+    const last = this.lastSync;
+    const same =
+      last !== undefined &&
+      last.synced === synced &&
+      (!this.pendingMoved || sameList(last.pending, this.pendingNames));
+    this.pendingMoved = false;
+    if (same) return;
+    const pending = this.pendingNames.slice();
+    this.lastSync = { synced, pending };
     this.ctx.trace(K.iha.syncState, { synced, pending: pending.length });
     const msg: SyncState = { type: 'chassis.sync-state', re: this.nsr.reIndex, synced, pending };
     this.ctx.send(this.nsr.ids.chassis, msg);
+  }
+
+  /** A candidate not yet replicated: no socket for its session, or one not active. */
+  private isPending(session: string): boolean {
+    return this.candidates.has(session) && this.nsr.bySession.get(session)?.iha.active !== true;
+  }
+
+  /** Works the pending list out from every candidate (O(candidates)). */
+  private walkPending(): void {
+    const names: string[] = [];
+    const ranks: number[] = [];
+    for (const [session, rank] of this.candidateRank) {
+      if (!this.isPending(session)) continue;
+      names.push(session);
+      ranks.push(rank);
+    }
+    this.pendingNames = names;
+    this.pendingRanks = ranks;
+    this.pendingMoved = true;
+  }
+
+  /** Puts `session` in the pending list or takes it out, as it now stands (O(log n) + a move). */
+  private updatePending(session: string): void {
+    const rank = this.candidateRank.get(session);
+    const names = this.pendingNames;
+    const ranks = this.pendingRanks;
+    // A session leaves the candidates (and its rank) only by removeCandidate, which takes
+    // it out of the list first: a listed session always has its rank.
+    const at = rank === undefined ? -1 : lowerBound(ranks, rank);
+    const listed = at >= 0 && at < names.length && names[at] === session;
+    const pend = this.isPending(session);
+    if (pend && !listed) {
+      assert(rank !== undefined, () => `IHA: pending ${session} is not a candidate`);
+      names.splice(at, 0, session);
+      ranks.splice(at, 0, rank);
+      this.pendingMoved = true;
+    } else if (!pend && listed) {
+      names.splice(at, 1);
+      ranks.splice(at, 1);
+      this.pendingMoved = true;
+    }
+  }
+
+  private addCandidate(session: string, c: Candidate): void {
+    // Map.set keeps the place of a session already there: so does its rank.
+    if (!this.candidateRank.has(session)) this.candidateRank.set(session, this.nextRank++);
+    this.candidates.set(session, c);
+    this.nsr.syncChange(session);
+  }
+
+  private removeCandidate(session: string): void {
+    this.candidates.delete(session);
+    this.nsr.syncChange(session);
+    this.updatePending(session); // while its rank still finds it in the list
+    this.candidateRank.delete(session);
+  }
+
+  private clearCandidates(): void {
+    this.candidates = new Map();
+    this.candidateRank = new Map();
+    this.pendingNames = [];
+    this.pendingRanks = [];
+    this.pendingMoved = true;
+    this.nsr.syncChange(undefined);
   }
 
   protected onLocal(msg: IhaLocal): void {
     switch (msg.type) {
       case 'iha.socket':
         assert(msg.session.length > 0, 'iha.socket: a session needs a name');
-        this.candidates.set(msg.session, { conn: msg.conn, app: msg.app });
-        this.nsr.syncChanges++;
+        this.addCandidate(msg.session, { conn: msg.conn, app: msg.app });
         if (this.nsr.kkcm.ready) this.begin(msg.session);
         return;
       case 'iha.psrm-done':
@@ -328,7 +415,7 @@ export class Iha extends NsrClient<IhaLocal> {
     );
     rep.iha.active = true;
     rep.iha.setupInProgress = false;
-    this.nsr.syncChanges++;
+    this.nsr.syncChange(rep.session);
     checkRep(rep);
     this.ctx.trace(K.iha.active, {
       session: rep.session,
@@ -500,7 +587,7 @@ export class Iha extends NsrClient<IhaLocal> {
     // hands it back to IHA as a socket of this (now master) RE.
     rep.iha.active = false;
     rep.iha.failingOver = true;
-    this.nsr.syncChanges++;
+    this.nsr.syncChange(rep.session);
     checkRep(rep);
     this.ctx.trace(K.iha.failover, { session: rep.session, handle: rep.handle });
     this.ctx.send(
@@ -514,8 +601,7 @@ export class Iha extends NsrClient<IhaLocal> {
   private becomeBackup(): void {
     this.ctx.trace(K.iha.becomeBackup, { primaries: this.countRole('primary') });
     for (const c of this.candidates.values()) c.app.detach();
-    this.candidates = new Map();
-    this.nsr.syncChanges++;
+    this.clearCandidates();
     if (!this.nsr.kkcm.ready) {
       this.dropAllPrimaries('switchover without replication');
       assert(this.countRole('primary') === 0, 'becomeBackup: a primary is left');
@@ -576,8 +662,7 @@ export class Iha extends NsrClient<IhaLocal> {
     );
     this.ctx.trace(K.iha.socketFailover, { session, handle: rep.handle, peer: rep.peerHandle });
     this.handovers.set(rep.handle, { conn: rep.conn, app });
-    this.candidates.delete(session);
-    this.nsr.syncChanges++;
+    this.removeCandidate(session);
     // The application stops here: what it wrote is all SDRL must replicate (S-1).
     app.detach();
     // Steer first: once the socket is let go here, nothing of its flow may come here.
@@ -626,8 +711,7 @@ export class Iha extends NsrClient<IhaLocal> {
     this.handovers.delete(rep.handle);
     this.ctx.trace(K.iha.socketFailoverAbandoned, { session: rep.session, handle: rep.handle });
     this.steer(rep.conn, this.nsr.reIndex);
-    this.candidates.set(rep.session, h);
-    this.nsr.syncChanges++;
+    this.addCandidate(rep.session, h);
     h.app.attach(rep.conn);
   }
 
@@ -708,4 +792,22 @@ export class Iha extends NsrClient<IhaLocal> {
       this.send({ t: 'iha.ready', handle, secondary: 0, reason: 'failed' });
     }
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The first index of the ascending `xs` whose value is >= `x` (xs.length if none). */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

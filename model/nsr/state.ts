@@ -275,9 +275,16 @@ export class NsrState {
   /**
    * Counts every change that can change which sockets IHA reports not yet replicated (F-6):
    * a socket added or dropped here, an active flag set or cleared (IHA, iha-state.ts), a
-   * candidate socket added or removed (IHA). IHA's reportSync skips its walk while it is still.
+   * candidate socket added or removed (IHA). Made only through syncChange().
    */
   syncChanges = 0;
+  /**
+   * The sessions those changes named since IHA last worked the sync state out, or undefined
+   * when IHA must walk every candidate (at first, after a change naming no session, and
+   * while this RE is not master). IHA's reportSync looks at these sessions only: walking
+   * every candidate after every change was quadratic in the number of sockets (issue 18).
+   */
+  syncTouched: Set<string> | undefined = undefined;
   private nextHandle: number;
   /** PRL's per-RE state (P-8, P-9). */
   readonly prl: PrlReState = { globalSeq: 0, bufferedBytes: 0, globalQueue: [], lastHeardNs: 0 };
@@ -394,7 +401,7 @@ export class NsrState {
     this.reps.set(handle, rep);
     this.byConn.set(conn, rep);
     this.bySession.set(session, rep);
-    this.syncChanges++;
+    this.syncChange(session);
     conn.onRcvAppend = (bytes: Uint8Array) => {
       // TCP calls the tap only with bytes (tcp/conn.ts rcvAppend returns on empty).
       assert(bytes.length > 0, () => `receive tap of ${session}: an empty append`);
@@ -453,8 +460,15 @@ export class NsrState {
     this.reps.delete(rep.handle);
     this.byConn.delete(c);
     this.bySession.delete(rep.session);
-    this.syncChanges++;
+    this.syncChange(rep.session);
     this.checkTables();
+  }
+
+  /** Records a change of `session`'s F-6 standing; undefined: of every session. */
+  syncChange(session: string | undefined): void {
+    this.syncChanges++;
+    if (session === undefined) this.syncTouched = undefined;
+    else this.syncTouched?.add(session);
   }
 
   rep(handle: number): Rep | undefined {

@@ -398,10 +398,10 @@ describe('I-5: failover coordination', () => {
 });
 
 describe('F-6: the sync state told to the chassis is worked out only after a recorded change', () => {
-  it('F-6: IHA re-walks its candidates only when NsrState.syncChanges moved, and a sampled recheck catches an active flag changed behind its back', () => {
-    // The skip in reportSync is paired with every writer of candidates, handle tables and
-    // active flags bumping syncChanges: one that forgot would leave the chassis with a stale
-    // sync state, so a recheck (one skipped call in 64) recomputes and must agree.
+  it('F-6: IHA updates its pending list only for the sessions NsrState.syncChange named, and a sampled walk catches an active flag changed behind its back', () => {
+    // reportSync's incremental list is paired with every writer of candidates, handle tables
+    // and active flags naming its session in syncChange: one that forgot would leave the
+    // chassis with a stale sync state, so one call in 64 walks every candidate and must agree.
     // Steady state: IHA hears KKCM's periodic call every 100 ms, and nothing changes.
     const cfg = nsrConfig({ durationNs: 10 * SEC, peers: [peer('pa', { sessions: 2 })] });
     const honest = new Harness(cfg);
@@ -414,7 +414,25 @@ describe('F-6: the sync state told to the chassis is worked out only after a rec
     h.runTo(1 * SEC);
     const rep = h.rep(0);
     expect(rep.iha.active).toBe(true);
-    rep.iha.active = false; // behind IHA's back: no syncChanges
+    rep.iha.active = false; // behind IHA's back: no syncChange
     expect(() => h.runTo(10 * SEC)).toThrow(/sync state .* changed without a recorded change/);
+  });
+
+  it("F-6: the pending list keeps the candidates' order whatever order their sockets fall back in", () => {
+    // The incremental list (issue 18) puts a socket back in its place, not at the end: the
+    // chassis gets the list a walk of every candidate gives.
+    const h = new Harness(nsrConfig({ durationNs: 2 * SEC, peers: [peer('pa', { sessions: 3 })] }));
+    h.runTo(1 * SEC);
+    const chassis = h.world.chassis as unknown as { sync: { pending: readonly string[] } };
+    expect(chassis.sync.pending).toEqual([]);
+    h.at(h.now + 1, () => {
+      // A legitimate writer: the flag and syncChange together, the later candidate first.
+      for (const s of ['pa/2', 'pa/0']) {
+        h.rep(0, s).iha.active = false;
+        h.nsr(0).syncChange(s);
+      }
+    });
+    h.runUntil(() => chassis.sync.pending.length > 0, 1 * SEC + 10 * MS);
+    expect(chassis.sync.pending).toEqual(['pa/0', 'pa/2']);
   });
 });
