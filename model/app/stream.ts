@@ -69,6 +69,47 @@ function hashString(s: string): number {
   return h >>> 0;
 }
 
+// Header words are read and written byte by byte: a DataView per record was an allocation
+// per record at each end (issue 18).
+function getU32(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
+}
+
+function putU32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+/** Records are carved out of slabs of this size; a larger record gets its own array. */
+const SLAB_BYTES = 32 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * `size` bytes of fresh memory for a record. A typed array of its own per record cost an
+ * allocation of a backing store each (about four times the copy into it, issue 18); a
+ * slab is only ever handed out forward, so no range is handed out twice, and a slab lives
+ * as long as a record in it does (records live about a round trip).
+ */
+function recordBytes(size: number): Uint8Array {
+  if (size > SLAB_BYTES / 4) return new Uint8Array(size);
+  if (slabUsed + size > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return out;
+}
+
 /** Deterministic record generator for one direction of one session. */
 export class RecordSource {
   private readonly keyHash: number;
@@ -113,16 +154,15 @@ export class RecordSource {
     return (this.window(recno) ^ this.keyHash) >>> 0;
   }
 
-  /** The full bytes of record `recno`. */
+  /** The full bytes of record `recno` (a fresh range nothing else refers to). */
   record(recno: number): Uint8Array {
     const size = this.size(recno);
-    const out = new Uint8Array(size);
+    const out = recordBytes(size);
     const w = this.window(recno);
     out.set(this.tape.subarray(w, w + size - RECORD_HEADER_BYTES), RECORD_HEADER_BYTES);
-    const dv = new DataView(out.buffer);
-    dv.setUint32(0, size);
-    dv.setUint32(4, recno);
-    dv.setUint32(8, this.contentId(recno));
+    putU32(out, 0, size);
+    putU32(out, 4, recno);
+    putU32(out, 8, this.contentId(recno));
     return out;
   }
 
@@ -130,9 +170,8 @@ export class RecordSource {
   matches(rec: Uint8Array, recno: number): boolean {
     const size = this.size(recno);
     if (rec.length !== size) return false;
-    const dv = new DataView(rec.buffer, rec.byteOffset, RECORD_HEADER_BYTES);
-    if (dv.getUint32(0) !== size || dv.getUint32(4) !== recno) return false;
-    if (dv.getUint32(8) !== this.contentId(recno)) return false;
+    if (getU32(rec, 0) !== size || getU32(rec, 4) !== recno) return false;
+    if (getU32(rec, 8) !== this.contentId(recno)) return false;
     const t = this.tape;
     const d = this.window(recno) - RECORD_HEADER_BYTES;
     for (let i = RECORD_HEADER_BYTES; i < size; i++) if (rec[i] !== t[d + i]) return false;
@@ -210,9 +249,8 @@ export class StreamVerifier {
     const found: VerifyError[] = [];
     let pos = 0;
     while (buf.length - pos >= RECORD_HEADER_BYTES) {
-      const dv = new DataView(buf.buffer, buf.byteOffset + pos, RECORD_HEADER_BYTES);
-      const len = dv.getUint32(0);
-      const recno = dv.getUint32(4);
+      const len = getU32(buf, pos);
+      const recno = getU32(buf, pos + 4);
       if (len < RECORD_BYTES_MIN || len > RECORD_BYTES_MAX) {
         found.push({ kind: 'framing', offset: this.offset, expected: this.nextRecno, got: recno });
         this.broken = true;

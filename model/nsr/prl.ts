@@ -26,7 +26,7 @@
 // side may have delivered, G-2); a requeued packet (P-4 'requeue') is replicated again
 // at the tail, behind packets that arrived after it (which is what the §7.3c text says,
 // and which G-4 then judges).
-import { assert, assertInt, unreachable } from '../../sim/index.ts';
+import { assert, assertInt, unreachable, type ActorContext } from '../../sim/index.ts';
 import { decodeSegment, encodeSegment, ipChecksum } from '../net/packet.ts';
 import { seqLeq, type Segment } from '../net/segment.ts';
 import { K } from '../vocab.ts';
@@ -42,6 +42,7 @@ import {
   prlRelease,
   prlShift,
   type L4Input,
+  type PrlTracer,
 } from './prl-queue.ts';
 import type { CleanupReason, NsrState, PrlEntry, Rep } from './state.ts';
 import type { NsrMessage } from './wire.ts';
@@ -719,8 +720,24 @@ export class Prl extends NsrClient<PrlLocal> {
   }
 
   /** The actor's tracer with the handle in every record (the handle the message named). */
-  private traceWith(handle: number): { trace(kind: string, f?: Record<string, unknown>): number } {
-    return { trace: (kind, f) => this.ctx.trace(kind, { handle, ...f }) };
+  private traceWith(handle: number): PrlTracer {
+    return new HandleTracer(this.ctx, handle);
+  }
+}
+
+/**
+ * A tracer that adds `handle` to every record. A class, not an object literal with an
+ * arrow function: tsx keeps function names, which costs a defineProperty per literal,
+ * and PRL builds one per packet (issue 18).
+ */
+class HandleTracer implements PrlTracer {
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly handle: number,
+  ) {}
+
+  trace(kind: string, f?: Record<string, unknown>): number {
+    return this.ctx.trace(kind, { handle: this.handle, ...f });
   }
 }
 

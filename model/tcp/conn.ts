@@ -174,7 +174,17 @@ export class TcpConnection {
 
   /** @internal Listener callback, run once when a passive connection is established. */
   acceptCb: ((conn: TcpConnection) => void) | undefined;
-  private readonly timerHandles = new Map<TcpTimerKind, number>();
+  /**
+   * The pending host timer of each kind (its handle), -1 when none: a fixed-shape record
+   * rather than a Map, as it is read on every ACK (issue 18).
+   */
+  private readonly timerHandles: Record<TcpTimerKind, number> = {
+    rexmt: -1,
+    persist: -1,
+    keep: -1,
+    '2msl': -1,
+    delack: -1,
+  };
   private depth = 0;
   private pend = 0;
   private closedNotified = false;
@@ -345,8 +355,8 @@ export class TcpConnection {
   onTimer(kind: TcpTimerKind): void {
     this.run(() => {
       // A firing for a kind we no longer have pending is stale: ignore it.
-      if (!this.timerHandles.has(kind)) return;
-      this.timerHandles.delete(kind);
+      if (this.timerHandles[kind] < 0) return;
+      this.timerHandles[kind] = -1;
       tcpTimer(this, kind);
     });
   }
@@ -366,7 +376,7 @@ export class TcpConnection {
   }
 
   isTimerPending(kind: TcpTimerKind): boolean {
-    return this.timerHandles.has(kind);
+    return this.timerHandles[kind] >= 0;
   }
 
   // ---- internals used by input.ts / output.ts / timers.ts / stack.ts ---------------
@@ -483,14 +493,17 @@ export class TcpConnection {
     this.clearTimer(kind);
     if (this.replica) return;
     const d = Math.max(0, Math.round(delayNs));
-    this.timerHandles.set(kind, this.env.setTimer(this, kind, d));
+    const h = this.env.setTimer(this, kind, d);
+    // Handles are event ids (non-negative): -1 is free to mean "none".
+    assert(Number.isSafeInteger(h) && h >= 0, () => `TCP ${kind} timer: host handle ${h}`);
+    this.timerHandles[kind] = h;
   }
 
   /** @internal */
   clearTimer(kind: TcpTimerKind): void {
-    const h = this.timerHandles.get(kind);
-    if (h === undefined) return;
-    this.timerHandles.delete(kind);
+    const h = this.timerHandles[kind];
+    if (h < 0) return;
+    this.timerHandles[kind] = -1;
     this.env.clearTimer(h);
   }
 

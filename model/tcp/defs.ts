@@ -24,7 +24,7 @@ export interface TcpEnv {
   now(): number;
   /** Hand a segment to IP. The segment object is fresh and never mutated afterwards. */
   output(seg: Segment): void;
-  /** Arm a one-shot timer; the host later calls conn.onTimer(kind). Returns a handle. */
+  /** Arm a one-shot timer; the host later calls conn.onTimer(kind). Returns a handle (>= 0). */
   setTimer(conn: TcpConnection, kind: TcpTimerKind, delayNs: number): number;
   clearTimer(handle: number): void;
   /** ISS, ephemeral ports. */

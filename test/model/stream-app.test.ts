@@ -175,7 +175,7 @@ describe('StreamVerifier', () => {
 
   it('reports a corrupt record whose header carries the wrong record number', () => {
     const bad = src.record(1);
-    new DataView(bad.buffer).setUint32(4, 7);
+    new DataView(bad.buffer, bad.byteOffset).setUint32(4, 7);
     const v = new StreamVerifier(src);
     v.push(concat([src.record(0), bad]));
     expect(v.errors).toEqual([{ kind: 'corrupt', offset: size(0), expected: 1, got: 7 }]);
