@@ -2,6 +2,7 @@
 export * from './time.ts';
 export * from './rng.ts';
 export * from './queue.ts';
+export * from './fifo.ts';
 export * from './trace.ts';
 export { TRACE_FORMAT } from './trace-codec.ts';
 export * from './sim.ts';

@@ -23,6 +23,7 @@
 import {
   assert,
   assertInt,
+  Fifo,
   unreachable,
   type Actor,
   type ActorContext,
@@ -81,7 +82,7 @@ export type KkcmMessage =
 interface ChannelState {
   conn: TcpConnection | undefined;
   established: boolean;
-  out: Uint8Array[];
+  out: Fifo<Uint8Array>;
   outPos: number;
   rx: ByteQueue;
 }
@@ -428,7 +429,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       const conn = st.conn;
       if (conn === undefined || !st.established) continue;
       while (st.out.length > 0) {
-        const head = st.out[0] as Uint8Array;
+        const head = st.out.first() as Uint8Array;
         const n = conn.write(st.outPos === 0 ? head : head.subarray(st.outPos));
         st.outPos += n;
         assert(
@@ -442,8 +443,8 @@ export class Kkcm implements Actor<KkcmMessage> {
       }
       // Either everything went out, or the head is partly written and waits for room.
       assert(
-        st.out.length === 0 ? st.outPos === 0 : st.outPos < (st.out[0] as Uint8Array).length,
-        () => `KKCM ${ch}: at ${st.outPos} of a ${st.out[0]?.length}-byte head`,
+        st.out.length === 0 ? st.outPos === 0 : st.outPos < (st.out.first() as Uint8Array).length,
+        () => `KKCM ${ch}: at ${st.outPos} of a ${st.out.first()?.length}-byte head`,
       );
     }
     // The per-message cost delays the next batch, as a busy thread would.
@@ -659,7 +660,7 @@ function incomplete(buf: Uint8Array, pos: number): boolean {
 }
 
 function emptyChannel(): ChannelState {
-  return { conn: undefined, established: false, out: [], outPos: 0, rx: new ByteQueue() };
+  return { conn: undefined, established: false, out: new Fifo(), outPos: 0, rx: new ByteQueue() };
 }
 
 /** A few identifying fields of a message for the trace (never the payload bytes). */
