@@ -315,6 +315,8 @@ for (const [t, fields] of Object.entries(LAYOUT)) {
     tags.size === fields.length && names.size === fields.length,
     () => `wire: ${t} repeats a tag or field name`,
   );
+  // flatten() hands a message over as it is: its type tag must not read as a field.
+  assert(!names.has('t'), () => `wire: ${t} has a field named t`);
   // The handle is first (tag 1, u32) in every message: decodeMessage and tlvHandle read it there.
   assert(
     fields[0]?.name === 'handle' && fields[0].tag === 1 && fields[0].kind === 'u32',
@@ -338,8 +340,9 @@ function flatten(msg: NsrMessage): Record<string, unknown> {
       rcvOoo: msg.rcvOoo,
       md5Key: msg.md5Key,
     };
-  const { t: _t, ...rest } = msg as NsrMessage & Record<string, unknown>;
-  return rest;
+  // Every other message is flat already: the layouts name its fields, never `t`, so the
+  // message itself is read (a copy without `t` was an object per message, issue 18).
+  return msg as NsrMessage & Record<string, unknown>;
 }
 
 function fieldValue(flat: Record<string, unknown>, f: FieldDef): unknown {
@@ -421,6 +424,9 @@ function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
   }
 }
 
+const SCRATCH_VALUES: unknown[] = [];
+const SCRATCH_SIZES: number[] = [];
+
 export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: number): Uint8Array {
   const flat = flatten(msg);
   const problem = flatProblem(msg.t, flat);
@@ -429,8 +435,10 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
   const [client, subtype] = SUBTYPE[msg.t];
   const fields = fieldsAt(msg.t, version);
   const tlv = encoding === 'tlv';
-  const values: unknown[] = new Array<unknown>(fields.length);
-  const sizes: number[] = new Array<number>(fields.length);
+  // Scratch arrays shared by every call (encodeMessage never re-enters): two arrays per
+  // message were garbage at once (issue 18). Cleared below, so no value is kept alive.
+  const values = SCRATCH_VALUES;
+  const sizes = SCRATCH_SIZES;
   let body = 0;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as FieldDef;
@@ -456,6 +464,7 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
       at += TLV_HEADER_BYTES;
     }
     writeField(out, dv, at, f.kind, values[i]);
+    values[i] = undefined;
     at += n;
   }
   assert(
@@ -524,10 +533,15 @@ export function peekLength(
       ok: false,
       error: `only ${Math.max(0, buf.length - at)} bytes, the header needs ${IPC_HEADER_BYTES}`,
     };
-  const dv = new DataView(buf.buffer, buf.byteOffset + at);
-  const type = dv.getUint8(0);
-  const subtype = dv.getUint16(2);
-  const length = dv.getUint32(4);
+  // Read byte by byte: a DataView per message was an allocation on every send and receive.
+  const type = buf[at] as number;
+  const subtype = ((buf[at + 2] as number) << 8) | (buf[at + 3] as number);
+  const length =
+    (((buf[at + 4] as number) << 24) |
+      ((buf[at + 5] as number) << 16) |
+      ((buf[at + 6] as number) << 8) |
+      (buf[at + 7] as number)) >>>
+    0;
   if (!BY_CODE.has(type * 256 + subtype))
     return { ok: false, error: `unknown message type ${type}/${subtype}` };
   if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)
