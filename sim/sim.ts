@@ -38,8 +38,19 @@ export interface Violation {
 export type Report = (v: Omit<Violation, 'check'>) => void;
 
 /** Sees every trace record as it is produced (GUIDE §6: checks live outside the model). */
+interface SafetyEntry {
+  readonly check: SafetyCheck;
+  readonly report: Report;
+}
+
 export interface SafetyCheck {
   readonly id: string;
+  /**
+   * The record kinds onRecord reads: it is offered only these (undefined: every record).
+   * A check declares them only if it ignores every other kind (a check that uses every
+   * record as its clock does not).
+   */
+  readonly kinds?: ReadonlySet<string>;
   onRecord(rec: TraceRecord, report: Report): void;
 }
 
@@ -161,7 +172,9 @@ export class Simulation {
   private readonly actors: ActorSlot[] = [];
   private readonly byName = new Map<string, ActorId>();
   /** Each safety check with its report function, made once (not per record and check). */
-  private readonly safety: Array<{ readonly check: SafetyCheck; readonly report: Report }> = [];
+  private readonly safety: SafetyEntry[] = [];
+  /** Per record kind, the safety checks offered it, in the order they were added. */
+  private readonly safetyByKind = new Map<string, SafetyEntry[]>();
   private readonly liveness: LivenessCheck[] = [];
   private readonly violationList: Violation[] = [];
   private readonly wallClock: () => number;
@@ -294,6 +307,7 @@ export class Simulation {
       check,
       report: (v) => this.violationList.push({ check: check.id, ...v }),
     });
+    this.safetyByKind.clear();
   }
 
   addLivenessCheck(check: LivenessCheck): void {
@@ -554,8 +568,25 @@ export class Simulation {
     s.actor.start?.(s.ctx);
   }
 
+  /**
+   * Off: every record goes to every safety check and trace listener, whatever kinds it
+   * declared (a test runs a scenario both ways: the violations must be the same).
+   */
+  setKindFilter(on: boolean): void {
+    this.trace.setKindFilter(on);
+    this.safetyByKind.clear();
+  }
+
   private runSafetyChecks(rec: TraceRecord): void {
-    for (const s of this.safety) s.check.onRecord(rec, s.report);
+    let list = this.safetyByKind.get(rec.kind);
+    if (list === undefined) {
+      const all = !this.trace.kindFilter;
+      list = this.safety.filter(
+        (s) => all || s.check.kinds === undefined || s.check.kinds.has(rec.kind),
+      );
+      this.safetyByKind.set(rec.kind, list);
+    }
+    for (const s of list) s.check.onRecord(rec, s.report);
   }
 
   private slot(id: ActorId): ActorSlot {

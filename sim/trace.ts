@@ -117,7 +117,17 @@ export type RecordListener = (rec: TraceRecord) => void;
 export class Trace {
   private nextId = 0;
   private readonly sinks: TraceSink[] = [];
-  private readonly listeners: RecordListener[] = [];
+  private readonly listeners: Array<{
+    readonly fn: RecordListener;
+    readonly kinds: ReadonlySet<string> | undefined;
+  }> = [];
+  /**
+   * Per record kind, the listeners offered it, in the order they were added: made once per
+   * kind (emptied when a listener is added). Most records (a message sent) interest only
+   * the listeners that read every kind: the others are not called for them (issue 18).
+   */
+  private readonly byKind = new Map<string, RecordListener[]>();
+  private filterKinds = true;
   private hash: TraceHasher | undefined;
   private encoder: RecordEncoder | undefined;
   private needLines = false;
@@ -140,9 +150,17 @@ export class Trace {
     assert(this.active, 'Trace.addSink: a trace with a sink is active');
   }
 
-  addListener(fn: RecordListener): void {
-    assert(!this.listeners.includes(fn), 'Trace.addListener: the listener is added already');
-    this.listeners.push(fn);
+  /**
+   * `kinds`: the record kinds the listener reads, the only ones it is offered (undefined:
+   * every record). A listener declares them only if it ignores every other kind.
+   */
+  addListener(fn: RecordListener, kinds?: ReadonlySet<string>): void {
+    assert(
+      !this.listeners.some((l) => l.fn === fn),
+      'Trace.addListener: the listener is added already',
+    );
+    this.listeners.push({ fn, kinds });
+    this.byKind.clear();
     this.refresh();
     assert(this.active, 'Trace.addListener: a trace with a listener is active');
   }
@@ -168,11 +186,37 @@ export class Trace {
     assert(kind.length > 0 && actor.length > 0, () => `trace: record ${id} has no kind or actor`);
     if (!this.active) return id;
     this.encoder?.record(id, t, cause, actor, kind, fields);
+    const listeners = this.listenersOf(kind);
+    if (listeners.length === 0 && this.sinks.length === 0) return id;
     const rec: TraceRecord = { id, t, cause, actor, kind, fields };
     const line = this.needLines ? recordLine(rec) : undefined;
     for (const s of this.sinks) s.write(rec, line);
-    for (const l of this.listeners) l(rec);
+    for (const l of listeners) l(rec);
     return id;
+  }
+
+  /**
+   * Off: every record is offered to every listener, whatever kinds it declared (tests
+   * check that a listener's kinds are all it reads: the run must not change).
+   */
+  setKindFilter(on: boolean): void {
+    this.filterKinds = on;
+    this.byKind.clear();
+  }
+
+  get kindFilter(): boolean {
+    return this.filterKinds;
+  }
+
+  private listenersOf(kind: string): readonly RecordListener[] {
+    let list = this.byKind.get(kind);
+    if (list === undefined) {
+      list = this.listeners
+        .filter((l) => !this.filterKinds || l.kinds === undefined || l.kinds.has(kind))
+        .map((l) => l.fn);
+      this.byKind.set(kind, list);
+    }
+    return list;
   }
 
   /** Hex SHA-256 of the canonical trace so far (undefined when hashing is off). */
