@@ -129,6 +129,19 @@ function longestOf(gs: readonly Gap[]): Gap | undefined {
 
 const ms = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 
+/** The only kinds the observer's onRecord reads (issue 18: no call for the others). */
+const OUTCOME_KINDS: ReadonlySet<string> = new Set([
+  K.prl.queue,
+  K.prl.l4,
+  K.app.read,
+  K.app.closed,
+  K.app.verifyError,
+  K.tcp.retransmit,
+  K.tcp.rto,
+  K.app.attach,
+  K.app.takeover,
+]);
+
 /** Watches one World from before its run; outcome() after it. */
 export class OutcomeObserver {
   private readonly tracks = new Map<string, Track>();
@@ -140,7 +153,7 @@ export class OutcomeObserver {
 
   constructor(private readonly world: World) {
     for (const p of world.peers) this.peerByActor.set(`peer:${p.cfg.name}`, p.cfg.name);
-    world.sim.trace.addListener((rec) => this.onRecord(rec));
+    world.sim.trace.addListener((rec) => this.onRecord(rec), OUTCOME_KINDS);
     const link = world.links.get(LINK.interRe);
     if (link !== undefined) {
       const before = link.tap;

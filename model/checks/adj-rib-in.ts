@@ -48,6 +48,8 @@ export function ribDifferences(master: readonly RibEntry[], backup: readonly Rib
 
 export class AdjRibInCheck implements SafetyCheck {
   readonly id = ADJ_RIB_IN;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = JUDGE;
   /** Per peering (the speaker's name): difference text -> since when it has lasted. */
   private readonly differing = new Map<string, Map<string, number>>();
   private readonly judged = new Map<string, number>();

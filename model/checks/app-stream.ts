@@ -13,6 +13,8 @@ export const APP_STREAM = 'app-stream';
 
 export class AppStreamCheck implements SafetyCheck {
   readonly id = APP_STREAM;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([K.app.verifyError]);
   /** One violation per session, RE and direction. */
   private readonly reported = new Set<string>();
 

@@ -10,6 +10,8 @@ export const BOUNDED = 'bounded';
 
 export class BoundedCheck implements SafetyCheck {
   readonly id = BOUNDED;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([K.prl.queue, K.prl.pending, K.sdrl.inflight]);
   private reported = new Set<string>();
 
   constructor(private readonly bounds: NsrBounds) {}

@@ -37,7 +37,7 @@ import type {
 import { ByteQueue } from '../net/bytes.ts';
 import type { NsrState, Rep } from '../nsr/state.ts';
 import { ACTOR, actorInfo, K, type ReIndex } from '../vocab.ts';
-import { SecondaryAhead } from './secondary-ahead.ts';
+import { SECONDARY_AHEAD_KINDS, SecondaryAhead } from './secondary-ahead.ts';
 
 export const IDENTICAL_DATA = 'identical-data';
 
@@ -77,6 +77,16 @@ const PRL_PACKET_KINDS: ReadonlySet<string> = new Set([
   K.prl.l4,
   K.prl.drop,
   K.prl.nackSent,
+]);
+
+/** The only kinds onRecord reads (its trace listener is offered no other, issue 18). */
+export const IDENTICAL_DATA_KINDS: ReadonlySet<string> = new Set([
+  ...SECONDARY_AHEAD_KINDS,
+  ...PRL_PACKET_KINDS,
+  K.sim.actorStop,
+  K.app.takeover,
+  K.iha.forgetPrimary,
+  K.iha.deleteSecondary,
 ]);
 
 /** Remembered sequence numbers per set and pair (older ones are forgotten). */

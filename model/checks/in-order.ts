@@ -18,6 +18,8 @@ const ARRIVALS_MAX = 20_000;
 
 export class InOrderCheck implements SafetyCheck {
   readonly id = IN_ORDER;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([K.iha.active, K.prl.queue, K.prl.l4]);
   private readonly last = new Map<string, number>();
   /** Arrival index of each replicated packet, per primary RE and session: `${re} ${session}` → seq → arrival. */
   private readonly arrivals = new Map<string, Map<number, number>>();

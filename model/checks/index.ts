@@ -6,7 +6,7 @@
 import { DEFAULT_NSR_BOUNDS } from '../nsr/options.ts';
 import type { World } from '../world.ts';
 import { BOUNDED, BoundedCheck } from './bounded.ts';
-import { IDENTICAL_DATA, IdenticalDataCheck } from './identical-data.ts';
+import { IDENTICAL_DATA, IDENTICAL_DATA_KINDS, IdenticalDataCheck } from './identical-data.ts';
 import { IN_ORDER, InOrderCheck } from './in-order.ts';
 import { LIVENESS, LivenessCheckImpl } from './liveness.ts';
 import { NO_LOSS_SYNC, NoLossSyncCheck } from './no-loss-sync.ts';
@@ -36,7 +36,7 @@ export const CHECKERS: readonly CheckerInfo[] = [
     attach(world) {
       const c = new IdenticalDataCheck(world.sim);
       world.nsrStates.subscribe((n) => c.attach(n));
-      world.sim.trace.addListener((rec) => c.onRecord(rec));
+      world.sim.trace.addListener((rec) => c.onRecord(rec), IDENTICAL_DATA_KINDS);
       world.addLivenessCheck(c);
     },
   },

@@ -17,6 +17,8 @@ const KINDS: ReadonlySet<string> = new Set([K.msdp.down, K.msdp.holdExpired, K.m
 
 export class MsdpAdjacencyCheck implements SafetyCheck {
   readonly id = MSDP_ADJACENCY;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = KINDS;
   /** Peer name by address (the router's records name the peer by address). */
   private readonly names = new Map<string, string>();
   /** When the router last reset each peer (by name) for a format error. */

@@ -29,6 +29,18 @@ const PEER_NOTICES: ReadonlyMap<string, string> = new Map([
 
 export class PeerTransparentCheck implements SafetyCheck, LivenessCheck {
   readonly id = PEER_TRANSPARENT;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([
+    K.pfe.tx,
+    K.app.closed,
+    K.app.verifyError,
+    K.bgp.holdExpired,
+    K.tcp.rstReceived,
+    K.tcp.timeout,
+    K.peer.ackUnsent,
+    K.tcp.md5Drop,
+    K.tcp.tsMissingDrop,
+  ]);
   private readonly peerActors: ReadonlySet<string>;
   /** Per connection on the wire: the router's highest ACK and TSval, and whether it uses timestamps. */
   private readonly flows = new Map<

@@ -46,6 +46,8 @@ interface Gap {
 
 export class SaCacheCheck implements SafetyCheck, LivenessCheck {
   readonly id = SA_CACHE;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([K.layer.socket, K.chassis.master, ...JUDGE]);
   private lastReplicationNs: number | undefined;
   private readonly differing = new Map<string, number>();
   private readonly reported = new Set<string>();

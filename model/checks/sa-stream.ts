@@ -33,6 +33,8 @@ function key(rp: unknown, group: unknown, source: unknown): string {
 
 export class SaStreamCheck implements SafetyCheck {
   readonly id = SA_STREAM;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = KINDS;
   /** Peer name by address text, and address by name. */
   private readonly names = new Map<string, string>();
   private readonly addrs = new Map<string, Ipv4>();

@@ -15,6 +15,9 @@ import type { NsrState, Rep } from '../nsr/state.ts';
 import type { TcpConnection } from '../tcp/conn.ts';
 import { ACTOR, K, type ReIndex } from '../vocab.ts';
 
+/** The only kind onRecord reads. */
+export const SECONDARY_AHEAD_KINDS: ReadonlySet<string> = new Set([K.pfe.tx]);
+
 export class SecondaryAhead {
   private readonly states: [NsrState | undefined, NsrState | undefined] = [undefined, undefined];
   /** Per RE, the replicated socket of each connection (`peer:port>routerPort`). */

@@ -17,6 +17,15 @@ interface Owner {
 
 export class SingleTransmitterCheck implements SafetyCheck {
   readonly id = SINGLE_TRANSMITTER;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([
+    K.pfe.switch,
+    K.pfe.master,
+    K.pfe.flowSwitch,
+    K.pfe.flow,
+    K.pfe.flowClear,
+    K.pfe.tx,
+  ]);
   private master = 0;
   private switching = false;
   private readonly flows = new Map<string, Owner>();

@@ -12,6 +12,12 @@ export const SYNCED_TAKEOVER = 'synced-takeover';
 
 export class SyncedTakeoverCheck implements SafetyCheck {
   readonly id = SYNCED_TAKEOVER;
+  /** The only kinds onRecord reads (issue 18: no call for the others). */
+  readonly kinds: ReadonlySet<string> = new Set([
+    K.chassis.syncState,
+    K.chassis.unsyncedTakeover,
+    K.chassis.master,
+  ]);
   /** The master's last word on the backup's synchronization (chassis.sync-state). */
   private synced = true;
 
