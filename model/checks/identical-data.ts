@@ -425,8 +425,7 @@ export class IdenticalDataCheck implements LivenessCheck {
     const overlapEnd = Math.min(offset + bytes.length, s.base + canon.len);
     const held = canon.buf;
     const base = s.base;
-    let o = from;
-    while (o < overlapEnd && held[o - base] === bytes[o - offset]) o++;
+    const o = firstDifference(held, from - base, bytes, from - offset, overlapEnd - from) + from;
     if (o < overlapEnd) {
       this.violation(
         s,
@@ -530,4 +529,26 @@ export class IdenticalDataCheck implements LivenessCheck {
       }
     }
   }
+}
+
+/**
+ * The index (from 0) of the first of `n` bytes where a[ai..] and b[bi..] differ, or n when
+ * they agree: four bytes a comparison while they agree, then byte by byte (a third of the
+ * time of a byte loop, issue 18).
+ */
+export function firstDifference(
+  a: Uint8Array,
+  ai: number,
+  b: Uint8Array,
+  bi: number,
+  n: number,
+): number {
+  let i = 0;
+  if (n >= 16) {
+    const av = new DataView(a.buffer, a.byteOffset + ai, n);
+    const bv = new DataView(b.buffer, b.byteOffset + bi, n);
+    while (i + 4 <= n && av.getUint32(i, true) === bv.getUint32(i, true)) i += 4;
+  }
+  while (i < n && a[ai + i] === b[bi + i]) i++;
+  return i;
 }

@@ -69,13 +69,22 @@ describe('RecordSource', () => {
       expect(src.matches(rec, r)).toBe(true);
       expect(src.matches(rec, r + 1)).toBe(false);
       expect(other.matches(rec, r)).toBe(false);
-      // Any single flipped bit, header or content, is seen.
-      for (const at of [0, 5, 9, RECORD_HEADER_BYTES, rec.length - 1]) {
-        const bad = rec.slice();
-        bad[at] = (bad[at] as number) ^ 0x10;
-        expect(src.matches(bad, r), `byte ${at}`).toBe(false);
+      // Any single flipped bit, header or content, is seen, wherever the record lies in
+      // its buffer (matches compares four bytes at a time, then the tail).
+      for (const lead of [0, 1, 2, 3]) {
+        const placed = new Uint8Array(lead + rec.length);
+        placed.set(rec, lead);
+        const view = placed.subarray(lead);
+        expect(src.matches(view, r), `at buffer offset ${lead}`).toBe(true);
+        for (let at = 0; at < rec.length; at++) {
+          view[at] = (view[at] as number) ^ 0x10;
+          expect(src.matches(view, r), `byte ${at}, buffer offset ${lead}`).toBe(false);
+          view[at] = (view[at] as number) ^ 0x10;
+        }
       }
     }
+    // Sizes of every remainder modulo 4 were covered.
+    expect(new Set([0, 7, 99].map((r) => src.size(r) % 4)).size).toBeGreaterThan(1);
   });
 
   it('keeps sizes within [min, max] and uses the range (property)', () => {
