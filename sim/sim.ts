@@ -37,12 +37,12 @@ export interface Violation {
 
 export type Report = (v: Omit<Violation, 'check'>) => void;
 
-/** Sees every trace record as it is produced (GUIDE §6: checks live outside the model). */
 interface SafetyEntry {
   readonly check: SafetyCheck;
   readonly report: Report;
 }
 
+/** Sees every trace record as it is produced (GUIDE §6: checks live outside the model). */
 export interface SafetyCheck {
   readonly id: string;
   /**
