@@ -109,7 +109,10 @@ function best(a: FuzzBenchRow, b: FuzzBenchRow): FuzzBenchRow {
 
 export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const seed = opts.seed ?? 1;
-  const runs = opts.runs ?? 32;
+  // 160 runs, not 32: a fresh worker's first runs are slow until the JIT has warmed up
+  // (seed 1: 567, 365 and 253 ms for runs 0-2, against a median near 100 ms), and two
+  // workers pay that twice; 32 runs measured mostly start-up and warm-up (issue 18).
+  const runs = opts.runs ?? 160;
   // Alternated, best of two each: a busy machine slows one measurement, not the ratio's both sides.
   const one1 = campaign(1, seed, runs);
   const two1 = campaign(2, seed, runs);
