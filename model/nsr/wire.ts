@@ -528,6 +528,8 @@ export function peekLength(
   buf: Uint8Array,
   at: number,
 ): { ok: true; length: number } | { ok: false; error: string } {
+  // Checked first: the header is read byte by byte, and buf[at] past the ends is undefined.
+  assert(at >= 0 && Number.isInteger(at), () => `peekLength at ${at}`);
   if (buf.length - at < IPC_HEADER_BYTES)
     return {
       ok: false,
@@ -546,7 +548,6 @@ export function peekLength(
     return { ok: false, error: `unknown message type ${type}/${subtype}` };
   if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)
     return { ok: false, error: `bad message length ${length}` };
-  assert(at >= 0 && Number.isInteger(at), () => `peekLength at ${at}`);
   return { ok: true, length };
 }
 

@@ -432,6 +432,9 @@ describe('K-5: peekLength (framing) texts and bounds', () => {
     expect(peekLength(fo, 20)).toEqual({ ok: false, error: 'only 0 bytes, the header needs 8' });
     // Exactly a header's 8 bytes after the position: enough.
     expect(peekLength(cat(fo, fo.subarray(0, 8)), 12)).toEqual({ ok: true, length: 12 });
+    // A position no caller can mean is our bug, asserted before any byte is read.
+    expect(() => peekLength(fo, -1)).toThrow(/peekLength at -1/);
+    expect(() => peekLength(fo, 1.5)).toThrow(/peekLength at 1.5/);
   });
 
   it('K-5: an unknown type/subtype is "unknown message type <t>/<s>"; a length below 12 or above the bound is "bad message length <n>"; 12 and the bound are accepted (Stryker wire.ts 533:12, 533:18, 533:32)', () => {
