@@ -42,7 +42,10 @@ interface SafetyEntry {
   readonly report: Report;
 }
 
-/** Sees every trace record as it is produced (GUIDE §6: checks live outside the model). */
+/**
+ * Sees the trace records of its kinds as they are produced, every record if it declares
+ * none (GUIDE §6: checks live outside the model).
+ */
 export interface SafetyCheck {
   readonly id: string;
   /**
@@ -175,6 +178,8 @@ export class Simulation {
   private readonly safety: SafetyEntry[] = [];
   /** Per record kind, the safety checks offered it, in the order they were added. */
   private readonly safetyByKind = new Map<string, SafetyEntry[]>();
+  /** The trace's kind filter when safetyByKind was made (it is made again when that changes). */
+  private safetyFilter = true;
   private readonly liveness: LivenessCheck[] = [];
   private readonly violationList: Violation[] = [];
   private readonly wallClock: () => number;
@@ -574,15 +579,18 @@ export class Simulation {
    */
   setKindFilter(on: boolean): void {
     this.trace.setKindFilter(on);
-    this.safetyByKind.clear();
   }
 
   private runSafetyChecks(rec: TraceRecord): void {
+    const filter = this.trace.kindFilter;
+    if (filter !== this.safetyFilter) {
+      this.safetyFilter = filter;
+      this.safetyByKind.clear();
+    }
     let list = this.safetyByKind.get(rec.kind);
     if (list === undefined) {
-      const all = !this.trace.kindFilter;
       list = this.safety.filter(
-        (s) => all || s.check.kinds === undefined || s.check.kinds.has(rec.kind),
+        (s) => !filter || s.check.kinds === undefined || s.check.kinds.has(rec.kind),
       );
       this.safetyByKind.set(rec.kind, list);
     }

@@ -186,6 +186,8 @@ export class Trace {
     assert(kind.length > 0 && actor.length > 0, () => `trace: record ${id} has no kind or actor`);
     if (!this.active) return id;
     this.encoder?.record(id, t, cause, actor, kind, fields);
+    // The list of this kind as it is now: a listener added while the record is being
+    // handed round is offered the next record, not this one.
     const listeners = this.listenersOf(kind);
     if (listeners.length === 0 && this.sinks.length === 0) return id;
     const rec: TraceRecord = { id, t, cause, actor, kind, fields };

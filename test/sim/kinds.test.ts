@@ -58,6 +58,26 @@ describe('record kinds a consumer declares', () => {
     for (const who of ['recv-listener', 'all-check', 'recv-check']) expect(count(who)).toBe(all);
   });
 
+  it("offers a safety check added mid-run the records of kinds already seen, and follows the trace's filter", () => {
+    const sim = new Simulation({ seed: 1 });
+    const got: string[] = [];
+    const emit = (kind: string) => sim.trace.emit(0, -1, 'a', kind, {});
+    sim.addSafetyCheck({ id: 'first', kinds: new Set(['x.one']), onRecord: () => {} });
+    emit('x.one'); // the lists of x.one are made with the first check only
+    sim.addSafetyCheck({
+      id: 'second',
+      kinds: new Set(['x.one']),
+      onRecord: (r) => got.push(`second ${r.kind}`),
+    });
+    emit('x.one');
+    emit('x.two');
+    sim.trace.setKindFilter(false); // on the trace directly: the checks follow it too
+    emit('x.two');
+    sim.trace.setKindFilter(true);
+    emit('x.two');
+    expect(got).toEqual(['second x.one', 'second x.two']);
+  });
+
   it('offers a listener added mid-run the records of kinds already seen', () => {
     const sim = new Simulation({ seed: 1 });
     const got: TraceRecord[] = [];
