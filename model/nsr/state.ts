@@ -273,16 +273,13 @@ export class NsrState {
   readonly byConn = new Map<TcpConnection, Rep>();
   readonly bySession = new Map<string, Rep>();
   /**
-   * Counts every change that can change which sockets IHA reports not yet replicated (F-6):
-   * a socket added or dropped here, an active flag set or cleared (IHA, iha-state.ts), a
-   * candidate socket added or removed (IHA). Made only through syncChange().
-   */
-  syncChanges = 0;
-  /**
-   * The sessions those changes named since IHA last worked the sync state out, or undefined
-   * when IHA must walk every candidate (at first, after a change naming no session, and
-   * while this RE is not master). IHA's reportSync looks at these sessions only: walking
-   * every candidate after every change was quadratic in the number of sockets (issue 18).
+   * The sessions named by every change that can change which sockets IHA reports not yet
+   * replicated (F-6) since IHA last worked that out: a socket added or dropped here, an
+   * active flag set or cleared (IHA, iha-state.ts), a candidate socket added or removed
+   * (IHA), all through syncChange(). Undefined when IHA must walk every candidate (at
+   * first, after a change naming no session, and while this RE is not master). IHA's
+   * reportSync looks at these sessions only: walking every candidate after every change
+   * was quadratic in the number of sockets (issue 18).
    */
   syncTouched: Set<string> | undefined = undefined;
   private nextHandle: number;
@@ -466,7 +463,6 @@ export class NsrState {
 
   /** Records a change of `session`'s F-6 standing; undefined: of every session. */
   syncChange(session: string | undefined): void {
-    this.syncChanges++;
     if (session === undefined) this.syncTouched = undefined;
     else this.syncTouched?.add(session);
   }

@@ -418,6 +418,27 @@ describe('F-6: the sync state told to the chassis is worked out only after a rec
     expect(() => h.runTo(10 * SEC)).toThrow(/sync state .* changed without a recorded change/);
   });
 
+  it('F-6: a KKCM error that drops every replica puts every session on the pending list at once (dropRep names each)', () => {
+    // The clean-up drops the sockets' replication state (NsrState.dropRep); each drop names
+    // its session, so the chassis hears which sessions lost their replica, not only that
+    // KKCM is down.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 2 * SEC,
+        peers: [peer('pa', { sessions: 2 })],
+        faults: [fault(1 * SEC, { kind: 'kkcm-io-error', target: 'master' })],
+      }),
+      { checkers: false },
+    );
+    const chassis = h.world.chassis as unknown as {
+      sync: { synced: boolean; pending: readonly string[] };
+    };
+    h.runTo(1 * SEC);
+    expect(chassis.sync).toEqual({ synced: true, pending: [] });
+    h.runUntil(() => !chassis.sync.synced, 1 * SEC + 50 * MS);
+    expect(chassis.sync).toEqual({ synced: false, pending: ['pa/0', 'pa/1'] });
+  });
+
   it("F-6: the pending list keeps the candidates' order whatever order their sockets fall back in", () => {
     // The incremental list (issue 18) puts a socket back in its place, not at the end: the
     // chassis gets the list a walk of every candidate gives.

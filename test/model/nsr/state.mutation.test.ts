@@ -172,8 +172,9 @@ describe('F-6: a socket dropped from the tables', () => {
       { checkers: false },
     );
     // The backup stalls: PRL times the primary out (deactivating it is one recorded change)
-    // and posts the error; IHA's clean-up drops the socket (another). Were the drop to undo
-    // a change, the count would be back at what IHA last worked out and it would skip.
+    // and posts the error; IHA's clean-up drops the socket (another, naming the session in
+    // NsrState.syncChange). Were the drop not recorded, IHA would not look at the session
+    // again and the chassis would keep the state it last heard.
     h.finish();
     const to = h.of(K.prl.timeout, PRL0);
     const gone = h.of(K.iha.cleanupSocket, IHA0);
