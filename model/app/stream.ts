@@ -17,7 +17,7 @@
 // pseudo-random generator run per byte twice (issue 18: the stream application cost
 // more than the TCP it drives).
 import type { Rng } from '../../sim/index.ts';
-import { ByteQueue } from '../net/bytes.ts';
+import { ByteQueue, rd32, wr32 } from '../net/bytes.ts';
 
 export const RECORD_HEADER_BYTES = 12;
 export const RECORD_BYTES_MIN = RECORD_HEADER_BYTES + 1;
@@ -67,26 +67,6 @@ function hashString(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-// Header words are read and written byte by byte, not through a DataView made for them
-// (issue 18: one allocation fewer per record at each end; matches() still makes one for
-// its word-wise comparison of the content).
-function getU32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
-}
-
-function putU32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 24;
-  b[at + 1] = (v >>> 16) & 0xff;
-  b[at + 2] = (v >>> 8) & 0xff;
-  b[at + 3] = v & 0xff;
 }
 
 /** Deterministic record generator for one direction of one session. */
@@ -143,9 +123,9 @@ export class RecordSource {
     const out = new Uint8Array(size);
     const w = this.window(recno);
     out.set(this.tape.subarray(w, w + size - RECORD_HEADER_BYTES), RECORD_HEADER_BYTES);
-    putU32(out, 0, size);
-    putU32(out, 4, recno);
-    putU32(out, 8, this.contentId(recno));
+    wr32(out, 0, size);
+    wr32(out, 4, recno);
+    wr32(out, 8, this.contentId(recno));
     return out;
   }
 
@@ -153,8 +133,8 @@ export class RecordSource {
   matches(rec: Uint8Array, recno: number): boolean {
     const size = this.size(recno);
     if (rec.length !== size) return false;
-    if (getU32(rec, 0) !== size || getU32(rec, 4) !== recno) return false;
-    if (getU32(rec, 8) !== this.contentId(recno)) return false;
+    if (rd32(rec, 0) !== size || rd32(rec, 4) !== recno) return false;
+    if (rd32(rec, 8) !== this.contentId(recno)) return false;
     const t = this.tape;
     const d = this.window(recno) - RECORD_HEADER_BYTES;
     // Four bytes a comparison (a third of the time of a byte loop), then the tail.
@@ -238,8 +218,8 @@ export class StreamVerifier {
     const found: VerifyError[] = [];
     let pos = 0;
     while (buf.length - pos >= RECORD_HEADER_BYTES) {
-      const len = getU32(buf, pos);
-      const recno = getU32(buf, pos + 4);
+      const len = rd32(buf, pos);
+      const recno = rd32(buf, pos + 4);
       if (len < RECORD_BYTES_MIN || len > RECORD_BYTES_MAX) {
         found.push({ kind: 'framing', offset: this.offset, expected: this.nextRecno, got: recno });
         this.broken = true;

@@ -19,6 +19,7 @@
 // NACK or an IO_ERR cleanup (SPEC K-5).
 
 import { assert, assertInt, unreachable } from '../../sim/index.ts';
+import { rd16, rd32 } from '../net/bytes.ts';
 
 export const IPC_HEADER_BYTES = 8;
 const TLV_HEADER_BYTES = 6;
@@ -537,13 +538,8 @@ export function peekLength(
     };
   // Read byte by byte: a DataView per message was an allocation on every send and receive.
   const type = buf[at] as number;
-  const subtype = ((buf[at + 2] as number) << 8) | (buf[at + 3] as number);
-  const length =
-    (((buf[at + 4] as number) << 24) |
-      ((buf[at + 5] as number) << 16) |
-      ((buf[at + 6] as number) << 8) |
-      (buf[at + 7] as number)) >>>
-    0;
+  const subtype = rd16(buf, at + 2);
+  const length = rd32(buf, at + 4);
   if (!BY_CODE.has(type * 256 + subtype))
     return { ok: false, error: `unknown message type ${type}/${subtype}` };
   if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)

@@ -28,7 +28,8 @@ import {
   type PathAttrs,
   type RawAttr,
 } from './defs.ts';
-import { ByteWriter, rd16, rd32 } from './writer.ts';
+import { rd16, rd32 } from '../../net/bytes.ts';
+import { ByteWriter } from './writer.ts';
 
 const WELL_KNOWN = ATTR_FLAG.transitive;
 const OPTIONAL_NON_TRANSITIVE = ATTR_FLAG.optional;

@@ -26,7 +26,8 @@ import {
 } from './defs.ts';
 import { decodeOpen, encodeOpenBody } from './open.ts';
 import { decodeUpdate, encodeUpdateBody } from './update.ts';
-import { ByteWriter, rd16 } from './writer.ts';
+import { rd16 } from '../../net/bytes.ts';
+import { ByteWriter } from './writer.ts';
 
 /** Wraps a body in the header. */
 export function frame(type: number, body: Uint8Array): Uint8Array {

@@ -35,7 +35,8 @@ import {
   type GrCapability,
   type OpenMsg,
 } from './defs.ts';
-import { ByteWriter, rd16, rd32 } from './writer.ts';
+import { rd16, rd32 } from '../../net/bytes.ts';
+import { ByteWriter } from './writer.ts';
 
 function capValue(c: Capability): { code: number; value: Uint8Array } {
   const w = new ByteWriter();

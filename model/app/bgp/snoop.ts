@@ -44,7 +44,7 @@ import { BGP_KIND } from './kinds.ts';
 import { KEEPALIVE, decodeBody, decodeMessage, encodeMessage } from './message.ts';
 import type { BgpSpeaker, BgpState } from './speaker.ts';
 import { pushBounded } from './stats.ts';
-import { rd16 } from './writer.ts';
+import { rd16 } from '../../net/bytes.ts';
 
 export interface BgpSync extends SyncPoint {
   /** Our OPEN, if wholly written. */

@@ -22,7 +22,8 @@ import {
   type Prefix,
   type UpdateMsg,
 } from './defs.ts';
-import { ByteWriter, rd16 } from './writer.ts';
+import { rd16 } from '../../net/bytes.ts';
+import { ByteWriter } from './writer.ts';
 
 /** Octets a prefix of length `len` takes in withdrawn routes or NLRI. */
 export function prefixBytes(len: number): number {

@@ -69,18 +69,3 @@ function check(v: number, max: number, field: string): void {
   if (!Number.isInteger(v) || v < 0 || v > max)
     throw new RangeError(`bgp encode: ${field} = ${v} is not an integer in 0..${max}`);
 }
-
-/** Big-endian reads from a byte array; callers check bounds first. */
-export function rd16(b: Uint8Array, at: number): number {
-  return ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
-}
-
-export function rd32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] ?? 0) << 24) |
-      ((b[at + 1] ?? 0) << 16) |
-      ((b[at + 2] ?? 0) << 8) |
-      (b[at + 3] ?? 0)) >>>
-    0
-  );
-}

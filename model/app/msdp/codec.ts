@@ -22,7 +22,7 @@
 // the stream offset of the TLV, and reads nothing more. A Sprefix Len other than 32 is not
 // a framing problem: that entry is dropped and reported, the rest of the SA stands (FRR
 // does the same). Decoding never throws; encoding throws a RangeError on a caller bug.
-import { ByteQueue } from '../../net/bytes.ts';
+import { ByteQueue, rd16, rd32 } from '../../net/bytes.ts';
 import type { Ipv4 } from '../../net/segment.ts';
 
 export const TLV_TYPE = {
@@ -193,19 +193,6 @@ export function packSa(
 
 // ---------------------------------------------------------------------------- decoding
 
-function u16(b: Uint8Array, at: number): number {
-  return ((b[at] as number) << 8) | (b[at + 1] as number);
-}
-function u32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
-}
-
 /** What is wrong with a TLV header (and SA Entry Count, when known), if anything. */
 function headerProblem(
   code: number,
@@ -235,7 +222,7 @@ export function headerError(
   offset: number,
 ): FormatError | undefined {
   const code = b[at] as number;
-  const length = u16(b, at + 1);
+  const length = rd16(b, at + 1);
   const problem = headerProblem(code, length, avail >= 4 ? (b[at + 3] as number) : undefined);
   if (problem === undefined) return undefined;
   return { field: problem[0], code, length, offset, detail: problem[1] };
@@ -248,7 +235,7 @@ function decodeBody(b: Uint8Array, at: number, length: number): MsdpMessage {
   if (code === TLV_TYPE.keepAlive) return { type: 'keepalive', overlong };
   if (code !== TLV_TYPE.sa) return { type: 'other', code, length };
   const entryCount = b[at + 3] as number;
-  const rp = u32(b, at + 4);
+  const rp = rd32(b, at + 4);
   const entries: SaPair[] = [];
   const dropped: EntryIssue[] = [];
   for (let i = 0; i < entryCount; i++) {
@@ -258,7 +245,7 @@ function decodeBody(b: Uint8Array, at: number, length: number): MsdpMessage {
       dropped.push({ index: i, field: 'sa.sprefixLen', value: sprefix });
       continue;
     }
-    entries.push({ group: u32(b, e + 4), source: u32(b, e + 8) });
+    entries.push({ group: rd32(b, e + 4), source: rd32(b, e + 8) });
   }
   const trailingBytes = length - saBytes(entryCount);
   return { type: 'sa', rp, entries, entryCount, trailingBytes, dropped, overlong };
@@ -316,7 +303,7 @@ export class MsdpDecoder {
         out.push({ kind: 'format-error', error });
         break;
       }
-      const length = u16(b, pos + 1);
+      const length = rd16(b, pos + 1);
       if (avail < length) break;
       const message = decodeBody(b, pos, length);
       out.push({ kind: 'message', message, offset, raw: b.slice(pos, pos + length) });
