@@ -37,11 +37,6 @@ export interface Violation {
 
 export type Report = (v: Omit<Violation, 'check'>) => void;
 
-interface SafetyEntry {
-  readonly check: SafetyCheck;
-  readonly report: Report;
-}
-
 /**
  * Sees the trace records of its kinds as they are produced, every record if it declares
  * none (GUIDE §6: checks live outside the model).
@@ -174,12 +169,6 @@ export class Simulation {
   private readonly queue = new EventQueue(1024);
   private readonly actors: ActorSlot[] = [];
   private readonly byName = new Map<string, ActorId>();
-  /** Each safety check with its report function, made once (not per record and check). */
-  private readonly safety: SafetyEntry[] = [];
-  /** Per record kind, the safety checks offered it, in the order they were added. */
-  private readonly safetyByKind = new Map<string, SafetyEntry[]>();
-  /** The trace's kind filter when safetyByKind was made (it is made again when that changes). */
-  private safetyFilter = true;
   private readonly liveness: LivenessCheck[] = [];
   private readonly violationList: Violation[] = [];
   private readonly wallClock: () => number;
@@ -306,13 +295,11 @@ export class Simulation {
   addSafetyCheck(check: SafetyCheck): void {
     assert(check.id.length > 0, 'addSafetyCheck: a check needs an id (violations name it)');
     assert(!this.finished, () => `addSafetyCheck: ${check.id} added after finish()`);
-    // Checks must see records even when no sink or hash asked for them.
-    if (this.safety.length === 0) this.trace.addListener((rec) => this.runSafetyChecks(rec));
-    this.safety.push({
-      check,
-      report: (v) => this.violationList.push({ check: check.id, ...v }),
-    });
-    this.safetyByKind.clear();
+    // A trace listener offered the kinds the check declares (the trace keeps the list per
+    // kind), so checks see records even when no sink or hash asked for them. Its report
+    // function is made once, not per record.
+    const report: Report = (v) => this.violationList.push({ check: check.id, ...v });
+    this.trace.addListener((rec) => check.onRecord(rec, report), check.kinds);
   }
 
   addLivenessCheck(check: LivenessCheck): void {
@@ -571,30 +558,6 @@ export class Simulation {
     assert(this.started, () => `startActor: ${s.name} started before the simulation`);
     s.started = true;
     s.actor.start?.(s.ctx);
-  }
-
-  /**
-   * Off: every record goes to every safety check and trace listener, whatever kinds it
-   * declared (a test runs a scenario both ways: the violations must be the same).
-   */
-  setKindFilter(on: boolean): void {
-    this.trace.setKindFilter(on);
-  }
-
-  private runSafetyChecks(rec: TraceRecord): void {
-    const filter = this.trace.kindFilter;
-    if (filter !== this.safetyFilter) {
-      this.safetyFilter = filter;
-      this.safetyByKind.clear();
-    }
-    let list = this.safetyByKind.get(rec.kind);
-    if (list === undefined) {
-      list = this.safety.filter(
-        (s) => !filter || s.check.kinds === undefined || s.check.kinds.has(rec.kind),
-      );
-      this.safetyByKind.set(rec.kind, list);
-    }
-    for (const s of list) s.check.onRecord(rec, s.report);
   }
 
   private slot(id: ActorId): ActorSlot {

@@ -206,10 +206,6 @@ export class Trace {
     this.byKind.clear();
   }
 
-  get kindFilter(): boolean {
-    return this.filterKinds;
-  }
-
   private listenersOf(kind: string): readonly RecordListener[] {
     let list = this.byKind.get(kind);
     if (list === undefined) {

@@ -10,7 +10,7 @@ type Seen = Array<[string, string]>;
 /** The synthetic world with two listeners and two safety checks, one of each filtered. */
 function watched(seen: Seen, filter: boolean): Simulation {
   const { sim } = buildSynthetic(3, { hash: false });
-  sim.setKindFilter(filter);
+  sim.trace.setKindFilter(filter);
   const only = new Set(['sink.recv']);
   sim.trace.addListener((r) => seen.push(['all-listener', r.kind]));
   sim.trace.addListener((r) => seen.push(['recv-listener', r.kind]), only);
@@ -36,7 +36,7 @@ describe('record kinds a consumer declares', () => {
     const recv = seen.filter(([, k]) => k === 'sink.recv').length / 4;
     expect(seen.filter(([who]) => who === 'recv-listener')).toHaveLength(recv);
     expect(seen.filter(([who]) => who === 'recv-check')).toHaveLength(recv);
-    // Per sink.recv record: the listeners in order (the checks' runner was added third).
+    // Per sink.recv record: listeners and checks in the order they were added.
     const firstRecv = seen.findIndex(([, k]) => k === 'sink.recv');
     expect(seen.slice(firstRecv, firstRecv + 4).map(([who]) => who)).toEqual([
       'all-listener',
@@ -63,7 +63,7 @@ describe('record kinds a consumer declares', () => {
     const got: string[] = [];
     const emit = (kind: string) => sim.trace.emit(0, -1, 'a', kind, {});
     sim.addSafetyCheck({ id: 'first', kinds: new Set(['x.one']), onRecord: () => {} });
-    emit('x.one'); // the lists of x.one are made with the first check only
+    emit('x.one'); // the trace's list for x.one is made with the first check only
     sim.addSafetyCheck({
       id: 'second',
       kinds: new Set(['x.one']),
@@ -71,7 +71,7 @@ describe('record kinds a consumer declares', () => {
     });
     emit('x.one');
     emit('x.two');
-    sim.trace.setKindFilter(false); // on the trace directly: the checks follow it too
+    sim.trace.setKindFilter(false); // the checks follow the trace's filter
     emit('x.two');
     sim.trace.setKindFilter(true);
     emit('x.two');

@@ -15,7 +15,7 @@ const FILES = LIBRARY_KINDS.filter((k) => k !== 'scale').flatMap((k) => libraryF
 function runWith(file: string, filter: boolean): unknown {
   const s = loadScenarioFile(file);
   const world = new World(s.config);
-  world.sim.setKindFilter(filter);
+  world.sim.trace.setKindFilter(filter);
   const observer = new OutcomeObserver(world);
   attachCheckers(world, s.checks);
   const r = world.run();
