@@ -3,7 +3,6 @@
 // 65,000 messages at set-up of 10,000 sockets and spent 6% of the run moving them (issue 18).
 // Taken slots are cleared (nothing is kept alive), and the array is compacted once the taken
 // prefix is at least half of it, so each element is moved O(1) times on average.
-import { assert } from './assert.ts';
 
 /** Compaction waits until at least this many slots are taken (small queues never move). */
 const COMPACT_MIN = 1024;
@@ -37,10 +36,6 @@ export class Fifo<T> {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    assert(
-      this.head <= this.items.length,
-      () => `Fifo: head ${this.head} past ${this.items.length}`,
-    );
     return item;
   }
 }
