@@ -110,3 +110,15 @@ describe('retransmission timeout', () => {
     expect(client.t_rxtcur).toBe(200 * MS);
   });
 });
+
+describe('timer handles', () => {
+  it('asserts when the host hands back a timer handle that is not an event id (>= 0)', () => {
+    // The connection keeps -1 for "no timer of this kind": a negative handle would read as
+    // none, and the timer could never be cleared.
+    const net = new Net({ seed: 1 });
+    const [client] = establish(net);
+    const env = client.env as { setTimer: (...a: unknown[]) => number };
+    env.setTimer = () => -1;
+    expect(() => client.write(pattern(100, 1))).toThrow(/TCP rexmt timer: host handle -1/);
+  });
+});
