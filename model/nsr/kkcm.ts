@@ -19,7 +19,10 @@
 //
 // Simplified: the "thread" is this actor; its wake-up is one context-switch delay per
 // batch of work; sosend never blocks (a channel whose so_snd is full keeps the rest of
-// the queue until the socket is writable again).
+// the queue until the socket is writable again). One wake-up serves the input and the
+// output pending (seed 002 §7 thread loop, steps 4-5): a socket upcall marks its channel
+// readable and wakes the thread unless it is already woken, and a writable upcall wakes
+// it only when output waits (the thread sleeps on so_snd only then; issue 18 item 3).
 import {
   assert,
   assertInt,
@@ -68,7 +71,6 @@ export type KkcmMessage =
   | { readonly type: 'kkcm.switchover' }
   | { readonly type: 'kkcm.io-error'; readonly detail: string }
   | { readonly type: 'kkcm.wake' }
-  | { readonly type: 'kkcm.readable'; readonly ch: Channel; readonly conn: TcpConnection }
   | { readonly type: 'kkcm.periodic' }
   | { readonly type: 'kkcm.reconnect' }
   | { readonly type: 'kkcm.expect-switchover' }
@@ -85,6 +87,8 @@ interface ChannelState {
   out: Fifo<Uint8Array>;
   outPos: number;
   rx: ByteQueue;
+  /** Data landed since the thread last read this channel (K-10 'thread'). */
+  readable: boolean;
 }
 
 const CLIENT_ORDER: readonly IpcClient[] = ['iha', 'sdrl', 'psrm', 'prl'];
@@ -169,11 +173,8 @@ export class Kkcm implements Actor<KkcmMessage> {
       case 'kkcm.wake':
         this.awake = false;
         if (this.cleanupMarked()) return;
+        this.inputMarked();
         this.drain();
-        return;
-      case 'kkcm.readable':
-        if (this.cleanupMarked()) return;
-        if (this.channels[msg.ch].conn === msg.conn) this.input(msg.ch);
         return;
       case 'kkcm.periodic':
         this.periodic();
@@ -271,11 +272,21 @@ export class Kkcm implements Actor<KkcmMessage> {
     st.conn = conn;
     conn.onReadable = () => {
       // K-10: in the upcall context the input handler runs right where the data landed;
-      // in the thread context it runs after the thread is woken.
-      if (this.nsr().opts.kkcmContext === 'interrupt') this.input(ch);
-      else this.wakeFor({ type: 'kkcm.readable', ch, conn });
+      // in the thread context the upcall marks the channel and wakes the thread, which
+      // reads it at its wake-up (one wake-up serves every channel marked before it).
+      if (this.nsr().opts.kkcmContext === 'interrupt') {
+        this.input(ch);
+        return;
+      }
+      // Cleanup unhooks a socket's upcalls before it replaces the channel state.
+      assert(this.channels[ch].conn === conn, () => `KKCM ${ch}: an upcall of a replaced socket`);
+      this.channels[ch].readable = true;
+      this.wake();
     };
-    conn.onWritable = () => this.wake();
+    // The thread sleeps on so_snd only while output waits for room (seed 002 §7 step 4).
+    conn.onWritable = () => {
+      if (this.outputQueued()) this.wake();
+    };
     conn.onClosed = (reason) => this.wakeFor({ type: 'kkcm.channel-closed', ch, conn, reason });
   }
 
@@ -413,11 +424,22 @@ export class Kkcm implements Actor<KkcmMessage> {
 
   private wakeFor(msg: KkcmMessage): void {
     // Only socket upcalls are deferred to the thread (K-10): data and a closed channel.
-    assert(
-      msg.type === 'kkcm.readable' || msg.type === 'kkcm.channel-closed',
-      () => `KKCM: ${msg.type} deferred to the thread`,
-    );
+    assert(msg.type === 'kkcm.channel-closed', () => `KKCM: ${msg.type} deferred to the thread`);
     this.ctx.send(this.ctx.id, msg, this.wakeCost());
+  }
+
+  private outputQueued(): boolean {
+    return this.channels.send.out.length + this.channels.recv.out.length > 0;
+  }
+
+  /** The KKCM thread reads the channels data landed on since it last looked. */
+  private inputMarked(): void {
+    for (const ch of CHANNELS) {
+      const st = this.channels[ch];
+      if (!st.readable) continue;
+      st.readable = false;
+      this.input(ch);
+    }
   }
 
   /** The KKCM thread writes queued messages into the channel sockets. */
@@ -660,7 +682,14 @@ function incomplete(buf: Uint8Array, pos: number): boolean {
 }
 
 function emptyChannel(): ChannelState {
-  return { conn: undefined, established: false, out: new Fifo(), outPos: 0, rx: new ByteQueue() };
+  return {
+    conn: undefined,
+    established: false,
+    out: new Fifo(),
+    outPos: 0,
+    rx: new ByteQueue(),
+    readable: false,
+  };
 }
 
 /** A few identifying fields of a message for the trace (never the payload bytes). */

@@ -1,7 +1,9 @@
-// Pins what a tiny KKCM output queue (kkcmQueueMax 2) does after a 60 ms inter-RE hold (SPEC K-4, I-6, P-4, P-5, G-2): a secondary send refused with ENOBUFS tears the secondary down, the primary drops what it still holds, the packet the deleted secondary had passed up among them, and no live socket ever lacks it: identical-data no longer misjudges that drop (it did: the finding of scenarios/library/fault/kkcm-enobufs.yaml).
+// Pins what a tiny KKCM output queue (kkcmQueueMax 2, or 1) does after a 60 ms inter-RE hold (SPEC K-4, I-6, P-4, P-5, G-2): a secondary send refused with ENOBUFS tears the secondary down, the primary drops what it still holds, the packet the deleted secondary had passed up among them, and no live socket ever lacks it: identical-data no longer misjudges that drop (it did: the finding of scenarios/library/fault/kkcm-enobufs.yaml).
 //
 // The burst the link releases at 1060 ms makes RE1 queue more messages per channel than
 // the KKCM thread drains before its next wake-up: a send is refused with ENOBUFS (K-4),
+// a PRL ACK with a queue of 1 (with 2, the thread drains the ACKs in time since one
+// wake-up serves input and output, and a PSRM window update is refused instead),
 // the client posts a replication error (client.ts send → postError, I-6), RE1's IHA deletes
 // the secondary and tells RE0 (iha.error), and RE0's IHA unreplicates the primary with the
 // PRL queue per nackError (drop by default, P-4). A packet the secondary had passed up L4
@@ -47,75 +49,85 @@ function prlOf(h: Harness, kind: string, actor: string, pair: string, seq: numbe
 }
 
 describe('K-4, I-6: a secondary send refused with ENOBUFS after an inter-RE hold', () => {
-  it('K-4, I-6, P-4, P-5: the ACK of packet 198 is refused (queue full), the secondary passes it up L4 all the same, is deleted, and the primary drops 198 with the rest of its queue on the peer’s iha.error; identical-data accepts it, and the peer’s retransmission brings the bytes to both sockets of the next pair', () => {
-    const h = run(2);
+  it('K-4, I-6, P-4, P-5: the ACK of packet 39 is refused (queue full), the secondary passes it up L4 all the same, is deleted, and the primary drops 39 with the rest of its queue on the peer’s iha.error; identical-data accepts it, and the peer’s retransmission brings the bytes to both sockets of the next pair', () => {
+    // A queue of 1 message: the set-up of the socket's replication is refused and done
+    // again four times before the hold (handles 1-4); handle 5 is the pair of the story.
+    const h = run(2, {}, 1);
     const violations = h.finish();
-    // The released burst: the ACKs of 196 and 197 fill RE1's receive-side channel queue.
+    const afterHold = (rs: readonly TraceRecord[]): TraceRecord[] =>
+      rs.filter((r) => r.t >= RELEASE_NS);
+    // The released burst: the ACK of 38 fills RE1's receive-side channel queue.
     const acks = h.tx(1, 'prl.ack').filter((r) => r.t >= RELEASE_NS && r.t < RELEASE_NS + 1 * MS);
     expect(acks.map((r) => [r.fields.seq, r.fields.reason])).toEqual([
-      [196, 'ok'],
-      [197, 'ok'],
-      [199, 'invalidHandle'],
-      [200, 'invalidHandle'],
-      [201, 'invalidHandle'],
-      [203, 'invalidHandle'],
-      [204, 'invalidHandle'],
+      [38, 'ok'],
+      [40, 'invalidHandle'],
+      [41, 'invalidHandle'],
+      [42, 'invalidHandle'],
+      [44, 'invalidHandle'],
+      [45, 'invalidHandle'],
+      [46, 'invalidHandle'],
     ]);
-    // 198: KKCM refuses its ACK (K-4), PRL posts the error (I-6) and passes 198 up L4 (P-5).
-    const refused = 1_060_093_736;
+    // 39: KKCM refuses its ACK (K-4), PRL posts the error (I-6) and passes 39 up L4 (P-5).
+    const refused = 1_060_081_736;
     expect(at(h.of(K.kkcm.queueFull, PRL1).filter((r) => r.t === refused))).toEqual([
-      [refused, { ch: 'recv', t: 'prl.ack', handle: 1 }],
+      [refused, { ch: 'recv', t: 'prl.ack', handle: 5 }],
     ]);
     expect(at(h.of(K.nsr.replicationError, PRL1).filter((r) => r.t === refused))).toEqual([
       [
         refused,
         {
           session: 'pa/0',
-          handle: 1,
+          handle: 5,
           by: 'prl',
           reason: 'send failed: ENOBUFS: KKCM output queue full',
         },
       ],
     ]);
-    const up198 = prlOf(h, K.prl.l4, PRL1, 're0#1', 198);
-    expect(up198.map((r) => [r.t, r.fields.role])).toEqual([[refused, 'secondary']]);
+    const up39 = prlOf(h, K.prl.l4, PRL1, 're0#5', 39);
+    expect(up39.map((r) => [r.t, r.fields.role])).toEqual([[refused, 'secondary']]);
     // ihaNs later RE1's IHA deletes the secondary and tells RE0 (I-6).
     const deleted = refused + 20_000;
-    expect(at(h.of(K.iha.deleteSecondary, IHA1))).toEqual([
+    expect(at(afterHold(h.of(K.iha.deleteSecondary, IHA1)))).toEqual([
       [
         deleted,
         {
           session: 'pa/0',
-          handle: 1,
+          handle: 5,
           reason: 'send failed: ENOBUFS: KKCM output queue full',
         },
       ],
     ]);
-    expect(h.tx(1, 'iha.error').map((r) => r.t)).toEqual([deleted]);
-    // RE0 hears it 90 µs later, before any ACK after 197: nackError drop releases 198…204.
-    const dropped = 1_060_204_184;
-    expect(at(h.of(K.iha.cleanupSocket, IHA0))).toEqual([
-      [dropped, { session: 'pa/0', handle: 1, role: 'primary', reason: 'peer reported failed' }],
+    expect(afterHold(h.tx(1, 'iha.error')).map((r) => r.t)).toEqual([deleted]);
+    // RE0 hears it 70 µs later, before the ACK of 38: nackError drop releases 38…46.
+    const dropped = 1_060_172_216;
+    expect(at(afterHold(h.of(K.iha.cleanupSocket, IHA0)))).toEqual([
+      [dropped, { session: 'pa/0', handle: 5, role: 'primary', reason: 'peer reported failed' }],
     ]);
-    expect(at(h.of(K.prl.release, IHA0))).toEqual([
-      [dropped, { session: 'pa/0', mode: 'drop', queued: 7, pending: 0 }],
+    expect(at(afterHold(h.of(K.prl.release, IHA0)))).toEqual([
+      [dropped, { session: 'pa/0', mode: 'drop', queued: 9, pending: 0 }],
     ]);
     expect(h.of(K.prl.drop, IHA0).map((r) => [r.t, r.fields.seq])).toEqual(
-      [198, 199, 200, 201, 202, 203, 204].map((s) => [dropped, s]),
+      [38, 39, 40, 41, 42, 43, 44, 45, 46].map((s) => [dropped, s]),
     );
-    expect(prlOf(h, K.prl.l4, PRL0, 're0#1', 198)).toEqual([]);
+    expect(prlOf(h, K.prl.l4, PRL0, 're0#5', 39)).toEqual([]);
     // The secondary was deleted first: the drop is no pair disagreement (G-2 holds).
     expect(violations).toEqual([]);
-    // The primary never acknowledged 198: the peer's RTO retransmits it, it is replicated
-    // on the next pair and goes up L4 on both sockets. No socket ever lacks those bytes.
-    const tcpSeq = up198[0]?.fields.tcpSeq;
-    const again = h.of(K.prl.l4).filter((r) => r.t > dropped && r.fields.tcpSeq === tcpSeq);
-    expect(again.map((r) => [r.actor, r.fields.pair, r.fields.role])).toEqual([
-      [PRL1, 're0#2', 'secondary'],
-      [PRL0, 're0#2', 'primary'],
-    ]);
-    const rto = h.of(K.tcp.retransmit, ACTOR.peer('pa')).filter((r) => r.fields.seq === tcpSeq);
+    // The primary never acknowledged 39: the peer's RTO retransmits its first byte (in a
+    // full-sized segment that starts inside 38), that segment is replicated on the next
+    // pair and goes up L4 on both sockets. No socket ever lacks those bytes.
+    const first = up39[0]?.fields.tcpSeq as number;
+    const covers = (r: TraceRecord): boolean =>
+      (r.fields.seq as number) <= first &&
+      first < (r.fields.seq as number) + (r.fields.len as number);
+    const rto = h.of(K.tcp.retransmit, ACTOR.peer('pa')).filter(covers);
     expect(rto.length).toBe(1);
+    const again = h
+      .of(K.prl.l4)
+      .filter((r) => r.t > dropped && r.fields.tcpSeq === rto[0]?.fields.seq);
+    expect(again.map((r) => [r.actor, r.fields.pair, r.fields.role])).toEqual([
+      [PRL1, 're0#6', 'secondary'],
+      [PRL0, 're0#6', 'primary'],
+    ]);
   });
 
   it('K-1, I-6: with the ACK sent, iha.error on the send-side channel overtakes it on the receive-side one: the primary drops packet 185 the secondary had passed up and ACKed (a PSRM window update refused with ENOBUFS started it)', () => {

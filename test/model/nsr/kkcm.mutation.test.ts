@@ -417,7 +417,7 @@ describe('K-7, K-13: what the thread finds when it wakes up', () => {
 });
 
 describe('K-5, K-10: a read the thread was woken for, after its socket was replaced', () => {
-  it('K-5, K-7, K-10: data that landed on a channel socket a cleanup then dropped is never read, and a wake-up meant for the old socket does not read the new one: its data is read at its own wake-up (Stryker kkcm.ts 153:13)', () => {
+  it('K-5, K-7, K-10: data that landed on a channel socket a cleanup then dropped is never read; the wake-up already due when data lands on the new socket reads it (one wake-up serves all input pending, seed 002 §7)', () => {
     const W = 30 * MS; // the thread's wake-up: longer than RE1's reconnect pause (10 ms)
     const h = new Harness(
       nsrConfig({
@@ -436,7 +436,8 @@ describe('K-5, K-10: a read the thread was woken for, after its socket was repla
       100 * MS,
       encodeMessage({ t: 'iha.start', handle: 4242, secondary: 7 }, 'ipc', 1),
     );
-    // B lands on the new socket at ~115.05 ms: read one wake-up later, at ~145 ms.
+    // B lands on the new socket at ~115.05 ms: the thread, woken for A and due at ~130 ms,
+    // reads it then (no second wake-up, which would read it at ~145 ms).
     h.writeRaw(
       0,
       'send',
@@ -459,8 +460,8 @@ describe('K-5, K-10: a read the thread was woken for, after its socket was repla
     expect(rx(4242)).toEqual([]);
     const b = rx(4343);
     expect(b).toHaveLength(1);
-    expect(b[0]).toBeGreaterThan(115 * MS + W);
-    expect(b[0]).toBeLessThan(116 * MS + W);
+    expect(b[0]).toBeGreaterThan(100 * MS + W);
+    expect(b[0]).toBeLessThan(101 * MS + W);
   });
 });
 
@@ -577,11 +578,23 @@ describe('K-4, K-10: wake-up costs by processing context', () => {
     expect(h.sends('kkcm.wake', 'test').map((r) => [r.t, r.fields.delayNs])).toEqual([
       [100 * MS, SWITCH_NS],
     ]);
+    // RE1's thread is woken to read what landed at the same cost (no separate read event).
+    expect(delays(h, 'kkcm.wake', KKCM1)).toEqual([SWITCH_NS]);
     expect(delays(h, 'kkcm.wake')).toEqual([SWITCH_NS]);
-    expect(delays(h, 'kkcm.readable')).toEqual([SWITCH_NS]);
     expect(delays(h, 'nsr.deliver')).toEqual([undefined]);
     const rx = h.rx(1, 'iha.start').filter((r) => r.t >= 100 * MS);
     expect(rx.map((r) => r.fields.handle)).toEqual([4242, 4243]);
+  });
+
+  it('K-4, K-10 thread: the ACK that frees so_snd wakes no thread with nothing queued (it sleeps on so_snd only while output waits, seed 002 §7 step 4), and RE1 is woken once to read both messages', () => {
+    const h = run('thread');
+    const wakes = (kkcm: string): number[] =>
+      h
+        .sends('kkcm.wake', undefined, kkcm)
+        .filter((r) => r.t >= 100 * MS)
+        .map((r) => r.t);
+    expect(wakes(KKCM0)).toEqual([100 * MS]);
+    expect(wakes(KKCM1)).toHaveLength(1);
   });
 
   it('K-4, K-10 interrupt: a wake-up costs kkcmInterrupt; input runs where the data landed (no deferred read) and hands the client its message after kkcmInterrupt (Stryker kkcm.ts 252:11, 252:43, 376:7, 501:18)', () => {
@@ -863,5 +876,46 @@ describe('K-4: the KKCM thread writing its queue', () => {
         .map((r) => r.t),
     ).toEqual([T + SWITCH]);
     expect(received(h)).toEqual([9301, 9302, 9303, 9304, 9305]);
+  });
+});
+
+describe('K-4: output that waits for room in so_snd', () => {
+  it('K-4: messages that so_snd could not take at once are written when the ACKs free room: the writable upcall wakes the thread while output waits (issue 18: it wakes it only then)', () => {
+    // No per-message busy time: the thread does not wake itself to go on writing. Input in
+    // the upcall context: RE1's replies (SDRL ACKs) do not wake RE0's thread either.
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 150 * MS,
+        peers: QUIET,
+        opts: { kkcmContext: 'interrupt' },
+        costs: { kkcmPerMessageNs: 0 },
+      }),
+      { checkers: false },
+    );
+    const N = 20;
+    // 20 messages of 8 KB each, more than one channel's so_snd holds, handed over at once.
+    h.at(100 * MS, (ctx) => {
+      for (let i = 0; i < N; i++) {
+        const msg: NsrMessage = {
+          t: 'sdrl.data',
+          handle: 9300 + i,
+          offset: 0,
+          snd_nxt: 0,
+          snd_up: 0,
+          urgent: false,
+          data: new Uint8Array(8000),
+        };
+        expect(h.nsr(0).kkcm.send(ctx, msg)).toBe(undefined);
+      }
+    });
+    h.finish();
+    const got = h
+      .rx(1, 'sdrl.data')
+      .filter((r) => (r.fields.handle as number) >= 9300)
+      .map((r) => r.fields.handle);
+    expect(got).toEqual(Array.from({ length: N }, (_, i) => 9300 + i));
+    // Only the hand-over woke RE0's thread from outside it; the rest were the ACKs' upcalls.
+    expect(h.sends('kkcm.wake', 'test').map((r) => r.t)).toEqual([100 * MS]);
+    expect(h.sends('kkcm.wake', KKCM0).length).toBeGreaterThan(0);
   });
 });
