@@ -187,6 +187,10 @@ export class Kkcm implements Actor<KkcmMessage> {
         return;
       case 'kkcm.channel-closed':
         if (this.cleanupMarked() || this.channels[msg.ch].conn !== msg.conn) return;
+        // The thread reads what landed before it notices the reset (seed 002 §7 step 5;
+        // soreceive hands buffered data over before the error).
+        this.inputMarked();
+        if (this.channels[msg.ch].conn !== msg.conn) return; // a framing error cleaned up
         this.ctx.trace(K.kkcm.channelClosed, { ch: msg.ch, reason: msg.reason });
         this.cleanup(this.switchoverExpected ? 'SWITCHOVER' : this.oreUp ? 'IO_ERR' : 'ORE_DOWN');
         return;
@@ -423,7 +427,8 @@ export class Kkcm implements Actor<KkcmMessage> {
   }
 
   private wakeFor(msg: KkcmMessage): void {
-    // Only socket upcalls are deferred to the thread (K-10): data and a closed channel.
+    // Only a closed channel is handed to the thread as an event of its own (K-10); data
+    // marks its channel and wakes the thread (onReadable).
     assert(msg.type === 'kkcm.channel-closed', () => `KKCM: ${msg.type} deferred to the thread`);
     this.ctx.send(this.ctx.id, msg, this.wakeCost());
   }

@@ -50,8 +50,9 @@ function prlOf(h: Harness, kind: string, actor: string, pair: string, seq: numbe
 
 describe('K-4, I-6: a secondary send refused with ENOBUFS after an inter-RE hold', () => {
   it('K-4, I-6, P-4, P-5: the ACK of packet 39 is refused (queue full), the secondary passes it up L4 all the same, is deleted, and the primary drops 39 with the rest of its queue on the peer’s iha.error; identical-data accepts it, and the peer’s retransmission brings the bytes to both sockets of the next pair', () => {
-    // A queue of 1 message: the set-up of the socket's replication is refused and done
-    // again four times before the hold (handles 1-4); handle 5 is the pair of the story.
+    // A queue of 1 message: the socket's replication is torn down (a refused PSRM window
+    // update or SDRL message) and set up again four times before the hold (handles 1-4);
+    // handle 5 is the pair of the story.
     const h = run(2, {}, 1);
     const violations = h.finish();
     const afterHold = (rs: readonly TraceRecord[]): TraceRecord[] =>

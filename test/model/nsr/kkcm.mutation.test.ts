@@ -603,7 +603,6 @@ describe('K-4, K-10: wake-up costs by processing context', () => {
       [100 * MS, INTERRUPT_NS],
     ]);
     expect(delays(h, 'kkcm.wake')).toEqual([INTERRUPT_NS]);
-    expect(h.sends('kkcm.readable')).toEqual([]);
     expect(delays(h, 'nsr.deliver')).toEqual([INTERRUPT_NS]);
     const rx = h.rx(1, 'iha.start').filter((r) => r.t >= 100 * MS);
     expect(rx.map((r) => r.fields.handle)).toEqual([4242, 4243]);
@@ -880,42 +879,103 @@ describe('K-4: the KKCM thread writing its queue', () => {
 });
 
 describe('K-4: output that waits for room in so_snd', () => {
-  it('K-4: messages that so_snd could not take at once are written when the ACKs free room: the writable upcall wakes the thread while output waits (issue 18: it wakes it only then)', () => {
-    // No per-message busy time: the thread does not wake itself to go on writing. Input in
-    // the upcall context: RE1's replies (SDRL ACKs) do not wake RE0's thread either.
-    const h = new Harness(
-      nsrConfig({
-        durationNs: 150 * MS,
-        peers: QUIET,
-        opts: { kkcmContext: 'interrupt' },
-        costs: { kkcmPerMessageNs: 0 },
-      }),
-      { checkers: false },
-    );
-    const N = 20;
-    // 20 messages of 8 KB each, more than one channel's so_snd holds, handed over at once.
-    h.at(100 * MS, (ctx) => {
-      for (let i = 0; i < N; i++) {
-        const msg: NsrMessage = {
-          t: 'sdrl.data',
+  /** 20 messages of 8 KB each, more than one channel's so_snd holds. */
+  const N = 20;
+  const big = (t: 'sdrl.data' | 'prl.replicate', i: number): NsrMessage =>
+    t === 'sdrl.data'
+      ? {
+          t,
           handle: 9300 + i,
           offset: 0,
           snd_nxt: 0,
           snd_up: 0,
           urgent: false,
           data: new Uint8Array(8000),
-        };
-        expect(h.nsr(0).kkcm.send(ctx, msg)).toBe(undefined);
-      }
+        }
+      : { t, handle: 9300 + i, seq: 1, primarySpace: 1, iif: 0, packet: new Uint8Array(8000) };
+
+  // SDRL's messages go on the send-side channel, PRL's on the receive-side one (K-1).
+  it.each(['sdrl.data', 'prl.replicate'] as const)(
+    'K-4: %s messages that so_snd could not take at once are written when the ACKs free room: the writable upcall wakes the thread while output waits on either channel (issue 18: it wakes it only then)',
+    (t) => {
+      // No per-message busy time: the thread does not wake itself to go on writing. Input
+      // in the upcall context: RE1's replies (ACKs) do not wake RE0's thread either.
+      const h = new Harness(
+        nsrConfig({
+          durationNs: 150 * MS,
+          peers: QUIET,
+          opts: { kkcmContext: 'interrupt' },
+          costs: { kkcmPerMessageNs: 0 },
+        }),
+        { checkers: false },
+      );
+      h.at(100 * MS, (ctx) => {
+        for (let i = 0; i < N; i++) expect(h.nsr(0).kkcm.send(ctx, big(t, i))).toBe(undefined);
+      });
+      h.finish();
+      const got = h
+        .rx(1, t)
+        .filter((r) => (r.fields.handle as number) >= 9300)
+        .map((r) => r.fields.handle);
+      expect(got).toEqual(Array.from({ length: N }, (_, i) => 9300 + i));
+      // Only the hand-over woke RE0's thread from outside it; the rest were the ACKs' upcalls.
+      expect(h.sends('kkcm.wake', 'test').map((r) => r.t)).toEqual([100 * MS]);
+      expect(h.sends('kkcm.wake', KKCM0).length).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('K-5, K-7, K-10: what one wake-up of the thread does first', () => {
+  it('K-5, K-7: data that landed before the channel was reset is read before the cleanup, even while the thread was busy writing when it landed (seed 002 §7 step 5)', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 200 * MS,
+        peers: QUIET,
+        faults: [fault(100 * MS + 30_000, { kind: 'kkcm-io-error', target: 're0' })],
+      }),
+      { checkers: false },
+    );
+    // RE1's thread is busy writing 200 messages (kkcmPerMessage each) when RE0's lands.
+    h.at(100 * MS, (ctx) => {
+      for (let i = 0; i < 200; i++) expect(h.nsr(1).kkcm.send(ctx, big1k(i))).toBe(undefined);
     });
+    h.sendVia(0, 100 * MS, { t: 'iha.start', handle: 4242, secondary: 7 });
     h.finish();
-    const got = h
-      .rx(1, 'sdrl.data')
-      .filter((r) => (r.fields.handle as number) >= 9300)
-      .map((r) => r.fields.handle);
-    expect(got).toEqual(Array.from({ length: N }, (_, i) => 9300 + i));
-    // Only the hand-over woke RE0's thread from outside it; the rest were the ACKs' upcalls.
-    expect(h.sends('kkcm.wake', 'test').map((r) => r.t)).toEqual([100 * MS]);
-    expect(h.sends('kkcm.wake', KKCM0).length).toBeGreaterThan(0);
+    const cleanup = h.of(K.kkcm.cleanup, KKCM1).map((r) => r.t);
+    expect(cleanup).toHaveLength(1);
+    const rx = h
+      .rx(1, 'iha.start')
+      .filter((r) => r.fields.handle === 4242)
+      .map((r) => r.t);
+    expect(rx).toEqual(cleanup);
+    expect(h.of(K.kkcm.channelClosed, KKCM1).map((r) => r.t)).toEqual(cleanup);
+  });
+
+  it('K-5, K-7: a wake-up reads before it writes: a framing error in what landed cleans up before the message queued behind the same wake-up is written', () => {
+    const h = new Harness(nsrConfig({ durationNs: 200 * MS, peers: QUIET }), {
+      checkers: false,
+    });
+    // A bad header lands on RE1 at ~100.05 ms and its wake-up is due ~20 µs later; RE1's
+    // IHA hands KKCM a message in between, which waits for that same wake-up.
+    h.writeRaw(0, 'send', 100 * MS, new Uint8Array([0xff, 1, 0, 1, 0, 0, 0, 40]));
+    h.sendVia(1, 100 * MS + 60_000, { t: 'iha.start', handle: 4343, secondary: 7 });
+    h.finish();
+    const fe = h.of(K.kkcm.framingError, KKCM1).map((r) => r.t);
+    expect(fe).toHaveLength(1);
+    expect(fe[0]).toBeGreaterThan(100 * MS + 60_000);
+    expect(h.of(K.kkcm.tx).filter((r) => r.fields.handle === 4343)).toHaveLength(1);
+    expect(h.rx(0, 'iha.start').filter((r) => r.fields.handle === 4343)).toEqual([]);
   });
 });
+
+function big1k(i: number): NsrMessage {
+  return {
+    t: 'sdrl.data',
+    handle: 9300 + i,
+    offset: 0,
+    snd_nxt: 0,
+    snd_up: 0,
+    urgent: false,
+    data: new Uint8Array(1000),
+  };
+}
