@@ -496,11 +496,16 @@ export class Kkcm implements Actor<KkcmMessage> {
     const data = conn.read(Number.MAX_SAFE_INTEGER);
     if (data.length === 0) return;
     const rx = st.rx;
-    rx.append(data);
+    // With nothing left over from the last read, the messages are framed in what was read
+    // (a view of so_rcv, or so_rcv's copy), and only an incomplete tail is kept: the bytes
+    // are not copied into the receive queue first.
+    const direct = rx.len === 0;
+    if (!direct) rx.append(data);
+    const buf = direct ? data : rx.buf.subarray(0, rx.len);
     let pos = 0;
     const partial = this.nsr().is('kkcm-partial-message-dispatch');
-    while (rx.len - pos >= IPC_HEADER_BYTES) {
-      const head = peekLength(rx.buf.subarray(0, rx.len), pos);
+    while (buf.length - pos >= IPC_HEADER_BYTES) {
+      const head = peekLength(buf, pos);
       if (!head.ok) {
         this.framingError(ch, head.error);
         return;
@@ -511,24 +516,27 @@ export class Kkcm implements Actor<KkcmMessage> {
         () => `KKCM ${ch}: framed length ${head.length}`,
       );
       let take = head.length;
-      if (rx.len - pos < head.length) {
+      if (buf.length - pos < head.length) {
         if (!partial) break;
         // Mutant: hand the client what has arrived, as if it were the whole message.
-        take = rx.len - pos;
+        take = buf.length - pos;
       }
       // A view, not a copy: the decoder copies what it keeps (byte fields, strings), and
-      // nothing overwrites the receive buffer until the loop is done (consume, below).
-      this.dispatch(ch, rx.buf.subarray(pos, pos + take));
+      // nothing overwrites these bytes until the loop is done (consume, below; a view of
+      // so_rcv never changes).
+      this.dispatch(ch, buf.subarray(pos, pos + take));
       pos += take;
     }
-    assert(pos <= rx.len, () => `KKCM ${ch}: consumed ${pos} of ${rx.len} bytes`);
+    assert(pos <= buf.length, () => `KKCM ${ch}: consumed ${pos} of ${buf.length} bytes`);
     // G-8: what is left is less than one whole message (the loop took every whole one).
     assert(
-      partial || rx.len - pos < IPC_HEADER_BYTES || incomplete(rx.buf.subarray(0, rx.len), pos),
-      () => `KKCM ${ch}: a whole message left unconsumed at ${pos} of ${rx.len}`,
+      partial || buf.length - pos < IPC_HEADER_BYTES || incomplete(buf, pos),
+      () => `KKCM ${ch}: a whole message left unconsumed at ${pos} of ${buf.length}`,
     );
-    // A cleanup during dispatch replaced the channel state: nothing left to consume.
-    if (this.channels[ch].rx === rx) rx.consume(pos);
+    // A cleanup during dispatch replaced the channel state: nothing left to keep.
+    if (this.channels[ch].rx !== rx) return;
+    if (direct) rx.append(buf.subarray(pos));
+    else rx.consume(pos);
   }
 
   private framingError(ch: Channel, error: string): void {

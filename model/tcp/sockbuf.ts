@@ -78,7 +78,8 @@ export class SockBuf {
     const tail = this.chunks.length > this.head ? this.chunks[this.chunks.length - 1] : undefined;
     if (tail !== undefined && tail.owned && tail.end < tail.buf.length) {
       const k = Math.min(n, tail.buf.length - tail.end);
-      tail.buf.set(bytes.subarray(0, k), tail.end);
+      // The whole write fits the tail, the usual case: no view of it is made.
+      tail.buf.set(k === n ? bytes : bytes.subarray(0, k), tail.end);
       tail.end += k;
       src = k;
     }
@@ -87,7 +88,7 @@ export class SockBuf {
       const cap = Math.max(rest, this.nextCap);
       this.nextCap = Math.min(CHUNK_BYTES, 2 * cap);
       const buf = new Uint8Array(cap);
-      buf.set(bytes.subarray(src), 0);
+      buf.set(src === 0 ? bytes : bytes.subarray(src), 0);
       this.chunks.push({ buf, start: 0, end: rest, pos: pos + src, owned: true });
     }
     this.count += n;
