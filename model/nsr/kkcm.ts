@@ -291,7 +291,13 @@ export class Kkcm implements Actor<KkcmMessage> {
     conn.onWritable = () => {
       if (this.outputQueued()) this.wake();
     };
-    conn.onClosed = (reason) => this.wakeFor({ type: 'kkcm.channel-closed', ch, conn, reason });
+    // A closed channel is the one upcall handed to the thread as an event of its own (K-10).
+    conn.onClosed = (reason) =>
+      this.ctx.send(
+        this.ctx.id,
+        { type: 'kkcm.channel-closed', ch, conn, reason } satisfies KkcmMessage,
+        this.wakeCost(),
+      );
   }
 
   private usedChannels(): Channel[] {
@@ -426,13 +432,6 @@ export class Kkcm implements Actor<KkcmMessage> {
     this.wakeFrom(this.ctx);
   }
 
-  private wakeFor(msg: KkcmMessage): void {
-    // Only a closed channel is handed to the thread as an event of its own (K-10); data
-    // marks its channel and wakes the thread (onReadable).
-    assert(msg.type === 'kkcm.channel-closed', () => `KKCM: ${msg.type} deferred to the thread`);
-    this.ctx.send(this.ctx.id, msg, this.wakeCost());
-  }
-
   private outputQueued(): boolean {
     return this.channels.send.out.length + this.channels.recv.out.length > 0;
   }
@@ -475,11 +474,7 @@ export class Kkcm implements Actor<KkcmMessage> {
       );
     }
     // The per-message cost delays the next batch, as a busy thread would.
-    if (
-      written > 0 &&
-      this.channels.send.out.length + this.channels.recv.out.length > 0 &&
-      cost > 0
-    ) {
+    if (written > 0 && this.outputQueued() && cost > 0) {
       this.awake = true;
       this.ctx.startTimer(cost * written, { type: 'kkcm.wake' });
     }

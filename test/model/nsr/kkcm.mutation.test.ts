@@ -722,8 +722,9 @@ describe('K-8: what the trace says of each message', () => {
   });
 });
 
-describe('K-12, G-8: writing from the client context', () => {
-  const data = (handle: number, bytes: number): NsrMessage => ({
+/** An SDRL data message of `bytes` zero bytes for `handle` (send-side channel, K-1). */
+function sdrlData(handle: number, bytes: number): NsrMessage {
+  return {
     t: 'sdrl.data',
     handle,
     offset: 0,
@@ -731,7 +732,10 @@ describe('K-12, G-8: writing from the client context', () => {
     snd_up: 0,
     urgent: false,
     data: new Uint8Array(bytes),
-  });
+  };
+}
+
+describe('K-12, G-8: writing from the client context', () => {
   const len = (m: NsrMessage): number => encodeMessage(m, 'ipc', 1).length;
 
   it('K-12: with client-context sending, a message handed over without wait_ok is queued for the thread, however much room so_snd has (Stryker kkcm.ts 291:57)', () => {
@@ -739,7 +743,7 @@ describe('K-12, G-8: writing from the client context', () => {
       nsrConfig({ durationNs: 150 * MS, peers: QUIET, opts: { kkcmSend: 'client-context' } }),
       { checkers: false },
     );
-    h.sendVia(0, 100 * MS, data(9210, 100));
+    h.sendVia(0, 100 * MS, sdrlData(9210, 100));
     h.finish();
     const tx = h
       .of(K.kkcm.tx)
@@ -754,15 +758,15 @@ describe('K-12, G-8: writing from the client context', () => {
       nsrConfig({ durationNs: 150 * MS, peers: QUIET, opts: { kkcmSend: 'client-context' } }),
       { checkers: false },
     );
-    const a = data(9201, 100);
-    const b = data(9202, 100);
+    const a = sdrlData(9201, 100);
+    const b = sdrlData(9202, 100);
     const room: number[] = [];
     h.at(100 * MS, (ctx) => {
       const conn = channelConn(h.world, 0, 'send');
       if (conn === undefined) throw new Error('no send-side channel on re0');
       // A well-framed message of its own leaves exactly len(a) bytes of room in so_snd.
-      const filler = encodeMessage(data(9200, 0), 'ipc', 1).length;
-      const fill = encodeMessage(data(9200, conn.writable - len(a) - filler), 'ipc', 1);
+      const filler = encodeMessage(sdrlData(9200, 0), 'ipc', 1).length;
+      const fill = encodeMessage(sdrlData(9200, conn.writable - len(a) - filler), 'ipc', 1);
       expect(conn.write(fill)).toBe(fill.length);
       room.push(conn.writable);
       expect(h.nsr(0).kkcm.send(ctx, a, true)).toBeUndefined();
@@ -883,15 +887,7 @@ describe('K-4: output that waits for room in so_snd', () => {
   const N = 20;
   const big = (t: 'sdrl.data' | 'prl.replicate', i: number): NsrMessage =>
     t === 'sdrl.data'
-      ? {
-          t,
-          handle: 9300 + i,
-          offset: 0,
-          snd_nxt: 0,
-          snd_up: 0,
-          urgent: false,
-          data: new Uint8Array(8000),
-        }
+      ? sdrlData(9300 + i, 8000)
       : { t, handle: 9300 + i, seq: 1, primarySpace: 1, iif: 0, packet: new Uint8Array(8000) };
 
   // SDRL's messages go on the send-side channel, PRL's on the receive-side one (K-1).
@@ -937,7 +933,8 @@ describe('K-5, K-7, K-10: what one wake-up of the thread does first', () => {
     );
     // RE1's thread is busy writing 200 messages (kkcmPerMessage each) when RE0's lands.
     h.at(100 * MS, (ctx) => {
-      for (let i = 0; i < 200; i++) expect(h.nsr(1).kkcm.send(ctx, big1k(i))).toBe(undefined);
+      for (let i = 0; i < 200; i++)
+        expect(h.nsr(1).kkcm.send(ctx, sdrlData(9300 + i, 1000))).toBe(undefined);
     });
     h.sendVia(0, 100 * MS, { t: 'iha.start', handle: 4242, secondary: 7 });
     h.finish();
@@ -968,14 +965,28 @@ describe('K-5, K-7, K-10: what one wake-up of the thread does first', () => {
   });
 });
 
-function big1k(i: number): NsrMessage {
-  return {
-    t: 'sdrl.data',
-    handle: 9300 + i,
-    offset: 0,
-    snd_nxt: 0,
-    snd_up: 0,
-    urgent: false,
-    data: new Uint8Array(1000),
-  };
-}
+describe('K-7, K-10: upcalls of a socket KKCM let go', () => {
+  it('K-7: cleanup unhooks a channel socket before it replaces the channel; an upcall of the old socket would be a bug, refused by an assertion', () => {
+    const h = new Harness(
+      nsrConfig({
+        durationNs: 200 * MS,
+        peers: QUIET,
+        faults: [fault(100 * MS, { kind: 'kkcm-io-error', target: 're1' })],
+      }),
+      { checkers: false },
+    );
+    let upcall: (() => void) | undefined;
+    h.at(50 * MS, () => {
+      upcall = channelConn(h.world, 1, 'send')?.onReadable;
+    });
+    // RE1 cleaned up at 100 ms and connected again at 110 ms: the old socket's upcall is
+    // unhooked, and calling the one kept aside is what a missing unhook would do.
+    h.at(150 * MS, () => {
+      expect(channelConn(h.world, 1, 'send')?.onReadable).not.toBe(upcall);
+      upcall?.();
+    });
+    expect(upcall).toBe(undefined);
+    expect(() => h.finish()).toThrow(/KKCM send: an upcall of a replaced socket/);
+    expect(upcall).toBeTypeOf('function');
+  });
+});
