@@ -119,7 +119,8 @@ const CAMPAIGN_FLAGS: ReadonlyArray<[string, Options]> = [
     {
       type: 'number',
       requiresArg: true,
-      describe: 'worker threads (0 = in this process; default: the CPU count, at most 8)',
+      describe:
+        'workers (threads; single-threaded processes when every core has one; 0 = in this process; default: the CPU count, at most 8)',
     },
   ],
   [

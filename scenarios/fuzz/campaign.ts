@@ -1,6 +1,6 @@
-// A fuzz campaign (`nsrsim fuzz`): runs generated scenarios over a pool of worker
-// threads (drive.ts; no workers = in this process), a deterministic seed per run
-// (seeds.ts: run k of campaign S, shard i/n takes k ≡ i mod n), groups the failures by
+// A fuzz campaign (`nsrsim fuzz`): runs generated scenarios over a pool of workers,
+// threads or processes (drive.ts; no workers = in this process), a deterministic seed per
+// run (seeds.ts: run k of campaign S, shard i/n takes k ≡ i mod n), groups the failures by
 // signature (signature.ts: first checker and the kind of its first violation), then
 // shrinks each group once, through its first run, in the main process (shrink.ts) and
 // writes it as a scenario file (finding.ts).
@@ -43,10 +43,10 @@ export interface CampaignOptions {
   runs?: number;
   /** Wall-time budget of the whole campaign, shrinking included. */
   timeMs?: number;
-  /** Worker threads; 0 runs everything in this process. */
+  /** Workers (drive.ts poolKind); 0 runs everything in this process. */
   workers: number;
   /**
-   * Run on this executor (its `workers` threads) instead of a pool of the campaign's own,
+   * Run on this executor (its `workers` workers) instead of a pool of the campaign's own,
    * and leave it open: `--mutant all` keeps one pool for all its campaigns, so the
    * workers start, load the code and warm up once (README, "Workers").
    */

@@ -1,5 +1,6 @@
-// Running a campaign's runs: an executor (a tinypool of worker threads, or this process
-// for --workers 0) and the loop that feeds it and takes the outcomes in run order.
+// Running a campaign's runs: an executor (a tinypool of workers, threads or processes by
+// poolKind, or this process for --workers 0) and the loop that feeds it and takes the
+// outcomes in run order.
 //
 // Feeding and taking are decoupled. A new run is started as soon as *any* run finishes,
 // so a worker never waits for a slow run on another worker; outcomes that finish early
@@ -9,6 +10,7 @@
 // 2 runs per worker in flight: one long run left the other worker idle; see README,
 // "Workers".) The buffer is bounded (AHEAD_PER_WORKER runs per worker beyond the oldest
 // unfinished one), so a stuck run cannot make the campaign start runs without end.
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Tinypool } from 'tinypool';
@@ -24,13 +26,44 @@ export const AHEAD_PER_WORKER = 32;
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-boot.mjs', import.meta.url));
 
-/** Runs tasks on a tinypool of `workers` threads, or in this process for 0. */
+/** Runs tasks on a tinypool of `workers` workers, or in this process for 0. */
 export interface Executor {
   exec(task: RunTask): Promise<RunOutcome>;
   close(): Promise<void>;
 }
 
-export function executor(workers: number): Executor {
+/** How the pool runs its workers (poolKind). */
+export interface PoolKind {
+  readonly runtime: 'worker_threads' | 'child_process';
+  /** Node/V8 flags of each worker (child processes only; threads share the process's). */
+  readonly execArgv: readonly string[];
+}
+
+/**
+ * Threads while a core is left over, else child processes with V8 single-threaded. V8
+ * runs garbage collection and compilation on helper threads: one worker thread keeps
+ * about 1.25 cores busy, and with a worker on every core those helpers only take time
+ * from the workers. A worker thread cannot have V8 flags of its own (they are the
+ * process's, and changing them at run time crashed Node), so each worker is then a
+ * process with `--single-threaded`. Measured on 2 cores, `fuzz --runs 600 --seed 77
+ * --workers 2`: 27.7 runs/s on threads, 30.8 on single-threaded processes (issue 18;
+ * scenarios/fuzz/README.md, "Workers").
+ */
+export function poolKind(workers: number, cores: number = availableParallelism()): PoolKind {
+  return workers >= cores
+    ? { runtime: 'child_process', execArgv: ['--single-threaded'] }
+    : { runtime: 'worker_threads', execArgv: [] };
+}
+
+/** This process's environment, for a child (tinypool passes the child only what it is given). */
+function ownEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** Runs tasks on a tinypool of `workers` workers (poolKind), or in this process for 0. */
+export function executor(workers: number, kind: PoolKind = poolKind(workers)): Executor {
   if (workers <= 0) {
     return {
       exec: (task) => Promise.resolve(runTask(task, () => performance.now())),
@@ -42,6 +75,11 @@ export function executor(workers: number): Executor {
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 0,
+    runtime: kind.runtime,
+    ...(kind.runtime === 'child_process'
+      ? // Structured clone, as between threads; the child's environment is this one's.
+        { execArgv: [...kind.execArgv], serialization: 'advanced' as const, env: ownEnv() }
+      : {}),
   });
   return { exec: (task) => pool.run(task) as Promise<RunOutcome>, close: () => pool.destroy() };
 }

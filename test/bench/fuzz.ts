@@ -1,7 +1,7 @@
 // Fuzzing throughput: generated scenarios run per second by `nsrsim fuzz` on one worker
-// thread and on two, the same campaign (seed and runs) each time, measured end to end
-// through the real command in a child process (pool start-up included), alternated and
-// best of two, plus the speed-up of the second worker measured in the same bench run
+// and on two (threads or processes: drive.ts poolKind), the same campaign (seed and runs)
+// each time, measured end to end through the real command in a child process (pool
+// start-up included), alternated and best of two, plus the speed-up of the second worker measured in the same bench run
 // (GUIDE §6: ratios, not absolute timings, are what a reader compares).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ export interface FuzzBench {
   /**
    * Once the pool is up: the same campaigns with one run per worker (start-up and a run
    * each) taken away, (runs - workers) / (wall - start-up wall), per worker count; a short
-   * campaign's runs/s is mostly the pool's start-up (worker threads loading the model).
+   * campaign's runs/s is mostly the pool's start-up (workers loading the model).
    */
   steady: { oneWorker: SteadyRow; twoWorkers: SteadyRow; speedup: number };
 }
