@@ -31,6 +31,12 @@ export interface RunOptions {
   tracePath?: string;
   /** Writes the canonical binary trace here: its sha256 is the trace hash (format 2). */
   canonicalTracePath?: string;
+  /**
+   * Hashes the trace (default true; canonicalTracePath hashes it whatever this says).
+   * False leaves `traceHash` empty and spares encoding and hashing every record: a fuzz
+   * run that nothing replays (issue 18).
+   */
+  hash?: boolean;
   /** Writes every peer's wire, both directions, as a pcap file here. */
   pcapPath?: string;
   /** Reads the wall clock for statistics only. */
@@ -87,6 +93,7 @@ export interface RunReport {
   matches: boolean;
   violations: ViolationReport[];
   stats: RunStats;
+  /** SHA-256 of the canonical trace; empty when the run was not hashed (RunOptions.hash). */
   traceHash: string;
   /** What the peer saw and what the design cost (SPEC O-1, O-2; model/outcome.ts). */
   outcome: Outcome;
@@ -193,7 +200,7 @@ function runWorld(s: Scenario, cfg: WorldConfig, opts: RunOptions): RunReport {
       ? undefined
       : new CanonicalTraceFile(opts.canonicalTracePath);
   const world = new World(cfg, {
-    hash: true,
+    hash: opts.hash !== false || canonical !== undefined,
     hasher: canonical?.hasher ?? nodeSha256,
     sinks,
     tieBreaks: s.tieBreaks ?? [],

@@ -60,7 +60,7 @@ export async function checkDeterminism(
       const a = join(dir, `${run}-a.ndjson`);
       const b = join(dir, `${run}-b.ndjson`);
       const seed = runSeed(campaignSeed, run);
-      const first = await opts.exec({ target, campaignSeed, run, tracePath: a });
+      const first = await opts.exec({ target, campaignSeed, run, tracePath: a, hash: true });
       const scenario = caseForSeed(target, seed).scenario;
       const second = runCase(
         opts.alterSecond === undefined ? scenario : opts.alterSecond(scenario),

@@ -40,6 +40,7 @@ export interface CaseResult {
   violations: Array<{ check: string; timeNs: number; recordId: number; message: string }>;
   /** `<checker>/<kind>` of the first violation (signature.ts); undefined when the run passed. */
   signature: string | undefined;
+  /** Empty when the case ran without a hash (RunOptions.hash) or the simulator threw. */
   traceHash: string;
   events: number;
   simulatedNs: number;

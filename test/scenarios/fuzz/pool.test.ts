@@ -38,7 +38,12 @@ describe('fuzz pool: threads or single-threaded processes', () => {
       try {
         const out = await Promise.all(
           runs.map((run) =>
-            ex.exec({ target: { design: 'jsr', mutant: undefined }, campaignSeed: 5, run }),
+            ex.exec({
+              target: { design: 'jsr', mutant: undefined },
+              campaignSeed: 5,
+              run,
+              hash: true,
+            }),
           ),
         );
         // Wall time is the only field that may differ.
@@ -58,6 +63,8 @@ describe('fuzz pool: threads or single-threaded processes', () => {
       ['child_process', ['--single-threaded'], 'advanced'],
     ]);
     expect(inProcess).toHaveLength(3);
+    for (const o of inProcess)
+      expect(o).toMatchObject({ traceHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(threads).toEqual(inProcess);
     expect(processes).toEqual(inProcess);
   }, 120_000);
