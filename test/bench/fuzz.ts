@@ -30,6 +30,11 @@ export interface FuzzBench {
    * campaign's runs/s is mostly the pool's start-up (workers loading the model).
    */
   steady: { oneWorker: SteadyRow; twoWorkers: SteadyRow; speedup: number };
+  /**
+   * A campaign of `runs` runs (same seed), once per worker count: what a CI campaign of
+   * minutes sees, where start-up and warm-up are paid once (drive.ts poolKind).
+   */
+  long: { runs: number; oneWorker: FuzzBenchRow; twoWorkers: FuzzBenchRow; speedup: number };
 }
 
 export interface SteadyRow {
@@ -43,7 +48,12 @@ export interface SteadyRow {
 export interface FuzzBenchOptions {
   seed?: number;
   runs?: number;
+  /** Runs of the long campaign (default LONG_RUNS). */
+  longRuns?: number;
 }
+
+/** The long campaign: about 35 s on one worker of the development machine. */
+const LONG_RUNS = 600;
 
 const BIN = fileURLToPath(new URL('../../scenarios/cli/bin.mjs', import.meta.url));
 
@@ -120,6 +130,9 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const twoWorkers = best(two1, campaign(2, seed, runs));
   const steadyOne = steadyRow(oneWorker, best(campaign(1, seed, 1), campaign(1, seed, 1)));
   const steadyTwo = steadyRow(twoWorkers, best(campaign(2, seed, 2), campaign(2, seed, 2)));
+  const longRuns = opts.longRuns ?? LONG_RUNS;
+  const longOne = campaign(1, seed, longRuns);
+  const longTwo = campaign(2, seed, longRuns);
   return {
     seed,
     runs,
@@ -130,6 +143,12 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
       oneWorker: steadyOne,
       twoWorkers: steadyTwo,
       speedup: ratio(steadyTwo.runsPerSec, steadyOne.runsPerSec),
+    },
+    long: {
+      runs: longRuns,
+      oneWorker: longOne,
+      twoWorkers: longTwo,
+      speedup: ratio(longTwo.runsPerSec, longOne.runsPerSec),
     },
   };
 }
@@ -159,5 +178,6 @@ export function formatFuzz(b: FuzzBench): string {
     row(b.twoWorkers),
     `  two workers vs one: ${b.speedup}x`,
     `  past the pool's start-up (${b.steady.oneWorker.startupMs} ms with one worker, ${b.steady.twoWorkers.startupMs} ms with two, one run each): ${b.steady.oneWorker.runsPerSec} runs/s on one worker, ${b.steady.twoWorkers.runsPerSec} on two (${b.steady.speedup}x)`,
+    `  a long campaign, --runs ${b.long.runs} --seed ${b.seed} (once each): ${b.long.oneWorker.runsPerSec} runs/s on one worker, ${b.long.twoWorkers.runsPerSec} on two (${b.long.speedup}x)`,
   ].join('\n');
 }
