@@ -1,6 +1,6 @@
 // One fuzz run: derive the case from its seed, run it exactly as `nsrsim run` would
-// (scenarios/run.ts runScenario: same World, same checkers, same trace hash), and say
-// which checkers fired. A crash of the simulator itself is a failure too, reported as
+// (scenarios/run.ts runScenario: same World, same checkers, and the same trace hash
+// unless the caller turns hashing off), and say which checkers fired. A crash of the simulator itself is a failure too, reported as
 // the pseudo-check INTERNAL_ERROR_CHECK with the message (GUIDE §4: a broken internal
 // invariant crashes the run loudly; the fuzzer must not swallow it).
 import fc from 'fast-check';
