@@ -25,6 +25,7 @@ import {
   type CampaignOptions,
   type Executor,
 } from '../fuzz/campaign.ts';
+import { POOL_CHOICES, poolKind, type PoolChoice } from '../fuzz/drive.ts';
 import { mergeReports, missingShards } from '../fuzz/merge.ts';
 import {
   campaignJson,
@@ -63,6 +64,7 @@ export interface FuzzArgs {
   maxFailures?: number | undefined;
   unsafeOptions?: boolean | undefined;
   apps?: string | undefined;
+  pool?: string | undefined;
 }
 
 export function fuzzOptions(y: Argv): Argv {
@@ -120,7 +122,7 @@ const CAMPAIGN_FLAGS: ReadonlyArray<[string, Options]> = [
       type: 'number',
       requiresArg: true,
       describe:
-        'workers (threads; single-threaded processes when every core has one; 0 = in this process; default: the CPU count, at most 8)',
+        'workers (0 = in this process; default: the CPU count, at most 8); --pool says whether they are threads or processes',
     },
   ],
   [
@@ -181,6 +183,16 @@ const CAMPAIGN_FLAGS: ReadonlyArray<[string, Options]> = [
       type: 'number',
       requiresArg: true,
       describe: `runs one shrink may spend (default ${SHRINK_BUDGET_DEFAULT})`,
+    },
+  ],
+  [
+    'pool',
+    {
+      type: 'string',
+      requiresArg: true,
+      default: 'auto',
+      describe:
+        'how the workers run: threads, processes (one per worker, V8 single-threaded) or auto (processes once every core has a worker)',
     },
   ],
   [
@@ -248,6 +260,15 @@ function timeOf(a: FuzzArgs): number | undefined {
   return timeMs;
 }
 
+function poolFlag(a: FuzzArgs): PoolChoice {
+  const pool = POOL_CHOICES.find((x) => x === (a.pool ?? 'auto'));
+  if (pool === undefined)
+    throw new UsageError(
+      `--pool must be one of ${POOL_CHOICES.join(', ')}, got "${String(a.pool)}"`,
+    );
+  return pool;
+}
+
 function appsFlag(a: FuzzArgs): FuzzApps {
   const apps = FUZZ_APPS.find((x) => x === (a.apps ?? 'stream'));
   if (apps === undefined)
@@ -288,6 +309,7 @@ export function parseFuzzArgs(
   const base: Parsed['base'] = {
     seed,
     workers,
+    pool: poolFlag(a),
     shard,
     ...(timeMs === undefined ? {} : { timeMs }),
     maxFailures: intFlag(a.maxFailures, '--max-failures', 0) ?? MAX_FAILURES_DEFAULT,
@@ -351,7 +373,7 @@ async function designCampaign(p: Parsed): Promise<number> {
 async function mutantCampaigns(p: Parsed, mutants: readonly MutantName[]): Promise<number> {
   const t0 = performance.now();
   // One pool for every mutant: its workers start and warm up once, not once per mutant.
-  const ex = executor(p.base.workers);
+  const ex = executor(p.base.workers, poolKind(p.base.workers, p.base.pool));
   let rows: MutantRow[];
   try {
     rows = await huntEach(p, mutants, ex, t0);

@@ -26,7 +26,7 @@ import {
   type DeterminismOptions,
   type DeterminismReport,
 } from './determinism.ts';
-import { drive, executor, type Executor } from './drive.ts';
+import { drive, executor, poolKind, type Executor, type PoolChoice } from './drive.ts';
 import { writeFinding } from './finding.ts';
 import type { FuzzTarget } from './run-case.ts';
 import type { Shard } from './seeds.ts';
@@ -43,8 +43,10 @@ export interface CampaignOptions {
   runs?: number;
   /** Wall-time budget of the whole campaign, shrinking included. */
   timeMs?: number;
-  /** Workers (drive.ts poolKind); 0 runs everything in this process. */
+  /** Workers; 0 runs everything in this process. */
   workers: number;
+  /** Threads or processes (drive.ts poolKind; default auto). */
+  pool?: PoolChoice;
   /**
    * Run on this executor (its `workers` workers) instead of a pool of the campaign's own,
    * and leave it open: `--mutant all` keeps one pool for all its campaigns, so the
@@ -201,7 +203,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const tally = new Tally({ stopAtFirst: o.stopAtFirst === true, maxFailures }, clock);
   const shard = o.shard ?? { index: 0, count: 1 };
   const total = o.runs ?? (o.timeMs === undefined ? DEFAULT_RUNS : undefined);
-  const ex = o.executor ?? executor(o.workers);
+  const ex = o.executor ?? executor(o.workers, poolKind(o.workers, o.pool));
   let determinism: DeterminismReport | undefined;
   let wallMs: number;
   try {

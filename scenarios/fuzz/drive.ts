@@ -32,34 +32,65 @@ export interface Executor {
   close(): Promise<void>;
 }
 
+/** `--pool`: how the workers run; auto picks by the number of cores (poolKind). */
+export const POOL_CHOICES = ['auto', 'threads', 'processes'] as const;
+export type PoolChoice = (typeof POOL_CHOICES)[number];
+
 /** How the pool runs its workers (poolKind). */
-export interface PoolKind {
-  readonly runtime: 'worker_threads' | 'child_process';
-  /** Node/V8 flags of each worker (child processes only; threads share the process's). */
-  readonly execArgv: readonly string[];
-}
+export type PoolKind =
+  | { readonly runtime: 'worker_threads' }
+  /** `execArgv`: V8 flags of each child, after this process's own Node flags. */
+  | { readonly runtime: 'child_process'; readonly execArgv: readonly string[] };
+
+const THREADS: PoolKind = { runtime: 'worker_threads' };
+const SINGLE_THREADED_PROCESSES: PoolKind = {
+  runtime: 'child_process',
+  execArgv: ['--single-threaded'],
+};
 
 /**
- * Threads while a core is left over, else child processes with V8 single-threaded. V8
- * runs garbage collection and compilation on helper threads: one worker thread keeps
+ * auto: threads while a core is left over, else child processes with V8 single-threaded.
+ * V8 runs garbage collection and compilation on helper threads: one worker thread keeps
  * about 1.25 cores busy, and with a worker on every core those helpers only take time
  * from the workers. A worker thread cannot have V8 flags of its own (they are the
  * process's, and changing them at run time crashed Node), so each worker is then a
  * process with `--single-threaded`. Measured on 2 cores, `fuzz --runs 600 --seed 77
- * --workers 2`: 27.7 runs/s on threads, 30.8 on single-threaded processes (issue 18;
- * scenarios/fuzz/README.md, "Workers").
+ * --workers 2`, three rounds: 26.6-27.2 runs/s on threads, 29.3-29.6 on single-threaded
+ * processes (issue 18; scenarios/fuzz/README.md, "Workers"). Where the cores Node sees
+ * are not the cores the run gets (a container's CPU request), `--pool` says which.
  */
-export function poolKind(workers: number, cores: number = availableParallelism()): PoolKind {
-  return workers >= cores
-    ? { runtime: 'child_process', execArgv: ['--single-threaded'] }
-    : { runtime: 'worker_threads', execArgv: [] };
+export function poolKind(
+  workers: number,
+  choice: PoolChoice = 'auto',
+  cores: number = availableParallelism(),
+): PoolKind {
+  if (choice === 'threads') return THREADS;
+  if (choice === 'processes') return SINGLE_THREADED_PROCESSES;
+  return workers >= cores ? SINGLE_THREADED_PROCESSES : THREADS;
 }
+
+/** Node flags that open the inspector (`--inspect`, `--inspect-brk=9229`, ...). */
+const INSPECTOR = /^--(inspect|debug)/;
 
 /** This process's environment, for a child (tinypool passes the child only what it is given). */
 function ownEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   return env;
+}
+
+/**
+ * What a failed task rejects with, as an Error: a child process sends its error back as a
+ * plain object ({ name, message, stack }), which a thread would have sent as an Error.
+ */
+function asError(e: unknown): unknown {
+  if (e instanceof Error || typeof e !== 'object' || e === null) return e;
+  const o = e as { name?: unknown; message?: unknown; stack?: unknown };
+  if (typeof o.message !== 'string') return e;
+  const err = new Error(o.message);
+  if (typeof o.name === 'string') err.name = o.name;
+  if (typeof o.stack === 'string') err.stack = o.stack;
+  return err;
 }
 
 /** Runs tasks on a tinypool of `workers` workers (poolKind), or in this process for 0. */
@@ -77,11 +108,23 @@ export function executor(workers: number, kind: PoolKind = poolKind(workers)): E
     idleTimeout: 0,
     runtime: kind.runtime,
     ...(kind.runtime === 'child_process'
-      ? // Structured clone, as between threads; the child's environment is this one's.
-        { execArgv: [...kind.execArgv], serialization: 'advanced' as const, env: ownEnv() }
+      ? {
+          // A thread keeps this process's Node flags (--max-old-space-size, ...): so does
+          // a child, but for the inspector's (every child would ask for the same port).
+          // Structured clone, as between threads; the environment is this one's.
+          execArgv: [...process.execArgv.filter((a) => !INSPECTOR.test(a)), ...kind.execArgv],
+          serialization: 'advanced' as const,
+          env: ownEnv(),
+        }
       : {}),
   });
-  return { exec: (task) => pool.run(task) as Promise<RunOutcome>, close: () => pool.destroy() };
+  return {
+    exec: (task) =>
+      (pool.run(task) as Promise<RunOutcome>).catch((e: unknown) => {
+        throw asError(e);
+      }),
+    close: () => pool.destroy(),
+  };
 }
 
 export interface DrivePlan {

@@ -68,12 +68,34 @@ describe.concurrent('nsrsim fuzz', () => {
       ['--workers', '-1'],
       ['--runs', '0'],
       ['--apps', 'bogus'],
+      ['--pool', 'fibers'],
     ]) {
       const r = await nsrsim('fuzz', ...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(/^nsrsim: /);
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
+  });
+
+  it('--pool: a bad value is a usage error; threads and processes give the same campaign', async () => {
+    const bad = await nsrsim('fuzz', '--pool', 'fibers');
+    expect(bad.stderr).toMatch(
+      /^nsrsim: --pool must be one of auto, threads, processes, got "fibers"$/m,
+    );
+    const campaign = (pool: string) =>
+      nsrsim(
+        'fuzz',
+        ...['--pool', pool, '--runs', '4', '--json', '--seed', '3', '--workers', '1'],
+        ...['--out', join(TMP, `pool-${pool}`)],
+      );
+    const [threads, processes] = await Promise.all([campaign('threads'), campaign('processes')]);
+    expect(threads.status, threads.stderr).toBe(0);
+    expect(processes.status, processes.stderr).toBe(0);
+    const a = JSON.parse(threads.stdout) as Record<string, unknown>;
+    const b = JSON.parse(processes.stdout) as Record<string, unknown>;
+    expect(a).toMatchObject({ runs: 4, failures: [] });
+    expect(b.events).toBe(a.events);
+    expect(b.runs).toBe(a.runs);
   });
 
   it('--apps: a bad value is a usage error; mixed runs and its JSON identity says so, with workers or without', async () => {
