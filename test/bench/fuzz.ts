@@ -1,16 +1,21 @@
 // Fuzzing throughput: generated scenarios run per second by `nsrsim fuzz` on one worker
-// and on two (threads or processes: drive.ts poolKind), the same campaign (seed and runs)
-// each time, measured end to end through the real command in a child process (pool
-// start-up included), alternated and best of two, plus the speed-up of the second worker measured in the same bench run
+// and on two (threads or processes, as `--pool auto` picks them here: drive.ts poolKind),
+// the same campaign (seed and runs) each time, measured end to end through the real
+// command in a child process (pool start-up included): a 160-run campaign alternated and
+// best of two, the same past the pool's start-up, and a 600-run campaign once per worker
+// count; each with the speed-up of the second worker measured in the same bench run
 // (GUIDE §6: ratios, not absolute timings, are what a reader compares).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { poolKind } from '../../scenarios/fuzz/drive.ts';
 
 export interface FuzzBenchRow {
   workers: number;
+  /** How `--pool auto` runs them on this machine. */
+  pool: 'threads' | 'processes';
   runs: number;
   wallMs: number;
   runsPerSec: number;
@@ -48,8 +53,6 @@ export interface SteadyRow {
 export interface FuzzBenchOptions {
   seed?: number;
   runs?: number;
-  /** Runs of the long campaign (default LONG_RUNS). */
-  longRuns?: number;
 }
 
 /** The long campaign: about 35 s on one worker of the development machine. */
@@ -85,6 +88,7 @@ function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
     };
     return {
       workers,
+      pool: poolKind(workers).runtime === 'child_process' ? 'processes' : 'threads',
       runs: r.runs,
       wallMs: r.wallMs,
       runsPerSec: r.runsPerSec,
@@ -102,6 +106,7 @@ function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
     };
     return {
       workers,
+      pool: poolKind(workers).runtime === 'child_process' ? 'processes' : 'threads',
       runs: r.runs,
       wallMs: r.wallMs,
       runsPerSec: r.runsPerSec,
@@ -130,9 +135,8 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
   const twoWorkers = best(two1, campaign(2, seed, runs));
   const steadyOne = steadyRow(oneWorker, best(campaign(1, seed, 1), campaign(1, seed, 1)));
   const steadyTwo = steadyRow(twoWorkers, best(campaign(2, seed, 2), campaign(2, seed, 2)));
-  const longRuns = opts.longRuns ?? LONG_RUNS;
-  const longOne = campaign(1, seed, longRuns);
-  const longTwo = campaign(2, seed, longRuns);
+  const longOne = campaign(1, seed, LONG_RUNS);
+  const longTwo = campaign(2, seed, LONG_RUNS);
   return {
     seed,
     runs,
@@ -145,7 +149,7 @@ export function benchFuzz(opts: FuzzBenchOptions = {}): FuzzBench {
       speedup: ratio(steadyTwo.runsPerSec, steadyOne.runsPerSec),
     },
     long: {
-      runs: longRuns,
+      runs: LONG_RUNS,
       oneWorker: longOne,
       twoWorkers: longTwo,
       speedup: ratio(longTwo.runsPerSec, longOne.runsPerSec),
@@ -170,10 +174,10 @@ function steadyRow(full: FuzzBenchRow, startup: FuzzBenchRow): SteadyRow {
 
 export function formatFuzz(b: FuzzBench): string {
   const row = (r: FuzzBenchRow): string =>
-    `  ${String(r.workers).padStart(7)}  ${r.runsPerSec.toFixed(2).padStart(8)}  ${(r.wallMs / 1000).toFixed(1).padStart(6)}  ${r.eventsPerSec.toLocaleString('en-US').padStart(10)}`;
+    `  ${String(r.workers).padStart(7)}  ${r.runsPerSec.toFixed(2).padStart(8)}  ${(r.wallMs / 1000).toFixed(1).padStart(6)}  ${r.eventsPerSec.toLocaleString('en-US').padStart(10)}  ${r.pool}`;
   return [
     `fuzz: nsrsim fuzz --runs ${b.runs} --seed ${b.seed} (generated scenarios per second, pool start-up included)`,
-    '  workers    runs/s  wall s    events/s',
+    '  workers    runs/s  wall s    events/s  pool (--pool auto)',
     row(b.oneWorker),
     row(b.twoWorkers),
     `  two workers vs one: ${b.speedup}x`,
