@@ -1,8 +1,9 @@
 // One fuzz run: derive the case from its seed, run it exactly as `nsrsim run` would
 // (scenarios/run.ts runScenario: same World, same checkers, and the same trace hash
-// unless the caller turns hashing off), and say which checkers fired. A crash of the simulator itself is a failure too, reported as
-// the pseudo-check INTERNAL_ERROR_CHECK with the message (GUIDE §4: a broken internal
-// invariant crashes the run loudly; the fuzzer must not swallow it).
+// unless the caller turns hashing off), and say which checkers fired. A crash of the
+// simulator itself is a failure too, reported as the pseudo-check INTERNAL_ERROR_CHECK
+// with the message (GUIDE §4: a broken internal invariant crashes the run loudly; the
+// fuzzer must not swallow it).
 import fc from 'fast-check';
 import type { MutantName } from '../../model/nsr/options.ts';
 import type { Scenario } from '../load/load.ts';

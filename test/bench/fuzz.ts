@@ -60,61 +60,40 @@ const LONG_RUNS = 600;
 
 const BIN = fileURLToPath(new URL('../../scenarios/cli/bin.mjs', import.meta.url));
 
+/** The campaign's --json report: the figures a row needs. */
+interface CampaignFigures {
+  runs: number;
+  wallMs: number;
+  runsPerSec: number;
+  events: number;
+}
+
 function campaign(workers: number, seed: number, runs: number): FuzzBenchRow {
   const out = mkdtempSync(join(tmpdir(), 'nsrsim-bench-fuzz-'));
+  const args = ['fuzz', '--runs', String(runs), '--seed', String(seed), '--workers'];
+  let text: string;
   try {
-    const text = execFileSync(
-      process.execPath,
-      [
-        BIN,
-        'fuzz',
-        '--runs',
-        String(runs),
-        '--seed',
-        String(seed),
-        '--workers',
-        String(workers),
-        '--json',
-        '--out',
-        out,
-      ],
-      { encoding: 'utf8', maxBuffer: 1 << 24 },
-    );
-    const r = JSON.parse(text) as {
-      runs: number;
-      wallMs: number;
-      runsPerSec: number;
-      events: number;
-    };
-    return {
-      workers,
-      pool: poolKind(workers).runtime === 'child_process' ? 'processes' : 'threads',
-      runs: r.runs,
-      wallMs: r.wallMs,
-      runsPerSec: r.runsPerSec,
-      eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0,
-    };
+    text = execFileSync(process.execPath, [BIN, ...args, String(workers), '--json', '--out', out], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
   } catch (e) {
     // A campaign that found a failure exits 1 and still prints its report.
     const stdout = (e as { stdout?: string }).stdout;
     if (typeof stdout !== 'string' || stdout === '') throw e;
-    const r = JSON.parse(stdout) as {
-      runs: number;
-      wallMs: number;
-      runsPerSec: number;
-      events: number;
-    };
-    return {
-      workers,
-      pool: poolKind(workers).runtime === 'child_process' ? 'processes' : 'threads',
-      runs: r.runs,
-      wallMs: r.wallMs,
-      runsPerSec: r.runsPerSec,
-      eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0,
-    };
+    text = stdout;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+  const r = JSON.parse(text) as CampaignFigures;
+  return {
+    workers,
+    pool: poolKind(workers).runtime === 'child_process' ? 'processes' : 'threads',
+    runs: r.runs,
+    wallMs: r.wallMs,
+    runsPerSec: r.runsPerSec,
+    eventsPerSec: r.wallMs > 0 ? Math.round((r.events * 1000) / r.wallMs) : 0,
+  };
 }
 
 /** The faster of two rows (the other was slowed by something else on the machine). */
