@@ -16,6 +16,12 @@ export function rd32(b: Uint8Array, at: number): number {
   );
 }
 
+/** Big-endian write of an unsigned 16-bit value. */
+export function wr16(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 8) & 0xff;
+  b[at + 1] = v & 0xff;
+}
+
 /** Big-endian write of an unsigned 32-bit value. */
 export function wr32(b: Uint8Array, at: number, v: number): void {
   b[at] = v >>> 24;

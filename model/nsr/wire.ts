@@ -19,7 +19,7 @@
 // NACK or an IO_ERR cleanup (SPEC K-5).
 
 import { assert, assertInt, unreachable } from '../../sim/index.ts';
-import { rd16, rd32 } from '../net/bytes.ts';
+import { rd16, rd32, wr16, wr32 } from '../net/bytes.ts';
 
 export const IPC_HEADER_BYTES = 8;
 const TLV_HEADER_BYTES = 6;
@@ -174,11 +174,7 @@ const SUBTYPE: Record<NsrMessageType, [IpcClient, number]> = {
   'iha.error': ['iha', 4],
   'iha.failover': ['iha', 5],
 };
-const BY_CODE = new Map<number, NsrMessageType>(
-  Object.entries(SUBTYPE).map(([t, [c, s]]) => [IPC_TYPE[c] * 256 + s, t as NsrMessageType]),
-);
-// Each (type, subtype) code names one message, and each message's client prefixes its name.
-assert(BY_CODE.size === Object.keys(SUBTYPE).length, 'wire: two messages share a code');
+// Each message's client prefixes its name (its code is checked unique with the layouts).
 for (const [t, [c]] of Object.entries(SUBTYPE))
   assert(t.startsWith(`${c}.`), () => `wire: ${t} is not a message of ${c}`);
 
@@ -287,20 +283,78 @@ const LAYOUT: Record<NsrMessageType, FieldDef[]> = {
   'iha.failover': [F('handle', 'u32', 1)],
 };
 
-/** A table with one entry per message type, made from the type's layout. */
-function perType<V>(make: (fields: readonly FieldDef[]) => V): Record<NsrMessageType, V> {
-  const out = {} as Record<NsrMessageType, V>;
-  for (const t of Object.keys(LAYOUT) as NsrMessageType[]) out[t] = make(LAYOUT[t]);
-  return out;
+/**
+ * How a field's message value becomes its wire value: as it is, a name carried as its
+ * code (an ACK reason, a socket option), or the optional receive stamp (0 when absent).
+ */
+type Conv = 'none' | 'reason' | 'option' | 'stamp';
+
+/** A field of one message type, with its position in the type's layout. */
+interface Slot extends FieldDef {
+  readonly index: number;
+  readonly conv: Conv;
 }
 
-/** fieldsAt's table: per message type, the field lists of versions 1 .. NSR_VERSION_MAX. */
-const FIELDS_AT = perType((fields) =>
-  Array.from({ length: NSR_VERSION_MAX }, (_, i) => fields.filter((f) => f.since <= i + 1)),
-);
+/**
+ * Everything the codec needs of one message type, made once at load from LAYOUT and
+ * SUBTYPE: encoding and decoding walk these tables and nothing else (issue 18: the codec
+ * looked the type up in five tables and built an object per field read).
+ */
+interface TypeCodec {
+  readonly t: NsrMessageType;
+  readonly typeByte: number;
+  readonly subtype: number;
+  /** The layout, in order. */
+  readonly slots: readonly Slot[];
+  /** The slots version v carries are byVersion[v - 1] (1 .. NSR_VERSION_MAX). */
+  readonly byVersion: readonly (readonly Slot[])[];
+  readonly byTag: ReadonlyMap<number, Slot>;
+  /** Index of the reason and option slots, or -1. */
+  readonly reasonAt: number;
+  readonly optionAt: number;
+}
 
-/** readTlv's table: per message type, its fields by tag. */
-const BY_TAG = perType((fields) => new Map(fields.map((f) => [f.tag, f])));
+const CONV_OF: Readonly<Record<string, Conv>> = {
+  reason: 'reason',
+  option: 'option',
+  rxStamp: 'stamp',
+};
+
+function makeCodec(t: NsrMessageType): TypeCodec {
+  const [client, subtype] = SUBTYPE[t];
+  const slots: Slot[] = LAYOUT[t].map((f, index) => ({
+    ...f,
+    index,
+    conv: CONV_OF[f.name] ?? 'none',
+  }));
+  return {
+    t,
+    typeByte: IPC_TYPE[client],
+    subtype,
+    slots,
+    byVersion: Array.from({ length: NSR_VERSION_MAX }, (_, i) =>
+      slots.filter((s) => s.since <= i + 1),
+    ),
+    byTag: new Map(slots.map((s) => [s.tag, s])),
+    reasonAt: slots.findIndex((s) => s.conv === 'reason'),
+    optionAt: slots.findIndex((s) => s.conv === 'option'),
+  };
+}
+
+const CODECS = new Map<NsrMessageType, TypeCodec>(
+  (Object.keys(LAYOUT) as NsrMessageType[]).map((t) => [t, makeCodec(t)]),
+);
+const CODEC_BY_CODE = new Map<number, TypeCodec>(
+  [...CODECS.values()].map((c) => [c.typeByte * 256 + c.subtype, c]),
+);
+/** Slots in the longest layout: the size of the decoder's scratch array. */
+const SLOTS_MAX = Math.max(...[...CODECS.values()].map((c) => c.slots.length));
+
+function codecOf(t: NsrMessageType): TypeCodec {
+  const c = CODECS.get(t);
+  assert(c !== undefined, () => `wire: no message type ${String(t)}`);
+  return c;
+}
 
 const REASON_BY_CODE = new Map<number, AckReason>(
   Object.entries(ACK_REASON).map(([k, v]) => [v, k as AckReason]),
@@ -329,6 +383,10 @@ for (const [t, fields] of Object.entries(LAYOUT)) {
       () => `wire: ${t}.${f.name} since ${f.since}, tag ${f.tag}`,
     );
 }
+assert(
+  CODEC_BY_CODE.size === CODECS.size && CODECS.size === Object.keys(SUBTYPE).length,
+  'wire: a message type without a layout or a code',
+);
 
 function flatten(msg: NsrMessage): Record<string, unknown> {
   if (msg.t === 'psrm.replicate')
@@ -346,16 +404,25 @@ function flatten(msg: NsrMessage): Record<string, unknown> {
   return msg as NsrMessage & Record<string, unknown>;
 }
 
-function fieldValue(flat: Record<string, unknown>, f: FieldDef): unknown {
-  if (f.name === 'reason') return ACK_REASON[flat.reason as AckReason];
-  if (f.name === 'option') return SOCKOPT[flat.option as SockOption];
-  if (f.name === 'rxStamp') return (flat.rxStamp as number | undefined) ?? 0;
-  return flat[f.name];
+function fieldValue(flat: Record<string, unknown>, s: Slot): unknown {
+  switch (s.conv) {
+    case 'none':
+      return flat[s.name];
+    case 'reason':
+      return ACK_REASON[flat.reason as AckReason];
+    case 'option':
+      return SOCKOPT[flat.option as SockOption];
+    case 'stamp':
+      return (flat.rxStamp as number | undefined) ?? 0;
+    default:
+      return unreachable(s.conv, 'field conversion');
+  }
 }
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8', { fatal: true });
 
+/** Wire size of a value; a string field's value is its UTF-8 bytes by then. */
 function fieldBytes(kind: FieldKind, v: unknown): number {
   switch (kind) {
     case 'u8':
@@ -368,7 +435,7 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
     case 'bytes':
       return 4 + (v as Uint8Array).length;
     case 'str':
-      return 2 + utf8.encode(v as string).length;
+      return 2 + (v as Uint8Array).length;
     default:
       return unreachable(kind, 'field kind');
   }
@@ -376,7 +443,6 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
 
 // ---- encode -------------------------------------------------------------------------
 
-/** Serializes a message for the transport in the given encoding and version. */
 /**
  * What is wrong with a message, field by field against its wire layout (u32 in range,
  * a known reason code, byte strings within the message bound), or undefined. Both ends
@@ -384,16 +450,15 @@ function fieldBytes(kind: FieldKind, v: unknown): number {
  * receiver that what its decoder accepted is a message a sender could have built.
  */
 export function messageProblem(msg: NsrMessage): string | undefined {
-  return flatProblem(msg.t, flatten(msg));
+  return flatProblem(codecOf(msg.t), flatten(msg));
 }
 
 /** messageProblem of a message already flattened (encodeMessage flattens once for both). */
-function flatProblem(t: NsrMessageType, flat: Record<string, unknown>): string | undefined {
-  for (const f of LAYOUT[t]) {
-    if (f.kind === 'pad24' || f.name === 'rxStamp') continue;
-    const v = fieldValue(flat, f);
-    const bad = fieldProblem(f.kind, v);
-    if (bad !== undefined) return `${t}.${f.name}: ${bad}`;
+function flatProblem(codec: TypeCodec, flat: Record<string, unknown>): string | undefined {
+  for (const s of codec.slots) {
+    if (s.kind === 'pad24' || s.conv === 'stamp') continue;
+    const bad = fieldProblem(s.kind, fieldValue(flat, s));
+    if (bad !== undefined) return `${codec.t}.${s.name}: ${bad}`;
   }
   return undefined;
 }
@@ -428,43 +493,45 @@ function fieldProblem(kind: FieldKind, v: unknown): string | undefined {
 const SCRATCH_VALUES: unknown[] = [];
 const SCRATCH_SIZES: number[] = [];
 
+/** Serializes a message for the transport in the given encoding and version. */
 export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: number): Uint8Array {
+  const codec = codecOf(msg.t);
   const flat = flatten(msg);
-  const problem = flatProblem(msg.t, flat);
+  const problem = flatProblem(codec, flat);
   assert(problem === undefined, () => `encode: ${problem}`);
   assertInt(version, 1, 0x7f, 'NSR message version'); // 7 bits of the header's version byte
-  const [client, subtype] = SUBTYPE[msg.t];
-  const fields = fieldsAt(msg.t, version);
+  const slots = codec.byVersion[Math.min(version, NSR_VERSION_MAX) - 1] as readonly Slot[];
   const tlv = encoding === 'tlv';
   // Scratch arrays shared by every call (encodeMessage never re-enters): two arrays per
   // message were garbage at once (issue 18). Cleared below, so no value is kept alive.
   const values = SCRATCH_VALUES;
   const sizes = SCRATCH_SIZES;
   let body = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] as FieldDef;
-    const v = fieldValue(flat, f);
-    const n = fieldBytes(f.kind, v);
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i] as Slot;
+    const raw = fieldValue(flat, s);
+    const v = s.kind === 'str' ? utf8.encode(raw as string) : raw;
+    const n = fieldBytes(s.kind, v);
     values[i] = v;
     sizes[i] = n;
     body += n + (tlv ? TLV_HEADER_BYTES : 0);
   }
+  // Written byte by byte (wr16/wr32): a DataView per message was an allocation per send.
   const out = new Uint8Array(IPC_HEADER_BYTES + body);
-  const dv = new DataView(out.buffer);
-  dv.setUint8(0, IPC_TYPE[client]);
-  dv.setUint8(1, tlv ? version | 0x80 : version);
-  dv.setUint16(2, subtype);
-  dv.setUint32(4, out.length);
+  out[0] = codec.typeByte;
+  out[1] = tlv ? version | 0x80 : version;
+  wr16(out, 2, codec.subtype);
+  wr32(out, 4, out.length);
   let at = IPC_HEADER_BYTES;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] as FieldDef;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i] as Slot;
     const n = sizes[i] as number;
     if (tlv) {
-      dv.setUint16(at, f.tag);
-      dv.setUint32(at + 2, n);
+      wr16(out, at, s.tag);
+      wr32(out, at + 2, n);
       at += TLV_HEADER_BYTES;
     }
-    writeField(out, dv, at, f.kind, values[i]);
+    writeField(out, at, s.kind, values[i]);
     values[i] = undefined;
     at += n;
   }
@@ -481,39 +548,28 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
   return out;
 }
 
-/**
- * The fields a message of type `t` carries in `version`, in layout order: LAYOUT filtered
- * by `since`, once per type and version (every version above NSR_VERSION_MAX carries them all).
- */
-function fieldsAt(t: NsrMessageType, version: number): readonly FieldDef[] {
-  const byVersion = FIELDS_AT[t];
-  const fields = byVersion[Math.min(version, NSR_VERSION_MAX) - 1];
-  assert(fields !== undefined, () => `wire: no field list of ${t} for version ${version}`);
-  return fields;
-}
-
-function writeField(out: Uint8Array, dv: DataView, at: number, kind: FieldKind, v: unknown): void {
+function writeField(out: Uint8Array, at: number, kind: FieldKind, v: unknown): void {
   switch (kind) {
     case 'u8':
-      dv.setUint8(at, v as number);
+      out[at] = v as number;
       return;
     case 'bool':
-      dv.setUint8(at, v === true ? 1 : 0);
+      out[at] = v === true ? 1 : 0;
       return;
     case 'u32':
-      dv.setUint32(at, (v as number) >>> 0);
+      wr32(out, at, (v as number) >>> 0);
       return;
     case 'pad24':
       return;
     case 'bytes':
-      dv.setUint32(at, (v as Uint8Array).length);
+      wr32(out, at, (v as Uint8Array).length);
       out.set(v as Uint8Array, at + 4);
       return;
     case 'str': {
-      const b = utf8.encode(v as string);
+      const b = v as Uint8Array;
       // messageProblem bounds the string: its length fits the u16 prefix.
       assert(b.length <= 0xffff, () => `wire: a ${b.length}-byte string`);
-      dv.setUint16(at, b.length);
+      wr16(out, at, b.length);
       out.set(b, at + 2);
       return;
     }
@@ -540,11 +596,18 @@ export function peekLength(
   const type = buf[at] as number;
   const subtype = rd16(buf, at + 2);
   const length = rd32(buf, at + 4);
-  if (!BY_CODE.has(type * 256 + subtype))
+  if (!CODEC_BY_CODE.has(type * 256 + subtype))
     return { ok: false, error: `unknown message type ${type}/${subtype}` };
   if (length < IPC_HEADER_BYTES + 4 || length > IPC_MESSAGE_MAX)
     return { ok: false, error: `bad message length ${length}` };
   return { ok: true, length };
+}
+
+/** The decoder's fields by slot index (decodeMessage never re-enters; cleared after use). */
+const DECODED: unknown[] = new Array<unknown>(SLOTS_MAX).fill(undefined);
+
+function parseError(error: string, type: NsrMessageType, handle: number | undefined): ParseError {
+  return handle === undefined ? { ok: false, error, type } : { ok: false, error, type, handle };
 }
 
 /**
@@ -557,29 +620,25 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
       ok: false,
       error: `message of ${bytes.length} bytes is shorter than header and handle`,
     };
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const type = BY_CODE.get(dv.getUint8(0) * 256 + dv.getUint16(2));
-  const verByte = dv.getUint8(1);
+  const codec = CODEC_BY_CODE.get((bytes[0] as number) * 256 + rd16(bytes, 2));
+  const verByte = bytes[1] as number;
   const tlv = (verByte & 0x80) !== 0;
   const version = verByte & 0x7f;
-  const length = dv.getUint32(4);
-  const handle = tlv ? tlvHandle(bytes, dv) : dv.getUint32(IPC_HEADER_BYTES);
-  if (type === undefined)
-    return { ok: false, error: `unknown message type ${dv.getUint8(0)}/${dv.getUint16(2)}` };
-  const base: ParseError = {
-    ok: false,
-    error: '',
-    type,
-    ...(handle === undefined ? {} : { handle }),
-  };
+  const length = rd32(bytes, 4);
+  const handle = tlv ? tlvHandle(bytes) : rd32(bytes, IPC_HEADER_BYTES);
+  if (codec === undefined)
+    return { ok: false, error: `unknown message type ${bytes[0]}/${rd16(bytes, 2)}` };
+  const type = codec.t;
   if (length !== bytes.length)
-    return { ...base, error: `header length ${length} but ${bytes.length} bytes` };
-  if (version < 1) return { ...base, error: `bad version ${version}` };
+    return parseError(`header length ${length} but ${bytes.length} bytes`, type, handle);
+  if (version < 1) return parseError(`bad version ${version}`, type, handle);
   if (!tlv && version > maxVersion)
-    return { ...base, error: `version ${version} not spoken here (max ${maxVersion})` };
-  const flat = tlv ? readTlv(bytes, dv, type) : readIpc(bytes, dv, type, version);
-  if (typeof flat === 'string') return { ...base, error: flat };
-  const r = build(type, flat, version, base);
+    return parseError(`version ${version} not spoken here (max ${maxVersion})`, type, handle);
+  const values = DECODED;
+  const bad = tlv ? readTlv(bytes, codec, values) : readIpc(bytes, codec, version, values);
+  const r =
+    bad === undefined ? build(codec, values, version, handle) : parseError(bad, type, handle);
+  values.fill(undefined, 0, codec.slots.length);
   // The pair of encodeMessage's assertion: whatever the decoder accepts is a message a
   // sender could have built (a malformed message from the other RE is an error, above).
   if (r.ok) {
@@ -596,160 +655,184 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
 }
 
 /** Best effort for error reports: the handle TLV (tag 1), if the stream reaches it intact. */
-function tlvHandle(bytes: Uint8Array, dv: DataView): number | undefined {
+function tlvHandle(bytes: Uint8Array): number | undefined {
   let at = IPC_HEADER_BYTES;
   while (bytes.length - at >= TLV_HEADER_BYTES) {
-    const tag = dv.getUint16(at);
-    const len = dv.getUint32(at + 2);
+    const tag = rd16(bytes, at);
+    const len = rd32(bytes, at + 2);
     if (tag === 1 && len === 4 && bytes.length - at >= TLV_HEADER_BYTES + 4)
-      return dv.getUint32(at + TLV_HEADER_BYTES);
+      return rd32(bytes, at + TLV_HEADER_BYTES);
     if (len > bytes.length - at - TLV_HEADER_BYTES) return undefined;
     at += TLV_HEADER_BYTES + len;
   }
   return undefined;
 }
 
+/** Reads the fields of a fixed struct into `values` (by slot); an error, or undefined. */
 function readIpc(
   bytes: Uint8Array,
-  dv: DataView,
-  type: NsrMessageType,
+  codec: TypeCodec,
   version: number,
-): Record<string, unknown> | string {
-  const out: Record<string, unknown> = {};
+  values: unknown[],
+): string | undefined {
   let at = IPC_HEADER_BYTES;
-  for (const f of LAYOUT[type]) {
-    if (f.since > version) continue;
-    const r = readField(bytes, dv, at, f.kind, bytes.length - at);
-    if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
-    out[f.name] = r.value;
-    at += r.size;
+  for (const s of codec.slots) {
+    if (s.since > version) continue;
+    const v = readField(bytes, at, s.kind, bytes.length - at);
+    if (v === undefined) return `${codec.t} field ${s.name}: ${fieldError}`;
+    values[s.index] = v;
+    at += fieldSize;
     // readField never reads past the room it was given.
-    assert(at <= bytes.length, () => `readIpc ${type}: at ${at} of ${bytes.length}`);
+    assert(at <= bytes.length, () => `readIpc ${codec.t}: at ${at} of ${bytes.length}`);
   }
-  if (at !== bytes.length) return `${type}: ${bytes.length - at} trailing bytes`;
-  return out;
+  if (at !== bytes.length) return `${codec.t}: ${bytes.length - at} trailing bytes`;
+  return undefined;
 }
 
-function readTlv(
-  bytes: Uint8Array,
-  dv: DataView,
-  type: NsrMessageType,
-): Record<string, unknown> | string {
-  const byTag = BY_TAG[type];
-  const out: Record<string, unknown> = {};
+/** Reads the TLVs into `values` (by slot; unknown tags skipped); an error, or undefined. */
+function readTlv(bytes: Uint8Array, codec: TypeCodec, values: unknown[]): string | undefined {
+  const type = codec.t;
   let at = IPC_HEADER_BYTES;
   while (at < bytes.length) {
     if (bytes.length - at < TLV_HEADER_BYTES) return `${type}: truncated TLV header`;
-    const tag = dv.getUint16(at);
-    const len = dv.getUint32(at + 2);
+    const tag = rd16(bytes, at);
+    const len = rd32(bytes, at + 2);
     at += TLV_HEADER_BYTES;
     if (len > bytes.length - at) return `${type}: TLV ${tag} length ${len} runs past the message`;
-    const f = byTag.get(tag);
-    if (f !== undefined) {
-      const r = readField(bytes, dv, at, f.kind, len);
-      if (typeof r === 'string') return `${type} field ${f.name}: ${r}`;
-      if (r.size !== len)
-        return `${type} field ${f.name}: TLV length ${len}, field needs ${r.size}`;
-      out[f.name] = r.value;
+    const s = codec.byTag.get(tag);
+    if (s !== undefined) {
+      const v = readField(bytes, at, s.kind, len);
+      if (v === undefined) return `${type} field ${s.name}: ${fieldError}`;
+      if (fieldSize !== len)
+        return `${type} field ${s.name}: TLV length ${len}, field needs ${fieldSize}`;
+      values[s.index] = v;
     }
     at += len; // unknown tags are skipped: that is what TLV buys (K-11)
   }
   assert(at === bytes.length, () => `readTlv ${type}: stopped at ${at} of ${bytes.length}`);
-  return out;
+  return undefined;
 }
 
-function readField(
-  bytes: Uint8Array,
-  dv: DataView,
-  at: number,
-  kind: FieldKind,
-  room: number,
-): { value: unknown; size: number } | string {
+/** readField's second result: the bytes the field took, or why it could not be read. */
+let fieldSize = 0;
+let fieldError = '';
+
+/**
+ * The value of one field at `at` (never undefined), its size in fieldSize; undefined when
+ * it cannot be read, the reason in fieldError. Two variables instead of an object per
+ * field read (issue 18); nothing runs between the call and the caller's read of them.
+ */
+function readField(bytes: Uint8Array, at: number, kind: FieldKind, room: number): unknown {
   const need =
     kind === 'u32' || kind === 'bytes' ? 4 : kind === 'pad24' ? 3 : kind === 'str' ? 2 : 1;
-  if (room < need) return 'truncated';
+  if (room < need) return fieldFailed('truncated');
   // Callers give the room left in the message (IPC) or in the TLV value: never past the end.
   assert(at + room <= bytes.length, () => `readField: room ${room} at ${at} of ${bytes.length}`);
   switch (kind) {
     case 'u8':
-      return { value: dv.getUint8(at), size: 1 };
+      return fieldRead(bytes[at] as number, 1);
     case 'bool': {
-      const b = dv.getUint8(at);
-      return b > 1 ? `bad boolean ${b}` : { value: b === 1, size: 1 };
+      const b = bytes[at] as number;
+      return b > 1 ? fieldFailed(`bad boolean ${b}`) : fieldRead(b === 1, 1);
     }
     case 'u32':
-      return { value: dv.getUint32(at), size: 4 };
+      return fieldRead(rd32(bytes, at), 4);
     case 'pad24':
-      return { value: 0, size: 3 };
+      return fieldRead(0, 3);
     case 'bytes': {
-      const n = dv.getUint32(at);
-      if (n > room - 4) return `byte string of ${n} runs past the message`;
-      return { value: bytes.slice(at + 4, at + 4 + n), size: 4 + n };
+      const n = rd32(bytes, at);
+      if (n > room - 4) return fieldFailed(`byte string of ${n} runs past the message`);
+      return fieldRead(bytes.slice(at + 4, at + 4 + n), 4 + n);
     }
     case 'str': {
-      const n = dv.getUint16(at);
-      if (n > room - 2) return `string of ${n} runs past the message`;
+      const n = rd16(bytes, at);
+      if (n > room - 2) return fieldFailed(`string of ${n} runs past the message`);
       try {
-        return { value: utf8d.decode(bytes.subarray(at + 2, at + 2 + n)), size: 2 + n };
+        return fieldRead(utf8d.decode(bytes.subarray(at + 2, at + 2 + n)), 2 + n);
       } catch {
-        return 'string is not UTF-8';
+        return fieldFailed('string is not UTF-8');
       }
     }
     default: {
       const never: never = kind;
-      return `bad field kind ${String(never)}`;
+      return fieldFailed(`bad field kind ${String(never)}`);
     }
   }
 }
 
+function fieldRead(value: unknown, size: number): unknown {
+  fieldSize = size;
+  return value;
+}
+
+function fieldFailed(error: string): undefined {
+  fieldError = error;
+  return undefined;
+}
+
+/** The message the decoded `values` make, or why they make none. */
 function build(
-  type: NsrMessageType,
-  flat: Record<string, unknown>,
+  codec: TypeCodec,
+  values: readonly unknown[],
   version: number,
-  base: ParseError,
+  handle: number | undefined,
 ): ParseResult {
-  for (const f of LAYOUT[type]) {
-    if (f.kind === 'pad24' || f.since > 1) continue;
-    if (!(f.name in flat)) return { ...base, error: `${type}: missing field ${f.name}` };
+  const type = codec.t;
+  for (const s of codec.slots) {
+    if (s.kind === 'pad24' || s.since > 1) continue;
+    if (values[s.index] === undefined)
+      return parseError(`${type}: missing field ${s.name}`, type, handle);
   }
-  if ('reason' in flat) {
-    const r = REASON_BY_CODE.get(flat.reason as number);
-    if (r === undefined)
-      return { ...base, error: `${type}: unknown reason code ${String(flat.reason)}` };
-    flat.reason = r;
-  }
-  if ('option' in flat) {
-    const o = SOCKOPT_BY_CODE.get(flat.option as number);
-    if (o === undefined)
-      return { ...base, error: `${type}: unknown socket option ${String(flat.option)}` };
-    flat.option = o;
-  }
-  delete flat.pad;
-  const handle = flat.handle as number;
-  // readField gave every u32 as a number, so the handle (checked present above) is one.
-  assert(Number.isInteger(handle), () => `build ${type}: handle ${String(handle)}`);
-  if (type === 'psrm.replicate') {
-    const fields = {} as PsrmInitFields;
-    for (const n of PSRM_INIT_FIELDS) fields[n] = flat[n] as number;
-    const state = {} as PsrmStateFields;
-    for (const n of PSRM_STATE_FIELDS) state[n] = flat[n] as number;
-    return {
-      ok: true,
-      version,
-      msg: {
-        t: type,
+  let reason: AckReason | undefined;
+  if (codec.reasonAt >= 0) {
+    reason = REASON_BY_CODE.get(values[codec.reasonAt] as number);
+    if (reason === undefined)
+      return parseError(
+        `${type}: unknown reason code ${String(values[codec.reasonAt])}`,
+        type,
         handle,
-        fields,
-        state,
-        rcvData: flat.rcvData as Uint8Array,
-        sndData: flat.sndData as Uint8Array,
-        rcvOoo: flat.rcvOoo as Uint8Array,
-        md5Key: flat.md5Key as Uint8Array,
-      },
-    };
+      );
   }
-  delete flat.rxStamp;
-  return { ok: true, version, msg: { t: type, ...flat } as NsrMessage };
+  let option: SockOption | undefined;
+  if (codec.optionAt >= 0) {
+    option = SOCKOPT_BY_CODE.get(values[codec.optionAt] as number);
+    if (option === undefined)
+      return parseError(
+        `${type}: unknown socket option ${String(values[codec.optionAt])}`,
+        type,
+        handle,
+      );
+  }
+  // readField gave every u32 as a number, so the handle (checked present above) is one.
+  const h = values[0] as number;
+  assert(Number.isInteger(h), () => `build ${type}: handle ${String(h)}`);
+  if (type === 'psrm.replicate') return { ok: true, version, msg: psrmReplicate(codec, values) };
+  // The message's fields in layout order after its type; the padding and the receive
+  // stamp (which only shows skew on the wire) are not part of it.
+  const msg: Record<string, unknown> = { t: type };
+  for (const s of codec.slots) {
+    if (s.kind === 'pad24' || s.conv === 'stamp') continue;
+    msg[s.name] = s.conv === 'reason' ? reason : s.conv === 'option' ? option : values[s.index];
+  }
+  return { ok: true, version, msg: msg as NsrMessage };
+}
+
+function psrmReplicate(codec: TypeCodec, values: readonly unknown[]): NsrMessage {
+  const named = new Map(codec.slots.map((s) => [s.name, values[s.index]]));
+  const fields = {} as PsrmInitFields;
+  for (const n of PSRM_INIT_FIELDS) fields[n] = named.get(n) as number;
+  const state = {} as PsrmStateFields;
+  for (const n of PSRM_STATE_FIELDS) state[n] = named.get(n) as number;
+  return {
+    t: 'psrm.replicate',
+    handle: values[0] as number,
+    fields,
+    state,
+    rcvData: named.get('rcvData') as Uint8Array,
+    sndData: named.get('sndData') as Uint8Array,
+    rcvOoo: named.get('rcvOoo') as Uint8Array,
+    md5Key: named.get('md5Key') as Uint8Array,
+  };
 }
 
 // ---- the reassembly queue in a PSRM snapshot ---------------------------------------------
