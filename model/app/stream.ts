@@ -17,7 +17,7 @@
 // pseudo-random generator run per byte twice (issue 18: the stream application cost
 // more than the TCP it drives).
 import type { Rng } from '../../sim/index.ts';
-import { ByteQueue, rd32, wr32 } from '../net/bytes.ts';
+import { ByteQueue, allocBytes, rd32, wr32 } from '../net/bytes.ts';
 
 export const RECORD_HEADER_BYTES = 12;
 export const RECORD_BYTES_MIN = RECORD_HEADER_BYTES + 1;
@@ -118,9 +118,9 @@ export class RecordSource {
   /** The full bytes of record `recno`, in a fresh array. */
   record(recno: number): Uint8Array {
     const size = this.size(recno);
-    // An array of its own: a record may sit in a send buffer (kept by reference) as long
-    // as its peer does not read, and a shared slab would keep every neighbour alive too.
-    const out = new Uint8Array(size);
+    // A fresh array (a send buffer keeps it by reference, as long as the peer does not
+    // read), carved from a slab (allocBytes): one held record keeps its 8 KB slab alive.
+    const out = allocBytes(size);
     const w = this.window(recno);
     out.set(this.tape.subarray(w, w + size - RECORD_HEADER_BYTES), RECORD_HEADER_BYTES);
     wr32(out, 0, size);

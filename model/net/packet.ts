@@ -29,6 +29,7 @@
 // not fit its wire field (e.g. a port above 65535): that is a bug in the caller, not a
 // property of the network.
 
+import { allocBytes, copyBytes } from './bytes.ts';
 import type { Segment, TcpOptions } from './segment.ts';
 
 export type DecodeResult = { ok: true; segment: Segment } | { ok: false; error: string };
@@ -251,8 +252,8 @@ export function encodeSegment(seg: Segment): Uint8Array {
     );
   }
 
-  const buf = new Uint8Array(totalLen);
-  const v = new DataView(buf.buffer);
+  const buf = allocBytes(totalLen);
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 
   // IPv4 header (RFC 791).
   v.setUint8(0, 0x45); // version 4, IHL 5
@@ -366,7 +367,7 @@ export function decodeSegment(bytes: Uint8Array): DecodeResult {
     wnd: v.getUint16(t + 14),
     urp: v.getUint16(t + 18),
     options,
-    payload: bytes.slice(optEnd, n),
+    payload: copyBytes(bytes.subarray(optEnd, n)),
     ipId,
     ttl,
   };

@@ -19,7 +19,7 @@
 // NACK or an IO_ERR cleanup (SPEC K-5).
 
 import { assert, assertInt, unreachable } from '../../sim/index.ts';
-import { rd16, rd32, wr16, wr32 } from '../net/bytes.ts';
+import { allocBytes, copyBytes, rd16, rd32, wr16, wr32 } from '../net/bytes.ts';
 
 export const IPC_HEADER_BYTES = 8;
 const TLV_HEADER_BYTES = 6;
@@ -517,7 +517,7 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
     body += n + (tlv ? TLV_HEADER_BYTES : 0);
   }
   // Written byte by byte (wr16/wr32): a DataView per message was an allocation per send.
-  const out = new Uint8Array(IPC_HEADER_BYTES + body);
+  const out = allocBytes(IPC_HEADER_BYTES + body);
   out[0] = codec.typeByte;
   out[1] = tlv ? version | 0x80 : version;
   wr16(out, 2, codec.subtype);
@@ -742,7 +742,7 @@ function readField(bytes: Uint8Array, at: number, kind: FieldKind, room: number)
     case 'bytes': {
       const n = rd32(bytes, at);
       if (n > room - 4) return fieldFailed(`byte string of ${n} runs past the message`);
-      return fieldRead(bytes.slice(at + 4, at + 4 + n), 4 + n);
+      return fieldRead(copyBytes(bytes.subarray(at + 4, at + 4 + n)), 4 + n);
     }
     case 'str': {
       const n = rd16(bytes, at);

@@ -13,6 +13,8 @@
 // chain from its head every time (issue 18: copying payload bytes per hop cost more than
 // the TCP that moved them).
 
+import { allocBytes } from '../net/bytes.ts';
+
 const CHUNK_BYTES = 16384;
 /** An owned chunk starts this small and doubles while the buffer stays non-empty. */
 const FIRST_CHUNK_BYTES = 256;
@@ -87,7 +89,7 @@ export class SockBuf {
       const rest = n - src;
       const cap = Math.max(rest, this.nextCap);
       this.nextCap = Math.min(CHUNK_BYTES, 2 * cap);
-      const buf = new Uint8Array(cap);
+      const buf = allocBytes(cap);
       buf.set(src === 0 ? bytes : bytes.subarray(src), 0);
       this.chunks.push({ buf, start: 0, end: rest, pos: pos + src, owned: true });
     }
@@ -142,7 +144,7 @@ export class SockBuf {
     let c = this.chunks[i] as Chunk;
     const from = c.start + (at - c.pos);
     if (from + len <= c.end) return c.buf.subarray(from, from + len);
-    const out = new Uint8Array(len);
+    const out = allocBytes(len);
     let w = c.end - from;
     out.set(c.buf.subarray(from, c.end), 0);
     while (w < len) {

@@ -89,7 +89,7 @@ describe('TCP options of issue 17', () => {
       const out = new Uint8Array(wire.length + pad.length);
       out.set(wire.subarray(0, 40));
       out.set(pad, 40);
-      const v = new DataView(out.buffer);
+      const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
       v.setUint16(2, out.length);
       out[32] = ((20 + pad.length) / 4) << 4;
       v.setUint16(10, 0);

@@ -291,6 +291,6 @@ export function trailing(msg: NsrMessage, encoding: 'ipc' | 'tlv' = 'ipc'): Uint
   const b = encodeMessage(msg, encoding, 1);
   const out = new Uint8Array(b.length + 1);
   out.set(b);
-  new DataView(out.buffer).setUint32(4, out.length);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(4, out.length);
   return out;
 }

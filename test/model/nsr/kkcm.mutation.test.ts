@@ -206,7 +206,7 @@ describe('K-5, G-8: what KKCM cannot decode', () => {
     // The header of a TLV iha.start, then one TLV (tag 1, the handle) that runs past the end.
     const b = new Uint8Array(14);
     b.set(encodeMessage({ t: 'iha.start', handle: 1, secondary: 1 }, 'tlv', 1).subarray(0, 4));
-    const dv = new DataView(b.buffer);
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     dv.setUint32(4, b.length);
     dv.setUint16(8, 1);
     dv.setUint32(10, 0xffff);

@@ -363,7 +363,7 @@ const malformedArb = fc
         b[i] = (b[i] as number) ^ x;
       }
     }
-    new DataView(b.buffer).setUint32(4, b.length);
+    new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(4, b.length);
     return { to, t, bytes: b };
   })
   .filter(({ bytes }) => !decodeMessage(bytes, 1).ok);
@@ -474,7 +474,7 @@ describe('K-5: malformed input on a channel', () => {
       'tlv',
       1,
     );
-    new DataView(b.buffer).setUint16(b.length - 52 + 2, 0xffff); // the packet TLV's length runs past the message
+    new DataView(b.buffer, b.byteOffset, b.byteLength).setUint16(b.length - 52 + 2, 0xffff); // the packet TLV's length runs past the message
     h.writeRaw(0, 'recv', INJECT_AT, b);
     h.finish();
     const bad = h.of(K.kkcm.rxMalformed, ACTOR.nsr(1, 'kkcm'));

@@ -149,7 +149,7 @@ describe('K-5, I-6: malformed PRL messages', () => {
       checkers: false,
     });
     const b = encodeMessage({ t: 'prl.ack', handle: 1, seq: 1, space: 1, reason: 'ok' }, 'tlv', 1);
-    new DataView(b.buffer).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
+    new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
     h.writeRaw(1, 'recv', 300 * MS, b);
     h.finish();
     expect(h.of(K.prl.malformed, PRL0).map((r) => r.fields.handle)).toEqual([-1]);

@@ -225,7 +225,7 @@ describe('K-5, I-6: a malformed PSRM message', () => {
       checkers: false,
     });
     const b = encodeMessage({ t: 'psrm.window', handle: 1, space: 0, seq: 0 }, 'tlv', 1);
-    new DataView(b.buffer).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
+    new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
     h.writeRaw(1, 'send', 300 * MS, b);
     h.finish();
     const bad = h.of(K.psrm.malformed, PSRM0);

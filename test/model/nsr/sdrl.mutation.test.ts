@@ -206,7 +206,7 @@ describe('K-5, I-6: malformed SDRL messages', () => {
       checkers: false,
     });
     const b = encodeMessage({ t: 'sdrl.ack', handle: 1, offset: 0, reason: 'ok' }, 'tlv', 1);
-    new DataView(b.buffer).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
+    new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(8 + 2, 0xffff_fff0); // the first TLV's length
     h.writeRaw(1, 'recv', 300 * MS, b);
     h.finish();
     expect(h.of(K.sdrl.malformed, SDRL0).map((r) => r.fields.handle)).toEqual([-1]);

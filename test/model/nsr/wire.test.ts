@@ -398,6 +398,25 @@ describe('issue 18: the table-driven codec', () => {
       expect(r.ok && r.msg, t).toEqual(SAMPLES[t]);
     }
   });
+
+  it('K-5: the bytes a decoded message carries are its own: overwriting the input, decoding or encoding again leaves them as they were', () => {
+    const data = Uint8Array.from({ length: 700 }, (_, i) => (i * 13) & 0xff);
+    const packet = Uint8Array.from({ length: 300 }, (_, i) => (i * 5) & 0xff);
+    const sd: NsrMessage = { ...SAMPLES['sdrl.data'], data } as NsrMessage;
+    const pr: NsrMessage = { ...SAMPLES['prl.replicate'], packet } as NsrMessage;
+    const sdBytes = encodeMessage(sd, 'ipc', NSR_VERSION_MAX);
+    const sdCopy = sdBytes.slice();
+    const a = decodeMessage(sdBytes, NSR_VERSION_MAX);
+    const prBytes = encodeMessage(pr, 'ipc', NSR_VERSION_MAX);
+    const b = decodeMessage(prBytes, NSR_VERSION_MAX);
+    // A later message's bytes were not carved over the earlier one's.
+    expect(sdBytes).toEqual(sdCopy);
+    sdBytes.fill(0xee); // a KKCM reassembly buffer is reused once the message is taken
+    prBytes.fill(0xee);
+    for (let i = 0; i < 50; i++) decodeMessage(encodeMessage(sd, 'tlv', 1), NSR_VERSION_MAX);
+    expect(a.ok && a.msg).toEqual(sd);
+    expect(b.ok && b.msg).toEqual(pr);
+  });
 });
 
 describe('K-5: the parsers never throw', () => {
