@@ -119,7 +119,7 @@ export class RecordSource {
   record(recno: number): Uint8Array {
     const size = this.size(recno);
     // A fresh array (a send buffer keeps it by reference, as long as the peer does not
-    // read), carved from a slab (allocBytes): one held record keeps its 8 KB slab alive.
+    // read), carved from a slab (allocBytes): one held record keeps its slab alive.
     const out = allocBytes(size);
     const w = this.window(recno);
     out.set(this.tape.subarray(w, w + size - RECORD_HEADER_BYTES), RECORD_HEADER_BYTES);
