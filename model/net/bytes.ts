@@ -3,6 +3,8 @@
 // consumed from the front: the reassembly buffer of a byte stream (KKCM channels, the
 // stream verifier, the identical-data checker's window). It grows by doubling; consume()
 // moves the rest down.
+import { assert } from '../../sim/index.ts';
+
 /** Big-endian reads from a byte array; callers check bounds first. */
 export function rd16(b: Uint8Array, at: number): number {
   return ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
@@ -65,6 +67,9 @@ let slabUsed = 0;
 
 /** A new zeroed array of n bytes, like new Uint8Array(n) (its byteOffset may not be 0). */
 export function allocBytes(n: number): Uint8Array {
+  // NaN would pass both size tests and turn the slab offset into NaN: every later array
+  // would then start at the slab's first byte, on top of the others.
+  assert(Number.isSafeInteger(n) && n >= 0, () => `allocBytes(${n})`);
   if (n <= ON_HEAP_BYTES || n > SLAB_MAX_ALLOC) return new Uint8Array(n);
   if (slab.byteLength - slabUsed < n) {
     slab = new ArrayBuffer(SLAB_BYTES);

@@ -296,9 +296,10 @@ interface Slot extends FieldDef {
 }
 
 /**
- * Everything the codec needs of one message type, made once at load from LAYOUT and
- * SUBTYPE: encoding and decoding walk these tables and nothing else (issue 18: the codec
- * looked the type up in five tables and built an object per field read).
+ * What the codec needs of one message type, made once at load from LAYOUT and SUBTYPE:
+ * one lookup per message finds it (issue 18: the codec looked the type up in five tables
+ * and built an object per field read). Reason and option codes are still mapped by their
+ * own tables, and psrm.replicate's nested fields by their name lists.
  */
 interface TypeCodec {
   readonly t: NsrMessageType;
@@ -503,7 +504,8 @@ export function encodeMessage(msg: NsrMessage, encoding: Encoding, version: numb
   const slots = codec.byVersion[Math.min(version, NSR_VERSION_MAX) - 1] as readonly Slot[];
   const tlv = encoding === 'tlv';
   // Scratch arrays shared by every call (encodeMessage never re-enters): two arrays per
-  // message were garbage at once (issue 18). Cleared below, so no value is kept alive.
+  // message were garbage at once (issue 18). Every slot is written before it is read, and
+  // cleared below once written out, so no value outlives the call (unless it throws).
   const values = SCRATCH_VALUES;
   const sizes = SCRATCH_SIZES;
   let body = 0;
@@ -603,7 +605,7 @@ export function peekLength(
   return { ok: true, length };
 }
 
-/** The decoder's fields by slot index (decodeMessage never re-enters; cleared after use). */
+/** The decoder's fields by slot index (decodeMessage never re-enters; cleared after each use). */
 const DECODED: unknown[] = new Array<unknown>(SLOTS_MAX).fill(undefined);
 
 function parseError(error: string, type: NsrMessageType, handle: number | undefined): ParseError {
@@ -611,8 +613,8 @@ function parseError(error: string, type: NsrMessageType, handle: number | undefi
 }
 
 /**
- * Parses one whole message. `versions` are the versions this RE speaks in fixed-struct
- * encoding; TLV messages are accepted whatever their version.
+ * Parses one whole message. `maxVersion` is the newest version this RE speaks in
+ * fixed-struct encoding; TLV messages are accepted whatever their version.
  */
 export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResult {
   if (bytes.length < IPC_HEADER_BYTES + 4)
@@ -635,10 +637,15 @@ export function decodeMessage(bytes: Uint8Array, maxVersion: number): ParseResul
   if (!tlv && version > maxVersion)
     return parseError(`version ${version} not spoken here (max ${maxVersion})`, type, handle);
   const values = DECODED;
-  const bad = tlv ? readTlv(bytes, codec, values) : readIpc(bytes, codec, version, values);
-  const r =
-    bad === undefined ? build(codec, values, version, handle) : parseError(bad, type, handle);
-  values.fill(undefined, 0, codec.slots.length);
+  let r: ParseResult;
+  try {
+    const bad = tlv ? readTlv(bytes, codec, values) : readIpc(bytes, codec, version, values);
+    r = bad === undefined ? build(codec, values, version, handle) : parseError(bad, type, handle);
+  } finally {
+    // Even when a read throws (a broken assertion the fuzzer survives): a field left here
+    // would pass for present in the next message of this type.
+    values.fill(undefined, 0, codec.slots.length);
+  }
   // The pair of encodeMessage's assertion: whatever the decoder accepts is a message a
   // sender could have built (a malformed message from the other RE is an error, above).
   if (r.ok) {

@@ -33,6 +33,14 @@ describe('issue 18: allocBytes is new Uint8Array(n), from slabs', () => {
     );
   });
 
+  it('refuses a size that is not a non-negative integer (NaN would make later arrays overlap)', () => {
+    for (const n of [NaN, -1, 1.5, Infinity]) expect(() => allocBytes(n)).toThrow(/allocBytes/);
+    const a = allocBytes(100);
+    const b = allocBytes(100);
+    a.fill(1);
+    expect(b.every((x) => x === 0)).toBe(true);
+  });
+
   it('copyBytes gives the bytes slice() gives, and the copy does not follow its source', () => {
     const src = Uint8Array.from({ length: 900 }, (_, i) => (i * 7) & 0xff);
     const view = src.subarray(100, 800);

@@ -399,6 +399,36 @@ describe('issue 18: the table-driven codec', () => {
     }
   });
 
+  it('K-5: a decode that throws half-way leaves nothing behind: the next message of the type that lacks a field is still an error', () => {
+    const full = encodeMessage(SAMPLES['prl.replicate'], 'tlv', 1);
+    // The same message without its seq TLV (tag 2).
+    const kept = tlvs(full).filter((f) => dv(f).getUint16(0) !== 2);
+    const noSeq = new Uint8Array(IPC_HEADER_BYTES + kept.reduce((n, f) => n + f.length, 0));
+    noSeq.set(full.subarray(0, IPC_HEADER_BYTES));
+    let at = IPC_HEADER_BYTES;
+    for (const f of kept) {
+      noSeq.set(f, at);
+      at += f.length;
+    }
+    dv(noSeq).setUint32(4, noSeq.length);
+    // Any exception inside the decoder (an assertion) stands for itself here: the packet
+    // field's copy throws once every other field has been read.
+    const throwing = new Proxy(full, {
+      get(target, key) {
+        if (key === 'subarray')
+          return () => {
+            throw new Error('boom');
+          };
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    expect(() => decodeMessage(throwing, NSR_VERSION_MAX)).toThrow('boom');
+    const r = decodeMessage(noSeq, NSR_VERSION_MAX);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toBe('prl.replicate: missing field seq');
+  });
+
   it('K-5: the bytes a decoded message carries are its own: overwriting the input, decoding or encoding again leaves them as they were', () => {
     const data = Uint8Array.from({ length: 700 }, (_, i) => (i * 13) & 0xff);
     const packet = Uint8Array.from({ length: 300 }, (_, i) => (i * 5) & 0xff);
