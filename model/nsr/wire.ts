@@ -310,9 +310,8 @@ interface TypeCodec {
   /** The slots version v carries are byVersion[v - 1] (1 .. NSR_VERSION_MAX). */
   readonly byVersion: readonly (readonly Slot[])[];
   readonly byTag: ReadonlyMap<number, Slot>;
-  /** Index of the reason and option slots, or -1. */
-  readonly reasonAt: number;
-  readonly optionAt: number;
+  /** The slots whose wire value is the code of a name (a reason, a socket option). */
+  readonly coded: readonly Slot[];
 }
 
 const CONV_OF: Readonly<Record<string, Conv>> = {
@@ -337,8 +336,7 @@ function makeCodec(t: NsrMessageType): TypeCodec {
       slots.filter((s) => s.since <= i + 1),
     ),
     byTag: new Map(slots.map((s) => [s.tag, s])),
-    reasonAt: slots.findIndex((s) => s.conv === 'reason'),
-    optionAt: slots.findIndex((s) => s.conv === 'option'),
+    coded: slots.filter((s) => s.conv === 'reason' || s.conv === 'option'),
   };
 }
 
@@ -363,6 +361,13 @@ const REASON_BY_CODE = new Map<number, AckReason>(
 const SOCKOPT_BY_CODE = new Map<number, SockOption>(
   Object.entries(SOCKOPT).map(([k, v]) => [v, k as SockOption]),
 );
+/** Per coded field: the names by code, and what an unknown code is called in an error. */
+const NAMES_BY_CODE: Readonly<
+  Record<'reason' | 'option', { names: Map<number, string>; unknown: string }>
+> = {
+  reason: { names: REASON_BY_CODE, unknown: 'unknown reason code' },
+  option: { names: SOCKOPT_BY_CODE, unknown: 'unknown socket option' },
+};
 // The layouts are what the encoders and decoders both walk: checked once, at load.
 for (const [t, fields] of Object.entries(LAYOUT)) {
   const tags = new Set(fields.map((f) => f.tag));
@@ -780,7 +785,7 @@ function fieldFailed(error: string): undefined {
 /** The message the decoded `values` make, or why they make none. */
 function build(
   codec: TypeCodec,
-  values: readonly unknown[],
+  values: unknown[],
   version: number,
   handle: number | undefined,
 ): ParseResult {
@@ -790,25 +795,14 @@ function build(
     if (values[s.index] === undefined)
       return parseError(`${type}: missing field ${s.name}`, type, handle);
   }
-  let reason: AckReason | undefined;
-  if (codec.reasonAt >= 0) {
-    reason = REASON_BY_CODE.get(values[codec.reasonAt] as number);
-    if (reason === undefined)
-      return parseError(
-        `${type}: unknown reason code ${String(values[codec.reasonAt])}`,
-        type,
-        handle,
-      );
-  }
-  let option: SockOption | undefined;
-  if (codec.optionAt >= 0) {
-    option = SOCKOPT_BY_CODE.get(values[codec.optionAt] as number);
-    if (option === undefined)
-      return parseError(
-        `${type}: unknown socket option ${String(values[codec.optionAt])}`,
-        type,
-        handle,
-      );
+  // A code becomes its name in place: the message carries names (values is DECODED,
+  // cleared by the caller).
+  for (const s of codec.coded) {
+    const code = NAMES_BY_CODE[s.conv as 'reason' | 'option'];
+    const name = code.names.get(values[s.index] as number);
+    if (name === undefined)
+      return parseError(`${type}: ${code.unknown} ${String(values[s.index])}`, type, handle);
+    values[s.index] = name;
   }
   // readField gave every u32 as a number, so the handle (checked present above) is one.
   const h = values[0] as number;
@@ -819,7 +813,7 @@ function build(
   const msg: Record<string, unknown> = { t: type };
   for (const s of codec.slots) {
     if (s.kind === 'pad24' || s.conv === 'stamp') continue;
-    msg[s.name] = s.conv === 'reason' ? reason : s.conv === 'option' ? option : values[s.index];
+    msg[s.name] = values[s.index];
   }
   return { ok: true, version, msg: msg as NsrMessage };
 }
