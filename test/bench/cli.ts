@@ -15,13 +15,10 @@ import type { Scenario } from '../../scenarios/load/load.ts';
 import { runScenario } from '../../scenarios/run.ts';
 import { SEC } from '../../sim/index.ts';
 import { peer, worldConfig } from '../model/world-fixture.ts';
-import { measureRouter, routerBenchConfig, type RouterRunFigures } from './router.ts';
+import { measureRouter, routerBenchConfig, runFigures, type RouterRunFigures } from './router.ts';
 
 export interface RunFigures extends RouterRunFigures {
   readonly sessions: number;
-  /** Application records written, both directions, all sessions. */
-  readonly records: number;
-  readonly eventsPerRecord: number;
   readonly traceRecords: number;
 }
 
@@ -70,7 +67,7 @@ export function measureJob(job: Job): RunFigures {
     if (job.scenario !== 'router')
       throw new Error('bench: the bare model runs the router scenario');
     const r = measureRouter('nsr', { seconds: job.seconds }) as RouterRunFigures;
-    return { ...r, sessions: 100, records: -1, eventsPerRecord: -1, traceRecords: 0 };
+    return { ...r, sessions: 100, traceRecords: 0 };
   }
   const cfg =
     job.scenario === 'router'
@@ -90,19 +87,10 @@ export function measureJob(job: Job): RunFigures {
     (n, x) => n + x.peer.recordsWritten + (x.router?.recordsWritten ?? 0),
     0,
   );
-  const wallSeconds = r.stats.wallMs / 1000;
-  const simulatedSeconds = r.stats.simulatedNs / SEC;
   return {
+    ...runFigures(r.stats.events, records, r.stats.simulatedNs, r.stats.wallMs),
     sessions: job.sessions,
-    events: r.stats.events,
-    records,
-    eventsPerRecord: Math.round((r.stats.events / Math.max(1, records)) * 10) / 10,
     traceRecords: r.stats.traceRecords,
-    simulatedSeconds,
-    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-    eventsPerSec: Math.round(r.stats.events / wallSeconds),
-    simSecondsPerWallSecond: Math.round((simulatedSeconds / wallSeconds) * 100) / 100,
-    peakRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
   };
 }
 
@@ -147,14 +135,14 @@ export function benchCli(seconds = 60): CliBenchResult {
 export function formatCli(r: CliBenchResult): string {
   const f = (x: number): string => Math.round(x).toLocaleString('en-US');
   const row = (name: string, x: RunFigures): string =>
-    `${name.padEnd(6)}  ${f(x.events).padStart(11)}  ${f(x.eventsPerSec).padStart(10)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(0).padStart(11)}`;
+    `${name.padEnd(6)}  ${f(x.events).padStart(11)}  ${x.eventsPerRecord.toFixed(1).padStart(9)}  ${f(x.eventsPerSec).padStart(10)}  ${x.usPerRecord.toFixed(1).padStart(9)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(0).padStart(11)}`;
   return [
     `cli: the router bench's scenario (100 NSR sessions, 20 records/s each way, ${r.cli.simulatedSeconds} simulated s); the nsrsim run path (every checker, trace hashed) against the bare model`,
-    `${'run'.padEnd(6)}  ${'events'.padStart(11)}  ${'events/s'.padStart(10)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(11)}`,
+    `${'run'.padEnd(6)}  ${'events'.padStart(11)}  ${'ev/record'.padStart(9)}  ${'events/s'.padStart(10)}  ${'us/record'.padStart(9)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(11)}`,
     row('bare', r.bare),
     row('cli', r.cli),
     row('no NSR', r.cliNoNsr),
-    `cli/bare ${r.ratio.toFixed(2)} (events/s); events per application record: ${r.cli.eventsPerRecord} with NSR, ${r.cliNoNsr.eventsPerRecord} without; ${f(r.cli.traceRecords)} trace records with NSR`,
+    `cli/bare ${r.ratio.toFixed(2)} (events/s); wall time per application record: bare ${r.bare.usPerRecord.toFixed(1)} us, checkers and trace ${(r.cli.usPerRecord - r.bare.usPerRecord).toFixed(1)} us more; NSR costs ${(r.cli.usPerRecord / r.cliNoNsr.usPerRecord).toFixed(2)}x a record without it; ${f(r.cli.traceRecords)} trace records with NSR`,
   ].join('\n');
 }
 
@@ -174,13 +162,13 @@ export function benchScale(runs = SCALE_RUNS): RunFigures[] {
 
 export function formatScale(rows: readonly RunFigures[]): string {
   const f = (x: number): string => Math.round(x).toLocaleString('en-US');
-  const head = `${'sessions'.padStart(8)}  ${'sim s'.padStart(5)}  ${'events'.padStart(11)}  ${'ev/record'.padStart(9)}  ${'events/s'.padStart(9)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(11)}`;
+  const head = `${'sessions'.padStart(8)}  ${'sim s'.padStart(5)}  ${'events'.padStart(11)}  ${'ev/record'.padStart(9)}  ${'events/s'.padStart(9)}  ${'us/record'.padStart(9)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(11)}`;
   return [
     'scale: nsrsim run path, NSR, 20 records/s per session each way, master crash at half time',
     head,
     ...rows.map(
       (x) =>
-        `${f(x.sessions).padStart(8)}  ${String(x.simulatedSeconds).padStart(5)}  ${f(x.events).padStart(11)}  ${x.eventsPerRecord.toFixed(1).padStart(9)}  ${f(x.eventsPerSec).padStart(9)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(0).padStart(11)}`,
+        `${f(x.sessions).padStart(8)}  ${String(x.simulatedSeconds).padStart(5)}  ${f(x.events).padStart(11)}  ${x.eventsPerRecord.toFixed(1).padStart(9)}  ${f(x.eventsPerSec).padStart(9)}  ${x.usPerRecord.toFixed(1).padStart(9)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(0).padStart(11)}`,
     ),
   ].join('\n');
 }

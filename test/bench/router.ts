@@ -13,6 +13,15 @@ import { ACTOR, K, LINK } from '../../model/vocab.ts';
 
 export interface RouterRunFigures {
   readonly events: number;
+  /** Application records written, both directions, all sessions. */
+  readonly records: number;
+  readonly eventsPerRecord: number;
+  /**
+   * Wall microseconds per application record: what a run of this traffic costs, whatever
+   * the number of events the model spends on a record (events/s rises when events get
+   * cheaper and falls when work is merged into fewer of them; this does neither).
+   */
+  readonly usPerRecord: number;
   readonly simulatedSeconds: number;
   readonly wallSeconds: number;
   readonly eventsPerSec: number;
@@ -176,13 +185,30 @@ export function measureRouter(
       throw new Error('bench router: no prl.queue/prl.l4 pairs found in the trace');
     return { fromQueue: summary(probe.fromQueue), fromArrival: summary(probe.fromArrival) };
   }
-  const wallSeconds = res.run.wallMs / 1000;
-  const simulatedSeconds = res.run.simulatedNs / SEC;
+  const records = res.stats.sessions.reduce(
+    (n, x) => n + x.peer.recordsWritten + (x.router?.recordsWritten ?? 0),
+    0,
+  );
+  return runFigures(res.run.events, records, res.run.simulatedNs, res.run.wallMs);
+}
+
+/** The figures of one run from its counts and its wall time. */
+export function runFigures(
+  events: number,
+  records: number,
+  simulatedNs: number,
+  wallMs: number,
+): RouterRunFigures {
+  const wallSeconds = wallMs / 1000;
+  const simulatedSeconds = simulatedNs / SEC;
   return {
-    events: res.run.events,
+    events,
+    records,
+    eventsPerRecord: Math.round((events / Math.max(1, records)) * 10) / 10,
+    usPerRecord: Math.round(((wallMs * 1000) / Math.max(1, records)) * 10) / 10,
     simulatedSeconds,
     wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-    eventsPerSec: Math.round(res.run.events / wallSeconds),
+    eventsPerSec: Math.round(events / wallSeconds),
     simSecondsPerWallSecond: Math.round((simulatedSeconds / wallSeconds) * 100) / 100,
     // maxRSS is in kilobytes.
     peakRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
@@ -232,10 +258,10 @@ export function formatRouter(r: RouterBenchResult, opts: RouterBenchOptions = {}
   const sessions = (opts.peers ?? 10) * (opts.sessionsPerPeer ?? 10);
   const rate = opts.ratePerSec ?? 20;
   const row = (name: string, x: RouterRunFigures): string =>
-    `${name.padEnd(8)}  ${fmt(x.events).padStart(11)}  ${fmt(x.eventsPerSec).padStart(11)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(1).padStart(12)}`;
+    `${name.padEnd(8)}  ${fmt(x.events).padStart(11)}  ${x.eventsPerRecord.toFixed(1).padStart(9)}  ${fmt(x.eventsPerSec).padStart(11)}  ${x.usPerRecord.toFixed(1).padStart(9)}  ${x.simSecondsPerWallSecond.toFixed(2).padStart(12)}  ${x.peakRssMb.toFixed(1).padStart(12)}`;
   return [
     `router: ${sessions} sessions, ${fmt(sessions * rate)} records/s each way, ${r.noNsr.simulatedSeconds} simulated s; each run in a fresh process`,
-    `${'run'.padEnd(8)}  ${'events'.padStart(11)}  ${'events/s'.padStart(11)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(12)}`,
+    `${'run'.padEnd(8)}  ${'events'.padStart(11)}  ${'ev/record'.padStart(9)}  ${'events/s'.padStart(11)}  ${'us/record'.padStart(9)}  ${'sim s/wall s'.padStart(12)}  ${'peak RSS MB'.padStart(12)}`,
     row('no NSR', r.noNsr),
     row('NSR', r.nsr),
     `PRL latency on the master (${fmt(r.nsr.prlLatencyNs.samples)} packets): queue->L4 p50 ${us(r.nsr.prlLatencyNs.p50)}, p99 ${us(r.nsr.prlLatencyNs.p99)}; arrival at RE->L4 p50 ${us(r.nsr.prlLatencyFromArrivalNs.p50)}, p99 ${us(r.nsr.prlLatencyFromArrivalNs.p99)}`,
