@@ -260,20 +260,17 @@ function timeOf(a: FuzzArgs): number | undefined {
   return timeMs;
 }
 
-function poolFlag(a: FuzzArgs): PoolChoice {
-  const pool = POOL_CHOICES.find((x) => x === (a.pool ?? 'auto'));
-  if (pool === undefined)
-    throw new UsageError(
-      `--pool must be one of ${POOL_CHOICES.join(', ')}, got "${String(a.pool)}"`,
-    );
-  return pool;
-}
-
-function appsFlag(a: FuzzArgs): FuzzApps {
-  const apps = FUZZ_APPS.find((x) => x === (a.apps ?? 'stream'));
-  if (apps === undefined)
-    throw new UsageError(`--apps must be one of ${FUZZ_APPS.join(', ')}, got "${String(a.apps)}"`);
-  return apps;
+/** A flag whose value must be one of `choices`; `fallback` when it is absent. */
+function choiceFlag<T extends string>(
+  v: string | undefined,
+  choices: readonly T[],
+  flag: string,
+  fallback: T,
+): T {
+  const found = choices.find((x) => x === (v ?? fallback));
+  if (found === undefined)
+    throw new UsageError(`${flag} must be one of ${choices.join(', ')}, got "${String(v)}"`);
+  return found;
 }
 
 function mutantsOf(a: FuzzArgs): MutantName[] | undefined {
@@ -309,7 +306,7 @@ export function parseFuzzArgs(
   const base: Parsed['base'] = {
     seed,
     workers,
-    pool: poolFlag(a),
+    pool: choiceFlag<PoolChoice>(a.pool, POOL_CHOICES, '--pool', 'auto'),
     shard,
     ...(timeMs === undefined ? {} : { timeMs }),
     maxFailures: intFlag(a.maxFailures, '--max-failures', 0) ?? MAX_FAILURES_DEFAULT,
@@ -327,7 +324,7 @@ export function parseFuzzArgs(
     mutants: mutantsOf(a),
     json: a.json === true,
     unsafe: a.unsafeOptions === true,
-    apps: appsFlag(a),
+    apps: choiceFlag<FuzzApps>(a.apps, FUZZ_APPS, '--apps', 'stream'),
   };
 }
 
